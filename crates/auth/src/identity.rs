@@ -1,0 +1,434 @@
+//! Agencies and users: sign-up, login, refresh with rotation, logout, password change, and
+//! turning a bearer credential into a [`Principal`].
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use kartei_core::id::{AgencyId, SessionId, UserId};
+use kartei_core::validate::{EmailAddress, FieldErrors, Name, check_password};
+use kartei_tenancy::error::is_unique_violation;
+use kartei_tenancy::tenants::stmt;
+use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::password;
+use crate::store::Rotation;
+use crate::{Auth, Principal};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgencyRole {
+    Admin,
+    Member,
+}
+
+impl AgencyRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgencyRole::Admin => "admin",
+            AgencyRole::Member => "member",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: UserId,
+    pub agency_id: AgencyId,
+    pub email: String,
+    pub display_name: String,
+    pub agency_role: AgencyRole,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct UserRow {
+    id: Uuid,
+    agency_id: Uuid,
+    email: String,
+    display_name: String,
+    agency_role: String,
+    created_at: DateTime<Utc>,
+    password_hash: String,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: UserId(r.id),
+            agency_id: AgencyId(r.agency_id),
+            email: r.email,
+            display_name: r.display_name,
+            agency_role: if r.agency_role == "admin" {
+                AgencyRole::Admin
+            } else {
+                AgencyRole::Member
+            },
+            created_at: r.created_at,
+        }
+    }
+}
+
+const USER_COLUMNS: &str =
+    "id, agency_id, email, display_name, agency_role, created_at, password_hash";
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Agency {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A fresh pair of tokens.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub user_id: UserId,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignUp {
+    pub agency_name: String,
+    pub display_name: String,
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub display_name: String,
+    pub email: String,
+    pub password: String,
+    pub agency_admin: bool,
+}
+
+/// Where a request came from, for per-IP limits.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub ip: String,
+}
+
+fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+fn new_refresh_token(sid: SessionId) -> String {
+    let secret: [u8; 32] = rand::random();
+    format!("{}.{}", sid.0.simple(), URL_SAFE_NO_PAD.encode(secret))
+}
+
+fn validate_new_user(
+    errors: &mut FieldErrors,
+    display_name: &str,
+    email: &str,
+    password: &str,
+) -> (Option<Name>, Option<EmailAddress>) {
+    let name = errors.check("displayName", Name::parse(display_name, 200));
+    let email = errors.check("email", EmailAddress::parse(email));
+    errors.check(
+        "password",
+        check_password(password, email.as_ref().map(EmailAddress::as_str)),
+    );
+    (name, email)
+}
+
+impl Auth {
+    async fn limit(&self, key: String, limit: crate::ratelimit::Limit) -> Result<()> {
+        let d = self.store.rate(&key, limit).await?;
+        if d.allowed {
+            Ok(())
+        } else {
+            Err(Error::RateLimited(d))
+        }
+    }
+
+    /// Creates an agency and its first user (an agency admin), and logs that user in.
+    pub async fn sign_up(&self, input: SignUp, client: &Client) -> Result<(User, Tokens)> {
+        let mut errors = FieldErrors::new();
+        let agency_name = errors.check("agencyName", Name::parse(&input.agency_name, 200));
+        let (name, email) =
+            validate_new_user(&mut errors, &input.display_name, &input.email, &input.password);
+        errors.clone().into_result()?;
+        let (Some(agency_name), Some(name), Some(email)) = (agency_name, name, email) else {
+            return Err(Error::Invalid(errors));
+        };
+        self.limit(format!("signup:ip:{}", client.ip), self.limits.login_per_ip)
+            .await?;
+        let hash = password::hash(input.password).await?;
+        let txn = self.db.platform().begin().await?;
+        let agency = AgencyId::new();
+        txn.execute_raw(stmt(
+            "INSERT INTO platform.agencies (id, name) VALUES ($1, $2)",
+            vec![agency.0.into(), agency_name.as_str().into()],
+        ))
+        .await?;
+        let user = insert_user(&txn, agency, &name, &email, &hash, AgencyRole::Admin).await?;
+        txn.commit().await?;
+        let tokens = self.start_session(user.id).await?;
+        Ok((user, tokens))
+    }
+
+    /// Adds a user to the caller's agency; agency admins only.
+    pub async fn create_user(&self, principal: &Principal, input: NewUser) -> Result<User> {
+        let admin = self.agency_admin(principal).await?;
+        let mut errors = FieldErrors::new();
+        let (name, email) =
+            validate_new_user(&mut errors, &input.display_name, &input.email, &input.password);
+        errors.clone().into_result()?;
+        let (Some(name), Some(email)) = (name, email) else {
+            return Err(Error::Invalid(errors));
+        };
+        let hash = password::hash(input.password).await?;
+        let role = if input.agency_admin {
+            AgencyRole::Admin
+        } else {
+            AgencyRole::Member
+        };
+        insert_user(self.db.platform(), admin.agency_id, &name, &email, &hash, role).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str, client: &Client) -> Result<(User, Tokens)> {
+        let normalized = email.trim().to_lowercase();
+        // Both limits count every attempt: per IP against spraying, per account against
+        // guessing one password from many addresses.
+        self.limit(format!("login:ip:{}", client.ip), self.limits.login_per_ip)
+            .await?;
+        self.limit(format!("login:acct:{normalized}"), self.limits.login_per_account)
+            .await?;
+        let row = UserRow::find_by_statement(stmt(
+            &format!("SELECT {USER_COLUMNS} FROM platform.users WHERE email_normalized = $1"),
+            vec![normalized.into()],
+        ))
+        .one(self.db.platform())
+        .await?;
+        let ok = password::verify(
+            password.to_owned(),
+            row.as_ref().map(|r| r.password_hash.clone()),
+        )
+        .await?;
+        match row {
+            Some(row) if ok => {
+                let user = User::from(row);
+                let tokens = self.start_session(user.id).await?;
+                tracing::info!(user_id = %user.id, "login");
+                Ok((user, tokens))
+            }
+            _ => Err(Error::Unauthenticated("invalid email or password")),
+        }
+    }
+
+    async fn start_session(&self, user: UserId) -> Result<Tokens> {
+        let sid = SessionId::new();
+        let refresh = new_refresh_token(sid);
+        self.store
+            .session_create(
+                &sid.0.to_string(),
+                &user.0.to_string(),
+                &sha256_hex(&refresh),
+                self.refresh_ttl,
+            )
+            .await?;
+        Ok(Tokens {
+            access_token: self.jwt.issue(user, sid)?,
+            refresh_token: refresh,
+            expires_in: self.jwt.ttl().as_secs(),
+            user_id: user,
+        })
+    }
+
+    /// Exchanges a refresh token for a new pair. Presenting a token that was already
+    /// exchanged revokes the whole session (every token descended from that login).
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens> {
+        const BAD: Error = Error::Unauthenticated("invalid or expired refresh token");
+        let (sid_hex, _) = refresh_token.split_once('.').ok_or(BAD)?;
+        let sid = Uuid::try_parse(sid_hex)
+            .ok()
+            .filter(|_| sid_hex.len() == 32)
+            .map(SessionId)
+            .ok_or(BAD)?;
+        let next = new_refresh_token(sid);
+        let outcome = self
+            .store
+            .session_rotate(
+                &sid.0.to_string(),
+                &sha256_hex(refresh_token),
+                &sha256_hex(&next),
+                self.refresh_ttl,
+            )
+            .await?;
+        match outcome {
+            Rotation::Rotated(uid) => {
+                let user = Uuid::parse_str(&uid).map(UserId).map_err(|_| BAD)?;
+                Ok(Tokens {
+                    access_token: self.jwt.issue(user, sid)?,
+                    refresh_token: next,
+                    expires_in: self.jwt.ttl().as_secs(),
+                    user_id: user,
+                })
+            }
+            Rotation::Reused => {
+                tracing::warn!(session_id = %sid, "refresh token reuse; session family revoked");
+                Err(Error::Unauthenticated(
+                    "refresh token was already used; the session has been revoked",
+                ))
+            }
+            Rotation::Unknown => Err(BAD),
+        }
+    }
+
+    /// Resolves `Authorization: Bearer …`: an API key (`kk_…`) or an access JWT whose session
+    /// is still alive (so logout takes effect at once, not when the token expires).
+    pub async fn authenticate(&self, bearer: &str) -> Result<Principal> {
+        if bearer.starts_with(crate::apikeys::KEY_PREFIX) {
+            return self.verify_api_key(bearer).await;
+        }
+        let claims = self.jwt.verify(bearer)?;
+        let sid = claims.sid.to_string();
+        match self.store.session_user(&sid).await? {
+            Some(uid) if uid == claims.sub.to_string() => Ok(Principal::User {
+                user_id: UserId(claims.sub),
+                session_id: SessionId(claims.sid),
+            }),
+            _ => Err(Error::Unauthenticated("session has ended; log in again")),
+        }
+    }
+
+    pub async fn logout(&self, principal: &Principal) -> Result<()> {
+        match principal {
+            Principal::User {
+                user_id,
+                session_id,
+            } => {
+                self.store
+                    .session_delete(&session_id.0.to_string(), &user_id.0.to_string())
+                    .await
+            }
+            Principal::ApiKey { .. } => Err(Error::Forbidden(
+                "API keys have no session; revoke the key instead".into(),
+            )),
+        }
+    }
+
+    /// Ends every session of the user, this one included; returns how many.
+    pub async fn logout_everywhere(&self, principal: &Principal) -> Result<u64> {
+        let user = self.require_user(principal)?;
+        self.store
+            .sessions_revoke_all(&user.0.to_string(), None)
+            .await
+    }
+
+    /// Changes the password and ends every other session of the user.
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current: &str,
+        new: &str,
+    ) -> Result<u64> {
+        let Principal::User {
+            user_id,
+            session_id,
+        } = principal
+        else {
+            return Err(Error::Forbidden("only users have passwords".into()));
+        };
+        let row = self.user_row(*user_id).await?;
+        if !password::verify(current.to_owned(), Some(row.password_hash.clone())).await? {
+            return Err(Error::invalid("currentPassword", "is not correct"));
+        }
+        if let Err(e) = check_password(new, Some(&row.email)) {
+            return Err(Error::invalid("newPassword", e.to_string()));
+        }
+        let hash = password::hash(new.to_owned()).await?;
+        self.db
+            .platform()
+            .execute_raw(stmt(
+                "UPDATE platform.users SET password_hash = $2, password_changed_at = now() \
+                 WHERE id = $1",
+                vec![user_id.0.into(), hash.into()],
+            ))
+            .await?;
+        self.store
+            .sessions_revoke_all(&user_id.0.to_string(), Some(&session_id.0.to_string()))
+            .await
+    }
+
+    async fn user_row(&self, id: UserId) -> Result<UserRow> {
+        UserRow::find_by_statement(stmt(
+            &format!("SELECT {USER_COLUMNS} FROM platform.users WHERE id = $1"),
+            vec![id.0.into()],
+        ))
+        .one(self.db.platform())
+        .await?
+        .ok_or(Error::Unauthenticated("user no longer exists"))
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<User> {
+        Ok(self.user_row(id).await?.into())
+    }
+
+    pub async fn agency(&self, id: AgencyId) -> Result<Agency> {
+        Agency::find_by_statement(stmt(
+            "SELECT id, name, created_at FROM platform.agencies WHERE id = $1",
+            vec![id.0.into()],
+        ))
+        .one(self.db.platform())
+        .await?
+        .ok_or(Error::NotFound("agency"))
+    }
+
+    pub(crate) fn require_user(&self, principal: &Principal) -> Result<UserId> {
+        principal
+            .user_id()
+            .ok_or_else(|| Error::Forbidden("this operation needs a user, not an API key".into()))
+    }
+
+    /// The calling user, who must be an admin of their agency.
+    pub(crate) async fn agency_admin(&self, principal: &Principal) -> Result<User> {
+        let user = self.user(self.require_user(principal)?).await?;
+        if user.agency_role != AgencyRole::Admin {
+            return Err(Error::Forbidden("only agency admins may do this".into()));
+        }
+        Ok(user)
+    }
+}
+
+async fn insert_user(
+    conn: &impl ConnectionTrait,
+    agency: AgencyId,
+    name: &Name,
+    email: &EmailAddress,
+    hash: &str,
+    role: AgencyRole,
+) -> Result<User> {
+    let row = UserRow::find_by_statement(stmt(
+        &format!(
+            "INSERT INTO platform.users \
+               (id, agency_id, email, email_normalized, display_name, password_hash, agency_role) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {USER_COLUMNS}"
+        ),
+        vec![
+            UserId::new().0.into(),
+            agency.0.into(),
+            email.as_str().into(),
+            email.normalized().into(),
+            name.as_str().into(),
+            hash.into(),
+            role.as_str().into(),
+        ],
+    ))
+    .one(conn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            Error::Conflict("a user with this email already exists".into())
+        } else {
+            Error::from(e)
+        }
+    })?
+    .ok_or(Error::Internal("insert returned no row".into()))?;
+    Ok(row.into())
+}

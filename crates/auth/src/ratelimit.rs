@@ -1,0 +1,71 @@
+//! Rate-limit policies (GCRA: a burst, then a steady rate) and their decisions.
+
+use std::time::Duration;
+
+/// A generic cell-rate limit: up to `burst` requests at once, refilled at one per `interval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub burst: u32,
+    pub interval: Duration,
+}
+
+impl Limit {
+    /// `per_minute` steady rate with the given burst.
+    pub fn per_minute(per_minute: u32, burst: u32) -> Self {
+        Self {
+            burst: burst.max(1),
+            interval: Duration::from_millis(60_000 / u64::from(per_minute.max(1))),
+        }
+    }
+
+    /// The nominal window size reported in `RateLimit-Policy`, in seconds.
+    pub fn window_secs(&self) -> u64 {
+        (self.interval.as_millis() as u64 * u64::from(self.burst)).div_ceil(1000)
+    }
+}
+
+/// The outcome of one rate-limit check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    pub limit: u32,
+    pub remaining: u32,
+    /// When a denied request may be retried.
+    pub retry_after: Duration,
+    /// When the bucket is full again.
+    pub reset_after: Duration,
+}
+
+impl Decision {
+    pub fn retry_after_secs(&self) -> u64 {
+        self.retry_after.as_millis().div_ceil(1000).max(1) as u64
+    }
+
+    pub fn reset_secs(&self) -> u64 {
+        self.reset_after.as_millis().div_ceil(1000) as u64
+    }
+}
+
+/// The limits Kartei enforces.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// API calls per principal and tenant.
+    pub api: Limit,
+    /// Unauthenticated API calls per client IP.
+    pub anonymous: Limit,
+    /// Login attempts per client IP.
+    pub login_per_ip: Limit,
+    /// Login attempts per account (email), from anywhere.
+    pub login_per_account: Limit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            api: Limit::per_minute(1200, 200),
+            anonymous: Limit::per_minute(300, 60),
+            login_per_ip: Limit::per_minute(30, 30),
+            login_per_account: Limit::per_minute(6, 10),
+        }
+    }
+}

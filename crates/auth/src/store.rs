@@ -1,0 +1,478 @@
+//! Where sessions and rate-limit state live: Redis, or an in-process store when no `REDIS_URL`
+//! is configured (single node only). Both give the same atomic semantics; in Redis each
+//! operation is one Lua script, so concurrent API nodes cannot interleave inside it.
+//!
+//! Every Redis call is bounded by a timeout: with Redis down, callers get
+//! [`Error::Unavailable`] quickly instead of hanging.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use redis::aio::ConnectionManager;
+use redis::{AsyncCommands, Script};
+
+use crate::error::{Error, Result};
+use crate::ratelimit::{Decision, Limit};
+
+#[derive(Clone)]
+pub enum Store {
+    Redis(RedisStore),
+    Memory(Arc<MemoryStore>),
+}
+
+#[derive(Clone)]
+pub struct RedisStore {
+    conn: ConnectionManager,
+    prefix: String,
+    timeout: Duration,
+}
+
+/// Outcome of presenting a refresh token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The token was current; it is replaced by the new one. Carries the session's user id.
+    Rotated(String),
+    /// The token was valid once but is no longer current: the whole family is now revoked.
+    Reused,
+    /// No such session (expired, logged out, revoked, or made up).
+    Unknown,
+}
+
+const GCRA: &str = r#"
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local allow_at = new_tat - burst * interval
+if allow_at > now then
+  return {0, 0, allow_at - now, tat - now}
+end
+redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, new_tat - now))
+return {1, math.floor((now - allow_at) / interval), 0, new_tat - now}
+"#;
+
+const ROTATE: &str = r#"
+local cur = redis.call('HGET', KEYS[1], 'rt')
+if not cur then return {0, ''} end
+local uid = redis.call('HGET', KEYS[1], 'uid')
+if cur ~= ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2] .. uid, ARGV[3])
+  return {-1, uid}
+end
+redis.call('HSET', KEYS[1], 'rt', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {1, uid}
+"#;
+
+const REVOKE_ALL: &str = r#"
+local sids = redis.call('SMEMBERS', KEYS[1])
+local n = 0
+for _, sid in ipairs(sids) do
+  if sid ~= ARGV[2] then
+    n = n + redis.call('DEL', ARGV[1] .. sid)
+    redis.call('SREM', KEYS[1], sid)
+  end
+end
+return n
+"#;
+
+impl Store {
+    pub async fn redis(url: &str, prefix: &str, timeout: Duration) -> Result<Self> {
+        let client = redis::Client::open(url)
+            .map_err(|e| Error::Internal(format!("invalid REDIS_URL: {e}")))?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(500));
+        let conn = tokio::time::timeout(
+            timeout * 3,
+            ConnectionManager::new_with_config(client, config),
+        )
+        .await
+        .map_err(|_| Error::Unavailable("redis connect timed out".into()))?
+        .map_err(|e| Error::Unavailable(format!("redis: {e}")))?;
+        Ok(Store::Redis(RedisStore {
+            conn,
+            prefix: prefix.to_owned(),
+            timeout,
+        }))
+    }
+
+    pub fn memory() -> Self {
+        Store::Memory(Arc::new(MemoryStore::default()))
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Store::Redis(_) => "redis",
+            Store::Memory(_) => "memory",
+        }
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        match self {
+            Store::Redis(r) => {
+                let mut c = r.conn.clone();
+                r.bounded(async move { redis::cmd("PING").query_async::<String>(&mut c).await })
+                    .await
+                    .map(|_| ())
+            }
+            Store::Memory(_) => Ok(()),
+        }
+    }
+
+    /// Counts one request against `key` under `limit`.
+    pub async fn rate(&self, key: &str, limit: Limit) -> Result<Decision> {
+        let interval = limit.interval.as_millis() as i64;
+        let burst = i64::from(limit.burst);
+        let (allowed, remaining, retry_ms, reset_ms) = match self {
+            Store::Redis(r) => {
+                let mut c = r.conn.clone();
+                let k = format!("{}rl:{key}", r.prefix);
+                let v: Vec<i64> = r
+                    .bounded(async move {
+                        Script::new(GCRA)
+                            .key(k)
+                            .arg(interval)
+                            .arg(burst)
+                            .invoke_async(&mut c)
+                            .await
+                    })
+                    .await?;
+                (
+                    v.first().copied().unwrap_or(0),
+                    v.get(1).copied().unwrap_or(0),
+                    v.get(2).copied().unwrap_or(0),
+                    v.get(3).copied().unwrap_or(0),
+                )
+            }
+            Store::Memory(m) => m.gcra(key, interval, burst),
+        };
+        let ms = |v: i64| Duration::from_millis(u64::try_from(v).unwrap_or(0));
+        Ok(Decision {
+            allowed: allowed == 1,
+            limit: limit.burst,
+            remaining: u32::try_from(remaining).unwrap_or(0),
+            retry_after: ms(retry_ms),
+            reset_after: ms(reset_ms),
+        })
+    }
+
+    pub async fn session_create(
+        &self,
+        sid: &str,
+        uid: &str,
+        refresh_hash: &str,
+        ttl: Duration,
+    ) -> Result<()> {
+        match self {
+            Store::Redis(r) => {
+                let mut c = r.conn.clone();
+                let skey = format!("{}sess:{sid}", r.prefix);
+                let ukey = format!("{}usess:{uid}", r.prefix);
+                let (sid, uid, rh) = (sid.to_owned(), uid.to_owned(), refresh_hash.to_owned());
+                let ttl_ms = ttl.as_millis() as i64;
+                r.bounded(async move {
+                    redis::pipe()
+                        .atomic()
+                        .hset_multiple(&skey, &[("uid", uid.as_str()), ("rt", rh.as_str())])
+                        .ignore()
+                        .pexpire(&skey, ttl_ms)
+                        .ignore()
+                        .sadd(&ukey, &sid)
+                        .ignore()
+                        .pexpire(&ukey, ttl_ms)
+                        .ignore()
+                        .query_async::<()>(&mut c)
+                        .await
+                })
+                .await
+            }
+            Store::Memory(m) => {
+                m.session_create(sid, uid, refresh_hash, ttl);
+                Ok(())
+            }
+        }
+    }
+
+    /// Atomically swaps the current refresh-token hash if `presented` is current; if it is not,
+    /// revokes the family (RFC 9700 §4.14.2 reuse detection).
+    pub async fn session_rotate(
+        &self,
+        sid: &str,
+        presented: &str,
+        next: &str,
+        ttl: Duration,
+    ) -> Result<Rotation> {
+        let (status, uid) = match self {
+            Store::Redis(r) => {
+                let mut c = r.conn.clone();
+                let skey = format!("{}sess:{sid}", r.prefix);
+                let uprefix = format!("{}usess:", r.prefix);
+                let (p, n, s) = (presented.to_owned(), next.to_owned(), sid.to_owned());
+                let ttl_ms = ttl.as_millis() as i64;
+                r.bounded(async move {
+                    Script::new(ROTATE)
+                        .key(skey)
+                        .key(uprefix)
+                        .arg(p)
+                        .arg(n)
+                        .arg(s)
+                        .arg(ttl_ms)
+                        .invoke_async::<(i64, String)>(&mut c)
+                        .await
+                })
+                .await?
+            }
+            Store::Memory(m) => m.session_rotate(sid, presented, next, ttl),
+        };
+        Ok(match status {
+            1 => Rotation::Rotated(uid),
+            -1 => Rotation::Reused,
+            _ => Rotation::Unknown,
+        })
+    }
+
+    /// The user id of a live session.
+    pub async fn session_user(&self, sid: &str) -> Result<Option<String>> {
+        match self {
+            Store::Redis(r) => {
+                let mut c = r.conn.clone();
+                let skey = format!("{}sess:{sid}", r.prefix);
+                r.bounded(async move { c.hget::<_, _, Option<String>>(skey, "uid").await })
+                    .await
+            }
+            Store::Memory(m) => Ok(m.session_user(sid)),
+        }
+    }
+
+    pub async fn session_delete(&self, sid: &str, uid: &str) -> Result<()> {
+        match self {
+            Store::Redis(r) => {
+                let mut c = r.conn.clone();
+                let skey = format!("{}sess:{sid}", r.prefix);
+                let ukey = format!("{}usess:{uid}", r.prefix);
+                let sid = sid.to_owned();
+                r.bounded(async move {
+                    redis::pipe()
+                        .del(&skey)
+                        .ignore()
+                        .srem(&ukey, &sid)
+                        .ignore()
+                        .query_async::<()>(&mut c)
+                        .await
+                })
+                .await
+            }
+            Store::Memory(m) => {
+                m.session_delete(sid, uid);
+                Ok(())
+            }
+        }
+    }
+
+    /// Revokes every session of `uid` except `keep`; returns how many were revoked.
+    pub async fn sessions_revoke_all(&self, uid: &str, keep: Option<&str>) -> Result<u64> {
+        match self {
+            Store::Redis(r) => {
+                let mut c = r.conn.clone();
+                let ukey = format!("{}usess:{uid}", r.prefix);
+                let sprefix = format!("{}sess:", r.prefix);
+                let keep = keep.unwrap_or("").to_owned();
+                r.bounded(async move {
+                    Script::new(REVOKE_ALL)
+                        .key(ukey)
+                        .arg(sprefix)
+                        .arg(keep)
+                        .invoke_async::<u64>(&mut c)
+                        .await
+                })
+                .await
+            }
+            Store::Memory(m) => Ok(m.revoke_all(uid, keep)),
+        }
+    }
+}
+
+impl RedisStore {
+    async fn bounded<T>(
+        &self,
+        fut: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T> {
+        match tokio::time::timeout(self.timeout, fut).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(Error::Unavailable(format!("redis: {e}"))),
+            Err(_) => Err(Error::Unavailable("redis timed out".into())),
+        }
+    }
+}
+
+/// The in-process store: a mutex over maps. Correct on one node; state is lost on restart.
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<MemState>,
+    epoch: OnceInstant,
+}
+
+struct OnceInstant(Instant);
+
+impl Default for OnceInstant {
+    fn default() -> Self {
+        Self(Instant::now())
+    }
+}
+
+#[derive(Default)]
+struct MemState {
+    tats: HashMap<String, i64>,
+    sessions: HashMap<String, MemSession>,
+    user_sessions: HashMap<String, HashSet<String>>,
+}
+
+struct MemSession {
+    uid: String,
+    rt: String,
+    expires: Instant,
+}
+
+impl MemoryStore {
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemState> {
+        // A panic while holding this lock cannot leave the maps half-updated in a way that
+        // matters more than losing them, so a poisoned lock is taken over.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.epoch.0.elapsed().as_millis() as i64
+    }
+
+    fn gcra(&self, key: &str, interval: i64, burst: i64) -> (i64, i64, i64, i64) {
+        let now = self.now_ms();
+        let mut s = self.lock();
+        if s.tats.len() > 100_000 {
+            s.tats.retain(|_, tat| *tat > now);
+        }
+        let tat = s.tats.get(key).copied().unwrap_or(now).max(now);
+        let new_tat = tat + interval;
+        let allow_at = new_tat - burst * interval;
+        if allow_at > now {
+            return (0, 0, allow_at - now, tat - now);
+        }
+        s.tats.insert(key.to_owned(), new_tat);
+        (1, (now - allow_at) / interval, 0, new_tat - now)
+    }
+
+    fn session_create(&self, sid: &str, uid: &str, rt: &str, ttl: Duration) {
+        let mut s = self.lock();
+        s.sessions.insert(
+            sid.to_owned(),
+            MemSession {
+                uid: uid.to_owned(),
+                rt: rt.to_owned(),
+                expires: Instant::now() + ttl,
+            },
+        );
+        s.user_sessions
+            .entry(uid.to_owned())
+            .or_default()
+            .insert(sid.to_owned());
+    }
+
+    fn session_rotate(&self, sid: &str, presented: &str, next: &str, ttl: Duration) -> (i64, String) {
+        let mut s = self.lock();
+        let Some(sess) = s.sessions.get_mut(sid).filter(|x| x.expires > Instant::now()) else {
+            return (0, String::new());
+        };
+        let uid = sess.uid.clone();
+        if sess.rt != presented {
+            s.sessions.remove(sid);
+            if let Some(set) = s.user_sessions.get_mut(&uid) {
+                set.remove(sid);
+            }
+            return (-1, uid);
+        }
+        sess.rt = next.to_owned();
+        sess.expires = Instant::now() + ttl;
+        (1, uid)
+    }
+
+    fn session_user(&self, sid: &str) -> Option<String> {
+        let s = self.lock();
+        s.sessions
+            .get(sid)
+            .filter(|x| x.expires > Instant::now())
+            .map(|x| x.uid.clone())
+    }
+
+    fn session_delete(&self, sid: &str, uid: &str) {
+        let mut s = self.lock();
+        s.sessions.remove(sid);
+        if let Some(set) = s.user_sessions.get_mut(uid) {
+            set.remove(sid);
+        }
+    }
+
+    fn revoke_all(&self, uid: &str, keep: Option<&str>) -> u64 {
+        let mut s = self.lock();
+        let sids: Vec<String> = s
+            .user_sessions
+            .get(uid)
+            .map(|set| set.iter().filter(|x| Some(x.as_str()) != keep).cloned().collect())
+            .unwrap_or_default();
+        let mut n = 0;
+        for sid in &sids {
+            if s.sessions.remove(sid).is_some() {
+                n += 1;
+            }
+        }
+        if let Some(set) = s.user_sessions.get_mut(uid) {
+            set.retain(|x| Some(x.as_str()) == keep);
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_gcra_allows_burst_then_denies() {
+        let store = Store::memory();
+        let limit = Limit::per_minute(60, 3);
+        for expected_remaining in [2, 1, 0] {
+            let d = store.rate("k", limit).await.expect("rate");
+            assert!(d.allowed);
+            assert_eq!(d.remaining, expected_remaining);
+        }
+        let d = store.rate("k", limit).await.expect("rate");
+        assert!(!d.allowed);
+        assert!(d.retry_after > Duration::from_millis(900));
+    }
+
+    #[tokio::test]
+    async fn memory_rotation_detects_reuse() {
+        let store = Store::memory();
+        let ttl = Duration::from_secs(60);
+        store.session_create("s", "u", "h1", ttl).await.expect("create");
+        assert_eq!(
+            store.session_rotate("s", "h1", "h2", ttl).await.expect("rotate"),
+            Rotation::Rotated("u".into())
+        );
+        assert_eq!(
+            store.session_rotate("s", "h1", "h3", ttl).await.expect("rotate"),
+            Rotation::Reused
+        );
+        assert_eq!(
+            store.session_rotate("s", "h2", "h4", ttl).await.expect("rotate"),
+            Rotation::Unknown,
+            "the family is revoked"
+        );
+    }
+}

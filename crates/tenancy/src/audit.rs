@@ -1,0 +1,78 @@
+//! The tenant audit log: who read, exported, changed or erased what. Append-only (a trigger
+//! refuses UPDATE and DELETE); written in the same transaction as the change it records.
+
+use chrono::{DateTime, Utc};
+use kartei_core::paging::{Page, PageRequest};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use crate::db::TenantTx;
+use crate::error::Result;
+use crate::paging::keyset;
+use crate::tenants::stmt;
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+pub async fn record(
+    tx: &TenantTx,
+    actor: &str,
+    action: &str,
+    subject: Option<&str>,
+    detail: serde_json::Value,
+) -> Result<()> {
+    tx.execute_raw(stmt(
+        "INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)",
+        vec![
+            actor.into(),
+            action.into(),
+            subject.map(str::to_owned).into(),
+            detail.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Newest first.
+pub async fn page(tx: &TenantTx, req: &PageRequest<i64>) -> Result<Page<AuditEntry>> {
+    let ks = keyset("id", req, true, 1);
+    let sql = format!(
+        "SELECT id, at, actor, action, subject, detail FROM audit_log WHERE {} ORDER BY {} LIMIT {}",
+        ks.condition, ks.order, ks.fetch
+    );
+    let rows = AuditEntry::find_by_statement(stmt(&sql, ks.values))
+        .all(&**tx)
+        .await?;
+    Ok(Page::from_rows(req, rows, |e| e.id))
+}
+
+/// Platform-level audit (tenant lifecycle), in `platform.audit_events`.
+pub async fn record_platform(
+    conn: &impl ConnectionTrait,
+    agency: kartei_core::id::AgencyId,
+    tenant: Option<kartei_core::id::TenantId>,
+    actor: &str,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    conn.execute_raw(stmt(
+        "INSERT INTO platform.audit_events (agency_id, tenant_id, actor, action, detail) \
+         VALUES ($1, $2, $3, $4, $5)",
+        vec![
+            agency.0.into(),
+            tenant.map(|t| t.0).into(),
+            actor.into(),
+            action.into(),
+            detail.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}

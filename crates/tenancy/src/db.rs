@@ -1,0 +1,111 @@
+//! The connection pool and the only way to run SQL inside a tenant's schema.
+
+use std::ops::Deref;
+use std::time::Duration;
+
+use kartei_core::id::TenantId;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    TransactionTrait,
+};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub url: String,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    /// How long a request waits for a pooled connection before failing with UNAVAILABLE.
+    pub acquire_timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+impl DbOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 16,
+            min_connections: 0,
+            acquire_timeout: Duration::from_secs(3),
+            connect_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// The shared Postgres pool. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+}
+
+impl Db {
+    pub async fn connect(opts: &DbOptions) -> Result<Self> {
+        let mut co = ConnectOptions::new(opts.url.clone());
+        co.max_connections(opts.max_connections)
+            .min_connections(opts.min_connections)
+            .acquire_timeout(opts.acquire_timeout)
+            .connect_timeout(opts.connect_timeout)
+            .idle_timeout(Duration::from_secs(300))
+            .test_before_acquire(true)
+            .sqlx_logging(false);
+        let conn = Database::connect(co).await?;
+        Ok(Self { conn })
+    }
+
+    /// The pool for platform-level statements. Every such statement names its schema
+    /// (`platform.…`); nothing here ever resolves names through a tenant's `search_path`.
+    pub fn platform(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Begins a transaction confined to `tenant`'s schema. Unqualified names resolve in that
+    /// schema; `SET LOCAL` ends with the transaction, so the pooled connection returns clean.
+    pub async fn begin_tenant(&self, tenant: TenantId) -> Result<TenantTx> {
+        let txn = self.conn.begin().await?;
+        set_tenant_search_path(&txn, tenant).await?;
+        Ok(TenantTx { txn, tenant })
+    }
+
+    /// `SELECT 1`, for readiness probes.
+    pub async fn ping(&self) -> Result<()> {
+        self.conn.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+}
+
+/// Points an open transaction at `tenant`'s schema (plus `public`, where extensions live).
+pub(crate) async fn set_tenant_search_path(
+    txn: &DatabaseTransaction,
+    tenant: TenantId,
+) -> Result<()> {
+    // The schema name is built from the UUID's hex digits only (see `TenantId::schema_name`),
+    // so it is safe to splice; identifiers cannot be bound as parameters.
+    let sql = format!("SET LOCAL search_path TO {}, public", tenant.schema_name());
+    txn.execute_unprepared(&sql).await?;
+    Ok(())
+}
+
+/// A transaction scoped to one tenant's schema. Dropping it without `commit` rolls back.
+#[derive(Debug)]
+pub struct TenantTx {
+    txn: DatabaseTransaction,
+    tenant: TenantId,
+}
+
+impl TenantTx {
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.txn.commit().await.map_err(Error::from)
+    }
+}
+
+impl Deref for TenantTx {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &Self::Target {
+        &self.txn
+    }
+}

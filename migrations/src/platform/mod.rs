@@ -1,0 +1,12 @@
+//! Migrations of schema `platform`. Every statement names `platform.` explicitly.
+
+use sea_orm_migration::MigrationTrait;
+
+use crate::SqlMigration;
+
+pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(SqlMigration {
+        name: "p0001_identity_and_tenants",
+        up: include_str!("p0001_identity_and_tenants.sql"),
+    })]
+}

@@ -1,0 +1,13 @@
+//! Migrations of one tenant schema. Statements use unqualified names: the runner sets
+//! `search_path` to the tenant schema for the transaction.
+
+use sea_orm_migration::MigrationTrait;
+
+use crate::SqlMigration;
+
+pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(SqlMigration {
+        name: "t0001_settings_and_audit",
+        up: include_str!("t0001_settings_and_audit.sql"),
+    })]
+}
