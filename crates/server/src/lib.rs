@@ -1,1 +1,131 @@
-//! placeholder
+//! The application behind the `kartei` binary: configuration, telemetry, and
+//! [`Application::build`], which wires Postgres, the session store, the auth service and the
+//! gateway, and binds the listener (port 0 works, which is how tests run many apps at once).
+
+pub mod demo;
+pub mod settings;
+pub mod telemetry;
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use kartei_auth::jwt::JwtConfig;
+use kartei_auth::ratelimit::{Limit, Limits};
+use kartei_auth::store::Store;
+use kartei_auth::{Auth, AuthConfig};
+use kartei_gateway::context::Services;
+use kartei_gateway::{AppState, GatewayOptions, SchemaLimits};
+use kartei_tenancy::db::{Db, DbOptions};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::settings::Settings;
+
+/// Connects Postgres and the session store and builds the auth service.
+pub async fn services(settings: &Settings) -> anyhow::Result<(Db, Auth)> {
+    let mut opts = DbOptions::new(settings.database.url.expose_secret());
+    opts.max_connections = settings.database.max_connections;
+    opts.acquire_timeout = Duration::from_millis(settings.database.acquire_timeout_ms);
+    opts.connect_timeout = Duration::from_millis(settings.database.acquire_timeout_ms);
+    let db = Db::connect(&opts)
+        .await
+        .context("cannot connect to PostgreSQL (DATABASE_URL)")?;
+    let store = match &settings.redis.url {
+        Some(url) => Store::redis(
+            url.expose_secret(),
+            &settings.redis.key_prefix,
+            Duration::from_millis(settings.redis.timeout_ms),
+        )
+        .await
+        .context("cannot connect to Redis (REDIS_URL)")?,
+        None => {
+            tracing::warn!(
+                "no REDIS_URL: sessions and rate limits use an in-process store \
+                 (single node only; state is lost on restart)"
+            );
+            Store::memory()
+        }
+    };
+    let a = &settings.auth;
+    let l = &settings.limits;
+    let config = AuthConfig {
+        jwt: JwtConfig {
+            secret: settings.jwt_secret()?,
+            previous_secrets: a
+                .previous_jwt_secrets
+                .iter()
+                .map(|s| SecretString::from(s.expose_secret().to_owned()))
+                .collect(),
+            issuer: a.issuer.clone(),
+            audience: a.audience.clone(),
+            access_ttl: Duration::from_secs(a.access_ttl_secs),
+        },
+        refresh_ttl: Duration::from_secs(a.refresh_ttl_secs),
+        limits: Limits {
+            api: Limit::per_minute(l.api_per_minute, l.api_burst),
+            anonymous: Limit::per_minute(l.anonymous_per_minute, l.anonymous_burst),
+            login_per_ip: Limit::per_minute(l.login_ip_per_minute, l.login_ip_burst),
+            login_per_account: Limit::per_minute(
+                l.login_account_per_minute,
+                l.login_account_burst,
+            ),
+        },
+    };
+    let auth = Auth::new(db.clone(), store, config)?;
+    Ok((db, auth))
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Builds everything and binds `settings.http.bind`; the server runs once awaited.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let (db, auth) = services(&settings).await?;
+        let g = &settings.graphql;
+        let schema = kartei_gateway::build_schema(SchemaLimits {
+            max_depth: g.max_depth,
+            max_complexity: g.max_complexity,
+            introspection: g.introspection,
+        })
+        .finish();
+        let state = AppState {
+            schema,
+            services: Services { auth, db },
+            options: GatewayOptions {
+                max_body_bytes: settings.http.max_body_bytes,
+                graphiql: g.graphiql,
+                trust_forwarded_for: settings.http.trust_forwarded_for,
+                readiness_timeout: Duration::from_secs(2),
+            },
+        };
+        let listener = TcpListener::bind(&settings.http.bind)
+            .with_context(|| format!("cannot bind {}", settings.http.bind))?;
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(state);
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .wrap(from_fn(kartei_gateway::http::trace_request))
+                .configure(kartei_gateway::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.http.shutdown_timeout_secs)
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/SIGINT, then drains in-flight requests (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,1 +1,216 @@
-fn main() {}
+//! `kartei`: parses the command line and hands over to the application.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use kartei_core::id::TenantId;
+use kartei_core::validate::{Name, Slug};
+use kartei_server::settings::Settings;
+use kartei_server::{Application, demo, services, telemetry};
+use kartei_tenancy::migrate::{self, Progress};
+use kartei_tenancy::tenants::{self, TENANT_COLUMNS, TenantStatus, stmt};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+
+#[derive(Parser)]
+#[command(name = "kartei", version, about = "Kartei: multi-tenant CRM and marketing-compliance backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the GraphQL API (migrates first unless --no-migrate).
+    Serve {
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Bring the platform schema and every tenant schema up to date.
+    Migrate,
+    /// Administer tenants.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Print the GraphQL schema (SDL), as checked in at frontend-schema/schema.graphql.
+    ExportSchema {
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Seed a demo agency with two client tenants and print how to log in.
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// List all tenants of all agencies.
+    List,
+    /// Create a tenant owned by an existing agency user.
+    Create {
+        #[arg(long)]
+        owner_email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        slug: Option<String>,
+    },
+    Rename {
+        #[arg(long)]
+        id: TenantId,
+        #[arg(long)]
+        name: String,
+    },
+    Suspend {
+        #[arg(long)]
+        id: TenantId,
+    },
+    Resume {
+        #[arg(long)]
+        id: TenantId,
+    },
+    /// Drop the tenant's schema and all its data (audited). Needs the slug to confirm.
+    Delete {
+        #[arg(long)]
+        id: TenantId,
+        #[arg(long)]
+        confirm_slug: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Command::ExportSchema { out } = &cli.command {
+        let sdl = kartei_gateway::sdl();
+        match out {
+            Some(path) => std::fs::write(path, sdl)?,
+            None => print!("{sdl}"),
+        }
+        return Ok(());
+    }
+    let settings = Settings::load()?;
+    telemetry::init(&settings.log.format, &settings.log.level);
+    match cli.command {
+        Command::Serve { no_migrate } => {
+            if !no_migrate {
+                run_migrations(&settings).await?;
+            }
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "kartei serving; GraphQL at /graphql");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => run_migrations(&settings).await?,
+        Command::Tenant { command } => tenant_command(&settings, command).await?,
+        Command::Demo => {
+            run_migrations(&settings).await?;
+            let (db, auth) = services(&settings).await?;
+            let info = demo::seed(&db, &auth).await?;
+            let url = &settings.http.public_url;
+            eprintln!(
+                "{}\n\nDemo agency ready.\n  admin:  {} / {}\n  member: {} / {}\n  GraphiQL: {url}/graphql\n",
+                if info.created { "Seeded the demo agency." } else { "Demo agency already present." },
+                demo::ADMIN_EMAIL,
+                demo::PASSWORD,
+                demo::MEMBER_EMAIL,
+                demo::PASSWORD,
+            );
+        }
+        Command::ExportSchema { .. } => {}
+    }
+    Ok(())
+}
+
+async fn run_migrations(settings: &Settings) -> anyhow::Result<()> {
+    let (db, _) = services(settings).await?;
+    let report = migrate::all(&db, |p| match p {
+        Progress::Platform { applied } => {
+            eprintln!("migrate: platform: {applied} migration(s) applied");
+        }
+        Progress::Tenant {
+            index,
+            total,
+            schema,
+            applied,
+        } => eprintln!("migrate: [{index}/{total}] {schema}: {applied} migration(s) applied"),
+        Progress::TenantFailed {
+            index,
+            total,
+            schema,
+            error,
+        } => eprintln!("migrate: [{index}/{total}] {schema}: FAILED: {error}"),
+    })
+    .await?;
+    eprintln!(
+        "migrate: done; {} tenant schema(s), {} changed, {} migration(s) applied, {} failed",
+        report.tenants_total,
+        report.tenants_changed,
+        report.migrations_applied,
+        report.failed.len()
+    );
+    if !report.failed.is_empty() {
+        anyhow::bail!("{} tenant schema(s) failed to migrate; rerun to resume", report.failed.len());
+    }
+    Ok(())
+}
+
+async fn tenant_command(settings: &Settings, command: TenantCommand) -> anyhow::Result<()> {
+    let (db, auth) = services(settings).await?;
+    let conn = db.platform();
+    match command {
+        TenantCommand::List => {
+            let sql = format!("SELECT {TENANT_COLUMNS} FROM platform.tenants ORDER BY created_at");
+            for t in tenants::query_tenants(conn, &sql, vec![]).await? {
+                println!("{}\t{}\t{}\t{}", t.id, t.slug, t.status.as_str(), t.name);
+            }
+        }
+        TenantCommand::Create {
+            owner_email,
+            name,
+            slug,
+        } => {
+            let row = conn
+                .query_one_raw(stmt(
+                    "SELECT id, agency_id FROM platform.users WHERE email_normalized = $1",
+                    vec![owner_email.trim().to_lowercase().into()],
+                ))
+                .await?
+                .context("no user with that email")?;
+            let owner = kartei_core::id::UserId(row.try_get("", "id")?);
+            let agency = kartei_core::id::AgencyId(row.try_get("", "agency_id")?);
+            let name = Name::parse(&name, 200)?;
+            let slug = match slug {
+                Some(s) => Slug::parse(&s)?,
+                None => Slug::from_name(name.as_str())?,
+            };
+            let t = auth.create_tenant_for(owner, agency, &name, &slug).await?;
+            println!("{}", t.id);
+        }
+        TenantCommand::Rename { id, name } => {
+            let t = tenants::rename(conn, id, &Name::parse(&name, 200)?).await?;
+            println!("{}\t{}", t.id, t.name);
+        }
+        TenantCommand::Suspend { id } => {
+            tenants::set_status(conn, id, TenantStatus::Suspended).await?;
+        }
+        TenantCommand::Resume { id } => {
+            tenants::set_status(conn, id, TenantStatus::Active).await?;
+        }
+        TenantCommand::Delete { id, confirm_slug } => {
+            let t = tenants::get(conn, id).await?.context("no such tenant")?;
+            anyhow::ensure!(t.slug == confirm_slug, "--confirm-slug must equal the slug '{}'", t.slug);
+            let txn = conn.begin().await?;
+            tenants::delete(&txn, id).await?;
+            kartei_tenancy::audit::record_platform(
+                &txn,
+                t.agency_id,
+                Some(id),
+                "cli",
+                "tenant.deleted",
+                serde_json::json!({"name": t.name, "slug": t.slug}),
+            )
+            .await?;
+            txn.commit().await?;
+            eprintln!("deleted tenant {id} and schema {}", t.schema_name);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,400 @@
+//! HTTP endpoints: `POST /graphql` (the API), `GET /graphql` (GraphiQL), `/healthz`, `/readyz`,
+//! and the middleware that gives every request a span with its request id, tenant and user.
+
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{Pos, ServerError};
+use futures_util::StreamExt;
+use kartei_auth::identity::Client;
+use kartei_auth::ratelimit::Decision;
+use kartei_core::code::Code;
+use kartei_core::id::TenantId;
+use serde_json::json;
+use tracing::Instrument;
+
+use crate::context::{RequestCtx, Services};
+use crate::error::ApiError;
+use crate::schema::KarteiSchema;
+
+#[derive(Debug, Clone)]
+pub struct GatewayOptions {
+    pub max_body_bytes: usize,
+    pub graphiql: bool,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    pub readiness_timeout: Duration,
+}
+
+impl Default for GatewayOptions {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 256 * 1024,
+            graphiql: true,
+            trust_forwarded_for: false,
+            readiness_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: KarteiSchema,
+    pub services: Services,
+    pub options: GatewayOptions,
+}
+
+/// The request id, as set by [`trace_request`].
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/graphql", web::post().to(graphql))
+        .route("/graphql", web::get().to(graphiql))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz));
+}
+
+/// Opens the request's span (request id from `X-Request-Id` when sane, else new) and logs
+/// its outcome. Handlers record `tenant_id` and `user_id` into it once known.
+pub async fn trace_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        path = %req.path(),
+        tenant_id = tracing::field::Empty,
+        user_id = tracing::field::Empty,
+    );
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let started = Instant::now();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    let status = res.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request finished"
+        );
+    });
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    Ok(res)
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "alive"}))
+}
+
+/// Ready when Postgres and Redis answer; reports each so an operator sees which is down.
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let t = state.options.readiness_timeout;
+    let pg = matches!(
+        tokio::time::timeout(t, state.services.db.ping()).await,
+        Ok(Ok(()))
+    );
+    let store = &state.services.auth.store();
+    let redis = match store.kind() {
+        "memory" => "embedded",
+        _ => match tokio::time::timeout(t, store.ping()).await {
+            Ok(Ok(())) => "up",
+            _ => "down",
+        },
+    };
+    let ready = pg && redis != "down";
+    let body = json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "checks": { "postgres": if pg { "up" } else { "down" }, "redis": redis },
+    });
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+async fn graphiql(state: web::Data<AppState>) -> HttpResponse {
+    if !state.options.graphiql {
+        return HttpResponse::NotFound().finish();
+    }
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for
+        && let Some(ip) = req.connection_info().realip_remote_addr()
+    {
+        return ip.to_owned();
+    }
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            Code::PayloadTooLarge,
+            format!("request body exceeds {limit} bytes"),
+        )
+    };
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::new(Code::BadRequest, "unreadable request body"))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+async fn graphql(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let limit = state.options.max_body_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return error_response(
+            &ApiError::new(Code::PayloadTooLarge, format!("request body exceeds {limit} bytes")),
+            None,
+        );
+    }
+    let body = match read_body(payload, limit).await {
+        Ok(b) => b,
+        Err(e) => return error_response(&e, None),
+    };
+    let gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return error_response(
+                &ApiError::new(
+                    Code::BadRequest,
+                    format!("body must be a GraphQL request in JSON: {e}"),
+                ),
+                None,
+            );
+        }
+    };
+
+    let services = &state.services;
+    let span = tracing::Span::current();
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map_or_else(String::new, |r| r.0.clone());
+    let client = Client {
+        ip: client_ip(&req, state.options.trust_forwarded_for),
+    };
+
+    // Who: a bearer credential, checked now so every resolver sees the same answer.
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
+    let principal = match bearer {
+        None => None,
+        Some(h) => Some(match h.strip_prefix("Bearer ") {
+            Some(token) => services.auth.authenticate(token.trim()).await.map_err(ApiError::from),
+            None => Err(ApiError::new(
+                Code::Unauthenticated,
+                "Authorization must be 'Bearer <token>'",
+            )),
+        }),
+    };
+    if let Some(Ok(p)) = &principal {
+        match p {
+            kartei_auth::Principal::User { user_id, .. } => {
+                span.record("user_id", tracing::field::display(user_id));
+            }
+            kartei_auth::Principal::ApiKey { key_id, .. } => {
+                span.record("user_id", tracing::field::display(format!("api_key:{key_id}")));
+            }
+        }
+    }
+    // A dependency outage while authenticating fails the whole request fast.
+    if let Some(Err(e)) = &principal
+        && e.code == Code::Unavailable
+    {
+        return error_response(e, None);
+    }
+
+    // Where: the tenant header, parsed strictly; never text that could reach SQL.
+    let tenant_header = req
+        .headers()
+        .get("x-tenant-id")
+        .map(|v| v.to_str().unwrap_or("\u{0}").trim().to_owned());
+    let tenant_id = match &tenant_header {
+        None => None,
+        Some(raw) => match raw.parse::<TenantId>() {
+            Ok(id) => Some(Ok(id)),
+            Err(_) => Some(Err(ApiError::field("X-Tenant-Id", "is not a tenant id"))),
+        },
+    };
+    if let Some(Ok(id)) = &tenant_id {
+        span.record("tenant_id", tracing::field::display(id));
+    }
+
+    // How often: per principal and tenant when authenticated, per IP otherwise.
+    let limits = services.auth.limits();
+    let (rate_key, limit) = match &principal {
+        Some(Ok(p)) => {
+            let t = match &tenant_id {
+                Some(Ok(id)) => id.to_string(),
+                _ => "-".to_owned(),
+            };
+            (format!("api:{}:{t}", p.rate_key()), limits.api)
+        }
+        _ => (format!("anon:{}", client.ip), limits.anonymous),
+    };
+    let decision = match services.auth.store().rate(&rate_key, limit).await {
+        Ok(d) => d,
+        Err(e) => return error_response(&ApiError::from(e), None),
+    };
+    if !decision.allowed {
+        let e = ApiError {
+            retry_after_secs: Some(decision.retry_after_secs()),
+            ..ApiError::new(Code::RateLimited, "too many requests")
+        };
+        return error_response(&e, Some(decision));
+    }
+
+    let tenant = match (&principal, tenant_id) {
+        (_, None) => None,
+        (_, Some(Err(e))) => Some(Err(e)),
+        (Some(Ok(p)), Some(Ok(id))) => {
+            Some(services.auth.authorize(p, id).await.map_err(ApiError::from))
+        }
+        (Some(Err(e)), Some(Ok(_))) => Some(Err(e.clone())),
+        (None, Some(Ok(_))) => Some(Err(ApiError::new(
+            Code::Unauthenticated,
+            "authentication required",
+        ))),
+    };
+    if let Some(Err(e)) = &tenant
+        && e.code == Code::Unavailable
+    {
+        return error_response(e, Some(decision));
+    }
+
+    let ctx = RequestCtx {
+        request_id,
+        client,
+        principal,
+        tenant,
+    };
+    let response = state
+        .schema
+        .execute(gql_request.data(ctx).data(services.clone()))
+        .await;
+    graphql_response(response, decision)
+}
+
+/// Gives every error a code (async-graphql's own parse, validation and limit errors come
+/// without one) and picks the HTTP status.
+fn graphql_response(mut response: async_graphql::Response, decision: Decision) -> HttpResponse {
+    let request_failed = response.data == async_graphql::Value::Null;
+    let mut status = StatusCode::OK;
+    let mut retry_after = None;
+    for err in &mut response.errors {
+        let code = err
+            .extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .and_then(|v| match v {
+                async_graphql::Value::String(s) => Some(s.clone()),
+                _ => None,
+            });
+        let code = match code {
+            Some(c) => c,
+            None => {
+                let c = if err.message.contains("nested too deep") {
+                    Code::QueryTooDeep
+                } else if err.message.contains("too complex") {
+                    Code::QueryTooComplex
+                } else if err.path.is_empty() {
+                    Code::BadRequest
+                } else {
+                    Code::Internal
+                };
+                err.extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", c.as_str());
+                c.as_str().to_owned()
+            }
+        };
+        if code == Code::RateLimited.as_str() {
+            status = StatusCode::TOO_MANY_REQUESTS;
+            retry_after = err
+                .extensions
+                .as_ref()
+                .and_then(|x| x.get("retryAfter"))
+                .map(|v| v.to_string());
+        } else if request_failed && status == StatusCode::OK {
+            let http = Code::ALL
+                .iter()
+                .find(|c| c.as_str() == code)
+                .map_or(400, |c| c.http_status());
+            status = StatusCode::from_u16(http).unwrap_or(StatusCode::BAD_REQUEST);
+        }
+    }
+    let mut builder = HttpResponse::build(status);
+    rate_headers(&mut builder, Some(decision));
+    if let Some(secs) = retry_after {
+        builder.insert_header((header::RETRY_AFTER, secs));
+    }
+    match serde_json::to_vec(&response) {
+        Ok(body) => builder.content_type("application/json").body(body),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+fn rate_headers(builder: &mut HttpResponseBuilder, decision: Option<Decision>) {
+    if let Some(d) = decision {
+        builder
+            .insert_header(("RateLimit-Limit", d.limit.to_string()))
+            .insert_header(("RateLimit-Remaining", d.remaining.to_string()))
+            .insert_header(("RateLimit-Reset", d.reset_secs().to_string()));
+    }
+}
+
+/// A request-level failure: no data, one error with its code, and the matching HTTP status.
+fn error_response(err: &ApiError, decision: Option<Decision>) -> HttpResponse {
+    let status =
+        StatusCode::from_u16(err.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let server_error: ServerError = err.to_gql().into_server_error(Pos::default());
+    let body = async_graphql::Response::from_errors(vec![server_error]);
+    let mut builder = HttpResponse::build(status);
+    rate_headers(&mut builder, decision);
+    if let Some(secs) = err.retry_after_secs {
+        builder.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    match serde_json::to_vec(&body) {
+        Ok(b) => builder.content_type("application/json").body(b),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}

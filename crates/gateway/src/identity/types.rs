@@ -1,0 +1,105 @@
+//! GraphQL types of identity, mirroring `kartei_auth` types.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use kartei_auth::identity::{self, AgencyRole as DomainAgencyRole};
+
+use crate::context::services;
+use crate::error::api;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum AgencyRole {
+    /// Reaches every tenant of the agency as owner; manages users and tenants.
+    Admin,
+    /// Reaches only tenants with a membership.
+    Member,
+}
+
+#[derive(SimpleObject)]
+pub struct Agency {
+    pub id: ID,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct User(pub identity::User);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    async fn agency_role(&self) -> AgencyRole {
+        match self.0.agency_role {
+            DomainAgencyRole::Admin => AgencyRole::Admin,
+            DomainAgencyRole::Member => AgencyRole::Member,
+        }
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn agency(&self, ctx: &Context<'_>) -> async_graphql::Result<Agency> {
+        let a = services(ctx)?
+            .auth
+            .agency(self.0.agency_id)
+            .await
+            .map_err(api)?;
+        Ok(Agency {
+            id: ID(a.id.to_string()),
+            name: a.name,
+            created_at: a.created_at,
+        })
+    }
+}
+
+/// Tokens from `signUp`, `login` and `refresh`.
+pub struct AuthPayload(pub identity::Tokens);
+
+#[Object]
+impl AuthPayload {
+    /// Send as `Authorization: Bearer <accessToken>`; short-lived.
+    async fn access_token(&self) -> &str {
+        &self.0.access_token
+    }
+    /// Exchange once at `refresh` for a new pair; a second use revokes the session.
+    async fn refresh_token(&self) -> &str {
+        &self.0.refresh_token
+    }
+    /// Seconds until the access token expires.
+    async fn expires_in(&self) -> u64 {
+        self.0.expires_in
+    }
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        Ok(User(
+            services(ctx)?
+                .auth
+                .user(self.0.user_id)
+                .await
+                .map_err(api)?,
+        ))
+    }
+}
+
+#[derive(InputObject)]
+pub struct SignUpInput {
+    pub agency_name: String,
+    pub display_name: String,
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    pub display_name: String,
+    pub email: String,
+    /// At least 12 characters; not a common password.
+    pub password: String,
+    #[graphql(default = false)]
+    pub agency_admin: bool,
+}

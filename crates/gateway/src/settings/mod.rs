@@ -1,0 +1,131 @@
+//! Tenant settings and the tenant audit log.
+
+use async_graphql::{Context, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use kartei_core::ctx::Role;
+use kartei_tenancy::{audit, settings};
+
+use crate::context::tenant_tx;
+use crate::error::api;
+use crate::relay::{self, Conn};
+
+/// A tenant setting: a JSON value under a dotted key.
+#[derive(SimpleObject)]
+pub struct Setting {
+    pub key: String,
+    pub value: Json<serde_json::Value>,
+    pub updated_at: DateTime<Utc>,
+    /// `user:<id>` or `api_key:<id>`.
+    pub updated_by: String,
+}
+
+impl From<settings::Setting> for Setting {
+    fn from(s: settings::Setting) -> Self {
+        Setting {
+            key: s.key,
+            value: Json(s.value),
+            updated_at: s.updated_at,
+            updated_by: s.updated_by,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: Json<serde_json::Value>,
+}
+
+#[derive(Default)]
+pub struct SettingsQuery;
+
+#[Object]
+impl SettingsQuery {
+    /// Settings of the current tenant, by key.
+    async fn settings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Setting>> {
+        let req = relay::request::<String>(first, after, last, before)?;
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let page = settings::page(&tx, &req).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(relay::connection(page, Setting::from))
+    }
+
+    async fn setting(&self, ctx: &Context<'_>, key: String) -> async_graphql::Result<Option<Setting>> {
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let s = settings::get(&tx, &key).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(s.map(Setting::from))
+    }
+
+    /// The tenant's audit log, newest first (tenant admins).
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<AuditEntry>> {
+        let req = relay::request::<i64>(first, after, last, before)?;
+        let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
+        let page = audit::page(&tx, &req).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(relay::connection(page, |e| AuditEntry {
+            id: e.id.to_string(),
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            subject: e.subject,
+            detail: Json(e.detail),
+        }))
+    }
+}
+
+#[derive(Default)]
+pub struct SettingsMutation;
+
+#[Object]
+impl SettingsMutation {
+    /// Sets a tenant setting (tenant admins); audited.
+    async fn set_setting(
+        &self,
+        ctx: &Context<'_>,
+        key: String,
+        value: Json<serde_json::Value>,
+    ) -> async_graphql::Result<Setting> {
+        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+        let actor = t.actor.audit_label();
+        let s = settings::put(&tx, &key, value.0, &actor)
+            .await
+            .map_err(api)?;
+        audit::record(&tx, &actor, "setting.set", Some(&key), serde_json::json!({}))
+            .await
+            .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(s.into())
+    }
+
+    async fn delete_setting(&self, ctx: &Context<'_>, key: String) -> async_graphql::Result<bool> {
+        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+        let actor = t.actor.audit_label();
+        let deleted = settings::delete(&tx, &key).await.map_err(api)?;
+        if deleted {
+            audit::record(&tx, &actor, "setting.deleted", Some(&key), serde_json::json!({}))
+                .await
+                .map_err(api)?;
+        }
+        tx.commit().await.map_err(api)?;
+        Ok(deleted)
+    }
+}

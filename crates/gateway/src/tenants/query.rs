@@ -1,0 +1,89 @@
+//! Tenant queries.
+
+use async_graphql::{Context, ID, Object};
+use kartei_core::ctx::Role;
+use uuid::Uuid;
+
+use crate::context::{principal, services, tenant};
+use crate::error::api;
+use crate::relay::{self, Conn};
+use crate::tenants::types::{ApiKey, Member, Tenant, parse_tenant_id};
+
+#[derive(Default)]
+pub struct TenantsQuery;
+
+#[Object]
+impl TenantsQuery {
+    /// Tenants the caller can see, by slug.
+    async fn tenants(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Tenant>> {
+        let req = relay::request::<String>(first, after, last, before)?;
+        let p = principal(ctx)?;
+        let page = services(ctx)?
+            .auth
+            .tenants_page(p, &req)
+            .await
+            .map_err(api)?;
+        Ok(relay::connection(page, Tenant::from))
+    }
+
+    /// One tenant the caller can see.
+    async fn tenant(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Tenant> {
+        let id = parse_tenant_id(&id)?;
+        let p = principal(ctx)?;
+        let t = services(ctx)?
+            .auth
+            .visible_tenant(p, id)
+            .await
+            .map_err(api)?;
+        Ok(t.into())
+    }
+
+    /// The tenant named by `X-Tenant-Id`.
+    async fn current_tenant(&self, ctx: &Context<'_>) -> async_graphql::Result<Tenant> {
+        let t = tenant(ctx, Role::Viewer)?;
+        let p = principal(ctx)?;
+        let t = services(ctx)?
+            .auth
+            .visible_tenant(p, t.tenant_id)
+            .await
+            .map_err(api)?;
+        Ok(t.into())
+    }
+
+    /// Members of the current tenant, by email.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Member>> {
+        let req = relay::request::<String>(first, after, last, before)?;
+        let t = tenant(ctx, Role::Viewer)?;
+        let page = services(ctx)?.auth.members(t, &req).await.map_err(api)?;
+        Ok(relay::connection(page, Member::from))
+    }
+
+    /// API keys of the current tenant, newest first (tenant admins).
+    async fn api_keys(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<ApiKey>> {
+        let req = relay::request::<Uuid>(first, after, last, before)?;
+        let t = tenant(ctx, Role::Admin)?;
+        let page = services(ctx)?.auth.api_keys(t, &req).await.map_err(api)?;
+        Ok(relay::connection(page, ApiKey::from))
+    }
+}

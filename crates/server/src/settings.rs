@@ -1,0 +1,224 @@
+//! One typed configuration: defaults, then an optional file (`KARTEI_CONFIG`), then
+//! `KARTEI__SECTION__KEY` variables, then the contract variables (`DATABASE_URL`, `REDIS_URL`,
+//! `KARTEI_BIND`, `KARTEI_PUBLIC_URL`, `KARTEI_JWT_SECRET`, `KARTEI_JWT_SECRET_FILE`).
+//! Unknown keys are errors, so a typo in a variable name fails at start, not silently.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub http: HttpSettings,
+    pub graphql: GraphqlSettings,
+    pub auth: AuthSettings,
+    pub limits: LimitSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub acquire_timeout_ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisSettings {
+    /// Unset: the in-process store (single node only).
+    pub url: Option<SecretString>,
+    /// Prepended to every key, so several deployments (or tests) can share one Redis.
+    pub key_prefix: String,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub bind: String,
+    pub public_url: String,
+    pub max_body_bytes: usize,
+    pub trust_forwarded_for: bool,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GraphqlSettings {
+    pub introspection: bool,
+    pub graphiql: bool,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_secret: Option<SecretString>,
+    pub jwt_secret_file: Option<PathBuf>,
+    #[serde(default)]
+    pub previous_jwt_secrets: Vec<SecretString>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_secs: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub api_per_minute: u32,
+    pub api_burst: u32,
+    pub anonymous_per_minute: u32,
+    pub anonymous_burst: u32,
+    pub login_ip_per_minute: u32,
+    pub login_ip_burst: u32,
+    pub login_account_per_minute: u32,
+    pub login_account_burst: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `json` (default) or `pretty`.
+    pub format: String,
+    /// An `EnvFilter` directive; `RUST_LOG` overrides it.
+    pub level: String,
+}
+
+const DEFAULTS: &str = r#"
+[database]
+url = "postgres://postgres@127.0.0.1:5432/kartei"
+max_connections = 16
+acquire_timeout_ms = 3000
+
+[redis]
+key_prefix = "kartei:"
+timeout_ms = 1000
+
+[http]
+bind = "127.0.0.1:8080"
+public_url = "http://127.0.0.1:8080"
+max_body_bytes = 262144
+trust_forwarded_for = false
+shutdown_timeout_secs = 30
+
+[graphql]
+introspection = true
+graphiql = true
+max_depth = 10
+max_complexity = 250
+
+[auth]
+issuer = "kartei"
+audience = "kartei-api"
+access_ttl_secs = 900
+refresh_ttl_secs = 2592000
+
+[limits]
+api_per_minute = 1200
+api_burst = 200
+anonymous_per_minute = 300
+anonymous_burst = 60
+login_ip_per_minute = 30
+login_ip_burst = 30
+login_account_per_minute = 6
+login_account_burst = 10
+
+[log]
+format = "json"
+level = "info,sqlx=warn,sea_orm_migration=warn"
+"#;
+
+impl Settings {
+    /// Loads from the process environment.
+    pub fn load() -> anyhow::Result<Self> {
+        Self::load_from(|k| std::env::var(k).ok(), true)
+    }
+
+    /// Loads with an explicit variable lookup (for tests); `with_env` also reads
+    /// `KARTEI__SECTION__KEY` from the process environment.
+    pub fn load_from(var: impl Fn(&str) -> Option<String>, with_env: bool) -> anyhow::Result<Self> {
+        let mut b = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(path) = var("KARTEI_CONFIG") {
+            b = b.add_source(config::File::with_name(&path));
+        }
+        if with_env {
+            b = b.add_source(
+                config::Environment::with_prefix("KARTEI")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .list_separator(",")
+                    .with_list_parse_key("auth.previous_jwt_secrets")
+                    .try_parsing(true),
+            );
+        }
+        for (env, key) in [
+            ("DATABASE_URL", "database.url"),
+            ("REDIS_URL", "redis.url"),
+            ("KARTEI_BIND", "http.bind"),
+            ("KARTEI_PUBLIC_URL", "http.public_url"),
+            ("KARTEI_JWT_SECRET", "auth.jwt_secret"),
+            ("KARTEI_JWT_SECRET_FILE", "auth.jwt_secret_file"),
+        ] {
+            b = b.set_override_option(key, var(env).filter(|v| !v.is_empty()))?;
+        }
+        let settings: Settings = b
+            .build()?
+            .try_deserialize()
+            .context("invalid configuration")?;
+        Ok(settings)
+    }
+
+    /// The JWT signing secret: `KARTEI_JWT_SECRET`, else the file named by
+    /// `KARTEI_JWT_SECRET_FILE` (a Kubernetes secret mount), else a random one for this process
+    /// with a warning (tokens then die with the process; fine for `make run`, not for a cluster).
+    pub fn jwt_secret(&self) -> anyhow::Result<SecretString> {
+        if let Some(s) = &self.auth.jwt_secret {
+            return Ok(SecretString::from(s.expose_secret().to_owned()));
+        }
+        if let Some(path) = &self.auth.jwt_secret_file {
+            let s = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read KARTEI_JWT_SECRET_FILE {}", path.display()))?;
+            return Ok(SecretString::from(s.trim().to_owned()));
+        }
+        tracing::warn!(
+            "no KARTEI_JWT_SECRET: using a random secret for this process; \
+             tokens will not survive a restart and nodes will not accept each other's tokens"
+        );
+        let bytes: [u8; 32] = rand::random();
+        Ok(SecretString::from(
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_contract_variables_override() {
+        let s = Settings::load_from(
+            |k| match k {
+                "DATABASE_URL" => Some("postgres://x@db/kartei".into()),
+                "KARTEI_BIND" => Some("0.0.0.0:9000".into()),
+                _ => None,
+            },
+            false,
+        )
+        .expect("load");
+        assert_eq!(s.database.url.expose_secret(), "postgres://x@db/kartei");
+        assert_eq!(s.http.bind, "0.0.0.0:9000");
+        assert!(s.redis.url.is_none());
+        assert_eq!(s.graphql.max_depth, 10);
+    }
+}
