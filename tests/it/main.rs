@@ -1,1 +1,9 @@
-mod x {}
+//! End-to-end tests: the real application over HTTP, real Postgres, real Redis.
+
+#![allow(clippy::unwrap_used)]
+
+mod auth;
+mod faults;
+mod input;
+mod isolation;
+mod tenants;

@@ -1,1 +1,271 @@
-//! placeholder
+//! Test harness: spawns the real application on port 0 against real Postgres and Redis, with a
+//! unique Redis key prefix per app, and offers GraphQL helpers. Also starts private Redis and
+//! PostgreSQL instances on free ports for tests that stop them (never the shared ones).
+
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
+
+pub mod services;
+
+use std::sync::OnceLock;
+
+use kartei_server::Application;
+use kartei_server::settings::Settings;
+use kartei_tenancy::db::{Db, DbOptions};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-42";
+pub const PASSWORD: &str = "Grüne Wiese 7 im Mai";
+
+pub fn database_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/kartei_test".to_owned())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+static TRACING: OnceLock<()> = OnceLock::new();
+
+/// Creates the database named in `url` if missing (via the `postgres` maintenance database).
+pub async fn ensure_database(url: &str) {
+    let (base, name) = url.rsplit_once('/').unwrap();
+    let admin = Db::connect(&DbOptions::new(format!("{base}/postgres"))).await.unwrap();
+    let exists = admin
+        .platform()
+        .query_one_raw(kartei_tenancy::tenants::stmt(
+            "SELECT 1 AS one FROM pg_database WHERE datname = $1",
+            vec![name.into()],
+        ))
+        .await
+        .unwrap()
+        .is_some();
+    if !exists {
+        // Parallel test processes may race here; losing the race is fine.
+        let _ = admin
+            .platform()
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await;
+    }
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub http: reqwest::Client,
+    pub db: Db,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Redis {
+    Shared,
+    Memory,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Redis::Shared, None, |_| {}).await
+}
+
+/// Spawns the app; `redis_override`/`database_url` point it at private instances.
+pub async fn spawn_app_with(
+    redis: Redis,
+    database: Option<String>,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
+    spawn_app_on(redis, None, database, tweak).await
+}
+
+pub async fn spawn_app_on(
+    redis: Redis,
+    redis_url_override: Option<String>,
+    database: Option<String>,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
+    TRACING.get_or_init(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            kartei_server::telemetry::init("pretty", "info");
+        }
+    });
+    let db_url = database.unwrap_or_else(database_url);
+    ensure_database(&db_url).await;
+    let redis = match (redis, redis_url_override) {
+        (_, Some(u)) => Some(u),
+        (Redis::Shared, None) => Some(redis_url()),
+        (Redis::Memory, None) => None,
+    };
+    let mut settings = Settings::load_from(
+        |k| match k {
+            "DATABASE_URL" => Some(db_url.clone()),
+            "REDIS_URL" => redis.clone(),
+            "KARTEI_BIND" => Some("127.0.0.1:0".into()),
+            "KARTEI_JWT_SECRET" => Some(JWT_SECRET.into()),
+            _ => None,
+        },
+        false,
+    )
+    .unwrap();
+    settings.redis.key_prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    settings.database.max_connections = 8;
+    tweak(&mut settings);
+    let (db, _) = kartei_server::services(&settings).await.unwrap();
+    kartei_tenancy::migrate::platform(&db).await.unwrap();
+    let app = Application::build(settings).await.unwrap();
+    let url = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        url,
+        http: reqwest::Client::new(),
+        db,
+    }
+}
+
+/// A signed-up or created user with fresh tokens.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub email: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// `errors[0].extensions.code`, if any.
+    pub fn code(&self) -> Option<&str> {
+        self.body["errors"][0]["extensions"]["code"].as_str()
+    }
+
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+}
+
+pub fn unique_email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+impl TestApp {
+    pub async fn post_raw(
+        &self,
+        body: Vec<u8>,
+        token: Option<&str>,
+        tenant: Option<&str>,
+    ) -> Reply {
+        let mut req = self
+            .http
+            .post(format!("{}/graphql", self.url))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        if let Some(t) = tenant {
+            req = req.header("x-tenant-id", t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn gql(
+        &self,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+        tenant: Option<&str>,
+    ) -> Reply {
+        let body = serde_json::to_vec(&json!({"query": query, "variables": variables})).unwrap();
+        self.post_raw(body, token, tenant).await
+    }
+
+    pub async fn sign_up(&self) -> Account {
+        let email = unique_email("owner");
+        let r = self
+            .gql(
+                "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken refreshToken } }",
+                json!({"i": {"agencyName": "Agentur Süd", "displayName": "Anna Admin",
+                             "email": email, "password": PASSWORD}}),
+                None,
+                None,
+            )
+            .await;
+        let d = &r.data()["signUp"];
+        assert!(d.is_object(), "signUp failed: {}", r.body);
+        Account {
+            email,
+            access: d["accessToken"].as_str().unwrap().to_owned(),
+            refresh: d["refreshToken"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.gql(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }",
+            json!({"e": email, "p": password}),
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// Creates a user in `admin`'s agency and logs them in.
+    pub async fn create_user(&self, admin: &Account, agency_admin: bool) -> Account {
+        let email = unique_email("user");
+        let r = self
+            .gql(
+                "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
+                json!({"i": {"displayName": "Max Mitarbeiter", "email": email,
+                             "password": PASSWORD, "agencyAdmin": agency_admin}}),
+                Some(&admin.access),
+                None,
+            )
+            .await;
+        assert!(r.data()["createUser"].is_object(), "createUser: {}", r.body);
+        let l = self.login(&email, PASSWORD).await;
+        Account {
+            email,
+            access: l.data()["login"]["accessToken"].as_str().unwrap().to_owned(),
+            refresh: l.data()["login"]["refreshToken"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn create_tenant(&self, admin: &Account, name: &str) -> String {
+        let r = self
+            .gql(
+                "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id slug } }",
+                json!({"i": {"name": name, "slug": format!("t-{}", uuid::Uuid::new_v4().simple())}}),
+                Some(&admin.access),
+                None,
+            )
+            .await;
+        r.data()["createTenant"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createTenant: {}", r.body))
+            .to_owned()
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let res = self.http.get(format!("{}{path}", self.url)).send().await.unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// One scalar from SQL on the platform connection.
+    pub async fn scalar_i64(&self, sql: &str) -> i64 {
+        let row = self.db.platform().query_one_raw(kartei_tenancy::tenants::stmt(sql, vec![])).await.unwrap().unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+}

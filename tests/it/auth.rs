@@ -1,0 +1,161 @@
+//! Tokens, sessions and login limits.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use kartei_tests::{JWT_SECRET, PASSWORD, Redis, spawn_app, spawn_app_with};
+use serde_json::json;
+
+const ME: &str = "{ me { email } }";
+
+fn token(alg: Algorithm, secret: &str, kid: Option<String>, claims: serde_json::Value) -> String {
+    let mut h = Header::new(alg);
+    h.kid = kid;
+    jsonwebtoken::encode(&h, &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+}
+
+#[tokio::test]
+async fn bad_access_tokens_are_unauthenticated() {
+    let app = spawn_app().await;
+    let acct = app.sign_up().await;
+    let ok = app.gql(ME, json!({}), Some(&acct.access), None).await;
+    assert_eq!(ok.data()["me"]["email"], json!(acct.email));
+
+    // Take the real claims so only the property under test differs.
+    let payload: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD.decode(acct.access.split('.').nth(1).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let kid = Some(kartei_auth::jwt::key_id(JWT_SECRET));
+    let with = |k: &str, v: serde_json::Value| {
+        let mut c = payload.clone();
+        c[k] = v;
+        c
+    };
+    let now = chrono::Utc::now().timestamp();
+    let mut tampered = acct.access.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(payload.to_string())
+    );
+    let cases = [
+        ("expired", token(Algorithm::HS256, JWT_SECRET, kid.clone(), with("exp", json!(now - 120)))),
+        ("tampered signature", tampered),
+        ("alg none", none),
+        ("wrong algorithm", token(Algorithm::HS512, JWT_SECRET, kid.clone(), payload.clone())),
+        ("wrong audience", token(Algorithm::HS256, JWT_SECRET, kid.clone(), with("aud", json!("someone-else")))),
+        ("wrong issuer", token(Algorithm::HS256, JWT_SECRET, kid.clone(), with("iss", json!("evil")))),
+        ("wrong key", token(Algorithm::HS256, "another-secret-another-secret-12345678", kid.clone(), payload.clone())),
+        ("no kid", token(Algorithm::HS256, JWT_SECRET, None, payload.clone())),
+        ("garbage", "not.a.jwt".to_owned()),
+    ];
+    for (what, t) in cases {
+        let r = app.gql(ME, json!({}), Some(&t), None).await;
+        assert_eq!(r.code(), Some("UNAUTHENTICATED"), "{what}: {}", r.body);
+    }
+    let r = app.gql(ME, json!({}), None, None).await;
+    assert_eq!(r.code(), Some("UNAUTHENTICATED"));
+}
+
+const REFRESH: &str = "mutation($t: String!) { refresh(refreshToken: $t) { accessToken refreshToken } }";
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_family() {
+    let app = spawn_app().await;
+    let acct = app.sign_up().await;
+    let r1 = app.gql(REFRESH, json!({"t": acct.refresh}), None, None).await;
+    let access2 = r1.data()["refresh"]["accessToken"].as_str().unwrap().to_owned();
+    let refresh2 = r1.data()["refresh"]["refreshToken"].as_str().unwrap().to_owned();
+    assert_ne!(refresh2, acct.refresh);
+    assert!(app.gql(ME, json!({}), Some(&access2), None).await.body["errors"].is_null());
+
+    // The first token again: reuse. The whole family dies, including the newer tokens.
+    let reuse = app.gql(REFRESH, json!({"t": acct.refresh}), None, None).await;
+    assert_eq!(reuse.code(), Some("UNAUTHENTICATED"));
+    let after = app.gql(REFRESH, json!({"t": refresh2}), None, None).await;
+    assert_eq!(after.code(), Some("UNAUTHENTICATED"));
+    assert_eq!(app.gql(ME, json!({}), Some(&access2), None).await.code(), Some("UNAUTHENTICATED"));
+    // A fresh login is unaffected.
+    assert!(app.login(&acct.email, PASSWORD).await.body["errors"].is_null());
+}
+
+#[tokio::test]
+async fn logout_password_change_and_logout_everywhere_end_sessions() {
+    let app = spawn_app_with(Redis::Memory, None, |_| {}).await;
+    let a = app.sign_up().await;
+    let l = app.login(&a.email, PASSWORD).await;
+    let other = l.data()["login"]["accessToken"].as_str().unwrap().to_owned();
+
+    let r = app
+        .gql("mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }",
+             json!({"c": PASSWORD, "n": "Blaue Berge 9 im Juni"}), Some(&a.access), None)
+        .await;
+    assert_eq!(r.data()["changePassword"], json!(1), "{}", r.body);
+    assert_eq!(app.gql(ME, json!({}), Some(&other), None).await.code(), Some("UNAUTHENTICATED"));
+    assert!(app.gql(ME, json!({}), Some(&a.access), None).await.body["errors"].is_null());
+    assert_eq!(app.login(&a.email, PASSWORD).await.code(), Some("UNAUTHENTICATED"));
+
+    let r = app.gql("mutation { logout }", json!({}), Some(&a.access), None).await;
+    assert_eq!(r.data()["logout"], json!(true));
+    assert_eq!(app.gql(ME, json!({}), Some(&a.access), None).await.code(), Some("UNAUTHENTICATED"));
+
+    let s1 = app.login(&a.email, "Blaue Berge 9 im Juni").await;
+    let s2 = app.login(&a.email, "Blaue Berge 9 im Juni").await;
+    let t1 = s1.data()["login"]["accessToken"].as_str().unwrap().to_owned();
+    let t2 = s2.data()["login"]["accessToken"].as_str().unwrap().to_owned();
+    let r = app.gql("mutation { logoutEverywhere }", json!({}), Some(&t1), None).await;
+    assert_eq!(r.data()["logoutEverywhere"], json!(2));
+    assert_eq!(app.gql(ME, json!({}), Some(&t2), None).await.code(), Some("UNAUTHENTICATED"));
+}
+
+#[tokio::test]
+async fn repeated_bad_logins_are_limited() {
+    let app = spawn_app().await;
+    let a = app.sign_up().await;
+    let mut limited = None;
+    for i in 0..30 {
+        let r = app.login(&a.email, "Falsches Passwort 1").await;
+        match r.code() {
+            Some("UNAUTHENTICATED") => continue,
+            Some("RATE_LIMITED") => {
+                limited = Some((i, r));
+                break;
+            }
+            other => panic!("unexpected {other:?}: {}", r.body),
+        }
+    }
+    let (attempt, r) = limited.expect("bad logins were never limited");
+    assert!(attempt >= 5, "limited too early, at attempt {attempt}");
+    assert_eq!(r.status.as_u16(), 429);
+    let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry >= 1);
+    assert!(r.body["errors"][0]["extensions"]["retryAfter"].as_u64().is_some());
+    // Even the right password is refused while limited: that is the point.
+    assert_eq!(app.login(&a.email, PASSWORD).await.code(), Some("RATE_LIMITED"));
+}
+
+#[tokio::test]
+async fn api_calls_are_limited_per_user_and_tenant_with_headers() {
+    let app = spawn_app_with(Redis::Shared, None, |s| {
+        s.limits.api_per_minute = 60;
+        s.limits.api_burst = 5;
+    })
+    .await;
+    let a = app.sign_up().await;
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..7 {
+        let r = app.gql(ME, json!({}), Some(&a.access), None).await;
+        statuses.push(r.status.as_u16());
+        last = Some(r);
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 200, 200, 429, 429]);
+    let r = last.unwrap();
+    assert_eq!(r.code(), Some("RATE_LIMITED"));
+    assert_eq!(r.headers["ratelimit-limit"], "5");
+    assert_eq!(r.headers["ratelimit-remaining"], "0");
+    assert!(r.headers.contains_key("retry-after"));
+}
