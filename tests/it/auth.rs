@@ -23,7 +23,9 @@ async fn bad_access_tokens_are_unauthenticated() {
 
     // Take the real claims so only the property under test differs.
     let payload: serde_json::Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD.decode(acct.access.split('.').nth(1).unwrap()).unwrap(),
+        &URL_SAFE_NO_PAD
+            .decode(acct.access.split('.').nth(1).unwrap())
+            .unwrap(),
     )
     .unwrap();
     let kid = Some(kartei_auth::jwt::key_id(JWT_SECRET));
@@ -42,14 +44,52 @@ async fn bad_access_tokens_are_unauthenticated() {
         URL_SAFE_NO_PAD.encode(payload.to_string())
     );
     let cases = [
-        ("expired", token(Algorithm::HS256, JWT_SECRET, kid.clone(), with("exp", json!(now - 120)))),
+        (
+            "expired",
+            token(
+                Algorithm::HS256,
+                JWT_SECRET,
+                kid.clone(),
+                with("exp", json!(now - 120)),
+            ),
+        ),
         ("tampered signature", tampered),
         ("alg none", none),
-        ("wrong algorithm", token(Algorithm::HS512, JWT_SECRET, kid.clone(), payload.clone())),
-        ("wrong audience", token(Algorithm::HS256, JWT_SECRET, kid.clone(), with("aud", json!("someone-else")))),
-        ("wrong issuer", token(Algorithm::HS256, JWT_SECRET, kid.clone(), with("iss", json!("evil")))),
-        ("wrong key", token(Algorithm::HS256, "another-secret-another-secret-12345678", kid.clone(), payload.clone())),
-        ("no kid", token(Algorithm::HS256, JWT_SECRET, None, payload.clone())),
+        (
+            "wrong algorithm",
+            token(Algorithm::HS512, JWT_SECRET, kid.clone(), payload.clone()),
+        ),
+        (
+            "wrong audience",
+            token(
+                Algorithm::HS256,
+                JWT_SECRET,
+                kid.clone(),
+                with("aud", json!("someone-else")),
+            ),
+        ),
+        (
+            "wrong issuer",
+            token(
+                Algorithm::HS256,
+                JWT_SECRET,
+                kid.clone(),
+                with("iss", json!("evil")),
+            ),
+        ),
+        (
+            "wrong key",
+            token(
+                Algorithm::HS256,
+                "another-secret-another-secret-12345678",
+                kid.clone(),
+                payload.clone(),
+            ),
+        ),
+        (
+            "no kid",
+            token(Algorithm::HS256, JWT_SECRET, None, payload.clone()),
+        ),
         ("garbage", "not.a.jwt".to_owned()),
     ];
     for (what, t) in cases {
@@ -60,24 +100,38 @@ async fn bad_access_tokens_are_unauthenticated() {
     assert_eq!(r.code(), Some("UNAUTHENTICATED"));
 }
 
-const REFRESH: &str = "mutation($t: String!) { refresh(refreshToken: $t) { accessToken refreshToken } }";
+const REFRESH: &str =
+    "mutation($t: String!) { refresh(refreshToken: $t) { accessToken refreshToken } }";
 
 #[tokio::test]
 async fn refresh_rotates_and_reuse_revokes_the_family() {
     let app = spawn_app().await;
     let acct = app.sign_up().await;
-    let r1 = app.gql(REFRESH, json!({"t": acct.refresh}), None, None).await;
-    let access2 = r1.data()["refresh"]["accessToken"].as_str().unwrap().to_owned();
-    let refresh2 = r1.data()["refresh"]["refreshToken"].as_str().unwrap().to_owned();
+    let r1 = app
+        .gql(REFRESH, json!({"t": acct.refresh}), None, None)
+        .await;
+    let access2 = r1.data()["refresh"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refresh2 = r1.data()["refresh"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_ne!(refresh2, acct.refresh);
     assert!(app.gql(ME, json!({}), Some(&access2), None).await.body["errors"].is_null());
 
     // The first token again: reuse. The whole family dies, including the newer tokens.
-    let reuse = app.gql(REFRESH, json!({"t": acct.refresh}), None, None).await;
+    let reuse = app
+        .gql(REFRESH, json!({"t": acct.refresh}), None, None)
+        .await;
     assert_eq!(reuse.code(), Some("UNAUTHENTICATED"));
     let after = app.gql(REFRESH, json!({"t": refresh2}), None, None).await;
     assert_eq!(after.code(), Some("UNAUTHENTICATED"));
-    assert_eq!(app.gql(ME, json!({}), Some(&access2), None).await.code(), Some("UNAUTHENTICATED"));
+    assert_eq!(
+        app.gql(ME, json!({}), Some(&access2), None).await.code(),
+        Some("UNAUTHENTICATED")
+    );
     // A fresh login is unaffected.
     assert!(app.login(&acct.email, PASSWORD).await.body["errors"].is_null());
 }
@@ -87,28 +141,53 @@ async fn logout_password_change_and_logout_everywhere_end_sessions() {
     let app = spawn_app_with(Redis::Memory, None, |_| {}).await;
     let a = app.sign_up().await;
     let l = app.login(&a.email, PASSWORD).await;
-    let other = l.data()["login"]["accessToken"].as_str().unwrap().to_owned();
+    let other = l.data()["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let r = app
         .gql("mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }",
              json!({"c": PASSWORD, "n": "Blaue Berge 9 im Juni"}), Some(&a.access), None)
         .await;
     assert_eq!(r.data()["changePassword"], json!(1), "{}", r.body);
-    assert_eq!(app.gql(ME, json!({}), Some(&other), None).await.code(), Some("UNAUTHENTICATED"));
+    assert_eq!(
+        app.gql(ME, json!({}), Some(&other), None).await.code(),
+        Some("UNAUTHENTICATED")
+    );
     assert!(app.gql(ME, json!({}), Some(&a.access), None).await.body["errors"].is_null());
-    assert_eq!(app.login(&a.email, PASSWORD).await.code(), Some("UNAUTHENTICATED"));
+    assert_eq!(
+        app.login(&a.email, PASSWORD).await.code(),
+        Some("UNAUTHENTICATED")
+    );
 
-    let r = app.gql("mutation { logout }", json!({}), Some(&a.access), None).await;
+    let r = app
+        .gql("mutation { logout }", json!({}), Some(&a.access), None)
+        .await;
     assert_eq!(r.data()["logout"], json!(true));
-    assert_eq!(app.gql(ME, json!({}), Some(&a.access), None).await.code(), Some("UNAUTHENTICATED"));
+    assert_eq!(
+        app.gql(ME, json!({}), Some(&a.access), None).await.code(),
+        Some("UNAUTHENTICATED")
+    );
 
     let s1 = app.login(&a.email, "Blaue Berge 9 im Juni").await;
     let s2 = app.login(&a.email, "Blaue Berge 9 im Juni").await;
-    let t1 = s1.data()["login"]["accessToken"].as_str().unwrap().to_owned();
-    let t2 = s2.data()["login"]["accessToken"].as_str().unwrap().to_owned();
-    let r = app.gql("mutation { logoutEverywhere }", json!({}), Some(&t1), None).await;
+    let t1 = s1.data()["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t2 = s2.data()["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .gql("mutation { logoutEverywhere }", json!({}), Some(&t1), None)
+        .await;
     assert_eq!(r.data()["logoutEverywhere"], json!(2));
-    assert_eq!(app.gql(ME, json!({}), Some(&t2), None).await.code(), Some("UNAUTHENTICATED"));
+    assert_eq!(
+        app.gql(ME, json!({}), Some(&t2), None).await.code(),
+        Some("UNAUTHENTICATED")
+    );
 }
 
 #[tokio::test]
@@ -132,9 +211,16 @@ async fn repeated_bad_logins_are_limited() {
     assert_eq!(r.status.as_u16(), 429);
     let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry >= 1);
-    assert!(r.body["errors"][0]["extensions"]["retryAfter"].as_u64().is_some());
+    assert!(
+        r.body["errors"][0]["extensions"]["retryAfter"]
+            .as_u64()
+            .is_some()
+    );
     // Even the right password is refused while limited: that is the point.
-    assert_eq!(app.login(&a.email, PASSWORD).await.code(), Some("RATE_LIMITED"));
+    assert_eq!(
+        app.login(&a.email, PASSWORD).await.code(),
+        Some("RATE_LIMITED")
+    );
 }
 
 #[tokio::test]

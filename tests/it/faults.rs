@@ -12,17 +12,27 @@ const NO_HANG: Duration = Duration::from_secs(10);
 #[tokio::test]
 async fn redis_down_gives_unavailable_fast_and_recovers() {
     let mut redis = PrivateRedis::start().await;
-    let app = spawn_app_on(Redis::Shared, Some(redis.url()), None, |s| s.redis.timeout_ms = 500).await;
+    let app = spawn_app_on(Redis::Shared, Some(redis.url()), None, |s| {
+        s.redis.timeout_ms = 500
+    })
+    .await;
     let a = app.sign_up().await;
 
     redis.stop();
     let started = Instant::now();
-    let r = tokio::time::timeout(NO_HANG, app.login(&a.email, PASSWORD)).await.expect("login hung");
+    let r = tokio::time::timeout(NO_HANG, app.login(&a.email, PASSWORD))
+        .await
+        .expect("login hung");
     assert_eq!(r.code(), Some("UNAVAILABLE"), "{}", r.body);
     assert_eq!(r.status.as_u16(), 503);
     let r = tokio::time::timeout(
         NO_HANG,
-        app.gql("mutation($t: String!) { refresh(refreshToken: $t) { accessToken } }", json!({"t": a.refresh}), None, None),
+        app.gql(
+            "mutation($t: String!) { refresh(refreshToken: $t) { accessToken } }",
+            json!({"t": a.refresh}),
+            None,
+            None,
+        ),
     )
     .await
     .expect("refresh hung");
@@ -45,26 +55,47 @@ async fn redis_down_gives_unavailable_fast_and_recovers() {
     assert!(ok, "login did not recover after Redis came back");
     // The old refresh token died with the old Redis (no persistence); a fresh login works.
     let l = app.login(&a.email, PASSWORD).await;
-    let refresh = l.data()["login"]["refreshToken"].as_str().unwrap().to_owned();
-    let r = app.gql("mutation($t: String!) { refresh(refreshToken: $t) { accessToken } }", json!({"t": refresh}), None, None).await;
+    let refresh = l.data()["login"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .gql(
+            "mutation($t: String!) { refresh(refreshToken: $t) { accessToken } }",
+            json!({"t": refresh}),
+            None,
+            None,
+        )
+        .await;
     assert!(r.body["errors"].is_null(), "{}", r.body);
 }
 
 #[tokio::test]
 async fn postgres_down_is_reported_fails_fast_and_recovers_without_restart() {
     let pg = PrivatePostgres::start().await;
-    let app = spawn_app_on(Redis::Memory, None, Some(pg.url()), |s| s.database.acquire_timeout_ms = 1000).await;
+    let app = spawn_app_on(Redis::Memory, None, Some(pg.url()), |s| {
+        s.database.acquire_timeout_ms = 1000
+    })
+    .await;
     let a = app.sign_up().await;
     let me = "{ me { email } }";
     assert!(app.gql(me, json!({}), Some(&a.access), None).await.body["errors"].is_null());
 
     pg.stop();
-    let (s, body) = tokio::time::timeout(NO_HANG, app.get("/readyz")).await.expect("readyz hung");
+    let (s, body) = tokio::time::timeout(NO_HANG, app.get("/readyz"))
+        .await
+        .expect("readyz hung");
     assert_eq!(s.as_u16(), 503);
     assert_eq!(body["checks"]["postgres"], "down");
-    let r = tokio::time::timeout(NO_HANG, app.gql(me, json!({}), Some(&a.access), None)).await.expect("request hung");
+    let r = tokio::time::timeout(NO_HANG, app.gql(me, json!({}), Some(&a.access), None))
+        .await
+        .expect("request hung");
     assert_eq!(r.code(), Some("UNAVAILABLE"), "{}", r.body);
-    assert!(!r.body.to_string().contains("Connection refused"), "leaked a driver message: {}", r.body);
+    assert!(
+        !r.body.to_string().contains("Connection refused"),
+        "leaked a driver message: {}",
+        r.body
+    );
 
     pg.resume().await;
     let mut ready = false;

@@ -10,32 +10,59 @@ async fn invalid_sign_up_reports_every_field_and_writes_nothing() {
     let app = spawn_app().await;
     let email = unique_email("bad");
     let cases = [
-        (json!({"agencyName": "", "displayName": "A", "email": email, "password": PASSWORD}), vec!["agencyName"]),
-        (json!({"agencyName": "X", "displayName": "A", "email": "not-an-email", "password": PASSWORD}), vec!["email"]),
-        (json!({"agencyName": "X", "displayName": "A", "email": email, "password": "kurz"}), vec!["password"]),
-        (json!({"agencyName": "X", "displayName": "A", "email": email, "password": "passwort123456"}), vec!["password"]),
-        (json!({"agencyName": "X".repeat(201), "displayName": "  ", "email": "a@", "password": "aaaaaaaaaaaaaaaa"}),
-         vec!["agencyName", "displayName", "email", "password"]),
+        (
+            json!({"agencyName": "", "displayName": "A", "email": email, "password": PASSWORD}),
+            vec!["agencyName"],
+        ),
+        (
+            json!({"agencyName": "X", "displayName": "A", "email": "not-an-email", "password": PASSWORD}),
+            vec!["email"],
+        ),
+        (
+            json!({"agencyName": "X", "displayName": "A", "email": email, "password": "kurz"}),
+            vec!["password"],
+        ),
+        (
+            json!({"agencyName": "X", "displayName": "A", "email": email, "password": "passwort123456"}),
+            vec!["password"],
+        ),
+        (
+            json!({"agencyName": "X".repeat(201), "displayName": "  ", "email": "a@", "password": "aaaaaaaaaaaaaaaa"}),
+            vec!["agencyName", "displayName", "email", "password"],
+        ),
     ];
     for (input, fields) in cases {
         let r = app.gql(SIGN_UP, json!({"i": input}), None, None).await;
         assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
-        let got = r.body["errors"][0]["extensions"]["fields"].as_object().unwrap();
+        let got = r.body["errors"][0]["extensions"]["fields"]
+            .as_object()
+            .unwrap();
         let mut keys: Vec<_> = got.keys().map(String::as_str).collect();
         keys.sort_unstable();
         assert_eq!(keys, fields, "{}", r.body);
         assert!(got.values().all(|m| !m.as_str().unwrap().is_empty()));
     }
     let n = app
-        .scalar_i64(&format!("SELECT count(*) FROM platform.users WHERE email_normalized = '{email}'"))
+        .scalar_i64(&format!(
+            "SELECT count(*) FROM platform.users WHERE email_normalized = '{email}'"
+        ))
         .await;
     assert_eq!(n, 0, "a rejected sign-up wrote a user");
     // The same email twice: CONFLICT, and still one user.
-    app.gql(SIGN_UP, json!({"i": {"agencyName": "A", "displayName": "B", "email": email, "password": PASSWORD}}), None, None).await;
+    app.gql(
+        SIGN_UP,
+        json!({"i": {"agencyName": "A", "displayName": "B", "email": email, "password": PASSWORD}}),
+        None,
+        None,
+    )
+    .await;
     let r = app.gql(SIGN_UP, json!({"i": {"agencyName": "A", "displayName": "B", "email": email.to_uppercase(), "password": PASSWORD}}), None, None).await;
     assert_eq!(r.code(), Some("CONFLICT"), "{}", r.body);
     assert_eq!(
-        app.scalar_i64(&format!("SELECT count(*) FROM platform.users WHERE email_normalized = '{email}'")).await,
+        app.scalar_i64(&format!(
+            "SELECT count(*) FROM platform.users WHERE email_normalized = '{email}'"
+        ))
+        .await,
         1
     );
 }
@@ -51,17 +78,42 @@ async fn invalid_tenant_input_writes_nothing() {
         (json!({"name": "Ok", "slug": "-bad-"}), "slug"),
         (json!({"name": "Ok", "slug": "UPPER"}), "slug"),
     ] {
-        let r = app.gql("mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }", json!({"i": input}), Some(&admin.access), None).await;
+        let r = app
+            .gql(
+                "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }",
+                json!({"i": input}),
+                Some(&admin.access),
+                None,
+            )
+            .await;
         assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
-        assert!(r.body["errors"][0]["extensions"]["fields"][field].is_string(), "{}", r.body);
+        assert!(
+            r.body["errors"][0]["extensions"]["fields"][field].is_string(),
+            "{}",
+            r.body
+        );
     }
     let r = app.gql(list, json!({}), Some(&admin.access), None).await;
     assert_eq!(r.data()["tenants"]["edges"].as_array().unwrap().len(), 0);
     // Paging arguments are validated too.
-    let r = app.gql("{ tenants(first: 1000) { edges { cursor } } }", json!({}), Some(&admin.access), None).await;
+    let r = app
+        .gql(
+            "{ tenants(first: 1000) { edges { cursor } } }",
+            json!({}),
+            Some(&admin.access),
+            None,
+        )
+        .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
     assert!(r.body["errors"][0]["extensions"]["fields"]["first"].is_string());
-    let r = app.gql("{ tenants(after: \"garbage!\") { edges { cursor } } }", json!({}), Some(&admin.access), None).await;
+    let r = app
+        .gql(
+            "{ tenants(after: \"garbage!\") { edges { cursor } } }",
+            json!({}),
+            Some(&admin.access),
+            None,
+        )
+        .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
 }
 
@@ -75,7 +127,14 @@ async fn over_deep_over_complex_over_size_and_malformed_requests_get_their_codes
     assert_eq!(r.status.as_u16(), 400);
 
     let wide: String = (0..200).map(|i| format!("a{i}: me {{ email }} ")).collect();
-    let r = app.gql(&format!("{{ {wide} }}"), json!({}), Some(&admin.access), None).await;
+    let r = app
+        .gql(
+            &format!("{{ {wide} }}"),
+            json!({}),
+            Some(&admin.access),
+            None,
+        )
+        .await;
     assert_eq!(r.code(), Some("QUERY_TOO_COMPLEX"), "{}", r.body);
 
     let big = vec![b' '; 300 * 1024];
@@ -87,7 +146,9 @@ async fn over_deep_over_complex_over_size_and_malformed_requests_get_their_codes
     assert_eq!(r.status.as_u16(), 400);
     assert_eq!(r.code(), Some("BAD_REQUEST"));
 
-    let r = app.gql("{ noSuchField }", json!({}), Some(&admin.access), None).await;
+    let r = app
+        .gql("{ noSuchField }", json!({}), Some(&admin.access), None)
+        .await;
     assert_eq!(r.code(), Some("BAD_REQUEST"));
 }
 

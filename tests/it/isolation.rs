@@ -28,7 +28,12 @@ async fn thousands_of_concurrent_mixed_tenant_requests_never_leak() {
     for t in &tenants {
         for k in 0..5 {
             let r = app
-                .gql(SET, json!({"k": format!("seed.k{k}"), "v": {"owner": t}}), Some(&admin.access), Some(t))
+                .gql(
+                    SET,
+                    json!({"k": format!("seed.k{k}"), "v": {"owner": t}}),
+                    Some(&admin.access),
+                    Some(t),
+                )
                 .await;
             assert!(r.body["errors"].is_null(), "{}", r.body);
         }
@@ -37,7 +42,13 @@ async fn thousands_of_concurrent_mixed_tenant_requests_never_leak() {
     let ops: Vec<(usize, u8, u32)> = {
         let mut rng = rand::rng();
         (0..requests)
-            .map(|_| (rng.random_range(0..3), rng.random_range(0..3), rng.random_range(0..40)))
+            .map(|_| {
+                (
+                    rng.random_range(0..3),
+                    rng.random_range(0..3),
+                    rng.random_range(0..40),
+                )
+            })
             .collect()
     };
     let results = futures_util::stream::iter(ops)
@@ -49,8 +60,13 @@ async fn thousands_of_concurrent_mixed_tenant_requests_never_leak() {
                 let mut seen_foreign = 0usize;
                 match op {
                     0 => {
-                        let r = app.gql(SETTINGS, json!({}), Some(&token), Some(&tenant)).await;
-                        let edges = r.data()["settings"]["edges"].as_array().cloned().unwrap_or_default();
+                        let r = app
+                            .gql(SETTINGS, json!({}), Some(&token), Some(&tenant))
+                            .await;
+                        let edges = r.data()["settings"]["edges"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default();
                         assert!(!edges.is_empty(), "read failed: {}", r.body);
                         seen_foreign += edges
                             .iter()
@@ -59,12 +75,24 @@ async fn thousands_of_concurrent_mixed_tenant_requests_never_leak() {
                     }
                     1 => {
                         let r = app
-                            .gql(SET, json!({"k": format!("run.k{k}"), "v": {"owner": tenant}}), Some(&token), Some(&tenant))
+                            .gql(
+                                SET,
+                                json!({"k": format!("run.k{k}"), "v": {"owner": tenant}}),
+                                Some(&token),
+                                Some(&tenant),
+                            )
                             .await;
                         assert!(r.body["errors"].is_null(), "write failed: {}", r.body);
                     }
                     _ => {
-                        let r = app.gql(GET, json!({"k": format!("seed.k{}", k % 5)}), Some(&token), Some(&tenant)).await;
+                        let r = app
+                            .gql(
+                                GET,
+                                json!({"k": format!("seed.k{}", k % 5)}),
+                                Some(&token),
+                                Some(&tenant),
+                            )
+                            .await;
                         if r.data()["setting"]["value"]["owner"] != json!(tenant) {
                             seen_foreign += 1;
                         }
@@ -77,13 +105,20 @@ async fn thousands_of_concurrent_mixed_tenant_requests_never_leak() {
         .collect::<Vec<_>>()
         .await;
     assert_eq!(results.len(), requests);
-    assert_eq!(results.iter().sum::<usize>(), 0, "a tenant saw another tenant's rows");
+    assert_eq!(
+        results.iter().sum::<usize>(),
+        0,
+        "a tenant saw another tenant's rows"
+    );
     // And in the database itself: every tenant schema holds only its own rows.
     for t in &tenants {
         let tid: kartei_core::id::TenantId = t.parse().unwrap();
         let tx = app.db.begin_tenant(tid).await.unwrap();
         let rows = tx
-            .query_all_raw(kartei_tenancy::tenants::stmt("SELECT value->>'owner' AS o FROM settings", vec![]))
+            .query_all_raw(kartei_tenancy::tenants::stmt(
+                "SELECT value->>'owner' AS o FROM settings",
+                vec![],
+            ))
             .await
             .unwrap();
         assert!(rows.len() >= 5);
@@ -107,11 +142,28 @@ async fn search_path_never_outlives_the_tenant_transaction() {
     .await
     .unwrap();
     let tx = db.begin_tenant(tid).await.unwrap();
-    let inside = tx.query_one_raw(kartei_tenancy::tenants::stmt("SHOW search_path", vec![])).await.unwrap().unwrap();
-    assert!(inside.try_get_by_index::<String>(0).unwrap().starts_with("t_"));
+    let inside = tx
+        .query_one_raw(kartei_tenancy::tenants::stmt("SHOW search_path", vec![]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        inside
+            .try_get_by_index::<String>(0)
+            .unwrap()
+            .starts_with("t_")
+    );
     tx.commit().await.unwrap();
-    let after = db.platform().query_one_raw(kartei_tenancy::tenants::stmt("SHOW search_path", vec![])).await.unwrap().unwrap();
-    assert_eq!(after.try_get_by_index::<String>(0).unwrap(), "\"$user\", public");
+    let after = db
+        .platform()
+        .query_one_raw(kartei_tenancy::tenants::stmt("SHOW search_path", vec![]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        after.try_get_by_index::<String>(0).unwrap(),
+        "\"$user\", public"
+    );
 }
 
 #[tokio::test]
@@ -122,21 +174,49 @@ async fn a_member_of_a_naming_b_is_forbidden() {
     let b = app.create_tenant(&admin, "Mandant B").await;
     let member = app.create_user(&admin, false).await;
     let r = app
-        .gql("mutation($e: String!) { setMember(email: $e, role: MEMBER) { role } }", json!({"e": member.email}), Some(&admin.access), Some(&a))
+        .gql(
+            "mutation($e: String!) { setMember(email: $e, role: MEMBER) { role } }",
+            json!({"e": member.email}),
+            Some(&admin.access),
+            Some(&a),
+        )
         .await;
     assert_eq!(r.data()["setMember"]["role"], "MEMBER", "{}", r.body);
 
-    let ok = app.gql(SETTINGS, json!({}), Some(&member.access), Some(&a)).await;
+    let ok = app
+        .gql(SETTINGS, json!({}), Some(&member.access), Some(&a))
+        .await;
     assert!(ok.body["errors"].is_null(), "{}", ok.body);
-    let denied = app.gql(SETTINGS, json!({}), Some(&member.access), Some(&b)).await;
+    let denied = app
+        .gql(SETTINGS, json!({}), Some(&member.access), Some(&b))
+        .await;
     assert_eq!(denied.code(), Some("FORBIDDEN"), "{}", denied.body);
     assert!(denied.data().is_null() || denied.data()["settings"].is_null());
     // B is not even listed for the member.
-    let list = app.gql("{ tenants { edges { node { id } } } }", json!({}), Some(&member.access), None).await;
-    let ids: Vec<_> = list.data()["tenants"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].clone()).collect();
+    let list = app
+        .gql(
+            "{ tenants { edges { node { id } } } }",
+            json!({}),
+            Some(&member.access),
+            None,
+        )
+        .await;
+    let ids: Vec<_> = list.data()["tenants"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .collect();
     assert_eq!(ids, vec![json!(a)]);
     // A member cannot write where only admins may.
-    let w = app.gql(SET, json!({"k": "x", "v": 1}), Some(&member.access), Some(&a)).await;
+    let w = app
+        .gql(
+            SET,
+            json!({"k": "x", "v": 1}),
+            Some(&member.access),
+            Some(&a),
+        )
+        .await;
     assert_eq!(w.code(), Some("FORBIDDEN"));
 }
 
@@ -149,19 +229,53 @@ async fn an_api_key_of_a_cannot_act_in_b() {
     let r = app
         .gql("mutation { createApiKey(name: \"CRM-Sync\", role: ADMIN) { secret apiKey { prefix } } }", json!({}), Some(&admin.access), Some(&a))
         .await;
-    let key = r.data()["createApiKey"]["secret"].as_str().unwrap().to_owned();
-    assert!(key.starts_with(r.data()["createApiKey"]["apiKey"]["prefix"].as_str().unwrap()));
+    let key = r.data()["createApiKey"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        key.starts_with(
+            r.data()["createApiKey"]["apiKey"]["prefix"]
+                .as_str()
+                .unwrap()
+        )
+    );
 
-    let ok = app.gql(SET, json!({"k": "sync.cursor", "v": 42}), Some(&key), Some(&a)).await;
+    let ok = app
+        .gql(
+            SET,
+            json!({"k": "sync.cursor", "v": 42}),
+            Some(&key),
+            Some(&a),
+        )
+        .await;
     assert!(ok.body["errors"].is_null(), "{}", ok.body);
     let denied = app.gql(SETTINGS, json!({}), Some(&key), Some(&b)).await;
     assert_eq!(denied.code(), Some("FORBIDDEN"));
-    let denied_w = app.gql(SET, json!({"k": "evil", "v": 1}), Some(&key), Some(&b)).await;
+    let denied_w = app
+        .gql(SET, json!({"k": "evil", "v": 1}), Some(&key), Some(&b))
+        .await;
     assert_eq!(denied_w.code(), Some("FORBIDDEN"));
     // Revoked keys stop working at once.
-    let keys = app.gql("{ apiKeys { edges { node { id } } } }", json!({}), Some(&admin.access), Some(&a)).await;
-    let id = keys.data()["apiKeys"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
-    app.gql("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }", json!({"id": id}), Some(&admin.access), Some(&a)).await;
+    let keys = app
+        .gql(
+            "{ apiKeys { edges { node { id } } } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&a),
+        )
+        .await;
+    let id = keys.data()["apiKeys"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.gql(
+        "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
+        json!({"id": id}),
+        Some(&admin.access),
+        Some(&a),
+    )
+    .await;
     let after = app.gql(SETTINGS, json!({}), Some(&key), Some(&a)).await;
     assert_eq!(after.code(), Some("UNAUTHENTICATED"));
 }
@@ -172,7 +286,13 @@ async fn crafted_tenant_ids_and_slugs_never_reach_sql() {
     let admin = app.sign_up().await;
     let t = app.create_tenant(&admin, "Echt").await;
     let count_q = "{ tenants { edges { node { id } } } }";
-    let tenants_before = app.gql(count_q, json!({}), Some(&admin.access), None).await.body["data"]["tenants"]["edges"].as_array().unwrap().len();
+    let tenants_before = app
+        .gql(count_q, json!({}), Some(&admin.access), None)
+        .await
+        .body["data"]["tenants"]["edges"]
+        .as_array()
+        .unwrap()
+        .len();
     for crafted in [
         "'; DROP SCHEMA platform CASCADE; --",
         "platform",
@@ -182,21 +302,50 @@ async fn crafted_tenant_ids_and_slugs_never_reach_sql() {
         "ü",
         &t.to_uppercase().replace('-', ""),
     ] {
-        let r = app.gql(SETTINGS, json!({}), Some(&admin.access), Some(crafted)).await;
+        let r = app
+            .gql(SETTINGS, json!({}), Some(&admin.access), Some(crafted))
+            .await;
         let code = r.code();
-        assert!(matches!(code, Some("VALIDATION_FAILED") | Some("FORBIDDEN")), "{crafted:?} -> {}", r.body);
+        assert!(
+            matches!(code, Some("VALIDATION_FAILED") | Some("FORBIDDEN")),
+            "{crafted:?} -> {}",
+            r.body
+        );
     }
     // A well-formed id of no tenant is FORBIDDEN, same as someone else's.
-    let r = app.gql(SETTINGS, json!({}), Some(&admin.access), Some("00000000-0000-0000-0000-000000000000")).await;
+    let r = app
+        .gql(
+            SETTINGS,
+            json!({}),
+            Some(&admin.access),
+            Some("00000000-0000-0000-0000-000000000000"),
+        )
+        .await;
     assert_eq!(r.code(), Some("FORBIDDEN"));
     // Slugs are validated and only ever bound as parameters.
     let r = app
-        .gql("mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }",
-             json!({"i": {"name": "X", "slug": "x'; drop schema platform cascade; --"}}), Some(&admin.access), None)
+        .gql(
+            "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }",
+            json!({"i": {"name": "X", "slug": "x'; drop schema platform cascade; --"}}),
+            Some(&admin.access),
+            None,
+        )
         .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
     assert!(r.body["errors"][0]["extensions"]["fields"]["slug"].is_string());
-    let tenants_after = app.gql(count_q, json!({}), Some(&admin.access), None).await.body["data"]["tenants"]["edges"].as_array().unwrap().len();
+    let tenants_after = app
+        .gql(count_q, json!({}), Some(&admin.access), None)
+        .await
+        .body["data"]["tenants"]["edges"]
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(tenants_after, tenants_before);
-    assert_eq!(app.scalar_i64("SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'platform'").await, 1);
+    assert_eq!(
+        app.scalar_i64(
+            "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'platform'"
+        )
+        .await,
+        1
+    );
 }

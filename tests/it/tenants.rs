@@ -2,7 +2,7 @@
 
 use kartei_core::id::{AgencyId, UserId};
 use kartei_core::validate::{Name, Slug};
-use kartei_tests::{spawn_app, spawn_app_with, Redis};
+use kartei_tests::{Redis, spawn_app, spawn_app_with};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
@@ -14,32 +14,124 @@ async fn lifecycle_rename_suspend_reactivate_delete() {
     let schema = format!("t_{}", t.replace('-', ""));
     assert_eq!(app.scalar_i64(&format!("SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name = 'settings'")).await, 1);
 
-    let r = app.gql("mutation { renameTenant(name: \"Gärtnerei Weiß & Söhne\") { name } }", json!({}), Some(&admin.access), Some(&t)).await;
+    let r = app
+        .gql(
+            "mutation { renameTenant(name: \"Gärtnerei Weiß & Söhne\") { name } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&t),
+        )
+        .await;
     assert_eq!(r.data()["renameTenant"]["name"], "Gärtnerei Weiß & Söhne");
-    let log = app.gql("{ auditLog(first: 5) { edges { node { action actor } } } }", json!({}), Some(&admin.access), Some(&t)).await;
-    assert_eq!(log.data()["auditLog"]["edges"][0]["node"]["action"], "tenant.renamed", "{}", log.body);
+    let log = app
+        .gql(
+            "{ auditLog(first: 5) { edges { node { action actor } } } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(
+        log.data()["auditLog"]["edges"][0]["node"]["action"],
+        "tenant.renamed",
+        "{}",
+        log.body
+    );
 
-    let r = app.gql("mutation($id: ID!) { suspendTenant(id: $id) { status } }", json!({"id": t}), Some(&admin.access), None).await;
+    let r = app
+        .gql(
+            "mutation($id: ID!) { suspendTenant(id: $id) { status } }",
+            json!({"id": t}),
+            Some(&admin.access),
+            None,
+        )
+        .await;
     assert_eq!(r.data()["suspendTenant"]["status"], "SUSPENDED");
-    let r = app.gql("{ settings { edges { cursor } } }", json!({}), Some(&admin.access), Some(&t)).await;
+    let r = app
+        .gql(
+            "{ settings { edges { cursor } } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&t),
+        )
+        .await;
     assert_eq!(r.code(), Some("FORBIDDEN"));
-    assert!(r.body["errors"][0]["message"].as_str().unwrap().contains("suspended"));
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("suspended")
+    );
 
-    let r = app.gql("mutation($id: ID!) { reactivateTenant(id: $id) { status } }", json!({"id": t}), Some(&admin.access), None).await;
+    let r = app
+        .gql(
+            "mutation($id: ID!) { reactivateTenant(id: $id) { status } }",
+            json!({"id": t}),
+            Some(&admin.access),
+            None,
+        )
+        .await;
     assert_eq!(r.data()["reactivateTenant"]["status"], "ACTIVE");
-    let r = app.gql("{ settings { edges { cursor } } }", json!({}), Some(&admin.access), Some(&t)).await;
+    let r = app
+        .gql(
+            "{ settings { edges { cursor } } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&t),
+        )
+        .await;
     assert!(r.body["errors"].is_null(), "{}", r.body);
 
-    let r = app.gql("mutation($id: ID!) { deleteTenant(id: $id, confirmSlug: \"wrong\") }", json!({"id": t}), Some(&admin.access), None).await;
+    let r = app
+        .gql(
+            "mutation($id: ID!) { deleteTenant(id: $id, confirmSlug: \"wrong\") }",
+            json!({"id": t}),
+            Some(&admin.access),
+            None,
+        )
+        .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
-    let slug = app.gql("query($id: ID!) { tenant(id: $id) { slug } }", json!({"id": t}), Some(&admin.access), None).await;
+    let slug = app
+        .gql(
+            "query($id: ID!) { tenant(id: $id) { slug } }",
+            json!({"id": t}),
+            Some(&admin.access),
+            None,
+        )
+        .await;
     let slug = slug.data()["tenant"]["slug"].as_str().unwrap().to_owned();
-    let r = app.gql("mutation($id: ID!, $s: String!) { deleteTenant(id: $id, confirmSlug: $s) }", json!({"id": t, "s": slug}), Some(&admin.access), None).await;
+    let r = app
+        .gql(
+            "mutation($id: ID!, $s: String!) { deleteTenant(id: $id, confirmSlug: $s) }",
+            json!({"id": t, "s": slug}),
+            Some(&admin.access),
+            None,
+        )
+        .await;
     assert_eq!(r.data()["deleteTenant"], json!(true), "{}", r.body);
-    assert_eq!(app.scalar_i64(&format!("SELECT count(*) FROM information_schema.schemata WHERE schema_name = '{schema}'")).await, 0);
-    assert_eq!(app.scalar_i64(&format!("SELECT count(*) FROM platform.tenants WHERE id = '{t}'")).await, 0);
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT count(*) FROM information_schema.schemata WHERE schema_name = '{schema}'"
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT count(*) FROM platform.tenants WHERE id = '{t}'"
+        ))
+        .await,
+        0
+    );
     assert_eq!(app.scalar_i64(&format!("SELECT count(*) FROM platform.audit_events WHERE tenant_id = '{t}' AND action = 'tenant.deleted'")).await, 1);
-    let r = app.gql("{ settings { edges { cursor } } }", json!({}), Some(&admin.access), Some(&t)).await;
+    let r = app
+        .gql(
+            "{ settings { edges { cursor } } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&t),
+        )
+        .await;
     assert_eq!(r.code(), Some("FORBIDDEN"));
 }
 
@@ -47,8 +139,19 @@ async fn lifecycle_rename_suspend_reactivate_delete() {
 async fn a_failed_create_leaves_no_schema_and_no_row() {
     let app = spawn_app_with(Redis::Memory, None, |_| {}).await;
     let admin = app.sign_up().await;
-    let me = app.gql("{ me { agency { id } } }", json!({}), Some(&admin.access), None).await;
-    let agency: uuid::Uuid = me.data()["me"]["agency"]["id"].as_str().unwrap().parse().unwrap();
+    let me = app
+        .gql(
+            "{ me { agency { id } } }",
+            json!({}),
+            Some(&admin.access),
+            None,
+        )
+        .await;
+    let agency: uuid::Uuid = me.data()["me"]["agency"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     // An owner that does not exist: the schema and all migrations are created first, then the
     // membership insert fails, and everything must roll back together.
     let settings = kartei_server::settings::Settings::load_from(
@@ -63,10 +166,21 @@ async fn a_failed_create_leaves_no_schema_and_no_row() {
     let (_, auth) = kartei_server::services(&settings).await.unwrap();
     let slug = format!("atomic-{}", uuid::Uuid::new_v4().simple());
     let err = auth
-        .create_tenant_for(UserId::new(), AgencyId(agency), &Name::parse("Atomar", 200).unwrap(), &Slug::parse(&slug).unwrap())
+        .create_tenant_for(
+            UserId::new(),
+            AgencyId(agency),
+            &Name::parse("Atomar", 200).unwrap(),
+            &Slug::parse(&slug).unwrap(),
+        )
         .await;
     assert!(err.is_err());
-    assert_eq!(app.scalar_i64(&format!("SELECT count(*) FROM platform.tenants WHERE slug = '{slug}'")).await, 0);
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT count(*) FROM platform.tenants WHERE slug = '{slug}'"
+        ))
+        .await,
+        0
+    );
     let orphans = app
         .scalar_i64("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 't\\_%' AND nspname NOT IN (SELECT schema_name FROM platform.tenants)")
         .await;
@@ -79,18 +193,40 @@ async fn migrate_is_idempotent_and_resumes_unmigrated_schemas() {
     let admin = app.sign_up().await;
     let t = app.create_tenant(&admin, "Migration").await;
     let tid: kartei_core::id::TenantId = t.parse().unwrap();
-    assert_eq!(kartei_tenancy::migrate::tenant(&app.db, tid).await.unwrap(), 0);
+    assert_eq!(
+        kartei_tenancy::migrate::tenant(&app.db, tid).await.unwrap(),
+        0
+    );
     // Simulate a schema whose migration never committed (a crash mid-run rolls back).
     let schema = tid.schema_name();
     app.db
         .platform()
-        .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE; CREATE SCHEMA {schema}"))
+        .execute_unprepared(&format!(
+            "DROP SCHEMA {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
         .await
         .unwrap();
-    assert_eq!(kartei_tenancy::migrate::tenant(&app.db, tid).await.unwrap(), 1);
-    assert_eq!(kartei_tenancy::migrate::tenant(&app.db, tid).await.unwrap(), 0);
-    assert_eq!(app.scalar_i64(&format!("SELECT count(*) FROM {schema}.seaql_migrations")).await, 1);
-    let r = app.gql("mutation { setSetting(key: \"after.resume\", value: true) { key } }", json!({}), Some(&admin.access), Some(&t)).await;
+    assert_eq!(
+        kartei_tenancy::migrate::tenant(&app.db, tid).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        kartei_tenancy::migrate::tenant(&app.db, tid).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        app.scalar_i64(&format!("SELECT count(*) FROM {schema}.seaql_migrations"))
+            .await,
+        1
+    );
+    let r = app
+        .gql(
+            "mutation { setSetting(key: \"after.resume\", value: true) { key } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&t),
+        )
+        .await;
     assert!(r.body["errors"].is_null(), "{}", r.body);
 }
 

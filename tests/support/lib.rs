@@ -33,7 +33,9 @@ static TRACING: OnceLock<()> = OnceLock::new();
 /// Creates the database named in `url` if missing (via the `postgres` maintenance database).
 pub async fn ensure_database(url: &str) {
     let (base, name) = url.rsplit_once('/').unwrap();
-    let admin = Db::connect(&DbOptions::new(format!("{base}/postgres"))).await.unwrap();
+    let admin = Db::connect(&DbOptions::new(format!("{base}/postgres")))
+        .await
+        .unwrap();
     let exists = admin
         .platform()
         .query_one_raw(kartei_tenancy::tenants::stmt(
@@ -237,8 +239,14 @@ impl TestApp {
         let l = self.login(&email, PASSWORD).await;
         Account {
             email,
-            access: l.data()["login"]["accessToken"].as_str().unwrap().to_owned(),
-            refresh: l.data()["login"]["refreshToken"].as_str().unwrap().to_owned(),
+            access: l.data()["login"]["accessToken"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            refresh: l.data()["login"]["refreshToken"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
         }
     }
 
@@ -258,14 +266,25 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let res = self.http.get(format!("{}{path}", self.url)).send().await.unwrap();
+        let res = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
     /// One scalar from SQL on the platform connection.
     pub async fn scalar_i64(&self, sql: &str) -> i64 {
-        let row = self.db.platform().query_one_raw(kartei_tenancy::tenants::stmt(sql, vec![])).await.unwrap().unwrap();
+        let row = self
+            .db
+            .platform()
+            .query_one_raw(kartei_tenancy::tenants::stmt(sql, vec![]))
+            .await
+            .unwrap()
+            .unwrap();
         row.try_get_by_index::<i64>(0).unwrap()
     }
 }

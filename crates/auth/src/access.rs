@@ -106,7 +106,9 @@ impl Auth {
                 role,
             } => {
                 if tenant_id != tenant {
-                    return Err(Error::Forbidden("this API key belongs to another tenant".into()));
+                    return Err(Error::Forbidden(
+                        "this API key belongs to another tenant".into(),
+                    ));
                 }
                 let t = tenants::get(self.db.platform(), tenant)
                     .await?
@@ -226,12 +228,14 @@ impl Auth {
         slug: &Slug,
     ) -> Result<Tenant> {
         let txn = self.db.platform().begin().await?;
-        let tenant = tenants::create(&txn, agency, name, slug).await.map_err(|e| match e {
-            kartei_tenancy::Error::Conflict(m) => {
-                Error::Invalid(FieldErrors::single("slug", m))
-            }
-            other => other.into(),
-        })?;
+        let tenant = tenants::create(&txn, agency, name, slug)
+            .await
+            .map_err(|e| match e {
+                kartei_tenancy::Error::Conflict(m) => {
+                    Error::Invalid(FieldErrors::single("slug", m))
+                }
+                other => other.into(),
+            })?;
         txn.execute_raw(stmt(
             "INSERT INTO platform.memberships (user_id, tenant_id, role) VALUES ($1, $2, 'owner')",
             vec![owner.0.into(), tenant.id.0.into()],
@@ -333,7 +337,11 @@ impl Auth {
         Ok(())
     }
 
-    pub async fn members(&self, ctx: &TenantCtx, req: &PageRequest<String>) -> Result<Page<Member>> {
+    pub async fn members(
+        &self,
+        ctx: &TenantCtx,
+        req: &PageRequest<String>,
+    ) -> Result<Page<Member>> {
         let ks = keyset("u.email_normalized", req, false, 2);
         let sql = format!(
             "SELECT u.id AS user_id, u.email, u.display_name, m.role, m.created_at \
@@ -347,7 +355,9 @@ impl Auth {
             .all(self.db.platform())
             .await?;
         let members = rows.into_iter().map(Member::from).collect();
-        Ok(Page::from_rows(req, members, |m: &Member| m.email.to_lowercase()))
+        Ok(Page::from_rows(req, members, |m: &Member| {
+            m.email.to_lowercase()
+        }))
     }
 
     /// Adds a user of the same agency to the tenant, or changes their role. Nobody grants a
@@ -357,9 +367,12 @@ impl Auth {
             return Err(Error::Forbidden("tenant admins only".into()));
         }
         if !ctx.role.allows(role) {
-            return Err(Error::Forbidden("cannot grant a role above your own".into()));
+            return Err(Error::Forbidden(
+                "cannot grant a role above your own".into(),
+            ));
         }
-        let email = EmailAddress::parse(email).map_err(|e| Error::invalid("email", e.to_string()))?;
+        let email =
+            EmailAddress::parse(email).map_err(|e| Error::invalid("email", e.to_string()))?;
         let tx = self.db.begin_tenant(ctx.tenant_id).await?;
         let row = MemberRow::find_by_statement(stmt(
             "WITH target AS ( \

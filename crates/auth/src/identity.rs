@@ -150,8 +150,12 @@ impl Auth {
     pub async fn sign_up(&self, input: SignUp, client: &Client) -> Result<(User, Tokens)> {
         let mut errors = FieldErrors::new();
         let agency_name = errors.check("agencyName", Name::parse(&input.agency_name, 200));
-        let (name, email) =
-            validate_new_user(&mut errors, &input.display_name, &input.email, &input.password);
+        let (name, email) = validate_new_user(
+            &mut errors,
+            &input.display_name,
+            &input.email,
+            &input.password,
+        );
         errors.clone().into_result()?;
         let (Some(agency_name), Some(name), Some(email)) = (agency_name, name, email) else {
             return Err(Error::Invalid(errors));
@@ -176,8 +180,12 @@ impl Auth {
     pub async fn create_user(&self, principal: &Principal, input: NewUser) -> Result<User> {
         let admin = self.agency_admin(principal).await?;
         let mut errors = FieldErrors::new();
-        let (name, email) =
-            validate_new_user(&mut errors, &input.display_name, &input.email, &input.password);
+        let (name, email) = validate_new_user(
+            &mut errors,
+            &input.display_name,
+            &input.email,
+            &input.password,
+        );
         errors.clone().into_result()?;
         let (Some(name), Some(email)) = (name, email) else {
             return Err(Error::Invalid(errors));
@@ -188,17 +196,33 @@ impl Auth {
         } else {
             AgencyRole::Member
         };
-        insert_user(self.db.platform(), admin.agency_id, &name, &email, &hash, role).await
+        insert_user(
+            self.db.platform(),
+            admin.agency_id,
+            &name,
+            &email,
+            &hash,
+            role,
+        )
+        .await
     }
 
-    pub async fn login(&self, email: &str, password: &str, client: &Client) -> Result<(User, Tokens)> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: &Client,
+    ) -> Result<(User, Tokens)> {
         let normalized = email.trim().to_lowercase();
         // Both limits count every attempt: per IP against spraying, per account against
         // guessing one password from many addresses.
         self.limit(format!("login:ip:{}", client.ip), self.limits.login_per_ip)
             .await?;
-        self.limit(format!("login:acct:{normalized}"), self.limits.login_per_account)
-            .await?;
+        self.limit(
+            format!("login:acct:{normalized}"),
+            self.limits.login_per_account,
+        )
+        .await?;
         let row = UserRow::find_by_statement(stmt(
             &format!("SELECT {USER_COLUMNS} FROM platform.users WHERE email_normalized = $1"),
             vec![normalized.into()],

@@ -17,8 +17,8 @@ pub mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kartei_core::id::{ApiKeyId, SessionId, TenantId, UserId};
 use kartei_core::ctx::Role;
+use kartei_core::id::{ApiKeyId, SessionId, TenantId, UserId};
 use kartei_tenancy::db::Db;
 
 pub use error::{Error, Result};
@@ -30,8 +30,15 @@ use crate::store::Store;
 /// Who presented valid credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Principal {
-    User { user_id: UserId, session_id: SessionId },
-    ApiKey { key_id: ApiKeyId, tenant_id: TenantId, role: Role },
+    User {
+        user_id: UserId,
+        session_id: SessionId,
+    },
+    ApiKey {
+        key_id: ApiKeyId,
+        tenant_id: TenantId,
+        role: Role,
+    },
 }
 
 impl Principal {
@@ -70,7 +77,9 @@ pub struct Auth {
 
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Auth").field("store", &self.store.kind()).finish()
+        f.debug_struct("Auth")
+            .field("store", &self.store.kind())
+            .finish()
     }
 }
 

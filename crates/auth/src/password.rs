@@ -1,15 +1,14 @@
 //! Password hashing with Argon2id (PHC string format), off the async runtime.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 
 use crate::error::{Error, Result};
 
 /// A valid hash of a random password, verified against when the account does not exist so
 /// that a login for an unknown email takes as long as one for a known email.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$1cX3YJvqU2h2nQ3pNQqk0y0kY1v6l7mJtNwZ0a3Lr8M";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$1cX3YJvqU2h2nQ3pNQqk0y0kY1v6l7mJtNwZ0a3Lr8M";
 
 pub async fn hash(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || {
@@ -47,7 +46,11 @@ mod tests {
     async fn hash_and_verify() {
         let h = hash("Grüne Wiese 7 im Mai".into()).await.expect("hash");
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("Grüne Wiese 7 im Mai".into(), Some(h.clone())).await.expect("v"));
+        assert!(
+            verify("Grüne Wiese 7 im Mai".into(), Some(h.clone()))
+                .await
+                .expect("v")
+        );
         assert!(!verify("wrong".into(), Some(h)).await.expect("v"));
         assert!(!verify("anything".into(), None).await.expect("v"));
     }

@@ -301,10 +301,7 @@ impl Store {
 }
 
 impl RedisStore {
-    async fn bounded<T>(
-        &self,
-        fut: impl Future<Output = redis::RedisResult<T>>,
-    ) -> Result<T> {
+    async fn bounded<T>(&self, fut: impl Future<Output = redis::RedisResult<T>>) -> Result<T> {
         match tokio::time::timeout(self.timeout, fut).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(Error::Unavailable(format!("redis: {e}"))),
@@ -384,9 +381,19 @@ impl MemoryStore {
             .insert(sid.to_owned());
     }
 
-    fn session_rotate(&self, sid: &str, presented: &str, next: &str, ttl: Duration) -> (i64, String) {
+    fn session_rotate(
+        &self,
+        sid: &str,
+        presented: &str,
+        next: &str,
+        ttl: Duration,
+    ) -> (i64, String) {
         let mut s = self.lock();
-        let Some(sess) = s.sessions.get_mut(sid).filter(|x| x.expires > Instant::now()) else {
+        let Some(sess) = s
+            .sessions
+            .get_mut(sid)
+            .filter(|x| x.expires > Instant::now())
+        else {
             return (0, String::new());
         };
         let uid = sess.uid.clone();
@@ -423,7 +430,12 @@ impl MemoryStore {
         let sids: Vec<String> = s
             .user_sessions
             .get(uid)
-            .map(|set| set.iter().filter(|x| Some(x.as_str()) != keep).cloned().collect())
+            .map(|set| {
+                set.iter()
+                    .filter(|x| Some(x.as_str()) != keep)
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default();
         let mut n = 0;
         for sid in &sids {
@@ -460,17 +472,29 @@ mod tests {
     async fn memory_rotation_detects_reuse() {
         let store = Store::memory();
         let ttl = Duration::from_secs(60);
-        store.session_create("s", "u", "h1", ttl).await.expect("create");
+        store
+            .session_create("s", "u", "h1", ttl)
+            .await
+            .expect("create");
         assert_eq!(
-            store.session_rotate("s", "h1", "h2", ttl).await.expect("rotate"),
+            store
+                .session_rotate("s", "h1", "h2", ttl)
+                .await
+                .expect("rotate"),
             Rotation::Rotated("u".into())
         );
         assert_eq!(
-            store.session_rotate("s", "h1", "h3", ttl).await.expect("rotate"),
+            store
+                .session_rotate("s", "h1", "h3", ttl)
+                .await
+                .expect("rotate"),
             Rotation::Reused
         );
         assert_eq!(
-            store.session_rotate("s", "h2", "h4", ttl).await.expect("rotate"),
+            store
+                .session_rotate("s", "h2", "h4", ttl)
+                .await
+                .expect("rotate"),
             Rotation::Unknown,
             "the family is revoked"
         );

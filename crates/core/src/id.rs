@@ -112,6 +112,10 @@ mod tests {
         ] {
             assert!(bad.parse::<TenantId>().is_err(), "{bad:?} parsed");
         }
-        assert!("0191d3c4-5f3a-7cc0-9b1e-2a3b4c5d6e7f".parse::<TenantId>().is_ok());
+        assert!(
+            "0191d3c4-5f3a-7cc0-9b1e-2a3b4c5d6e7f"
+                .parse::<TenantId>()
+                .is_ok()
+        );
     }
 }

@@ -29,11 +29,7 @@ impl FieldErrors {
     }
 
     /// Records the error of `result` under `field` and returns its value, if any.
-    pub fn check<T, E: fmt::Display>(
-        &mut self,
-        field: &str,
-        result: Result<T, E>,
-    ) -> Option<T> {
+    pub fn check<T, E: fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(e) => {
@@ -212,7 +208,9 @@ pub fn check_password(password: &str, email: Option<&str>) -> Result<(), Passwor
     }
     let distinct: std::collections::BTreeSet<char> = password.chars().collect();
     let lower = password.to_lowercase();
-    let common = ["password", "passwort", "123456", "qwertz", "qwerty", "letmein", "kartei"];
+    let common = [
+        "password", "passwort", "123456", "qwertz", "qwerty", "letmein", "kartei",
+    ];
     let from_email = email
         .and_then(|e| e.split('@').next())
         .is_some_and(|local| local.len() >= 4 && lower.contains(&local.to_lowercase()));
@@ -250,8 +248,14 @@ mod tests {
     #[test]
     fn passwords() {
         assert_eq!(check_password("short", None), Err(PasswordError::TooShort));
-        assert_eq!(check_password("aaaaaaaaaaaaaaa", None), Err(PasswordError::TooWeak));
-        assert_eq!(check_password("mypassword2024!", None), Err(PasswordError::TooWeak));
+        assert_eq!(
+            check_password("aaaaaaaaaaaaaaa", None),
+            Err(PasswordError::TooWeak)
+        );
+        assert_eq!(
+            check_password("mypassword2024!", None),
+            Err(PasswordError::TooWeak)
+        );
         assert_eq!(
             check_password("annamueller-2024", Some("annamueller@x.de")),
             Err(PasswordError::TooWeak)

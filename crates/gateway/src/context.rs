@@ -53,7 +53,9 @@ pub fn tenant<'a>(ctx: &'a Context<'_>, role: Role) -> async_graphql::Result<&'a
         )
         .to_gql()),
         Some(Err(e)) => Err(e.to_gql()),
-        None => Err(ApiError::field("X-Tenant-Id", "header is required for this operation").to_gql()),
+        None => {
+            Err(ApiError::field("X-Tenant-Id", "header is required for this operation").to_gql())
+        }
     }
 }
 
@@ -63,6 +65,10 @@ pub async fn tenant_tx(
     role: Role,
 ) -> async_graphql::Result<(TenantCtx, TenantTx)> {
     let t = tenant(ctx, role)?.clone();
-    let tx = services(ctx)?.db.begin_tenant(t.tenant_id).await.map_err(api)?;
+    let tx = services(ctx)?
+        .db
+        .begin_tenant(t.tenant_id)
+        .await
+        .map_err(api)?;
     Ok((t, tx))
 }

@@ -43,14 +43,19 @@ impl ApiError {
         async_graphql::Error::new(self.message.clone()).extend_with(|_, ext| {
             ext.set("code", self.code.as_str());
             if let Some(fields) = &self.fields {
-                let map: async_graphql::indexmap::IndexMap<async_graphql::Name, async_graphql::Value> =
-                    fields
-                        .0
-                        .iter()
-                        .map(|(k, v)| {
-                            (async_graphql::Name::new(k), async_graphql::Value::from(v.clone()))
-                        })
-                        .collect();
+                let map: async_graphql::indexmap::IndexMap<
+                    async_graphql::Name,
+                    async_graphql::Value,
+                > = fields
+                    .0
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            async_graphql::Name::new(k),
+                            async_graphql::Value::from(v.clone()),
+                        )
+                    })
+                    .collect();
                 ext.set("fields", async_graphql::Value::Object(map));
             }
             if let Some(secs) = self.retry_after_secs {

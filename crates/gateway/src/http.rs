@@ -75,7 +75,8 @@ pub async fn trace_request(
         .filter(|v| {
             !v.is_empty()
                 && v.len() <= 64
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
     let span = tracing::info_span!(
@@ -98,7 +99,8 @@ pub async fn trace_request(
         );
     });
     if let Ok(v) = HeaderValue::from_str(&request_id) {
-        res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), v);
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), v);
     }
     Ok(res)
 }
@@ -144,9 +146,7 @@ async fn graphiql(state: web::Data<AppState>) -> HttpResponse {
 }
 
 fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for
-        && let Some(ip) = req.connection_info().realip_remote_addr()
-    {
+    if trust_forwarded_for && let Some(ip) = req.connection_info().realip_remote_addr() {
         return ip.to_owned();
     }
     req.peer_addr()
@@ -162,7 +162,8 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes, Api
     };
     let mut buf = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::new(Code::BadRequest, "unreadable request body"))?;
+        let chunk =
+            chunk.map_err(|_| ApiError::new(Code::BadRequest, "unreadable request body"))?;
         if buf.len() + chunk.len() > limit {
             return Err(too_large());
         }
@@ -171,7 +172,11 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes, Api
     Ok(buf.freeze())
 }
 
-async fn graphql(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+async fn graphql(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
     let limit = state.options.max_body_bytes;
     let declared = req
         .headers()
@@ -180,7 +185,10 @@ async fn graphql(state: web::Data<AppState>, req: HttpRequest, payload: web::Pay
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         return error_response(
-            &ApiError::new(Code::PayloadTooLarge, format!("request body exceeds {limit} bytes")),
+            &ApiError::new(
+                Code::PayloadTooLarge,
+                format!("request body exceeds {limit} bytes"),
+            ),
             None,
         );
     }
@@ -219,7 +227,11 @@ async fn graphql(state: web::Data<AppState>, req: HttpRequest, payload: web::Pay
     let principal = match bearer {
         None => None,
         Some(h) => Some(match h.strip_prefix("Bearer ") {
-            Some(token) => services.auth.authenticate(token.trim()).await.map_err(ApiError::from),
+            Some(token) => services
+                .auth
+                .authenticate(token.trim())
+                .await
+                .map_err(ApiError::from),
             None => Err(ApiError::new(
                 Code::Unauthenticated,
                 "Authorization must be 'Bearer <token>'",
@@ -232,7 +244,10 @@ async fn graphql(state: web::Data<AppState>, req: HttpRequest, payload: web::Pay
                 span.record("user_id", tracing::field::display(user_id));
             }
             kartei_auth::Principal::ApiKey { key_id, .. } => {
-                span.record("user_id", tracing::field::display(format!("api_key:{key_id}")));
+                span.record(
+                    "user_id",
+                    tracing::field::display(format!("api_key:{key_id}")),
+                );
             }
         }
     }

@@ -11,7 +11,11 @@ use kartei_tenancy::tenants::{self, TENANT_COLUMNS, TenantStatus, stmt};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
 #[derive(Parser)]
-#[command(name = "kartei", version, about = "Kartei: multi-tenant CRM and marketing-compliance backend")]
+#[command(
+    name = "kartei",
+    version,
+    about = "Kartei: multi-tenant CRM and marketing-compliance backend"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -107,7 +111,11 @@ async fn main() -> anyhow::Result<()> {
             let url = &settings.http.public_url;
             eprintln!(
                 "{}\n\nDemo agency ready.\n  admin:  {} / {}\n  member: {} / {}\n  GraphiQL: {url}/graphql\n",
-                if info.created { "Seeded the demo agency." } else { "Demo agency already present." },
+                if info.created {
+                    "Seeded the demo agency."
+                } else {
+                    "Demo agency already present."
+                },
                 demo::ADMIN_EMAIL,
                 demo::PASSWORD,
                 demo::MEMBER_EMAIL,
@@ -147,7 +155,10 @@ async fn run_migrations(settings: &Settings) -> anyhow::Result<()> {
         report.failed.len()
     );
     if !report.failed.is_empty() {
-        anyhow::bail!("{} tenant schema(s) failed to migrate; rerun to resume", report.failed.len());
+        anyhow::bail!(
+            "{} tenant schema(s) failed to migrate; rerun to resume",
+            report.failed.len()
+        );
     }
     Ok(())
 }
@@ -196,7 +207,11 @@ async fn tenant_command(settings: &Settings, command: TenantCommand) -> anyhow::
         }
         TenantCommand::Delete { id, confirm_slug } => {
             let t = tenants::get(conn, id).await?.context("no such tenant")?;
-            anyhow::ensure!(t.slug == confirm_slug, "--confirm-slug must equal the slug '{}'", t.slug);
+            anyhow::ensure!(
+                t.slug == confirm_slug,
+                "--confirm-slug must equal the slug '{}'",
+                t.slug
+            );
             let txn = conn.begin().await?;
             tenants::delete(&txn, id).await?;
             kartei_tenancy::audit::record_platform(

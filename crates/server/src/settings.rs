@@ -186,8 +186,9 @@ impl Settings {
             return Ok(SecretString::from(s.expose_secret().to_owned()));
         }
         if let Some(path) = &self.auth.jwt_secret_file {
-            let s = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read KARTEI_JWT_SECRET_FILE {}", path.display()))?;
+            let s = std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read KARTEI_JWT_SECRET_FILE {}", path.display())
+            })?;
             return Ok(SecretString::from(s.trim().to_owned()));
         }
         tracing::warn!(

@@ -16,9 +16,21 @@ use crate::tenants::stmt;
 /// What the runner reports while it works, for a progress display.
 #[derive(Debug, Clone)]
 pub enum Progress {
-    Platform { applied: usize },
-    Tenant { index: usize, total: usize, schema: String, applied: usize },
-    TenantFailed { index: usize, total: usize, schema: String, error: String },
+    Platform {
+        applied: usize,
+    },
+    Tenant {
+        index: usize,
+        total: usize,
+        schema: String,
+        applied: usize,
+    },
+    TenantFailed {
+        index: usize,
+        total: usize,
+        schema: String,
+        error: String,
+    },
 }
 
 #[derive(Debug, Default, Clone)]
@@ -35,8 +47,11 @@ const PLATFORM_LOCK: i64 = 0x6b61_7274_6569; // "kartei"
 /// Brings schema `platform` up to date.
 pub async fn platform(db: &Db) -> Result<usize> {
     let txn = db.platform().begin().await?;
-    txn.execute_raw(stmt("SELECT pg_advisory_xact_lock($1)", vec![PLATFORM_LOCK.into()]))
-        .await?;
+    txn.execute_raw(stmt(
+        "SELECT pg_advisory_xact_lock($1)",
+        vec![PLATFORM_LOCK.into()],
+    ))
+    .await?;
     txn.execute_unprepared("CREATE SCHEMA IF NOT EXISTS platform")
         .await?;
     txn.execute_unprepared("SET LOCAL search_path TO platform")

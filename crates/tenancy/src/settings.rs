@@ -71,7 +71,10 @@ pub async fn put(
 
 pub async fn delete(tx: &TenantTx, key: &str) -> Result<bool> {
     let res = tx
-        .execute_raw(stmt("DELETE FROM settings WHERE key = $1", vec![key.into()]))
+        .execute_raw(stmt(
+            "DELETE FROM settings WHERE key = $1",
+            vec![key.into()],
+        ))
         .await?;
     Ok(res.rows_affected() > 0)
 }

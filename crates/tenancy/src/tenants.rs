@@ -5,9 +5,7 @@ use chrono::{DateTime, Utc};
 use kartei_core::id::{AgencyId, TenantId};
 use kartei_core::validate::{Name, Slug};
 use kartei_migrations::TenantMigrator;
-use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, Statement, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, Statement, Value};
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
@@ -90,7 +88,9 @@ pub async fn query_tenants(
     sql: &str,
     values: Vec<Value>,
 ) -> Result<Vec<Tenant>> {
-    let rows = TenantRow::find_by_statement(stmt(sql, values)).all(conn).await?;
+    let rows = TenantRow::find_by_statement(stmt(sql, values))
+        .all(conn)
+        .await?;
     Ok(rows.into_iter().map(Tenant::from).collect())
 }
 
@@ -186,8 +186,11 @@ pub async fn delete(txn: &DatabaseTransaction, id: TenantId) -> Result<()> {
     if res.rows_affected() == 0 {
         return Err(Error::NotFound("tenant"));
     }
-    txn.execute_unprepared(&format!("DROP SCHEMA IF EXISTS {} CASCADE", id.schema_name()))
-        .await?;
+    txn.execute_unprepared(&format!(
+        "DROP SCHEMA IF EXISTS {} CASCADE",
+        id.schema_name()
+    ))
+    .await?;
     Ok(())
 }
 

@@ -61,7 +61,11 @@ impl SettingsQuery {
         Ok(relay::connection(page, Setting::from))
     }
 
-    async fn setting(&self, ctx: &Context<'_>, key: String) -> async_graphql::Result<Option<Setting>> {
+    async fn setting(
+        &self,
+        ctx: &Context<'_>,
+        key: String,
+    ) -> async_graphql::Result<Option<Setting>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let s = settings::get(&tx, &key).await.map_err(api)?;
         tx.commit().await.map_err(api)?;
@@ -109,9 +113,15 @@ impl SettingsMutation {
         let s = settings::put(&tx, &key, value.0, &actor)
             .await
             .map_err(api)?;
-        audit::record(&tx, &actor, "setting.set", Some(&key), serde_json::json!({}))
-            .await
-            .map_err(api)?;
+        audit::record(
+            &tx,
+            &actor,
+            "setting.set",
+            Some(&key),
+            serde_json::json!({}),
+        )
+        .await
+        .map_err(api)?;
         tx.commit().await.map_err(api)?;
         Ok(s.into())
     }
@@ -121,9 +131,15 @@ impl SettingsMutation {
         let actor = t.actor.audit_label();
         let deleted = settings::delete(&tx, &key).await.map_err(api)?;
         if deleted {
-            audit::record(&tx, &actor, "setting.deleted", Some(&key), serde_json::json!({}))
-                .await
-                .map_err(api)?;
+            audit::record(
+                &tx,
+                &actor,
+                "setting.deleted",
+                Some(&key),
+                serde_json::json!({}),
+            )
+            .await
+            .map_err(api)?;
         }
         tx.commit().await.map_err(api)?;
         Ok(deleted)

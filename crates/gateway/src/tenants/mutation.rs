@@ -36,7 +36,11 @@ impl TenantsMutation {
     }
 
     /// Renames the current tenant (tenant admins).
-    async fn rename_tenant(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Tenant> {
+    async fn rename_tenant(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+    ) -> async_graphql::Result<Tenant> {
         let t = tenant(ctx, DomainRole::Admin)?;
         Ok(services(ctx)?
             .auth
@@ -105,7 +109,11 @@ impl TenantsMutation {
     async fn remove_member(&self, ctx: &Context<'_>, user_id: ID) -> async_graphql::Result<bool> {
         let t = tenant(ctx, DomainRole::Admin)?;
         let user = UserId(parse_uuid(&user_id, "userId")?);
-        services(ctx)?.auth.remove_member(t, user).await.map_err(api)
+        services(ctx)?
+            .auth
+            .remove_member(t, user)
+            .await
+            .map_err(api)
     }
 
     /// Creates an API key for the current tenant; the secret is returned only here.

@@ -1,0 +1,58 @@
+# Kartei: the two commands are `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+CARGO ?= cargo
+KARTEI := ./target/debug/kartei
+
+.PHONY: run test bench schema check-schema check-boundaries lint fmt clean-local
+
+## Serve on 127.0.0.1:8080 with a demo tenant (PostgreSQL found or started; Redis embedded
+## unless REDIS_URL is set).
+run:
+	@eval "$$(.ci/services.sh run)"; \
+	[ -f .local/jwt-secret ] || (mkdir -p .local && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > .local/jwt-secret); \
+	export KARTEI_JWT_SECRET_FILE="$${KARTEI_JWT_SECRET_FILE:-$$PWD/.local/jwt-secret}"; \
+	export KARTEI__LOG__FORMAT="$${KARTEI__LOG__FORMAT:-pretty}"; \
+	$(CARGO) build -p kartei-server --bin kartei && \
+	$(KARTEI) demo && \
+	exec $(KARTEI) serve
+
+## Format, lint, contract checks and every test, against real PostgreSQL and Redis.
+test: lint check-schema check-boundaries
+	@eval "$$(.ci/services.sh test)"; \
+	if $(CARGO) nextest --version >/dev/null 2>&1; then \
+	  $(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+	  $(CARGO) test --workspace --no-fail-fast; \
+	fi
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## Regenerate frontend-schema/schema.graphql from the code.
+schema:
+	$(CARGO) run -q -p kartei-server --bin kartei -- export-schema --out frontend-schema/schema.graphql
+
+## Fail when the checked-in SDL differs from what the code serves.
+check-schema:
+	@$(CARGO) run -q -p kartei-server --bin kartei -- export-schema > target/schema.graphql
+	@diff -u frontend-schema/schema.graphql target/schema.graphql \
+	  || (echo "frontend-schema/schema.graphql is stale: run 'make schema' and commit it" >&2; exit 1)
+
+## Domain crates must not know HTTP or GraphQL.
+check-boundaries:
+	@for c in kartei-core kartei-tenancy kartei-auth; do \
+	  for dep in actix-web async-graphql; do \
+	    if $(CARGO) tree -q -p $$c -i $$dep -e normal >/dev/null 2>&1; then \
+	      echo "$$c depends on $$dep: the crate boundary is broken" >&2; exit 1; \
+	    fi; \
+	  done; \
+	done; echo "boundaries: domain crates free of actix-web and async-graphql"
+
+## Benchmarks (release build); results go to BENCHMARKS.md.
+bench:
+	@eval "$$(.ci/services.sh test)"; \
+	$(CARGO) bench -p kartei-tests --bench gateway
+
+clean-local:
+	rm -rf .local
