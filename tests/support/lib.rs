@@ -110,6 +110,8 @@ pub async fn spawn_app_on(
     .unwrap();
     settings.redis.key_prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
     settings.database.max_connections = 8;
+    // Keys in the shared Redis expire soon after the test; nothing accumulates.
+    settings.auth.refresh_ttl_secs = 600;
     tweak(&mut settings);
     let (db, _) = kartei_server::services(&settings).await.unwrap();
     kartei_tenancy::migrate::platform(&db).await.unwrap();
