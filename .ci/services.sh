@@ -17,11 +17,12 @@ as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$
 pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 
 install_debian() {
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  # `make test` (and CI) install what they need; `make run` only says what is missing.
+  if [ "$mode" = test ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "installing $* with apt-get"
     apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
   else
-    log "please install: $* (Debian/Ubuntu: sudo apt-get install $*)"; exit 1
+    log "PostgreSQL/Redis not found. Install it: sudo apt-get install -y $*  (or set DATABASE_URL)"; exit 1
   fi
 }
 
