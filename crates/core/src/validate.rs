@@ -170,6 +170,18 @@ impl Slug {
                 'ö' => out.push_str("oe"),
                 'ü' => out.push_str("ue"),
                 'ß' => out.push_str("ss"),
+                'æ' => out.push_str("ae"),
+                'œ' => out.push_str("oe"),
+                'à' | 'á' | 'â' | 'ã' | 'å' => out.push('a'),
+                'ç' | 'č' => out.push('c'),
+                'è' | 'é' | 'ê' | 'ë' => out.push('e'),
+                'ì' | 'í' | 'î' | 'ï' => out.push('i'),
+                'ñ' => out.push('n'),
+                'ò' | 'ó' | 'ô' | 'õ' | 'ø' => out.push('o'),
+                'ù' | 'ú' | 'û' => out.push('u'),
+                'š' => out.push('s'),
+                'ý' | 'ÿ' => out.push('y'),
+                'ž' => out.push('z'),
                 c if c.is_ascii_alphanumeric() => out.push(c),
                 _ => {
                     if !out.ends_with('-') {
@@ -239,6 +251,10 @@ mod tests {
         assert_eq!(
             Slug::from_name("Bäckerei Müller & Söhne GmbH").map(|s| s.as_str().to_owned()),
             Ok("baeckerei-mueller-soehne-gmbh".to_owned())
+        );
+        assert_eq!(
+            Slug::from_name("Café Größenwahn").map(|s| s.as_str().to_owned()),
+            Ok("cafe-groessenwahn".to_owned())
         );
         assert!(Slug::parse("-bad").is_err());
         assert!(Slug::parse("Bad").is_err());

@@ -24,15 +24,20 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::settings::Settings;
 
-/// Connects Postgres and the session store and builds the auth service.
-pub async fn services(settings: &Settings) -> anyhow::Result<(Db, Auth)> {
+/// Connects the PostgreSQL pool.
+pub async fn connect_db(settings: &Settings) -> anyhow::Result<Db> {
     let mut opts = DbOptions::new(settings.database.url.expose_secret());
     opts.max_connections = settings.database.max_connections;
     opts.acquire_timeout = Duration::from_millis(settings.database.acquire_timeout_ms);
     opts.connect_timeout = Duration::from_millis(settings.database.acquire_timeout_ms);
-    let db = Db::connect(&opts)
+    Db::connect(&opts)
         .await
-        .context("cannot connect to PostgreSQL (DATABASE_URL)")?;
+        .context("cannot connect to PostgreSQL (DATABASE_URL)")
+}
+
+/// Connects Postgres and the session store and builds the auth service.
+pub async fn services(settings: &Settings) -> anyhow::Result<(Db, Auth)> {
+    let db = connect_db(settings).await?;
     let store = match &settings.redis.url {
         Some(url) => Store::redis(
             url.expose_secret(),

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use kartei_core::id::TenantId;
 use kartei_core::validate::{Name, Slug};
 use kartei_server::settings::Settings;
-use kartei_server::{Application, demo, services, telemetry};
+use kartei_server::{Application, connect_db, demo, services, telemetry};
 use kartei_tenancy::migrate::{self, Progress};
 use kartei_tenancy::tenants::{self, TENANT_COLUMNS, TenantStatus, stmt};
 use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -128,7 +128,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run_migrations(settings: &Settings) -> anyhow::Result<()> {
-    let (db, _) = services(settings).await?;
+    let db = connect_db(settings).await?;
     let report = migrate::all(&db, |p| match p {
         Progress::Platform { applied } => {
             eprintln!("migrate: platform: {applied} migration(s) applied");
