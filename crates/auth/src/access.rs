@@ -18,7 +18,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::identity::AgencyRole;
+use crate::identity::{AgencyRole, User};
 use crate::{Auth, Principal};
 
 const NO_ACCESS: &str = "no access to this tenant";
@@ -144,13 +144,8 @@ impl Auth {
             ),
             Principal::ApiKey { tenant_id, .. } => ("t.id = $1", tenant_id.0),
         };
-        let cols = TENANT_COLUMNS
-            .split(", ")
-            .map(|c| format!("t.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let sql = format!(
-            "SELECT {cols} FROM platform.tenants t WHERE {filter} AND {} ORDER BY {} LIMIT {}",
+            "SELECT {TENANT_COLUMNS} FROM platform.tenants t WHERE {filter} AND {} ORDER BY {} LIMIT {}",
             ks.condition, ks.order, ks.fetch
         );
         let mut values = vec![first.into()];
@@ -177,6 +172,21 @@ impl Auth {
         } else {
             Err(Error::NotFound("tenant"))
         }
+    }
+
+    /// The tenant of an already authorized context (no second access check).
+    pub async fn current_tenant(&self, ctx: &TenantCtx) -> Result<Tenant> {
+        tenants::get(self.db.platform(), ctx.tenant_id)
+            .await?
+            .ok_or(Error::NotFound("tenant"))
+    }
+
+    /// A tenant of the admin's agency, suspended or not; other agencies' tenants are NOT_FOUND.
+    async fn agency_tenant(&self, admin: &User, id: TenantId) -> Result<Tenant> {
+        tenants::get(self.db.platform(), id)
+            .await?
+            .filter(|t| t.agency_id == admin.agency_id)
+            .ok_or(Error::NotFound("tenant"))
     }
 
     async fn membership_role(&self, user: UserId, tenant: TenantId) -> Result<Option<Role>> {
@@ -209,8 +219,7 @@ impl Auth {
             (None, Some(n)) => errors.check("slug", Slug::from_name(n.as_str())),
             (None, None) => None,
         };
-        errors.clone().into_result()?;
-        let (Some(name), Some(slug)) = (name, slug) else {
+        let (Some(name), Some(slug), true) = (name, slug, errors.is_empty()) else {
             return Err(Error::Invalid(errors));
         };
         let admin = self.agency_admin(principal).await?;
@@ -283,10 +292,7 @@ impl Auth {
         status: TenantStatus,
     ) -> Result<Tenant> {
         let admin = self.agency_admin(principal).await?;
-        let tenant = self.visible_tenant(principal, id).await?;
-        if tenant.agency_id != admin.agency_id {
-            return Err(Error::NotFound("tenant"));
-        }
+        self.agency_tenant(&admin, id).await?;
         let txn = self.db.platform().begin().await?;
         let tenant = tenants::set_status(&txn, id, status).await?;
         audit::record_platform(
@@ -310,10 +316,7 @@ impl Auth {
         confirm_slug: &str,
     ) -> Result<()> {
         let admin = self.agency_admin(principal).await?;
-        let tenant = self.visible_tenant(principal, id).await?;
-        if tenant.agency_id != admin.agency_id {
-            return Err(Error::NotFound("tenant"));
-        }
+        let tenant = self.agency_tenant(&admin, id).await?;
         if tenant.slug != confirm_slug {
             return Err(Error::invalid(
                 "confirmSlug",

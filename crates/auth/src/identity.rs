@@ -156,8 +156,9 @@ impl Auth {
             &input.email,
             &input.password,
         );
-        errors.clone().into_result()?;
-        let (Some(agency_name), Some(name), Some(email)) = (agency_name, name, email) else {
+        let (Some(agency_name), Some(name), Some(email), true) =
+            (agency_name, name, email, errors.is_empty())
+        else {
             return Err(Error::Invalid(errors));
         };
         self.limit(format!("signup:ip:{}", client.ip), self.limits.login_per_ip)
@@ -186,8 +187,7 @@ impl Auth {
             &input.email,
             &input.password,
         );
-        errors.clone().into_result()?;
-        let (Some(name), Some(email)) = (name, email) else {
+        let (Some(name), Some(email), true) = (name, email, errors.is_empty()) else {
             return Err(Error::Invalid(errors));
         };
         let hash = password::hash(input.password).await?;

@@ -98,10 +98,6 @@ impl Auth {
         &self.store
     }
 
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
-
     pub fn limits(&self) -> &Limits {
         &self.limits
     }

@@ -17,11 +17,6 @@ impl Limit {
             interval: Duration::from_millis(60_000 / u64::from(per_minute.max(1))),
         }
     }
-
-    /// The nominal window size reported in `RateLimit-Policy`, in seconds.
-    pub fn window_secs(&self) -> u64 {
-        (self.interval.as_millis() as u64 * u64::from(self.burst)).div_ceil(1000)
-    }
 }
 
 /// The outcome of one rate-limit check.

@@ -6,7 +6,7 @@
 //! [`Error::Unavailable`] quickly instead of hanging.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
@@ -39,7 +39,12 @@ pub enum Rotation {
     Unknown,
 }
 
-const GCRA: &str = r#"
+// Each script is hashed once; calls then go by EVALSHA (loading it on a NOSCRIPT reply).
+static GCRA: LazyLock<Script> = LazyLock::new(|| Script::new(GCRA_LUA));
+static ROTATE: LazyLock<Script> = LazyLock::new(|| Script::new(ROTATE_LUA));
+static REVOKE_ALL: LazyLock<Script> = LazyLock::new(|| Script::new(REVOKE_ALL_LUA));
+
+const GCRA_LUA: &str = r#"
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local t = redis.call('TIME')
@@ -55,7 +60,7 @@ redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, new_tat - now))
 return {1, math.floor((now - allow_at) / interval), 0, new_tat - now}
 "#;
 
-const ROTATE: &str = r#"
+const ROTATE_LUA: &str = r#"
 local cur = redis.call('HGET', KEYS[1], 'rt')
 if not cur then return {0, ''} end
 local uid = redis.call('HGET', KEYS[1], 'uid')
@@ -69,7 +74,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {1, uid}
 "#;
 
-const REVOKE_ALL: &str = r#"
+const REVOKE_ALL_LUA: &str = r#"
 local sids = redis.call('SMEMBERS', KEYS[1])
 local n = 0
 for _, sid in ipairs(sids) do
@@ -137,8 +142,7 @@ impl Store {
                 let k = format!("{}rl:{key}", r.prefix);
                 let v: Vec<i64> = r
                     .bounded(async move {
-                        Script::new(GCRA)
-                            .key(k)
+                        GCRA.key(k)
                             .arg(interval)
                             .arg(burst)
                             .invoke_async(&mut c)
@@ -218,7 +222,7 @@ impl Store {
                 let (p, n, s) = (presented.to_owned(), next.to_owned(), sid.to_owned());
                 let ttl_ms = ttl.as_millis() as i64;
                 r.bounded(async move {
-                    Script::new(ROTATE)
+                    ROTATE
                         .key(skey)
                         .key(uprefix)
                         .arg(p)
@@ -286,7 +290,7 @@ impl Store {
                 let sprefix = format!("{}sess:", r.prefix);
                 let keep = keep.unwrap_or("").to_owned();
                 r.bounded(async move {
-                    Script::new(REVOKE_ALL)
+                    REVOKE_ALL
                         .key(ukey)
                         .arg(sprefix)
                         .arg(keep)
@@ -311,17 +315,17 @@ impl RedisStore {
 }
 
 /// The in-process store: a mutex over maps. Correct on one node; state is lost on restart.
-#[derive(Default)]
 pub struct MemoryStore {
     state: Mutex<MemState>,
-    epoch: OnceInstant,
+    epoch: Instant,
 }
 
-struct OnceInstant(Instant);
-
-impl Default for OnceInstant {
+impl Default for MemoryStore {
     fn default() -> Self {
-        Self(Instant::now())
+        Self {
+            state: Mutex::default(),
+            epoch: Instant::now(),
+        }
     }
 }
 
@@ -346,7 +350,7 @@ impl MemoryStore {
     }
 
     fn now_ms(&self) -> i64 {
-        self.epoch.0.elapsed().as_millis() as i64
+        self.epoch.elapsed().as_millis() as i64
     }
 
     fn gcra(&self, key: &str, interval: i64, burst: i64) -> (i64, i64, i64, i64) {

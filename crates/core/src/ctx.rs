@@ -67,12 +67,6 @@ pub struct TenantCtx {
     pub role: Role,
 }
 
-impl TenantCtx {
-    pub fn schema_name(&self) -> String {
-        self.tenant_id.schema_name()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

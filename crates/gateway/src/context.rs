@@ -12,7 +12,6 @@ use kartei_tenancy::db::{Db, TenantTx};
 use crate::error::{ApiError, api};
 
 pub struct RequestCtx {
-    pub request_id: String,
     pub client: Client,
     pub principal: Option<Result<Principal, ApiError>>,
     pub tenant: Option<Result<TenantCtx, ApiError>>,

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes, BytesMut};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Pos, ServerError};
 use futures_util::StreamExt;
@@ -51,10 +51,6 @@ pub struct AppState {
     pub options: GatewayOptions,
 }
 
-/// The request id, as set by [`trace_request`].
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql))
         .route("/graphql", web::get().to(graphiql))
@@ -87,7 +83,6 @@ pub async fn trace_request(
         tenant_id = tracing::field::Empty,
         user_id = tracing::field::Empty,
     );
-    req.extensions_mut().insert(RequestId(request_id.clone()));
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     let status = res.status().as_u16();
@@ -211,10 +206,6 @@ async fn graphql(
 
     let services = &state.services;
     let span = tracing::Span::current();
-    let request_id = req
-        .extensions()
-        .get::<RequestId>()
-        .map_or_else(String::new, |r| r.0.clone());
     let client = Client {
         ip: client_ip(&req, state.options.trust_forwarded_for),
     };
@@ -317,7 +308,6 @@ async fn graphql(
     }
 
     let ctx = RequestCtx {
-        request_id,
         client,
         principal,
         tenant,

@@ -121,8 +121,7 @@ pub async fn create(
         slug.as_str().into(),
         schema.clone().into(),
     ];
-    // A failed statement aborts a Postgres transaction, so the duplicate check runs inside a
-    // savepoint-free pre-check is not enough under concurrency; map the violation instead.
+    // No pre-check for a taken slug (it would race); the unique violation is mapped instead.
     let row = TenantRow::find_by_statement(stmt(&sql, values))
         .one(txn)
         .await

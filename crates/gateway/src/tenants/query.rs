@@ -48,12 +48,7 @@ impl TenantsQuery {
     /// The tenant named by `X-Tenant-Id`.
     async fn current_tenant(&self, ctx: &Context<'_>) -> async_graphql::Result<Tenant> {
         let t = tenant(ctx, Role::Viewer)?;
-        let p = principal(ctx)?;
-        let t = services(ctx)?
-            .auth
-            .visible_tenant(p, t.tenant_id)
-            .await
-            .map_err(api)?;
+        let t = services(ctx)?.auth.current_tenant(t).await.map_err(api)?;
         Ok(t.into())
     }
 
