@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod db;
 pub mod error;
+pub mod jobs;
 pub mod migrate;
 pub mod paging;
 pub mod settings;

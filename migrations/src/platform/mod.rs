@@ -5,8 +5,14 @@ use sea_orm_migration::MigrationTrait;
 use crate::SqlMigration;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(SqlMigration {
-        name: "p0001_identity_and_tenants",
-        up: include_str!("p0001_identity_and_tenants.sql"),
-    })]
+    vec![
+        Box::new(SqlMigration {
+            name: "p0001_identity_and_tenants",
+            up: include_str!("p0001_identity_and_tenants.sql"),
+        }),
+        Box::new(SqlMigration {
+            name: "p0002_jobs",
+            up: include_str!("p0002_jobs.sql"),
+        }),
+    ]
 }

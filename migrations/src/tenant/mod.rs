@@ -6,8 +6,14 @@ use sea_orm_migration::MigrationTrait;
 use crate::SqlMigration;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(SqlMigration {
-        name: "t0001_settings_and_audit",
-        up: include_str!("t0001_settings_and_audit.sql"),
-    })]
+    vec![
+        Box::new(SqlMigration {
+            name: "t0001_settings_and_audit",
+            up: include_str!("t0001_settings_and_audit.sql"),
+        }),
+        Box::new(SqlMigration {
+            name: "t0002_contacts",
+            up: include_str!("t0002_contacts.sql"),
+        }),
+    ]
 }

@@ -1,0 +1,403 @@
+//! Duplicate candidates. Pairs come from three blocks computed in SQL — same normalized email,
+//! same E.164 phone (phone or mobile), and same Kölner Phonetik of first and last name where
+//! organization, city or email domain also agree — and are scored here with their reasons.
+//! Blocking keeps the scan near-linear: no pair is compared unless it shares a key.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use kartei_core::paging::{Direction, Page, PageRequest};
+use kartei_tenancy::db::TenantTx;
+use kartei_tenancy::tenants::stmt;
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::sql::{text_array, uuid_array};
+
+/// Pairs scoring below this are not reported.
+pub const THRESHOLD: f32 = 0.45;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The smaller id first.
+    pub a: Uuid,
+    pub b: Uuid,
+    pub score: f32,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+struct PairRow {
+    a: Uuid,
+    b: Uuid,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+struct Facts {
+    id: Uuid,
+    name_key: String,
+    first_phonetic: String,
+    last_phonetic: String,
+    email_normalized: Option<String>,
+    phone: Option<String>,
+    mobile: Option<String>,
+    city_key: String,
+    org_key: Option<String>,
+}
+
+/// `scope` is a condition on `a` and `b` (both aliases of `persons`).
+fn blocks_sql(scope: &str) -> String {
+    format!(
+        "WITH live AS (SELECT p.id, p.email_normalized, p.phone, p.mobile, p.city_key, \
+                p.first_phonetic, p.last_phonetic, split_part(p.email_normalized, '@', 2) AS domain, \
+                (SELECT o.name_key FROM person_organizations po JOIN organizations o \
+                   ON o.id = po.organization_id WHERE po.person_id = p.id AND po.is_primary) AS org_key \
+              FROM persons p WHERE p.merged_into IS NULL AND p.archived_at IS NULL), \
+         phones AS (SELECT id, phone AS n FROM live WHERE phone IS NOT NULL \
+                    UNION SELECT id, mobile FROM live WHERE mobile IS NOT NULL) \
+         SELECT a.id AS a, b.id AS b FROM live a JOIN live b \
+             ON a.email_normalized = b.email_normalized WHERE {scope} \
+         UNION \
+         SELECT a.id, b.id FROM phones a JOIN phones b ON a.n = b.n WHERE {scope} \
+         UNION \
+         SELECT a.id, b.id FROM live a JOIN live b \
+             ON a.last_phonetic = b.last_phonetic AND a.first_phonetic = b.first_phonetic \
+             AND a.last_phonetic <> '' \
+             AND (a.city_key = b.city_key AND a.city_key <> '' OR a.org_key = b.org_key \
+                  OR a.domain = b.domain AND a.domain NOT IN ({FREEMAIL})) \
+             WHERE {scope}"
+    )
+}
+
+/// Mail providers whose domain says nothing about the person.
+const FREEMAIL: &str = "'gmail.com', 'googlemail.com', 'gmx.de', 'gmx.net', 'web.de', \
+    't-online.de', 'yahoo.de', 'yahoo.com', 'hotmail.com', 'hotmail.de', 'outlook.com', \
+    'outlook.de', 'icloud.com', 'aol.com', 'freenet.de', 'posteo.de', 'mailbox.org', 'live.de'";
+
+async fn facts(tx: &TenantTx, ids: Vec<Uuid>) -> Result<HashMap<Uuid, Facts>> {
+    let rows = Facts::find_by_statement(stmt(
+        "SELECT p.id, p.name_key, p.first_phonetic, p.last_phonetic, p.email_normalized, \
+                p.phone, p.mobile, p.city_key, \
+                (SELECT o.name_key FROM person_organizations po JOIN organizations o \
+                   ON o.id = po.organization_id WHERE po.person_id = p.id AND po.is_primary) AS org_key \
+         FROM persons p WHERE p.id = ANY($1)",
+        vec![uuid_array(ids)],
+    ))
+    .all(&**tx)
+    .await?;
+    Ok(rows.into_iter().map(|f| (f.id, f)).collect())
+}
+
+/// Scores one pair; `None` when it is not a plausible duplicate.
+fn score(x: &Facts, y: &Facts) -> Option<Candidate> {
+    let mut s = 0.0_f32;
+    let mut reasons = Vec::new();
+    if x.email_normalized.is_some() && x.email_normalized == y.email_normalized {
+        s += 0.6;
+        reasons.push("same email address".to_owned());
+    }
+    let xs: HashSet<&str> = [x.phone.as_deref(), x.mobile.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if [y.phone.as_deref(), y.mobile.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|n| xs.contains(n))
+    {
+        s += 0.5;
+        reasons.push("same phone number".to_owned());
+    }
+    let name_sim = if x.name_key.is_empty() || y.name_key.is_empty() {
+        0.0
+    } else {
+        strsim::jaro_winkler(&x.name_key, &y.name_key) as f32
+    };
+    let sounds_alike = !x.last_phonetic.is_empty()
+        && x.last_phonetic == y.last_phonetic
+        && x.first_phonetic == y.first_phonetic;
+    if name_sim >= 0.999 {
+        s += 0.4;
+        reasons.push("same name".to_owned());
+    } else if sounds_alike && name_sim >= 0.8 {
+        s += 0.38;
+        reasons.push(format!(
+            "similar name ({:.0}% alike, same sound)",
+            name_sim * 100.0
+        ));
+    } else if name_sim < 0.6 && !reasons.is_empty() {
+        // Same email or phone but clearly different names: a shared family or office line.
+        s -= 0.2;
+        reasons.push("different names".to_owned());
+    }
+    match (&x.org_key, &y.org_key) {
+        (Some(a), Some(b)) if a == b => {
+            s += 0.2;
+            reasons.push("same organization".to_owned());
+        }
+        (Some(_), Some(_)) => {
+            s -= 0.3;
+            reasons.push("different organizations".to_owned());
+        }
+        _ => {}
+    }
+    if !x.city_key.is_empty() && x.city_key == y.city_key {
+        s += 0.1;
+        reasons.push("same city".to_owned());
+    }
+    let s = s.clamp(0.0, 1.0);
+    (s >= THRESHOLD).then(|| {
+        let (a, b) = if x.id < y.id {
+            (x.id, y.id)
+        } else {
+            (y.id, x.id)
+        };
+        Candidate {
+            a,
+            b,
+            score: (s * 100.0).round() / 100.0,
+            reasons,
+        }
+    })
+}
+
+async fn score_pairs(tx: &TenantTx, pairs: Vec<PairRow>) -> Result<Vec<Candidate>> {
+    let mut ids: Vec<Uuid> = pairs.iter().flat_map(|p| [p.a, p.b]).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = Vec::new();
+    let facts = facts(tx, ids).await?;
+    for p in pairs {
+        if let (Some(x), Some(y)) = (facts.get(&p.a), facts.get(&p.b))
+            && let Some(c) = score(x, y)
+        {
+            out.push(c);
+        }
+    }
+    out.sort_by(|x, y| {
+        y.score
+            .total_cmp(&x.score)
+            .then(x.a.cmp(&y.a))
+            .then(x.b.cmp(&y.b))
+    });
+    out.dedup_by(|x, y| x.a == y.a && x.b == y.b);
+    Ok(out)
+}
+
+/// Likely duplicates of one person (for warnings on create and for the person page).
+pub async fn candidates_for(tx: &TenantTx, person: Uuid) -> Result<Vec<Candidate>> {
+    let pairs = PairRow::find_by_statement(stmt(
+        &blocks_sql("a.id = $1 AND b.id <> a.id"),
+        vec![person.into()],
+    ))
+    .all(&**tx)
+    .await?;
+    let dismissed = dismissed_with(tx, person).await?;
+    Ok(score_pairs(tx, pairs)
+        .await?
+        .into_iter()
+        .filter(|c| !dismissed.contains(&(c.a, c.b)))
+        .collect())
+}
+
+async fn dismissed_with(tx: &TenantTx, person: Uuid) -> Result<HashSet<(Uuid, Uuid)>> {
+    let rows = PairRow::find_by_statement(stmt(
+        "SELECT a, b FROM duplicate_pairs WHERE dismissed_at IS NOT NULL AND (a = $1 OR b = $1)",
+        vec![person.into()],
+    ))
+    .all(&**tx)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.a, r.b)).collect())
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ScanSummary {
+    pub persons: i64,
+    pub pairs: usize,
+}
+
+/// Rescans the whole tenant and replaces the stored candidates (dismissed pairs stay dismissed).
+pub async fn scan(tx: &TenantTx) -> Result<ScanSummary> {
+    let pairs = PairRow::find_by_statement(stmt(&blocks_sql("a.id < b.id"), vec![]))
+        .all(&**tx)
+        .await?;
+    let found = score_pairs(tx, pairs).await?;
+    tx.execute_raw(stmt(
+        "DELETE FROM duplicate_pairs WHERE dismissed_at IS NULL",
+        vec![],
+    ))
+    .await?;
+    for chunk in found.chunks(5_000) {
+        tx.execute_raw(stmt(
+            "INSERT INTO duplicate_pairs (a, b, score, reasons) \
+             SELECT a::uuid, b::uuid, s::real, string_to_array(r, chr(31)) \
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS u(a, b, s, r) \
+             ON CONFLICT (a, b) DO NOTHING",
+            vec![
+                text_array(chunk.iter().map(|c| Some(c.a.to_string())).collect()),
+                text_array(chunk.iter().map(|c| Some(c.b.to_string())).collect()),
+                text_array(chunk.iter().map(|c| Some(c.score.to_string())).collect()),
+                text_array(
+                    chunk
+                        .iter()
+                        .map(|c| Some(c.reasons.join("\u{1f}")))
+                        .collect(),
+                ),
+            ],
+        ))
+        .await?;
+    }
+    let persons = tx
+        .query_one_raw(stmt(
+            "SELECT count(*) AS n FROM persons WHERE merged_into IS NULL AND archived_at IS NULL",
+            vec![],
+        ))
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(ScanSummary {
+        persons,
+        pairs: found.len(),
+    })
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct StoredPair {
+    pub a: Uuid,
+    pub b: Uuid,
+    pub score: f32,
+    pub reasons: Vec<String>,
+    pub found_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairKey(pub f32, pub Uuid, pub Uuid);
+
+/// Stored candidates, best first; pairs whose records were merged or archived since drop out.
+pub async fn page(tx: &TenantTx, req: &PageRequest<PairKey>) -> Result<Page<StoredPair>> {
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut cond = vec![
+        "d.dismissed_at IS NULL".to_owned(),
+        "NOT EXISTS (SELECT 1 FROM persons p WHERE p.id IN (d.a, d.b) \
+         AND (p.merged_into IS NOT NULL OR p.archived_at IS NOT NULL))"
+            .to_owned(),
+    ];
+    for (key, op) in [(&req.after, "<"), (&req.before, ">")] {
+        if let Some(PairKey(s, a, b)) = key {
+            values.extend([(*s).into(), (*a).into(), (*b).into()]);
+            let n = values.len();
+            cond.push(format!(
+                "(d.score, d.a, d.b) {op} (${}::real, ${}, ${})",
+                n - 2,
+                n - 1,
+                n
+            ));
+        }
+    }
+    let dir = if req.direction == Direction::Forward {
+        "DESC"
+    } else {
+        "ASC"
+    };
+    let rows = StoredPair::find_by_statement(stmt(
+        &format!(
+            "SELECT d.a, d.b, d.score, d.reasons, d.found_at FROM duplicate_pairs d WHERE {} \
+             ORDER BY d.score {dir}, d.a {dir}, d.b {dir} LIMIT {}",
+            cond.join(" AND "),
+            req.limit + 1
+        ),
+        values,
+    ))
+    .all(&**tx)
+    .await?;
+    Ok(Page::from_rows(req, rows, |p| PairKey(p.score, p.a, p.b)))
+}
+
+/// Marks a pair as "not a duplicate"; later scans keep it dismissed.
+pub async fn dismiss(tx: &TenantTx, x: Uuid, y: Uuid, actor: &str) -> Result<()> {
+    if x == y {
+        return Err(Error::field("b", "must differ from a"));
+    }
+    let (a, b) = if x < y { (x, y) } else { (y, x) };
+    for id in [a, b] {
+        crate::persons::get(tx, id).await?;
+    }
+    tx.execute_raw(stmt(
+        "INSERT INTO duplicate_pairs (a, b, score, reasons, dismissed_at, dismissed_by) \
+         VALUES ($1, $2, 0, '{}', now(), $3) \
+         ON CONFLICT (a, b) DO UPDATE SET dismissed_at = now(), dismissed_by = EXCLUDED.dismissed_by",
+        vec![a.into(), b.into(), actor.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{fold, koelner_phonetik, person_name_key};
+
+    fn f(
+        first: &str,
+        last: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+        city: &str,
+        org: Option<&str>,
+    ) -> Facts {
+        Facts {
+            id: Uuid::now_v7(),
+            name_key: person_name_key(Some(first), Some(last)),
+            first_phonetic: koelner_phonetik(first),
+            last_phonetic: koelner_phonetik(last),
+            email_normalized: email.map(str::to_lowercase),
+            phone: phone.map(str::to_owned),
+            mobile: None,
+            city_key: fold(city),
+            org_key: org.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn spelling_variants_pair_and_namesakes_do_not() {
+        let pairs = [
+            (
+                f("Anna", "Wachowski", None, None, "Köln", Some("acme")),
+                f("Anna", "Wachowsky", None, None, "Köln", Some("acme")),
+                true,
+            ),
+            (
+                f("Jürgen", "Müller", None, None, "Berlin", None),
+                f("Juergen", "Mueller", None, None, "Berlin", None),
+                true,
+            ),
+            (
+                f("Jürgen", "Müller", None, None, "Berlin", None),
+                f("Jurgen", "Muller", None, None, "Berlin", None),
+                true,
+            ),
+            (
+                f("Thomas", "Müller", None, None, "Stuttgart", Some("bosch")),
+                f("Thomas", "Müller", None, None, "Stuttgart", Some("daimler")),
+                false,
+            ),
+            (
+                f("Thomas", "Müller", None, None, "Stuttgart", Some("bosch")),
+                f("Sabine", "Müller", None, None, "Hamburg", Some("otto")),
+                false,
+            ),
+        ];
+        for (x, y, expected) in pairs {
+            assert_eq!(
+                score(&x, &y).is_some(),
+                expected,
+                "{} / {}",
+                x.name_key,
+                y.name_key
+            );
+        }
+    }
+}

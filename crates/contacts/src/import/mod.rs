@@ -1,0 +1,399 @@
+//! Imports of persons from CSV and XLSX as background jobs: upload (stored in the tenant's
+//! schema in chunks), preview with suggested mapping, start (dry run or real), progress,
+//! cancel, and the per-row error report.
+
+pub mod mapping;
+pub mod reader;
+pub mod run;
+
+use chrono::{DateTime, Utc};
+use kartei_core::id::TenantId;
+use kartei_core::paging::{Page, PageRequest};
+use kartei_tenancy::db::{Db, TenantTx};
+use kartei_tenancy::tenants::stmt;
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::rules::{self, Entity};
+use reader::Format;
+
+/// The job kind in `platform.jobs`.
+pub const JOB_KIND: &str = "contacts.import";
+/// Upload chunk size: rows of `upload_chunks` hold this much.
+pub const CHUNK_BYTES: usize = 1 << 20;
+/// Rows shown by a preview and kept by a dry run.
+pub const PREVIEW_ROWS: usize = 20;
+
+// ---- uploads -------------------------------------------------------------------------------
+
+pub async fn upload_begin(tx: &TenantTx, filename: &str, actor: &str) -> Result<Uuid> {
+    let name: String = filename.trim().chars().take(200).collect();
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err(Error::field(
+            "filename",
+            "must be 1 to 200 printable characters",
+        ));
+    }
+    let id = Uuid::now_v7();
+    tx.execute_raw(stmt(
+        "INSERT INTO uploads (id, filename, created_by) VALUES ($1, $2, $3)",
+        vec![id.into(), name.into(), actor.into()],
+    ))
+    .await?;
+    Ok(id)
+}
+
+pub async fn upload_chunk(tx: &TenantTx, id: Uuid, seq: i32, data: Vec<u8>) -> Result<()> {
+    let len = data.len() as i64;
+    tx.execute_raw(stmt(
+        "INSERT INTO upload_chunks (upload_id, seq, data) VALUES ($1, $2, $3)",
+        vec![id.into(), seq.into(), data.into()],
+    ))
+    .await?;
+    tx.execute_raw(stmt(
+        "UPDATE uploads SET size_bytes = size_bytes + $2 WHERE id = $1",
+        vec![id.into(), len.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn upload_finish(tx: &TenantTx, id: Uuid) -> Result<Upload> {
+    Upload::find_by_statement(stmt(
+        "UPDATE uploads SET complete = true WHERE id = $1 \
+         RETURNING id, filename, size_bytes, complete, created_by, created_at",
+        vec![id.into()],
+    ))
+    .one(&**tx)
+    .await?
+    .ok_or(Error::NotFound("upload"))
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Upload {
+    pub id: Uuid,
+    pub filename: String,
+    pub size_bytes: i64,
+    pub complete: bool,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn upload(tx: &TenantTx, id: Uuid) -> Result<Upload> {
+    Upload::find_by_statement(stmt(
+        "SELECT id, filename, size_bytes, complete, created_by, created_at FROM uploads WHERE id = $1",
+        vec![id.into()],
+    ))
+    .one(&**tx)
+    .await?
+    .filter(|u| u.complete)
+    .ok_or(Error::NotFound("upload"))
+}
+
+#[derive(FromQueryResult)]
+struct Chunk {
+    data: Vec<u8>,
+}
+
+/// Copies an upload to a temporary file, one chunk (1 MiB) in memory at a time.
+pub async fn spill_upload(db: &Db, tenant: TenantId, id: Uuid) -> Result<tempfile::NamedTempFile> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut file = tempfile::NamedTempFile::new().map_err(|e| Error::File(e.to_string()))?;
+    let tx = db.begin_tenant(tenant).await?;
+    upload(&tx, id).await?;
+    let mut seq = 0i32;
+    loop {
+        let chunk = Chunk::find_by_statement(stmt(
+            "SELECT data FROM upload_chunks WHERE upload_id = $1 AND seq = $2",
+            vec![id.into(), seq.into()],
+        ))
+        .one(&*tx)
+        .await?;
+        let Some(chunk) = chunk else { break };
+        file.write_all(&chunk.data)
+            .map_err(|e| Error::File(e.to_string()))?;
+        seq += 1;
+    }
+    tx.commit().await?;
+    file.flush().map_err(|e| Error::File(e.to_string()))?;
+    file.as_file_mut()
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| Error::File(e.to_string()))?;
+    Ok(file)
+}
+
+// ---- preview -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub format: Format,
+    /// `UTF-8` or `windows-1252` (CSV only).
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub headers: Vec<String>,
+    pub suggested_mapping: Vec<Option<String>>,
+    /// The first data rows as read: `(line, cells)`.
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+pub async fn preview(db: &Db, tenant: TenantId, upload_id: Uuid) -> Result<Preview> {
+    let file = spill_upload(db, tenant, upload_id).await?;
+    let custom: Vec<(String, String)> = {
+        let tx = db.begin_tenant(tenant).await?;
+        let defs = rules::custom_fields(&tx, Some(Entity::Person)).await?;
+        tx.commit().await?;
+        defs.into_iter().map(|d| (d.key, d.label)).collect()
+    };
+    tokio::task::spawn_blocking(move || {
+        let path = file.path();
+        let format = Format::sniff(path)?;
+        let dialect = (format == Format::Csv)
+            .then(|| reader::detect_csv(path))
+            .transpose()?;
+        let mut headers = Vec::new();
+        let mut rows = Vec::new();
+        reader::for_each_row(path, format, |row| {
+            if headers.is_empty() {
+                headers = row.1;
+                return Ok(true);
+            }
+            rows.push(row);
+            Ok(rows.len() < PREVIEW_ROWS)
+        })?;
+        let suggested_mapping = mapping::suggest(&headers, &custom);
+        Ok(Preview {
+            format,
+            encoding: dialect.as_ref().map(|d| d.encoding.name().to_owned()),
+            delimiter: dialect.map(|d| (d.delimiter as char).to_string()),
+            headers,
+            suggested_mapping,
+            rows,
+        })
+    })
+    .await
+    .map_err(|e| Error::File(e.to_string()))?
+}
+
+// ---- imports -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Import {
+    pub id: Uuid,
+    pub upload_id: Uuid,
+    pub format: String,
+    pub mapping: serde_json::Value,
+    pub match_keys: Vec<String>,
+    pub dry_run: bool,
+    pub status: String,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub rows_total: Option<i64>,
+    pub rows_done: i64,
+    pub rows_created: i64,
+    pub rows_updated: i64,
+    pub rows_unchanged: i64,
+    pub rows_failed: i64,
+    pub duplicate_warnings: i64,
+    pub checkpoint_line: i64,
+    pub preview: serde_json::Value,
+    pub cancel_requested: bool,
+    pub error: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl Import {
+    pub fn mapping(&self) -> Vec<Option<String>> {
+        serde_json::from_value(self.mapping.clone()).unwrap_or_default()
+    }
+
+    pub fn is_finished(&self) -> bool {
+        matches!(self.status.as_str(), "completed" | "failed" | "cancelled")
+    }
+}
+
+const SELECT: &str = "SELECT id, upload_id, format, mapping, match_keys, dry_run, status, \
+    encoding, delimiter, rows_total, rows_done, rows_created, rows_updated, rows_unchanged, \
+    rows_failed, duplicate_warnings, checkpoint_line, preview, cancel_requested, error, \
+    created_by, created_at, started_at, finished_at FROM imports";
+
+pub async fn get(tx: &TenantTx, id: Uuid) -> Result<Import> {
+    Import::find_by_statement(stmt(&format!("{SELECT} WHERE id = $1"), vec![id.into()]))
+        .one(&**tx)
+        .await?
+        .ok_or(Error::NotFound("import"))
+}
+
+pub async fn page(tx: &TenantTx, req: &PageRequest<Uuid>) -> Result<Page<Import>> {
+    let ks = kartei_tenancy::paging::keyset("id", req, true, 1);
+    let rows = Import::find_by_statement(stmt(
+        &format!(
+            "{SELECT} WHERE {} ORDER BY {} LIMIT {}",
+            ks.condition, ks.order, ks.fetch
+        ),
+        ks.values,
+    ))
+    .all(&**tx)
+    .await?;
+    Ok(Page::from_rows(req, rows, |i| i.id))
+}
+
+pub struct StartImport {
+    pub upload_id: Uuid,
+    /// Target field per column (`None` = skip the column).
+    pub mapping: Vec<Option<String>>,
+    /// Existing persons are matched on these, in order: `email`, `external_id`.
+    pub match_keys: Vec<String>,
+    pub dry_run: bool,
+}
+
+/// Checks the mapping against the file's headers and queues the import.
+pub async fn start(db: &Db, tenant: TenantId, actor: &str, input: StartImport) -> Result<Import> {
+    let preview = preview(db, tenant, input.upload_id).await?;
+    mapping::check(&preview.headers, &input.mapping, &input.match_keys).map_err(Error::Invalid)?;
+    let tx = db.begin_tenant(tenant).await?;
+    let id = Uuid::now_v7();
+    tx.execute_raw(stmt(
+        "INSERT INTO imports (id, upload_id, format, mapping, match_keys, dry_run, encoding, \
+         delimiter, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        vec![
+            id.into(),
+            input.upload_id.into(),
+            preview.format.as_str().into(),
+            serde_json::to_value(&input.mapping)
+                .unwrap_or_default()
+                .into(),
+            input.match_keys.into(),
+            input.dry_run.into(),
+            preview.encoding.into(),
+            preview.delimiter.into(),
+            actor.into(),
+        ],
+    ))
+    .await?;
+    kartei_tenancy::jobs::enqueue(&tx, JOB_KIND, id).await?;
+    kartei_tenancy::audit::record(
+        &tx,
+        actor,
+        if input.dry_run {
+            "import.dry_run"
+        } else {
+            "import.started"
+        },
+        Some(&id.to_string()),
+        serde_json::json!({ "upload": input.upload_id }),
+    )
+    .await?;
+    let import = get(&tx, id).await?;
+    tx.commit().await?;
+    Ok(import)
+}
+
+/// Asks a queued or running import to stop; rows already committed stay.
+pub async fn cancel(tx: &TenantTx, id: Uuid) -> Result<Import> {
+    let imp = get(tx, id).await?;
+    if imp.is_finished() {
+        return Err(Error::Conflict(format!(
+            "the import is already {}",
+            imp.status
+        )));
+    }
+    tx.execute_raw(stmt(
+        "UPDATE imports SET cancel_requested = true, \
+             status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END, \
+             finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END \
+         WHERE id = $1",
+        vec![id.into()],
+    ))
+    .await?;
+    get(tx, id).await
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct RowError {
+    pub line: i64,
+    pub col: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ErrorKey(pub i64, pub String);
+
+pub async fn errors_page(
+    tx: &TenantTx,
+    id: Uuid,
+    req: &PageRequest<ErrorKey>,
+) -> Result<Page<RowError>> {
+    let mut values: Vec<sea_orm::Value> = vec![id.into()];
+    let mut cond = vec!["import_id = $1".to_owned()];
+    for (key, op) in [(&req.after, ">"), (&req.before, "<")] {
+        if let Some(ErrorKey(line, col)) = key {
+            values.push((*line).into());
+            values.push(col.clone().into());
+            cond.push(format!(
+                "(line, col) {op} (${}, ${})",
+                values.len() - 1,
+                values.len()
+            ));
+        }
+    }
+    let dir = if req.direction == kartei_core::paging::Direction::Forward {
+        "ASC"
+    } else {
+        "DESC"
+    };
+    let rows = RowError::find_by_statement(stmt(
+        &format!(
+            "SELECT line, col, reason FROM import_errors WHERE {} ORDER BY line {dir}, col {dir} LIMIT {}",
+            cond.join(" AND "),
+            req.limit + 1
+        ),
+        values,
+    ))
+    .all(&**tx)
+    .await?;
+    Ok(Page::from_rows(req, rows, |e| {
+        ErrorKey(e.line, e.col.clone())
+    }))
+}
+
+/// The error report as CSV (`line;column;reason`, UTF-8 with BOM for Excel), written in
+/// pages so a report of any size streams.
+pub async fn errors_csv(
+    db: &Db,
+    tenant: TenantId,
+    id: Uuid,
+    mut out: impl FnMut(Vec<u8>),
+) -> Result<()> {
+    let mut after: Option<(i64, String)> = None;
+    out(b"\xEF\xBB\xBFline;column;reason\r\n".to_vec());
+    loop {
+        let tx = db.begin_tenant(tenant).await?;
+        get(&tx, id).await?;
+        let (l, c) = after.clone().unwrap_or((-1, String::new()));
+        let rows = RowError::find_by_statement(stmt(
+            "SELECT line, col, reason FROM import_errors WHERE import_id = $1 \
+             AND (line, col) > ($2, $3) ORDER BY line, col LIMIT 5000",
+            vec![id.into(), l.into(), c.into()],
+        ))
+        .all(&*tx)
+        .await?;
+        tx.commit().await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        for r in &rows {
+            w.write_record([r.line.to_string().as_str(), &r.col, &r.reason])
+                .map_err(|e| Error::File(e.to_string()))?;
+        }
+        out(w.into_inner().map_err(|e| Error::File(e.to_string()))?);
+        after = rows.last().map(|r| (r.line, r.col.clone()));
+    }
+}

@@ -1,0 +1,218 @@
+//! Streaming readers for uploaded files: CSV in UTF-8 or Windows-1252 (what German Excel
+//! writes, with `;`), and XLSX read cell by cell. Neither holds more than one row at a time.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use calamine::{DataRef, Reader, Xlsx};
+use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+use encoding_rs_io::DecodeReaderBytesBuilder;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    /// From the file's first bytes: XLSX is a ZIP archive (`PK\x03\x04`).
+    pub fn sniff(path: &Path) -> Result<Self> {
+        let mut head = [0u8; 4];
+        let n = File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .map_err(|e| Error::File(e.to_string()))?;
+        Ok(if n == 4 && head == *b"PK\x03\x04" {
+            Format::Xlsx
+        } else {
+            Format::Csv
+        })
+    }
+}
+
+/// What was detected about a CSV file.
+#[derive(Debug, Clone)]
+pub struct CsvDialect {
+    pub encoding: &'static Encoding,
+    pub delimiter: u8,
+}
+
+/// UTF-8 (with or without BOM) if the first MiB decodes as UTF-8, else Windows-1252; the
+/// delimiter is whichever of `;`, `,`, tab and `|` the first line has most of.
+pub fn detect_csv(path: &Path) -> Result<CsvDialect> {
+    let mut f = File::open(path).map_err(|e| Error::File(e.to_string()))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0;
+    while n < buf.len() {
+        let k = f
+            .read(&mut buf[n..])
+            .map_err(|e| Error::File(e.to_string()))?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    buf.truncate(n);
+    let body = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf);
+    let encoding = match std::str::from_utf8(body) {
+        Ok(_) => UTF_8,
+        // A multi-byte character cut at the 1 MiB boundary is still UTF-8.
+        Err(e) if e.error_len().is_none() && n == 1 << 20 => UTF_8,
+        Err(_) => WINDOWS_1252,
+    };
+    let first_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
+    let delimiter = [b';', b',', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|d| first_line.iter().filter(|b| *b == d).count())
+        .unwrap_or(b',');
+    Ok(CsvDialect {
+        encoding,
+        delimiter,
+    })
+}
+
+/// One row: its line in the file (1-based) and its cells.
+pub type Row = (u64, Vec<String>);
+
+/// Reads a file row by row: `f` gets the header first, then every non-empty data row, and
+/// returns whether to go on. Holds one row in memory at a time, for CSV and XLSX alike.
+pub fn for_each_row(
+    path: &Path,
+    format: Format,
+    mut f: impl FnMut(Row) -> Result<bool>,
+) -> Result<()> {
+    let mut seen_header = false;
+    let mut emit = |row: Row| -> Result<bool> {
+        if row.1.iter().all(|c| c.trim().is_empty()) {
+            return Ok(true);
+        }
+        if !seen_header {
+            seen_header = true;
+            let header = row.1.iter().map(|h| h.trim().to_owned()).collect();
+            return f((row.0, header));
+        }
+        f(row)
+    };
+    match format {
+        Format::Csv => {
+            let dialect = detect_csv(path)?;
+            let file = File::open(path).map_err(|e| Error::File(e.to_string()))?;
+            let decoded = DecodeReaderBytesBuilder::new()
+                .encoding(Some(dialect.encoding))
+                .bom_override(true)
+                .build(BufReader::with_capacity(1 << 16, file));
+            let mut reader = csv::ReaderBuilder::new()
+                .delimiter(dialect.delimiter)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(decoded);
+            let mut record = csv::StringRecord::new();
+            loop {
+                match reader.read_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        let line = record.position().map_or(0, |p| p.line());
+                        if !emit((line, record.iter().map(str::to_owned).collect()))? {
+                            break;
+                        }
+                    }
+                    Err(e) => return Err(Error::File(e.to_string())),
+                }
+            }
+        }
+        Format::Xlsx => {
+            let mut wb: Xlsx<_> = calamine::open_workbook(path)
+                .map_err(|e: calamine::XlsxError| Error::File(e.to_string()))?;
+            let sheet = wb
+                .sheet_names()
+                .first()
+                .cloned()
+                .ok_or_else(|| Error::File("the workbook has no sheet".into()))?;
+            let mut cells = wb
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| Error::File(e.to_string()))?;
+            // Cells arrive in row order; a row is complete when the next one starts.
+            let mut current: Option<(u32, Vec<String>)> = None;
+            while let Some(cell) = cells.next_cell().map_err(|e| Error::File(e.to_string()))? {
+                let (r, c) = cell.get_position();
+                if current.as_ref().is_some_and(|(cr, _)| *cr != r)
+                    && let Some((cr, cells)) = current.take()
+                    && !emit((u64::from(cr) + 1, cells))?
+                {
+                    return Ok(());
+                }
+                let (_, row) = current.get_or_insert_with(|| (r, Vec::new()));
+                let c = c as usize;
+                if row.len() <= c {
+                    row.resize(c + 1, String::new());
+                }
+                row[c] = cell_text(cell.get_value());
+            }
+            if let Some((cr, cells)) = current {
+                emit((u64::from(cr) + 1, cells))?;
+            }
+        }
+    }
+    if !seen_header {
+        return Err(Error::File("the file has no header row".into()));
+    }
+    Ok(())
+}
+
+fn cell_text(v: &DataRef<'_>) -> String {
+    match v {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                f.to_string()
+            }
+        }
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(d) => d
+            .as_datetime()
+            .map(|dt| {
+                if dt.time() == chrono::NaiveTime::MIN {
+                    dt.date().to_string()
+                } else {
+                    dt.to_string()
+                }
+            })
+            .unwrap_or_default(),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Counts data rows without keeping them, for progress totals.
+pub fn count_rows(path: &Path, format: Format) -> Result<u64> {
+    let mut n: u64 = 0;
+    for_each_row(path, format, |_| {
+        n += 1;
+        Ok(true)
+    })?;
+    Ok(n.saturating_sub(1))
+}
+
+/// Copies a readable stream to a fresh temporary file and rewinds it.
+pub fn spill(mut from: impl Read) -> Result<tempfile::NamedTempFile> {
+    let mut tmp = tempfile::NamedTempFile::new().map_err(|e| Error::File(e.to_string()))?;
+    std::io::copy(&mut from, &mut tmp).map_err(|e| Error::File(e.to_string()))?;
+    tmp.as_file_mut()
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| Error::File(e.to_string()))?;
+    Ok(tmp)
+}

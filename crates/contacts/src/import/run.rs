@@ -1,0 +1,801 @@
+//! Running an import: the file is read on a blocking thread and handed over in batches
+//! through a bounded channel (so memory stays flat at any file size); each batch is validated,
+//! matched and written in its own transaction together with its counters, errors and the
+//! checkpoint, so a crash loses nothing acknowledged and a resumed job skips what committed.
+
+use std::collections::{HashMap, HashSet};
+
+use kartei_core::id::TenantId;
+use kartei_core::validate::{EmailAddress, FieldErrors};
+use kartei_tenancy::db::{Db, TenantTx};
+use kartei_tenancy::tenants::stmt;
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+
+use super::mapping::{JOB_TITLE, ORGANIZATION};
+use super::reader::{self, Format, Row};
+use super::{Import, PREVIEW_ROWS, get, spill_upload};
+use crate::error::{Error, Result};
+use crate::normalize;
+use crate::persons::{self, COLUMN_COUNT, COLUMN_TYPES, COLUMNS, Person, PersonData, PersonDraft};
+use crate::rules::{Entity, Rules};
+use crate::sql::text_array;
+
+/// Rows per transaction.
+pub const BATCH_ROWS: usize = 1000;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Progress {
+    pub done: i64,
+    pub total: Option<i64>,
+}
+
+enum Msg {
+    Total(u64),
+    Header(Vec<String>),
+    Rows(Vec<Row>),
+}
+
+/// Runs (or resumes) an import to its end, cancellation or failure.
+pub async fn run(
+    db: &Db,
+    tenant: TenantId,
+    id: Uuid,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Import> {
+    let imp = {
+        let tx = db.begin_tenant(tenant).await?;
+        let imp = get(&tx, id).await?;
+        if imp.is_finished() {
+            return Ok(imp);
+        }
+        tx.execute_raw(stmt(
+            "UPDATE imports SET status = 'running', started_at = COALESCE(started_at, now()) WHERE id = $1",
+            vec![id.into()],
+        ))
+        .await?;
+        tx.commit().await?;
+        imp
+    };
+    match execute(db, tenant, &imp, progress).await {
+        Ok(cancelled) => {
+            let tx = db.begin_tenant(tenant).await?;
+            tx.execute_raw(stmt(
+                "UPDATE imports SET status = $2, finished_at = now() WHERE id = $1",
+                vec![
+                    id.into(),
+                    if cancelled { "cancelled" } else { "completed" }.into(),
+                ],
+            ))
+            .await?;
+            let done = get(&tx, id).await?;
+            tx.commit().await?;
+            Ok(done)
+        }
+        // A file that cannot be read fails the import for good; anything else is retried.
+        Err(Error::File(reason)) => {
+            let tx = db.begin_tenant(tenant).await?;
+            tx.execute_raw(stmt(
+                "UPDATE imports SET status = 'failed', error = $2, finished_at = now() WHERE id = $1",
+                vec![id.into(), reason.into()],
+            ))
+            .await?;
+            let done = get(&tx, id).await?;
+            tx.commit().await?;
+            Ok(done)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Returns whether the import was cancelled.
+async fn execute(
+    db: &Db,
+    tenant: TenantId,
+    imp: &Import,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<bool> {
+    let file = spill_upload(db, tenant, imp.upload_id).await?;
+    let format = if imp.format == "xlsx" {
+        Format::Xlsx
+    } else {
+        Format::Csv
+    };
+    let (tx_rows, mut rx) = tokio::sync::mpsc::channel::<Result<Msg>>(4);
+    let reader_task = tokio::task::spawn_blocking(move || {
+        let path = file.path();
+        let send = |m: Result<Msg>| tx_rows.blocking_send(m).is_ok();
+        match reader::count_rows(path, format) {
+            Ok(n) => {
+                if !send(Ok(Msg::Total(n))) {
+                    return;
+                }
+            }
+            Err(e) => {
+                send(Err(e));
+                return;
+            }
+        }
+        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        let mut header_sent = false;
+        let res = reader::for_each_row(path, format, |row| {
+            if !header_sent {
+                header_sent = true;
+                return Ok(send(Ok(Msg::Header(row.1))));
+            }
+            batch.push(row);
+            if batch.len() == BATCH_ROWS {
+                return Ok(send(Ok(Msg::Rows(std::mem::take(&mut batch)))));
+            }
+            Ok(true)
+        });
+        match res {
+            Ok(()) => {
+                if !batch.is_empty() {
+                    send(Ok(Msg::Rows(batch)));
+                }
+            }
+            Err(e) => {
+                send(Err(e));
+            }
+        }
+    });
+
+    let mapping = imp.mapping();
+    let mut headers: Vec<String> = Vec::new();
+    let mut done = imp.rows_done;
+    let mut total = imp.rows_total;
+    let mut preview_left = if imp.dry_run && imp.checkpoint_line == 0 {
+        PREVIEW_ROWS
+    } else {
+        0
+    };
+    let mut cancelled = false;
+    let mut pending: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
+    let mut keys: HashSet<String> = HashSet::new();
+    let key_cols: Vec<usize> = mapping
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| {
+            m.as_deref()
+                .is_some_and(|t| imp.match_keys.iter().any(|k| k == t))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    while let Some(msg) = rx.recv().await {
+        match msg? {
+            Msg::Total(n) => {
+                total = Some(n as i64);
+                let tx = db.begin_tenant(tenant).await?;
+                tx.execute_raw(stmt(
+                    "UPDATE imports SET rows_total = $2 WHERE id = $1",
+                    vec![imp.id.into(), (n as i64).into()],
+                ))
+                .await?;
+                tx.commit().await?;
+            }
+            Msg::Header(h) => headers = h,
+            Msg::Rows(rows) => {
+                if cancel_requested(db, tenant, imp.id).await? {
+                    cancelled = true;
+                    break;
+                }
+                for row in rows {
+                    if (row.0 as i64) <= imp.checkpoint_line {
+                        continue;
+                    }
+                    // A key seen twice in one batch: write what came before, so the repeat
+                    // matches the record the first occurrence created.
+                    let row_keys: Vec<String> = key_cols
+                        .iter()
+                        .filter_map(|&i| row.1.get(i))
+                        .map(|v| v.trim().to_lowercase())
+                        .filter(|v| !v.is_empty())
+                        .collect();
+                    if row_keys.iter().any(|k| keys.contains(k)) {
+                        done += flush(
+                            db,
+                            tenant,
+                            imp,
+                            &headers,
+                            &mapping,
+                            &mut pending,
+                            &mut preview_left,
+                        )
+                        .await?;
+                        keys.clear();
+                        progress(Progress { done, total });
+                    }
+                    keys.extend(row_keys);
+                    pending.push(row);
+                }
+                if pending.len() >= BATCH_ROWS {
+                    done += flush(
+                        db,
+                        tenant,
+                        imp,
+                        &headers,
+                        &mapping,
+                        &mut pending,
+                        &mut preview_left,
+                    )
+                    .await?;
+                    keys.clear();
+                    progress(Progress { done, total });
+                }
+            }
+        }
+    }
+    if !cancelled && !pending.is_empty() {
+        done += flush(
+            db,
+            tenant,
+            imp,
+            &headers,
+            &mapping,
+            &mut pending,
+            &mut preview_left,
+        )
+        .await?;
+        progress(Progress { done, total });
+    }
+    drop(rx);
+    reader_task.await.map_err(|e| Error::File(e.to_string()))?;
+    Ok(cancelled)
+}
+
+async fn cancel_requested(db: &Db, tenant: TenantId, id: Uuid) -> Result<bool> {
+    let tx = db.begin_tenant(tenant).await?;
+    let row = tx
+        .query_one_raw(stmt(
+            "SELECT cancel_requested FROM imports WHERE id = $1",
+            vec![id.into()],
+        ))
+        .await?;
+    tx.commit().await?;
+    Ok(row
+        .map(|r| r.try_get::<bool>("", "cancel_requested"))
+        .transpose()?
+        .unwrap_or(true))
+}
+
+#[derive(Default)]
+struct Counts {
+    created: i64,
+    updated: i64,
+    unchanged: i64,
+    failed: i64,
+    duplicates: i64,
+}
+
+struct Prepared {
+    line: u64,
+    draft: PersonDraft,
+    organization: Option<String>,
+    job_title: Option<String>,
+}
+
+fn camel_to_snake(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 4);
+    for c in s.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The file's column name for an error on `field` (an API field name).
+fn column_of(field: &str, headers: &[String], mapping: &[Option<String>]) -> String {
+    let snake = if field.starts_with("custom.") {
+        field.to_owned()
+    } else {
+        camel_to_snake(field)
+    };
+    mapping
+        .iter()
+        .position(|m| m.as_deref() == Some(snake.as_str()))
+        .and_then(|i| headers.get(i).cloned())
+        .unwrap_or_else(|| field.to_owned())
+}
+
+/// Validates, matches and writes one batch in one transaction; returns the rows consumed.
+#[allow(clippy::too_many_arguments)]
+async fn flush(
+    db: &Db,
+    tenant: TenantId,
+    imp: &Import,
+    headers: &[String],
+    mapping: &[Option<String>],
+    pending: &mut Vec<Row>,
+    preview_left: &mut usize,
+) -> Result<i64> {
+    let rows = std::mem::take(pending);
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let last_line = rows.last().map_or(0, |r| r.0) as i64;
+    let n = rows.len() as i64;
+    let tx = db.begin_tenant(tenant).await?;
+    let rules = Rules::load(&tx, Entity::Person).await?;
+    let mut errors: Vec<(u64, String, String)> = Vec::new();
+    let mut counts = Counts::default();
+
+    // 1. Rows → drafts (cells beyond a short row are empty).
+    let mut prepared = Vec::with_capacity(rows.len());
+    for (line, cells) in rows {
+        let mut p = Prepared {
+            line,
+            draft: PersonDraft::default(),
+            organization: None,
+            job_title: None,
+        };
+        for (i, target) in mapping.iter().enumerate() {
+            let Some(target) = target else { continue };
+            let v = cells
+                .get(i)
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned);
+            match target.as_str() {
+                ORGANIZATION => p.organization = v,
+                JOB_TITLE => p.job_title = v,
+                t => {
+                    p.draft.set(t, v);
+                }
+            }
+        }
+        prepared.push(p);
+    }
+
+    // 2. Existing persons by match key.
+    let emails: Vec<Option<String>> = prepared
+        .iter()
+        .filter_map(|p| p.draft.email.as_deref())
+        .filter_map(|e| EmailAddress::parse(e).ok())
+        .map(|e| Some(e.normalized()))
+        .collect();
+    let ext: Vec<Option<String>> = prepared
+        .iter()
+        .filter_map(|p| p.draft.external_id.clone())
+        .map(Some)
+        .collect();
+    let by_email = imp.match_keys.iter().any(|k| k == "email");
+    let by_ext = imp.match_keys.iter().any(|k| k == "external_id");
+    let existing = if (by_email && !emails.is_empty()) || (by_ext && !ext.is_empty()) {
+        Person::find_by_statement(stmt(
+            &format!(
+                "{} WHERE p.merged_into IS NULL AND (($3 AND p.email_normalized = ANY($1)) \
+                 OR ($4 AND p.external_id = ANY($2)))",
+                persons::SELECT
+            ),
+            vec![
+                text_array(emails),
+                text_array(ext),
+                by_email.into(),
+                by_ext.into(),
+            ],
+        ))
+        .all(&*tx)
+        .await?
+    } else {
+        Vec::new()
+    };
+    let mut email_idx: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut ext_idx: HashMap<String, usize> = HashMap::new();
+    for (i, p) in existing.iter().enumerate() {
+        if let Some(e) = &p.email {
+            email_idx.entry(e.to_lowercase()).or_default().push(i);
+        }
+        if let Some(x) = &p.external_id {
+            ext_idx.insert(x.clone(), i);
+        }
+    }
+
+    // Owners named in the file must be members of the tenant.
+    let mut valid_owners: HashSet<Uuid> = HashSet::new();
+    let named_owners: HashSet<Uuid> = prepared
+        .iter()
+        .filter_map(|p| p.draft.owner_id.as_deref())
+        .filter_map(|s| Uuid::parse_str(s.trim()).ok())
+        .collect();
+    for o in named_owners {
+        if persons::check_owner(&tx, Some(o)).await.is_ok() {
+            valid_owners.insert(o);
+        }
+    }
+
+    // 3. Decide per row: create, update, unchanged or error.
+    let mut inserts: Vec<(Uuid, PersonData, &Prepared)> = Vec::new();
+    let mut updates: Vec<(Uuid, i32, PersonData, &Prepared)> = Vec::new();
+    let mut links: Vec<(Uuid, &Prepared)> = Vec::new();
+    for p in &prepared {
+        let mut matched: Option<&Person> = None;
+        let mut ambiguous = None;
+        for key in &imp.match_keys {
+            let hit = match key.as_str() {
+                "external_id" => p
+                    .draft
+                    .external_id
+                    .as_ref()
+                    .and_then(|x| ext_idx.get(x))
+                    .map(|&i| vec![i]),
+                _ => p
+                    .draft
+                    .email
+                    .as_deref()
+                    .and_then(|e| EmailAddress::parse(e).ok())
+                    .and_then(|e| email_idx.get(&e.normalized()).cloned()),
+            };
+            match hit.as_deref() {
+                Some([i]) => {
+                    matched = Some(&existing[*i]);
+                    break;
+                }
+                Some(many) if many.len() > 1 => {
+                    ambiguous = Some((key.clone(), many.len()));
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if let Some((key, n)) = ambiguous {
+            errors.push((
+                p.line,
+                column_of(&key, headers, mapping),
+                format!("matches {n} existing persons; merge those duplicates first"),
+            ));
+            continue;
+        }
+        let (draft, current) = match matched {
+            Some(cur) => {
+                let mut d = cur.to_draft();
+                for f in PersonDraft::TEXT_FIELDS {
+                    if let Some(Some(v)) = p.draft.get(f) {
+                        d.set(f, Some(v.to_owned()));
+                    }
+                }
+                for t in &p.draft.tags {
+                    if !d.tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
+                        d.tags.push(t.clone());
+                    }
+                }
+                for (k, v) in &p.draft.custom {
+                    d.custom.insert(k.clone(), v.clone());
+                }
+                (d, Some(cur))
+            }
+            None => (p.draft.clone(), None),
+        };
+        match draft.validate(&rules) {
+            Err(fields) => push_errors(&mut errors, p.line, &fields, headers, mapping),
+            Ok(data) if data.owner_id.is_some_and(|o| !valid_owners.contains(&o)) => errors.push((
+                p.line,
+                column_of("ownerId", headers, mapping),
+                "is not a member of this tenant".into(),
+            )),
+            Ok(data) => {
+                if *preview_left > 0 {
+                    *preview_left -= 1;
+                    preview_row(&tx, imp.id, p.line, &data, p.organization.as_deref()).await?;
+                }
+                match current {
+                    Some(cur) => {
+                        let before = cur.to_draft().validate(&rules).ok();
+                        if before.as_ref() == Some(&data) {
+                            counts.unchanged += 1;
+                        } else {
+                            updates.push((cur.id, cur.version, data, p));
+                        }
+                        links.push((cur.id, p));
+                    }
+                    None => {
+                        let id = Uuid::now_v7();
+                        inserts.push((id, data, p));
+                        links.push((id, p));
+                    }
+                }
+            }
+        }
+    }
+
+    // 4. Write (skipped in a dry run), then counters, errors and checkpoint, all in this
+    // transaction.
+    counts.created = inserts.len() as i64;
+    counts.updated = updates.len() as i64;
+    if !imp.dry_run {
+        let failed = insert_batch(&tx, &inserts, &mut errors).await?;
+        if !failed.is_empty() {
+            counts.created -= failed.len() as i64;
+            links.retain(|(id, _)| !failed.contains(id));
+            inserts.retain(|(id, _, _)| !failed.contains(id));
+        }
+        for (id, version, data, p) in &updates {
+            match persons::write(&tx, *id, *version, data).await {
+                Ok(_) => {}
+                Err(Error::Conflict(_)) => {
+                    counts.updated -= 1;
+                    errors.push((
+                        p.line,
+                        "(row)".into(),
+                        "the person changed during the import; import again".into(),
+                    ));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        link_organizations(&tx, &links).await?;
+        counts.duplicates = duplicate_warnings(&tx, &inserts).await?;
+    }
+    counts.failed = errors.len_rows();
+    write_errors(&tx, imp.id, &errors).await?;
+    tx.execute_raw(stmt(
+        "UPDATE imports SET rows_done = rows_done + $2, rows_created = rows_created + $3, \
+         rows_updated = rows_updated + $4, rows_unchanged = rows_unchanged + $5, \
+         rows_failed = rows_failed + $6, duplicate_warnings = duplicate_warnings + $7, \
+         checkpoint_line = $8 WHERE id = $1",
+        vec![
+            imp.id.into(),
+            n.into(),
+            counts.created.into(),
+            counts.updated.into(),
+            counts.unchanged.into(),
+            counts.failed.into(),
+            counts.duplicates.into(),
+            last_line.into(),
+        ],
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+trait RowCount {
+    fn len_rows(&self) -> i64;
+}
+
+impl RowCount for Vec<(u64, String, String)> {
+    /// Rows with at least one error.
+    fn len_rows(&self) -> i64 {
+        let lines: HashSet<u64> = self.iter().map(|e| e.0).collect();
+        lines.len() as i64
+    }
+}
+
+fn push_errors(
+    errors: &mut Vec<(u64, String, String)>,
+    line: u64,
+    fields: &FieldErrors,
+    headers: &[String],
+    mapping: &[Option<String>],
+) {
+    for (field, msg) in &fields.0 {
+        errors.push((line, column_of(field, headers, mapping), msg.clone()));
+    }
+}
+
+/// Inserts the batch in one statement; if a row breaks a unique key, falls back to one
+/// insert per row (each under a savepoint) and reports the rows that failed.
+async fn insert_batch(
+    tx: &TenantTx,
+    inserts: &[(Uuid, PersonData, &Prepared)],
+    errors: &mut Vec<(u64, String, String)>,
+) -> Result<HashSet<Uuid>> {
+    let mut failed = HashSet::new();
+    if inserts.is_empty() {
+        return Ok(failed);
+    }
+    tx.execute_unprepared("SAVEPOINT import_batch").await?;
+    match insert_all(tx, inserts).await {
+        Ok(()) => {
+            tx.execute_unprepared("RELEASE SAVEPOINT import_batch")
+                .await?;
+            return Ok(failed);
+        }
+        Err(e) if kartei_tenancy::error::is_unique_violation(&e) => {
+            tx.execute_unprepared("ROLLBACK TO SAVEPOINT import_batch")
+                .await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    for (id, data, p) in inserts {
+        tx.execute_unprepared("SAVEPOINT import_row").await?;
+        match persons::insert(tx, *id, data).await {
+            Ok(_) => {
+                tx.execute_unprepared("RELEASE SAVEPOINT import_row")
+                    .await?;
+            }
+            Err(Error::Invalid(fields)) => {
+                tx.execute_unprepared("ROLLBACK TO SAVEPOINT import_row")
+                    .await?;
+                for (f, m) in &fields.0 {
+                    errors.push((p.line, f.clone(), m.clone()));
+                }
+                failed.insert(*id);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(failed)
+}
+
+async fn insert_all(
+    tx: &TenantTx,
+    inserts: &[(Uuid, PersonData, &Prepared)],
+) -> std::result::Result<(), sea_orm::DbErr> {
+    let mut cols: Vec<Vec<Option<String>>> =
+        vec![Vec::with_capacity(inserts.len()); COLUMN_COUNT + 1];
+    for (id, data, _) in inserts {
+        cols[0].push(Some(id.to_string()));
+        for (i, v) in data.texts().into_iter().enumerate() {
+            cols[i + 1].push(v);
+        }
+    }
+    let params: Vec<String> = (1..=COLUMN_COUNT + 1)
+        .map(|n| format!("${n}::text[]"))
+        .collect();
+    let names: Vec<String> = (0..=COLUMN_COUNT).map(|n| format!("c{n}")).collect();
+    let select: Vec<String> = std::iter::once("c0::uuid".to_owned())
+        .chain(COLUMN_TYPES.iter().enumerate().map(|(i, ty)| {
+            let c = format!("c{}", i + 1);
+            match *ty {
+                "text" => c,
+                "tags" => format!("string_to_array({c}, chr(31))"),
+                t => format!("{c}::{t}"),
+            }
+        }))
+        .collect();
+    tx.execute_raw(stmt(
+        &format!(
+            "INSERT INTO persons (id, {COLUMNS}) SELECT {} FROM UNNEST({}) AS u({})",
+            select.join(", "),
+            params.join(", "),
+            names.join(", ")
+        ),
+        cols.into_iter().map(text_array).collect(),
+    ))
+    .await?;
+    Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct OrgKey {
+    id: Uuid,
+    name_key: String,
+}
+
+/// Finds or creates each named organization (by match key) and links the persons to it; a
+/// person without a primary organization gets this one as primary.
+async fn link_organizations(tx: &TenantTx, links: &[(Uuid, &Prepared)]) -> Result<()> {
+    let named: Vec<(Uuid, String, String, Option<String>)> = links
+        .iter()
+        .filter_map(|(pid, p)| {
+            let name = p.organization.clone()?;
+            let key = normalize::org_name_key(&name);
+            (!key.is_empty()).then(|| (*pid, name, key, p.job_title.clone()))
+        })
+        .collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<Option<String>> = named.iter().map(|n| Some(n.2.clone())).collect();
+    let mut ids: HashMap<String, Uuid> = OrgKey::find_by_statement(stmt(
+        "SELECT DISTINCT ON (name_key) id, name_key FROM organizations \
+         WHERE name_key = ANY($1) AND merged_into IS NULL ORDER BY name_key, archived_at NULLS FIRST, created_at",
+        vec![text_array(keys)],
+    ))
+    .all(&**tx)
+    .await?
+    .into_iter()
+    .map(|o| (o.name_key, o.id))
+    .collect();
+    let mut new_ids = Vec::new();
+    let mut new_names = Vec::new();
+    let mut new_keys = Vec::new();
+    for (_, name, key, _) in &named {
+        if !ids.contains_key(key) {
+            let id = Uuid::now_v7();
+            ids.insert(key.clone(), id);
+            new_ids.push(Some(id.to_string()));
+            new_names.push(Some(name.chars().take(200).collect::<String>()));
+            new_keys.push(Some(key.clone()));
+        }
+    }
+    if !new_ids.is_empty() {
+        tx.execute_raw(stmt(
+            "INSERT INTO organizations (id, name, name_key, source) \
+             SELECT i::uuid, n, k, 'import' FROM UNNEST($1::text[], $2::text[], $3::text[]) AS u(i, n, k)",
+            vec![text_array(new_ids), text_array(new_names), text_array(new_keys)],
+        ))
+        .await?;
+    }
+    let mut p = Vec::new();
+    let mut o = Vec::new();
+    let mut j = Vec::new();
+    for (pid, _, key, job) in &named {
+        p.push(Some(pid.to_string()));
+        o.push(ids.get(key).map(Uuid::to_string));
+        j.push(job.clone());
+    }
+    tx.execute_raw(stmt(
+        "INSERT INTO person_organizations (person_id, organization_id, job_title, is_primary) \
+         SELECT u.p::uuid, u.o::uuid, u.j, NOT EXISTS (SELECT 1 FROM person_organizations x \
+                WHERE x.person_id = u.p::uuid AND x.is_primary) \
+         FROM UNNEST($1::text[], $2::text[], $3::text[]) AS u(p, o, j) \
+         ON CONFLICT (person_id, organization_id) DO UPDATE SET \
+             job_title = COALESCE(EXCLUDED.job_title, person_organizations.job_title)",
+        vec![text_array(p), text_array(o), text_array(j)],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// New persons that share a phone, or name sound and city, with someone already there.
+async fn duplicate_warnings(
+    tx: &TenantTx,
+    inserts: &[(Uuid, PersonData, &Prepared)],
+) -> Result<i64> {
+    if inserts.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<Uuid> = inserts.iter().map(|i| i.0).collect();
+    let row = tx
+        .query_one_raw(stmt(
+            "SELECT count(*) AS n FROM persons a WHERE a.id = ANY($1) AND EXISTS ( \
+               SELECT 1 FROM persons b WHERE b.id <> a.id AND b.merged_into IS NULL \
+                 AND NOT (b.id = ANY($1)) AND ( \
+                   (a.phone IS NOT NULL AND b.phone = a.phone) \
+                   OR (a.last_phonetic <> '' AND b.last_phonetic = a.last_phonetic \
+                       AND b.first_phonetic = a.first_phonetic AND b.city_key = a.city_key \
+                       AND a.city_key <> '')))",
+            vec![crate::sql::uuid_array(ids)],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+async fn write_errors(tx: &TenantTx, id: Uuid, errors: &[(u64, String, String)]) -> Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    tx.execute_raw(stmt(
+        "INSERT INTO import_errors (import_id, line, col, reason) \
+         SELECT $1, l::bigint, c, r FROM UNNEST($2::text[], $3::text[], $4::text[]) AS u(l, c, r) \
+         ON CONFLICT DO NOTHING",
+        vec![
+            id.into(),
+            text_array(errors.iter().map(|e| Some(e.0.to_string())).collect()),
+            text_array(errors.iter().map(|e| Some(e.1.clone())).collect()),
+            text_array(errors.iter().map(|e| Some(e.2.clone())).collect()),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+async fn preview_row(
+    tx: &TenantTx,
+    id: Uuid,
+    line: u64,
+    d: &PersonData,
+    org: Option<&str>,
+) -> Result<()> {
+    let row = serde_json::json!({
+        "line": line,
+        "firstName": d.first_name, "lastName": d.last_name, "email": d.email,
+        "phone": d.phone, "mobile": d.mobile, "street": d.street, "postalCode": d.postal_code,
+        "city": d.city, "country": d.country, "birthday": d.birthday, "organization": org,
+    });
+    tx.execute_raw(stmt(
+        "UPDATE imports SET preview = preview || jsonb_build_array($2::jsonb) WHERE id = $1",
+        vec![id.into(), row.into()],
+    ))
+    .await?;
+    Ok(())
+}

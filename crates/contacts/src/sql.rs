@@ -1,0 +1,63 @@
+//! A small builder for dynamic WHERE clauses with numbered parameters, and helpers to bind
+//! columns as arrays for set-based (`UNNEST`) writes.
+
+use sea_orm::Value;
+use sea_orm::sea_query::ArrayType;
+
+#[derive(Default)]
+pub struct Sql {
+    pub parts: Vec<String>,
+    pub values: Vec<Value>,
+}
+
+impl Sql {
+    /// Binds a value and returns its placeholder (`$n`).
+    pub fn param(&mut self, v: impl Into<Value>) -> String {
+        self.values.push(v.into());
+        format!("${}", self.values.len())
+    }
+
+    pub fn and(&mut self, cond: String) {
+        self.parts.push(cond);
+    }
+
+    pub fn where_clause(&self) -> String {
+        if self.parts.is_empty() {
+            "TRUE".to_owned()
+        } else {
+            self.parts.join(" AND ")
+        }
+    }
+}
+
+/// A `text[]` parameter; `NULL` elements stay `NULL`.
+pub fn text_array(items: Vec<Option<String>>) -> Value {
+    Value::Array(
+        ArrayType::String,
+        Some(Box::new(
+            items.into_iter().map(|s| Value::String(s)).collect(),
+        )),
+    )
+}
+
+/// A `uuid[]` parameter.
+pub fn uuid_array(items: Vec<uuid::Uuid>) -> Value {
+    Value::Array(
+        ArrayType::Uuid,
+        Some(Box::new(
+            items.into_iter().map(|u| Value::Uuid(Some(u))).collect(),
+        )),
+    )
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

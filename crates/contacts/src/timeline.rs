@@ -1,0 +1,136 @@
+//! A contact's timeline: interactions, transactions and merges (and, as their domains arrive,
+//! consent and campaign events) in one list, newest first, keyset-paged on `(at, id)`.
+
+use chrono::{DateTime, Utc};
+use kartei_core::paging::{Direction, Page, PageRequest};
+use kartei_tenancy::db::TenantTx;
+use kartei_tenancy::tenants::stmt;
+use sea_orm::FromQueryResult;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::interactions::{self, Interaction};
+use crate::transactions::{self, Transaction};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Person(Uuid),
+    Organization(Uuid),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineKey(pub DateTime<Utc>, pub Uuid);
+
+#[derive(Debug, Clone, FromQueryResult)]
+struct Row {
+    kind: String,
+    id: Uuid,
+    at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Interaction(Interaction),
+    Transaction(Transaction),
+    Merge(Merge),
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Merge {
+    pub id: Uuid,
+    pub entity: String,
+    pub winner_id: Uuid,
+    pub loser_ids: Vec<Uuid>,
+    pub field_choices: serde_json::Value,
+    pub moved: serde_json::Value,
+    pub actor: String,
+    pub merged_at: DateTime<Utc>,
+}
+
+pub async fn page(
+    tx: &TenantTx,
+    subject: Subject,
+    req: &PageRequest<TimelineKey>,
+) -> Result<Page<(DateTime<Utc>, Event)>> {
+    let (col, id) = match subject {
+        Subject::Person(id) => ("person_id", id),
+        Subject::Organization(id) => ("organization_id", id),
+    };
+    let mut values: Vec<sea_orm::Value> = vec![id.into()];
+    let mut cond = Vec::new();
+    if let Some(TimelineKey(at, id)) = &req.after {
+        values.push((*at).into());
+        values.push((*id).into());
+        cond.push(format!(
+            "(at, id) < (${}, ${})",
+            values.len() - 1,
+            values.len()
+        ));
+    }
+    if let Some(TimelineKey(at, id)) = &req.before {
+        values.push((*at).into());
+        values.push((*id).into());
+        cond.push(format!(
+            "(at, id) > (${}, ${})",
+            values.len() - 1,
+            values.len()
+        ));
+    }
+    let cond = if cond.is_empty() {
+        "TRUE".to_owned()
+    } else {
+        cond.join(" AND ")
+    };
+    let dir = if req.direction == Direction::Forward {
+        "DESC"
+    } else {
+        "ASC"
+    };
+    let entity = if col == "person_id" {
+        "person"
+    } else {
+        "organization"
+    };
+    let sql = format!(
+        "SELECT kind, id, at FROM ( \
+           SELECT 'interaction' AS kind, id, occurred_at AS at FROM interactions \
+             WHERE {col} = $1 AND archived_at IS NULL \
+           UNION ALL \
+           SELECT 'transaction', id, (issued_on::timestamp AT TIME ZONE 'UTC') FROM transactions \
+             WHERE {col} = $1 AND archived_at IS NULL \
+           UNION ALL \
+           SELECT 'merge', id, merged_at FROM merges WHERE winner_id = $1 AND entity = '{entity}' \
+         ) t WHERE {cond} ORDER BY at {dir}, id {dir} LIMIT {}",
+        req.limit + 1
+    );
+    let rows = Row::find_by_statement(stmt(&sql, values))
+        .all(&**tx)
+        .await?;
+    let page = Page::from_rows(req, rows, |r| TimelineKey(r.at, r.id));
+    let mut items = Vec::with_capacity(page.items.len());
+    for (cursor, row) in page.items {
+        let event = match row.kind.as_str() {
+            "interaction" => Event::Interaction(interactions::get(tx, row.id).await?),
+            "transaction" => Event::Transaction(transactions::get(tx, row.id).await?),
+            _ => Event::Merge(merge(tx, row.id).await?),
+        };
+        items.push((cursor, (row.at, event)));
+    }
+    Ok(Page {
+        items,
+        has_next_page: page.has_next_page,
+        has_previous_page: page.has_previous_page,
+    })
+}
+
+pub async fn merge(tx: &TenantTx, id: Uuid) -> Result<Merge> {
+    Merge::find_by_statement(stmt(
+        "SELECT id, entity, winner_id, loser_ids, field_choices, moved, actor, merged_at \
+         FROM merges WHERE id = $1",
+        vec![id.into()],
+    ))
+    .one(&**tx)
+    .await?
+    .ok_or(crate::Error::NotFound("merge"))
+}
