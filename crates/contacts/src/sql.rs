@@ -30,14 +30,27 @@ impl Sql {
     }
 }
 
-/// A `text[]` parameter; `NULL` elements stay `NULL`.
+/// Stands for `NULL` inside a bound `text[]` (the driver binds string arrays without nulls).
+/// Validated text never contains control characters, so it cannot collide with data.
+pub const NULL_MARK: &str = "\u{1}";
+
+/// A `text[]` parameter; `None` elements arrive as [`NULL_MARK`]: read them with
+/// [`nullable`].
 pub fn text_array(items: Vec<Option<String>>) -> Value {
     Value::Array(
         ArrayType::String,
         Some(Box::new(
-            items.into_iter().map(|s| Value::String(s)).collect(),
+            items
+                .into_iter()
+                .map(|s| Value::String(Some(s.unwrap_or_else(|| NULL_MARK.to_owned()))))
+                .collect(),
         )),
     )
+}
+
+/// The SQL that turns a [`text_array`] element back into text or `NULL`.
+pub fn nullable(col: &str) -> String {
+    format!("NULLIF({col}, chr(1))")
 }
 
 /// A `uuid[]` parameter.

@@ -134,3 +134,30 @@ pub async fn merge(tx: &TenantTx, id: Uuid) -> Result<Merge> {
     .await?
     .ok_or(crate::Error::NotFound("merge"))
 }
+
+/// Recomputes every `last_interaction_at` / `last_purchase_at` in one pass, for bulk loaders
+/// that deferred the per-row trigger with `SET LOCAL kartei.defer_touch = 'on'`.
+pub async fn refresh_all_touches(tx: &TenantTx) -> Result<()> {
+    use sea_orm::ConnectionTrait;
+    for (table, col) in [
+        ("persons", "person_id"),
+        ("organizations", "organization_id"),
+    ] {
+        tx.execute_unprepared(&format!(
+            "UPDATE {table} x SET last_interaction_at = i.m FROM \
+               (SELECT {col} AS id, max(occurred_at) AS m FROM interactions \
+                WHERE archived_at IS NULL AND {col} IS NOT NULL GROUP BY {col}) i \
+             WHERE x.id = i.id AND x.last_interaction_at IS DISTINCT FROM i.m"
+        ))
+        .await?;
+        tx.execute_unprepared(&format!(
+            "UPDATE {table} x SET last_purchase_at = t.m FROM \
+               (SELECT {col} AS id, max(issued_on) AS m FROM transactions \
+                WHERE archived_at IS NULL AND status <> 'cancelled' AND {col} IS NOT NULL \
+                GROUP BY {col}) t \
+             WHERE x.id = t.id AND x.last_purchase_at IS DISTINCT FROM t.m"
+        ))
+        .await?;
+    }
+    Ok(())
+}

@@ -124,3 +124,20 @@ impl From<PageError> for ApiError {
 pub fn api<E: Into<ApiError>>(e: E) -> async_graphql::Error {
     e.into().to_gql()
 }
+
+/// An `ID` argument as a UUID, or VALIDATION_FAILED on `field`.
+pub fn parse_uuid(id: &async_graphql::ID, field: &str) -> async_graphql::Result<uuid::Uuid> {
+    uuid::Uuid::try_parse(id.as_str()).map_err(|_| api(ApiError::field(field, "is not a valid id")))
+}
+
+impl From<kartei_contacts::Error> for ApiError {
+    fn from(e: kartei_contacts::Error) -> Self {
+        use kartei_contacts::Error as E;
+        match e {
+            E::Invalid(fields) => ApiError::validation(fields),
+            E::Data(inner) => inner.into(),
+            E::File(m) => ApiError::field("file", &m),
+            E::NotFound(_) | E::Conflict(_) => ApiError::new(e.code(), e.to_string()),
+        }
+    }
+}

@@ -27,6 +27,8 @@ use crate::schema::KarteiSchema;
 #[derive(Debug, Clone)]
 pub struct GatewayOptions {
     pub max_body_bytes: usize,
+    /// Largest file accepted by `POST /files/uploads`.
+    pub max_upload_bytes: usize,
     pub graphiql: bool,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
@@ -37,6 +39,7 @@ impl Default for GatewayOptions {
     fn default() -> Self {
         Self {
             max_body_bytes: 256 * 1024,
+            max_upload_bytes: 1 << 30,
             graphiql: true,
             trust_forwarded_for: false,
             readiness_timeout: Duration::from_secs(2),
@@ -55,7 +58,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql))
         .route("/graphql", web::get().to(graphiql))
         .route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+        .route("/readyz", web::get().to(readyz))
+        .configure(crate::files::configure);
 }
 
 /// Opens the request's span (request id from `X-Request-Id` when sane, else new) and logs
@@ -204,10 +208,28 @@ async fn graphql(
         }
     };
 
+    let (ctx, decision) = match identify(&state, &req).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    let services = &state.services;
+    let response = state
+        .schema
+        .execute(gql_request.data(ctx).data(services.clone()))
+        .await;
+    graphql_response(response, decision)
+}
+
+/// Who is asking, for which tenant, and whether the rate limit lets them: the checks every
+/// endpoint shares. An `Err` is the response to send instead.
+pub(crate) async fn identify(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<(RequestCtx, Decision), HttpResponse> {
     let services = &state.services;
     let span = tracing::Span::current();
     let client = Client {
-        ip: client_ip(&req, state.options.trust_forwarded_for),
+        ip: client_ip(req, state.options.trust_forwarded_for),
     };
 
     // Who: a bearer credential, checked now so every resolver sees the same answer.
@@ -246,7 +268,7 @@ async fn graphql(
     if let Some(Err(e)) = &principal
         && e.code == Code::Unavailable
     {
-        return error_response(e, None);
+        return Err(error_response(e, None));
     }
 
     // Where: the tenant header, parsed strictly; never text that could reach SQL.
@@ -279,14 +301,14 @@ async fn graphql(
     };
     let decision = match services.auth.store().rate(&rate_key, limit).await {
         Ok(d) => d,
-        Err(e) => return error_response(&ApiError::from(e), None),
+        Err(e) => return Err(error_response(&ApiError::from(e), None)),
     };
     if !decision.allowed {
         let e = ApiError {
             retry_after_secs: Some(decision.retry_after_secs()),
             ..ApiError::new(Code::RateLimited, "too many requests")
         };
-        return error_response(&e, Some(decision));
+        return Err(error_response(&e, Some(decision)));
     }
 
     let tenant = match (&principal, tenant_id) {
@@ -304,19 +326,17 @@ async fn graphql(
     if let Some(Err(e)) = &tenant
         && e.code == Code::Unavailable
     {
-        return error_response(e, Some(decision));
+        return Err(error_response(e, Some(decision)));
     }
 
-    let ctx = RequestCtx {
-        client,
-        principal,
-        tenant,
-    };
-    let response = state
-        .schema
-        .execute(gql_request.data(ctx).data(services.clone()))
-        .await;
-    graphql_response(response, decision)
+    Ok((
+        RequestCtx {
+            client,
+            principal,
+            tenant,
+        },
+        decision,
+    ))
 }
 
 /// Gives every error a code (async-graphql's own parse, validation and limit errors come
@@ -388,7 +408,7 @@ fn rate_headers(builder: &mut HttpResponseBuilder, decision: Option<Decision>) {
 }
 
 /// A request-level failure: no data, one error with its code, and the matching HTTP status.
-fn error_response(err: &ApiError, decision: Option<Decision>) -> HttpResponse {
+pub(crate) fn error_response(err: &ApiError, decision: Option<Decision>) -> HttpResponse {
     let status =
         StatusCode::from_u16(err.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let server_error: ServerError = err.to_gql().into_server_error(Pos::default());

@@ -4,8 +4,10 @@
 //! schema, and maps domain results and errors onto the wire (`extensions.code`). Domain crates
 //! below it never see a request, a header or a GraphQL type.
 
+pub mod contacts;
 pub mod context;
 pub mod error;
+mod files;
 pub mod http;
 mod identity;
 pub mod relay;

@@ -3,15 +3,21 @@
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
+use crate::contacts::{ContactsMutation, ContactsQuery};
 use crate::identity::{IdentityMutation, IdentityQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
 use crate::tenants::{TenantsMutation, TenantsQuery};
 
 #[derive(MergedObject, Default)]
-pub struct Query(IdentityQuery, TenantsQuery, SettingsQuery);
+pub struct Query(IdentityQuery, TenantsQuery, SettingsQuery, ContactsQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(IdentityMutation, TenantsMutation, SettingsMutation);
+pub struct Mutation(
+    IdentityMutation,
+    TenantsMutation,
+    SettingsMutation,
+    ContactsMutation,
+);
 
 pub type KarteiSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -88,3 +88,18 @@ pub async fn seed(db: &Db, auth: &Auth) -> anyhow::Result<DemoInfo> {
     }
     Ok(DemoInfo { created: true })
 }
+
+/// The demo agency's first tenant (Bäckerei Müller), where `--contacts` puts its data.
+pub async fn first_tenant(db: &Db) -> anyhow::Result<kartei_core::id::TenantId> {
+    let row = db
+        .platform()
+        .query_one_raw(stmt(
+            "SELECT t.id FROM platform.tenants t JOIN platform.users u ON u.agency_id = t.agency_id \
+             WHERE u.email_normalized = $1 AND t.slug = 'baeckerei-mueller'",
+            vec![ADMIN_EMAIL.into()],
+        ))
+        .await?
+        .context("the demo tenant is missing; run `kartei demo` first")?;
+    let id: uuid::Uuid = row.try_get("", "id")?;
+    Ok(kartei_core::id::TenantId(id))
+}

@@ -3,8 +3,10 @@
 //! gateway, and binds the listener (port 0 works, which is how tests run many apps at once).
 
 pub mod demo;
+pub mod demo_data;
 pub mod settings;
 pub mod telemetry;
+pub mod worker;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -83,6 +85,7 @@ pub async fn services(settings: &Settings) -> anyhow::Result<(Db, Auth)> {
 pub struct Application {
     port: u16,
     server: Server,
+    worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -98,9 +101,13 @@ impl Application {
         .finish();
         let state = AppState {
             schema,
-            services: Services { auth, db },
+            services: Services {
+                auth,
+                db: db.clone(),
+            },
             options: GatewayOptions {
                 max_body_bytes: settings.http.max_body_bytes,
+                max_upload_bytes: settings.http.max_upload_bytes,
                 graphiql: g.graphiql,
                 trust_forwarded_for: settings.http.trust_forwarded_for,
                 readiness_timeout: Duration::from_secs(2),
@@ -119,7 +126,18 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(settings.http.shutdown_timeout_secs)
         .run();
-        Ok(Self { port, server })
+        let worker = settings.worker.in_process.then(|| {
+            tokio::spawn(worker::run(
+                db,
+                Duration::from_millis(settings.worker.poll_ms),
+                settings.worker.concurrency,
+            ))
+        });
+        Ok(Self {
+            port,
+            server,
+            worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -128,6 +146,11 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT, then drains in-flight requests (graceful shutdown).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let res = self.server.await;
+        // Jobs resume from their checkpoints in the next worker.
+        if let Some(w) = self.worker {
+            w.abort();
+        }
+        res
     }
 }

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use kartei_core::id::TenantId;
 use kartei_core::validate::{Name, Slug};
 use kartei_server::settings::Settings;
-use kartei_server::{Application, connect_db, demo, services, telemetry};
+use kartei_server::{Application, connect_db, demo, demo_data, services, telemetry, worker};
 use kartei_tenancy::migrate::{self, Progress};
 use kartei_tenancy::tenants::{self, TENANT_COLUMNS, TenantStatus, stmt};
 use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -40,8 +40,14 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
-    /// Seed a demo agency with two client tenants and print how to log in.
-    Demo,
+    /// Run background jobs (imports; later indexing and campaign sends) until stopped.
+    Worker,
+    /// Seed a demo agency with two client tenants and print how to log in; with
+    /// `--contacts N`, fill the first tenant with N realistic German contacts.
+    Demo {
+        #[arg(long)]
+        contacts: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -104,10 +110,25 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => run_migrations(&settings).await?,
         Command::Tenant { command } => tenant_command(&settings, command).await?,
-        Command::Demo => {
+        Command::Worker => {
+            run_migrations(&settings).await?;
+            let db = connect_db(&settings).await?;
+            let w = &settings.worker;
+            tokio::select! {
+                () = worker::run(db, std::time::Duration::from_millis(w.poll_ms), w.concurrency) => {}
+                _ = tokio::signal::ctrl_c() => eprintln!("worker stopping; running jobs resume from their checkpoints"),
+            }
+        }
+        Command::Demo { contacts } => {
             run_migrations(&settings).await?;
             let (db, auth) = services(&settings).await?;
             let info = demo::seed(&db, &auth).await?;
+            if let Some(n) = contacts {
+                let tenant = demo::first_tenant(&db).await?;
+                let report =
+                    demo_data::fill(&db, tenant, n, &|msg| eprintln!("demo: {msg}")).await?;
+                eprintln!("demo: tenant {tenant} now has {} persons", report.persons);
+            }
             let url = &settings.http.public_url;
             eprintln!(
                 "{}\n\nDemo agency ready.\n  admin:  {} / {}\n  member: {} / {}\n  GraphiQL: {url}/graphql\n",

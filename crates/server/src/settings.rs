@@ -19,6 +19,18 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub limits: LimitSettings,
     pub log: LogSettings,
+    pub worker: WorkerSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Run background jobs inside `kartei serve` (single-machine setups).
+    pub in_process: bool,
+    /// Jobs run at the same time per process.
+    pub concurrency: usize,
+    /// Pause between polls when the queue is empty.
+    pub poll_ms: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,6 +57,8 @@ pub struct HttpSettings {
     pub bind: String,
     pub public_url: String,
     pub max_body_bytes: usize,
+    /// Largest file accepted by `POST /files/uploads` (imports).
+    pub max_upload_bytes: usize,
     pub trust_forwarded_for: bool,
     pub shutdown_timeout_secs: u64,
 }
@@ -107,6 +121,7 @@ timeout_ms = 1000
 bind = "127.0.0.1:8080"
 public_url = "http://127.0.0.1:8080"
 max_body_bytes = 262144
+max_upload_bytes = 1073741824
 trust_forwarded_for = false
 shutdown_timeout_secs = 30
 
@@ -131,6 +146,11 @@ login_ip_per_minute = 30
 login_ip_burst = 30
 login_account_per_minute = 6
 login_account_burst = 10
+
+[worker]
+in_process = true
+concurrency = 2
+poll_ms = 500
 
 [log]
 format = "json"

@@ -225,9 +225,14 @@ BEGIN
     END IF;
 END $$;
 
+-- Bulk loaders (demo data, history imports) set `kartei.defer_touch` for their transaction
+-- and recompute set-wise at the end (see kartei_contacts::timeline::refresh_all_touches).
 CREATE FUNCTION touch_on_change() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
+    IF current_setting('kartei.defer_touch', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         PERFORM refresh_last_touch(OLD.person_id, OLD.organization_id);
     END IF;

@@ -250,8 +250,20 @@ pub struct StartImport {
     pub dry_run: bool,
 }
 
-/// Checks the mapping against the file's headers and queues the import.
+/// Checks the mapping against the file's headers and queues the import as a job.
 pub async fn start(db: &Db, tenant: TenantId, actor: &str, input: StartImport) -> Result<Import> {
+    create(db, tenant, actor, input, true).await
+}
+
+/// Like [`start`], but with `enqueue = false` the caller runs it itself (`run::run`), as the
+/// demo loader and the benchmark do.
+pub async fn create(
+    db: &Db,
+    tenant: TenantId,
+    actor: &str,
+    input: StartImport,
+    enqueue: bool,
+) -> Result<Import> {
     let preview = preview(db, tenant, input.upload_id).await?;
     mapping::check(&preview.headers, &input.mapping, &input.match_keys).map_err(Error::Invalid)?;
     let tx = db.begin_tenant(tenant).await?;
@@ -274,7 +286,9 @@ pub async fn start(db: &Db, tenant: TenantId, actor: &str, input: StartImport) -
         ],
     ))
     .await?;
-    kartei_tenancy::jobs::enqueue(&tx, JOB_KIND, id).await?;
+    if enqueue {
+        kartei_tenancy::jobs::enqueue(&tx, JOB_KIND, id).await?;
+    }
     kartei_tenancy::audit::record(
         &tx,
         actor,
@@ -366,10 +380,16 @@ pub async fn errors_csv(
     db: &Db,
     tenant: TenantId,
     id: Uuid,
-    mut out: impl FnMut(Vec<u8>),
+    out: tokio::sync::mpsc::Sender<Vec<u8>>,
 ) -> Result<()> {
     let mut after: Option<(i64, String)> = None;
-    out(b"\xEF\xBB\xBFline;column;reason\r\n".to_vec());
+    if out
+        .send(b"\xEF\xBB\xBFline;column;reason\r\n".to_vec())
+        .await
+        .is_err()
+    {
+        return Ok(());
+    }
     loop {
         let tx = db.begin_tenant(tenant).await?;
         get(&tx, id).await?;
@@ -393,7 +413,10 @@ pub async fn errors_csv(
             w.write_record([r.line.to_string().as_str(), &r.col, &r.reason])
                 .map_err(|e| Error::File(e.to_string()))?;
         }
-        out(w.into_inner().map_err(|e| Error::File(e.to_string()))?);
+        let bytes = w.into_inner().map_err(|e| Error::File(e.to_string()))?;
+        if out.send(bytes).await.is_err() {
+            return Ok(());
+        }
         after = rows.last().map(|r| (r.line, r.col.clone()));
     }
 }

@@ -641,6 +641,7 @@ async fn insert_all(
     let select: Vec<String> = std::iter::once("c0::uuid".to_owned())
         .chain(COLUMN_TYPES.iter().enumerate().map(|(i, ty)| {
             let c = format!("c{}", i + 1);
+            let c = crate::sql::nullable(&c);
             match *ty {
                 "text" => c,
                 "tags" => format!("string_to_array({c}, chr(31))"),
@@ -722,7 +723,7 @@ async fn link_organizations(tx: &TenantTx, links: &[(Uuid, &Prepared)]) -> Resul
     }
     tx.execute_raw(stmt(
         "INSERT INTO person_organizations (person_id, organization_id, job_title, is_primary) \
-         SELECT u.p::uuid, u.o::uuid, u.j, NOT EXISTS (SELECT 1 FROM person_organizations x \
+         SELECT u.p::uuid, u.o::uuid, NULLIF(u.j, chr(1)), NOT EXISTS (SELECT 1 FROM person_organizations x \
                 WHERE x.person_id = u.p::uuid AND x.is_primary) \
          FROM UNNEST($1::text[], $2::text[], $3::text[]) AS u(p, o, j) \
          ON CONFLICT (person_id, organization_id) DO UPDATE SET \

@@ -6,17 +6,13 @@ use kartei_core::id::{ApiKeyId, UserId};
 use kartei_tenancy::tenants::TenantStatus;
 
 use crate::context::{principal, services, tenant};
-use crate::error::{ApiError, api};
+use crate::error::{api, parse_uuid};
 use crate::tenants::types::{
     ApiKey, CreateTenantInput, CreatedApiKey, Member, Role, Tenant, parse_tenant_id,
 };
 
 #[derive(Default)]
 pub struct TenantsMutation;
-
-fn parse_uuid(id: &ID, field: &str) -> async_graphql::Result<uuid::Uuid> {
-    uuid::Uuid::try_parse(id.as_str()).map_err(|_| api(ApiError::field(field, "is not a valid id")))
-}
 
 #[Object]
 impl TenantsMutation {

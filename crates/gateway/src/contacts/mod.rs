@@ -1,0 +1,9 @@
+//! Contacts over GraphQL: persons, organizations, relations, interactions, transactions,
+//! picklists, custom fields, imports, duplicates, merges and data quality.
+
+mod mutation;
+mod query;
+pub mod types;
+
+pub use mutation::ContactsMutation;
+pub use query::ContactsQuery;

@@ -1,0 +1,705 @@
+//! Contacts mutations. Every change is audited in the same transaction.
+
+use async_graphql::{Context, ID, Object};
+use kartei_contacts::{
+    duplicates, import, interactions, merge, organizations, persons, quality, relations, rules,
+    transactions,
+};
+use kartei_core::ctx::Role;
+use kartei_tenancy::audit;
+use kartei_tenancy::db::TenantTx;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::types::{
+    BulkAction, BulkActionKind, BulkTarget, CreatePersonPayload, CustomField, CustomFieldInput,
+    DuplicateCandidate, DuplicateScan, Import, Interaction, InteractionInput, InteractionPatch,
+    MergePersonsInput, MergeResult, Organization, OrganizationInput, Person, PersonInput,
+    PersonPatch, Picklist, PicklistValue, Relation, RelationInput, StartImportInput, Transaction,
+    TransactionInput, TransactionPatch,
+};
+use crate::context::{services, tenant, tenant_tx};
+use crate::error::{ApiError, api, parse_uuid};
+
+async fn record(
+    tx: &TenantTx,
+    actor: &str,
+    action: &str,
+    subject: Uuid,
+    detail: serde_json::Value,
+) -> async_graphql::Result<()> {
+    audit::record(tx, actor, action, Some(&subject.to_string()), detail)
+        .await
+        .map_err(api)
+}
+
+fn opt_id(id: Option<ID>, field: &str) -> async_graphql::Result<Option<Uuid>> {
+    id.map(|i| parse_uuid(&i, field)).transpose()
+}
+
+#[derive(Default)]
+pub struct ContactsMutation;
+
+#[Object]
+impl ContactsMutation {
+    /// Creates a person; likely duplicates come back as warnings.
+    async fn create_person(
+        &self,
+        ctx: &Context<'_>,
+        input: PersonInput,
+    ) -> async_graphql::Result<CreatePersonPayload> {
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let actor = t.actor.audit_label();
+        let p = persons::create(&tx, &input.into_draft())
+            .await
+            .map_err(api)?;
+        let warnings = duplicates::candidates_for(&tx, p.id).await.map_err(api)?;
+        record(&tx, &actor, "person.created", p.id, json!({})).await?;
+        tx.commit().await.map_err(api)?;
+        Ok(CreatePersonPayload {
+            person: p.into(),
+            duplicate_warnings: warnings.into_iter().map(DuplicateCandidate::from).collect(),
+        })
+    }
+
+    /// Changes a person if `version` is current (CONFLICT otherwise).
+    async fn update_person(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        patch: PersonPatch,
+    ) -> async_graphql::Result<Person> {
+        let id = parse_uuid(&id, "id")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let p = persons::update(&tx, id, version, |d| patch.apply(d))
+            .await
+            .map_err(api)?;
+        record(
+            &tx,
+            &t.actor.audit_label(),
+            "person.updated",
+            id,
+            json!({ "version": p.version }),
+        )
+        .await?;
+        tx.commit().await.map_err(api)?;
+        Ok(p.into())
+    }
+
+    /// Archives a person: out of lists, segments and campaigns; history kept.
+    async fn archive_person(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+    ) -> async_graphql::Result<Person> {
+        self.set_person_archived(ctx, id, version, true).await
+    }
+
+    async fn restore_person(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+    ) -> async_graphql::Result<Person> {
+        self.set_person_archived(ctx, id, version, false).await
+    }
+
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: OrganizationInput,
+    ) -> async_graphql::Result<Organization> {
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let mut draft = organizations::OrganizationDraft::default();
+        input.apply(&mut draft);
+        let o = organizations::create(&tx, &draft).await.map_err(api)?;
+        record(
+            &tx,
+            &t.actor.audit_label(),
+            "organization.created",
+            o.id,
+            json!({}),
+        )
+        .await?;
+        tx.commit().await.map_err(api)?;
+        Ok(o.into())
+    }
+
+    /// Given fields replace, omitted fields stay.
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        input: OrganizationInput,
+    ) -> async_graphql::Result<Organization> {
+        let id = parse_uuid(&id, "id")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let o = organizations::update(&tx, id, version, |d| input.apply(d))
+            .await
+            .map_err(api)?;
+        record(
+            &tx,
+            &t.actor.audit_label(),
+            "organization.updated",
+            id,
+            json!({}),
+        )
+        .await?;
+        tx.commit().await.map_err(api)?;
+        Ok(o.into())
+    }
+
+    async fn archive_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+    ) -> async_graphql::Result<Organization> {
+        let id = parse_uuid(&id, "id")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let o = organizations::set_archived(&tx, id, version, true)
+            .await
+            .map_err(api)?;
+        record(
+            &tx,
+            &t.actor.audit_label(),
+            "organization.archived",
+            id,
+            json!({}),
+        )
+        .await?;
+        tx.commit().await.map_err(api)?;
+        Ok(o.into())
+    }
+
+    /// Links a person to an organization (or changes the link).
+    async fn link_person_to_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: RelationInput,
+    ) -> async_graphql::Result<Relation> {
+        let person_id = parse_uuid(&input.person_id, "personId")?;
+        let organization_id = parse_uuid(&input.organization_id, "organizationId")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let r = relations::link(
+            &tx,
+            relations::RelationInput {
+                person_id,
+                organization_id,
+                job_title: input.job_title,
+                is_primary: input.is_primary,
+                buying_role: input.buying_role.map(|b| b.as_str().to_owned()),
+            },
+        )
+        .await
+        .map_err(api)?;
+        record(
+            &tx,
+            &t.actor.audit_label(),
+            "person.linked",
+            person_id,
+            json!({ "organization": organization_id }),
+        )
+        .await?;
+        tx.commit().await.map_err(api)?;
+        Ok(r.into())
+    }
+
+    async fn unlink_person_from_organization(
+        &self,
+        ctx: &Context<'_>,
+        person_id: ID,
+        organization_id: ID,
+    ) -> async_graphql::Result<bool> {
+        let person_id = parse_uuid(&person_id, "personId")?;
+        let organization_id = parse_uuid(&organization_id, "organizationId")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let done = relations::unlink(&tx, person_id, organization_id)
+            .await
+            .map_err(api)?;
+        if done {
+            record(
+                &tx,
+                &t.actor.audit_label(),
+                "person.unlinked",
+                person_id,
+                json!({ "organization": organization_id }),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(api)?;
+        Ok(done)
+    }
+
+    /// Records a touch; the contact's `lastInteractionAt` follows.
+    async fn create_interaction(
+        &self,
+        ctx: &Context<'_>,
+        input: InteractionInput,
+    ) -> async_graphql::Result<Interaction> {
+        let person_id = opt_id(input.person_id, "personId")?;
+        let organization_id = opt_id(input.organization_id, "organizationId")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let actor = t.actor.audit_label();
+        let i = interactions::create(
+            &tx,
+            &actor,
+            interactions::InteractionInput {
+                person_id,
+                organization_id,
+                kind: input.kind.as_str().to_owned(),
+                direction: input.direction.as_str().to_owned(),
+                occurred_at: input.occurred_at,
+                subject: input.subject,
+                summary: input.summary,
+            },
+        )
+        .await
+        .map_err(api)?;
+        record(&tx, &actor, "interaction.created", i.id, json!({})).await?;
+        tx.commit().await.map_err(api)?;
+        Ok(i.into())
+    }
+
+    async fn update_interaction(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        patch: InteractionPatch,
+    ) -> async_graphql::Result<Interaction> {
+        let id = parse_uuid(&id, "id")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let i = interactions::update(&tx, id, version, |i| patch.apply(i))
+            .await
+            .map_err(api)?;
+        record(
+            &tx,
+            &t.actor.audit_label(),
+            "interaction.updated",
+            id,
+            json!({}),
+        )
+        .await?;
+        tx.commit().await.map_err(api)?;
+        Ok(i.into())
+    }
+
+    async fn archive_interaction(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+    ) -> async_graphql::Result<Interaction> {
+        let id = parse_uuid(&id, "id")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let i = interactions::set_archived(&tx, id, version, true)
+            .await
+            .map_err(api)?;
+        record(
+            &tx,
+            &t.actor.audit_label(),
+            "interaction.archived",
+            id,
+            json!({}),
+        )
+        .await?;
+        tx.commit().await.map_err(api)?;
+        Ok(i.into())
+    }
+
+    /// Records an order or invoice; the contact's `lastPurchaseAt` follows.
+    async fn create_transaction(
+        &self,
+        ctx: &Context<'_>,
+        input: TransactionInput,
+    ) -> async_graphql::Result<Transaction> {
+        let person_id = opt_id(input.person_id, "personId")?;
+        let organization_id = opt_id(input.organization_id, "organizationId")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let tr = transactions::create(
+            &tx,
+            transactions::TransactionInput {
+                person_id,
+                organization_id,
+                kind: input.kind.as_str().to_owned(),
+                number: input.number,
+                amount_minor: input.amount_minor,
+                currency: input.currency,
+                issued_on: input.issued_on,
+                due_on: input.due_on,
+                paid_on: input.paid_on,
+                status: input.status.as_str().to_owned(),
+                description: input.description,
+            },
+        )
+        .await
+        .map_err(api)?;
+        record(
+            &tx,
+            &t.actor.audit_label(),
+            "transaction.created",
+            tr.id,
+            json!({}),
+        )
+        .await?;
+        tx.commit().await.map_err(api)?;
+        Ok(tr.into())
+    }
+
+    async fn update_transaction(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        patch: TransactionPatch,
+    ) -> async_graphql::Result<Transaction> {
+        let id = parse_uuid(&id, "id")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let tr = transactions::update(&tx, id, version, |i| patch.apply(i))
+            .await
+            .map_err(api)?;
+        record(
+            &tx,
+            &t.actor.audit_label(),
+            "transaction.updated",
+            id,
+            json!({}),
+        )
+        .await?;
+        tx.commit().await.map_err(api)?;
+        Ok(tr.into())
+    }
+
+    async fn archive_transaction(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+    ) -> async_graphql::Result<Transaction> {
+        let id = parse_uuid(&id, "id")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let tr = transactions::set_archived(&tx, id, version, true)
+            .await
+            .map_err(api)?;
+        record(
+            &tx,
+            &t.actor.audit_label(),
+            "transaction.archived",
+            id,
+            json!({}),
+        )
+        .await?;
+        tx.commit().await.map_err(api)?;
+        Ok(tr.into())
+    }
+
+    /// A tenant-defined picklist (tenant admins).
+    async fn create_picklist(
+        &self,
+        ctx: &Context<'_>,
+        key: String,
+        label: String,
+    ) -> async_graphql::Result<Picklist> {
+        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+        let p = rules::create_picklist(&tx, &key, &label)
+            .await
+            .map_err(api)?;
+        audit::record(
+            &tx,
+            &t.actor.audit_label(),
+            "picklist.created",
+            Some(&key),
+            json!({}),
+        )
+        .await
+        .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(Picklist {
+            key: p.key,
+            label: p.label,
+            builtin: p.builtin,
+            values: vec![],
+        })
+    }
+
+    /// Adds a picklist value or changes its label, position or archived flag (tenant admins).
+    async fn put_picklist_value(
+        &self,
+        ctx: &Context<'_>,
+        picklist_key: String,
+        value: String,
+        label: String,
+        position: Option<i32>,
+        #[graphql(default)] archived: bool,
+    ) -> async_graphql::Result<PicklistValue> {
+        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+        let v = rules::put_picklist_value(&tx, &picklist_key, &value, &label, position, archived)
+            .await
+            .map_err(api)?;
+        audit::record(
+            &tx,
+            &t.actor.audit_label(),
+            "picklist.value_set",
+            Some(&picklist_key),
+            json!({ "value": value, "archived": archived }),
+        )
+        .await
+        .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(v.into())
+    }
+
+    /// Defines a typed custom field (tenant admins).
+    async fn define_custom_field(
+        &self,
+        ctx: &Context<'_>,
+        input: CustomFieldInput,
+    ) -> async_graphql::Result<CustomField> {
+        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+        let f = rules::define_custom_field(
+            &tx,
+            rules::CustomFieldInput {
+                entity: input.entity.into(),
+                key: input.key.clone(),
+                label: input.label,
+                kind: input.kind.into(),
+                picklist_key: input.picklist_key,
+                required: input.required,
+            },
+        )
+        .await
+        .map_err(api)?;
+        audit::record(
+            &tx,
+            &t.actor.audit_label(),
+            "custom_field.defined",
+            Some(&input.key),
+            json!({}),
+        )
+        .await
+        .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(f.into())
+    }
+
+    /// Rescans the tenant for duplicate persons; read the result with `duplicatePairs`.
+    async fn scan_duplicates(&self, ctx: &Context<'_>) -> async_graphql::Result<DuplicateScan> {
+        let (_, tx) = tenant_tx(ctx, Role::Member).await?;
+        let s = duplicates::scan(&tx).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(DuplicateScan {
+            persons_scanned: s.persons,
+            pairs: s.pairs as i64,
+        })
+    }
+
+    /// Marks two persons as not duplicates; rescans keep them apart.
+    async fn dismiss_duplicate(
+        &self,
+        ctx: &Context<'_>,
+        a: ID,
+        b: ID,
+    ) -> async_graphql::Result<bool> {
+        let a = parse_uuid(&a, "a")?;
+        let b = parse_uuid(&b, "b")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        duplicates::dismiss(&tx, a, b, &t.actor.audit_label())
+            .await
+            .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(true)
+    }
+
+    /// Merges persons into a winner with per-field choices; everything they own moves over.
+    async fn merge_persons(
+        &self,
+        ctx: &Context<'_>,
+        input: MergePersonsInput,
+    ) -> async_graphql::Result<MergeResult> {
+        let winner = parse_uuid(&input.winner_id, "winnerId")?;
+        let losers = input
+            .loser_ids
+            .iter()
+            .map(|i| parse_uuid(i, "loserIds"))
+            .collect::<async_graphql::Result<Vec<_>>>()?;
+        let choices = input
+            .choices
+            .iter()
+            .map(|c| {
+                Ok(merge::FieldChoice {
+                    field: c.field.clone(),
+                    from: parse_uuid(&c.from_id, "choices.fromId")?,
+                })
+            })
+            .collect::<async_graphql::Result<Vec<_>>>()?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let actor = t.actor.audit_label();
+        let out = merge::merge_persons(&tx, &actor, winner, &losers, &choices, input.dry_run)
+            .await
+            .map_err(api)?;
+        if !input.dry_run {
+            record(
+                &tx,
+                &actor,
+                "person.merged",
+                winner,
+                json!({ "losers": losers }),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(api)?;
+        let r = &out.result;
+        Ok(MergeResult {
+            dry_run: out.dry_run,
+            merge_id: out.merge_id.map(|m| ID(m.to_string())),
+            result: async_graphql::Json(json!({
+                "salutation": r.salutation, "title": r.title,
+                "firstName": r.first_name, "lastName": r.last_name, "email": r.email,
+                "phone": r.phone, "mobile": r.mobile, "birthday": r.birthday,
+                "position": r.position, "street": r.street, "postalCode": r.postal_code,
+                "city": r.city, "country": r.country, "website": r.website, "tags": r.tags,
+                "custom": r.custom, "source": r.source, "externalId": r.external_id,
+                "lifecycleStage": r.lifecycle_stage, "dnrReason": r.dnr_reason,
+            })),
+            winner: out.winner.into(),
+            moved_interactions: out.moved.interactions as i64,
+            moved_transactions: out.moved.transactions as i64,
+            moved_relations: out.moved.relations as i64,
+            added_tags: out.moved.tags as i64,
+        })
+    }
+
+    /// Applies one action to many persons (e.g. every stale one); returns how many changed.
+    async fn bulk_update_persons(
+        &self,
+        ctx: &Context<'_>,
+        target: BulkTarget,
+        action: BulkAction,
+    ) -> async_graphql::Result<i64> {
+        let need = if action.kind == BulkActionKind::HandOverForErasure {
+            Role::Admin
+        } else {
+            Role::Member
+        };
+        let target = match (target.ids, target.stale_months) {
+            (Some(ids), None) => quality::Target::Ids(
+                ids.iter()
+                    .map(|i| parse_uuid(i, "target.ids"))
+                    .collect::<async_graphql::Result<Vec<_>>>()?,
+            ),
+            (None, Some(m)) => quality::Target::Stale {
+                months: u32::try_from(m).unwrap_or(0),
+            },
+            _ => {
+                return Err(api(ApiError::field(
+                    "target",
+                    "give exactly one of ids and staleMonths",
+                )));
+            }
+        };
+        let domain_action = match action.kind {
+            BulkActionKind::Archive => quality::Action::Archive,
+            BulkActionKind::Tag => quality::Action::Tag(
+                action
+                    .tag
+                    .ok_or_else(|| api(ApiError::field("action.tag", "is required for TAG")))?,
+            ),
+            BulkActionKind::FlagDoNotReactivate => quality::Action::FlagDoNotReactivate {
+                reason: action.reason.ok_or_else(|| {
+                    api(ApiError::field(
+                        "action.reason",
+                        "is required for FLAG_DO_NOT_REACTIVATE",
+                    ))
+                })?,
+            },
+            BulkActionKind::HandOverForErasure => quality::Action::HandOverForErasure,
+        };
+        let (t, tx) = tenant_tx(ctx, need).await?;
+        let actor = t.actor.audit_label();
+        let detail =
+            json!({ "action": format!("{domain_action:?}"), "target": format!("{target:?}") });
+        let n = quality::bulk(&tx, &actor, target, domain_action)
+            .await
+            .map_err(api)?;
+        audit::record(
+            &tx,
+            &actor,
+            "persons.bulk_updated",
+            None,
+            json!({ "changed": n, "request": detail }),
+        )
+        .await
+        .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(n as i64)
+    }
+
+    /// Queues an import of an uploaded file (`POST /files/uploads`); poll `import(id)`.
+    async fn start_import(
+        &self,
+        ctx: &Context<'_>,
+        input: StartImportInput,
+    ) -> async_graphql::Result<Import> {
+        let upload_id = parse_uuid(&input.upload_id, "uploadId")?;
+        let t = tenant(ctx, Role::Member)?;
+        let i = import::start(
+            &services(ctx)?.db,
+            t.tenant_id,
+            &t.actor.audit_label(),
+            import::StartImport {
+                upload_id,
+                mapping: input.mapping,
+                match_keys: input.match_keys,
+                dry_run: input.dry_run,
+            },
+        )
+        .await
+        .map_err(api)?;
+        Ok(i.into())
+    }
+
+    /// Stops an import after its current batch; committed rows stay.
+    async fn cancel_import(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Import> {
+        let id = parse_uuid(&id, "id")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let i = import::cancel(&tx, id).await.map_err(api)?;
+        record(
+            &tx,
+            &t.actor.audit_label(),
+            "import.cancelled",
+            id,
+            json!({}),
+        )
+        .await?;
+        tx.commit().await.map_err(api)?;
+        Ok(i.into())
+    }
+}
+
+impl ContactsMutation {
+    async fn set_person_archived(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        archived: bool,
+    ) -> async_graphql::Result<Person> {
+        let id = parse_uuid(&id, "id")?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+        let p = persons::set_archived(&tx, id, version, archived)
+            .await
+            .map_err(api)?;
+        let action = if archived {
+            "person.archived"
+        } else {
+            "person.restored"
+        };
+        record(&tx, &t.actor.audit_label(), action, id, json!({})).await?;
+        tx.commit().await.map_err(api)?;
+        Ok(p.into())
+    }
+}

@@ -1,0 +1,262 @@
+//! Contacts queries.
+
+use async_graphql::{Context, ID, Object};
+use kartei_contacts::{duplicates, import, organizations, persons, quality, rules, timeline};
+use kartei_core::ctx::Role;
+
+use super::types::{
+    ContactEntity, CustomField, DataQualityReport, DuplicatePair, Import, ImportPreview,
+    ImportPreviewRow, Organization, OrganizationFilter, Person, PersonFilter, PersonSort, Picklist,
+    PicklistValue, TimelineEvent,
+};
+use crate::context::{services, tenant, tenant_tx};
+use crate::error::{api, parse_uuid};
+use crate::relay::{self, Conn};
+
+#[derive(Default)]
+pub struct ContactsQuery;
+
+#[Object]
+impl ContactsQuery {
+    async fn person(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Person> {
+        let id = parse_uuid(&id, "id")?;
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let p = persons::get(&tx, id).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(p.into())
+    }
+
+    /// Persons, filtered and sorted; merged records never appear.
+    #[allow(clippy::too_many_arguments)]
+    async fn persons(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PersonFilter>,
+        #[graphql(default)] sort: PersonSort,
+        #[graphql(default)] descending: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Person>> {
+        let req = relay::request::<persons::SortKey>(first, after, last, before)?;
+        let filter = filter.unwrap_or_default().to_domain()?;
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let page = persons::list(&tx, &filter, sort.into(), descending, &req)
+            .await
+            .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(relay::connection(page, Person::from))
+    }
+
+    /// How many persons match the filter.
+    async fn person_count(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PersonFilter>,
+    ) -> async_graphql::Result<i64> {
+        let filter = filter.unwrap_or_default().to_domain()?;
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let n = persons::count(&tx, &filter).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(n)
+    }
+
+    async fn organization(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Organization> {
+        let id = parse_uuid(&id, "id")?;
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let o = organizations::get(&tx, id).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(o.into())
+    }
+
+    /// Organizations by name.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrganizationFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Organization>> {
+        let req = relay::request::<persons::SortKey>(first, after, last, before)?;
+        let f = filter.unwrap_or_default();
+        let filter = organizations::OrganizationFilter {
+            query: f.query,
+            tags_any: f.tags_any.unwrap_or_default(),
+            industry: f.industry,
+            lifecycle_stages: f
+                .lifecycle_stages
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            city: f.city,
+            archived: f.archived,
+        };
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let page = organizations::list(&tx, &filter, &req).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(relay::connection(page, Organization::from))
+    }
+
+    /// An organization's timeline, newest first.
+    async fn organization_timeline(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<TimelineEvent>> {
+        let id = parse_uuid(&id, "id")?;
+        let req = relay::request::<timeline::TimelineKey>(first, after, last, before)?;
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        organizations::get(&tx, id).await.map_err(api)?;
+        let page = timeline::page(&tx, timeline::Subject::Organization(id), &req)
+            .await
+            .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(relay::connection(page, TimelineEvent::from))
+    }
+
+    /// Every picklist with its values (archived values included, flagged).
+    async fn picklists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Picklist>> {
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let mut out = Vec::new();
+        for p in rules::picklists(&tx).await.map_err(api)? {
+            let values = rules::picklist_values(&tx, &p.key).await.map_err(api)?;
+            out.push(Picklist {
+                key: p.key,
+                label: p.label,
+                builtin: p.builtin,
+                values: values.into_iter().map(PicklistValue::from).collect(),
+            });
+        }
+        tx.commit().await.map_err(api)?;
+        Ok(out)
+    }
+
+    async fn custom_fields(
+        &self,
+        ctx: &Context<'_>,
+        entity: Option<ContactEntity>,
+    ) -> async_graphql::Result<Vec<CustomField>> {
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let defs = rules::custom_fields(&tx, entity.map(Into::into))
+            .await
+            .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(defs.into_iter().map(CustomField::from).collect())
+    }
+
+    /// Duplicate candidates from the last `scanDuplicates`, best first.
+    async fn duplicate_pairs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<DuplicatePair>> {
+        let req = relay::request::<duplicates::PairKey>(first, after, last, before)?;
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let page = duplicates::page(&tx, &req).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(relay::connection(page, |p| DuplicatePair {
+            score: p.score,
+            reasons: p.reasons,
+            found_at: p.found_at,
+            a: p.a,
+            b: p.b,
+        }))
+    }
+
+    /// Persons without an interaction for `months` months and without an open transaction,
+    /// longest untouched first (`lastInteractionAt` is their last touch).
+    async fn stale_persons(
+        &self,
+        ctx: &Context<'_>,
+        months: i32,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Person>> {
+        let req = relay::request::<quality::TouchKey>(first, after, last, before)?;
+        let months = u32::try_from(months).unwrap_or(0);
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let page = quality::stale_page(&tx, months, &req).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(relay::connection(page, Person::from))
+    }
+
+    /// The tenant's data quality: shares with email/phone, duplicates, stale records.
+    async fn data_quality_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 24)] stale_months: i32,
+    ) -> async_graphql::Result<DataQualityReport> {
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let r = quality::report(&tx, u32::try_from(stale_months).unwrap_or(0))
+            .await
+            .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(DataQualityReport::new(r, stale_months))
+    }
+
+    /// Reads an uploaded file's header and first rows and suggests a column mapping.
+    async fn import_preview(
+        &self,
+        ctx: &Context<'_>,
+        upload_id: ID,
+    ) -> async_graphql::Result<ImportPreview> {
+        let upload_id = parse_uuid(&upload_id, "uploadId")?;
+        let t = tenant(ctx, Role::Member)?;
+        let p = import::preview(&services(ctx)?.db, t.tenant_id, upload_id)
+            .await
+            .map_err(api)?;
+        Ok(ImportPreview {
+            format: p.format.as_str().to_owned(),
+            encoding: p.encoding,
+            delimiter: p.delimiter,
+            headers: p.headers,
+            suggested_mapping: p.suggested_mapping,
+            rows: p
+                .rows
+                .into_iter()
+                .map(|(line, cells)| ImportPreviewRow {
+                    line: line as i64,
+                    cells,
+                })
+                .collect(),
+        })
+    }
+
+    #[graphql(name = "import")]
+    async fn import_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Import> {
+        let id = parse_uuid(&id, "id")?;
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let i = import::get(&tx, id).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(i.into())
+    }
+
+    /// Imports, newest first.
+    async fn imports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Import>> {
+        let req = relay::request::<uuid::Uuid>(first, after, last, before)?;
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let page = import::page(&tx, &req).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(relay::connection(page, Import::from))
+    }
+}

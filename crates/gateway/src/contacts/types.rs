@@ -1,0 +1,1307 @@
+//! GraphQL types of the contacts domain, mirroring `kartei_contacts` types.
+
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, InputObject, Json, MaybeUndefined, SimpleObject, Union,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use kartei_contacts::{
+    duplicates, import, interactions, organizations, persons, quality, relations, rules, timeline,
+    transactions,
+};
+use kartei_core::ctx::Role;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::context::tenant_tx;
+use crate::error::{api, parse_uuid};
+use crate::relay::{self, Conn};
+
+fn id(u: Uuid) -> ID {
+    ID(u.to_string())
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LifecycleStage {
+    Lead,
+    Prospect,
+    Customer,
+    ExCustomer,
+}
+
+impl LifecycleStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifecycleStage::Lead => "lead",
+            LifecycleStage::Prospect => "prospect",
+            LifecycleStage::Customer => "customer",
+            LifecycleStage::ExCustomer => "ex_customer",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "prospect" => LifecycleStage::Prospect,
+            "customer" => LifecycleStage::Customer,
+            "ex_customer" => LifecycleStage::ExCustomer,
+            _ => LifecycleStage::Lead,
+        }
+    }
+}
+
+/// A person (B2C customer or someone at an organization).
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Person {
+    pub id: ID,
+    pub salutation: Option<String>,
+    pub title: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub display_name: String,
+    pub email: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    /// E.164.
+    pub mobile: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub position: Option<String>,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    pub website: Option<String>,
+    pub tags: Vec<String>,
+    /// Custom field values by key, typed by their definitions.
+    pub custom: Json<serde_json::Value>,
+    pub owner_id: Option<ID>,
+    /// A value of picklist `source`.
+    pub source: Option<String>,
+    pub external_id: Option<String>,
+    pub lifecycle_stage: LifecycleStage,
+    pub do_not_reactivate: bool,
+    /// A value of picklist `dnr_reason`.
+    pub dnr_reason: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+    /// Set on records merged into another; that one is the live record.
+    pub merged_into: Option<ID>,
+    pub last_interaction_at: Option<DateTime<Utc>>,
+    pub last_purchase_at: Option<NaiveDate>,
+    /// Send back with updates; a stale version gets CONFLICT.
+    pub version: i32,
+    pub organization_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub inner: persons::Person,
+}
+
+impl From<persons::Person> for Person {
+    fn from(p: persons::Person) -> Self {
+        Person {
+            id: id(p.id),
+            display_name: p.display_name(),
+            salutation: p.salutation.clone(),
+            title: p.title.clone(),
+            first_name: p.first_name.clone(),
+            last_name: p.last_name.clone(),
+            email: p.email.clone(),
+            phone: p.phone.clone(),
+            mobile: p.mobile.clone(),
+            birthday: p.birthday,
+            position: p.position.clone(),
+            street: p.street.clone(),
+            postal_code: p.postal_code.clone(),
+            city: p.city.clone(),
+            country: p.country.clone(),
+            website: p.website.clone(),
+            tags: p.tags.clone(),
+            custom: Json(p.custom.clone()),
+            owner_id: p.owner_id.map(id),
+            source: p.source.clone(),
+            external_id: p.external_id.clone(),
+            lifecycle_stage: LifecycleStage::parse(&p.lifecycle_stage),
+            do_not_reactivate: p.do_not_reactivate,
+            dnr_reason: p.dnr_reason.clone(),
+            archived_at: p.archived_at,
+            merged_into: p.merged_into.map(id),
+            last_interaction_at: p.last_interaction_at,
+            last_purchase_at: p.last_purchase_at,
+            version: p.version,
+            organization_name: p.organization_name.clone(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            inner: p,
+        }
+    }
+}
+
+#[ComplexObject]
+impl Person {
+    /// Organizations this person works for, the primary one first.
+    async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Relation>> {
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let rels = relations::of_person(&tx, self.inner.id)
+            .await
+            .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(rels.into_iter().map(Relation::from).collect())
+    }
+
+    /// Interactions, transactions and merges, newest first.
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<TimelineEvent>> {
+        let req = relay::request::<timeline::TimelineKey>(first, after, last, before)?;
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let page = timeline::page(&tx, timeline::Subject::Person(self.inner.id), &req)
+            .await
+            .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(relay::connection(page, TimelineEvent::from))
+    }
+
+    /// Likely duplicates of this person, best first (computed live).
+    async fn duplicates(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<DuplicateCandidate>> {
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let c = duplicates::candidates_for(&tx, self.inner.id)
+            .await
+            .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(c.into_iter().map(DuplicateCandidate::from).collect())
+    }
+
+    /// Data-quality score: completeness, freshness and duplicate suspicion.
+    async fn quality(&self, ctx: &Context<'_>) -> async_graphql::Result<Quality> {
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let q = quality::quality(&tx, &self.inner).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(q.into())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Quality {
+    /// 0-100: half completeness, 30% freshness, 20% no duplicate suspicion.
+    pub score: i32,
+    pub completeness: f64,
+    pub freshness: f64,
+    pub duplicate_suspected: bool,
+}
+
+impl From<quality::Quality> for Quality {
+    fn from(q: quality::Quality) -> Self {
+        Quality {
+            score: q.score,
+            completeness: q.completeness,
+            freshness: q.freshness,
+            duplicate_suspected: q.duplicate_suspected,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Organization {
+    pub id: ID,
+    pub name: String,
+    /// A value of picklist `industry`.
+    pub industry: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub tags: Vec<String>,
+    pub custom: Json<serde_json::Value>,
+    pub owner_id: Option<ID>,
+    pub source: Option<String>,
+    pub external_id: Option<String>,
+    pub lifecycle_stage: LifecycleStage,
+    pub do_not_reactivate: bool,
+    pub dnr_reason: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub last_interaction_at: Option<DateTime<Utc>>,
+    pub last_purchase_at: Option<NaiveDate>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<organizations::Organization> for Organization {
+    fn from(o: organizations::Organization) -> Self {
+        Organization {
+            id: id(o.id),
+            name: o.name,
+            industry: o.industry,
+            website: o.website,
+            email: o.email,
+            phone: o.phone,
+            street: o.street,
+            postal_code: o.postal_code,
+            city: o.city,
+            country: o.country,
+            tags: o.tags,
+            custom: Json(o.custom),
+            owner_id: o.owner_id.map(id),
+            source: o.source,
+            external_id: o.external_id,
+            lifecycle_stage: LifecycleStage::parse(&o.lifecycle_stage),
+            do_not_reactivate: o.do_not_reactivate,
+            dnr_reason: o.dnr_reason,
+            archived_at: o.archived_at,
+            last_interaction_at: o.last_interaction_at,
+            last_purchase_at: o.last_purchase_at,
+            version: o.version,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum BuyingRole {
+    EconomicBuyer,
+    UserBuyer,
+    TechnicalBuyer,
+    Coach,
+}
+
+impl BuyingRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuyingRole::EconomicBuyer => "economic_buyer",
+            BuyingRole::UserBuyer => "user_buyer",
+            BuyingRole::TechnicalBuyer => "technical_buyer",
+            BuyingRole::Coach => "coach",
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Relation {
+    pub person_id: ID,
+    pub organization_id: ID,
+    pub job_title: Option<String>,
+    pub is_primary: bool,
+    pub buying_role: Option<BuyingRole>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<relations::Relation> for Relation {
+    fn from(r: relations::Relation) -> Self {
+        Relation {
+            person_id: id(r.person_id),
+            organization_id: id(r.organization_id),
+            job_title: r.job_title,
+            is_primary: r.is_primary,
+            buying_role: r.buying_role.as_deref().map(|b| match b {
+                "economic_buyer" => BuyingRole::EconomicBuyer,
+                "user_buyer" => BuyingRole::UserBuyer,
+                "technical_buyer" => BuyingRole::TechnicalBuyer,
+                _ => BuyingRole::Coach,
+            }),
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum InteractionKind {
+    Call,
+    Letter,
+    Email,
+    Meeting,
+    Offer,
+    Gift,
+    Note,
+    Social,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+    Internal,
+}
+
+macro_rules! lower_enum {
+    ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self { $(<$t>::$v => $s,)* }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some(<$t>::$v),)* _ => None }
+            }
+        }
+    };
+}
+
+lower_enum!(InteractionKind { Call => "call", Letter => "letter", Email => "email", Meeting => "meeting", Offer => "offer", Gift => "gift", Note => "note", Social => "social" });
+lower_enum!(Direction { Inbound => "inbound", Outbound => "outbound", Internal => "internal" });
+
+#[derive(SimpleObject)]
+pub struct Interaction {
+    pub id: ID,
+    pub person_id: Option<ID>,
+    pub organization_id: Option<ID>,
+    pub kind: InteractionKind,
+    pub direction: Direction,
+    pub occurred_at: DateTime<Utc>,
+    /// `user:<id>` or `api_key:<id>`.
+    pub author: String,
+    pub subject: Option<String>,
+    pub summary: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<interactions::Interaction> for Interaction {
+    fn from(i: interactions::Interaction) -> Self {
+        Interaction {
+            id: id(i.id),
+            person_id: i.person_id.map(id),
+            organization_id: i.organization_id.map(id),
+            kind: InteractionKind::parse(&i.kind).unwrap_or(InteractionKind::Note),
+            direction: Direction::parse(&i.direction).unwrap_or(Direction::Internal),
+            occurred_at: i.occurred_at,
+            author: i.author,
+            subject: i.subject,
+            summary: i.summary,
+            archived_at: i.archived_at,
+            version: i.version,
+            created_at: i.created_at,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum TransactionKind {
+    Order,
+    Invoice,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum TransactionStatus {
+    Open,
+    Paid,
+    Cancelled,
+}
+
+lower_enum!(TransactionKind { Order => "order", Invoice => "invoice" });
+lower_enum!(TransactionStatus { Open => "open", Paid => "paid", Cancelled => "cancelled" });
+
+#[derive(SimpleObject)]
+pub struct Transaction {
+    pub id: ID,
+    pub person_id: Option<ID>,
+    pub organization_id: Option<ID>,
+    pub kind: TransactionKind,
+    /// Order or invoice number, unique per kind.
+    pub number: String,
+    /// In minor units (cents).
+    pub amount_minor: i64,
+    /// ISO 4217.
+    pub currency: String,
+    pub issued_on: NaiveDate,
+    pub due_on: Option<NaiveDate>,
+    pub paid_on: Option<NaiveDate>,
+    pub status: TransactionStatus,
+    /// Days paid late, or days overdue today while open.
+    pub days_late: Option<i64>,
+    pub description: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<transactions::Transaction> for Transaction {
+    fn from(t: transactions::Transaction) -> Self {
+        Transaction {
+            days_late: t.days_late(Utc::now().date_naive()),
+            id: id(t.id),
+            person_id: t.person_id.map(id),
+            organization_id: t.organization_id.map(id),
+            kind: TransactionKind::parse(&t.kind).unwrap_or(TransactionKind::Order),
+            number: t.number,
+            amount_minor: t.amount_minor,
+            currency: t.currency,
+            issued_on: t.issued_on,
+            due_on: t.due_on,
+            paid_on: t.paid_on,
+            status: TransactionStatus::parse(&t.status).unwrap_or(TransactionStatus::Open),
+            description: t.description,
+            archived_at: t.archived_at,
+            version: t.version,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// A merge, as it appears on the winner's timeline.
+#[derive(SimpleObject)]
+pub struct MergeEvent {
+    pub id: ID,
+    pub loser_ids: Vec<ID>,
+    /// Field → id of the record whose value won.
+    pub field_choices: Json<serde_json::Value>,
+    /// Counts of what moved over.
+    pub moved: Json<serde_json::Value>,
+    pub actor: String,
+    pub merged_at: DateTime<Utc>,
+}
+
+#[derive(Union)]
+pub enum TimelineEvent {
+    Interaction(Interaction),
+    Transaction(Transaction),
+    Merge(MergeEvent),
+}
+
+impl From<(DateTime<Utc>, timeline::Event)> for TimelineEvent {
+    fn from((_, e): (DateTime<Utc>, timeline::Event)) -> Self {
+        match e {
+            timeline::Event::Interaction(i) => TimelineEvent::Interaction(i.into()),
+            timeline::Event::Transaction(t) => TimelineEvent::Transaction(t.into()),
+            timeline::Event::Merge(m) => TimelineEvent::Merge(MergeEvent {
+                id: id(m.id),
+                loser_ids: m.loser_ids.into_iter().map(id).collect(),
+                field_choices: Json(m.field_choices),
+                moved: Json(m.moved),
+                actor: m.actor,
+                merged_at: m.merged_at,
+            }),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct DuplicateCandidate {
+    pub a_id: ID,
+    pub b_id: ID,
+    /// 0-1.
+    pub score: f32,
+    pub reasons: Vec<String>,
+}
+
+impl From<duplicates::Candidate> for DuplicateCandidate {
+    fn from(c: duplicates::Candidate) -> Self {
+        DuplicateCandidate {
+            a_id: id(c.a),
+            b_id: id(c.b),
+            score: c.score,
+            reasons: c.reasons,
+        }
+    }
+}
+
+/// A stored pair from the last scan, with both records.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct DuplicatePair {
+    pub score: f32,
+    pub reasons: Vec<String>,
+    pub found_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub a: Uuid,
+    #[graphql(skip)]
+    pub b: Uuid,
+}
+
+#[ComplexObject]
+impl DuplicatePair {
+    async fn persons(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Person>> {
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let a = persons::get(&tx, self.a).await.map_err(api)?;
+        let b = persons::get(&tx, self.b).await.map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(vec![a.into(), b.into()])
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Picklist {
+    pub key: String,
+    pub label: String,
+    /// Built-in lists (industry, source, dnr_reason) cannot be removed.
+    pub builtin: bool,
+    pub values: Vec<PicklistValue>,
+}
+
+#[derive(SimpleObject)]
+pub struct PicklistValue {
+    pub value: String,
+    pub label: String,
+    pub position: i32,
+    pub archived: bool,
+}
+
+impl From<rules::PicklistValue> for PicklistValue {
+    fn from(v: rules::PicklistValue) -> Self {
+        PicklistValue {
+            value: v.value,
+            label: v.label,
+            position: v.position,
+            archived: v.archived,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ContactEntity {
+    Person,
+    Organization,
+}
+
+impl From<ContactEntity> for rules::Entity {
+    fn from(e: ContactEntity) -> Self {
+        match e {
+            ContactEntity::Person => rules::Entity::Person,
+            ContactEntity::Organization => rules::Entity::Organization,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum CustomFieldKind {
+    Text,
+    Number,
+    Date,
+    Boolean,
+    Picklist,
+}
+
+impl From<CustomFieldKind> for rules::FieldKind {
+    fn from(k: CustomFieldKind) -> Self {
+        match k {
+            CustomFieldKind::Text => rules::FieldKind::Text,
+            CustomFieldKind::Number => rules::FieldKind::Number,
+            CustomFieldKind::Date => rules::FieldKind::Date,
+            CustomFieldKind::Boolean => rules::FieldKind::Boolean,
+            CustomFieldKind::Picklist => rules::FieldKind::Picklist,
+        }
+    }
+}
+
+impl From<rules::FieldKind> for CustomFieldKind {
+    fn from(k: rules::FieldKind) -> Self {
+        match k {
+            rules::FieldKind::Text => CustomFieldKind::Text,
+            rules::FieldKind::Number => CustomFieldKind::Number,
+            rules::FieldKind::Date => CustomFieldKind::Date,
+            rules::FieldKind::Boolean => CustomFieldKind::Boolean,
+            rules::FieldKind::Picklist => CustomFieldKind::Picklist,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CustomField {
+    pub entity: ContactEntity,
+    pub key: String,
+    pub label: String,
+    pub kind: CustomFieldKind,
+    pub picklist_key: Option<String>,
+    pub required: bool,
+}
+
+impl From<rules::CustomField> for CustomField {
+    fn from(f: rules::CustomField) -> Self {
+        CustomField {
+            entity: if f.entity == "organization" {
+                ContactEntity::Organization
+            } else {
+                ContactEntity::Person
+            },
+            key: f.key,
+            label: f.label,
+            kind: f.kind.into(),
+            picklist_key: f.picklist_key,
+            required: f.required,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct DataQualityReport {
+    pub persons: i64,
+    pub organizations: i64,
+    pub with_email: i64,
+    pub with_phone: i64,
+    pub with_address: i64,
+    /// Shares of active persons, 0-1.
+    pub email_share: f64,
+    pub phone_share: f64,
+    pub duplicate_pairs: i64,
+    pub persons_in_duplicate_pairs: i64,
+    pub stale: i64,
+    pub stale_months: i32,
+    pub do_not_reactivate: i64,
+    pub archived: i64,
+}
+
+impl DataQualityReport {
+    pub fn new(r: quality::Report, stale_months: i32) -> Self {
+        let share = |n: i64| {
+            if r.persons == 0 {
+                0.0
+            } else {
+                ((n as f64 / r.persons as f64) * 1000.0).round() / 1000.0
+            }
+        };
+        DataQualityReport {
+            email_share: share(r.with_email),
+            phone_share: share(r.with_phone),
+            persons: r.persons,
+            organizations: r.organizations,
+            with_email: r.with_email,
+            with_phone: r.with_phone,
+            with_address: r.with_address,
+            duplicate_pairs: r.duplicate_pairs,
+            persons_in_duplicate_pairs: r.persons_in_duplicate_pairs,
+            stale: r.stale,
+            stale_months,
+            do_not_reactivate: r.do_not_reactivate,
+            archived: r.archived,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ImportStatus {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Import {
+    pub id: ID,
+    pub upload_id: ID,
+    /// `csv` or `xlsx`.
+    pub format: String,
+    /// Target field per column; null = column skipped.
+    pub mapping: Vec<Option<String>>,
+    pub match_keys: Vec<String>,
+    pub dry_run: bool,
+    pub status: ImportStatus,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub rows_total: Option<i64>,
+    pub rows_done: i64,
+    pub rows_created: i64,
+    pub rows_updated: i64,
+    pub rows_unchanged: i64,
+    pub rows_failed: i64,
+    /// New persons that look like someone already in the tenant.
+    pub duplicate_warnings: i64,
+    /// Dry runs: the first rows as they would be stored.
+    pub preview: Json<serde_json::Value>,
+    pub error: Option<String>,
+    /// Path of the downloadable error report (CSV), relative to the API's base URL.
+    pub error_report_path: String,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    #[graphql(skip)]
+    pub inner_id: Uuid,
+}
+
+impl From<import::Import> for Import {
+    fn from(i: import::Import) -> Self {
+        Import {
+            id: id(i.id),
+            upload_id: id(i.upload_id),
+            mapping: i.mapping(),
+            format: i.format,
+            match_keys: i.match_keys,
+            dry_run: i.dry_run,
+            status: match i.status.as_str() {
+                "running" => ImportStatus::Running,
+                "completed" => ImportStatus::Completed,
+                "failed" => ImportStatus::Failed,
+                "cancelled" => ImportStatus::Cancelled,
+                _ => ImportStatus::Queued,
+            },
+            encoding: i.encoding,
+            delimiter: i.delimiter,
+            rows_total: i.rows_total,
+            rows_done: i.rows_done,
+            rows_created: i.rows_created,
+            rows_updated: i.rows_updated,
+            rows_unchanged: i.rows_unchanged,
+            rows_failed: i.rows_failed,
+            duplicate_warnings: i.duplicate_warnings,
+            preview: Json(i.preview),
+            error: i.error,
+            error_report_path: format!("/files/imports/{}/errors.csv", i.id),
+            created_at: i.created_at,
+            started_at: i.started_at,
+            finished_at: i.finished_at,
+            inner_id: i.id,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ImportRowError {
+    pub line: i64,
+    /// The file's column header (or `(row)`).
+    pub column: String,
+    pub reason: String,
+}
+
+#[ComplexObject]
+impl Import {
+    /// Per-row errors, by line.
+    async fn errors(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<ImportRowError>> {
+        let req = relay::request::<import::ErrorKey>(first, after, last, before)?;
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let page = import::errors_page(&tx, self.inner_id, &req)
+            .await
+            .map_err(api)?;
+        tx.commit().await.map_err(api)?;
+        Ok(relay::connection(page, |e| ImportRowError {
+            line: e.line,
+            column: e.col,
+            reason: e.reason,
+        }))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ImportPreviewRow {
+    pub line: i64,
+    pub cells: Vec<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ImportPreview {
+    pub format: String,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub headers: Vec<String>,
+    /// A suggested target field per column (German and English headers understood).
+    pub suggested_mapping: Vec<Option<String>>,
+    pub rows: Vec<ImportPreviewRow>,
+}
+
+// ---- inputs --------------------------------------------------------------------------------
+
+/// Filters for person lists and exports; all given conditions must hold.
+#[derive(InputObject, Deserialize, Default, Clone)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PersonFilter {
+    /// Name, email, phone or city contains this (umlauts and case ignored).
+    pub query: Option<String>,
+    pub tags_any: Option<Vec<String>>,
+    pub tags_all: Option<Vec<String>>,
+    pub lifecycle_stages: Option<Vec<LifecycleStage>>,
+    pub owner_id: Option<ID>,
+    /// true: only archived; false or null: only active.
+    pub archived: Option<bool>,
+    pub do_not_reactivate: Option<bool>,
+    pub organization_id: Option<ID>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub source: Option<String>,
+    pub has_email: Option<bool>,
+    pub has_phone: Option<bool>,
+    pub last_interaction_before: Option<DateTime<Utc>>,
+    pub last_interaction_after: Option<DateTime<Utc>>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub ids: Option<Vec<ID>>,
+}
+
+impl PersonFilter {
+    pub fn to_domain(&self) -> async_graphql::Result<persons::PersonFilter> {
+        let ids = self
+            .ids
+            .iter()
+            .flatten()
+            .map(|i| parse_uuid(i, "filter.ids"))
+            .collect::<async_graphql::Result<Vec<_>>>()?;
+        Ok(persons::PersonFilter {
+            query: self.query.clone(),
+            tags_any: self.tags_any.clone().unwrap_or_default(),
+            tags_all: self.tags_all.clone().unwrap_or_default(),
+            lifecycle_stages: self
+                .lifecycle_stages
+                .iter()
+                .flatten()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            owner_id: self
+                .owner_id
+                .as_ref()
+                .map(|o| parse_uuid(o, "filter.ownerId"))
+                .transpose()?,
+            archived: self.archived,
+            include_archived: false,
+            do_not_reactivate: self.do_not_reactivate,
+            organization_id: self
+                .organization_id
+                .as_ref()
+                .map(|o| parse_uuid(o, "filter.organizationId"))
+                .transpose()?,
+            city: self.city.clone(),
+            country: self.country.clone(),
+            source: self.source.clone(),
+            has_email: self.has_email,
+            has_phone: self.has_phone,
+            last_interaction_before: self.last_interaction_before,
+            last_interaction_after: self.last_interaction_after,
+            created_after: self.created_after,
+            ids,
+        })
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum PersonSort {
+    #[default]
+    Name,
+    CreatedAt,
+    UpdatedAt,
+    LastInteractionAt,
+}
+
+impl From<PersonSort> for persons::Sort {
+    fn from(s: PersonSort) -> Self {
+        match s {
+            PersonSort::Name => persons::Sort::Name,
+            PersonSort::CreatedAt => persons::Sort::CreatedAt,
+            PersonSort::UpdatedAt => persons::Sort::UpdatedAt,
+            PersonSort::LastInteractionAt => persons::Sort::LastInteractionAt,
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct OrganizationFilter {
+    pub query: Option<String>,
+    pub tags_any: Option<Vec<String>>,
+    pub industry: Option<String>,
+    pub lifecycle_stages: Option<Vec<LifecycleStage>>,
+    pub city: Option<String>,
+    pub archived: Option<bool>,
+}
+
+/// A person to create. Text is trimmed; emails normalized; phones read in the tenant's
+/// default region (`contacts.default_phone_region`, default DE) and stored as E.164;
+/// countries accept ISO codes or common names.
+#[derive(InputObject, Default)]
+pub struct PersonInput {
+    pub salutation: Option<String>,
+    pub title: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub mobile: Option<String>,
+    /// YYYY-MM-DD or DD.MM.YYYY.
+    pub birthday: Option<String>,
+    pub position: Option<String>,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub website: Option<String>,
+    pub source: Option<String>,
+    pub external_id: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    /// Setting a reason sets the do-not-reactivate flag.
+    pub dnr_reason: Option<String>,
+    pub owner_id: Option<ID>,
+    pub tags: Option<Vec<String>>,
+    pub custom: Option<Json<serde_json::Map<String, serde_json::Value>>>,
+}
+
+/// Changes to a person: omitted fields stay, `null` clears.
+#[derive(InputObject, Default)]
+pub struct PersonPatch {
+    pub salutation: MaybeUndefined<String>,
+    pub title: MaybeUndefined<String>,
+    pub first_name: MaybeUndefined<String>,
+    pub last_name: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub phone: MaybeUndefined<String>,
+    pub mobile: MaybeUndefined<String>,
+    pub birthday: MaybeUndefined<String>,
+    pub position: MaybeUndefined<String>,
+    pub street: MaybeUndefined<String>,
+    pub postal_code: MaybeUndefined<String>,
+    pub city: MaybeUndefined<String>,
+    pub country: MaybeUndefined<String>,
+    pub website: MaybeUndefined<String>,
+    pub source: MaybeUndefined<String>,
+    pub external_id: MaybeUndefined<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub dnr_reason: MaybeUndefined<String>,
+    pub owner_id: MaybeUndefined<ID>,
+    /// Replaces the tags.
+    pub tags: Option<Vec<String>>,
+    /// Sets these custom values (null removes one); others stay.
+    pub custom: Option<Json<serde_json::Map<String, serde_json::Value>>>,
+}
+
+fn patch(target: &mut Option<String>, v: MaybeUndefined<String>) {
+    match v {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => *target = None,
+        MaybeUndefined::Value(s) => *target = Some(s),
+    }
+}
+
+fn custom_into(
+    target: &mut std::collections::BTreeMap<String, serde_json::Value>,
+    custom: Option<Json<serde_json::Map<String, serde_json::Value>>>,
+) {
+    for (k, v) in custom.map(|j| j.0).unwrap_or_default() {
+        if v.is_null() {
+            target.remove(&k);
+        } else {
+            target.insert(k, v);
+        }
+    }
+}
+
+impl PersonInput {
+    pub fn into_draft(self) -> persons::PersonDraft {
+        let mut d = persons::PersonDraft {
+            salutation: self.salutation,
+            title: self.title,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            email: self.email,
+            phone: self.phone,
+            mobile: self.mobile,
+            birthday: self.birthday,
+            position: self.position,
+            street: self.street,
+            postal_code: self.postal_code,
+            city: self.city,
+            country: self.country,
+            website: self.website,
+            source: self.source,
+            external_id: self.external_id,
+            lifecycle_stage: self.lifecycle_stage.map(|s| s.as_str().to_owned()),
+            dnr_reason: self.dnr_reason,
+            owner_id: self.owner_id.map(|o| o.0),
+            tags: self.tags.unwrap_or_default(),
+            custom: Default::default(),
+        };
+        custom_into(&mut d.custom, self.custom);
+        d
+    }
+}
+
+impl PersonPatch {
+    pub fn apply(self, d: &mut persons::PersonDraft) {
+        patch(&mut d.salutation, self.salutation);
+        patch(&mut d.title, self.title);
+        patch(&mut d.first_name, self.first_name);
+        patch(&mut d.last_name, self.last_name);
+        patch(&mut d.email, self.email);
+        patch(&mut d.phone, self.phone);
+        patch(&mut d.mobile, self.mobile);
+        patch(&mut d.birthday, self.birthday);
+        patch(&mut d.position, self.position);
+        patch(&mut d.street, self.street);
+        patch(&mut d.postal_code, self.postal_code);
+        patch(&mut d.city, self.city);
+        patch(&mut d.country, self.country);
+        patch(&mut d.website, self.website);
+        patch(&mut d.source, self.source);
+        patch(&mut d.external_id, self.external_id);
+        if let Some(s) = self.lifecycle_stage {
+            d.lifecycle_stage = Some(s.as_str().to_owned());
+        }
+        patch(&mut d.dnr_reason, self.dnr_reason);
+        patch(&mut d.owner_id, self.owner_id.map_value(|o| o.0));
+        if let Some(t) = self.tags {
+            d.tags = t;
+        }
+        custom_into(&mut d.custom, self.custom);
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct OrganizationInput {
+    pub name: Option<String>,
+    pub industry: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub source: Option<String>,
+    pub external_id: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub dnr_reason: Option<String>,
+    pub owner_id: Option<ID>,
+    pub tags: Option<Vec<String>>,
+    pub custom: Option<Json<serde_json::Map<String, serde_json::Value>>>,
+}
+
+impl OrganizationInput {
+    /// As a create, or applied over `base` for an update (given fields replace, others stay).
+    pub fn apply(self, d: &mut organizations::OrganizationDraft) {
+        let set = |t: &mut Option<String>, v: Option<String>| {
+            if v.is_some() {
+                *t = v;
+            }
+        };
+        set(&mut d.name, self.name);
+        set(&mut d.industry, self.industry);
+        set(&mut d.website, self.website);
+        set(&mut d.email, self.email);
+        set(&mut d.phone, self.phone);
+        set(&mut d.street, self.street);
+        set(&mut d.postal_code, self.postal_code);
+        set(&mut d.city, self.city);
+        set(&mut d.country, self.country);
+        set(&mut d.source, self.source);
+        set(&mut d.external_id, self.external_id);
+        set(
+            &mut d.lifecycle_stage,
+            self.lifecycle_stage.map(|s| s.as_str().to_owned()),
+        );
+        set(&mut d.dnr_reason, self.dnr_reason);
+        set(&mut d.owner_id, self.owner_id.map(|o| o.0));
+        if let Some(t) = self.tags {
+            d.tags = t;
+        }
+        custom_into(&mut d.custom, self.custom);
+    }
+}
+
+#[derive(InputObject)]
+pub struct RelationInput {
+    pub person_id: ID,
+    pub organization_id: ID,
+    pub job_title: Option<String>,
+    #[graphql(default)]
+    pub is_primary: bool,
+    pub buying_role: Option<BuyingRole>,
+}
+
+#[derive(InputObject)]
+pub struct InteractionInput {
+    pub person_id: Option<ID>,
+    pub organization_id: Option<ID>,
+    pub kind: InteractionKind,
+    pub direction: Direction,
+    /// Defaults to now.
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub subject: Option<String>,
+    pub summary: Option<String>,
+}
+
+#[derive(InputObject, Default)]
+pub struct InteractionPatch {
+    pub kind: Option<InteractionKind>,
+    pub direction: Option<Direction>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub subject: MaybeUndefined<String>,
+    pub summary: MaybeUndefined<String>,
+}
+
+impl InteractionPatch {
+    pub fn apply(self, i: &mut interactions::InteractionInput) {
+        if let Some(k) = self.kind {
+            i.kind = k.as_str().to_owned();
+        }
+        if let Some(d) = self.direction {
+            i.direction = d.as_str().to_owned();
+        }
+        if let Some(t) = self.occurred_at {
+            i.occurred_at = Some(t);
+        }
+        patch(&mut i.subject, self.subject);
+        patch(&mut i.summary, self.summary);
+    }
+}
+
+#[derive(InputObject)]
+pub struct TransactionInput {
+    pub person_id: Option<ID>,
+    pub organization_id: Option<ID>,
+    pub kind: TransactionKind,
+    pub number: String,
+    pub amount_minor: i64,
+    #[graphql(default_with = "\"EUR\".to_string()")]
+    pub currency: String,
+    /// Defaults to today.
+    pub issued_on: Option<NaiveDate>,
+    pub due_on: Option<NaiveDate>,
+    pub paid_on: Option<NaiveDate>,
+    #[graphql(default_with = "TransactionStatus::Open")]
+    pub status: TransactionStatus,
+    pub description: Option<String>,
+}
+
+#[derive(InputObject, Default)]
+pub struct TransactionPatch {
+    pub number: Option<String>,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub issued_on: Option<NaiveDate>,
+    pub due_on: MaybeUndefined<NaiveDate>,
+    pub paid_on: MaybeUndefined<NaiveDate>,
+    pub status: Option<TransactionStatus>,
+    pub description: MaybeUndefined<String>,
+}
+
+impl TransactionPatch {
+    pub fn apply(self, t: &mut transactions::TransactionInput) {
+        if let Some(v) = self.number {
+            t.number = v;
+        }
+        if let Some(v) = self.amount_minor {
+            t.amount_minor = v;
+        }
+        if let Some(v) = self.currency {
+            t.currency = v;
+        }
+        if let Some(v) = self.issued_on {
+            t.issued_on = Some(v);
+        }
+        match self.due_on {
+            MaybeUndefined::Undefined => {}
+            MaybeUndefined::Null => t.due_on = None,
+            MaybeUndefined::Value(v) => t.due_on = Some(v),
+        }
+        match self.paid_on {
+            MaybeUndefined::Undefined => {}
+            MaybeUndefined::Null => t.paid_on = None,
+            MaybeUndefined::Value(v) => t.paid_on = Some(v),
+        }
+        if let Some(v) = self.status {
+            t.status = v.as_str().to_owned();
+        }
+        patch(&mut t.description, self.description);
+    }
+}
+
+#[derive(InputObject)]
+pub struct FieldChoiceInput {
+    /// A person field (`email`, `phone`, `custom.<key>`, …).
+    pub field: String,
+    /// The record whose value wins.
+    pub from_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct MergePersonsInput {
+    pub winner_id: ID,
+    pub loser_ids: Vec<ID>,
+    #[graphql(default)]
+    pub choices: Vec<FieldChoiceInput>,
+    /// Compute the result and what would move, change nothing.
+    #[graphql(default)]
+    pub dry_run: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct MergeResult {
+    pub dry_run: bool,
+    /// Null in a dry run.
+    pub merge_id: Option<ID>,
+    /// The winner after the merge (in a dry run: as it is now).
+    pub winner: Person,
+    /// The winner's values after the merge.
+    pub result: Json<serde_json::Value>,
+    pub moved_interactions: i64,
+    pub moved_transactions: i64,
+    pub moved_relations: i64,
+    pub added_tags: i64,
+}
+
+#[derive(InputObject)]
+pub struct CustomFieldInput {
+    pub entity: ContactEntity,
+    pub key: String,
+    pub label: String,
+    pub kind: CustomFieldKind,
+    pub picklist_key: Option<String>,
+    #[graphql(default)]
+    pub required: bool,
+}
+
+/// Which persons a bulk action applies to: give exactly one.
+#[derive(InputObject)]
+pub struct BulkTarget {
+    pub ids: Option<Vec<ID>>,
+    /// Every stale person: no interaction for this many months and no open transaction.
+    pub stale_months: Option<i32>,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum BulkActionKind {
+    Archive,
+    Tag,
+    FlagDoNotReactivate,
+    /// Marks for erasure (carried out by the compliance workflow) and archives.
+    HandOverForErasure,
+}
+
+#[derive(InputObject)]
+pub struct BulkAction {
+    pub kind: BulkActionKind,
+    /// For TAG.
+    pub tag: Option<String>,
+    /// For FLAG_DO_NOT_REACTIVATE: a value of picklist `dnr_reason`.
+    pub reason: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct StartImportInput {
+    pub upload_id: ID,
+    /// One entry per column: a person field (`first_name`, `email`, `custom.<key>`, `tags`,
+    /// `organization`, `job_title`, …) or null to skip. Take `importPreview.suggestedMapping`
+    /// as the starting point.
+    pub mapping: Vec<Option<String>>,
+    /// Existing persons are matched on these, in order: `email`, `external_id`.
+    #[graphql(default_with = "vec![\"email\".to_string()]")]
+    pub match_keys: Vec<String>,
+    #[graphql(default)]
+    pub dry_run: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct CreatePersonPayload {
+    pub person: Person,
+    /// Existing persons this one looks like; the person is created anyway.
+    pub duplicate_warnings: Vec<DuplicateCandidate>,
+}
+
+#[derive(SimpleObject)]
+pub struct DuplicateScan {
+    pub persons_scanned: i64,
+    pub pairs: i64,
+}

@@ -1,0 +1,93 @@
+//! The background worker: claims jobs from `platform.jobs` (any tenant), runs them with a
+//! heartbeat, and records the outcome. `kartei worker` runs it alone; `kartei serve` runs it
+//! in-process unless `worker.in_process = false` (Helm runs separate worker Deployments).
+
+use std::time::Duration;
+
+use kartei_tenancy::db::Db;
+use kartei_tenancy::jobs::{self, Job};
+
+/// Runs forever (until the task is dropped), `concurrency` jobs at a time.
+pub async fn run(db: Db, poll: Duration, concurrency: usize) {
+    let worker_id = format!("{}:{}", hostname(), std::process::id());
+    tracing::info!(worker = %worker_id, concurrency, "worker started");
+    let mut tasks = tokio::task::JoinSet::new();
+    for slot in 0..concurrency.max(1) {
+        let db = db.clone();
+        let id = format!("{worker_id}:{slot}");
+        tasks.spawn(async move {
+            loop {
+                match run_one(&db, &id).await {
+                    Ok(true) => {}
+                    Ok(false) => tokio::time::sleep(poll).await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "worker: cannot claim jobs; retrying");
+                        tokio::time::sleep(poll * 4).await;
+                    }
+                }
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Claims and runs one job; false when none was ready.
+pub async fn run_one(db: &Db, worker: &str) -> anyhow::Result<bool> {
+    let Some(job) = jobs::claim(db, worker).await? else {
+        return Ok(false);
+    };
+    let span =
+        tracing::info_span!("job", job_id = %job.id, kind = %job.kind, tenant_id = %job.tenant_id);
+    let _enter = span.enter();
+    drop(_enter);
+    let beat = {
+        let db = db.clone();
+        let (id, w) = (job.id, worker.to_owned());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(15)).await;
+                if let Err(e) = jobs::heartbeat(&db, id, &w).await {
+                    tracing::warn!(error = %e, "job heartbeat failed");
+                }
+            }
+        })
+    };
+    let outcome = execute(db, &job).await;
+    beat.abort();
+    match outcome {
+        Ok(()) => jobs::finish(db, job.id).await?,
+        Err(e) => {
+            let gave_up = jobs::fail(db, &job, &format!("{e:#}")).await?;
+            tracing::error!(job_id = %job.id, error = %format!("{e:#}"), gave_up, "job failed");
+        }
+    }
+    Ok(true)
+}
+
+async fn execute(db: &Db, job: &Job) -> anyhow::Result<()> {
+    match job.kind.as_str() {
+        kartei_contacts::import::JOB_KIND => {
+            let id = job.subject_id;
+            let progress = move |p: kartei_contacts::import::run::Progress| {
+                tracing::info!(import_id = %id, done = p.done, total = ?p.total, "import progress");
+            };
+            let imp = kartei_contacts::import::run::run(db, job.tenant(), id, &progress).await?;
+            tracing::info!(
+                import_id = %id, status = %imp.status, created = imp.rows_created,
+                updated = imp.rows_updated, unchanged = imp.rows_unchanged, failed = imp.rows_failed,
+                "import finished"
+            );
+            Ok(())
+        }
+        other => anyhow::bail!("unknown job kind {other}"),
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "kartei".to_owned())
+}
