@@ -3,7 +3,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod contacts;
+mod dedupe;
 mod faults;
+mod imports;
 mod input;
 mod isolation;
 mod tenants;

@@ -112,6 +112,10 @@ pub async fn spawn_app_on(
     settings.database.max_connections = 8;
     // Keys in the shared Redis expire soon after the test; nothing accumulates.
     settings.auth.refresh_ttl_secs = 600;
+    // Test apps share one job queue; when a test ends its worker dies mid-job, and a live
+    // one takes over quickly (from the job's checkpoint), as after a crash in production.
+    settings.worker.stale_after_secs = 4;
+    settings.worker.poll_ms = 100;
     tweak(&mut settings);
     let (db, _) = kartei_server::services(&settings).await.unwrap();
     kartei_tenancy::migrate::platform(&db).await.unwrap();
@@ -288,5 +292,114 @@ impl TestApp {
             .unwrap()
             .unwrap();
         row.try_get_by_index::<i64>(0).unwrap()
+    }
+
+    /// Signs up an agency owner and creates a tenant: (token, tenant id).
+    pub async fn owner_with_tenant(&self) -> (Account, String) {
+        let owner = self.sign_up().await;
+        let tenant = self.create_tenant(&owner, "Testkunde GmbH").await;
+        (owner, tenant)
+    }
+
+    /// `POST /files/uploads`; returns the upload id.
+    pub async fn upload(
+        &self,
+        token: &str,
+        tenant: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> String {
+        let res = self
+            .http
+            .post(format!("{}/files/uploads", self.url))
+            .query(&[("filename", filename)])
+            .header("authorization", format!("Bearer {token}"))
+            .header("x-tenant-id", tenant)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "upload: {body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A file endpoint's status and body bytes.
+    pub async fn file_request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        tenant: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Vec<u8>) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .header("authorization", format!("Bearer {token}"))
+            .header("x-tenant-id", tenant);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        (status, res.bytes().await.unwrap().to_vec())
+    }
+
+    /// Starts an import and waits until it is finished; returns the import object.
+    pub async fn import_and_wait(&self, token: &str, tenant: &str, input: Value) -> Value {
+        let r = self
+            .gql(
+                "mutation($i: StartImportInput!) { startImport(input: $i) { id } }",
+                json!({ "i": input }),
+                Some(token),
+                Some(tenant),
+            )
+            .await;
+        let id = r.data()["startImport"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("startImport: {}", r.body))
+            .to_owned();
+        self.wait_import(token, tenant, &id).await
+    }
+
+    pub async fn wait_import(&self, token: &str, tenant: &str, id: &str) -> Value {
+        for _ in 0..600 {
+            let r = self
+                .gql(
+                    "query($id: ID!) { import(id: $id) { id status rowsTotal rowsDone rowsCreated rowsUpdated \
+                     rowsUnchanged rowsFailed duplicateWarnings preview error encoding delimiter errorReportPath \
+                     errors(first: 100) { edges { node { line column reason } } } } }",
+                    json!({ "id": id }),
+                    Some(token),
+                    Some(tenant),
+                )
+                .await;
+            let imp = r.data()["import"].clone();
+            if matches!(
+                imp["status"].as_str(),
+                Some("COMPLETED" | "FAILED" | "CANCELLED")
+            ) {
+                return imp;
+            }
+            assert!(imp.is_object(), "import: {}", r.body);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("import {id} did not finish within 60 s");
+    }
+
+    /// One scalar from SQL inside a tenant's schema.
+    pub async fn tenant_i64(&self, tenant: &str, sql: &str) -> i64 {
+        let id: kartei_core::id::TenantId = tenant.parse().unwrap();
+        let tx = self.db.begin_tenant(id).await.unwrap();
+        let row = tx
+            .query_one_raw(kartei_tenancy::tenants::stmt(sql, vec![]))
+            .await
+            .unwrap()
+            .unwrap();
+        let n = row.try_get_by_index::<i64>(0).unwrap();
+        tx.commit().await.unwrap();
+        n
     }
 }

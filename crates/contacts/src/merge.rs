@@ -65,6 +65,7 @@ fn combine(winner: &Person, losers: &[Person], choices: &[FieldChoice]) -> Resul
         }
     }
     for choice in choices {
+        let field = crate::persons::field_name(&choice.field);
         let source = if choice.from == winner.id {
             Some(winner.to_draft())
         } else {
@@ -80,12 +81,12 @@ fn combine(winner: &Person, losers: &[Person], choices: &[FieldChoice]) -> Resul
             );
             continue;
         };
-        match source.get(&choice.field) {
+        match source.get(&field) {
             Some(v) => {
-                draft.set(&choice.field, v.map(str::to_owned));
+                draft.set(&field, v.map(str::to_owned));
             }
-            None if choice.field.starts_with("custom.") => {
-                let key = &choice.field["custom.".len()..];
+            None if field.starts_with("custom.") => {
+                let key = &field["custom.".len()..];
                 match source.custom.get(key) {
                     Some(v) => draft.custom.insert(key.to_owned(), v.clone()),
                     None => draft.custom.remove(key),

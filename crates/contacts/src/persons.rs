@@ -41,6 +41,23 @@ draft_fields!(PersonDraft {
     owner_id,
 });
 
+/// A field name as the API spells it (`externalId`) in the internal form (`external_id`).
+pub fn field_name(api: &str) -> String {
+    if api.starts_with("custom.") {
+        return api.to_owned();
+    }
+    let mut out = String::with_capacity(api.len() + 4);
+    for c in api.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub fn split_tags(s: &str) -> Vec<String> {
     s.split([',', ';', '|'])
         .map(str::trim)
@@ -154,9 +171,8 @@ impl PersonDraft {
             e.add("website", "must be a web address");
         }
         let postal_code = text(&mut e, "postalCode", &self.postal_code, 20);
-        if let (Some(pc), Some("DE")) = (&postal_code, country.as_deref().or(Some("DE")))
+        if let (Some(pc), Some("DE")) = (&postal_code, country.as_deref())
             && !(pc.len() == 5 && pc.bytes().all(|b| b.is_ascii_digit()))
-            && country.is_some()
         {
             e.add("postalCode", "must be five digits for Germany");
         }

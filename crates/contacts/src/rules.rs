@@ -301,11 +301,10 @@ pub async fn define_custom_field(tx: &TenantTx, input: CustomFieldInput) -> Resu
     let label = check_label(&mut errors, &input.label);
     match (input.kind, &input.picklist_key) {
         (FieldKind::Picklist, None) => errors.add("picklistKey", "is required for kind PICKLIST"),
-        (FieldKind::Picklist, Some(k)) => {
-            if picklist(tx, k).await?.is_none() {
-                errors.add("picklistKey", "no such picklist");
-            }
+        (FieldKind::Picklist, Some(k)) if picklist(tx, k).await?.is_none() => {
+            errors.add("picklistKey", "no such picklist");
         }
+        (FieldKind::Picklist, Some(_)) => {}
         (_, Some(_)) => errors.add("picklistKey", "is only allowed for kind PICKLIST"),
         _ => {}
     }

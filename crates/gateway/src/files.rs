@@ -28,6 +28,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// Outside GraphQL, failures carry their HTTP status too (the body is the same JSON).
+fn rest_error(e: &ApiError) -> HttpResponse {
+    let mut res = error_response(e, None);
+    let status = match e.code {
+        Code::Unauthenticated => Some(StatusCode::UNAUTHORIZED),
+        Code::Forbidden => Some(StatusCode::FORBIDDEN),
+        Code::NotFound => Some(StatusCode::NOT_FOUND),
+        Code::ValidationFailed => Some(StatusCode::BAD_REQUEST),
+        Code::Conflict => Some(StatusCode::CONFLICT),
+        _ => None,
+    };
+    if let Some(s) = status {
+        *res.status_mut() = s;
+    }
+    res
+}
+
 /// The request's tenant context with at least `role`, or the error response.
 async fn tenant_ctx(
     state: &AppState,
@@ -35,24 +52,19 @@ async fn tenant_ctx(
     role: Role,
 ) -> Result<TenantCtx, HttpResponse> {
     let (ctx, decision) = identify(state, req).await?;
-    let fail = |e: &ApiError| Err(error_response(e, Some(decision)));
-    match (&ctx.principal, ctx.tenant) {
-        (None, _) => fail(&ApiError::new(
-            Code::Unauthenticated,
-            "authentication required",
-        )),
-        (Some(Err(e)), _) => fail(e),
-        (_, None) => fail(&ApiError::field(
-            "X-Tenant-Id",
-            "header is required for this operation",
-        )),
-        (_, Some(Err(e))) => fail(&e),
-        (_, Some(Ok(t))) if !t.role.allows(role) => fail(&ApiError::new(
+    let _ = decision;
+    let denied = match (&ctx.principal, ctx.tenant) {
+        (None, _) => ApiError::new(Code::Unauthenticated, "authentication required"),
+        (Some(Err(e)), _) => e.clone(),
+        (_, None) => ApiError::field("X-Tenant-Id", "header is required for this operation"),
+        (_, Some(Err(e))) => e,
+        (_, Some(Ok(t))) if !t.role.allows(role) => ApiError::new(
             Code::Forbidden,
             format!("this needs the {} role in the tenant", role.as_str()),
-        )),
-        (_, Some(Ok(t))) => Ok(t),
-    }
+        ),
+        (_, Some(Ok(t))) => return Ok(t),
+    };
+    Err(rest_error(&denied))
 }
 
 #[derive(Deserialize)]
@@ -141,7 +153,7 @@ async fn upload(
             "sizeBytes": up.size_bytes,
         })),
         Err(e) if e.code == Code::PayloadTooLarge => too_large(),
-        Err(e) => error_response(&e, None),
+        Err(e) => rest_error(&e),
     }
 }
 
@@ -186,7 +198,7 @@ async fn export_persons(
     let filter = match request.filter.to_domain() {
         Ok(f) => f,
         Err(_) => {
-            return error_response(&ApiError::field("filter", "contains an invalid id"), None);
+            return rest_error(&ApiError::field("filter", "contains an invalid id"));
         }
     };
     let format = match request.format {
@@ -210,7 +222,7 @@ async fn export_persons(
     }
     .await;
     if let Err(e) = audited {
-        return error_response(&e, None);
+        return rest_error(&e);
     }
     let (tx_bytes, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
     let tenant = t.tenant_id;
@@ -239,7 +251,7 @@ async fn import_errors(
         Err(resp) => return resp,
     };
     let Ok(id) = uuid::Uuid::try_parse(&path) else {
-        return error_response(&ApiError::field("id", "is not a valid id"), None);
+        return rest_error(&ApiError::field("id", "is not a valid id"));
     };
     // Check existence before streaming, so a wrong id gets a proper 404.
     let exists: Result<(), ApiError> = async {
@@ -250,7 +262,7 @@ async fn import_errors(
     }
     .await;
     if let Err(e) = exists {
-        return error_response(&e, None);
+        return rest_error(&e);
     }
     let (tx_bytes, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
     let db = state.services.db.clone();

@@ -384,7 +384,7 @@ pub fn row(seed: u64, i: u64) -> Vec<String> {
             2 => {
                 // Same number, other notation: "+49 30 1234567".
                 if let Some(rest) = r[5].strip_prefix('0') {
-                    r[5] = format!("+49 {}", rest.replacen(' ', " ", 1));
+                    r[5] = format!("+49 {rest}");
                 }
             }
             _ => r[3] = r[3].replacen('i', "y", 1),

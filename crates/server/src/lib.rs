@@ -129,8 +129,7 @@ impl Application {
         let worker = settings.worker.in_process.then(|| {
             tokio::spawn(worker::run(
                 db,
-                Duration::from_millis(settings.worker.poll_ms),
-                settings.worker.concurrency,
+                worker::WorkerOptions::from_settings(&settings.worker),
             ))
         });
         Ok(Self {

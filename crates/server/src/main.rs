@@ -113,9 +113,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Worker => {
             run_migrations(&settings).await?;
             let db = connect_db(&settings).await?;
-            let w = &settings.worker;
+            let opts = worker::WorkerOptions::from_settings(&settings.worker);
             tokio::select! {
-                () = worker::run(db, std::time::Duration::from_millis(w.poll_ms), w.concurrency) => {}
+                () = worker::run(db, opts) => {}
                 _ = tokio::signal::ctrl_c() => eprintln!("worker stopping; running jobs resume from their checkpoints"),
             }
         }

@@ -31,6 +31,8 @@ pub struct WorkerSettings {
     pub concurrency: usize,
     /// Pause between polls when the queue is empty.
     pub poll_ms: u64,
+    /// A running job without a heartbeat for this long is presumed dead and taken over.
+    pub stale_after_secs: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,6 +153,7 @@ login_account_burst = 10
 in_process = true
 concurrency = 2
 poll_ms = 500
+stale_after_secs = 60
 
 [log]
 format = "json"

@@ -7,8 +7,29 @@ use std::time::Duration;
 use kartei_tenancy::db::Db;
 use kartei_tenancy::jobs::{self, Job};
 
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerOptions {
+    pub poll: Duration,
+    pub concurrency: usize,
+    /// A job whose heartbeat is older than this is taken over; heartbeats come at a quarter.
+    pub stale_after: Duration,
+}
+
+impl WorkerOptions {
+    pub fn from_settings(w: &crate::settings::WorkerSettings) -> Self {
+        WorkerOptions {
+            poll: Duration::from_millis(w.poll_ms),
+            concurrency: w.concurrency,
+            stale_after: Duration::from_secs(w.stale_after_secs.max(4)),
+        }
+    }
+}
+
 /// Runs forever (until the task is dropped), `concurrency` jobs at a time.
-pub async fn run(db: Db, poll: Duration, concurrency: usize) {
+pub async fn run(db: Db, opts: WorkerOptions) {
+    let WorkerOptions {
+        poll, concurrency, ..
+    } = opts;
     let worker_id = format!("{}:{}", hostname(), std::process::id());
     tracing::info!(worker = %worker_id, concurrency, "worker started");
     let mut tasks = tokio::task::JoinSet::new();
@@ -17,7 +38,7 @@ pub async fn run(db: Db, poll: Duration, concurrency: usize) {
         let id = format!("{worker_id}:{slot}");
         tasks.spawn(async move {
             loop {
-                match run_one(&db, &id).await {
+                match run_one(&db, &id, opts.stale_after).await {
                     Ok(true) => {}
                     Ok(false) => tokio::time::sleep(poll).await,
                     Err(e) => {
@@ -32,8 +53,8 @@ pub async fn run(db: Db, poll: Duration, concurrency: usize) {
 }
 
 /// Claims and runs one job; false when none was ready.
-pub async fn run_one(db: &Db, worker: &str) -> anyhow::Result<bool> {
-    let Some(job) = jobs::claim(db, worker).await? else {
+pub async fn run_one(db: &Db, worker: &str, stale_after: Duration) -> anyhow::Result<bool> {
+    let Some(job) = jobs::claim(db, worker, stale_after.as_secs()).await? else {
         return Ok(false);
     };
     let span =
@@ -45,7 +66,7 @@ pub async fn run_one(db: &Db, worker: &str) -> anyhow::Result<bool> {
         let (id, w) = (job.id, worker.to_owned());
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_secs(15)).await;
+                tokio::time::sleep(stale_after / 4).await;
                 if let Err(e) = jobs::heartbeat(&db, id, &w).await {
                     tracing::warn!(error = %e, "job heartbeat failed");
                 }

@@ -1,7 +1,7 @@
 //! The platform job queue: background work of every tenant (imports today; reindexing and
 //! campaign sends later) in `platform.jobs`. Enqueued inside the tenant transaction that
 //! creates the work, claimed with `FOR UPDATE SKIP LOCKED`, kept alive by heartbeats; a job
-//! whose worker died is claimed again after [`STALE_AFTER_SECS`] and resumes from its own
+//! whose worker died is claimed again after the worker's `stale_after` and resumes from its own
 //! checkpoint. Handlers must therefore be idempotent per checkpoint.
 
 use chrono::{DateTime, Utc};
@@ -13,8 +13,6 @@ use crate::db::{Db, TenantTx};
 use crate::error::Result;
 use crate::tenants::stmt;
 
-/// A running job whose heartbeat is older than this is presumed dead and claimed again.
-pub const STALE_AFTER_SECS: i64 = 60;
 /// Attempts before a job that keeps failing is given up.
 pub const MAX_ATTEMPTS: i32 = 5;
 
@@ -50,8 +48,9 @@ pub async fn enqueue(tx: &TenantTx, kind: &str, subject_id: Uuid) -> Result<Uuid
     Ok(id)
 }
 
-/// Claims the oldest ready job (queued, or running with a stale heartbeat).
-pub async fn claim(db: &Db, worker: &str) -> Result<Option<Job>> {
+/// Claims the oldest ready job (queued, or running with a heartbeat older than
+/// `stale_after_secs`, i.e. its worker died).
+pub async fn claim(db: &Db, worker: &str, stale_after_secs: u64) -> Result<Option<Job>> {
     Ok(Job::find_by_statement(stmt(
         "UPDATE platform.jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, \
              heartbeat_at = now() \
@@ -61,7 +60,7 @@ pub async fn claim(db: &Db, worker: &str) -> Result<Option<Job>> {
                             AND j.heartbeat_at < now() - make_interval(secs => $2))) \
                      ORDER BY j.run_after, j.created_at LIMIT 1 FOR UPDATE OF j SKIP LOCKED) \
          RETURNING id, tenant_id, kind, subject_id, attempts, created_at",
-        vec![worker.into(), (STALE_AFTER_SECS as f64).into()],
+        vec![worker.into(), (stale_after_secs as f64).into()],
     ))
     .one(db.platform())
     .await?)

@@ -151,6 +151,7 @@ async fn execute(
         0
     };
     let mut cancelled = false;
+    let mut checkpoint = imp.checkpoint_line;
     let mut pending: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
     let mut keys: HashSet<String> = HashSet::new();
     let key_cols: Vec<usize> = mapping
@@ -197,6 +198,7 @@ async fn execute(
                             db,
                             tenant,
                             imp,
+                            &mut checkpoint,
                             &headers,
                             &mapping,
                             &mut pending,
@@ -214,6 +216,7 @@ async fn execute(
                         db,
                         tenant,
                         imp,
+                        &mut checkpoint,
                         &headers,
                         &mapping,
                         &mut pending,
@@ -231,6 +234,7 @@ async fn execute(
             db,
             tenant,
             imp,
+            &mut checkpoint,
             &headers,
             &mapping,
             &mut pending,
@@ -275,26 +279,9 @@ struct Prepared {
     job_title: Option<String>,
 }
 
-fn camel_to_snake(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 4);
-    for c in s.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// The file's column name for an error on `field` (an API field name).
 fn column_of(field: &str, headers: &[String], mapping: &[Option<String>]) -> String {
-    let snake = if field.starts_with("custom.") {
-        field.to_owned()
-    } else {
-        camel_to_snake(field)
-    };
+    let snake = persons::field_name(field);
     mapping
         .iter()
         .position(|m| m.as_deref() == Some(snake.as_str()))
@@ -308,6 +295,7 @@ async fn flush(
     db: &Db,
     tenant: TenantId,
     imp: &Import,
+    checkpoint: &mut i64,
     headers: &[String],
     mapping: &[Option<String>],
     pending: &mut Vec<Row>,
@@ -532,24 +520,34 @@ async fn flush(
     }
     counts.failed = errors.len_rows();
     write_errors(&tx, imp.id, &errors).await?;
-    tx.execute_raw(stmt(
-        "UPDATE imports SET rows_done = rows_done + $2, rows_created = rows_created + $3, \
+    // The checkpoint doubles as a fencing token: if another worker took the job over and
+    // committed past where this one started, this batch rolls back instead of writing twice.
+    let fenced = tx
+        .execute_raw(stmt(
+            "UPDATE imports SET rows_done = rows_done + $2, rows_created = rows_created + $3, \
          rows_updated = rows_updated + $4, rows_unchanged = rows_unchanged + $5, \
          rows_failed = rows_failed + $6, duplicate_warnings = duplicate_warnings + $7, \
-         checkpoint_line = $8 WHERE id = $1",
-        vec![
-            imp.id.into(),
-            n.into(),
-            counts.created.into(),
-            counts.updated.into(),
-            counts.unchanged.into(),
-            counts.failed.into(),
-            counts.duplicates.into(),
-            last_line.into(),
-        ],
-    ))
-    .await?;
+         checkpoint_line = $8 WHERE id = $1 AND checkpoint_line = $9",
+            vec![
+                imp.id.into(),
+                n.into(),
+                counts.created.into(),
+                counts.updated.into(),
+                counts.unchanged.into(),
+                counts.failed.into(),
+                counts.duplicates.into(),
+                last_line.into(),
+                (*checkpoint).into(),
+            ],
+        ))
+        .await?;
+    if fenced.rows_affected() == 0 {
+        return Err(Error::Conflict(
+            "another worker has taken over this import; stopping here".into(),
+        ));
+    }
     tx.commit().await?;
+    *checkpoint = last_line;
     Ok(n)
 }
 
@@ -626,8 +624,9 @@ async fn insert_all(
     tx: &TenantTx,
     inserts: &[(Uuid, PersonData, &Prepared)],
 ) -> std::result::Result<(), sea_orm::DbErr> {
-    let mut cols: Vec<Vec<Option<String>>> =
-        vec![Vec::with_capacity(inserts.len()); COLUMN_COUNT + 1];
+    let mut cols: Vec<Vec<Option<String>>> = (0..=COLUMN_COUNT)
+        .map(|_| Vec::with_capacity(inserts.len()))
+        .collect();
     for (id, data, _) in inserts {
         cols[0].push(Some(id.to_string()));
         for (i, v) in data.texts().into_iter().enumerate() {

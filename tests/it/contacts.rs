@@ -1,0 +1,495 @@
+//! Persons, organizations, relations, interactions, transactions, picklists and custom fields
+//! over GraphQL: normalization, per-field validation that writes nothing, optimistic
+//! concurrency, the timeline and derived `last*` dates.
+
+use kartei_tests::{TestApp, spawn_app};
+use serde_json::{Value, json};
+
+const PERSON_FIELDS: &str = "id version firstName lastName email phone mobile country birthday \
+    postalCode tags custom lifecycleStage doNotReactivate dnrReason lastInteractionAt lastPurchaseAt \
+    archivedAt organizationName";
+
+async fn create_person(app: &TestApp, token: &str, tenant: &str, input: Value) -> Value {
+    let r = app
+        .gql(
+            &format!(
+                "mutation($i: PersonInput!) {{ createPerson(input: $i) {{ person {{ {PERSON_FIELDS} }} \
+                 duplicateWarnings {{ aId bId score reasons }} }} }}"
+            ),
+            json!({ "i": input }),
+            Some(token),
+            Some(tenant),
+        )
+        .await;
+    assert!(r.code().is_none(), "createPerson: {}", r.body);
+    r.data()["createPerson"].clone()
+}
+
+#[tokio::test]
+async fn person_input_is_normalized_and_bad_input_is_refused_per_field() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let p = create_person(
+        &app,
+        t,
+        &tenant,
+        json!({"firstName": "  Jürgen ", "lastName": "Groß", "email": " Juergen.Gross@Example.COM ",
+               "phone": "030 1234567", "mobile": "0151 23456789", "country": "deutschland",
+               "birthday": "24.12.1970", "postalCode": "10115", "tags": ["VIP", "vip", "Newsletter"]}),
+    )
+    .await;
+    let person = &p["person"];
+    assert_eq!(person["firstName"], "Jürgen");
+    assert_eq!(person["lastName"], "Groß");
+    assert_eq!(person["email"], "Juergen.Gross@example.com");
+    assert_eq!(person["phone"], "+49301234567");
+    assert_eq!(person["mobile"], "+4915123456789");
+    assert_eq!(person["country"], "DE");
+    assert_eq!(person["birthday"], "1970-12-24");
+    assert_eq!(person["tags"], json!(["VIP", "Newsletter"]));
+    assert_eq!(person["lifecycleStage"], "LEAD");
+    assert_eq!(person["version"], 1);
+
+    // Every bad field at once: each is named, nothing is written.
+    let r = app
+        .gql(
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } } }",
+            json!({"i": {"lastName": "Meier", "email": "kein-mail", "phone": "12", "country": "XX",
+                         "birthday": "31.02.2020", "source": "flohmarkt",
+                         "dnrReason": "weil", "ownerId": "00000000-0000-7000-8000-000000000000",
+                         "custom": {"nicht_definiert": 1}}}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+    let fields = &r.body["errors"][0]["extensions"]["fields"];
+    for f in [
+        "email",
+        "phone",
+        "country",
+        "birthday",
+        "source",
+        "dnrReason",
+        "custom.nicht_definiert",
+    ] {
+        assert!(fields[f].is_string(), "field {f} missing in {fields}");
+    }
+    let r = app
+        .gql(
+            "mutation { createPerson(input: {lastName: \"Meier\", country: \"DE\", postalCode: \"1234\"}) { person { id } } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert!(
+        r.body["errors"][0]["extensions"]["fields"]["postalCode"].is_string(),
+        "{}",
+        r.body
+    );
+    // Neither a name nor an email.
+    let r = app
+        .gql(
+            "mutation { createPerson(input: {firstName: \"Nur\"}) { person { id } } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"));
+    assert!(r.body["errors"][0]["extensions"]["fields"]["lastName"].is_string());
+    // An owner who is not a member.
+    let r = app
+        .gql(
+            "mutation { createPerson(input: {lastName: \"Ohne\", ownerId: \"0190b5c4-6d2a-7000-8000-000000000001\"}) { person { id } } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"));
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
+            .await,
+        1
+    );
+
+    // An invalid update changes nothing either, and keeps the version.
+    let id = person["id"].as_str().unwrap();
+    let r = app
+        .gql(
+            "mutation($id: ID!) { updatePerson(id: $id, version: 1, patch: {email: \"x@\", city: \"Berlin\"}) { id } }",
+            json!({"id": id}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"));
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM persons WHERE version = 1 AND city IS NULL"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn stale_versions_get_conflict_and_of_concurrent_edits_exactly_one_wins() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let p = create_person(&app, t, &tenant, json!({"lastName": "Wagner"})).await;
+    let id = p["person"]["id"].as_str().unwrap().to_owned();
+    let update = |version: i64, city: &str| {
+        app.gql(
+            "mutation($id: ID!, $v: Int!, $c: String) { updatePerson(id: $id, version: $v, patch: {city: $c}) { version city } }",
+            json!({"id": id, "v": version, "c": city}),
+            Some(t),
+            Some(&tenant),
+        )
+    };
+    let r = update(1, "Köln").await;
+    assert_eq!(r.data()["updatePerson"]["version"], 2);
+    let r = update(1, "Bonn").await;
+    assert_eq!(r.code(), Some("CONFLICT"), "{}", r.body);
+
+    let attempts: Vec<_> = (0..8)
+        .map(|i| {
+            update(
+                2,
+                [
+                    "Aachen", "Bochum", "Celle", "Dessau", "Erfurt", "Fulda", "Gera", "Hagen",
+                ][i],
+            )
+        })
+        .collect();
+    let replies = futures_util::future::join_all(attempts).await;
+    let won = replies.iter().filter(|r| r.code().is_none()).count();
+    let conflicts = replies
+        .iter()
+        .filter(|r| r.code() == Some("CONFLICT"))
+        .count();
+    assert_eq!((won, conflicts), (1, 7));
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT version::bigint FROM persons")
+            .await,
+        3
+    );
+
+    // Archive with a stale version is refused too; with the current one it works.
+    let r = app
+        .gql(
+            "mutation($id: ID!) { archivePerson(id: $id, version: 2) { archivedAt } }",
+            json!({"id": id}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("CONFLICT"));
+    let r = app
+        .gql(
+            "mutation($id: ID!) { archivePerson(id: $id, version: 3) { archivedAt version } }",
+            json!({"id": id}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert!(
+        r.data()["archivePerson"]["archivedAt"].is_string(),
+        "{}",
+        r.body
+    );
+    let r = app
+        .gql(
+            "{ persons { edges { node { id } } } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(
+        r.data()["persons"]["edges"].as_array().unwrap().len(),
+        0,
+        "archived persons leave the list"
+    );
+}
+
+#[tokio::test]
+async fn organizations_relations_interactions_and_transactions_keep_the_timeline_exact() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let gql = |q: &'static str, v: Value| app.gql(q, v, Some(t), Some(&tenant));
+
+    let r = gql(
+        "mutation { createOrganization(input: {name: \"Acme\", industry: \"raumfahrt\"}) { id } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"));
+    assert!(r.body["errors"][0]["extensions"]["fields"]["industry"].is_string());
+    let r = gql("mutation { createOrganization(input: {name: \"Schäfer Haustechnik GmbH\", industry: \"handwerk\", country: \"DE\"}) { id name industry version } }", json!({})).await;
+    let org = r.data()["createOrganization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let p = create_person(
+        &app,
+        t,
+        &tenant,
+        json!({"firstName": "Birgit", "lastName": "Schäfer"}),
+    )
+    .await;
+    let pid = p["person"]["id"].as_str().unwrap().to_owned();
+
+    let r = gql(
+        "mutation($p: ID!, $o: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: $o, jobTitle: \"Einkauf\", isPrimary: true, buyingRole: ECONOMIC_BUYER}) { isPrimary buyingRole } }",
+        json!({"p": pid, "o": org}),
+    )
+    .await;
+    assert_eq!(
+        r.data()["linkPersonToOrganization"]["buyingRole"],
+        "ECONOMIC_BUYER",
+        "{}",
+        r.body
+    );
+
+    // Interactions: validation, then last_interaction_at follows the newest.
+    let r = gql(
+        "mutation($p: ID!) { createInteraction(input: {personId: $p, kind: CALL, direction: OUTBOUND, occurredAt: \"2999-01-01T00:00:00Z\"}) { id } }",
+        json!({"p": pid}),
+    )
+    .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"));
+    let mut ids = Vec::new();
+    for (at, kind) in [
+        ("2024-03-01T10:00:00Z", "MEETING"),
+        ("2025-06-15T09:30:00Z", "CALL"),
+        ("2023-01-01T08:00:00Z", "LETTER"),
+    ] {
+        let r = gql(
+            "mutation($p: ID!, $at: DateTime!, $k: InteractionKind!) { createInteraction(input: {personId: $p, kind: $k, direction: OUTBOUND, occurredAt: $at, summary: \"Gespräch\"}) { id version } }",
+            json!({"p": pid, "at": at, "k": kind}),
+        )
+        .await;
+        ids.push(
+            r.data()["createInteraction"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{}", r.body))
+                .to_owned(),
+        );
+    }
+    let last = || {
+        gql(
+            "query($id: ID!) { person(id: $id) { lastInteractionAt lastPurchaseAt organizationName } }",
+            json!({"id": pid}),
+        )
+    };
+    let p = last().await.data()["person"].clone();
+    assert_eq!(p["lastInteractionAt"], "2025-06-15T09:30:00+00:00");
+    assert_eq!(p["organizationName"], "Schäfer Haustechnik GmbH");
+    // Archiving the newest moves the date back to the next one.
+    let r = gql(
+        "mutation($id: ID!) { archiveInteraction(id: $id, version: 1) { archivedAt } }",
+        json!({"id": ids[1]}),
+    )
+    .await;
+    assert!(r.code().is_none(), "{}", r.body);
+    assert_eq!(
+        last().await.data()["person"]["lastInteractionAt"],
+        "2024-03-01T10:00:00+00:00"
+    );
+
+    // Transactions: per-field validation, then last_purchase_at.
+    let r = gql(
+        "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"\", amountMinor: 1000, currency: \"EURO\", issuedOn: \"2025-02-01\", dueOn: \"2025-01-01\", paidOn: \"2025-03-01\"}) { id } }",
+        json!({"p": pid}),
+    )
+    .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"));
+    let f = &r.body["errors"][0]["extensions"]["fields"];
+    for k in ["number", "currency", "dueOn", "paidOn"] {
+        assert!(f[k].is_string(), "{k} in {f}");
+    }
+    let r = gql(
+        "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"RE-2025-001\", amountMinor: 129900, issuedOn: \"2025-02-01\", dueOn: \"2025-02-15\", paidOn: \"2025-03-20\", status: PAID}) { id daysLate amountMinor currency } }",
+        json!({"p": pid}),
+    )
+    .await;
+    assert_eq!(r.data()["createTransaction"]["daysLate"], 33, "{}", r.body);
+    assert_eq!(r.data()["createTransaction"]["currency"], "EUR");
+    let r = gql(
+        "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"RE-2025-001\", amountMinor: 1, issuedOn: \"2025-04-01\"}) { id } }",
+        json!({"p": pid}),
+    )
+    .await;
+    assert_eq!(
+        r.code(),
+        Some("VALIDATION_FAILED"),
+        "duplicate invoice number: {}",
+        r.body
+    );
+    assert_eq!(
+        last().await.data()["person"]["lastPurchaseAt"],
+        "2025-02-01"
+    );
+
+    // The timeline: newest first, paged.
+    let q = "query($id: ID!, $after: String) { person(id: $id) { timeline(first: 2, after: $after) { edges { cursor node { __typename ... on Interaction { occurredAt } ... on Transaction { issuedOn } } } pageInfo { hasNextPage endCursor } } } }";
+    let r = gql(q, json!({"id": pid})).await;
+    let tl = &r.data()["person"]["timeline"];
+    let kinds: Vec<&str> = tl["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["__typename"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["Transaction", "Interaction"], "{}", r.body);
+    assert_eq!(tl["pageInfo"]["hasNextPage"], true);
+    let r = gql(q, json!({"id": pid, "after": tl["pageInfo"]["endCursor"]})).await;
+    let tl = &r.data()["person"]["timeline"];
+    assert_eq!(tl["edges"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        tl["edges"][0]["node"]["occurredAt"],
+        "2023-01-01T08:00:00+00:00"
+    );
+    assert_eq!(tl["pageInfo"]["hasNextPage"], false);
+}
+
+#[tokio::test]
+async fn picklists_and_custom_fields_type_the_input() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let gql = |q: &'static str, v: Value| app.gql(q, v, Some(t), Some(&tenant));
+    let r = gql(
+        "mutation { createPicklist(key: \"kundentyp\", label: \"Kundentyp\") { key } }",
+        json!({}),
+    )
+    .await;
+    assert!(r.code().is_none(), "{}", r.body);
+    let r = gql("mutation { putPicklistValue(picklistKey: \"kundentyp\", value: \"stammkunde\", label: \"Stammkunde\") { value position } }", json!({})).await;
+    assert_eq!(r.data()["putPicklistValue"]["position"], 1);
+    let r = gql("mutation { putPicklistValue(picklistKey: \"gibtsnicht\", value: \"Ungültig!\", label: \"\") { value } }", json!({})).await;
+    let f = &r.body["errors"][0]["extensions"]["fields"];
+    assert!(
+        f["value"].is_string() && f["label"].is_string() && f["picklistKey"].is_string(),
+        "{}",
+        r.body
+    );
+    for (key, kind, pl) in [
+        ("umsatz", "NUMBER", None),
+        ("typ", "PICKLIST", Some("kundentyp")),
+        ("seit", "DATE", None),
+        ("newsletter", "BOOLEAN", None),
+    ] {
+        let r = app
+            .gql(
+                "mutation($i: CustomFieldInput!) { defineCustomField(input: $i) { key kind } }",
+                json!({"i": {"entity": "PERSON", "key": key, "label": key, "kind": kind, "picklistKey": pl}}),
+                Some(t),
+                Some(&tenant),
+            )
+            .await;
+        assert!(r.code().is_none(), "{}", r.body);
+    }
+    let p = create_person(
+        &app,
+        t,
+        &tenant,
+        json!({"lastName": "Krämer", "custom": {"umsatz": "1.234,50", "typ": "stammkunde", "seit": "01.02.2020", "newsletter": "ja"}}),
+    )
+    .await;
+    assert_eq!(
+        p["person"]["custom"],
+        json!({"umsatz": 1234.5, "typ": "stammkunde", "seit": "2020-02-01", "newsletter": true})
+    );
+    let r = app
+        .gql(
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } } }",
+            json!({"i": {"lastName": "Krämer", "custom": {"umsatz": "viel", "typ": "neukunde", "seit": "gestern", "newsletter": "vielleicht"}}}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let f = &r.body["errors"][0]["extensions"]["fields"];
+    for k in [
+        "custom.umsatz",
+        "custom.typ",
+        "custom.seit",
+        "custom.newsletter",
+    ] {
+        assert!(f[k].is_string(), "{k} in {}", r.body);
+    }
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
+            .await,
+        1
+    );
+    let r = gql("{ picklists { key builtin values { value } } }", json!({})).await;
+    let keys: Vec<&str> = r.data()["picklists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["dnr_reason", "industry", "kundentyp", "source"]);
+}
+
+#[tokio::test]
+async fn one_tenants_contacts_are_invisible_to_another() {
+    let app = spawn_app().await;
+    let (owner, a) = app.owner_with_tenant().await;
+    let b = app.create_tenant(&owner, "Andere Firma").await;
+    let t = owner.access.as_str();
+    let p = create_person(
+        &app,
+        t,
+        &a,
+        json!({"lastName": "Geheim", "email": "geheim@example.com"}),
+    )
+    .await;
+    let id = p["person"]["id"].as_str().unwrap();
+    let r = app
+        .gql(
+            "query($id: ID!) { person(id: $id) { id } }",
+            json!({"id": id}),
+            Some(t),
+            Some(&b),
+        )
+        .await;
+    assert_eq!(r.code(), Some("NOT_FOUND"));
+    let r = app
+        .gql(
+            "mutation($id: ID!) { updatePerson(id: $id, version: 1, patch: {city: \"X\"}) { id } }",
+            json!({"id": id}),
+            Some(t),
+            Some(&b),
+        )
+        .await;
+    assert_eq!(r.code(), Some("NOT_FOUND"));
+    let r = app
+        .gql("{ personCount }", json!({}), Some(t), Some(&b))
+        .await;
+    assert_eq!(r.data()["personCount"], 0);
+    let (status, body) = app
+        .file_request(
+            reqwest::Method::POST,
+            "/files/exports/persons",
+            t,
+            &b,
+            Some(json!({"format": "CSV"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(!String::from_utf8_lossy(&body).contains("Geheim"));
+    assert_eq!(
+        app.tenant_i64(&a, "SELECT count(*) FROM persons WHERE city IS NULL")
+            .await,
+        1
+    );
+}

@@ -1,0 +1,458 @@
+//! Imports and exports through the real file endpoints and the background worker: German
+//! Excel CSV (Windows-1252, `;`), UTF-8 CSV with broken rows, XLSX, re-imports, cancel.
+
+use std::collections::BTreeSet;
+
+use encoding_rs::WINDOWS_1252;
+use kartei_tests::{TestApp, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const EXCEL_CSV: &str = "Kundennummer;Anrede;Vorname;Nachname;E-Mail;Telefon;Firma;Straße;PLZ;Ort;Geburtstag\r\n\
+1001;Herr;Jürgen;Groß;juergen.gross@example.de;030 1234567;Bäckerei Groß GmbH;Hauptstraße 1;10115;Berlin;24.12.1970\r\n\
+1002;Frau;Bärbel;Weiß-Häußler;baerbel.weiss@example.de;0221 555123;;Königsallee 5;50667;Köln;\r\n\
+1003;Herr;François;Müßig;f.muessig@example.fr;;Müßig & Söhne KG;Rue de l'Église 3;75001;Paris;03.05.1985\r\n\
+1004;Frau;Zoë;Ørsted-Šimek;zoe@example.dk;;;\"Straße \"\"Am Deich\"\" 7\";20095;Hamburg;\r\n\
+1005;Herr;Ömer;Öztürk;oemer@example.de;0176 12345678;Öztürk Döner;Fährstraße 2;28195;Bremen;01.01.1990\r\n";
+
+fn cp1252(s: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = WINDOWS_1252.encode(s);
+    assert!(!unmappable);
+    bytes.into_owned()
+}
+
+/// (Vorname, Nachname) byte pairs of a `;` CSV with a header row.
+fn names(bytes: &[u8]) -> BTreeSet<(Vec<u8>, Vec<u8>)> {
+    let mut r = csv::ReaderBuilder::new().delimiter(b';').from_reader(bytes);
+    let headers = r.byte_headers().unwrap().clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name.as_bytes())
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let (f, l) = (col("Vorname"), col("Nachname"));
+    r.byte_records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[f].to_vec(), rec[l].to_vec())
+        })
+        .collect()
+}
+
+async fn preview(app: &TestApp, t: &str, tenant: &str, upload: &str) -> Value {
+    let r = app
+        .gql(
+            "query($u: ID!) { importPreview(uploadId: $u) { format encoding delimiter headers suggestedMapping rows { line cells } } }",
+            json!({"u": upload}),
+            Some(t),
+            Some(tenant),
+        )
+        .await;
+    assert!(r.code().is_none(), "{}", r.body);
+    r.data()["importPreview"].clone()
+}
+
+#[tokio::test]
+async fn a_german_excel_csv_imports_exports_byte_exact_and_reimports_to_nothing_new() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let file = cp1252(EXCEL_CSV);
+    assert!(
+        std::str::from_utf8(&file).is_err(),
+        "the file really is Windows-1252"
+    );
+    let upload = app.upload(t, &tenant, "Kunden.csv", file.clone()).await;
+    let p = preview(&app, t, &tenant, &upload).await;
+    assert_eq!(p["encoding"], "windows-1252");
+    assert_eq!(p["delimiter"], ";");
+    assert_eq!(
+        p["suggestedMapping"],
+        json!([
+            "external_id",
+            "salutation",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "organization",
+            "street",
+            "postal_code",
+            "city",
+            "birthday"
+        ])
+    );
+    assert_eq!(p["rows"][0]["cells"][3], "Groß");
+    assert_eq!(p["rows"][3]["cells"][7], "Straße \"Am Deich\" 7");
+
+    // Dry run: previews and counts, writes nothing.
+    let input = json!({"uploadId": upload, "mapping": p["suggestedMapping"], "matchKeys": ["external_id", "email"], "dryRun": true});
+    let dry = app.import_and_wait(t, &tenant, input.clone()).await;
+    assert_eq!(dry["status"], "COMPLETED", "{dry}");
+    assert_eq!(
+        (dry["rowsCreated"].as_i64(), dry["rowsFailed"].as_i64()),
+        (Some(5), Some(0)),
+        "{dry}"
+    );
+    assert_eq!(dry["preview"][0]["lastName"], "Groß");
+    assert_eq!(dry["preview"][0]["phone"], "+49301234567");
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
+            .await,
+        0
+    );
+
+    let mut real = input.clone();
+    real["dryRun"] = json!(false);
+    let done = app.import_and_wait(t, &tenant, real.clone()).await;
+    assert_eq!(
+        (
+            done["rowsTotal"].as_i64(),
+            done["rowsCreated"].as_i64(),
+            done["rowsFailed"].as_i64()
+        ),
+        (Some(5), Some(5), Some(0)),
+        "{done}"
+    );
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM organizations")
+            .await,
+        3
+    );
+    assert_eq!(app.tenant_i64(&tenant, "SELECT count(*) FROM persons WHERE country IS NULL AND external_id = '1001' AND birthday = '1970-12-24'").await, 1);
+
+    // Export in the same Excel dialect: every name byte for byte.
+    let (status, exported) = app
+        .file_request(
+            Method::POST,
+            "/files/exports/persons",
+            t,
+            &tenant,
+            Some(json!({"format": "CSV_WINDOWS1252"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(names(&exported), names(&file));
+    assert!(exported.windows(2).any(|w| w == b"\r\n"));
+    // And the UTF-8 export carries the same names as UTF-8.
+    let (_, utf8) = app
+        .file_request(
+            Method::POST,
+            "/files/exports/persons",
+            t,
+            &tenant,
+            Some(json!({"format": "CSV"})),
+        )
+        .await;
+    assert!(utf8.starts_with(b"\xEF\xBB\xBF"));
+    assert!(String::from_utf8(utf8).unwrap().contains("Ørsted-Šimek"));
+
+    // Importing the same file again creates nothing.
+    let again = app.upload(t, &tenant, "Kunden.csv", file.clone()).await;
+    real["uploadId"] = json!(again);
+    let done = app.import_and_wait(t, &tenant, real.clone()).await;
+    assert_eq!(
+        (
+            done["rowsCreated"].as_i64(),
+            done["rowsUnchanged"].as_i64(),
+            done["rowsUpdated"].as_i64()
+        ),
+        (Some(0), Some(5), Some(0)),
+        "{done}"
+    );
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
+            .await,
+        5
+    );
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM person_organizations")
+            .await,
+        3
+    );
+
+    // The exported file itself imports back onto the same records.
+    let back = app.upload(t, &tenant, "export.csv", exported).await;
+    let p = preview(&app, t, &tenant, &back).await;
+    let done = app
+        .import_and_wait(t, &tenant, json!({"uploadId": back, "mapping": p["suggestedMapping"], "matchKeys": ["external_id"]}))
+        .await;
+    assert_eq!(
+        (done["rowsCreated"].as_i64(), done["rowsFailed"].as_i64()),
+        (Some(0), Some(0)),
+        "{done}"
+    );
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
+            .await,
+        5
+    );
+}
+
+#[tokio::test]
+async fn broken_rows_are_skipped_whole_and_reported_by_line_and_column() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let csv = "Vorname,Nachname,E-Mail,Telefon,Geburtstag\n\
+Anna,Gut,anna@example.com,030 1234567,01.01.1980\n\
+Bert,Schlecht,bert@@example,030 1234568,\n\
+Cora,Falsch,cora@example.com,12,\n\
+,,,,\n\
+Dora,,,,\n\
+Emil,Datum,emil@example.com,,31.02.2000\n\
+\"Franz \"\"Quote\"\"\",Gut,franz@example.com,,\n";
+    let upload = app
+        .upload(t, &tenant, "liste.csv", csv.as_bytes().to_vec())
+        .await;
+    let p = preview(&app, t, &tenant, &upload).await;
+    assert_eq!(p["encoding"], "UTF-8");
+    assert_eq!(p["delimiter"], ",");
+    let done = app
+        .import_and_wait(
+            t,
+            &tenant,
+            json!({"uploadId": upload, "mapping": p["suggestedMapping"]}),
+        )
+        .await;
+    assert_eq!(
+        (done["rowsCreated"].as_i64(), done["rowsFailed"].as_i64()),
+        (Some(2), Some(4)),
+        "{done}"
+    );
+    let errors: Vec<(i64, String)> = done["errors"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["line"].as_i64().unwrap(),
+                e["node"]["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (3, "E-Mail".to_owned()),
+            (4, "Telefon".to_owned()),
+            (6, "Nachname".to_owned()),
+            (7, "Geburtstag".to_owned())
+        ]
+    );
+    // No half records: only the two good rows exist, complete.
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM persons WHERE first_name = 'Franz \"Quote\"'"
+        )
+        .await,
+        1
+    );
+    // The downloadable report.
+    let path = done["errorReportPath"].as_str().unwrap();
+    let (status, report) = app.file_request(Method::GET, path, t, &tenant, None).await;
+    assert_eq!(status, 200);
+    let report = String::from_utf8(report).unwrap();
+    assert!(
+        report.starts_with("\u{feff}line;column;reason\r\n"),
+        "{report}"
+    );
+    for l in ["3;E-Mail;", "4;Telefon;", "6;Nachname;", "7;Geburtstag;"] {
+        assert!(report.contains(l), "{l} in {report}");
+    }
+    // A bad mapping is refused before anything is queued.
+    let r = app
+        .gql(
+            "mutation($i: StartImportInput!) { startImport(input: $i) { id } }",
+            json!({"i": {"uploadId": upload, "mapping": ["first_name", "lieblingsfarbe"], "matchKeys": ["telefon"]}}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"));
+    let f = &r.body["errors"][0]["extensions"]["fields"];
+    assert!(
+        f["mapping"].is_string() && f["mapping.1"].is_string() && f["matchKeys"].is_string(),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn xlsx_imports_and_exports() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let rows = [
+        ["Vorname", "Nachname", "E-Mail", "PLZ", "Ort"],
+        ["Käthe", "Süßmilch", "kaethe@example.de", "01067", "Dresden"],
+        ["Ludwig", "Größer", "ludwig@example.de", "80331", "München"],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    ws.write_number(3, 0, 42).unwrap();
+    ws.write_string(3, 1, "Zahl").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let upload = app.upload(t, &tenant, "kunden.xlsx", bytes).await;
+    let p = preview(&app, t, &tenant, &upload).await;
+    assert_eq!(p["format"], "xlsx");
+    assert_eq!(
+        p["rows"][0]["cells"],
+        json!(["Käthe", "Süßmilch", "kaethe@example.de", "01067", "Dresden"])
+    );
+    let done = app
+        .import_and_wait(
+            t,
+            &tenant,
+            json!({"uploadId": upload, "mapping": p["suggestedMapping"]}),
+        )
+        .await;
+    assert_eq!(
+        (done["rowsCreated"].as_i64(), done["rowsFailed"].as_i64()),
+        (Some(3), Some(0)),
+        "{done}"
+    );
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM persons WHERE postal_code = '01067'"
+        )
+        .await,
+        1
+    );
+
+    let (status, xlsx) = app
+        .file_request(
+            Method::POST,
+            "/files/exports/persons",
+            t,
+            &tenant,
+            Some(json!({"format": "XLSX", "filter": {"query": "süß"}})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    let got: Vec<String> = range.rows().skip(1).map(|r| r[3].to_string()).collect();
+    assert_eq!(got, ["Süßmilch"]);
+}
+
+#[tokio::test]
+async fn a_running_import_can_be_cancelled_and_keeps_what_it_committed() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let mut file = Vec::new();
+    kartei_server::demo_data::write_csv(&mut file, 40_000, 7, false).unwrap();
+    let upload = app.upload(t, &tenant, "gross.csv", file).await;
+    let p = preview(&app, t, &tenant, &upload).await;
+    let r = app
+        .gql(
+            "mutation($i: StartImportInput!) { startImport(input: $i) { id status } }",
+            json!({"i": {"uploadId": upload, "mapping": p["suggestedMapping"], "matchKeys": ["external_id"]}}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let id = r.data()["startImport"]["id"].as_str().unwrap().to_owned();
+    // Wait until the first batches committed, then cancel.
+    for _ in 0..600 {
+        let r = app
+            .gql(
+                "query($id: ID!) { import(id: $id) { rowsDone } }",
+                json!({"id": id}),
+                Some(t),
+                Some(&tenant),
+            )
+            .await;
+        if r.data()["import"]["rowsDone"].as_i64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let r = app
+        .gql(
+            "mutation($id: ID!) { cancelImport(id: $id) { id } }",
+            json!({"id": id}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.code().is_none(), "{}", r.body);
+    let done = app.wait_import(t, &tenant, &id).await;
+    assert_eq!(done["status"], "CANCELLED", "{done}");
+    let (created, total) = (
+        done["rowsCreated"].as_i64().unwrap(),
+        done["rowsTotal"].as_i64().unwrap(),
+    );
+    assert!(created > 0 && created < total, "{done}");
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
+            .await,
+        created
+    );
+    let r = app
+        .gql(
+            "mutation($id: ID!) { cancelImport(id: $id) { id } }",
+            json!({"id": id}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("CONFLICT"));
+}
+
+#[tokio::test]
+async fn uploads_need_a_member_and_a_tenant() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let res = app
+        .http
+        .post(format!("{}/files/uploads?filename=a.csv", app.url))
+        .header("authorization", format!("Bearer {}", owner.access))
+        .body("a,b\n1,2\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION_FAILED");
+    let res = app
+        .http
+        .post(format!("{}/files/uploads?filename=a.csv", app.url))
+        .header("x-tenant-id", &tenant)
+        .body("a,b\n1,2\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let (status, _) = app
+        .file_request(
+            Method::GET,
+            "/files/imports/00000000-0000-0000-0000-000000000000/errors.csv",
+            &owner.access,
+            &tenant,
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM uploads")
+            .await,
+        0
+    );
+}
