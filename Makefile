@@ -13,7 +13,7 @@ run:
 	export KARTEI_JWT_SECRET_FILE="$${KARTEI_JWT_SECRET_FILE:-$$PWD/.local/jwt-secret}"; \
 	export KARTEI__LOG__FORMAT="$${KARTEI__LOG__FORMAT:-pretty}"; \
 	$(CARGO) build -p kartei-server --bin kartei && \
-	$(KARTEI) demo && \
+	$(KARTEI) demo --contacts 2000 && \
 	exec $(KARTEI) serve
 
 ## Format, lint, contract checks and every test, against real PostgreSQL and Redis.
@@ -52,7 +52,7 @@ check-boundaries:
 ## Benchmarks (release build); results go to BENCHMARKS.md.
 bench:
 	@eval "$$(.ci/services.sh test)"; \
-	$(CARGO) bench -p kartei-tests --bench gateway
+	$(CARGO) bench -p kartei-tests --bench gateway && $(CARGO) bench -p kartei-tests --bench contacts
 
 clean-local:
 	rm -rf .local

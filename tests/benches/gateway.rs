@@ -69,19 +69,6 @@ async fn load(make: impl Fn() -> reqwest::RequestBuilder, n: usize) -> Stats {
     }
 }
 
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("{cpu}, {cores} cores")
-}
-
 #[tokio::main]
 async fn main() {
     let app = spawn_app_with(Redis::Shared, None, |s| {
@@ -162,21 +149,8 @@ async fn main() {
         gw.p50.as_secs_f64() * 1e3,
         gw.p99.as_secs_f64() * 1e3,
         gw.p99.as_secs_f64() / b.p99.as_secs_f64(),
-        machine = machine(),
+        machine = kartei_tests::bench::machine(),
     );
     println!("{section}");
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../BENCHMARKS.md");
-    let old = std::fs::read_to_string(path).unwrap_or_default();
-    let new = match (
-        old.find("<!-- gateway:start -->"),
-        old.find("<!-- gateway:end -->"),
-    ) {
-        (Some(s), Some(e)) => format!(
-            "{}{section}{}",
-            &old[..s],
-            &old[e + "<!-- gateway:end -->".len()..]
-        ),
-        _ => format!("{old}\n{section}\n"),
-    };
-    std::fs::write(path, new).unwrap();
+    kartei_tests::bench::write_section("gateway", &section);
 }

@@ -493,3 +493,182 @@ async fn one_tenants_contacts_are_invisible_to_another() {
         1
     );
 }
+
+#[tokio::test]
+async fn every_other_contact_mutation_validates_and_detects_stale_versions() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let gql = |q: &'static str, v: Value| app.gql(q, v, Some(t), Some(&tenant));
+    let p = create_person(&app, t, &tenant, json!({"lastName": "Lange"})).await;
+    let pid = p["person"]["id"].as_str().unwrap().to_owned();
+    let r = gql(
+        "mutation { createOrganization(input: {name: \"Lange Logistik KG\"}) { id } }",
+        json!({}),
+    )
+    .await;
+    let oid = r.data()["createOrganization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Organizations: bad input, update, stale version, archive.
+    let r = gql("mutation($id: ID!) { updateOrganization(id: $id, version: 1, input: {email: \"x\", country: \"ZZ\", phone: \"1\"}) { id } }", json!({"id": oid})).await;
+    let f = &r.body["errors"][0]["extensions"]["fields"];
+    assert!(
+        f["email"].is_string() && f["country"].is_string() && f["phone"].is_string(),
+        "{}",
+        r.body
+    );
+    let r = gql("mutation($id: ID!) { updateOrganization(id: $id, version: 1, input: {city: \"Kiel\", industry: \"it\"}) { version city } }", json!({"id": oid})).await;
+    assert_eq!(r.data()["updateOrganization"]["version"], 2, "{}", r.body);
+    let r = gql("mutation($id: ID!) { updateOrganization(id: $id, version: 1, input: {city: \"Bonn\"}) { version } }", json!({"id": oid})).await;
+    assert_eq!(r.code(), Some("CONFLICT"));
+    let r = gql(
+        "mutation($id: ID!) { archiveOrganization(id: $id, version: 1) { version } }",
+        json!({"id": oid}),
+    )
+    .await;
+    assert_eq!(r.code(), Some("CONFLICT"));
+
+    // Relations: bad ids, link, unlink.
+    let r = gql("mutation($p: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: \"0190b5c4-6d2a-7000-8000-000000000001\"}) { isPrimary } }", json!({"p": pid})).await;
+    assert!(
+        r.body["errors"][0]["extensions"]["fields"]["organizationId"].is_string(),
+        "{}",
+        r.body
+    );
+    let r = gql("mutation($p: ID!, $o: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: $o, jobTitle: \"Disponentin\"}) { jobTitle } }", json!({"p": pid, "o": oid})).await;
+    assert_eq!(
+        r.data()["linkPersonToOrganization"]["jobTitle"],
+        "Disponentin"
+    );
+    let r = gql("mutation($p: ID!, $o: ID!) { unlinkPersonFromOrganization(personId: $p, organizationId: $o) }", json!({"p": pid, "o": oid})).await;
+    assert_eq!(r.data()["unlinkPersonFromOrganization"], true);
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM person_organizations")
+            .await,
+        0
+    );
+    let r = gql(
+        "mutation($id: ID!) { archiveOrganization(id: $id, version: 2) { archivedAt } }",
+        json!({"id": oid}),
+    )
+    .await;
+    assert!(
+        r.data()["archiveOrganization"]["archivedAt"].is_string(),
+        "{}",
+        r.body
+    );
+
+    // Interactions and transactions: update with bad input, stale version, archive.
+    let r = gql("mutation($p: ID!) { createInteraction(input: {personId: $p, kind: EMAIL, direction: INBOUND}) { id version } }", json!({"p": pid})).await;
+    let iid = r.data()["createInteraction"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = gql("mutation($id: ID!) { updateInteraction(id: $id, version: 1, patch: {occurredAt: \"2999-01-01T00:00:00Z\"}) { id } }", json!({"id": iid})).await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"));
+    let r = gql("mutation($id: ID!) { updateInteraction(id: $id, version: 1, patch: {summary: \"Rückruf erbeten\"}) { version summary } }", json!({"id": iid})).await;
+    assert_eq!(r.data()["updateInteraction"]["version"], 2);
+    let r = gql("mutation($id: ID!) { updateInteraction(id: $id, version: 1, patch: {summary: \"x\"}) { version } }", json!({"id": iid})).await;
+    assert_eq!(r.code(), Some("CONFLICT"));
+
+    let r = gql("mutation($p: ID!) { createTransaction(input: {personId: $p, kind: ORDER, number: \"B-1\", amountMinor: 4200, issuedOn: \"2025-01-10\"}) { id } }", json!({"p": pid})).await;
+    let tid = r.data()["createTransaction"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = gql("mutation($id: ID!) { updateTransaction(id: $id, version: 1, patch: {status: PAID}) { id } }", json!({"id": tid})).await;
+    assert!(
+        r.body["errors"][0]["extensions"]["fields"]["paidOn"].is_string(),
+        "{}",
+        r.body
+    );
+    let r = gql("mutation($id: ID!) { updateTransaction(id: $id, version: 1, patch: {status: PAID, paidOn: \"2025-01-20\"}) { version status } }", json!({"id": tid})).await;
+    assert_eq!(
+        r.data()["updateTransaction"]["status"],
+        "PAID",
+        "{}",
+        r.body
+    );
+    let r = gql(
+        "mutation($id: ID!) { archiveTransaction(id: $id, version: 1) { version } }",
+        json!({"id": tid}),
+    )
+    .await;
+    assert_eq!(r.code(), Some("CONFLICT"));
+    let r = gql(
+        "mutation($id: ID!) { archiveTransaction(id: $id, version: 2) { archivedAt } }",
+        json!({"id": tid}),
+    )
+    .await;
+    assert!(r.data()["archiveTransaction"]["archivedAt"].is_string());
+    let r = gql(
+        "query($id: ID!) { person(id: $id) { lastPurchaseAt } }",
+        json!({"id": pid}),
+    )
+    .await;
+    assert_eq!(
+        r.data()["person"]["lastPurchaseAt"],
+        Value::Null,
+        "an archived order no longer counts"
+    );
+
+    // Archive and restore a person; merged or unknown ids are NOT_FOUND.
+    let r = gql(
+        "mutation($id: ID!) { archivePerson(id: $id, version: 1) { version } }",
+        json!({"id": pid}),
+    )
+    .await;
+    assert_eq!(r.data()["archivePerson"]["version"], 2);
+    let r = gql(
+        "mutation($id: ID!) { restorePerson(id: $id, version: 2) { archivedAt version } }",
+        json!({"id": pid}),
+    )
+    .await;
+    assert_eq!(r.data()["restorePerson"]["archivedAt"], Value::Null);
+    let r = gql("mutation { restorePerson(id: \"0190b5c4-6d2a-7000-8000-000000000001\", version: 1) { id } }", json!({})).await;
+    assert_eq!(r.code(), Some("NOT_FOUND"));
+    let r = gql(
+        "mutation { restorePerson(id: \"nicht-eine-id\", version: 1) { id } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"));
+
+    // A viewer reads but cannot write.
+    let viewer = app.create_user(&owner, false).await;
+    let r = app
+        .gql(
+            "mutation($e: String!) { setMember(email: $e, role: VIEWER) { role } }",
+            json!({"e": viewer.email}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.code().is_none(), "{}", r.body);
+    let r = app
+        .gql(
+            "{ personCount }",
+            json!({}),
+            Some(&viewer.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.data()["personCount"], 1);
+    let r = app
+        .gql(
+            "mutation { createPerson(input: {lastName: \"Nein\"}) { person { id } } }",
+            json!({}),
+            Some(&viewer.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("FORBIDDEN"));
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
+            .await,
+        1
+    );
+}

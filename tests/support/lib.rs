@@ -8,6 +8,8 @@ pub mod services;
 
 use std::sync::OnceLock;
 
+pub mod bench;
+
 use kartei_server::Application;
 use kartei_server::settings::Settings;
 use kartei_tenancy::db::{Db, DbOptions};
@@ -86,8 +88,14 @@ pub async fn spawn_app_on(
     tweak: impl FnOnce(&mut Settings),
 ) -> TestApp {
     TRACING.get_or_init(|| {
-        if std::env::var("TEST_LOG").is_ok() {
-            kartei_server::telemetry::init("pretty", "info");
+        // TEST_LOG=1 logs at info; any other value is taken as the filter.
+        if let Ok(level) = std::env::var("TEST_LOG") {
+            let level = if level == "1" {
+                "info".to_owned()
+            } else {
+                level
+            };
+            kartei_server::telemetry::init("pretty", &level);
         }
     });
     let db_url = database.unwrap_or_else(database_url);
@@ -349,6 +357,17 @@ impl TestApp {
 
     /// Starts an import and waits until it is finished; returns the import object.
     pub async fn import_and_wait(&self, token: &str, tenant: &str, input: Value) -> Value {
+        self.import_and_wait_for(token, tenant, input, std::time::Duration::from_secs(60))
+            .await
+    }
+
+    pub async fn import_and_wait_for(
+        &self,
+        token: &str,
+        tenant: &str,
+        input: Value,
+        limit: std::time::Duration,
+    ) -> Value {
         let r = self
             .gql(
                 "mutation($i: StartImportInput!) { startImport(input: $i) { id } }",
@@ -361,11 +380,23 @@ impl TestApp {
             .as_str()
             .unwrap_or_else(|| panic!("startImport: {}", r.body))
             .to_owned();
-        self.wait_import(token, tenant, &id).await
+        self.wait_import_for(token, tenant, &id, limit).await
     }
 
     pub async fn wait_import(&self, token: &str, tenant: &str, id: &str) -> Value {
-        for _ in 0..600 {
+        self.wait_import_for(token, tenant, id, std::time::Duration::from_secs(60))
+            .await
+    }
+
+    pub async fn wait_import_for(
+        &self,
+        token: &str,
+        tenant: &str,
+        id: &str,
+        limit: std::time::Duration,
+    ) -> Value {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
             let r = self
                 .gql(
                     "query($id: ID!) { import(id: $id) { id status rowsTotal rowsDone rowsCreated rowsUpdated \
@@ -386,7 +417,7 @@ impl TestApp {
             assert!(imp.is_object(), "import: {}", r.body);
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("import {id} did not finish within 60 s");
+        panic!("import {id} did not finish within {limit:?}");
     }
 
     /// One scalar from SQL inside a tenant's schema.

@@ -35,6 +35,15 @@ struct PairRow {
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
+struct Group {
+    ids: Vec<Uuid>,
+}
+
+/// Blocks larger than this (a shared switchboard number, a role address) are not expanded
+/// into pairs: they say "same office", not "same person".
+pub const MAX_BLOCK: usize = 200;
+
+#[derive(Debug, Clone, FromQueryResult)]
 struct Facts {
     id: Uuid,
     name_key: String,
@@ -47,34 +56,89 @@ struct Facts {
     org_key: Option<String>,
 }
 
-/// `scope` is a condition on `a` and `b` (both aliases of `persons`).
-fn blocks_sql(scope: &str) -> String {
+/// The blocks: persons sharing a normalized email, a phone number (phone or mobile), or the
+/// Kölner Phonetik of first and last name. Grouping is one hash aggregate per key, so the scan
+/// stays linear in the number of persons; pairs are formed within blocks only. With `one`,
+/// only the blocks that contain that person.
+fn blocks_sql(one: bool) -> String {
+    let live = "merged_into IS NULL AND archived_at IS NULL";
+    let (email, phone, sound) = if one {
+        (
+            "AND email_normalized = (SELECT email_normalized FROM persons WHERE id = $1)",
+            "WHERE n IN (SELECT phone FROM persons WHERE id = $1 UNION SELECT mobile FROM persons WHERE id = $1)",
+            "AND (last_phonetic, first_phonetic) = (SELECT last_phonetic, first_phonetic FROM persons WHERE id = $1)",
+        )
+    } else {
+        ("", "", "")
+    };
     format!(
-        "WITH live AS (SELECT p.id, p.email_normalized, p.phone, p.mobile, p.city_key, \
-                p.first_phonetic, p.last_phonetic, split_part(p.email_normalized, '@', 2) AS domain, \
-                (SELECT o.name_key FROM person_organizations po JOIN organizations o \
-                   ON o.id = po.organization_id WHERE po.person_id = p.id AND po.is_primary) AS org_key \
-              FROM persons p WHERE p.merged_into IS NULL AND p.archived_at IS NULL), \
-         phones AS (SELECT id, phone AS n FROM live WHERE phone IS NOT NULL \
-                    UNION SELECT id, mobile FROM live WHERE mobile IS NOT NULL) \
-         SELECT a.id AS a, b.id AS b FROM live a JOIN live b \
-             ON a.email_normalized = b.email_normalized WHERE {scope} \
-         UNION \
-         SELECT a.id, b.id FROM phones a JOIN phones b ON a.n = b.n WHERE {scope} \
-         UNION \
-         SELECT a.id, b.id FROM live a JOIN live b \
-             ON a.last_phonetic = b.last_phonetic AND a.first_phonetic = b.first_phonetic \
-             AND a.last_phonetic <> '' \
-             AND (a.city_key = b.city_key AND a.city_key <> '' OR a.org_key = b.org_key \
-                  OR a.domain = b.domain AND a.domain NOT IN ({FREEMAIL})) \
-             WHERE {scope}"
+        "SELECT array_agg(id) AS ids FROM persons WHERE {live} AND email_normalized IS NOT NULL {email} \
+             GROUP BY email_normalized HAVING count(*) > 1 \
+         UNION ALL \
+         SELECT array_agg(DISTINCT id) FROM ( \
+             SELECT id, phone AS n FROM persons WHERE {live} AND phone IS NOT NULL \
+             UNION ALL SELECT id, mobile FROM persons WHERE {live} AND mobile IS NOT NULL) x {phone} \
+             GROUP BY n HAVING count(DISTINCT id) > 1 \
+         UNION ALL \
+         SELECT array_agg(id) FROM persons WHERE {live} AND last_phonetic <> '' {sound} \
+             GROUP BY last_phonetic, first_phonetic HAVING count(*) > 1"
     )
 }
 
+/// Candidate pairs (smaller id first) from the blocks; `only` keeps the pairs with that person.
+async fn pairs(tx: &TenantTx, only: Option<Uuid>) -> Result<(Vec<PairRow>, usize)> {
+    let values = only.map(|id| vec![id.into()]).unwrap_or_default();
+    let groups = Group::find_by_statement(stmt(&blocks_sql(only.is_some()), values))
+        .all(&**tx)
+        .await?;
+    let mut seen: HashSet<(Uuid, Uuid)> = HashSet::new();
+    let mut skipped = 0;
+    for g in groups {
+        if g.ids.len() > MAX_BLOCK {
+            skipped += 1;
+            continue;
+        }
+        for (i, x) in g.ids.iter().enumerate() {
+            for y in &g.ids[i + 1..] {
+                let pair = if x < y { (*x, *y) } else { (*y, *x) };
+                if only.is_none_or(|p| p == pair.0 || p == pair.1) {
+                    seen.insert(pair);
+                }
+            }
+        }
+    }
+    Ok((
+        seen.into_iter().map(|(a, b)| PairRow { a, b }).collect(),
+        skipped,
+    ))
+}
+
 /// Mail providers whose domain says nothing about the person.
-const FREEMAIL: &str = "'gmail.com', 'googlemail.com', 'gmx.de', 'gmx.net', 'web.de', \
-    't-online.de', 'yahoo.de', 'yahoo.com', 'hotmail.com', 'hotmail.de', 'outlook.com', \
-    'outlook.de', 'icloud.com', 'aol.com', 'freenet.de', 'posteo.de', 'mailbox.org', 'live.de'";
+const FREEMAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "t-online.de",
+    "yahoo.de",
+    "yahoo.com",
+    "hotmail.com",
+    "hotmail.de",
+    "outlook.com",
+    "outlook.de",
+    "icloud.com",
+    "aol.com",
+    "freenet.de",
+    "posteo.de",
+    "mailbox.org",
+    "live.de",
+];
+
+fn company_domain(f: &Facts) -> Option<&str> {
+    let d = f.email_normalized.as_deref()?.rsplit_once('@')?.1;
+    (!FREEMAIL.contains(&d)).then_some(d)
+}
 
 async fn facts(tx: &TenantTx, ids: Vec<Uuid>) -> Result<HashMap<Uuid, Facts>> {
     let rows = Facts::find_by_statement(stmt(
@@ -143,6 +207,13 @@ fn score(x: &Facts, y: &Facts) -> Option<Candidate> {
         }
         _ => {}
     }
+    if x.email_normalized != y.email_normalized
+        && company_domain(x).is_some()
+        && company_domain(x) == company_domain(y)
+    {
+        s += 0.1;
+        reasons.push("same company email domain".to_owned());
+    }
     if !x.city_key.is_empty() && x.city_key == y.city_key {
         s += 0.1;
         reasons.push("same city".to_owned());
@@ -168,7 +239,11 @@ async fn score_pairs(tx: &TenantTx, pairs: Vec<PairRow>) -> Result<Vec<Candidate
     ids.sort_unstable();
     ids.dedup();
     let mut out = Vec::new();
-    let facts = facts(tx, ids).await?;
+    let mut facts_by_id = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(10_000) {
+        facts_by_id.extend(facts(tx, chunk.to_vec()).await?);
+    }
+    let facts = facts_by_id;
     for p in pairs {
         if let (Some(x), Some(y)) = (facts.get(&p.a), facts.get(&p.b))
             && let Some(c) = score(x, y)
@@ -188,12 +263,7 @@ async fn score_pairs(tx: &TenantTx, pairs: Vec<PairRow>) -> Result<Vec<Candidate
 
 /// Likely duplicates of one person (for warnings on create and for the person page).
 pub async fn candidates_for(tx: &TenantTx, person: Uuid) -> Result<Vec<Candidate>> {
-    let pairs = PairRow::find_by_statement(stmt(
-        &blocks_sql("a.id = $1 AND b.id <> a.id"),
-        vec![person.into()],
-    ))
-    .all(&**tx)
-    .await?;
+    let (pairs, _) = pairs(tx, Some(person)).await?;
     let dismissed = dismissed_with(tx, person).await?;
     Ok(score_pairs(tx, pairs)
         .await?
@@ -216,13 +286,16 @@ async fn dismissed_with(tx: &TenantTx, person: Uuid) -> Result<HashSet<(Uuid, Uu
 pub struct ScanSummary {
     pub persons: i64,
     pub pairs: usize,
+    /// Blocks over [`MAX_BLOCK`] persons, not expanded.
+    pub skipped_blocks: usize,
 }
 
 /// Rescans the whole tenant and replaces the stored candidates (dismissed pairs stay dismissed).
 pub async fn scan(tx: &TenantTx) -> Result<ScanSummary> {
-    let pairs = PairRow::find_by_statement(stmt(&blocks_sql("a.id < b.id"), vec![]))
-        .all(&**tx)
+    // Fresh statistics: after a bulk import the planner would otherwise guess.
+    tx.execute_unprepared("ANALYZE persons, person_organizations, organizations")
         .await?;
+    let (pairs, skipped_blocks) = pairs(tx, None).await?;
     let found = score_pairs(tx, pairs).await?;
     tx.execute_raw(stmt(
         "DELETE FROM duplicate_pairs WHERE dismissed_at IS NULL",
@@ -261,6 +334,7 @@ pub async fn scan(tx: &TenantTx) -> Result<ScanSummary> {
     Ok(ScanSummary {
         persons,
         pairs: found.len(),
+        skipped_blocks,
     })
 }
 

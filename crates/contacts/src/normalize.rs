@@ -295,3 +295,29 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod timing {
+    #[test]
+    #[ignore]
+    fn phone_parse_cost() {
+        let t = std::time::Instant::now();
+        for i in 0..10_000u32 {
+            let _ = super::phone(&format!("030 {}", 2_000_000 + i * 7), "DE");
+        }
+        eprintln!("10k phone parses: {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        for i in 0..10_000u32 {
+            let _ = super::koelner_phonetik(&format!("Müller{i}"));
+            let _ = super::fold(&format!("Müller{i}"));
+        }
+        eprintln!("10k phonetics: {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        for i in 0..10_000u32 {
+            let _ = kartei_core::validate::EmailAddress::parse(&format!(
+                "juergen.mueller{i}@example.de"
+            ));
+        }
+        eprintln!("10k emails: {:?}", t.elapsed());
+    }
+}

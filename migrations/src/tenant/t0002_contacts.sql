@@ -141,7 +141,7 @@ CREATE INDEX persons_created_idx ON persons (created_at, id);
 CREATE INDEX persons_email_idx ON persons (email_normalized);
 CREATE INDEX persons_phone_idx ON persons (phone);
 CREATE INDEX persons_mobile_idx ON persons (mobile);
-CREATE INDEX persons_phonetic_idx ON persons (last_phonetic, first_phonetic);
+CREATE INDEX persons_phonetic_idx ON persons (last_phonetic, first_phonetic, city_key);
 CREATE INDEX persons_last_interaction_idx ON persons (last_interaction_at);
 CREATE INDEX persons_tags_idx ON persons USING gin (tags);
 

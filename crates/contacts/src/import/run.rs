@@ -245,7 +245,18 @@ async fn execute(
     }
     drop(rx);
     reader_task.await.map_err(|e| Error::File(e.to_string()))?;
+    if !imp.dry_run {
+        analyze(db, tenant).await?;
+    }
     Ok(cancelled)
+}
+
+async fn analyze(db: &Db, tenant: TenantId) -> Result<()> {
+    let tx = db.begin_tenant(tenant).await?;
+    tx.execute_unprepared("ANALYZE persons, organizations, person_organizations")
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn cancel_requested(db: &Db, tenant: TenantId, id: Uuid) -> Result<bool> {
@@ -305,6 +316,13 @@ async fn flush(
     if rows.is_empty() {
         return Ok(0);
     }
+    let started = std::time::Instant::now();
+    let mut phases: Vec<(&str, std::time::Duration)> = Vec::new();
+    let mut mark = |name: &'static str, since: &mut std::time::Instant| {
+        phases.push((name, since.elapsed()));
+        *since = std::time::Instant::now();
+    };
+    let mut since = started;
     let last_line = rows.last().map_or(0, |r| r.0) as i64;
     let n = rows.len() as i64;
     let tx = db.begin_tenant(tenant).await?;
@@ -353,25 +371,30 @@ async fn flush(
         .collect();
     let by_email = imp.match_keys.iter().any(|k| k == "email");
     let by_ext = imp.match_keys.iter().any(|k| k == "external_id");
-    let existing = if (by_email && !emails.is_empty()) || (by_ext && !ext.is_empty()) {
-        Person::find_by_statement(stmt(
+    // One indexed lookup per match key (an OR across keys would defeat the indexes).
+    let mut existing: Vec<Person> = Vec::new();
+    for (on, col, values) in [
+        (by_email, "email_normalized", emails),
+        (by_ext, "external_id", ext),
+    ] {
+        if !on || values.is_empty() {
+            continue;
+        }
+        let found = Person::find_by_statement(stmt(
             &format!(
-                "{} WHERE p.merged_into IS NULL AND (($3 AND p.email_normalized = ANY($1)) \
-                 OR ($4 AND p.external_id = ANY($2)))",
+                "{} WHERE p.{col} = ANY($1) AND p.merged_into IS NULL",
                 persons::SELECT
             ),
-            vec![
-                text_array(emails),
-                text_array(ext),
-                by_email.into(),
-                by_ext.into(),
-            ],
+            vec![text_array(values)],
         ))
         .all(&*tx)
-        .await?
-    } else {
-        Vec::new()
-    };
+        .await?;
+        for p in found {
+            if !existing.iter().any(|e| e.id == p.id) {
+                existing.push(p);
+            }
+        }
+    }
     let mut email_idx: HashMap<String, Vec<usize>> = HashMap::new();
     let mut ext_idx: HashMap<String, usize> = HashMap::new();
     for (i, p) in existing.iter().enumerate() {
@@ -396,6 +419,7 @@ async fn flush(
         }
     }
 
+    mark("lookup", &mut since);
     // 3. Decide per row: create, update, unchanged or error.
     let mut inserts: Vec<(Uuid, PersonData, &Prepared)> = Vec::new();
     let mut updates: Vec<(Uuid, i32, PersonData, &Prepared)> = Vec::new();
@@ -492,6 +516,7 @@ async fn flush(
 
     // 4. Write (skipped in a dry run), then counters, errors and checkpoint, all in this
     // transaction.
+    mark("validate", &mut since);
     counts.created = inserts.len() as i64;
     counts.updated = updates.len() as i64;
     if !imp.dry_run {
@@ -515,8 +540,11 @@ async fn flush(
                 Err(e) => return Err(e),
             }
         }
+        mark("write", &mut since);
         link_organizations(&tx, &links).await?;
+        mark("organizations", &mut since);
         counts.duplicates = duplicate_warnings(&tx, &inserts).await?;
+        mark("duplicates", &mut since);
     }
     counts.failed = errors.len_rows();
     write_errors(&tx, imp.id, &errors).await?;
@@ -547,6 +575,13 @@ async fn flush(
         ));
     }
     tx.commit().await?;
+    mark("commit", &mut since);
+    tracing::debug!(rows = n, total = ?started.elapsed(), phases = ?phases, "import batch");
+    // Statistics as soon as the first batch landed, so the planner stops guessing from an
+    // empty table (autovacuum catches up later on its own).
+    if *checkpoint == 0 && !imp.dry_run {
+        analyze(db, tenant).await?;
+    }
     *checkpoint = last_line;
     Ok(n)
 }
@@ -744,13 +779,13 @@ async fn duplicate_warnings(
     let ids: Vec<Uuid> = inserts.iter().map(|i| i.0).collect();
     let row = tx
         .query_one_raw(stmt(
-            "SELECT count(*) AS n FROM persons a WHERE a.id = ANY($1) AND EXISTS ( \
-               SELECT 1 FROM persons b WHERE b.id <> a.id AND b.merged_into IS NULL \
-                 AND NOT (b.id = ANY($1)) AND ( \
-                   (a.phone IS NOT NULL AND b.phone = a.phone) \
-                   OR (a.last_phonetic <> '' AND b.last_phonetic = a.last_phonetic \
-                       AND b.first_phonetic = a.first_phonetic AND b.city_key = a.city_key \
-                       AND a.city_key <> '')))",
+            "SELECT count(*) AS n FROM persons a WHERE a.id = ANY($1) AND ( \
+               EXISTS (SELECT 1 FROM persons b WHERE a.phone IS NOT NULL AND b.phone = a.phone \
+                       AND b.id <> a.id AND b.merged_into IS NULL AND NOT (b.id = ANY($1))) \
+               OR EXISTS (SELECT 1 FROM persons b WHERE a.last_phonetic <> '' AND a.city_key <> '' \
+                       AND b.last_phonetic = a.last_phonetic AND b.first_phonetic = a.first_phonetic \
+                       AND b.city_key = a.city_key AND b.id <> a.id AND b.merged_into IS NULL \
+                       AND NOT (b.id = ANY($1))))",
             vec![crate::sql::uuid_array(ids)],
         ))
         .await?;
