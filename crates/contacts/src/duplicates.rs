@@ -53,6 +53,7 @@ struct Facts {
     phone: Option<String>,
     mobile: Option<String>,
     city_key: String,
+    street: Option<String>,
     org_key: Option<String>,
 }
 
@@ -143,7 +144,7 @@ fn company_domain(f: &Facts) -> Option<&str> {
 async fn facts(tx: &TenantTx, ids: Vec<Uuid>) -> Result<HashMap<Uuid, Facts>> {
     let rows = Facts::find_by_statement(stmt(
         "SELECT p.id, p.name_key, p.first_phonetic, p.last_phonetic, p.email_normalized, \
-                p.phone, p.mobile, p.city_key, \
+                p.phone, p.mobile, p.city_key, p.street, \
                 (SELECT o.name_key FROM person_organizations po JOIN organizations o \
                    ON o.id = po.organization_id WHERE po.person_id = p.id AND po.is_primary) AS org_key \
          FROM persons p WHERE p.id = ANY($1)",
@@ -182,11 +183,13 @@ fn score(x: &Facts, y: &Facts) -> Option<Candidate> {
     let sounds_alike = !x.last_phonetic.is_empty()
         && x.last_phonetic == y.last_phonetic
         && x.first_phonetic == y.first_phonetic;
+    // A name alone (even with the city) is not enough: namesakes are common. It takes one
+    // more shared fact (street, organization, company mail domain, email or phone).
     if name_sim >= 0.999 {
-        s += 0.4;
+        s += 0.35;
         reasons.push("same name".to_owned());
     } else if sounds_alike && name_sim >= 0.8 {
-        s += 0.38;
+        s += 0.33;
         reasons.push(format!(
             "similar name ({:.0}% alike, same sound)",
             name_sim * 100.0
@@ -215,8 +218,14 @@ fn score(x: &Facts, y: &Facts) -> Option<Candidate> {
         reasons.push("same company email domain".to_owned());
     }
     if !x.city_key.is_empty() && x.city_key == y.city_key {
-        s += 0.1;
+        s += 0.05;
         reasons.push("same city".to_owned());
+        if let (Some(a), Some(b)) = (&x.street, &y.street)
+            && crate::normalize::street_key(a) == crate::normalize::street_key(b)
+        {
+            s += 0.15;
+            reasons.push("same street address".to_owned());
+        }
     }
     let s = s.clamp(0.0, 1.0);
     (s >= THRESHOLD).then(|| {
@@ -431,6 +440,7 @@ mod tests {
             phone: phone.map(str::to_owned),
             mobile: None,
             city_key: fold(city),
+            street: Some("Hauptstraße 5".to_owned()),
             org_key: org.map(str::to_owned),
         }
     }

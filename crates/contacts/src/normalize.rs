@@ -127,6 +127,18 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// Match key of a street address: folded, with "straße"/"strasse"/"str." all as "str".
+pub fn street_key(s: &str) -> String {
+    fold(s)
+        .split(' ')
+        .map(|w| match w.strip_suffix("strasse") {
+            Some(stem) => format!("{stem}str"),
+            None => w.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Sort and match key of a person's name: `last first`, folded.
 pub fn person_name_key(first: Option<&str>, last: Option<&str>) -> String {
     let mut k = fold(last.unwrap_or(""));
