@@ -241,6 +241,24 @@ Emil,Datum,emil@example.com,,31.02.2000\n\
             (7, "Geburtstag".to_owned())
         ]
     );
+    // The same file as Excel writes it (CRLF, Windows-1252) reports the same lines.
+    let crlf = cp1252(&csv.replace('\n', "\r\n").replace(',', ";"));
+    let up2 = app.upload(t, &tenant, "liste-excel.csv", crlf).await;
+    let p2 = preview(&app, t, &tenant, &up2).await;
+    let done2 = app
+        .import_and_wait(
+            t,
+            &tenant,
+            json!({"uploadId": up2, "mapping": p2["suggestedMapping"], "dryRun": true}),
+        )
+        .await;
+    let lines2: Vec<i64> = done2["errors"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines2, [3, 4, 6, 7], "{done2}");
     // No half records: only the two good rows exist, complete.
     assert_eq!(
         app.tenant_i64(&tenant, "SELECT count(*) FROM persons")

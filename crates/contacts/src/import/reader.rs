@@ -106,10 +106,12 @@ pub fn for_each_row(
         Format::Csv => {
             let dialect = detect_csv(path)?;
             let file = File::open(path).map_err(|e| Error::File(e.to_string()))?;
-            let decoded = DecodeReaderBytesBuilder::new()
-                .encoding(Some(dialect.encoding))
-                .bom_override(true)
-                .build(BufReader::with_capacity(1 << 16, file));
+            let decoded = CrlfToLf::new(
+                DecodeReaderBytesBuilder::new()
+                    .encoding(Some(dialect.encoding))
+                    .bom_override(true)
+                    .build(BufReader::with_capacity(1 << 16, file)),
+            );
             let mut reader = csv::ReaderBuilder::new()
                 .delimiter(dialect.delimiter)
                 .has_headers(false)
@@ -197,6 +199,74 @@ fn cell_text(v: &DataRef<'_>) -> String {
     }
 }
 
+/// Turns CRLF (and a lone CR) into LF while reading. The CSV reader reports a CRLF record's start one line
+/// early (the LF of the previous terminator is still unread), so error reports would name the
+/// wrong line; with plain LF its line numbers are exact. A CR inside a quoted value that is
+/// followed by LF becomes LF too, which is how such values are stored anyway.
+struct CrlfToLf<R> {
+    inner: R,
+    /// A CR read at the end of the last chunk, not yet known to precede an LF.
+    pending_cr: bool,
+}
+
+impl<R> CrlfToLf<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            pending_cr: false,
+        }
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.len() < 2 {
+            return self.inner.read(buf);
+        }
+        loop {
+            let start = usize::from(self.pending_cr);
+            if self.pending_cr {
+                buf[0] = b'\r';
+            }
+            let n = self.inner.read(&mut buf[start..])?;
+            if n == 0 {
+                // A CR at the very end is a line end of its own.
+                let had = self.pending_cr;
+                self.pending_cr = false;
+                if had {
+                    buf[0] = b'\n';
+                }
+                return Ok(usize::from(had));
+            }
+            let filled = start + n;
+            let mut w = 0;
+            self.pending_cr = false;
+            for r in 0..filled {
+                let b = buf[r];
+                if b == b'\r' {
+                    if r + 1 == filled {
+                        // It may pair with an LF in the next chunk: hold it back.
+                        self.pending_cr = true;
+                        continue;
+                    }
+                    if buf[r + 1] == b'\n' {
+                        continue;
+                    }
+                    // A lone CR (old Mac files) ends a line too.
+                    buf[w] = b'\n';
+                    w += 1;
+                    continue;
+                }
+                buf[w] = b;
+                w += 1;
+            }
+            if w > 0 {
+                return Ok(w);
+            }
+        }
+    }
+}
+
 /// Counts data rows without keeping them, for progress totals.
 pub fn count_rows(path: &Path, format: Format) -> Result<u64> {
     let mut n: u64 = 0;
@@ -215,4 +285,31 @@ pub fn spill(mut from: impl Read) -> Result<tempfile::NamedTempFile> {
         .seek(SeekFrom::Start(0))
         .map_err(|e| Error::File(e.to_string()))?;
     Ok(tmp)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_numbers_count_header_as_line_one_for_lf_and_crlf() {
+        for body in [
+            "a;b\n1;2\n3;4\n",
+            "a;b\r\n1;2\r\n3;4\r\n",
+            "a;b\r\n\"x\r\ny\";2\r\n3;4\r\n",
+            "a;b\r1;2\r3;4",
+        ] {
+            let mut f = tempfile::NamedTempFile::new().unwrap();
+            std::io::Write::write_all(&mut f, body.as_bytes()).unwrap();
+            let mut lines = Vec::new();
+            for_each_row(f.path(), Format::Csv, |(line, _)| {
+                lines.push(line);
+                Ok(true)
+            })
+            .unwrap();
+            assert_eq!(lines[..2], [1, 2], "{body:?}");
+            assert_eq!(lines.len(), 3, "{body:?}");
+        }
+    }
 }
