@@ -181,14 +181,7 @@ pub async fn set_archived(
     version: i32,
     archived: bool,
 ) -> Result<Interaction> {
-    let res = tx
-        .execute_raw(stmt(
-            "UPDATE interactions SET archived_at = CASE WHEN $3 THEN COALESCE(archived_at, now()) END, \
-             version = version + 1, updated_at = now() WHERE id = $1 AND version = $2",
-            vec![id.into(), version.into(), archived.into()],
-        ))
-        .await?;
-    if res.rows_affected() == 0 {
+    if !crate::sql::set_archived(tx, "interactions", "TRUE", id, version, archived).await? {
         get(tx, id).await?;
         return Err(Error::stale("interaction"));
     }

@@ -11,6 +11,7 @@ mod draft_macro;
 pub mod duplicates;
 pub mod error;
 pub mod export;
+pub mod fields;
 pub mod import;
 pub mod interactions;
 pub mod merge;

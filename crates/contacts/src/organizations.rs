@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::fields;
 use crate::normalize;
-use crate::persons::{LIFECYCLE_STAGES, SortKey, check_owner};
+use crate::persons::{SortKey, check_owner};
 use crate::rules::{self, Rules};
 use crate::sql::{Sql, like_escape};
 
@@ -61,37 +62,27 @@ const COLUMNS: &str = "name, name_key, industry, website, email, email_normalize
     lifecycle_stage, do_not_reactivate, dnr_reason";
 const COLUMN_COUNT: usize = 19;
 
-fn text(e: &mut FieldErrors, field: &str, v: &Option<String>, max: usize) -> Option<String> {
-    let t = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    if t.chars().count() > max {
-        e.add(field, format!("must be at most {max} characters"));
-    } else if t.chars().any(char::is_control) {
-        e.add(field, "must not contain control characters");
-    }
-    Some(t.to_owned())
-}
-
 impl OrganizationDraft {
     pub fn validate(&self, rules: &Rules) -> Result<OrganizationData, FieldErrors> {
         let mut e = FieldErrors::new();
-        let name = text(&mut e, "name", &self.name, 200);
+        let name = fields::text(&mut e, "name", &self.name, 200);
         if name.is_none() {
             e.add("name", "is required");
         }
-        let email = text(&mut e, "email", &self.email, 254).and_then(|raw| {
+        let email = fields::text(&mut e, "email", &self.email, 254).and_then(|raw| {
             EmailAddress::parse(&raw)
                 .map_err(|m| e.add("email", m.to_string()))
                 .ok()
         });
-        let phone = text(&mut e, "phone", &self.phone, 40).and_then(|raw| {
+        let phone = fields::text(&mut e, "phone", &self.phone, 40).and_then(|raw| {
             normalize::phone(&raw, &rules.phone_region)
                 .map_err(|m| e.add("phone", m))
                 .ok()
         });
-        let country = text(&mut e, "country", &self.country, 60)
+        let country = fields::text(&mut e, "country", &self.country, 60)
             .and_then(|c| normalize::country(&c).map_err(|m| e.add("country", m)).ok());
         let mut pick = |field: &str, list: &str, v: &Option<String>| {
-            let s = text(&mut e, field, v, 63)?;
+            let s = fields::text(&mut e, field, v, 63)?;
             if let Err(m) = rules.check_picklist(list, &s) {
                 e.add(field, m);
             }
@@ -100,47 +91,28 @@ impl OrganizationDraft {
         let industry = pick("industry", "industry", &self.industry);
         let source = pick("source", "source", &self.source);
         let dnr_reason = pick("dnrReason", "dnr_reason", &self.dnr_reason);
-        let lifecycle_stage = text(&mut e, "lifecycleStage", &self.lifecycle_stage, 20)
-            .map(|s| s.to_lowercase())
-            .unwrap_or_else(|| "lead".to_owned());
-        if !LIFECYCLE_STAGES.contains(&lifecycle_stage.as_str()) {
-            e.add(
-                "lifecycleStage",
-                "must be one of lead, prospect, customer, ex_customer",
-            );
-        }
-        let owner_id = text(&mut e, "ownerId", &self.owner_id, 40).and_then(|s| {
-            Uuid::parse_str(&s)
-                .map_err(|_| e.add("ownerId", "is not an id"))
-                .ok()
-        });
-        let mut tags: Vec<String> = Vec::new();
-        for t in self.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
-            if t.chars().count() > 50 {
-                e.add("tags", "each tag must be 1 to 50 characters");
-            } else if !tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
-                tags.push(t.to_owned());
-            }
-        }
+        let lifecycle_stage = fields::lifecycle_stage(&mut e, &self.lifecycle_stage);
+        let owner_id = fields::owner_id(&mut e, &self.owner_id);
+        let tags = fields::tags(&mut e, &self.tags);
         let custom = rules.check_custom(&self.custom, &mut e);
         let name = name.unwrap_or_default();
         let data = OrganizationData {
             name_key: normalize::org_name_key(&name),
             name,
             industry,
-            website: text(&mut e, "website", &self.website, 300),
+            website: fields::text(&mut e, "website", &self.website, 300),
             email_normalized: email.as_ref().map(EmailAddress::normalized),
             email: email.map(|a| a.as_str().to_owned()),
             phone,
-            street: text(&mut e, "street", &self.street, 200),
-            postal_code: text(&mut e, "postalCode", &self.postal_code, 20),
-            city: text(&mut e, "city", &self.city, 100),
+            street: fields::text(&mut e, "street", &self.street, 200),
+            postal_code: fields::text(&mut e, "postalCode", &self.postal_code, 20),
+            city: fields::text(&mut e, "city", &self.city, 100),
             country,
             tags,
             custom,
             owner_id,
             source,
-            external_id: text(&mut e, "externalId", &self.external_id, 100),
+            external_id: fields::text(&mut e, "externalId", &self.external_id, 100),
             lifecycle_stage,
             dnr_reason,
         };
@@ -212,10 +184,7 @@ const SELECT: &str = "SELECT o.id, o.name, o.name_key, o.industry, o.website, o.
 
 impl Organization {
     pub fn to_draft(&self) -> OrganizationDraft {
-        let custom = match &self.custom {
-            serde_json::Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            _ => BTreeMap::new(),
-        };
+        let custom = fields::custom_of(&self.custom);
         OrganizationDraft {
             name: Some(self.name.clone()),
             industry: self.industry.clone(),
@@ -323,14 +292,7 @@ pub async fn set_archived(
     version: i32,
     archived: bool,
 ) -> Result<Organization> {
-    let res = tx
-        .execute_raw(stmt(
-            "UPDATE organizations SET archived_at = CASE WHEN $3 THEN COALESCE(archived_at, now()) END, \
-             version = version + 1, updated_at = now() WHERE id = $1 AND version = $2",
-            vec![id.into(), version.into(), archived.into()],
-        ))
-        .await?;
-    if res.rows_affected() == 0 {
+    if !crate::sql::set_archived(tx, "organizations", "TRUE", id, version, archived).await? {
         get(tx, id).await?;
         return Err(Error::stale("organization"));
     }

@@ -13,11 +13,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::fields;
 use crate::normalize;
 use crate::rules::{self, Rules};
 use crate::sql::{Sql, like_escape};
 
-pub const LIFECYCLE_STAGES: &[&str] = &["lead", "prospect", "customer", "ex_customer"];
+pub use crate::fields::LIFECYCLE_STAGES;
 
 draft_fields!(PersonDraft {
     salutation,
@@ -110,24 +111,14 @@ pub const COLUMN_TYPES: [&str; COLUMN_COUNT] = [
     "text", "text", "boolean", "text",
 ];
 
-fn text(errors: &mut FieldErrors, field: &str, v: &Option<String>, max: usize) -> Option<String> {
-    let t = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    if t.chars().count() > max {
-        errors.add(field, format!("must be at most {max} characters"));
-    } else if t.chars().any(char::is_control) {
-        errors.add(field, "must not contain control characters");
-    }
-    Some(t.to_owned())
-}
-
 impl PersonDraft {
     /// Checks and normalizes every field; errors are keyed by the API's field names.
     pub fn validate(&self, rules: &Rules) -> Result<PersonData, FieldErrors> {
         let mut e = FieldErrors::new();
-        let first_name = text(&mut e, "firstName", &self.first_name, 100);
-        let last_name = text(&mut e, "lastName", &self.last_name, 100);
+        let first_name = fields::text(&mut e, "firstName", &self.first_name, 100);
+        let last_name = fields::text(&mut e, "lastName", &self.last_name, 100);
         let mut email = None;
-        if let Some(raw) = text(&mut e, "email", &self.email, 254) {
+        if let Some(raw) = fields::text(&mut e, "email", &self.email, 254) {
             match EmailAddress::parse(&raw) {
                 Ok(a) => email = Some(a),
                 Err(m) => e.add("email", m.to_string()),
@@ -137,14 +128,14 @@ impl PersonDraft {
             e.add("lastName", "a last name or an email address is required");
         }
         let mut phone_of = |field: &str, v: &Option<String>| {
-            let raw = text(&mut e, field, v, 40)?;
+            let raw = fields::text(&mut e, field, v, 40)?;
             normalize::phone(&raw, &rules.phone_region)
                 .map_err(|m| e.add(field, m))
                 .ok()
         };
         let phone = phone_of("phone", &self.phone);
         let mobile = phone_of("mobile", &self.mobile);
-        let birthday = text(&mut e, "birthday", &self.birthday, 20).and_then(|s| {
+        let birthday = fields::text(&mut e, "birthday", &self.birthday, 20).and_then(|s| {
             let d = rules::parse_date(&s);
             match d {
                 Some(d) if d > Utc::now().date_naive() => {
@@ -162,65 +153,39 @@ impl PersonDraft {
                 }
             }
         });
-        let country = text(&mut e, "country", &self.country, 60)
+        let country = fields::text(&mut e, "country", &self.country, 60)
             .and_then(|c| normalize::country(&c).map_err(|m| e.add("country", m)).ok());
-        let website = text(&mut e, "website", &self.website, 300);
+        let website = fields::text(&mut e, "website", &self.website, 300);
         if let Some(w) = &website
             && (w.contains(char::is_whitespace) || !w.contains('.'))
         {
             e.add("website", "must be a web address");
         }
-        let postal_code = text(&mut e, "postalCode", &self.postal_code, 20);
+        let postal_code = fields::text(&mut e, "postalCode", &self.postal_code, 20);
         if let (Some(pc), Some("DE")) = (&postal_code, country.as_deref())
             && !(pc.len() == 5 && pc.bytes().all(|b| b.is_ascii_digit()))
         {
             e.add("postalCode", "must be five digits for Germany");
         }
-        let source = text(&mut e, "source", &self.source, 63);
+        let source = fields::text(&mut e, "source", &self.source, 63);
         if let Some(s) = &source
             && let Err(m) = rules.check_picklist("source", s)
         {
             e.add("source", m);
         }
-        let dnr_reason = text(&mut e, "dnrReason", &self.dnr_reason, 63);
+        let dnr_reason = fields::text(&mut e, "dnrReason", &self.dnr_reason, 63);
         if let Some(s) = &dnr_reason
             && let Err(m) = rules.check_picklist("dnr_reason", s)
         {
             e.add("dnrReason", m);
         }
-        let lifecycle_stage = text(&mut e, "lifecycleStage", &self.lifecycle_stage, 20)
-            .map(|s| s.to_lowercase())
-            .unwrap_or_else(|| "lead".to_owned());
-        if !LIFECYCLE_STAGES.contains(&lifecycle_stage.as_str()) {
-            e.add(
-                "lifecycleStage",
-                "must be one of lead, prospect, customer, ex_customer",
-            );
-        }
-        let owner_id = text(&mut e, "ownerId", &self.owner_id, 40).and_then(|s| {
-            Uuid::parse_str(&s)
-                .map_err(|_| e.add("ownerId", "is not an id"))
-                .ok()
-        });
-        let mut tags: Vec<String> = Vec::new();
-        for t in &self.tags {
-            let t = t.trim();
-            if t.is_empty() {
-                continue;
-            }
-            if t.chars().count() > 50 || t.chars().any(char::is_control) {
-                e.add("tags", "each tag must be 1 to 50 characters");
-            } else if !tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
-                tags.push(t.to_owned());
-            }
-        }
-        if tags.len() > 50 {
-            e.add("tags", "at most 50 tags");
-        }
+        let lifecycle_stage = fields::lifecycle_stage(&mut e, &self.lifecycle_stage);
+        let owner_id = fields::owner_id(&mut e, &self.owner_id);
+        let tags = fields::tags(&mut e, &self.tags);
         let custom = rules.check_custom(&self.custom, &mut e);
         let data = PersonData {
-            salutation: text(&mut e, "salutation", &self.salutation, 30),
-            title: text(&mut e, "title", &self.title, 50),
+            salutation: fields::text(&mut e, "salutation", &self.salutation, 30),
+            title: fields::text(&mut e, "title", &self.title, 50),
             name_key: normalize::person_name_key(first_name.as_deref(), last_name.as_deref()),
             first_phonetic: normalize::koelner_phonetik(first_name.as_deref().unwrap_or("")),
             last_phonetic: normalize::koelner_phonetik(last_name.as_deref().unwrap_or("")),
@@ -231,18 +196,18 @@ impl PersonDraft {
             phone,
             mobile,
             birthday,
-            position: text(&mut e, "position", &self.position, 100),
-            street: text(&mut e, "street", &self.street, 200),
+            position: fields::text(&mut e, "position", &self.position, 100),
+            street: fields::text(&mut e, "street", &self.street, 200),
             postal_code,
             city_key: normalize::fold(self.city.as_deref().unwrap_or("")),
-            city: text(&mut e, "city", &self.city, 100),
+            city: fields::text(&mut e, "city", &self.city, 100),
             country,
             website,
             tags,
             custom,
             owner_id,
             source,
-            external_id: text(&mut e, "externalId", &self.external_id, 100),
+            external_id: fields::text(&mut e, "externalId", &self.external_id, 100),
             lifecycle_stage,
             dnr_reason,
         };
@@ -369,10 +334,7 @@ pub const SELECT: &str = "SELECT p.id, p.salutation, p.title, p.first_name, p.la
 impl Person {
     /// Back to a draft, for updates that change some fields and keep the rest.
     pub fn to_draft(&self) -> PersonDraft {
-        let custom = match &self.custom {
-            serde_json::Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            _ => BTreeMap::new(),
-        };
+        let custom = fields::custom_of(&self.custom);
         PersonDraft {
             salutation: self.salutation.clone(),
             title: self.title.clone(),
@@ -524,15 +486,9 @@ pub async fn write(tx: &TenantTx, id: Uuid, version: i32, data: &PersonData) -> 
 
 /// Archives or restores; archived persons drop out of lists, segments and campaigns.
 pub async fn set_archived(tx: &TenantTx, id: Uuid, version: i32, archived: bool) -> Result<Person> {
-    let res = tx
-        .execute_raw(stmt(
-            "UPDATE persons SET archived_at = CASE WHEN $3 THEN COALESCE(archived_at, now()) END, \
-             version = version + 1, updated_at = now() WHERE id = $1 AND version = $2 \
-             AND merged_into IS NULL",
-            vec![id.into(), version.into(), archived.into()],
-        ))
-        .await?;
-    if res.rows_affected() == 0 {
+    if !crate::sql::set_archived(tx, "persons", "merged_into IS NULL", id, version, archived)
+        .await?
+    {
         get(tx, id).await?;
         return Err(Error::stale("person"));
     }

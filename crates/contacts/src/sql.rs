@@ -1,8 +1,10 @@
 //! A small builder for dynamic WHERE clauses with numbered parameters, and helpers to bind
 //! columns as arrays for set-based (`UNNEST`) writes.
 
-use sea_orm::Value;
+use kartei_tenancy::db::TenantTx;
+use kartei_tenancy::tenants::stmt;
 use sea_orm::sea_query::ArrayType;
+use sea_orm::{ConnectionTrait, Value};
 
 #[derive(Default)]
 pub struct Sql {
@@ -73,4 +75,28 @@ pub fn like_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Archives or restores one versioned row of `table` (a fixed name, never input): sets or
+/// clears `archived_at` and bumps the version, only if `version` is current and `guard` (a
+/// fixed condition) holds. Returns whether the row changed; callers tell NOT_FOUND from
+/// CONFLICT.
+pub async fn set_archived(
+    tx: &TenantTx,
+    table: &'static str,
+    guard: &'static str,
+    id: uuid::Uuid,
+    version: i32,
+    archived: bool,
+) -> Result<bool, sea_orm::DbErr> {
+    let res = tx
+        .execute_raw(stmt(
+            &format!(
+                "UPDATE {table} SET archived_at = CASE WHEN $3 THEN COALESCE(archived_at, now()) END, \
+                 version = version + 1, updated_at = now() WHERE id = $1 AND version = $2 AND {guard}"
+            ),
+            vec![id.into(), version.into(), archived.into()],
+        ))
+        .await?;
+    Ok(res.rows_affected() > 0)
 }

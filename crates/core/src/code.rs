@@ -86,6 +86,22 @@ impl Code {
     }
 }
 
+impl Code {
+    /// The status for plain HTTP endpoints (file uploads and downloads), where, unlike in
+    /// GraphQL, the status itself must say what went wrong.
+    pub fn rest_status(self) -> u16 {
+        match self {
+            Code::Unauthenticated => 401,
+            Code::Forbidden => 403,
+            Code::NotFound => 404,
+            Code::ValidationFailed => 400,
+            Code::ConsentRequired => 403,
+            Code::Conflict => 409,
+            other => other.http_status(),
+        }
+    }
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -31,16 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Outside GraphQL, failures carry their HTTP status too (the body is the same JSON).
 fn rest_error(e: &ApiError) -> HttpResponse {
     let mut res = error_response(e, None);
-    let status = match e.code {
-        Code::Unauthenticated => Some(StatusCode::UNAUTHORIZED),
-        Code::Forbidden => Some(StatusCode::FORBIDDEN),
-        Code::NotFound => Some(StatusCode::NOT_FOUND),
-        Code::ValidationFailed => Some(StatusCode::BAD_REQUEST),
-        Code::Conflict => Some(StatusCode::CONFLICT),
-        _ => None,
-    };
-    if let Some(s) = status {
-        *res.status_mut() = s;
+    if let Ok(status) = StatusCode::from_u16(e.code.rest_status()) {
+        *res.status_mut() = status;
     }
     res
 }

@@ -96,14 +96,31 @@ struct Chunk {
     data: Vec<u8>,
 }
 
-/// Copies an upload to a temporary file, one chunk (1 MiB) in memory at a time.
-pub async fn spill_upload(db: &Db, tenant: TenantId, id: Uuid) -> Result<tempfile::NamedTempFile> {
+/// Copies an upload to a temporary file, one chunk (1 MiB) in memory at a time; with
+/// `max_chunks`, only its beginning. Returns the file and whether it is the whole upload.
+pub async fn spill_upload(
+    db: &Db,
+    tenant: TenantId,
+    id: Uuid,
+    max_chunks: Option<i32>,
+) -> Result<(tempfile::NamedTempFile, bool)> {
     use std::io::{Seek, SeekFrom, Write};
     let mut file = tempfile::NamedTempFile::new().map_err(|e| Error::File(e.to_string()))?;
     let tx = db.begin_tenant(tenant).await?;
     upload(&tx, id).await?;
     let mut seq = 0i32;
+    let mut whole = true;
     loop {
+        if max_chunks.is_some_and(|m| seq >= m) {
+            whole = tx
+                .query_one_raw(stmt(
+                    "SELECT 1 AS more FROM upload_chunks WHERE upload_id = $1 AND seq = $2",
+                    vec![id.into(), seq.into()],
+                ))
+                .await?
+                .is_none();
+            break;
+        }
         let chunk = Chunk::find_by_statement(stmt(
             "SELECT data FROM upload_chunks WHERE upload_id = $1 AND seq = $2",
             vec![id.into(), seq.into()],
@@ -120,8 +137,11 @@ pub async fn spill_upload(db: &Db, tenant: TenantId, id: Uuid) -> Result<tempfil
     file.as_file_mut()
         .seek(SeekFrom::Start(0))
         .map_err(|e| Error::File(e.to_string()))?;
-    Ok(file)
+    Ok((file, whole))
 }
+
+/// Chunks a preview reads of a CSV upload (its header and first rows are at the start).
+const PREVIEW_CHUNKS: i32 = 4;
 
 // ---- preview -------------------------------------------------------------------------------
 
@@ -138,7 +158,11 @@ pub struct Preview {
 }
 
 pub async fn preview(db: &Db, tenant: TenantId, upload_id: Uuid) -> Result<Preview> {
-    let file = spill_upload(db, tenant, upload_id).await?;
+    // A CSV's preview needs only its beginning; an XLSX (a ZIP, directory at the end) all.
+    let (mut file, mut whole) = spill_upload(db, tenant, upload_id, Some(PREVIEW_CHUNKS)).await?;
+    if !whole && Format::sniff(file.path())? == Format::Xlsx {
+        (file, whole) = spill_upload(db, tenant, upload_id, None).await?;
+    }
     let custom: Vec<(String, String)> = {
         let tx = db.begin_tenant(tenant).await?;
         let defs = rules::custom_fields(&tx, Some(Entity::Person)).await?;
@@ -153,14 +177,20 @@ pub async fn preview(db: &Db, tenant: TenantId, upload_id: Uuid) -> Result<Previ
             .transpose()?;
         let mut headers = Vec::new();
         let mut rows = Vec::new();
-        reader::for_each_row(path, format, |row| {
+        let read = reader::for_each_row(path, format, |row| {
             if headers.is_empty() {
                 headers = row.1;
                 return Ok(true);
             }
             rows.push(row);
             Ok(rows.len() < PREVIEW_ROWS)
-        })?;
+        });
+        // A cut-off beginning may end inside a row; what was read before it stands.
+        if let Err(e) = read
+            && (whole || headers.is_empty())
+        {
+            return Err(e);
+        }
         let suggested_mapping = mapping::suggest(&headers, &custom);
         Ok(Preview {
             format,

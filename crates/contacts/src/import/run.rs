@@ -95,7 +95,7 @@ async fn execute(
     imp: &Import,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<bool> {
-    let file = spill_upload(db, tenant, imp.upload_id).await?;
+    let (file, _) = spill_upload(db, tenant, imp.upload_id, None).await?;
     let format = if imp.format == "xlsx" {
         Format::Xlsx
     } else {
@@ -142,18 +142,6 @@ async fn execute(
     });
 
     let mapping = imp.mapping();
-    let mut headers: Vec<String> = Vec::new();
-    let mut done = imp.rows_done;
-    let mut total = imp.rows_total;
-    let mut preview_left = if imp.dry_run && imp.checkpoint_line == 0 {
-        PREVIEW_ROWS
-    } else {
-        0
-    };
-    let mut cancelled = false;
-    let mut checkpoint = imp.checkpoint_line;
-    let mut pending: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
-    let mut keys: HashSet<String> = HashSet::new();
     let key_cols: Vec<usize> = mapping
         .iter()
         .enumerate()
@@ -163,10 +151,28 @@ async fn execute(
         })
         .map(|(i, _)| i)
         .collect();
+    let mut run = Batches {
+        db,
+        tenant,
+        imp,
+        headers: Vec::new(),
+        mapping,
+        checkpoint: imp.checkpoint_line,
+        preview_left: if imp.dry_run && imp.checkpoint_line == 0 {
+            PREVIEW_ROWS
+        } else {
+            0
+        },
+        pending: Vec::with_capacity(BATCH_ROWS),
+        keys: HashSet::new(),
+        done: imp.rows_done,
+        total: imp.rows_total,
+    };
+    let mut cancelled = false;
     while let Some(msg) = rx.recv().await {
         match msg? {
             Msg::Total(n) => {
-                total = Some(n as i64);
+                run.total = Some(n as i64);
                 let tx = db.begin_tenant(tenant).await?;
                 tx.execute_raw(stmt(
                     "UPDATE imports SET rows_total = $2 WHERE id = $1",
@@ -175,7 +181,7 @@ async fn execute(
                 .await?;
                 tx.commit().await?;
             }
-            Msg::Header(h) => headers = h,
+            Msg::Header(h) => run.headers = h,
             Msg::Rows(rows) => {
                 if cancel_requested(db, tenant, imp.id).await? {
                     cancelled = true;
@@ -193,55 +199,20 @@ async fn execute(
                         .map(|v| v.trim().to_lowercase())
                         .filter(|v| !v.is_empty())
                         .collect();
-                    if row_keys.iter().any(|k| keys.contains(k)) {
-                        done += flush(
-                            db,
-                            tenant,
-                            imp,
-                            &mut checkpoint,
-                            &headers,
-                            &mapping,
-                            &mut pending,
-                            &mut preview_left,
-                        )
-                        .await?;
-                        keys.clear();
-                        progress(Progress { done, total });
+                    if row_keys.iter().any(|k| run.keys.contains(k)) {
+                        run.flush(progress).await?;
                     }
-                    keys.extend(row_keys);
-                    pending.push(row);
+                    run.keys.extend(row_keys);
+                    run.pending.push(row);
                 }
-                if pending.len() >= BATCH_ROWS {
-                    done += flush(
-                        db,
-                        tenant,
-                        imp,
-                        &mut checkpoint,
-                        &headers,
-                        &mapping,
-                        &mut pending,
-                        &mut preview_left,
-                    )
-                    .await?;
-                    keys.clear();
-                    progress(Progress { done, total });
+                if run.pending.len() >= BATCH_ROWS {
+                    run.flush(progress).await?;
                 }
             }
         }
     }
-    if !cancelled && !pending.is_empty() {
-        done += flush(
-            db,
-            tenant,
-            imp,
-            &mut checkpoint,
-            &headers,
-            &mapping,
-            &mut pending,
-            &mut preview_left,
-        )
-        .await?;
-        progress(Progress { done, total });
+    if !cancelled {
+        run.flush(progress).await?;
     }
     drop(rx);
     reader_task.await.map_err(|e| Error::File(e.to_string()))?;
@@ -300,302 +271,327 @@ fn column_of(field: &str, headers: &[String], mapping: &[Option<String>]) -> Str
         .unwrap_or_else(|| field.to_owned())
 }
 
-/// Validates, matches and writes one batch in one transaction; returns the rows consumed.
-#[allow(clippy::too_many_arguments)]
-async fn flush(
-    db: &Db,
+/// The state of one run: rows waiting for the next batch, their match keys, the checkpoint
+/// (also the fencing token) and the progress so far.
+struct Batches<'a> {
+    db: &'a Db,
     tenant: TenantId,
-    imp: &Import,
-    checkpoint: &mut i64,
-    headers: &[String],
-    mapping: &[Option<String>],
-    pending: &mut Vec<Row>,
-    preview_left: &mut usize,
-) -> Result<i64> {
-    let rows = std::mem::take(pending);
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let started = std::time::Instant::now();
-    let mut phases: Vec<(&str, std::time::Duration)> = Vec::new();
-    let mut mark = |name: &'static str, since: &mut std::time::Instant| {
-        phases.push((name, since.elapsed()));
-        *since = std::time::Instant::now();
-    };
-    let mut since = started;
-    let last_line = rows.last().map_or(0, |r| r.0) as i64;
-    let n = rows.len() as i64;
-    let tx = db.begin_tenant(tenant).await?;
-    let rules = Rules::load(&tx, Entity::Person).await?;
-    let mut errors: Vec<(u64, String, String)> = Vec::new();
-    let mut counts = Counts::default();
+    imp: &'a Import,
+    headers: Vec<String>,
+    mapping: Vec<Option<String>>,
+    checkpoint: i64,
+    preview_left: usize,
+    pending: Vec<Row>,
+    keys: HashSet<String>,
+    done: i64,
+    total: Option<i64>,
+}
 
-    // 1. Rows → drafts (cells beyond a short row are empty).
-    let mut prepared = Vec::with_capacity(rows.len());
-    for (line, cells) in rows {
-        let mut p = Prepared {
-            line,
-            draft: PersonDraft::default(),
-            organization: None,
-            job_title: None,
+impl Batches<'_> {
+    /// Writes the pending rows as one batch (if any) and reports progress.
+    async fn flush(&mut self, progress: &(dyn Fn(Progress) + Sync)) -> Result<()> {
+        let rows = std::mem::take(&mut self.pending);
+        self.keys.clear();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.done += self.write(rows).await?;
+        progress(Progress {
+            done: self.done,
+            total: self.total,
+        });
+        Ok(())
+    }
+
+    /// Validates, matches and writes one batch in one transaction; returns the rows consumed.
+    async fn write(&mut self, rows: Vec<Row>) -> Result<i64> {
+        let Batches {
+            db,
+            tenant,
+            imp,
+            headers,
+            mapping,
+            checkpoint,
+            preview_left,
+            ..
+        } = self;
+        let (db, tenant, imp): (&Db, TenantId, &Import) = (*db, *tenant, *imp);
+        let started = std::time::Instant::now();
+        let mut phases: Vec<(&str, std::time::Duration)> = Vec::new();
+        let mut mark = |name: &'static str, since: &mut std::time::Instant| {
+            phases.push((name, since.elapsed()));
+            *since = std::time::Instant::now();
         };
-        for (i, target) in mapping.iter().enumerate() {
-            let Some(target) = target else { continue };
-            let v = cells
-                .get(i)
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned);
-            match target.as_str() {
-                ORGANIZATION => p.organization = v,
-                JOB_TITLE => p.job_title = v,
-                t => {
-                    p.draft.set(t, v);
-                }
-            }
-        }
-        prepared.push(p);
-    }
+        let mut since = started;
+        let last_line = rows.last().map_or(0, |r| r.0) as i64;
+        let n = rows.len() as i64;
+        let tx = db.begin_tenant(tenant).await?;
+        let rules = Rules::load(&tx, Entity::Person).await?;
+        let mut errors: Vec<(u64, String, String)> = Vec::new();
+        let mut counts = Counts::default();
 
-    // 2. Existing persons by match key.
-    let emails: Vec<Option<String>> = prepared
-        .iter()
-        .filter_map(|p| p.draft.email.as_deref())
-        .filter_map(|e| EmailAddress::parse(e).ok())
-        .map(|e| Some(e.normalized()))
-        .collect();
-    let ext: Vec<Option<String>> = prepared
-        .iter()
-        .filter_map(|p| p.draft.external_id.clone())
-        .map(Some)
-        .collect();
-    let by_email = imp.match_keys.iter().any(|k| k == "email");
-    let by_ext = imp.match_keys.iter().any(|k| k == "external_id");
-    // One indexed lookup per match key (an OR across keys would defeat the indexes).
-    let mut existing: Vec<Person> = Vec::new();
-    for (on, col, values) in [
-        (by_email, "email_normalized", emails),
-        (by_ext, "external_id", ext),
-    ] {
-        if !on || values.is_empty() {
-            continue;
-        }
-        let found = Person::find_by_statement(stmt(
-            &format!(
-                "{} WHERE p.{col} = ANY($1) AND p.merged_into IS NULL",
-                persons::SELECT
-            ),
-            vec![text_array(values)],
-        ))
-        .all(&*tx)
-        .await?;
-        for p in found {
-            if !existing.iter().any(|e| e.id == p.id) {
-                existing.push(p);
-            }
-        }
-    }
-    let mut email_idx: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut ext_idx: HashMap<String, usize> = HashMap::new();
-    for (i, p) in existing.iter().enumerate() {
-        if let Some(e) = &p.email {
-            email_idx.entry(e.to_lowercase()).or_default().push(i);
-        }
-        if let Some(x) = &p.external_id {
-            ext_idx.insert(x.clone(), i);
-        }
-    }
-
-    // Owners named in the file must be members of the tenant.
-    let mut valid_owners: HashSet<Uuid> = HashSet::new();
-    let named_owners: HashSet<Uuid> = prepared
-        .iter()
-        .filter_map(|p| p.draft.owner_id.as_deref())
-        .filter_map(|s| Uuid::parse_str(s.trim()).ok())
-        .collect();
-    for o in named_owners {
-        if persons::check_owner(&tx, Some(o)).await.is_ok() {
-            valid_owners.insert(o);
-        }
-    }
-
-    mark("lookup", &mut since);
-    // 3. Decide per row: create, update, unchanged or error.
-    let mut inserts: Vec<(Uuid, PersonData, &Prepared)> = Vec::new();
-    let mut updates: Vec<(Uuid, i32, PersonData, &Prepared)> = Vec::new();
-    let mut links: Vec<(Uuid, &Prepared)> = Vec::new();
-    for p in &prepared {
-        let mut matched: Option<&Person> = None;
-        let mut ambiguous = None;
-        for key in &imp.match_keys {
-            let hit = match key.as_str() {
-                "external_id" => p
-                    .draft
-                    .external_id
-                    .as_ref()
-                    .and_then(|x| ext_idx.get(x))
-                    .map(|&i| vec![i]),
-                _ => p
-                    .draft
-                    .email
-                    .as_deref()
-                    .and_then(|e| EmailAddress::parse(e).ok())
-                    .and_then(|e| email_idx.get(&e.normalized()).cloned()),
+        // 1. Rows → drafts (cells beyond a short row are empty).
+        let mut prepared = Vec::with_capacity(rows.len());
+        for (line, cells) in rows {
+            let mut p = Prepared {
+                line,
+                draft: PersonDraft::default(),
+                organization: None,
+                job_title: None,
             };
-            match hit.as_deref() {
-                Some([i]) => {
-                    matched = Some(&existing[*i]);
-                    break;
-                }
-                Some(many) if many.len() > 1 => {
-                    ambiguous = Some((key.clone(), many.len()));
-                    break;
-                }
-                _ => {}
-            }
-        }
-        if let Some((key, n)) = ambiguous {
-            errors.push((
-                p.line,
-                column_of(&key, headers, mapping),
-                format!("matches {n} existing persons; merge those duplicates first"),
-            ));
-            continue;
-        }
-        let (draft, current) = match matched {
-            Some(cur) => {
-                let mut d = cur.to_draft();
-                for f in PersonDraft::TEXT_FIELDS {
-                    if let Some(Some(v)) = p.draft.get(f) {
-                        d.set(f, Some(v.to_owned()));
-                    }
-                }
-                for t in &p.draft.tags {
-                    if !d.tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
-                        d.tags.push(t.clone());
-                    }
-                }
-                for (k, v) in &p.draft.custom {
-                    d.custom.insert(k.clone(), v.clone());
-                }
-                (d, Some(cur))
-            }
-            None => (p.draft.clone(), None),
-        };
-        match draft.validate(&rules) {
-            Err(fields) => push_errors(&mut errors, p.line, &fields, headers, mapping),
-            Ok(data) if data.owner_id.is_some_and(|o| !valid_owners.contains(&o)) => errors.push((
-                p.line,
-                column_of("ownerId", headers, mapping),
-                "is not a member of this tenant".into(),
-            )),
-            Ok(data) => {
-                if *preview_left > 0 {
-                    *preview_left -= 1;
-                    preview_row(&tx, imp.id, p.line, &data, p.organization.as_deref()).await?;
-                }
-                match current {
-                    Some(cur) => {
-                        let before = cur.to_draft().validate(&rules).ok();
-                        if before.as_ref() == Some(&data) {
-                            counts.unchanged += 1;
-                        } else {
-                            updates.push((cur.id, cur.version, data, p));
-                        }
-                        links.push((cur.id, p));
-                    }
-                    None => {
-                        let id = Uuid::now_v7();
-                        inserts.push((id, data, p));
-                        links.push((id, p));
+            for (i, target) in mapping.iter().enumerate() {
+                let Some(target) = target else { continue };
+                let v = cells
+                    .get(i)
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned);
+                match target.as_str() {
+                    ORGANIZATION => p.organization = v,
+                    JOB_TITLE => p.job_title = v,
+                    t => {
+                        p.draft.set(t, v);
                     }
                 }
             }
+            prepared.push(p);
         }
-    }
 
-    // 4. Write (skipped in a dry run), then counters, errors and checkpoint, all in this
-    // transaction.
-    mark("validate", &mut since);
-    counts.created = inserts.len() as i64;
-    counts.updated = updates.len() as i64;
-    if !imp.dry_run {
-        let failed = insert_batch(&tx, &inserts, &mut errors).await?;
-        if !failed.is_empty() {
-            counts.created -= failed.len() as i64;
-            links.retain(|(id, _)| !failed.contains(id));
-            inserts.retain(|(id, _, _)| !failed.contains(id));
-        }
-        for (id, version, data, p) in &updates {
-            match persons::write(&tx, *id, *version, data).await {
-                Ok(_) => {}
-                Err(Error::Conflict(_)) => {
-                    counts.updated -= 1;
-                    errors.push((
-                        p.line,
-                        "(row)".into(),
-                        "the person changed during the import; import again".into(),
-                    ));
+        // 2. Existing persons by match key.
+        let emails: Vec<Option<String>> = prepared
+            .iter()
+            .filter_map(|p| p.draft.email.as_deref())
+            .filter_map(|e| EmailAddress::parse(e).ok())
+            .map(|e| Some(e.normalized()))
+            .collect();
+        let ext: Vec<Option<String>> = prepared
+            .iter()
+            .filter_map(|p| p.draft.external_id.clone())
+            .map(Some)
+            .collect();
+        let by_email = imp.match_keys.iter().any(|k| k == "email");
+        let by_ext = imp.match_keys.iter().any(|k| k == "external_id");
+        // One indexed lookup per match key (an OR across keys would defeat the indexes).
+        let mut existing: Vec<Person> = Vec::new();
+        for (on, col, values) in [
+            (by_email, "email_normalized", emails),
+            (by_ext, "external_id", ext),
+        ] {
+            if !on || values.is_empty() {
+                continue;
+            }
+            let found = Person::find_by_statement(stmt(
+                &format!(
+                    "{} WHERE p.{col} = ANY($1) AND p.merged_into IS NULL",
+                    persons::SELECT
+                ),
+                vec![text_array(values)],
+            ))
+            .all(&*tx)
+            .await?;
+            for p in found {
+                if !existing.iter().any(|e| e.id == p.id) {
+                    existing.push(p);
                 }
-                Err(e) => return Err(e),
             }
         }
-        mark("write", &mut since);
-        link_organizations(&tx, &links).await?;
-        mark("organizations", &mut since);
-        counts.duplicates = duplicate_warnings(&tx, &inserts).await?;
-        mark("duplicates", &mut since);
-    }
-    counts.failed = errors.len_rows();
-    write_errors(&tx, imp.id, &errors).await?;
-    // The checkpoint doubles as a fencing token: if another worker took the job over and
-    // committed past where this one started, this batch rolls back instead of writing twice.
-    let fenced = tx
-        .execute_raw(stmt(
-            "UPDATE imports SET rows_done = rows_done + $2, rows_created = rows_created + $3, \
+        let mut email_idx: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut ext_idx: HashMap<String, usize> = HashMap::new();
+        for (i, p) in existing.iter().enumerate() {
+            if let Some(e) = &p.email {
+                email_idx.entry(e.to_lowercase()).or_default().push(i);
+            }
+            if let Some(x) = &p.external_id {
+                ext_idx.insert(x.clone(), i);
+            }
+        }
+
+        // Owners named in the file must be members of the tenant.
+        let mut valid_owners: HashSet<Uuid> = HashSet::new();
+        let named_owners: HashSet<Uuid> = prepared
+            .iter()
+            .filter_map(|p| p.draft.owner_id.as_deref())
+            .filter_map(|s| Uuid::parse_str(s.trim()).ok())
+            .collect();
+        for o in named_owners {
+            if persons::check_owner(&tx, Some(o)).await.is_ok() {
+                valid_owners.insert(o);
+            }
+        }
+
+        mark("lookup", &mut since);
+        // 3. Decide per row: create, update, unchanged or error.
+        let mut inserts: Vec<(Uuid, PersonData, &Prepared)> = Vec::new();
+        let mut updates: Vec<(Uuid, i32, PersonData, &Prepared)> = Vec::new();
+        let mut links: Vec<(Uuid, &Prepared)> = Vec::new();
+        for p in &prepared {
+            let mut matched: Option<&Person> = None;
+            let mut ambiguous = None;
+            for key in &imp.match_keys {
+                let hit = match key.as_str() {
+                    "external_id" => p
+                        .draft
+                        .external_id
+                        .as_ref()
+                        .and_then(|x| ext_idx.get(x))
+                        .map(|&i| vec![i]),
+                    _ => p
+                        .draft
+                        .email
+                        .as_deref()
+                        .and_then(|e| EmailAddress::parse(e).ok())
+                        .and_then(|e| email_idx.get(&e.normalized()).cloned()),
+                };
+                match hit.as_deref() {
+                    Some([i]) => {
+                        matched = Some(&existing[*i]);
+                        break;
+                    }
+                    Some(many) if many.len() > 1 => {
+                        ambiguous = Some((key.clone(), many.len()));
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some((key, n)) = ambiguous {
+                errors.push((
+                    p.line,
+                    column_of(&key, headers, mapping),
+                    format!("matches {n} existing persons; merge those duplicates first"),
+                ));
+                continue;
+            }
+            let (draft, current) = match matched {
+                Some(cur) => {
+                    let mut d = cur.to_draft();
+                    for f in PersonDraft::TEXT_FIELDS {
+                        if let Some(Some(v)) = p.draft.get(f) {
+                            d.set(f, Some(v.to_owned()));
+                        }
+                    }
+                    for t in &p.draft.tags {
+                        if !d.tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
+                            d.tags.push(t.clone());
+                        }
+                    }
+                    for (k, v) in &p.draft.custom {
+                        d.custom.insert(k.clone(), v.clone());
+                    }
+                    (d, Some(cur))
+                }
+                None => (p.draft.clone(), None),
+            };
+            match draft.validate(&rules) {
+                Err(fields) => push_errors(&mut errors, p.line, &fields, headers, mapping),
+                Ok(data) if data.owner_id.is_some_and(|o| !valid_owners.contains(&o)) => errors
+                    .push((
+                        p.line,
+                        column_of("ownerId", headers, mapping),
+                        "is not a member of this tenant".into(),
+                    )),
+                Ok(data) => {
+                    if *preview_left > 0 {
+                        *preview_left -= 1;
+                        preview_row(&tx, imp.id, p.line, &data, p.organization.as_deref()).await?;
+                    }
+                    match current {
+                        Some(cur) => {
+                            let before = cur.to_draft().validate(&rules).ok();
+                            if before.as_ref() == Some(&data) {
+                                counts.unchanged += 1;
+                            } else {
+                                updates.push((cur.id, cur.version, data, p));
+                            }
+                            links.push((cur.id, p));
+                        }
+                        None => {
+                            let id = Uuid::now_v7();
+                            inserts.push((id, data, p));
+                            links.push((id, p));
+                        }
+                    }
+                }
+            }
+        }
+
+        // 4. Write (skipped in a dry run), then counters, errors and checkpoint, all in this
+        // transaction.
+        mark("validate", &mut since);
+        counts.created = inserts.len() as i64;
+        counts.updated = updates.len() as i64;
+        if !imp.dry_run {
+            let failed = insert_batch(&tx, &inserts, &mut errors).await?;
+            if !failed.is_empty() {
+                counts.created -= failed.len() as i64;
+                links.retain(|(id, _)| !failed.contains(id));
+                inserts.retain(|(id, _, _)| !failed.contains(id));
+            }
+            for (id, version, data, p) in &updates {
+                match persons::write(&tx, *id, *version, data).await {
+                    Ok(_) => {}
+                    Err(Error::Conflict(_)) => {
+                        counts.updated -= 1;
+                        errors.push((
+                            p.line,
+                            "(row)".into(),
+                            "the person changed during the import; import again".into(),
+                        ));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            mark("write", &mut since);
+            link_organizations(&tx, &links).await?;
+            mark("organizations", &mut since);
+            counts.duplicates = duplicate_warnings(&tx, &inserts).await?;
+            mark("duplicates", &mut since);
+        }
+        counts.failed = failed_rows(&errors);
+        write_errors(&tx, imp.id, &errors).await?;
+        // The checkpoint doubles as a fencing token: if another worker took the job over and
+        // committed past where this one started, this batch rolls back instead of writing twice.
+        let fenced = tx
+            .execute_raw(stmt(
+                "UPDATE imports SET rows_done = rows_done + $2, rows_created = rows_created + $3, \
          rows_updated = rows_updated + $4, rows_unchanged = rows_unchanged + $5, \
          rows_failed = rows_failed + $6, duplicate_warnings = duplicate_warnings + $7, \
          checkpoint_line = $8 WHERE id = $1 AND checkpoint_line = $9",
-            vec![
-                imp.id.into(),
-                n.into(),
-                counts.created.into(),
-                counts.updated.into(),
-                counts.unchanged.into(),
-                counts.failed.into(),
-                counts.duplicates.into(),
-                last_line.into(),
-                (*checkpoint).into(),
-            ],
-        ))
-        .await?;
-    if fenced.rows_affected() == 0 {
-        return Err(Error::Conflict(
-            "another worker has taken over this import; stopping here".into(),
-        ));
+                vec![
+                    imp.id.into(),
+                    n.into(),
+                    counts.created.into(),
+                    counts.updated.into(),
+                    counts.unchanged.into(),
+                    counts.failed.into(),
+                    counts.duplicates.into(),
+                    last_line.into(),
+                    (*checkpoint).into(),
+                ],
+            ))
+            .await?;
+        if fenced.rows_affected() == 0 {
+            return Err(Error::Conflict(
+                "another worker has taken over this import; stopping here".into(),
+            ));
+        }
+        tx.commit().await?;
+        mark("commit", &mut since);
+        tracing::debug!(rows = n, total = ?started.elapsed(), phases = ?phases, "import batch");
+        // Statistics as soon as the first batch landed, so the planner stops guessing from an
+        // empty table (autovacuum catches up later on its own).
+        if *checkpoint == 0 && !imp.dry_run {
+            analyze(db, tenant).await?;
+        }
+        *checkpoint = last_line;
+        Ok(n)
     }
-    tx.commit().await?;
-    mark("commit", &mut since);
-    tracing::debug!(rows = n, total = ?started.elapsed(), phases = ?phases, "import batch");
-    // Statistics as soon as the first batch landed, so the planner stops guessing from an
-    // empty table (autovacuum catches up later on its own).
-    if *checkpoint == 0 && !imp.dry_run {
-        analyze(db, tenant).await?;
-    }
-    *checkpoint = last_line;
-    Ok(n)
 }
 
-trait RowCount {
-    fn len_rows(&self) -> i64;
-}
-
-impl RowCount for Vec<(u64, String, String)> {
-    /// Rows with at least one error.
-    fn len_rows(&self) -> i64 {
-        let lines: HashSet<u64> = self.iter().map(|e| e.0).collect();
-        lines.len() as i64
-    }
+/// Rows with at least one error (a row can fail on several columns).
+fn failed_rows(errors: &[(u64, String, String)]) -> i64 {
+    let lines: HashSet<u64> = errors.iter().map(|e| e.0).collect();
+    lines.len() as i64
 }
 
 fn push_errors(

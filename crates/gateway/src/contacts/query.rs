@@ -7,7 +7,7 @@ use kartei_core::ctx::Role;
 use super::types::{
     ContactEntity, CustomField, DataQualityReport, DuplicatePair, Import, ImportPreview,
     ImportPreviewRow, Organization, OrganizationFilter, Person, PersonFilter, PersonSort, Picklist,
-    PicklistValue, TimelineEvent,
+    PicklistValue, TimelineEvent, timeline_connection,
 };
 use crate::context::{services, tenant, tenant_tx};
 use crate::error::{api, parse_uuid};
@@ -112,14 +112,12 @@ impl ContactsQuery {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<TimelineEvent>> {
         let id = parse_uuid(&id, "id")?;
-        let req = relay::request::<timeline::TimelineKey>(first, after, last, before)?;
-        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        organizations::get(&tx, id).await.map_err(api)?;
-        let page = timeline::page(&tx, timeline::Subject::Organization(id), &req)
-            .await
-            .map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, TimelineEvent::from))
+        timeline_connection(
+            ctx,
+            timeline::Subject::Organization(id),
+            (first, after, last, before),
+        )
+        .await
     }
 
     /// Every picklist with its values (archived values included, flagged).

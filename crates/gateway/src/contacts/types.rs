@@ -158,13 +158,12 @@ impl Person {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Conn<TimelineEvent>> {
-        let req = relay::request::<timeline::TimelineKey>(first, after, last, before)?;
-        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = timeline::page(&tx, timeline::Subject::Person(self.inner.id), &req)
-            .await
-            .map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, TimelineEvent::from))
+        timeline_connection(
+            ctx,
+            timeline::Subject::Person(self.inner.id),
+            (first, after, last, before),
+        )
+        .await
     }
 
     /// Likely duplicates of this person, best first (computed live).
@@ -187,6 +186,22 @@ impl Person {
         tx.commit().await.map_err(api)?;
         Ok(q.into())
     }
+}
+
+/// A person's or organization's timeline as a connection, newest first.
+pub(crate) async fn timeline_connection(
+    ctx: &Context<'_>,
+    subject: timeline::Subject,
+    (first, after, last, before): (Option<i32>, Option<String>, Option<i32>, Option<String>),
+) -> async_graphql::Result<Conn<TimelineEvent>> {
+    let req = relay::request::<timeline::TimelineKey>(first, after, last, before)?;
+    let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+    if let timeline::Subject::Organization(id) = subject {
+        organizations::get(&tx, id).await.map_err(api)?;
+    }
+    let page = timeline::page(&tx, subject, &req).await.map_err(api)?;
+    tx.commit().await.map_err(api)?;
+    Ok(relay::connection(page, TimelineEvent::from))
 }
 
 #[derive(SimpleObject)]
