@@ -279,7 +279,7 @@ Emil,Datum,emil@example.com,,31.02.2000\n\
     assert_eq!(status, 200);
     let report = String::from_utf8(report).unwrap();
     assert!(
-        report.starts_with("\u{feff}line;column;reason\r\n"),
+        report.starts_with("\u{feff}line;column;reason;severity\r\n"),
         "{report}"
     );
     for l in ["3;E-Mail;", "4;Telefon;", "6;Nachname;", "7;Geburtstag;"] {

@@ -18,8 +18,16 @@ use crate::rules::{self, Rules};
 use crate::sql::uuid_array;
 
 /// Tables with a `person_id` that follows the person into the winner. Later domains
-/// (consents, campaign recipients) add theirs here so merges never orphan their rows.
-pub const OWNED_BY_PERSON: &[&str] = &["interactions", "transactions"];
+/// (campaign recipients) add theirs here so merges never orphan their rows. The consent ledger
+/// is append-only and is not moved: the caller carries the losers' consent events over
+/// (`kartei_compliance::ledger::carry_over`) in the same transaction.
+pub const OWNED_BY_PERSON: &[&str] = &[
+    "interactions",
+    "transactions",
+    "sent_messages",
+    "customer_exceptions",
+    "data_subject_requests",
+];
 
 pub const MAX_LOSERS: usize = 100;
 

@@ -34,12 +34,19 @@ pub enum Code {
     QueryTooComplex,
     /// The request body exceeds the configured size limit.
     PayloadTooLarge,
+    /// A signed public link (double opt-in, unsubscribe) is forged, malformed or for another
+    /// action.
+    TokenInvalid,
+    /// A signed public link is past its expiry.
+    TokenExpired,
+    /// A single-use public link was already used; nothing was changed.
+    TokenUsed,
     /// An unexpected failure; details are logged with the request id, never returned.
     Internal,
 }
 
 impl Code {
-    pub const ALL: [Code; 13] = [
+    pub const ALL: [Code; 16] = [
         Code::Unauthenticated,
         Code::Forbidden,
         Code::NotFound,
@@ -52,6 +59,9 @@ impl Code {
         Code::QueryTooDeep,
         Code::QueryTooComplex,
         Code::PayloadTooLarge,
+        Code::TokenInvalid,
+        Code::TokenExpired,
+        Code::TokenUsed,
         Code::Internal,
     ];
 
@@ -69,6 +79,9 @@ impl Code {
             Code::QueryTooDeep => "QUERY_TOO_DEEP",
             Code::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Code::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Code::TokenInvalid => "TOKEN_INVALID",
+            Code::TokenExpired => "TOKEN_EXPIRED",
+            Code::TokenUsed => "TOKEN_USED",
             Code::Internal => "INTERNAL",
         }
     }
@@ -97,6 +110,9 @@ impl Code {
             Code::ValidationFailed => 400,
             Code::ConsentRequired => 403,
             Code::Conflict => 409,
+            Code::TokenInvalid => 400,
+            Code::TokenExpired => 410,
+            Code::TokenUsed => 409,
             other => other.http_status(),
         }
     }

@@ -22,6 +22,8 @@ pub struct RequestCtx {
 pub struct Services {
     pub auth: Auth,
     pub db: Db,
+    /// Signs the public links (double opt-in, unsubscribe, subscribe forms).
+    pub links: kartei_compliance::links::Links,
 }
 
 pub fn services<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Services> {

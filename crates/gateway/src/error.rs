@@ -141,3 +141,20 @@ impl From<kartei_contacts::Error> for ApiError {
         }
     }
 }
+
+impl From<kartei_compliance::Error> for ApiError {
+    fn from(e: kartei_compliance::Error) -> Self {
+        use kartei_compliance::Error as E;
+        match e {
+            E::Invalid(fields) => ApiError::validation(fields),
+            E::Data(inner) => inner.into(),
+            E::Contacts(inner) => inner.into(),
+            E::Mail(_) | E::Archive(_) => opaque(e.code(), &e),
+            E::NotFound(_)
+            | E::Conflict(_)
+            | E::TokenInvalid
+            | E::TokenExpired
+            | E::TokenUsed => ApiError::new(e.code(), e.to_string()),
+        }
+    }
+}

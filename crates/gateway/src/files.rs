@@ -1,7 +1,9 @@
 //! File endpoints beside GraphQL, with the same `Authorization` and `X-Tenant-Id` headers:
 //! `POST /files/uploads` streams a file into the tenant (for imports), `POST
 //! /files/exports/persons` streams a filtered person list as CSV or XLSX, and `GET
-//! /files/imports/{id}/errors.csv` streams an import's error report.
+//! /files/imports/{id}/errors.csv` streams an import's error report. `GET
+//! /files/compliance/persons/{id}/export.zip` is a data-subject access export, `GET
+//! /files/compliance/processing-activities.csv` the processing register.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -25,7 +27,106 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/files/imports/{id}/errors.csv",
             web::get().to(import_errors),
+        )
+        .route(
+            "/files/compliance/persons/{id}/export.zip",
+            web::get().to(person_archive),
+        )
+        .route(
+            "/files/compliance/processing-activities.csv",
+            web::get().to(processing_register),
         );
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArchiveQuery {
+    /// The access or portability request this export answers (closed as completed).
+    request_id: Option<String>,
+}
+
+/// Everything about a person as a ZIP of JSON and CSV (GDPR Art. 15 and 20; tenant admins);
+/// audited, and closes the request it answers.
+async fn person_archive(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<ArchiveQuery>,
+) -> HttpResponse {
+    let t = match tenant_ctx(&state, &req, Role::Admin).await {
+        Ok(t) => t,
+        Err(resp) => return resp,
+    };
+    let parse = |s: &str, field: &str| {
+        uuid::Uuid::try_parse(s).map_err(|_| ApiError::field(field, "is not a valid id"))
+    };
+    let result: Result<Vec<u8>, ApiError> = async {
+        let id = parse(&path, "id")?;
+        let request = query
+            .request_id
+            .as_deref()
+            .map(|r| parse(r, "requestId"))
+            .transpose()?;
+        let tx = state.services.db.begin_tenant(t.tenant_id).await?;
+        let actor = t.actor.audit_label();
+        let zip = kartei_compliance::dsr::export_archive(&tx, id).await?;
+        if let Some(r) = request {
+            let dsr = kartei_compliance::dsr::get(&tx, r).await?;
+            if dsr.person_id != Some(id) {
+                return Err(ApiError::field("requestId", "is a request of another person"));
+            }
+            if dsr.status == "open" {
+                kartei_compliance::dsr::close(&tx, r, &actor, false).await?;
+            }
+        }
+        kartei_tenancy::audit::record(
+            &tx,
+            &actor,
+            "person.exported",
+            Some(&id.to_string()),
+            json!({ "bytes": zip.len(), "request": request }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(zip)
+    }
+    .await;
+    match result {
+        Err(e) => rest_error(&e),
+        Ok(zip) => HttpResponse::Ok()
+            .content_type("application/zip")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"auskunft.zip\"",
+            ))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(zip),
+    }
+}
+
+/// The register of processing activities as CSV (GDPR Art. 30).
+async fn processing_register(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let t = match tenant_ctx(&state, &req, Role::Admin).await {
+        Ok(t) => t,
+        Err(resp) => return resp,
+    };
+    let result: Result<Vec<u8>, ApiError> = async {
+        let tx = state.services.db.begin_tenant(t.tenant_id).await?;
+        let list = kartei_compliance::ropa::list(&tx).await?;
+        tx.commit().await?;
+        Ok(kartei_compliance::ropa::to_csv(&list)?)
+    }
+    .await;
+    match result {
+        Err(e) => rest_error(&e),
+        Ok(csv) => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"verarbeitungsverzeichnis.csv\"",
+            ))
+            .body(csv),
+    }
 }
 
 /// Outside GraphQL, failures carry their HTTP status too (the body is the same JSON).

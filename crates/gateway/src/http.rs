@@ -59,7 +59,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/graphql", web::get().to(graphiql))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .configure(crate::files::configure);
+        .configure(crate::files::configure)
+        .configure(crate::compliance::public::configure);
 }
 
 /// Opens the request's span (request id from `X-Request-Id` when sane, else new) and logs
@@ -144,7 +145,7 @@ async fn graphiql(state: web::Data<AppState>) -> HttpResponse {
         .body(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
-fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+pub(crate) fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for && let Some(ip) = req.connection_info().realip_remote_addr() {
         return ip.to_owned();
     }

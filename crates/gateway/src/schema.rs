@@ -3,13 +3,20 @@
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
+use crate::compliance::{ComplianceMutation, ComplianceQuery};
 use crate::contacts::{ContactsMutation, ContactsQuery};
 use crate::identity::{IdentityMutation, IdentityQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
 use crate::tenants::{TenantsMutation, TenantsQuery};
 
 #[derive(MergedObject, Default)]
-pub struct Query(IdentityQuery, TenantsQuery, SettingsQuery, ContactsQuery);
+pub struct Query(
+    IdentityQuery,
+    TenantsQuery,
+    SettingsQuery,
+    ContactsQuery,
+    ComplianceQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -17,6 +24,7 @@ pub struct Mutation(
     TenantsMutation,
     SettingsMutation,
     ContactsMutation,
+    ComplianceMutation,
 );
 
 pub type KarteiSchema = Schema<Query, Mutation, EmptySubscription>;

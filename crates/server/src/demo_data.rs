@@ -617,15 +617,22 @@ pub async fn fill(
             mapping: preview.suggested_mapping,
             match_keys: vec!["external_id".into()],
             dry_run: false,
+            consent: None,
         },
         false,
     )
     .await?;
-    let done = import::run::run(db, tenant, imp.id, &|p| {
-        if p.done % 50_000 < 1000 {
-            log(format!("imported {}/{} rows", p.done, p.total.unwrap_or(0)));
-        }
-    })
+    let done = import::run::run(
+        db,
+        tenant,
+        imp.id,
+        &|p| {
+            if p.done % 50_000 < 1000 {
+                log(format!("imported {}/{} rows", p.done, p.total.unwrap_or(0)));
+            }
+        },
+        &kartei_compliance::imports::ComplianceImportHook,
+    )
     .await?;
     log(format!(
         "import {}: {} created, {} updated, {} failed",

@@ -82,6 +82,33 @@ pub async fn services(settings: &Settings) -> anyhow::Result<(Db, Auth)> {
     Ok((db, auth))
 }
 
+/// The signer of public links (double opt-in, unsubscribe), keyed from the JWT secret.
+pub fn links(settings: &Settings) -> anyhow::Result<kartei_compliance::links::Links> {
+    Ok(kartei_compliance::links::Links::new(
+        &settings.jwt_secret()?,
+        &settings.http.public_url,
+    ))
+}
+
+/// The mailer: SMTP when `SMTP_URL` is set, else the log (with a warning).
+pub fn mailer(settings: &Settings) -> anyhow::Result<kartei_compliance::mail::Mailer> {
+    let url = settings.mail.smtp_url.as_ref().map(|u| u.expose_secret().to_owned());
+    if url.is_none() {
+        tracing::warn!("no SMTP_URL: mails are written to the log instead of being sent");
+    }
+    kartei_compliance::mail::Mailer::new(url.as_deref(), &settings.mail.from)
+        .map_err(|e| anyhow::anyhow!("mail configuration: {e}"))
+}
+
+/// Everything background jobs need.
+pub fn worker_ctx(settings: &Settings, db: Db) -> anyhow::Result<worker::WorkerCtx> {
+    Ok(worker::WorkerCtx {
+        db,
+        links: links(settings)?,
+        mailer: mailer(settings)?,
+    })
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -104,6 +131,7 @@ impl Application {
             services: Services {
                 auth,
                 db: db.clone(),
+                links: links(&settings)?,
             },
             options: GatewayOptions {
                 max_body_bytes: settings.http.max_body_bytes,
@@ -126,12 +154,13 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(settings.http.shutdown_timeout_secs)
         .run();
-        let worker = settings.worker.in_process.then(|| {
-            tokio::spawn(worker::run(
-                db,
+        let worker = match settings.worker.in_process {
+            true => Some(tokio::spawn(worker::run(
+                std::sync::Arc::new(worker_ctx(&settings, db)?),
                 worker::WorkerOptions::from_settings(&settings.worker),
-            ))
-        });
+            ))),
+            false => None,
+        };
         Ok(Self {
             port,
             server,

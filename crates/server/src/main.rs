@@ -114,8 +114,9 @@ async fn main() -> anyhow::Result<()> {
             run_migrations(&settings).await?;
             let db = connect_db(&settings).await?;
             let opts = worker::WorkerOptions::from_settings(&settings.worker);
+            let ctx = std::sync::Arc::new(kartei_server::worker_ctx(&settings, db)?);
             tokio::select! {
-                () = worker::run(db, opts) => {}
+                () = worker::run(ctx, opts) => {}
                 _ = tokio::signal::ctrl_c() => eprintln!("worker stopping; running jobs resume from their checkpoints"),
             }
         }

@@ -1,6 +1,6 @@
 //! One typed configuration: defaults, then an optional file (`KARTEI_CONFIG`), then
 //! `KARTEI__SECTION__KEY` variables, then the contract variables (`DATABASE_URL`, `REDIS_URL`,
-//! `KARTEI_BIND`, `KARTEI_PUBLIC_URL`, `KARTEI_JWT_SECRET`, `KARTEI_JWT_SECRET_FILE`).
+//! `SMTP_URL`, `KARTEI_BIND`, `KARTEI_PUBLIC_URL`, `KARTEI_JWT_SECRET`, `KARTEI_JWT_SECRET_FILE`).
 //! Unknown keys are errors, so a typo in a variable name fails at start, not silently.
 
 use std::path::PathBuf;
@@ -20,6 +20,17 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub log: LogSettings,
     pub worker: WorkerSettings,
+    pub mail: MailSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// `SMTP_URL`, e.g. `smtp://mail:25`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://host:465`. Unset: mail is written to the log, not sent (demo only).
+    pub smtp_url: Option<SecretString>,
+    /// The sender of double opt-in and notification mails.
+    pub from: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,6 +92,9 @@ pub struct AuthSettings {
     pub jwt_secret_file: Option<PathBuf>,
     #[serde(default)]
     pub previous_jwt_secrets: Vec<SecretString>,
+    /// Set when no secret was configured and one was generated for this process.
+    #[serde(skip)]
+    pub jwt_secret_random: bool,
     pub issuer: String,
     pub audience: String,
     pub access_ttl_secs: u64,
@@ -155,6 +169,9 @@ concurrency = 2
 poll_ms = 500
 stale_after_secs = 60
 
+[mail]
+from = "Kartei <no-reply@kartei.localhost>"
+
 [log]
 format = "json"
 level = "info,sqlx=warn,sea_orm_migration=warn"
@@ -187,6 +204,7 @@ impl Settings {
         for (env, key) in [
             ("DATABASE_URL", "database.url"),
             ("REDIS_URL", "redis.url"),
+            ("SMTP_URL", "mail.smtp_url"),
             ("KARTEI_BIND", "http.bind"),
             ("KARTEI_PUBLIC_URL", "http.public_url"),
             ("KARTEI_JWT_SECRET", "auth.jwt_secret"),
@@ -194,10 +212,19 @@ impl Settings {
         ] {
             b = b.set_override_option(key, var(env).filter(|v| !v.is_empty()))?;
         }
-        let settings: Settings = b
+        let mut settings: Settings = b
             .build()?
             .try_deserialize()
             .context("invalid configuration")?;
+        if settings.auth.jwt_secret.is_none() && settings.auth.jwt_secret_file.is_none() {
+            // One random secret for the whole process, so that tokens and signed links made by
+            // one part of it are accepted by every other part.
+            let bytes: [u8; 32] = rand::random();
+            settings.auth.jwt_secret = Some(SecretString::from(
+                bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            ));
+            settings.auth.jwt_secret_random = true;
+        }
         Ok(settings)
     }
 
@@ -206,6 +233,12 @@ impl Settings {
     /// with a warning (tokens then die with the process; fine for `make run`, not for a cluster).
     pub fn jwt_secret(&self) -> anyhow::Result<SecretString> {
         if let Some(s) = &self.auth.jwt_secret {
+            if self.auth.jwt_secret_random {
+                tracing::warn!(
+                    "no KARTEI_JWT_SECRET: using a random secret for this process; tokens and \
+                     links will not survive a restart and nodes will not accept each other's"
+                );
+            }
             return Ok(SecretString::from(s.expose_secret().to_owned()));
         }
         if let Some(path) = &self.auth.jwt_secret_file {

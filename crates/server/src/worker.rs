@@ -4,8 +4,20 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use kartei_compliance::links::Links;
+use kartei_compliance::mail::Mailer;
 use kartei_tenancy::db::Db;
 use kartei_tenancy::jobs::{self, Job};
+
+/// What jobs need besides the database.
+#[derive(Debug, Clone)]
+pub struct WorkerCtx {
+    pub db: Db,
+    pub links: Links,
+    pub mailer: Mailer,
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerOptions {
@@ -26,7 +38,7 @@ impl WorkerOptions {
 }
 
 /// Runs forever (until the task is dropped), `concurrency` jobs at a time.
-pub async fn run(db: Db, opts: WorkerOptions) {
+pub async fn run(ctx: Arc<WorkerCtx>, opts: WorkerOptions) {
     let WorkerOptions {
         poll, concurrency, ..
     } = opts;
@@ -34,11 +46,11 @@ pub async fn run(db: Db, opts: WorkerOptions) {
     tracing::info!(worker = %worker_id, concurrency, "worker started");
     let mut tasks = tokio::task::JoinSet::new();
     for slot in 0..concurrency.max(1) {
-        let db = db.clone();
+        let ctx = ctx.clone();
         let id = format!("{worker_id}:{slot}");
         tasks.spawn(async move {
             loop {
-                match run_one(&db, &id, opts.stale_after).await {
+                match run_one(&ctx, &id, opts.stale_after).await {
                     Ok(true) => {}
                     Ok(false) => tokio::time::sleep(poll).await,
                     Err(e) => {
@@ -53,7 +65,8 @@ pub async fn run(db: Db, opts: WorkerOptions) {
 }
 
 /// Claims and runs one job; false when none was ready.
-pub async fn run_one(db: &Db, worker: &str, stale_after: Duration) -> anyhow::Result<bool> {
+pub async fn run_one(ctx: &WorkerCtx, worker: &str, stale_after: Duration) -> anyhow::Result<bool> {
+    let db = &ctx.db;
     let Some(job) = jobs::claim(db, worker, stale_after.as_secs()).await? else {
         return Ok(false);
     };
@@ -73,7 +86,7 @@ pub async fn run_one(db: &Db, worker: &str, stale_after: Duration) -> anyhow::Re
             }
         })
     };
-    let outcome = execute(db, &job).await;
+    let outcome = execute(ctx, &job).await;
     beat.abort();
     match outcome {
         Ok(()) => jobs::finish(db, job.id).await?,
@@ -85,19 +98,46 @@ pub async fn run_one(db: &Db, worker: &str, stale_after: Duration) -> anyhow::Re
     Ok(true)
 }
 
-async fn execute(db: &Db, job: &Job) -> anyhow::Result<()> {
+async fn execute(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
+    let db = &ctx.db;
     match job.kind.as_str() {
         kartei_contacts::import::JOB_KIND => {
             let id = job.subject_id;
             let progress = move |p: kartei_contacts::import::run::Progress| {
                 tracing::info!(import_id = %id, done = p.done, total = ?p.total, "import progress");
             };
-            let imp = kartei_contacts::import::run::run(db, job.tenant(), id, &progress).await?;
+            let imp = kartei_contacts::import::run::run(
+                db,
+                job.tenant(),
+                id,
+                &progress,
+                &kartei_compliance::imports::ComplianceImportHook,
+            )
+            .await?;
             tracing::info!(
                 import_id = %id, status = %imp.status, created = imp.rows_created,
                 updated = imp.rows_updated, unchanged = imp.rows_unchanged, failed = imp.rows_failed,
                 "import finished"
             );
+            Ok(())
+        }
+        kartei_compliance::doi::MAIL_JOB => {
+            let sent = kartei_compliance::doi::send_confirmation(
+                db,
+                job.tenant(),
+                job.subject_id,
+                &ctx.links,
+                &ctx.mailer,
+            )
+            .await?;
+            tracing::info!(event_id = %job.subject_id, sent, "double opt-in mail");
+            Ok(())
+        }
+        kartei_compliance::retention::JOB_KIND => {
+            let tx = db.begin_tenant(job.tenant()).await?;
+            let res = kartei_compliance::retention::run_job(&tx, job.subject_id).await?;
+            tx.commit().await?;
+            tracing::info!(policy_id = %job.subject_id, result = ?res, "retention policy run");
             Ok(())
         }
         other => anyhow::bail!("unknown job kind {other}"),

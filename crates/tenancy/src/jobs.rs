@@ -48,6 +48,31 @@ pub async fn enqueue(tx: &TenantTx, kind: &str, subject_id: Uuid) -> Result<Uuid
     Ok(id)
 }
 
+/// Enqueues to run no earlier than `run_after`, unless the same kind of job for the same
+/// subject is already waiting (periodic work schedules its next run this way).
+pub async fn enqueue_after(
+    tx: &TenantTx,
+    kind: &str,
+    subject_id: Uuid,
+    run_after: DateTime<Utc>,
+) -> Result<bool> {
+    let res = tx
+        .execute_raw(stmt(
+            "INSERT INTO platform.jobs (id, tenant_id, kind, subject_id, run_after) \
+             SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM platform.jobs \
+                 WHERE tenant_id = $2 AND kind = $3 AND subject_id = $4 AND status = 'queued')",
+            vec![
+                Uuid::now_v7().into(),
+                tx.tenant().0.into(),
+                kind.into(),
+                subject_id.into(),
+                run_after.into(),
+            ],
+        ))
+        .await?;
+    Ok(res.rows_affected() > 0)
+}
+
 /// Claims the oldest ready job (queued, or running with a heartbeat older than
 /// `stale_after_secs`, i.e. its worker died).
 pub async fn claim(db: &Db, worker: &str, stale_after_secs: u64) -> Result<Option<Job>> {

@@ -15,5 +15,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0002_contacts",
             up: include_str!("t0002_contacts.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0003_compliance",
+            up: include_str!("t0003_compliance.sql"),
+        }),
     ]
 }

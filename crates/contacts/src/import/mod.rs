@@ -225,6 +225,10 @@ pub struct Import {
     pub rows_unchanged: i64,
     pub rows_failed: i64,
     pub duplicate_warnings: i64,
+    /// Rows written with a warning (e.g. a suppressed address: no consent granted).
+    pub rows_warned: i64,
+    /// A consent to record for every written row, interpreted by the import hook.
+    pub consent: Option<serde_json::Value>,
     pub checkpoint_line: i64,
     pub preview: serde_json::Value,
     pub cancel_requested: bool,
@@ -247,7 +251,7 @@ impl Import {
 
 const SELECT: &str = "SELECT id, upload_id, format, mapping, match_keys, dry_run, status, \
     encoding, delimiter, rows_total, rows_done, rows_created, rows_updated, rows_unchanged, \
-    rows_failed, duplicate_warnings, checkpoint_line, preview, cancel_requested, error, \
+    rows_failed, duplicate_warnings, rows_warned, consent, checkpoint_line, preview, cancel_requested, error, \
     created_by, created_at, started_at, finished_at FROM imports";
 
 pub async fn get(tx: &TenantTx, id: Uuid) -> Result<Import> {
@@ -278,6 +282,8 @@ pub struct StartImport {
     /// Existing persons are matched on these, in order: `email`, `external_id`.
     pub match_keys: Vec<String>,
     pub dry_run: bool,
+    /// A consent every written row is given (checked and recorded by the import hook).
+    pub consent: Option<serde_json::Value>,
 }
 
 /// Checks the mapping against the file's headers and queues the import as a job.
@@ -300,7 +306,7 @@ pub async fn create(
     let id = Uuid::now_v7();
     tx.execute_raw(stmt(
         "INSERT INTO imports (id, upload_id, format, mapping, match_keys, dry_run, encoding, \
-         delimiter, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         delimiter, created_by, consent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         vec![
             id.into(),
             input.upload_id.into(),
@@ -313,6 +319,7 @@ pub async fn create(
             preview.encoding.into(),
             preview.delimiter.into(),
             actor.into(),
+            input.consent.into(),
         ],
     ))
     .await?;
@@ -361,6 +368,8 @@ pub struct RowError {
     pub line: i64,
     pub col: String,
     pub reason: String,
+    /// `error` (the row was not written) or `warning` (written, with a caveat).
+    pub severity: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -391,7 +400,7 @@ pub async fn errors_page(
     };
     let rows = RowError::find_by_statement(stmt(
         &format!(
-            "SELECT line, col, reason FROM import_errors WHERE {} ORDER BY line {dir}, col {dir} LIMIT {}",
+            "SELECT line, col, reason, severity FROM import_errors WHERE {} ORDER BY line {dir}, col {dir} LIMIT {}",
             cond.join(" AND "),
             req.limit + 1
         ),
@@ -404,7 +413,7 @@ pub async fn errors_page(
     }))
 }
 
-/// The error report as CSV (`line;column;reason`, UTF-8 with BOM for Excel), written in
+/// The error report as CSV (`line;column;reason;severity`, UTF-8 with BOM for Excel), written in
 /// pages so a report of any size streams.
 pub async fn errors_csv(
     db: &Db,
@@ -414,7 +423,7 @@ pub async fn errors_csv(
 ) -> Result<()> {
     let mut after: Option<(i64, String)> = None;
     if out
-        .send(b"\xEF\xBB\xBFline;column;reason\r\n".to_vec())
+        .send(b"\xEF\xBB\xBFline;column;reason;severity\r\n".to_vec())
         .await
         .is_err()
     {
@@ -425,7 +434,7 @@ pub async fn errors_csv(
         get(&tx, id).await?;
         let (l, c) = after.clone().unwrap_or((-1, String::new()));
         let rows = RowError::find_by_statement(stmt(
-            "SELECT line, col, reason FROM import_errors WHERE import_id = $1 \
+            "SELECT line, col, reason, severity FROM import_errors WHERE import_id = $1 \
              AND (line, col) > ($2, $3) ORDER BY line, col LIMIT 5000",
             vec![id.into(), l.into(), c.into()],
         ))
@@ -440,7 +449,7 @@ pub async fn errors_csv(
             .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::new());
         for r in &rows {
-            w.write_record([r.line.to_string().as_str(), &r.col, &r.reason])
+            w.write_record([r.line.to_string().as_str(), &r.col, &r.reason, &r.severity])
                 .map_err(|e| Error::File(e.to_string()))?;
         }
         let bytes = w.into_inner().map_err(|e| Error::File(e.to_string()))?;

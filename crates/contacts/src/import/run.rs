@@ -4,6 +4,8 @@
 //! checkpoint, so a crash loses nothing acknowledged and a resumed job skips what committed.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
 
 use kartei_core::id::TenantId;
 use kartei_core::validate::{EmailAddress, FieldErrors};
@@ -36,12 +38,58 @@ enum Msg {
     Rows(Vec<Row>),
 }
 
+/// A row a batch wrote (or, in a dry run, would write), for other domains to act on in the
+/// batch's own transaction.
+#[derive(Debug, Clone)]
+pub struct WrittenRow<'a> {
+    pub line: u64,
+    pub person_id: Uuid,
+    pub data: &'a PersonData,
+}
+
+/// A warning about a written row; `field` is the API field name (`email`, `phone`).
+#[derive(Debug, Clone)]
+pub struct Warning {
+    pub line: u64,
+    pub field: String,
+    pub reason: String,
+}
+
+pub type HookFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<Warning>>> + Send + 'a>>;
+
+/// What other domains do with each batch (the compliance domain checks the suppression list and
+/// records the import's consent). Contacts stays independent of them.
+pub trait ImportHook: Sync {
+    fn after_batch<'a>(
+        &'a self,
+        tx: &'a TenantTx,
+        import: &'a Import,
+        rows: &'a [WrittenRow<'a>],
+    ) -> HookFuture<'a>;
+}
+
+/// No other domain involved.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoHook;
+
+impl ImportHook for NoHook {
+    fn after_batch<'a>(
+        &'a self,
+        _tx: &'a TenantTx,
+        _import: &'a Import,
+        _rows: &'a [WrittenRow<'a>],
+    ) -> HookFuture<'a> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
+
 /// Runs (or resumes) an import to its end, cancellation or failure.
 pub async fn run(
     db: &Db,
     tenant: TenantId,
     id: Uuid,
     progress: &(dyn Fn(Progress) + Sync),
+    hook: &dyn ImportHook,
 ) -> Result<Import> {
     let imp = {
         let tx = db.begin_tenant(tenant).await?;
@@ -57,7 +105,19 @@ pub async fn run(
         tx.commit().await?;
         imp
     };
-    match execute(db, tenant, &imp, progress).await {
+    let outcome = execute(db, tenant, &imp, progress, hook).await;
+    // Once a real import completed, its raw file has served its purpose: personal data is not
+    // kept longer than needed (a dry run or a cancelled import may be started again).
+    if matches!(outcome, Ok(false)) && !imp.dry_run {
+        let tx = db.begin_tenant(tenant).await?;
+        tx.execute_raw(stmt(
+            "DELETE FROM upload_chunks WHERE upload_id = $1",
+            vec![imp.upload_id.into()],
+        ))
+        .await?;
+        tx.commit().await?;
+    }
+    match outcome {
         Ok(cancelled) => {
             let tx = db.begin_tenant(tenant).await?;
             tx.execute_raw(stmt(
@@ -94,6 +154,7 @@ async fn execute(
     tenant: TenantId,
     imp: &Import,
     progress: &(dyn Fn(Progress) + Sync),
+    hook: &dyn ImportHook,
 ) -> Result<bool> {
     let (file, _) = spill_upload(db, tenant, imp.upload_id, None).await?;
     let format = if imp.format == "xlsx" {
@@ -155,6 +216,7 @@ async fn execute(
         db,
         tenant,
         imp,
+        hook,
         headers: Vec::new(),
         mapping,
         checkpoint: imp.checkpoint_line,
@@ -252,6 +314,7 @@ struct Counts {
     unchanged: i64,
     failed: i64,
     duplicates: i64,
+    warned: i64,
 }
 
 struct Prepared {
@@ -277,6 +340,7 @@ struct Batches<'a> {
     db: &'a Db,
     tenant: TenantId,
     imp: &'a Import,
+    hook: &'a dyn ImportHook,
     headers: Vec<String>,
     mapping: Vec<Option<String>>,
     checkpoint: i64,
@@ -313,6 +377,7 @@ impl Batches<'_> {
             mapping,
             checkpoint,
             preview_left,
+            hook,
             ..
         } = self;
         let (db, tenant, imp): (&Db, TenantId, &Import) = (*db, *tenant, *imp);
@@ -547,8 +612,30 @@ impl Batches<'_> {
             counts.duplicates = duplicate_warnings(&tx, &inserts).await?;
             mark("duplicates", &mut since);
         }
+        let written: Vec<WrittenRow> = inserts
+            .iter()
+            .map(|(id, data, p)| WrittenRow {
+                line: p.line,
+                person_id: *id,
+                data,
+            })
+            .chain(updates.iter().map(|(id, _, data, p)| WrittenRow {
+                line: p.line,
+                person_id: *id,
+                data,
+            }))
+            .collect();
+        let warnings = hook.after_batch(&tx, imp, &written).await?;
+        mark("hook", &mut since);
         counts.failed = failed_rows(&errors);
-        write_errors(&tx, imp.id, &errors).await?;
+        write_errors(&tx, imp.id, &errors, "error").await?;
+        let warned: HashSet<u64> = warnings.iter().map(|w| w.line).collect();
+        counts.warned = warned.len() as i64;
+        let warnings: Vec<(u64, String, String)> = warnings
+            .into_iter()
+            .map(|w| (w.line, column_of(&w.field, headers, mapping), w.reason))
+            .collect();
+        write_errors(&tx, imp.id, &warnings, "warning").await?;
         // The checkpoint doubles as a fencing token: if another worker took the job over and
         // committed past where this one started, this batch rolls back instead of writing twice.
         let fenced = tx
@@ -556,7 +643,7 @@ impl Batches<'_> {
                 "UPDATE imports SET rows_done = rows_done + $2, rows_created = rows_created + $3, \
          rows_updated = rows_updated + $4, rows_unchanged = rows_unchanged + $5, \
          rows_failed = rows_failed + $6, duplicate_warnings = duplicate_warnings + $7, \
-         checkpoint_line = $8 WHERE id = $1 AND checkpoint_line = $9",
+         checkpoint_line = $8, rows_warned = rows_warned + $10 WHERE id = $1 AND checkpoint_line = $9",
                 vec![
                     imp.id.into(),
                     n.into(),
@@ -567,6 +654,7 @@ impl Batches<'_> {
                     counts.duplicates.into(),
                     last_line.into(),
                     (*checkpoint).into(),
+                    counts.warned.into(),
                 ],
             ))
             .await?;
@@ -791,19 +879,25 @@ async fn duplicate_warnings(
         .unwrap_or(0))
 }
 
-async fn write_errors(tx: &TenantTx, id: Uuid, errors: &[(u64, String, String)]) -> Result<()> {
+async fn write_errors(
+    tx: &TenantTx,
+    id: Uuid,
+    errors: &[(u64, String, String)],
+    severity: &str,
+) -> Result<()> {
     if errors.is_empty() {
         return Ok(());
     }
     tx.execute_raw(stmt(
-        "INSERT INTO import_errors (import_id, line, col, reason) \
-         SELECT $1, l::bigint, c, r FROM UNNEST($2::text[], $3::text[], $4::text[]) AS u(l, c, r) \
+        "INSERT INTO import_errors (import_id, line, col, reason, severity) \
+         SELECT $1, l::bigint, c, r, $5 FROM UNNEST($2::text[], $3::text[], $4::text[]) AS u(l, c, r) \
          ON CONFLICT DO NOTHING",
         vec![
             id.into(),
             text_array(errors.iter().map(|e| Some(e.0.to_string())).collect()),
             text_array(errors.iter().map(|e| Some(e.1.clone())).collect()),
             text_array(errors.iter().map(|e| Some(e.2.clone())).collect()),
+            severity.into(),
         ],
     ))
     .await?;

@@ -33,6 +33,29 @@ async fn record(
         .map_err(api)
 }
 
+/// `SUPPRESSED_EMAIL`, `SUPPRESSED_PHONE`, `SUPPRESSED_MOBILE` for a person's addresses on the
+/// suppression list.
+async fn suppressed_fields(
+    tx: &TenantTx,
+    p: &persons::Person,
+) -> async_graphql::Result<Vec<String>> {
+    use kartei_compliance::suppression::{Key, suppressed_among};
+    let key = Key::load(tx).await.map_err(api)?;
+    let email = p.email.as_deref().map(str::to_lowercase);
+    let fields = [
+        ("SUPPRESSED_EMAIL", email.as_deref()),
+        ("SUPPRESSED_PHONE", p.phone.as_deref()),
+        ("SUPPRESSED_MOBILE", p.mobile.as_deref()),
+    ];
+    let present: Vec<&str> = fields.iter().filter_map(|(_, a)| *a).collect();
+    let hit = suppressed_among(tx, &key, &present).await.map_err(api)?;
+    Ok(fields
+        .iter()
+        .filter(|(_, a)| a.is_some_and(|a| hit.iter().any(|h| h == a)))
+        .map(|(code, _)| (*code).to_owned())
+        .collect())
+}
+
 fn opt_id(id: Option<ID>, field: &str) -> async_graphql::Result<Option<Uuid>> {
     id.map(|i| parse_uuid(&i, field)).transpose()
 }
@@ -54,11 +77,13 @@ impl ContactsMutation {
             .await
             .map_err(api)?;
         let warnings = duplicates::candidates_for(&tx, p.id).await.map_err(api)?;
+        let compliance_warnings = suppressed_fields(&tx, &p).await?;
         record(&tx, &actor, "person.created", p.id, json!({})).await?;
         tx.commit().await.map_err(api)?;
         Ok(CreatePersonPayload {
             person: p.into(),
             duplicate_warnings: warnings.into_iter().map(DuplicateCandidate::from).collect(),
+            compliance_warnings,
         })
     }
 
@@ -542,12 +567,15 @@ impl ContactsMutation {
             .await
             .map_err(api)?;
         if !input.dry_run {
+            let consents = kartei_compliance::ledger::carry_over(&tx, winner, &losers, &actor)
+                .await
+                .map_err(api)?;
             record(
                 &tx,
                 &actor,
                 "person.merged",
                 winner,
-                json!({ "losers": losers }),
+                json!({ "losers": losers, "consentEventsCarriedOver": consents }),
             )
             .await?;
         }
@@ -645,6 +673,24 @@ impl ContactsMutation {
         input: StartImportInput,
     ) -> async_graphql::Result<Import> {
         let upload_id = parse_uuid(&input.upload_id, "uploadId")?;
+        let consent = match input.consent {
+            Some(c) => {
+                let c = kartei_compliance::imports::ImportConsent {
+                    channel: c.channel,
+                    purpose: c.purpose,
+                    text_hash: c.text_hash,
+                    collected_at: c.collected_at,
+                    note: c.note,
+                };
+                let (_, tx) = tenant_tx(ctx, Role::Member).await?;
+                kartei_compliance::imports::check_consent(&tx, &c)
+                    .await
+                    .map_err(api)?;
+                tx.commit().await.map_err(api)?;
+                Some(serde_json::to_value(&c).map_err(|e| api(ApiError::field("consent", &e.to_string())))?)
+            }
+            None => None,
+        };
         let t = tenant(ctx, Role::Member)?;
         let i = import::start(
             &services(ctx)?.db,
@@ -655,6 +701,7 @@ impl ContactsMutation {
                 mapping: input.mapping,
                 match_keys: input.match_keys,
                 dry_run: input.dry_run,
+                consent,
             },
         )
         .await

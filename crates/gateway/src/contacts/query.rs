@@ -20,8 +20,18 @@ pub struct ContactsQuery;
 impl ContactsQuery {
     async fn person(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Person> {
         let id = parse_uuid(&id, "id")?;
-        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let (t, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let p = persons::get(&tx, id).await.map_err(api)?;
+        // Reading a person's details is personal-data access: audited.
+        kartei_tenancy::audit::record(
+            &tx,
+            &t.actor.audit_label(),
+            "person.viewed",
+            Some(&id.to_string()),
+            serde_json::json!({}),
+        )
+        .await
+        .map_err(api)?;
         tx.commit().await.map_err(api)?;
         Ok(p.into())
     }

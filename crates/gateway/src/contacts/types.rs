@@ -725,6 +725,9 @@ pub struct Import {
     pub rows_failed: i64,
     /// New persons that look like someone already in the tenant.
     pub duplicate_warnings: i64,
+    /// Rows written with a warning (a suppressed address: imported, never contacted, no
+    /// consent recorded); listed in `errors` with severity `warning`.
+    pub rows_warned: i64,
     /// Dry runs: the first rows as they would be stored.
     pub preview: Json<serde_json::Value>,
     pub error: Option<String>,
@@ -762,6 +765,7 @@ impl From<import::Import> for Import {
             rows_unchanged: i.rows_unchanged,
             rows_failed: i.rows_failed,
             duplicate_warnings: i.duplicate_warnings,
+            rows_warned: i.rows_warned,
             preview: Json(i.preview),
             error: i.error,
             error_report_path: format!("/files/imports/{}/errors.csv", i.id),
@@ -779,11 +783,14 @@ pub struct ImportRowError {
     /// The file's column header (or `(row)`).
     pub column: String,
     pub reason: String,
+    /// `error`: the row was not written; `warning`: written, with a caveat (e.g. a suppressed
+    /// address that gets no consent).
+    pub severity: String,
 }
 
 #[ComplexObject]
 impl Import {
-    /// Per-row errors, by line.
+    /// Per-row errors and warnings, by line.
     async fn errors(
         &self,
         ctx: &Context<'_>,
@@ -802,6 +809,7 @@ impl Import {
             line: e.line,
             column: e.col,
             reason: e.reason,
+            severity: e.severity,
         }))
     }
 }
@@ -1306,6 +1314,21 @@ pub struct StartImportInput {
     pub match_keys: Vec<String>,
     #[graphql(default)]
     pub dry_run: bool,
+    /// A consent every imported row gave (e.g. newsletter sign-ups collected on paper at a
+    /// trade fair), recorded with this import as proof. Rows with a suppressed address get none.
+    pub consent: Option<ImportConsentInput>,
+}
+
+#[derive(InputObject, Clone)]
+pub struct ImportConsentInput {
+    /// `email`, `phone`, `sms`, `letter` or `messenger`.
+    pub channel: String,
+    pub purpose: String,
+    /// The consent text the people agreed to (`storeConsentText`).
+    pub text_hash: String,
+    /// When the consents were collected (default: now).
+    pub collected_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
 }
 
 #[derive(SimpleObject)]
@@ -1313,6 +1336,9 @@ pub struct CreatePersonPayload {
     pub person: Person,
     /// Existing persons this one looks like; the person is created anyway.
     pub duplicate_warnings: Vec<DuplicateCandidate>,
+    /// Compliance warnings, e.g. `SUPPRESSED_EMAIL`: the address is on the suppression list,
+    /// the person will never be contacted there.
+    pub compliance_warnings: Vec<String>,
 }
 
 #[derive(SimpleObject)]

@@ -1,0 +1,412 @@
+//! Double opt-in and unsubscribe for people without a login.
+//!
+//! Subscribe records a `pending` consent with its proof and enqueues the confirmation mail in
+//! the same transaction (the mail is sent by the worker, so an acknowledged subscription always
+//! gets its mail). Following the link and pressing "confirm" records `confirmed` with the IP
+//! and user agent of that request. Unsubscribe (a page, or RFC 8058 one-click POST) records
+//! `revoked`, which the very next policy decision sees. Confirm and unsubscribe links work
+//! once; a second use is TOKEN_USED and changes nothing.
+
+use chrono::Utc;
+use kartei_contacts::persons::{self, PersonDraft};
+use kartei_core::id::TenantId;
+use kartei_core::validate::EmailAddress;
+use kartei_tenancy::db::{Db, TenantTx};
+use kartei_tenancy::jobs;
+use kartei_tenancy::tenants::stmt;
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::ledger::{self, Channel, EventKind, NewEvent, Source};
+use crate::links::{self, Action, Claims, Links};
+use crate::mail::{Mailer, Outgoing};
+use crate::policy::PolicySettings;
+use crate::suppression::Key;
+
+pub const MAIL_JOB: &str = "compliance.doi_mail";
+/// One confirmation mail per person and purpose in this window, however often the form is sent.
+const RESEND_AFTER_MINUTES: i64 = 10;
+/// How long an unsubscribe link in a mail stays valid.
+pub const UNSUBSCRIBE_TTL_DAYS: i64 = 400;
+
+/// Proof taken from the HTTP request.
+#[derive(Debug, Clone, Default)]
+pub struct RequestProof {
+    pub ip: Option<std::net::IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Subscription {
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub salutation: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscribeOutcome {
+    /// Pending; the confirmation mail is on its way.
+    MailQueued,
+    /// A confirmation mail went out a moment ago; no second one.
+    AlreadyPending,
+    /// Already confirmed for this purpose and address; nothing to do.
+    AlreadyConfirmed,
+    /// The address is on the suppression list: nothing recorded, nothing sent. The caller
+    /// answers as for `MailQueued`, so the form does not reveal the list.
+    Suppressed,
+}
+
+/// A form token for a tenant's website: subscribe to `purpose` by email with consent text
+/// `text_hash`, shown on `page_url`.
+pub async fn form_token(
+    tx: &TenantTx,
+    links: &Links,
+    purpose: &str,
+    text_hash: &str,
+    page_url: Option<&str>,
+    valid_days: i64,
+) -> Result<String> {
+    ledger::check_purpose(tx, purpose).await?;
+    ledger::text(tx, text_hash).await?;
+    if !(1..=3650).contains(&valid_days) {
+        return Err(Error::field("validDays", "must be between 1 and 3650"));
+    }
+    if page_url.is_some_and(|u| u.len() > 2000 || !(u.starts_with("https://") || u.starts_with("http://"))) {
+        return Err(Error::field("pageUrl", "must be an http(s) URL of at most 2000 characters"));
+    }
+    let mut c = Links::claims(
+        Action::Subscribe,
+        tx.tenant(),
+        Channel::Email.as_str(),
+        purpose,
+        chrono::Duration::days(valid_days),
+    );
+    c.txt = Some(text_hash.to_owned());
+    c.src = page_url.map(str::to_owned);
+    links.sign(&c)
+}
+
+#[derive(FromQueryResult)]
+struct Found {
+    id: Uuid,
+}
+
+#[derive(FromQueryResult)]
+struct Latest {
+    kind: String,
+    recorded_at: chrono::DateTime<Utc>,
+}
+
+/// Handles a subscribe form post (the token already verified for this tenant).
+pub async fn subscribe(
+    tx: &TenantTx,
+    form: &Claims,
+    sub: &Subscription,
+    proof: &RequestProof,
+) -> Result<SubscribeOutcome> {
+    let email = EmailAddress::parse(&sub.email)
+        .map_err(|e| Error::field("email", e.to_string()))?
+        .normalized();
+    let key = Key::load(tx).await?;
+    let hash = key.hash(&email);
+    if !crate::suppression::suppressed_among(tx, &key, &[email.as_str()])
+        .await?
+        .is_empty()
+    {
+        return Ok(SubscribeOutcome::Suppressed);
+    }
+    let found = Found::find_by_statement(stmt(
+        "SELECT id FROM persons WHERE email_normalized = $1 AND merged_into IS NULL \
+         ORDER BY archived_at NULLS FIRST, created_at LIMIT 1",
+        vec![email.clone().into()],
+    ))
+    .one(&**tx)
+    .await?;
+    let person_id = match found {
+        Some(f) => f.id,
+        None => {
+            let draft = PersonDraft {
+                email: Some(sub.email.trim().to_owned()),
+                first_name: sub.first_name.clone(),
+                last_name: sub.last_name.clone(),
+                salutation: sub.salutation.clone(),
+                source: Some("web_form".into()),
+                ..PersonDraft::default()
+            };
+            persons::create(tx, &draft).await?.id
+        }
+    };
+    let latest = Latest::find_by_statement(stmt(
+        "SELECT kind, recorded_at FROM consent_events WHERE person_id = $1 AND channel = 'email' \
+           AND purpose = $2 AND address_hash = $3 ORDER BY at DESC, seq DESC LIMIT 1",
+        vec![person_id.into(), form.pur.clone().into(), hash.clone().into()],
+    ))
+    .one(&**tx)
+    .await?;
+    match latest {
+        Some(l) if l.kind == "confirmed" => return Ok(SubscribeOutcome::AlreadyConfirmed),
+        Some(l)
+            if l.kind == "pending"
+                && Utc::now() - l.recorded_at < chrono::Duration::minutes(RESEND_AFTER_MINUTES) =>
+        {
+            return Ok(SubscribeOutcome::AlreadyPending);
+        }
+        _ => {}
+    }
+    let event = ledger::record(
+        tx,
+        &NewEvent {
+            person_id,
+            channel: Channel::Email,
+            purpose: Some(form.pur.clone()),
+            kind: EventKind::Pending,
+            at: Utc::now(),
+            source: Source::WebForm,
+            source_ref: form.src.clone(),
+            text_hash: form.txt.clone(),
+            address_hash: Some(hash),
+            ip: proof.ip,
+            user_agent: proof.user_agent.clone(),
+            actor: "public:web_form".into(),
+            note: None,
+        },
+    )
+    .await?;
+    jobs::enqueue(tx, MAIL_JOB, event.id).await?;
+    Ok(SubscribeOutcome::MailQueued)
+}
+
+#[derive(FromQueryResult)]
+struct PendingMail {
+    person_id: Uuid,
+    purpose: String,
+    kind: String,
+    email: Option<String>,
+    email_normalized: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    salutation: Option<String>,
+    address_hash: Option<Vec<u8>>,
+    text_title: Option<String>,
+    text_body: Option<String>,
+    purpose_label: String,
+}
+
+/// The worker's job: sends the confirmation mail for a pending consent (once; a retry after a
+/// failed send tries again, a retry after success finds the mail recorded and stops).
+pub async fn send_confirmation(
+    db: &Db,
+    tenant: TenantId,
+    event_id: Uuid,
+    links: &Links,
+    mailer: &Mailer,
+) -> Result<bool> {
+    let tx = db.begin_tenant(tenant).await?;
+    let Some(p) = PendingMail::find_by_statement(stmt(
+        "SELECT e.person_id, e.purpose, e.kind, p.email, p.email_normalized, p.first_name, \
+             p.last_name, p.salutation, e.address_hash, t.title AS text_title, t.body AS text_body, \
+             cp.label AS purpose_label \
+         FROM consent_events e JOIN persons p ON p.id = e.person_id \
+         JOIN consent_purposes cp ON cp.key = e.purpose \
+         LEFT JOIN consent_texts t ON t.hash = e.text_hash \
+         WHERE e.id = $1",
+        vec![event_id.into()],
+    ))
+    .one(&*tx)
+    .await?
+    else {
+        // Erased or merged away since: nothing to send.
+        return Ok(false);
+    };
+    let key = Key::load(&tx).await?;
+    let (Some(email), Some(norm)) = (p.email.clone(), p.email_normalized.clone()) else {
+        return Ok(false);
+    };
+    if p.kind != "pending" || p.address_hash.as_deref() != Some(key.hash(&norm).as_slice()) {
+        return Ok(false);
+    }
+    let claimed = tx
+        .execute_raw(stmt(
+            "INSERT INTO sent_messages (id, person_id, channel, kind, ref_id, subject) \
+             VALUES ($1, $2, 'email', 'double_opt_in', $3, $4) ON CONFLICT (kind, ref_id) DO NOTHING",
+            vec![
+                Uuid::now_v7().into(),
+                p.person_id.into(),
+                event_id.into(),
+                format!("Bitte bestätigen: {}", p.purpose_label).into(),
+            ],
+        ))
+        .await?;
+    if claimed.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let settings = PolicySettings::load(&tx).await?;
+    let hours = i64::from(settings.double_opt_in_link_hours);
+    let mut c = Links::claims(
+        Action::Confirm,
+        tenant,
+        Channel::Email.as_str(),
+        &p.purpose,
+        chrono::Duration::hours(hours),
+    );
+    c.pid = Some(p.person_id);
+    c.evt = Some(event_id);
+    let url = links.url(Action::Confirm, &links.sign(&c)?);
+    let greeting = match (&p.salutation, &p.last_name) {
+        (Some(s), Some(l)) => format!("Guten Tag {s} {l},"),
+        _ => match &p.first_name {
+            Some(f) => format!("Hallo {f},"),
+            None => "Guten Tag,".to_owned(),
+        },
+    };
+    let consent = match (&p.text_title, &p.text_body) {
+        (Some(t), Some(b)) => format!("\n\n{t}:\n{b}"),
+        _ => String::new(),
+    };
+    let text = format!(
+        "{greeting}\n\nbitte bestätigen Sie Ihre Anmeldung für \"{label}\" über diesen Link \
+         (gültig {hours} Stunden):\n\n{url}\n\nWenn Sie sich nicht angemeldet haben, ignorieren \
+         Sie diese E-Mail; ohne Bestätigung senden wir Ihnen nichts.{consent}\n",
+        label = p.purpose_label,
+    );
+    let subject = format!("Bitte bestätigen: {}", p.purpose_label);
+    let name = match (&p.first_name, &p.last_name) {
+        (Some(f), Some(l)) => Some(format!("{f} {l}")),
+        (None, Some(l)) => Some(l.clone()),
+        _ => None,
+    };
+    let id = mailer
+        .send(&Outgoing {
+            to: email,
+            to_name: name,
+            subject,
+            text,
+            html: None,
+            headers: Vec::new(),
+        })
+        .await?;
+    tx.execute_raw(stmt(
+        "UPDATE sent_messages SET message_id = $2 WHERE kind = 'double_opt_in' AND ref_id = $1",
+        vec![event_id.into(), id.into()],
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+#[derive(FromQueryResult)]
+struct PendingEvent {
+    person_id: Option<Uuid>,
+    purpose: Option<String>,
+    kind: String,
+    text_hash: Option<String>,
+    address_hash: Option<Vec<u8>>,
+}
+
+/// Confirms the pending consent named by a confirmation token (spent here).
+pub async fn confirm(tx: &TenantTx, claims: &Claims, proof: &RequestProof) -> Result<ledger::Event> {
+    let evt = claims.evt.ok_or(Error::TokenInvalid)?;
+    links::spend(tx, claims).await?;
+    let pending = PendingEvent::find_by_statement(stmt(
+        "SELECT person_id, purpose, kind, text_hash, address_hash FROM consent_events WHERE id = $1",
+        vec![evt.into()],
+    ))
+    .one(&**tx)
+    .await?
+    .ok_or(Error::TokenInvalid)?;
+    let (Some(person_id), Some(purpose)) = (pending.person_id, pending.purpose) else {
+        return Err(Error::TokenInvalid);
+    };
+    if pending.kind != "pending" || Some(person_id) != claims.pid {
+        return Err(Error::TokenInvalid);
+    }
+    ledger::record(
+        tx,
+        &NewEvent {
+            person_id,
+            channel: Channel::Email,
+            purpose: Some(purpose),
+            kind: EventKind::Confirmed,
+            at: Utc::now(),
+            source: Source::DoubleOptIn,
+            source_ref: Some(format!("pending consent {evt}")),
+            text_hash: pending.text_hash,
+            address_hash: pending.address_hash,
+            ip: proof.ip,
+            user_agent: proof.user_agent.clone(),
+            actor: "public:double_opt_in".into(),
+            note: None,
+        },
+    )
+    .await
+}
+
+/// A signed unsubscribe link for one person, channel and purpose, and the RFC 8058 headers for
+/// a mail that carries it.
+pub fn unsubscribe_link(
+    links: &Links,
+    tenant: TenantId,
+    person_id: Uuid,
+    channel: Channel,
+    purpose: &str,
+) -> Result<(String, Vec<(&'static str, String)>)> {
+    let mut c = Links::claims(
+        Action::Unsubscribe,
+        tenant,
+        channel.as_str(),
+        purpose,
+        chrono::Duration::days(UNSUBSCRIBE_TTL_DAYS),
+    );
+    c.pid = Some(person_id);
+    let url = links.url(Action::Unsubscribe, &links.sign(&c)?);
+    let headers = vec![
+        ("List-Unsubscribe", format!("<{url}>")),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_owned()),
+    ];
+    Ok((url, headers))
+}
+
+/// Revokes the consent an unsubscribe token names (spent here).
+pub async fn unsubscribe(
+    tx: &TenantTx,
+    claims: &Claims,
+    proof: &RequestProof,
+    one_click: bool,
+) -> Result<ledger::Event> {
+    let person_id = claims.pid.ok_or(Error::TokenInvalid)?;
+    let channel = Channel::parse(&claims.ch).ok_or(Error::TokenInvalid)?;
+    links::spend(tx, claims).await?;
+    ledger::record(
+        tx,
+        &NewEvent {
+            person_id,
+            channel,
+            purpose: Some(claims.pur.clone()),
+            kind: EventKind::Revoked,
+            at: Utc::now(),
+            source: Source::UnsubscribeLink,
+            source_ref: Some(format!("link {}", claims.jti)),
+            text_hash: None,
+            address_hash: None,
+            ip: proof.ip,
+            user_agent: proof.user_agent.clone(),
+            actor: "public:unsubscribe".into(),
+            note: Some(
+                if one_click {
+                    "one-click unsubscribe (RFC 8058)"
+                } else {
+                    "unsubscribe page"
+                }
+                .into(),
+            ),
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        // The person was erased since the mail was sent: the link has nothing left to do.
+        Error::NotFound(_) => Error::TokenInvalid,
+        e => e,
+    })
+}

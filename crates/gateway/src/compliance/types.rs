@@ -1,0 +1,628 @@
+//! GraphQL types of the compliance domain.
+
+use async_graphql::{Enum, ID, InputObject, Json, SimpleObject};
+use chrono::{DateTime, Utc};
+use kartei_compliance::{dsr, erasure, exceptions, ledger, policy, retention, ropa};
+
+fn id(u: uuid::Uuid) -> ID {
+    ID(u.to_string())
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ConsentChannel {
+    Email,
+    Phone,
+    Sms,
+    Letter,
+    Messenger,
+}
+
+impl From<ConsentChannel> for ledger::Channel {
+    fn from(c: ConsentChannel) -> Self {
+        match c {
+            ConsentChannel::Email => ledger::Channel::Email,
+            ConsentChannel::Phone => ledger::Channel::Phone,
+            ConsentChannel::Sms => ledger::Channel::Sms,
+            ConsentChannel::Letter => ledger::Channel::Letter,
+            ConsentChannel::Messenger => ledger::Channel::Messenger,
+        }
+    }
+}
+
+/// Events staff may record. `PENDING` and `CONFIRMED` come only from the double opt-in flow.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RecordableConsentKind {
+    Granted,
+    Revoked,
+    Objected,
+    Presumed,
+    Expired,
+}
+
+impl From<RecordableConsentKind> for ledger::EventKind {
+    fn from(k: RecordableConsentKind) -> Self {
+        match k {
+            RecordableConsentKind::Granted => ledger::EventKind::Granted,
+            RecordableConsentKind::Revoked => ledger::EventKind::Revoked,
+            RecordableConsentKind::Objected => ledger::EventKind::Objected,
+            RecordableConsentKind::Presumed => ledger::EventKind::Presumed,
+            RecordableConsentKind::Expired => ledger::EventKind::Expired,
+        }
+    }
+}
+
+/// Where the proof of a staff-recorded event comes from.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ConsentSource {
+    WebForm,
+    Call,
+    Paper,
+    Email,
+    Api,
+}
+
+impl From<ConsentSource> for ledger::Source {
+    fn from(s: ConsentSource) -> Self {
+        match s {
+            ConsentSource::WebForm => ledger::Source::WebForm,
+            ConsentSource::Call => ledger::Source::Call,
+            ConsentSource::Paper => ledger::Source::Paper,
+            ConsentSource::Email => ledger::Source::Email,
+            ConsentSource::Api => ledger::Source::Api,
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct ConsentEventInput {
+    pub person_id: ID,
+    pub channel: ConsentChannel,
+    /// Required except for REVOKED, OBJECTED and EXPIRED, where null means every purpose.
+    pub purpose: Option<String>,
+    pub kind: RecordableConsentKind,
+    /// When it happened (default: now); never in the future.
+    pub at: Option<DateTime<Utc>>,
+    pub source: ConsentSource,
+    /// The proof's reference: form URL, call note id, archive number of the paper form.
+    pub source_ref: Option<String>,
+    /// The consent text version the person agreed to (required for GRANTED).
+    pub text_hash: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ConsentEvent {
+    pub id: ID,
+    /// Position in the tenant's hash chain.
+    pub seq: i64,
+    pub person_id: Option<ID>,
+    pub channel: String,
+    pub purpose: Option<String>,
+    /// `pending`, `granted`, `confirmed`, `revoked`, `objected`, `presumed` or `expired`.
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub source: String,
+    pub source_ref: Option<String>,
+    pub text_hash: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub actor: String,
+    pub note: Option<String>,
+    /// Set on events carried over from a merged record: the original event.
+    pub carried_from: Option<ID>,
+    pub chain_hash: String,
+}
+
+impl From<ledger::Event> for ConsentEvent {
+    fn from(e: ledger::Event) -> Self {
+        ConsentEvent {
+            id: id(e.id),
+            seq: e.seq,
+            person_id: e.person_id.map(id),
+            channel: e.channel,
+            purpose: e.purpose,
+            kind: e.kind,
+            at: e.at,
+            recorded_at: e.recorded_at,
+            source: e.source,
+            source_ref: e.source_ref,
+            text_hash: e.text_hash,
+            ip: e.ip,
+            user_agent: e.user_agent,
+            actor: e.actor,
+            note: e.note,
+            carried_from: e.carried_from.map(id),
+            chain_hash: hex::encode(e.chain_hash),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ContactDecision {
+    pub allowed: bool,
+    /// A stable code, e.g. `DOUBLE_OPT_IN_CONFIRMED`, `REVOKED`, `SUPPRESSED`, `NO_CONSENT`.
+    pub reason: String,
+    /// The legal basis when allowed, e.g. `GDPR_ART_6_1_A_CONSENT`, `UWG_7_3_EXISTING_CUSTOMER`.
+    pub legal_basis: Option<String>,
+}
+
+impl From<policy::Decision> for ContactDecision {
+    fn from(d: policy::Decision) -> Self {
+        ContactDecision {
+            allowed: d.allowed,
+            reason: d.reason.as_str().into(),
+            legal_basis: d.basis.map(|b| b.as_str().into()),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ReasonCount {
+    pub reason: String,
+    pub allowed: bool,
+    pub persons: i64,
+}
+
+#[derive(SimpleObject, InputObject)]
+#[graphql(input_name = "CompliancePolicyInput")]
+pub struct CompliancePolicy {
+    /// Email consent counts only once confirmed by double opt-in (default true).
+    pub require_double_opt_in: bool,
+    /// Businesses may be called on a recorded presumed consent (default false).
+    pub presumed_b2b_phone: bool,
+    /// Email to existing customers under UWG §7(3) where its conditions are recorded.
+    pub existing_customer_exception: bool,
+    /// Validity of double opt-in confirmation links (1-720 hours, default 72).
+    pub double_opt_in_link_hours: i32,
+}
+
+impl From<policy::PolicySettings> for CompliancePolicy {
+    fn from(s: policy::PolicySettings) -> Self {
+        CompliancePolicy {
+            require_double_opt_in: s.require_double_opt_in,
+            presumed_b2b_phone: s.presumed_b2b_phone,
+            existing_customer_exception: s.existing_customer_exception,
+            double_opt_in_link_hours: s.double_opt_in_link_hours as i32,
+        }
+    }
+}
+
+#[derive(SimpleObject, InputObject)]
+#[graphql(input_name = "ConsentPurposeInput")]
+pub struct ConsentPurpose {
+    pub key: String,
+    pub label: String,
+    pub description: Option<String>,
+    /// The purpose advertises the tenant's own similar products (UWG §7(3) may cover it).
+    pub existing_customer_ok: bool,
+}
+
+impl From<ledger::Purpose> for ConsentPurpose {
+    fn from(p: ledger::Purpose) -> Self {
+        ConsentPurpose {
+            key: p.key,
+            label: p.label,
+            description: p.description,
+            existing_customer_ok: p.existing_customer_ok,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ConsentText {
+    /// SHA-256 of the body: the version's address.
+    pub hash: String,
+    pub language: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+impl From<ledger::ConsentText> for ConsentText {
+    fn from(t: ledger::ConsentText) -> Self {
+        ConsentText {
+            hash: t.hash,
+            language: t.language,
+            title: t.title,
+            body: t.body,
+            created_at: t.created_at,
+            created_by: t.created_by,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ChainBreak {
+    pub seq: i64,
+    pub event_id: Option<ID>,
+    /// `content_changed`, `chain_broken`, `sequence_gap` or `head_mismatch`.
+    pub problem: String,
+}
+
+#[derive(SimpleObject)]
+pub struct ConsentChainReport {
+    pub intact: bool,
+    pub events: i64,
+    pub redacted: i64,
+    pub head_seq: i64,
+    /// Anchor this outside the database to detect a rewrite of the whole chain.
+    pub head_hash: String,
+    pub breaks: Vec<ChainBreak>,
+}
+
+impl From<ledger::ChainReport> for ConsentChainReport {
+    fn from(r: ledger::ChainReport) -> Self {
+        ConsentChainReport {
+            intact: r.breaks.is_empty(),
+            events: r.events,
+            redacted: r.redacted,
+            head_seq: r.head_seq,
+            head_hash: r.head_hash,
+            breaks: r
+                .breaks
+                .into_iter()
+                .map(|b| ChainBreak {
+                    seq: b.seq,
+                    event_id: b.id.map(id),
+                    problem: b.problem,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SubscribeForm {
+    /// Put this in the form as the hidden field `token`.
+    pub token: String,
+    /// Where the form posts to (`email`, optional `firstName`, `lastName`, `token`).
+    pub action_url: String,
+}
+
+#[derive(SimpleObject)]
+pub struct UnsubscribeLink {
+    pub url: String,
+    /// `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058) for the mail that carries it.
+    pub headers: Vec<MailHeader>,
+}
+
+#[derive(SimpleObject)]
+pub struct MailHeader {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(InputObject)]
+pub struct ExistingCustomerInput {
+    pub person_id: ID,
+    /// When the email address was obtained in the sale.
+    pub obtained_at: DateTime<Utc>,
+    /// The order or invoice number of that sale.
+    pub sale_reference: String,
+    /// Purposes for the tenant's own similar products.
+    pub purposes: Vec<String>,
+    /// When the customer was told they may object at any time.
+    pub notice_given_at: DateTime<Utc>,
+    pub notice_text_hash: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ExistingCustomerRecord {
+    pub id: ID,
+    pub person_id: ID,
+    pub obtained_at: DateTime<Utc>,
+    pub sale_reference: String,
+    pub purposes: Vec<String>,
+    pub notice_given_at: DateTime<Utc>,
+    pub notice_text_hash: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl From<exceptions::Record> for ExistingCustomerRecord {
+    fn from(r: exceptions::Record) -> Self {
+        ExistingCustomerRecord {
+            id: id(r.id),
+            person_id: id(r.person_id),
+            obtained_at: r.obtained_at,
+            sale_reference: r.sale_reference,
+            purposes: r.purposes,
+            notice_given_at: r.notice_given_at,
+            notice_text_hash: r.notice_text_hash,
+            recorded_by: r.recorded_by,
+            recorded_at: r.recorded_at,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum SuppressionReason {
+    Unsubscribe,
+    Bounce,
+    Complaint,
+    Manual,
+}
+
+#[derive(SimpleObject)]
+pub struct SuppressionEntry {
+    /// `email` or `phone`.
+    pub kind: String,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(SimpleObject)]
+pub struct SuppressionCounts {
+    pub email: i64,
+    pub phone: i64,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum DataSubjectRequestKind {
+    Access,
+    Portability,
+    Erasure,
+    Rectification,
+    Restriction,
+    Objection,
+}
+
+impl From<DataSubjectRequestKind> for dsr::RequestKind {
+    fn from(k: DataSubjectRequestKind) -> Self {
+        match k {
+            DataSubjectRequestKind::Access => dsr::RequestKind::Access,
+            DataSubjectRequestKind::Portability => dsr::RequestKind::Portability,
+            DataSubjectRequestKind::Erasure => dsr::RequestKind::Erasure,
+            DataSubjectRequestKind::Rectification => dsr::RequestKind::Rectification,
+            DataSubjectRequestKind::Restriction => dsr::RequestKind::Restriction,
+            DataSubjectRequestKind::Objection => dsr::RequestKind::Objection,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct DataSubjectRequest {
+    pub id: ID,
+    /// Null once the person was erased.
+    pub person_id: Option<ID>,
+    pub kind: String,
+    /// `open`, `completed` or `rejected`.
+    pub status: String,
+    pub received_at: DateTime<Utc>,
+    /// One month after receipt (Art. 12(3) GDPR), three when extended.
+    pub due_at: DateTime<Utc>,
+    pub overdue: bool,
+    pub extended_reason: Option<String>,
+    pub note: Option<String>,
+    pub created_by: String,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub completed_by: Option<String>,
+    /// For access and portability requests: the archive to send (GET, same headers).
+    pub export_path: Option<String>,
+}
+
+impl From<dsr::Request> for DataSubjectRequest {
+    fn from(r: dsr::Request) -> Self {
+        let export_path = match (r.kind.as_str(), r.person_id) {
+            ("access" | "portability", Some(p)) => Some(format!(
+                "/files/compliance/persons/{p}/export.zip?requestId={}",
+                r.id
+            )),
+            _ => None,
+        };
+        DataSubjectRequest {
+            id: id(r.id),
+            person_id: r.person_id.map(id),
+            overdue: r.status == "open" && r.due_at < Utc::now(),
+            kind: r.kind,
+            status: r.status,
+            received_at: r.received_at,
+            due_at: r.due_at,
+            extended_reason: r.extended_reason,
+            note: r.note,
+            created_by: r.created_by,
+            completed_at: r.completed_at,
+            completed_by: r.completed_by,
+            export_path,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ErasureSummary {
+    pub erasure_id: ID,
+    /// What was removed, by table; no personal data.
+    pub removed: Json<serde_json::Value>,
+}
+
+impl From<erasure::Summary> for ErasureSummary {
+    fn from(s: erasure::Summary) -> Self {
+        ErasureSummary {
+            erasure_id: id(s.erasure_id),
+            removed: Json(serde_json::to_value(&s).unwrap_or_default()),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ErasureRecord {
+    pub id: ID,
+    pub erased_at: DateTime<Utc>,
+    pub actor: String,
+    pub reason: String,
+    pub request_id: Option<ID>,
+    pub removed: Json<serde_json::Value>,
+}
+
+impl From<erasure::ErasureRecord> for ErasureRecord {
+    fn from(r: erasure::ErasureRecord) -> Self {
+        ErasureRecord {
+            id: id(r.id),
+            erased_at: r.erased_at,
+            actor: r.actor,
+            reason: r.reason,
+            request_id: r.request_id.map(id),
+            removed: Json(r.removed),
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RetentionAction {
+    /// Hand over for erasure (erasure queue, archived), for a person to confirm.
+    Flag,
+    /// Erase right away.
+    Erase,
+}
+
+#[derive(InputObject)]
+pub struct RetentionPolicyInput {
+    pub name: String,
+    /// Due after this many months without interaction, purchase or consent activity.
+    pub inactive_months: i32,
+    pub action: RetentionAction,
+    #[graphql(default = true)]
+    pub enabled: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct RetentionPolicy {
+    pub id: ID,
+    pub name: String,
+    pub inactive_months: i32,
+    /// `flag` or `erase`.
+    pub action: String,
+    pub enabled: bool,
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub last_result: Option<Json<serde_json::Value>>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<retention::Policy> for RetentionPolicy {
+    fn from(p: retention::Policy) -> Self {
+        RetentionPolicy {
+            id: id(p.id),
+            name: p.name,
+            inactive_months: p.inactive_months,
+            action: p.action,
+            enabled: p.enabled,
+            last_run_at: p.last_run_at,
+            last_result: p.last_result.map(Json),
+            created_by: p.created_by,
+            created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RetentionCandidate {
+    pub person_id: ID,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub last_interaction_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// Already handed over for erasure.
+    pub flagged: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct RetentionDryRun {
+    pub cutoff: DateTime<Utc>,
+    pub total: i64,
+    pub sample: Vec<RetentionCandidate>,
+}
+
+impl From<retention::DryRun> for RetentionDryRun {
+    fn from(d: retention::DryRun) -> Self {
+        RetentionDryRun {
+            cutoff: d.cutoff,
+            total: d.total,
+            sample: d
+                .sample
+                .into_iter()
+                .map(|c| RetentionCandidate {
+                    person_id: id(c.id),
+                    first_name: c.first_name,
+                    last_name: c.last_name,
+                    email: c.email,
+                    last_interaction_at: c.last_interaction_at,
+                    created_at: c.created_at,
+                    flagged: c.flagged,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct ProcessingActivityInput {
+    pub name: String,
+    pub purpose: String,
+    pub legal_basis: String,
+    #[graphql(default)]
+    pub data_subjects: Vec<String>,
+    #[graphql(default)]
+    pub data_categories: Vec<String>,
+    #[graphql(default)]
+    pub recipients: Vec<String>,
+    pub third_countries: Option<String>,
+    pub retention: String,
+    /// Technical and organisational measures (Art. 32).
+    pub safeguards: String,
+}
+
+impl From<ProcessingActivityInput> for ropa::ActivityInput {
+    fn from(a: ProcessingActivityInput) -> Self {
+        ropa::ActivityInput {
+            name: a.name,
+            purpose: a.purpose,
+            legal_basis: a.legal_basis,
+            data_subjects: a.data_subjects,
+            data_categories: a.data_categories,
+            recipients: a.recipients,
+            third_countries: a.third_countries,
+            retention: a.retention,
+            safeguards: a.safeguards,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ProcessingActivity {
+    pub id: ID,
+    pub name: String,
+    pub purpose: String,
+    pub legal_basis: String,
+    pub data_subjects: Vec<String>,
+    pub data_categories: Vec<String>,
+    pub recipients: Vec<String>,
+    pub third_countries: Option<String>,
+    pub retention: String,
+    pub safeguards: String,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+impl From<ropa::Activity> for ProcessingActivity {
+    fn from(a: ropa::Activity) -> Self {
+        ProcessingActivity {
+            id: id(a.id),
+            name: a.name,
+            purpose: a.purpose,
+            legal_basis: a.legal_basis,
+            data_subjects: a.data_subjects,
+            data_categories: a.data_categories,
+            recipients: a.recipients,
+            third_countries: a.third_countries,
+            retention: a.retention,
+            safeguards: a.safeguards,
+            updated_at: a.updated_at,
+            updated_by: a.updated_by,
+        }
+    }
+}
