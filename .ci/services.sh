@@ -83,6 +83,8 @@ case "$mode" in
     # Tests start private Redis/PostgreSQL instances to stop them; they need the binaries.
     [ -n "$(pg_bindir)" ] || install_debian postgresql
     command -v redis-server >/dev/null || install_debian redis-server
+    # Mail tests talk to a real SMTP server (aiosmtpd, Debian's package for the system Python).
+    /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || install_debian python3-aiosmtpd
     if command -v psql >/dev/null; then
       psql "$base/postgres" -qc "DROP DATABASE IF EXISTS kartei_test WITH (FORCE)" >&2 2>/dev/null || true
     fi

@@ -434,3 +434,107 @@ impl TestApp {
         n
     }
 }
+
+/// A real SMTP server (aiosmtpd from Debian's `python3-aiosmtpd`) storing every message it
+/// receives in a Maildir; stopped when dropped.
+pub struct Smtpd {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl Smtpd {
+    pub fn start() -> Smtpd {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let python = std::env::var("TEST_SMTPD_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+        let child = std::process::Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("aiosmtpd: apt-get install python3-aiosmtpd (make test does)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Smtpd { port, dir, child };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("aiosmtpd did not start on port {port}");
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The raw messages received so far.
+    pub fn messages(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            if let Ok(entries) = std::fs::read_dir(self.dir.path().join("mail").join(sub)) {
+                for e in entries.flatten() {
+                    if let Ok(s) = std::fs::read_to_string(e.path()) {
+                        out.push(s);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Waits for the `n`th message (up to `limit`).
+    pub async fn wait_for(&self, n: usize, limit: std::time::Duration) -> Vec<String> {
+        let start = std::time::Instant::now();
+        loop {
+            let m = self.messages();
+            if m.len() >= n || start.elapsed() > limit {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Smtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Decodes a quoted-printable mail body (what lettre uses for non-ASCII text).
+pub fn decode_quoted_printable(s: &str) -> String {
+    let mut bytes = Vec::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'=' if b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n') => i += 3,
+            b'=' if b.get(i + 1) == Some(&b'\n') => i += 2,
+            b'=' if i + 2 < b.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(v) => {
+                        bytes.push(v);
+                        i += 3;
+                    }
+                    Err(_) => {
+                        bytes.push(b'=');
+                        i += 1;
+                    }
+                }
+            }
+            c => {
+                bytes.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}

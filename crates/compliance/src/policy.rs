@@ -38,7 +38,7 @@ pub struct PolicySettings {
     /// Email consent counts only once confirmed by double opt-in.
     pub require_double_opt_in: bool,
     /// Businesses may be called on presumed consent (recorded as a `presumed` event).
-    pub presumed_b2b_phone: bool,
+    pub presumed_business_phone: bool,
     /// Email to existing customers under UWG §7(3), where its conditions are recorded.
     pub existing_customer_exception: bool,
     /// How long a double opt-in confirmation link stays valid.
@@ -49,7 +49,7 @@ impl Default for PolicySettings {
     fn default() -> Self {
         PolicySettings {
             require_double_opt_in: true,
-            presumed_b2b_phone: false,
+            presumed_business_phone: false,
             existing_customer_exception: false,
             double_opt_in_link_hours: 72,
         }
@@ -190,7 +190,7 @@ pub fn decide(channel: Channel, f: &Facts, s: &PolicySettings) -> Decision {
         Channel::Phone if f.latest == Some(EventKind::Presumed) => {
             if !f.business {
                 Decision::deny(Reason::PresumedConsentConsumer)
-            } else if !s.presumed_b2b_phone {
+            } else if !s.presumed_business_phone {
                 Decision::deny(Reason::PresumedConsentDisabled)
             } else {
                 Decision::allow(Reason::PresumedBusinessConsent, Basis::PresumedConsent)
@@ -451,7 +451,7 @@ pub fn decisions_sql(
         ipad.into(),
         opad.into(),
         settings.require_double_opt_in.into(),
-        settings.presumed_b2b_phone.into(),
+        settings.presumed_business_phone.into(),
         settings.existing_customer_exception.into(),
     ];
     (sql, values)

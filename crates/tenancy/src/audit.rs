@@ -40,12 +40,42 @@ pub async fn record(
     Ok(())
 }
 
+/// Narrows the audit log; every given field must match.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// The exact subject (a person's id, say).
+    pub subject: Option<String>,
+    /// An action, or a prefix ending in `.` (`person.` for everything about persons).
+    pub action: Option<String>,
+    pub actor: Option<String>,
+}
+
 /// Newest first.
-pub async fn page(tx: &TenantTx, req: &PageRequest<i64>) -> Result<Page<AuditEntry>> {
-    let ks = keyset("id", req, true, 1);
+pub async fn page(tx: &TenantTx, req: &PageRequest<i64>, filter: &Filter) -> Result<Page<AuditEntry>> {
+    let mut ks = keyset("id", req, true, 1);
+    let mut cond = vec![ks.condition.clone()];
+    if let Some(s) = &filter.subject {
+        ks.values.push(s.clone().into());
+        cond.push(format!("subject = ${}", ks.values.len()));
+    }
+    if let Some(a) = &filter.action {
+        if a.ends_with('.') {
+            ks.values.push(format!("{}%", a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")).into());
+            cond.push(format!("action LIKE ${}", ks.values.len()));
+        } else {
+            ks.values.push(a.clone().into());
+            cond.push(format!("action = ${}", ks.values.len()));
+        }
+    }
+    if let Some(a) = &filter.actor {
+        ks.values.push(a.clone().into());
+        cond.push(format!("actor = ${}", ks.values.len()));
+    }
     let sql = format!(
         "SELECT id, at, actor, action, subject, detail FROM audit_log WHERE {} ORDER BY {} LIMIT {}",
-        ks.condition, ks.order, ks.fetch
+        cond.join(" AND "),
+        ks.order,
+        ks.fetch
     );
     let rows = AuditEntry::find_by_statement(stmt(&sql, ks.values))
         .all(&**tx)

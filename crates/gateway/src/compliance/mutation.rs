@@ -234,7 +234,7 @@ impl ComplianceMutation {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let s = policy::PolicySettings {
             require_double_opt_in: input.require_double_opt_in,
-            presumed_b2b_phone: input.presumed_b2b_phone,
+            presumed_business_phone: input.presumed_business_phone,
             existing_customer_exception: input.existing_customer_exception,
             double_opt_in_link_hours: u32::try_from(input.double_opt_in_link_hours).unwrap_or(0),
         };

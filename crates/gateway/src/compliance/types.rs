@@ -170,7 +170,7 @@ pub struct CompliancePolicy {
     /// Email consent counts only once confirmed by double opt-in (default true).
     pub require_double_opt_in: bool,
     /// Businesses may be called on a recorded presumed consent (default false).
-    pub presumed_b2b_phone: bool,
+    pub presumed_business_phone: bool,
     /// Email to existing customers under UWG §7(3) where its conditions are recorded.
     pub existing_customer_exception: bool,
     /// Validity of double opt-in confirmation links (1-720 hours, default 72).
@@ -181,7 +181,7 @@ impl From<policy::PolicySettings> for CompliancePolicy {
     fn from(s: policy::PolicySettings) -> Self {
         CompliancePolicy {
             require_double_opt_in: s.require_double_opt_in,
-            presumed_b2b_phone: s.presumed_b2b_phone,
+            presumed_business_phone: s.presumed_business_phone,
             existing_customer_exception: s.existing_customer_exception,
             double_opt_in_link_hours: s.double_opt_in_link_hours as i32,
         }

@@ -72,10 +72,16 @@ impl SettingsQuery {
         Ok(s.map(Setting::from))
     }
 
-    /// The tenant's audit log, newest first (tenant admins).
+    /// The tenant's audit log, newest first (tenant admins): who viewed, exported, changed,
+    /// merged or erased what. `subject` is an id (a person's, say); `action` an action or a
+    /// prefix ending in `.` (`person.`).
+    #[allow(clippy::too_many_arguments)]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
+        subject: Option<String>,
+        action: Option<String>,
+        actor: Option<String>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -83,7 +89,12 @@ impl SettingsQuery {
     ) -> async_graphql::Result<Conn<AuditEntry>> {
         let req = relay::request::<i64>(first, after, last, before)?;
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let page = audit::page(&tx, &req).await.map_err(api)?;
+        let filter = audit::Filter {
+            subject,
+            action,
+            actor,
+        };
+        let page = audit::page(&tx, &req, &filter).await.map_err(api)?;
         tx.commit().await.map_err(api)?;
         Ok(relay::connection(page, |e| AuditEntry {
             id: e.id.to_string(),
