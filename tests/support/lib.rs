@@ -400,8 +400,8 @@ impl TestApp {
             let r = self
                 .gql(
                     "query($id: ID!) { import(id: $id) { id status rowsTotal rowsDone rowsCreated rowsUpdated \
-                     rowsUnchanged rowsFailed duplicateWarnings preview error encoding delimiter errorReportPath \
-                     errors(first: 100) { edges { node { line column reason } } } } }",
+                     rowsUnchanged rowsFailed duplicateWarnings rowsWarned preview error encoding delimiter errorReportPath \
+                     errors(first: 100) { edges { node { line column reason severity } } } } }",
                     json!({ "id": id }),
                     Some(token),
                     Some(tenant),
