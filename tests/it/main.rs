@@ -6,6 +6,7 @@ mod auth;
 mod compliance;
 mod contacts;
 mod dedupe;
+mod doi;
 mod erasure;
 mod faults;
 mod imports;

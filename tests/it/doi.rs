@@ -1,0 +1,166 @@
+//! Double opt-in end to end against a real SMTP server (aiosmtpd): subscribe on a website
+//! form, read the confirmation mail, follow its link, confirm; the consent is confirmed with
+//! proof and the link works once.
+
+use kartei_tests::{Redis, Smtpd, decode_quoted_printable, spawn_app_with};
+use serde_json::json;
+
+#[tokio::test]
+async fn double_opt_in_over_real_smtp() {
+    let smtpd = Smtpd::start();
+    // An own database, so that this app's worker (the one configured with this SMTP server)
+    // is the only one to send the mail.
+    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_doi");
+    let smtp = smtpd.url();
+    let app = spawn_app_with(Redis::Shared, Some(db), move |s| {
+        s.mail.smtp_url = Some(smtp.into());
+        s.mail.from = "Kartei Newsletter <newsletter@kartei.example>".into();
+    })
+    .await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let r = app
+        .gql(
+            "mutation { storeConsentText(title: \"Newsletter\", body: \"Ich möchte den Newsletter erhalten und kann jederzeit widerrufen.\") { hash } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let text = r.data()["storeConsentText"]["hash"].as_str().unwrap().to_owned();
+    let r = app
+        .gql(
+            "mutation($x: String!) { createSubscribeForm(purpose: \"newsletter\", textHash: $x, pageUrl: \"https://shop.example/newsletter\") { token actionUrl } }",
+            json!({"x": text}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let form = r.data()["createSubscribeForm"].clone();
+    assert!(form["actionUrl"].as_str().unwrap().ends_with("/p/subscribe"), "{}", r.body);
+
+    // A malformed address is refused; a forged form token too.
+    let bad = app
+        .http
+        .post(format!("{}/p/subscribe", app.url))
+        .header("Accept", "application/json")
+        .form(&[("token", form["token"].as_str().unwrap()), ("email", "not-an-address")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let forged = app
+        .http
+        .post(format!("{}/p/subscribe", app.url))
+        .form(&[("token", "eyJhbGciOiJIUzI1NiJ9.e30.x"), ("email", "lena@example.net")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.headers()["x-kartei-code"], "TOKEN_INVALID");
+
+    let res = app
+        .http
+        .post(format!("{}/p/subscribe", app.url))
+        .header("User-Agent", "Mozilla/5.0 (Subscribe)")
+        .form(&[
+            ("token", form["token"].as_str().unwrap()),
+            ("email", "lena.leser@example.net"),
+            ("firstName", "Lena"),
+            ("lastName", "Leser"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+
+    let mails = smtpd.wait_for(1, std::time::Duration::from_secs(30)).await;
+    assert_eq!(mails.len(), 1, "one confirmation mail");
+    let mail = &mails[0];
+    assert!(mail.contains("To: \"Lena Leser\" <lena.leser@example.net>") || mail.contains("To: Lena Leser <lena.leser@example.net>"), "{mail}");
+    assert!(mail.contains("From: \"Kartei Newsletter\" <newsletter@kartei.example>") || mail.contains("From: Kartei Newsletter <newsletter@kartei.example>"), "{mail}");
+    let body = decode_quoted_printable(mail);
+    assert!(body.contains("Hallo Lena,"), "{body}");
+    let start = body.find("/p/confirm?token=").expect("a confirmation link");
+    let link: String = body[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    println!("mail received ({} bytes), link {}…", mail.len(), &link[..40]);
+
+    // A second subscribe within minutes sends no second mail.
+    let res = app
+        .http
+        .post(format!("{}/p/subscribe", app.url))
+        .form(&[("token", form["token"].as_str().unwrap()), ("email", "lena.leser@example.net")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+
+    let person = app
+        .gql(
+            "{ persons(filter: {query: \"lena.leser@example.net\"}, first: 1) { edges { node { id } } } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let person = person.data()["persons"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+    let decision = "query($p: ID!) { mayContact(personId: $p, channel: EMAIL, purpose: \"newsletter\") { allowed reason legalBasis } }";
+    let pending = app.gql(decision, json!({"p": person}), Some(t), Some(&tenant)).await;
+    assert_eq!(pending.data()["mayContact"]["reason"], "DOUBLE_OPT_IN_PENDING");
+
+    // Following the link shows a page; it does not confirm by itself.
+    let page = app.http.get(format!("{}{link}", app.url)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Anmeldung bestätigen") && html.contains("name=\"token\""), "{html}");
+    let token = link.split("token=").nth(1).unwrap();
+    let confirm = || {
+        app.http
+            .post(format!("{}/p/confirm", app.url))
+            .header("User-Agent", "Mozilla/5.0 (Confirm)")
+            .form(&[("token", token)])
+            .send()
+    };
+    let res = confirm().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("bestätigt"));
+
+    let allowed = app.gql(decision, json!({"p": person}), Some(t), Some(&tenant)).await;
+    assert_eq!(
+        allowed.data()["mayContact"],
+        json!({"allowed": true, "reason": "DOUBLE_OPT_IN_CONFIRMED", "legalBasis": "GDPR_ART_6_1_A_CONSENT"})
+    );
+    let events = app
+        .gql(
+            "query($p: ID!) { consentEvents(personId: $p) { kind source sourceRef textHash ip userAgent actor } }",
+            json!({"p": person}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let events = events.data()["consentEvents"].as_array().unwrap().clone();
+    assert_eq!(events.len(), 2, "{events:?}");
+    let (confirmed, requested) = (&events[0], &events[1]);
+    assert_eq!(confirmed["kind"], "confirmed");
+    assert_eq!(confirmed["source"], "double_opt_in");
+    assert_eq!(confirmed["ip"], "127.0.0.1");
+    assert_eq!(confirmed["userAgent"], "Mozilla/5.0 (Confirm)");
+    assert_eq!(confirmed["textHash"], text);
+    assert_eq!(requested["kind"], "pending");
+    assert_eq!(requested["source"], "web_form");
+    assert_eq!(requested["sourceRef"], "https://shop.example/newsletter");
+    assert_eq!(requested["userAgent"], "Mozilla/5.0 (Subscribe)");
+    println!("confirmed with proof: {confirmed}");
+
+    // The link works once.
+    let replay = confirm().await.unwrap();
+    assert_eq!(replay.status(), 409);
+    assert_eq!(replay.headers()["x-kartei-code"], "TOKEN_USED");
+    let count = app
+        .gql("query($p: ID!) { consentEvents(personId: $p) { kind } }", json!({"p": person}), Some(t), Some(&tenant))
+        .await;
+    assert_eq!(count.data()["consentEvents"].as_array().unwrap().len(), 2);
+    assert_eq!(smtpd.messages().len(), 1, "still only one mail");
+}
