@@ -107,7 +107,14 @@ fn event(person: Uuid, channel: Channel, kind: EventKind, at: DateTime<Utc>) -> 
 }
 
 /// One person in the given state for the channel; returns their id.
-async fn make_case(tx: &TenantTx, key: &Key, n: usize, business: bool, channel: Channel, state: State) -> Uuid {
+async fn make_case(
+    tx: &TenantTx,
+    key: &Key,
+    n: usize,
+    business: bool,
+    channel: Channel,
+    state: State,
+) -> Uuid {
     let tag = Uuid::new_v4().simple().to_string();
     let mut d = PersonDraft {
         first_name: Some("Case".into()),
@@ -141,7 +148,12 @@ async fn make_case(tx: &TenantTx, key: &Key, n: usize, business: bool, channel: 
         .unwrap();
     }
     let email = p.email.as_deref().map(str::to_lowercase);
-    let addrs = policy::channel_addresses(channel, email.as_deref(), p.phone.as_deref(), p.mobile.as_deref());
+    let addrs = policy::channel_addresses(
+        channel,
+        email.as_deref(),
+        p.phone.as_deref(),
+        p.mobile.as_deref(),
+    );
     let current = addrs.first().map(|a| key.hash(a));
     let now = Utc::now();
     let grant = |kind: EventKind, at: DateTime<Utc>| NewEvent {
@@ -246,7 +258,11 @@ async fn decide_both(
         let row = sql.iter().find(|r| r.person_id == *id).unwrap();
         assert_eq!(
             (row.allowed, row.reason.as_str(), row.basis.as_deref()),
-            (rust.allowed, rust.reason.as_str(), rust.basis.map(|b| b.as_str())),
+            (
+                rust.allowed,
+                rust.reason.as_str(),
+                rust.basis.map(|b| b.as_str())
+            ),
             "SQL and Rust disagree for {id} on {channel}/{purpose} with {s:?}"
         );
         out.push(rust.reason.as_str().to_owned());
@@ -276,7 +292,13 @@ async fn policy_table_and_sql_agree() {
         (false, Email, Presumed, PresumedB2b, "NO_CONSENT"),
         (false, Email, OldAddress, NoDoubleOptIn, "NO_CONSENT"),
         (false, Email, Customer, Default, "NO_CONSENT"),
-        (false, Email, Customer, ExistingCustomer, "EXISTING_CUSTOMER"),
+        (
+            false,
+            Email,
+            Customer,
+            ExistingCustomer,
+            "EXISTING_CUSTOMER",
+        ),
         (false, Email, Suppressed, Default, "SUPPRESSED"),
         (false, Email, NoAddress, Default, "NO_ADDRESS"),
         (false, Email, Archived, Default, "ARCHIVED"),
@@ -293,11 +315,23 @@ async fn policy_table_and_sql_agree() {
         (false, Phone, Nothing, Default, "NO_CONSENT"),
         (false, Phone, Granted, Default, "EXPRESS_CONSENT"),
         (false, Phone, Presumed, Default, "PRESUMED_CONSENT_CONSUMER"),
-        (false, Phone, Presumed, PresumedB2b, "PRESUMED_CONSENT_CONSUMER"),
+        (
+            false,
+            Phone,
+            Presumed,
+            PresumedB2b,
+            "PRESUMED_CONSENT_CONSUMER",
+        ),
         (false, Phone, OldAddress, Default, "NO_CONSENT"),
         (true, Phone, Nothing, PresumedB2b, "NO_CONSENT"),
         (true, Phone, Presumed, Default, "PRESUMED_CONSENT_DISABLED"),
-        (true, Phone, Presumed, PresumedB2b, "PRESUMED_BUSINESS_CONSENT"),
+        (
+            true,
+            Phone,
+            Presumed,
+            PresumedB2b,
+            "PRESUMED_BUSINESS_CONSENT",
+        ),
         (true, Phone, Granted, Default, "EXPRESS_CONSENT"),
         (true, Phone, Objected, PresumedB2b, "OBJECTED"),
         (true, Phone, Suppressed, PresumedB2b, "SUPPRESSED"),
@@ -334,7 +368,11 @@ async fn policy_table_and_sql_agree() {
             .await
             .unwrap();
         assert_eq!(d.allowed, allowed, "case {i}");
-        assert_eq!(d.basis.is_some(), allowed, "case {i}: a basis exactly when allowed");
+        assert_eq!(
+            d.basis.is_some(),
+            allowed,
+            "case {i}: a basis exactly when allowed"
+        );
         checked += 1;
     }
     // Every combination: consumer/business x channel x state, under every settings variant.
@@ -371,7 +409,11 @@ async fn sql_and_rust_agree_on_a_random_population() {
     let kinds = EventKind::ALL;
     let mut ids = Vec::new();
     for n in 0..200usize {
-        let state = if rng.random_bool(0.15) { State::NoAddress } else { State::Nothing };
+        let state = if rng.random_bool(0.15) {
+            State::NoAddress
+        } else {
+            State::Nothing
+        };
         let business = rng.random_bool(0.4);
         let id = make_case(&tx, &key, 5000 + n, business, Channel::Email, state).await;
         let p = persons::get(&tx, id).await.unwrap();
@@ -384,11 +426,18 @@ async fn sql_and_rust_agree_on_a_random_population() {
                 1 => Some("newsletter".to_owned()),
                 _ => Some(PURPOSE.to_owned()),
             };
-            let addrs = policy::channel_addresses(channel, email.as_deref(), p.phone.as_deref(), p.mobile.as_deref());
+            let addrs = policy::channel_addresses(
+                channel,
+                email.as_deref(),
+                p.phone.as_deref(),
+                p.mobile.as_deref(),
+            );
             let address_hash = match rng.random_range(0..4) {
                 0 => None,
                 1 => Some(key.hash("someone-else@example.de")),
-                _ => addrs.get(rng.random_range(0..addrs.len().max(1))).map(|a| key.hash(a)),
+                _ => addrs
+                    .get(rng.random_range(0..addrs.len().max(1)))
+                    .map(|a| key.hash(a)),
             };
             let at = now - Duration::minutes(rng.random_range(0..10 * 24 * 60));
             ledger::record(
@@ -402,15 +451,26 @@ async fn sql_and_rust_agree_on_a_random_population() {
             .await
             .unwrap();
         }
-        if rng.random_bool(0.1) {
-            if let Some(a) = [&email, &p.phone, &p.mobile][rng.random_range(0..3)] {
-                suppression::add_hash(&tx, key.hash(a), suppression::AddressKind::Phone, suppression::Reason::Bounce, "t")
-                    .await
-                    .unwrap();
-            }
+        let pick = rng.random_range(0..3);
+        if rng.random_bool(0.1)
+            && let Some(a) = [&email, &p.phone, &p.mobile][pick]
+        {
+            suppression::add_hash(
+                &tx,
+                key.hash(a),
+                suppression::AddressKind::Phone,
+                suppression::Reason::Bounce,
+                "t",
+            )
+            .await
+            .unwrap();
         }
         if rng.random_bool(0.2) && email.is_some() {
-            let purposes = if rng.random_bool(0.5) { vec![PURPOSE.to_owned()] } else { vec![PURPOSE.to_owned(), "newsletter".to_owned()] };
+            let purposes = if rng.random_bool(0.5) {
+                vec![PURPOSE.to_owned()]
+            } else {
+                vec![PURPOSE.to_owned(), "newsletter".to_owned()]
+            };
             tx.execute_raw(stmt(
                 "INSERT INTO customer_exceptions (id, person_id, address_hash, obtained_at, sale_reference, purposes, notice_given_at, recorded_by) \
                  VALUES (gen_random_uuid(), $1, $2, $3, 'A-1', $4, $3, 't')",
@@ -425,9 +485,12 @@ async fn sql_and_rust_agree_on_a_random_population() {
             .unwrap();
         }
         if rng.random_bool(0.05) {
-            tx.execute_raw(stmt("UPDATE persons SET archived_at = now() WHERE id = $1", vec![id.into()]))
-                .await
-                .unwrap();
+            tx.execute_raw(stmt(
+                "UPDATE persons SET archived_at = now() WHERE id = $1",
+                vec![id.into()],
+            ))
+            .await
+            .unwrap();
         }
         ids.push(id);
     }
@@ -467,7 +530,10 @@ async fn sql_and_rust_agree_on_a_random_population() {
     tx.commit().await.unwrap();
     println!("random population: {decisions} decisions over 200 persons agree ({allowed} allowed)");
     assert_eq!(decisions, 200 * 5 * 2 * 2 * 2);
-    assert!(allowed > 100 && allowed < decisions - 100, "a population with both answers");
+    assert!(
+        allowed > 100 && allowed < decisions - 100,
+        "a population with both answers"
+    );
 }
 
 async fn gql_person(app: &TestApp, t: &str, tenant: &str, input: serde_json::Value) -> String {
@@ -485,7 +551,14 @@ async fn gql_person(app: &TestApp, t: &str, tenant: &str, input: serde_json::Val
         .to_owned()
 }
 
-async fn may_contact(app: &TestApp, t: &str, tenant: &str, person: &str, channel: &str, purpose: &str) -> serde_json::Value {
+async fn may_contact(
+    app: &TestApp,
+    t: &str,
+    tenant: &str,
+    person: &str,
+    channel: &str,
+    purpose: &str,
+) -> serde_json::Value {
     let r = app
         .gql(
             "query($p: ID!, $c: ConsentChannel!, $u: String!) { mayContact(personId: $p, channel: $c, purpose: $u) { allowed reason legalBasis } }",
@@ -506,7 +579,10 @@ async fn consent_text(app: &TestApp, t: &str, tenant: &str) -> String {
             Some(tenant),
         )
         .await;
-    r.data()["storeConsentText"]["hash"].as_str().unwrap_or_else(|| panic!("{}", r.body)).to_owned()
+    r.data()["storeConsentText"]["hash"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", r.body))
+        .to_owned()
 }
 
 #[tokio::test]
@@ -516,27 +592,41 @@ async fn revocation_flips_the_next_decision_and_unsubscribe_links_work_once() {
     let t = owner.access.as_str();
     let text = consent_text(&app, t, &tenant).await;
     let p = gql_person(&app, t, &tenant, json!({"firstName": "Rita", "lastName": "Widerruf", "phone": "+49 30 1234567", "email": "rita@example.de"})).await;
-    let grant = |kind: &str, channel: &str| {
-        json!({"i": {"personId": p, "channel": channel, "purpose": "newsletter", "kind": kind, "source": "CALL", "sourceRef": "Anruf 12", "textHash": text}})
-    };
+    let grant = |kind: &str, channel: &str| json!({"i": {"personId": p, "channel": channel, "purpose": "newsletter", "kind": kind, "source": "CALL", "sourceRef": "Anruf 12", "textHash": text}});
     let record = "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { id kind seq } }";
-    let r = app.gql(record, grant("GRANTED", "PHONE"), Some(t), Some(&tenant)).await;
+    let r = app
+        .gql(record, grant("GRANTED", "PHONE"), Some(t), Some(&tenant))
+        .await;
     assert!(r.body["errors"].is_null(), "{}", r.body);
     let first = may_contact(&app, t, &tenant, &p, "PHONE", "newsletter").await;
-    assert_eq!(first, json!({"allowed": true, "reason": "EXPRESS_CONSENT", "legalBasis": "GDPR_ART_6_1_A_CONSENT"}));
-    let r = app.gql(record, grant("REVOKED", "PHONE"), Some(t), Some(&tenant)).await;
+    assert_eq!(
+        first,
+        json!({"allowed": true, "reason": "EXPRESS_CONSENT", "legalBasis": "GDPR_ART_6_1_A_CONSENT"})
+    );
+    let r = app
+        .gql(record, grant("REVOKED", "PHONE"), Some(t), Some(&tenant))
+        .await;
     assert!(r.body["errors"].is_null(), "{}", r.body);
     let second = may_contact(&app, t, &tenant, &p, "PHONE", "newsletter").await;
-    assert_eq!(second, json!({"allowed": false, "reason": "REVOKED", "legalBasis": null}));
+    assert_eq!(
+        second,
+        json!({"allowed": false, "reason": "REVOKED", "legalBasis": null})
+    );
     println!("revocation: {first} then {second}");
 
     // A granted consent without the text agreed to is refused and records nothing.
-    let before = app.tenant_i64(&tenant, "SELECT count(*) FROM consent_events").await;
+    let before = app
+        .tenant_i64(&tenant, "SELECT count(*) FROM consent_events")
+        .await;
     let mut no_text = grant("GRANTED", "EMAIL");
     no_text["i"]["textHash"] = serde_json::Value::Null;
     let r = app.gql(record, no_text, Some(t), Some(&tenant)).await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
-    assert_eq!(app.tenant_i64(&tenant, "SELECT count(*) FROM consent_events").await, before);
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM consent_events")
+            .await,
+        before
+    );
 
     // Email: granted on paper, the tenant does not require double opt-in for this test.
     let r = app
@@ -547,10 +637,20 @@ async fn revocation_flips_the_next_decision_and_unsubscribe_links_work_once() {
             Some(&tenant),
         )
         .await;
-    assert_eq!(r.data()["updateCompliancePolicy"]["requireDoubleOptIn"], false, "{}", r.body);
-    let r = app.gql(record, grant("GRANTED", "EMAIL"), Some(t), Some(&tenant)).await;
+    assert_eq!(
+        r.data()["updateCompliancePolicy"]["requireDoubleOptIn"],
+        false,
+        "{}",
+        r.body
+    );
+    let r = app
+        .gql(record, grant("GRANTED", "EMAIL"), Some(t), Some(&tenant))
+        .await;
     assert!(r.body["errors"].is_null(), "{}", r.body);
-    assert_eq!(may_contact(&app, t, &tenant, &p, "EMAIL", "newsletter").await["allowed"], true);
+    assert_eq!(
+        may_contact(&app, t, &tenant, &p, "EMAIL", "newsletter").await["allowed"],
+        true
+    );
 
     let r = app
         .gql(
@@ -561,39 +661,79 @@ async fn revocation_flips_the_next_decision_and_unsubscribe_links_work_once() {
         )
         .await;
     let link = r.data()["unsubscribeLink"].clone();
-    let url = link["url"].as_str().unwrap_or_else(|| panic!("{}", r.body)).to_owned();
+    let url = link["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", r.body))
+        .to_owned();
     let headers = link["headers"].as_array().unwrap();
-    assert!(headers.iter().any(|h| h["name"] == "List-Unsubscribe-Post" && h["value"] == "List-Unsubscribe=One-Click"));
-    assert!(headers.iter().any(|h| h["name"] == "List-Unsubscribe" && h["value"] == format!("<{url}>")));
+    assert!(headers.iter().any(
+        |h| h["name"] == "List-Unsubscribe-Post" && h["value"] == "List-Unsubscribe=One-Click"
+    ));
+    assert!(
+        headers
+            .iter()
+            .any(|h| h["name"] == "List-Unsubscribe" && h["value"] == format!("<{url}>"))
+    );
     let path = &url[url.find("/p/unsubscribe").unwrap()..];
     let token = path.split("token=").nth(1).unwrap().to_owned();
 
     // The page (GET) changes nothing: link scanners may fetch it.
-    let res = app.http.get(format!("{}{path}", app.url)).send().await.unwrap();
+    let res = app
+        .http
+        .get(format!("{}{path}", app.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("<form method=\"post\""));
-    assert_eq!(may_contact(&app, t, &tenant, &p, "EMAIL", "newsletter").await["allowed"], true);
+    assert_eq!(
+        may_contact(&app, t, &tenant, &p, "EMAIL", "newsletter").await["allowed"],
+        true
+    );
 
     // Forged and tampered tokens: a clear code, nothing changes.
-    let events_before = app.tenant_i64(&tenant, "SELECT count(*) FROM consent_events").await;
+    let events_before = app
+        .tenant_i64(&tenant, "SELECT count(*) FROM consent_events")
+        .await;
     let mut tampered = token.clone();
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'A' { 'B' } else { 'A' });
     let forged = {
-        let other = links::Links::new(&secrecy::SecretString::from("another-secret-another-secret-xx"), "http://x");
-        let mut c = links::Links::claims(links::Action::Unsubscribe, tenant.parse().unwrap(), "email", "newsletter", Duration::days(1));
+        let other = links::Links::new(
+            &secrecy::SecretString::from("another-secret-another-secret-xx"),
+            "http://x",
+        );
+        let mut c = links::Links::claims(
+            links::Action::Unsubscribe,
+            tenant.parse().unwrap(),
+            "email",
+            "newsletter",
+            Duration::days(1),
+        );
         c.pid = Some(p.parse().unwrap());
         other.sign(&c).unwrap()
     };
     let ours = links::Links::new(&secrecy::SecretString::from(JWT_SECRET), "http://x");
     let expired = {
-        let mut c = links::Links::claims(links::Action::Unsubscribe, tenant.parse().unwrap(), "email", "newsletter", Duration::days(1));
+        let mut c = links::Links::claims(
+            links::Action::Unsubscribe,
+            tenant.parse().unwrap(),
+            "email",
+            "newsletter",
+            Duration::days(1),
+        );
         c.pid = Some(p.parse().unwrap());
         c.exp = Utc::now().timestamp() - 60;
         ours.sign(&c).unwrap()
     };
     let wrong_action = {
-        let mut c = links::Links::claims(links::Action::Confirm, tenant.parse().unwrap(), "email", "newsletter", Duration::days(1));
+        let mut c = links::Links::claims(
+            links::Action::Confirm,
+            tenant.parse().unwrap(),
+            "email",
+            "newsletter",
+            Duration::days(1),
+        );
         c.pid = Some(p.parse().unwrap());
         ours.sign(&c).unwrap()
     };
@@ -615,7 +755,11 @@ async fn revocation_flips_the_next_decision_and_unsubscribe_links_work_once() {
         assert_eq!(res.status().as_u16(), status, "{code}");
         assert_eq!(res.headers()["x-kartei-code"], code);
     }
-    assert_eq!(app.tenant_i64(&tenant, "SELECT count(*) FROM consent_events").await, events_before);
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM consent_events")
+            .await,
+        events_before
+    );
 
     // RFC 8058 one-click: works once, recorded with proof.
     let one_click = || {
@@ -645,13 +789,25 @@ async fn revocation_flips_the_next_decision_and_unsubscribe_links_work_once() {
     assert_eq!(newest["userAgent"], "MailClient/9.1 (one-click)");
     assert_eq!(newest["note"], "one-click unsubscribe (RFC 8058)");
     println!("unsubscribed with proof: {newest}");
-    let count = app.tenant_i64(&tenant, "SELECT count(*) FROM consent_events").await;
+    let count = app
+        .tenant_i64(&tenant, "SELECT count(*) FROM consent_events")
+        .await;
     let res = one_click().await.unwrap();
     assert_eq!(res.status(), 409);
     assert_eq!(res.headers()["x-kartei-code"], "TOKEN_USED");
-    assert_eq!(app.tenant_i64(&tenant, "SELECT count(*) FROM consent_events").await, count);
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM consent_events")
+            .await,
+        count
+    );
     // And the page says so too.
-    let res = app.http.get(format!("{}{path}", app.url)).header("Accept", "application/json").send().await.unwrap();
+    let res = app
+        .http
+        .get(format!("{}{path}", app.url))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 409);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "TOKEN_USED");
@@ -663,7 +819,13 @@ async fn tampering_with_the_ledger_is_detected() {
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
     let text = consent_text(&app, t, &tenant).await;
-    let p = gql_person(&app, t, &tenant, json!({"lastName": "Kette", "email": "kette@example.de", "phone": "+49 40 555123"})).await;
+    let p = gql_person(
+        &app,
+        t,
+        &tenant,
+        json!({"lastName": "Kette", "email": "kette@example.de", "phone": "+49 40 555123"}),
+    )
+    .await;
     for kind in ["GRANTED", "REVOKED", "GRANTED", "OBJECTED", "GRANTED"] {
         let r = app
             .gql(
@@ -677,7 +839,12 @@ async fn tampering_with_the_ledger_is_detected() {
     }
     let verify = "{ verifyConsentChain { intact events headSeq headHash breaks { seq problem } } }";
     let ok = app.gql(verify, json!({}), Some(t), Some(&tenant)).await;
-    assert_eq!(ok.data()["verifyConsentChain"]["intact"], true, "{}", ok.body);
+    assert_eq!(
+        ok.data()["verifyConsentChain"]["intact"],
+        true,
+        "{}",
+        ok.body
+    );
     assert_eq!(ok.data()["verifyConsentChain"]["events"], 5);
 
     // The guard refuses UPDATE and DELETE, even without the API.
@@ -703,7 +870,10 @@ async fn tampering_with_the_ledger_is_detected() {
     let r = app.gql(verify, json!({}), Some(t), Some(&tenant)).await;
     let report = &r.data()["verifyConsentChain"];
     assert_eq!(report["intact"], false);
-    assert_eq!(report["breaks"], json!([{"seq": 2, "problem": "content_changed"}]));
+    assert_eq!(
+        report["breaks"],
+        json!([{"seq": 2, "problem": "content_changed"}])
+    );
     println!("tampered row reported: {}", report["breaks"]);
 
     // Deleting a row (and repairing the content) is reported as a broken chain.
@@ -717,7 +887,12 @@ async fn tampering_with_the_ledger_is_detected() {
     .unwrap();
     let r = app.gql(verify, json!({}), Some(t), Some(&tenant)).await;
     let breaks = r.data()["verifyConsentChain"]["breaks"].clone();
-    assert_eq!(breaks, json!([{"seq": 5, "problem": "sequence_gap"}]), "{}", r.body);
+    assert_eq!(
+        breaks,
+        json!([{"seq": 5, "problem": "sequence_gap"}]),
+        "{}",
+        r.body
+    );
     println!("deleted row reported: {breaks}");
 }
 
@@ -727,7 +902,13 @@ async fn merged_records_keep_their_consents() {
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
     let text = consent_text(&app, t, &tenant).await;
-    let winner = gql_person(&app, t, &tenant, json!({"firstName": "Mia", "lastName": "Merge", "phone": "+49 89 7777777"})).await;
+    let winner = gql_person(
+        &app,
+        t,
+        &tenant,
+        json!({"firstName": "Mia", "lastName": "Merge", "phone": "+49 89 7777777"}),
+    )
+    .await;
     let loser = gql_person(&app, t, &tenant, json!({"firstName": "Mia", "lastName": "Merge", "phone": "+49 89 7777777", "email": "mia@example.de"})).await;
     let r = app
         .gql(
@@ -738,7 +919,10 @@ async fn merged_records_keep_their_consents() {
         )
         .await;
     assert!(r.body["errors"].is_null(), "{}", r.body);
-    assert_eq!(may_contact(&app, t, &tenant, &winner, "PHONE", "offers").await["allowed"], false);
+    assert_eq!(
+        may_contact(&app, t, &tenant, &winner, "PHONE", "offers").await["allowed"],
+        false
+    );
     let r = app
         .gql(
             "mutation($w: ID!, $l: ID!) { mergePersons(input: {winnerId: $w, loserIds: [$l]}) { winner { id } } }",
@@ -748,10 +932,24 @@ async fn merged_records_keep_their_consents() {
         )
         .await;
     assert!(r.body["errors"].is_null(), "{}", r.body);
-    assert_eq!(may_contact(&app, t, &tenant, &winner, "PHONE", "offers").await["reason"], "EXPRESS_CONSENT");
-    assert_eq!(may_contact(&app, t, &tenant, &loser, "PHONE", "offers").await["reason"], "MERGED");
+    assert_eq!(
+        may_contact(&app, t, &tenant, &winner, "PHONE", "offers").await["reason"],
+        "EXPRESS_CONSENT"
+    );
+    assert_eq!(
+        may_contact(&app, t, &tenant, &loser, "PHONE", "offers").await["reason"],
+        "MERGED"
+    );
     let r = app
-        .gql("{ verifyConsentChain { intact events } }", json!({}), Some(t), Some(&tenant))
+        .gql(
+            "{ verifyConsentChain { intact events } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
         .await;
-    assert_eq!(r.data()["verifyConsentChain"], json!({"intact": true, "events": 2}));
+    assert_eq!(
+        r.data()["verifyConsentChain"],
+        json!({"intact": true, "events": 2})
+    );
 }

@@ -27,7 +27,10 @@ async fn double_opt_in_over_real_smtp() {
             Some(&tenant),
         )
         .await;
-    let text = r.data()["storeConsentText"]["hash"].as_str().unwrap().to_owned();
+    let text = r.data()["storeConsentText"]["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let r = app
         .gql(
             "mutation($x: String!) { createSubscribeForm(purpose: \"newsletter\", textHash: $x, pageUrl: \"https://shop.example/newsletter\") { token actionUrl } }",
@@ -37,14 +40,24 @@ async fn double_opt_in_over_real_smtp() {
         )
         .await;
     let form = r.data()["createSubscribeForm"].clone();
-    assert!(form["actionUrl"].as_str().unwrap().ends_with("/p/subscribe"), "{}", r.body);
+    assert!(
+        form["actionUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with("/p/subscribe"),
+        "{}",
+        r.body
+    );
 
     // A malformed address is refused; a forged form token too.
     let bad = app
         .http
         .post(format!("{}/p/subscribe", app.url))
         .header("Accept", "application/json")
-        .form(&[("token", form["token"].as_str().unwrap()), ("email", "not-an-address")])
+        .form(&[
+            ("token", form["token"].as_str().unwrap()),
+            ("email", "not-an-address"),
+        ])
         .send()
         .await
         .unwrap();
@@ -52,7 +65,10 @@ async fn double_opt_in_over_real_smtp() {
     let forged = app
         .http
         .post(format!("{}/p/subscribe", app.url))
-        .form(&[("token", "eyJhbGciOiJIUzI1NiJ9.e30.x"), ("email", "lena@example.net")])
+        .form(&[
+            ("token", "eyJhbGciOiJIUzI1NiJ9.e30.x"),
+            ("email", "lena@example.net"),
+        ])
         .send()
         .await
         .unwrap();
@@ -76,8 +92,16 @@ async fn double_opt_in_over_real_smtp() {
     let mails = smtpd.wait_for(1, std::time::Duration::from_secs(30)).await;
     assert_eq!(mails.len(), 1, "one confirmation mail");
     let mail = &mails[0];
-    assert!(mail.contains("To: \"Lena Leser\" <lena.leser@example.net>") || mail.contains("To: Lena Leser <lena.leser@example.net>"), "{mail}");
-    assert!(mail.contains("From: \"Kartei Newsletter\" <newsletter@kartei.example>") || mail.contains("From: Kartei Newsletter <newsletter@kartei.example>"), "{mail}");
+    assert!(
+        mail.contains("To: \"Lena Leser\" <lena.leser@example.net>")
+            || mail.contains("To: Lena Leser <lena.leser@example.net>"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("From: \"Kartei Newsletter\" <newsletter@kartei.example>")
+            || mail.contains("From: Kartei Newsletter <newsletter@kartei.example>"),
+        "{mail}"
+    );
     let body = decode_quoted_printable(mail);
     assert!(body.contains("Hallo Lena,"), "{body}");
     let start = body.find("/p/confirm?token=").expect("a confirmation link");
@@ -85,13 +109,20 @@ async fn double_opt_in_over_real_smtp() {
         .chars()
         .take_while(|c| !c.is_whitespace())
         .collect();
-    println!("mail received ({} bytes), link {}…", mail.len(), &link[..40]);
+    println!(
+        "mail received ({} bytes), link {}…",
+        mail.len(),
+        &link[..40]
+    );
 
     // A second subscribe within minutes sends no second mail.
     let res = app
         .http
         .post(format!("{}/p/subscribe", app.url))
-        .form(&[("token", form["token"].as_str().unwrap()), ("email", "lena.leser@example.net")])
+        .form(&[
+            ("token", form["token"].as_str().unwrap()),
+            ("email", "lena.leser@example.net"),
+        ])
         .send()
         .await
         .unwrap();
@@ -105,16 +136,32 @@ async fn double_opt_in_over_real_smtp() {
             Some(&tenant),
         )
         .await;
-    let person = person.data()["persons"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+    let person = person.data()["persons"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let decision = "query($p: ID!) { mayContact(personId: $p, channel: EMAIL, purpose: \"newsletter\") { allowed reason legalBasis } }";
-    let pending = app.gql(decision, json!({"p": person}), Some(t), Some(&tenant)).await;
-    assert_eq!(pending.data()["mayContact"]["reason"], "DOUBLE_OPT_IN_PENDING");
+    let pending = app
+        .gql(decision, json!({"p": person}), Some(t), Some(&tenant))
+        .await;
+    assert_eq!(
+        pending.data()["mayContact"]["reason"],
+        "DOUBLE_OPT_IN_PENDING"
+    );
 
     // Following the link shows a page; it does not confirm by itself.
-    let page = app.http.get(format!("{}{link}", app.url)).send().await.unwrap();
+    let page = app
+        .http
+        .get(format!("{}{link}", app.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("Anmeldung bestätigen") && html.contains("name=\"token\""), "{html}");
+    assert!(
+        html.contains("Anmeldung bestätigen") && html.contains("name=\"token\""),
+        "{html}"
+    );
     let token = link.split("token=").nth(1).unwrap();
     let confirm = || {
         app.http
@@ -127,7 +174,9 @@ async fn double_opt_in_over_real_smtp() {
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("bestätigt"));
 
-    let allowed = app.gql(decision, json!({"p": person}), Some(t), Some(&tenant)).await;
+    let allowed = app
+        .gql(decision, json!({"p": person}), Some(t), Some(&tenant))
+        .await;
     assert_eq!(
         allowed.data()["mayContact"],
         json!({"allowed": true, "reason": "DOUBLE_OPT_IN_CONFIRMED", "legalBasis": "GDPR_ART_6_1_A_CONSENT"})
@@ -159,7 +208,12 @@ async fn double_opt_in_over_real_smtp() {
     assert_eq!(replay.status(), 409);
     assert_eq!(replay.headers()["x-kartei-code"], "TOKEN_USED");
     let count = app
-        .gql("query($p: ID!) { consentEvents(personId: $p) { kind } }", json!({"p": person}), Some(t), Some(&tenant))
+        .gql(
+            "query($p: ID!) { consentEvents(personId: $p) { kind } }",
+            json!({"p": person}),
+            Some(t),
+            Some(&tenant),
+        )
         .await;
     assert_eq!(count.data()["consentEvents"].as_array().unwrap().len(), 2);
     assert_eq!(smtpd.messages().len(), 1, "still only one mail");

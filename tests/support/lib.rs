@@ -451,8 +451,9 @@ impl Smtpd {
             .unwrap()
             .port();
         let dir = tempfile::tempdir().unwrap();
-        let python = std::env::var("TEST_SMTPD_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
-        let child = std::process::Command::new(python)
+        let python =
+            std::env::var("TEST_SMTPD_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+        let mut child = std::process::Command::new(python)
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
@@ -467,6 +468,8 @@ impl Smtpd {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start on port {port}");
     }
 
@@ -519,7 +522,8 @@ pub fn decode_quoted_printable(s: &str) -> String {
             b'=' if b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n') => i += 3,
             b'=' if b.get(i + 1) == Some(&b'\n') => i += 2,
             b'=' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+                {
                     Ok(v) => {
                         bytes.push(v);
                         i += 3;

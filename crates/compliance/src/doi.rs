@@ -73,8 +73,13 @@ pub async fn form_token(
     if !(1..=3650).contains(&valid_days) {
         return Err(Error::field("validDays", "must be between 1 and 3650"));
     }
-    if page_url.is_some_and(|u| u.len() > 2000 || !(u.starts_with("https://") || u.starts_with("http://"))) {
-        return Err(Error::field("pageUrl", "must be an http(s) URL of at most 2000 characters"));
+    if page_url
+        .is_some_and(|u| u.len() > 2000 || !(u.starts_with("https://") || u.starts_with("http://")))
+    {
+        return Err(Error::field(
+            "pageUrl",
+            "must be an http(s) URL of at most 2000 characters",
+        ));
     }
     let mut c = Links::claims(
         Action::Subscribe,
@@ -141,7 +146,11 @@ pub async fn subscribe(
     let latest = Latest::find_by_statement(stmt(
         "SELECT kind, recorded_at FROM consent_events WHERE person_id = $1 AND channel = 'email' \
            AND purpose = $2 AND address_hash = $3 ORDER BY at DESC, seq DESC LIMIT 1",
-        vec![person_id.into(), form.pur.clone().into(), hash.clone().into()],
+        vec![
+            person_id.into(),
+            form.pur.clone().into(),
+            hash.clone().into(),
+        ],
     ))
     .one(&**tx)
     .await?;
@@ -306,7 +315,11 @@ struct PendingEvent {
 }
 
 /// Confirms the pending consent named by a confirmation token (spent here).
-pub async fn confirm(tx: &TenantTx, claims: &Claims, proof: &RequestProof) -> Result<ledger::Event> {
+pub async fn confirm(
+    tx: &TenantTx,
+    claims: &Claims,
+    proof: &RequestProof,
+) -> Result<ledger::Event> {
     let evt = claims.evt.ok_or(Error::TokenInvalid)?;
     links::spend(tx, claims).await?;
     let pending = PendingEvent::find_by_statement(stmt(
@@ -363,7 +376,10 @@ pub fn unsubscribe_link(
     let url = links.url(Action::Unsubscribe, &links.sign(&c)?);
     let headers = vec![
         ("List-Unsubscribe", format!("<{url}>")),
-        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_owned()),
+        (
+            "List-Unsubscribe-Post",
+            "List-Unsubscribe=One-Click".to_owned(),
+        ),
     ];
     Ok((url, headers))
 }

@@ -112,7 +112,9 @@ pub async fn extend(tx: &TenantTx, id: Uuid, reason: &str) -> Result<Request> {
         return Err(Error::Conflict("the request is already closed".into()));
     }
     if r.extended_reason.is_some() {
-        return Err(Error::Conflict("the deadline was already extended once".into()));
+        return Err(Error::Conflict(
+            "the deadline was already extended once".into(),
+        ));
     }
     let due_at = r
         .received_at
@@ -283,7 +285,10 @@ pub async fn collect(tx: &TenantTx, person_id: Uuid) -> Result<Map<String, JsonV
     ];
     let mut out = Map::new();
     for (name, sql) in queries {
-        out.insert(name.to_owned(), JsonValue::Array(rows(tx, &sql, person_id).await?));
+        out.insert(
+            name.to_owned(),
+            JsonValue::Array(rows(tx, &sql, person_id).await?),
+        );
     }
     Ok(out)
 }

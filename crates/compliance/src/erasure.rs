@@ -120,12 +120,11 @@ pub async fn erase_person(
             (AddressKind::Phone, &m.phone),
             (AddressKind::Phone, &m.mobile),
         ] {
-            if let Some(v) = value {
-                if suppression::add_hash(tx, key.hash(v), kind, suppression::Reason::Erasure, actor)
-                    .await?
-                {
-                    s.suppressed_addresses += 1;
-                }
+            let Some(v) = value else { continue };
+            if suppression::add_hash(tx, key.hash(v), kind, suppression::Reason::Erasure, actor)
+                .await?
+            {
+                s.suppressed_addresses += 1;
             }
         }
     }
@@ -299,7 +298,11 @@ pub async fn erase_person(
 /// Uploads (not yet purged) whose bytes contain an email or phone number, or first and last
 /// name, of the person, in UTF-8 or Windows-1252, also across a chunk boundary: their content
 /// is removed.
-async fn purge_uploads(tx: &TenantTx, strong: &[String], names: &[(String, String)]) -> Result<u64> {
+async fn purge_uploads(
+    tx: &TenantTx,
+    strong: &[String],
+    names: &[(String, String)],
+) -> Result<u64> {
     let encodings = |s: &str| -> Vec<Vec<u8>> {
         let utf8 = s.as_bytes().to_vec();
         let (cp, _, _) = WINDOWS_1252.encode(s);

@@ -45,13 +45,19 @@ pub async fn record(tx: &TenantTx, r: &NewRecord, actor: &str) -> Result<Record>
     let p = kartei_contacts::persons::get(tx, r.person_id).await?;
     let mut e = FieldErrors::new();
     if r.sale_reference.trim().is_empty() || r.sale_reference.chars().count() > 200 {
-        e.add("saleReference", "must be 1 to 200 characters (order or invoice number)");
+        e.add(
+            "saleReference",
+            "must be 1 to 200 characters (order or invoice number)",
+        );
     }
     if r.purposes.is_empty() {
         e.add("purposes", "must name at least one purpose");
     }
     if r.notice_given_at < r.obtained_at - chrono::Duration::days(1) {
-        e.add("noticeGivenAt", "must be when the address was collected or later");
+        e.add(
+            "noticeGivenAt",
+            "must be when the address was collected or later",
+        );
     }
     let email = p.email.as_deref().map(str::to_lowercase);
     if email.is_none() {
@@ -100,7 +106,9 @@ pub async fn record(tx: &TenantTx, r: &NewRecord, actor: &str) -> Result<Record>
 
 pub async fn of_person(tx: &TenantTx, person_id: Uuid) -> Result<Vec<Record>> {
     Ok(Record::find_by_statement(stmt(
-        &format!("SELECT {COLUMNS} FROM customer_exceptions WHERE person_id = $1 ORDER BY recorded_at"),
+        &format!(
+            "SELECT {COLUMNS} FROM customer_exceptions WHERE person_id = $1 ORDER BY recorded_at"
+        ),
         vec![person_id.into()],
     ))
     .all(&**tx)

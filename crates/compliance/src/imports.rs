@@ -47,10 +47,16 @@ pub async fn check_consent(tx: &TenantTx, c: &ImportConsent) -> Result<()> {
         .await
         .map_err(|_| Error::field("consent.textHash", "is not a stored consent text"))?;
     if c.collected_at.is_some_and(|t| t > Utc::now()) {
-        return Err(Error::field("consent.collectedAt", "must not be in the future"));
+        return Err(Error::field(
+            "consent.collectedAt",
+            "must not be in the future",
+        ));
     }
     if c.note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
-        return Err(Error::field("consent.note", "must be at most 2000 characters"));
+        return Err(Error::field(
+            "consent.note",
+            "must be at most 2000 characters",
+        ));
     }
     Ok(())
 }
@@ -67,18 +73,20 @@ impl ImportHook for ComplianceImportHook {
         rows: &'a [WrittenRow<'a>],
     ) -> HookFuture<'a> {
         Box::pin(async move {
-            after_batch(tx, import, rows)
-                .await
-                .map_err(|e| match e {
-                    Error::Contacts(c) => c,
-                    Error::Data(d) => kartei_contacts::Error::Data(d),
-                    other => kartei_contacts::Error::Conflict(other.to_string()),
-                })
+            after_batch(tx, import, rows).await.map_err(|e| match e {
+                Error::Contacts(c) => c,
+                Error::Data(d) => kartei_contacts::Error::Data(d),
+                other => kartei_contacts::Error::Conflict(other.to_string()),
+            })
         })
     }
 }
 
-async fn after_batch(tx: &TenantTx, import: &Import, rows: &[WrittenRow<'_>]) -> Result<Vec<Warning>> {
+async fn after_batch(
+    tx: &TenantTx,
+    import: &Import,
+    rows: &[WrittenRow<'_>],
+) -> Result<Vec<Warning>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -138,8 +146,15 @@ async fn after_batch(tx: &TenantTx, import: &Import, rows: &[WrittenRow<'_>]) ->
             (true, None) => {
                 warnings.push(Warning {
                     line: r.line,
-                    field: if channel == Channel::Email { "email" } else { "mobile" }.into(),
-                    reason: format!("no address for {channel}: the import's consent was not recorded"),
+                    field: if channel == Channel::Email {
+                        "email"
+                    } else {
+                        "mobile"
+                    }
+                    .into(),
+                    reason: format!(
+                        "no address for {channel}: the import's consent was not recorded"
+                    ),
                 });
                 continue;
             }

@@ -167,7 +167,10 @@ pub async fn check_purpose(tx: &TenantTx, purpose: &str) -> Result<()> {
         ))
         .await?;
     if n.is_none() {
-        return Err(Error::field("purpose", format!("'{purpose}' is not a consent purpose of this tenant")));
+        return Err(Error::field(
+            "purpose",
+            format!("'{purpose}' is not a consent purpose of this tenant"),
+        ));
     }
     Ok(())
 }
@@ -175,7 +178,10 @@ pub async fn check_purpose(tx: &TenantTx, purpose: &str) -> Result<()> {
 fn check(e: &NewEvent) -> Result<()> {
     let mut errors = FieldErrors::new();
     if e.purpose.is_none() && !e.kind.withdraws() {
-        errors.add("purpose", "is required unless consent is revoked, objected to or expired");
+        errors.add(
+            "purpose",
+            "is required unless consent is revoked, objected to or expired",
+        );
     }
     if e.at > Utc::now() + chrono::Duration::minutes(5) {
         errors.add("at", "must not be in the future");
@@ -377,14 +383,22 @@ pub async fn put_purpose(tx: &TenantTx, p: &Purpose) -> Result<Purpose> {
     let mut errors = FieldErrors::new();
     let key_ok = p.key.len() <= 40
         && p.key.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && p.key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && p.key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !key_ok {
-        errors.add("key", "must be 1 to 40 characters of a-z, 0-9 and '_', starting with a letter");
+        errors.add(
+            "key",
+            "must be 1 to 40 characters of a-z, 0-9 and '_', starting with a letter",
+        );
     }
     if p.label.trim().is_empty() || p.label.chars().count() > 100 {
         errors.add("label", "must be 1 to 100 characters");
     }
-    if p.description.as_ref().is_some_and(|d| d.chars().count() > 2000) {
+    if p.description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 2000)
+    {
         errors.add("description", "must be at most 2000 characters");
     }
     errors.into_result().map_err(Error::Invalid)?;

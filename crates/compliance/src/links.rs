@@ -140,12 +140,11 @@ impl Links {
         v.set_audience(&[AUDIENCE]);
         v.leeway = 0;
         v.set_required_spec_claims(&["exp", "aud"]);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.dec, &v).map_err(|e| {
-            match e.kind() {
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.dec, &v).map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => Error::TokenExpired,
                 _ => Error::TokenInvalid,
-            }
-        })?;
+            })?;
         if data.claims.act != action {
             return Err(Error::TokenInvalid);
         }
@@ -189,6 +188,7 @@ pub async fn spent_at(tx: &TenantTx, jti: Uuid) -> Result<Option<DateTime<Utc>>>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

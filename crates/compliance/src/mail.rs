@@ -67,8 +67,7 @@ impl Mailer {
     fn build(&self, m: &Outgoing) -> Result<Message> {
         let to = Mailbox::new(
             m.to_name.clone(),
-            m.to
-                .parse()
+            m.to.parse()
                 .map_err(|e| Error::Mail(format!("bad recipient: {e}")))?,
         );
         let mut b = Message::builder()

@@ -60,9 +60,8 @@ impl PolicySettings {
     pub async fn load(tx: &TenantTx) -> Result<Self> {
         match settings::get(tx, SETTINGS_KEY).await? {
             None => Ok(Self::default()),
-            Some(s) => serde_json::from_value(s.value).map_err(|e| {
-                Error::Conflict(format!("setting {SETTINGS_KEY} is malformed: {e}"))
-            }),
+            Some(s) => serde_json::from_value(s.value)
+                .map_err(|e| Error::Conflict(format!("setting {SETTINGS_KEY} is malformed: {e}"))),
         }
     }
 
@@ -345,10 +344,12 @@ pub async fn may_contact_with(
     at: DateTime<Utc>,
 ) -> Result<Decision> {
     crate::ledger::check_purpose(tx, purpose).await?;
-    Ok(match facts(tx, key, person_id, channel, purpose, at).await? {
-        None => Decision::deny(Reason::UnknownContact),
-        Some(f) => decide(channel, &f, settings),
-    })
+    Ok(
+        match facts(tx, key, person_id, channel, purpose, at).await? {
+            None => Decision::deny(Reason::UnknownContact),
+            Some(f) => decide(channel, &f, settings),
+        },
+    )
 }
 
 /// `may_contact(contact, channel, purpose, at)` with the tenant's settings.
@@ -379,9 +380,8 @@ pub fn decisions_sql(
     let p = |i: usize| format!("${}", first + i);
     let (ch, pur, at_p, ipad_p, opad_p, doi, presumed, exc) =
         (p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7));
-    let hm = |col: &str| {
-        format!("sha256({opad_p} || sha256({ipad_p} || convert_to({col}, 'UTF8')))")
-    };
+    let hm =
+        |col: &str| format!("sha256({opad_p} || sha256({ipad_p} || convert_to({col}, 'UTF8')))");
     let has_address = match channel {
         Channel::Email => "p.email_normalized IS NOT NULL".to_owned(),
         Channel::Phone | Channel::Sms | Channel::Messenger => {
@@ -518,10 +518,14 @@ pub async fn reason_counts(
     ))
     .all(&**tx)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.reason, r.allowed, r.n)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.reason, r.allowed, r.n))
+        .collect())
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -71,11 +71,18 @@ fn check(a: &ActivityInput) -> Result<()> {
         ("dataCategories", &a.data_categories),
         ("recipients", &a.recipients),
     ] {
-        if list.len() > 50 || list.iter().any(|s| s.trim().is_empty() || s.chars().count() > 200) {
+        if list.len() > 50
+            || list
+                .iter()
+                .any(|s| s.trim().is_empty() || s.chars().count() > 200)
+        {
             e.add(field, "must be at most 50 entries of 1 to 200 characters");
         }
     }
-    if a.third_countries.as_ref().is_some_and(|t| t.chars().count() > 1000) {
+    if a.third_countries
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > 1000)
+    {
         e.add("thirdCountries", "must be at most 1000 characters");
     }
     e.into_result().map_err(Error::Invalid)
@@ -86,7 +93,12 @@ fn arr(v: &[String]) -> sea_orm::Value {
 }
 
 /// Creates (no `id`) or replaces an activity.
-pub async fn put(tx: &TenantTx, id: Option<Uuid>, a: &ActivityInput, actor: &str) -> Result<Activity> {
+pub async fn put(
+    tx: &TenantTx,
+    id: Option<Uuid>,
+    a: &ActivityInput,
+    actor: &str,
+) -> Result<Activity> {
     check(a)?;
     let sql = match id {
         None => format!(
@@ -120,7 +132,9 @@ pub async fn put(tx: &TenantTx, id: Option<Uuid>, a: &ActivityInput, actor: &str
     .one(&**tx)
     .await
     .map_err(|e| match kartei_tenancy::Error::from(e) {
-        kartei_tenancy::Error::Conflict(_) => Error::field("name", "another activity has this name"),
+        kartei_tenancy::Error::Conflict(_) => {
+            Error::field("name", "another activity has this name")
+        }
         other => other.into(),
     })?
     .ok_or(Error::NotFound("processing activity"))

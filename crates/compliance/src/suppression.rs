@@ -248,6 +248,7 @@ pub async fn counts(tx: &TenantTx) -> Result<Counts> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -257,7 +258,7 @@ mod tests {
         let (ipad, opad) = key.pads();
         use sha2::Digest;
         let inner = Sha256::digest([ipad.as_slice(), b"max@example.de"].concat());
-        let outer = Sha256::digest([opad.as_slice(), inner.as_slice()].concat());
+        let outer = Sha256::digest([opad.as_slice(), &inner[..]].concat());
         assert_eq!(outer.to_vec(), key.hash("max@example.de"));
     }
 

@@ -150,11 +150,9 @@ impl From<kartei_compliance::Error> for ApiError {
             E::Data(inner) => inner.into(),
             E::Contacts(inner) => inner.into(),
             E::Mail(_) | E::Archive(_) => opaque(e.code(), &e),
-            E::NotFound(_)
-            | E::Conflict(_)
-            | E::TokenInvalid
-            | E::TokenExpired
-            | E::TokenUsed => ApiError::new(e.code(), e.to_string()),
+            E::NotFound(_) | E::Conflict(_) | E::TokenInvalid | E::TokenExpired | E::TokenUsed => {
+                ApiError::new(e.code(), e.to_string())
+            }
         }
     }
 }

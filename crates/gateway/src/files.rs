@@ -73,7 +73,10 @@ async fn person_archive(
         if let Some(r) = request {
             let dsr = kartei_compliance::dsr::get(&tx, r).await?;
             if dsr.person_id != Some(id) {
-                return Err(ApiError::field("requestId", "is a request of another person"));
+                return Err(ApiError::field(
+                    "requestId",
+                    "is a request of another person",
+                ));
             }
             if dsr.status == "open" {
                 kartei_compliance::dsr::close(&tx, r, &actor, false).await?;

@@ -92,7 +92,11 @@ pub fn links(settings: &Settings) -> anyhow::Result<kartei_compliance::links::Li
 
 /// The mailer: SMTP when `SMTP_URL` is set, else the log (with a warning).
 pub fn mailer(settings: &Settings) -> anyhow::Result<kartei_compliance::mail::Mailer> {
-    let url = settings.mail.smtp_url.as_ref().map(|u| u.expose_secret().to_owned());
+    let url = settings
+        .mail
+        .smtp_url
+        .as_ref()
+        .map(|u| u.expose_secret().to_owned());
     if url.is_none() {
         tracing::warn!("no SMTP_URL: mails are written to the log instead of being sent");
     }

@@ -51,7 +51,11 @@ pub struct Filter {
 }
 
 /// Newest first.
-pub async fn page(tx: &TenantTx, req: &PageRequest<i64>, filter: &Filter) -> Result<Page<AuditEntry>> {
+pub async fn page(
+    tx: &TenantTx,
+    req: &PageRequest<i64>,
+    filter: &Filter,
+) -> Result<Page<AuditEntry>> {
     let mut ks = keyset("id", req, true, 1);
     let mut cond = vec![ks.condition.clone()];
     if let Some(s) = &filter.subject {
@@ -60,7 +64,15 @@ pub async fn page(tx: &TenantTx, req: &PageRequest<i64>, filter: &Filter) -> Res
     }
     if let Some(a) = &filter.action {
         if a.ends_with('.') {
-            ks.values.push(format!("{}%", a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")).into());
+            ks.values.push(
+                format!(
+                    "{}%",
+                    a.replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                )
+                .into(),
+            );
             cond.push(format!("action LIKE ${}", ks.values.len()));
         } else {
             ks.values.push(a.clone().into());

@@ -11,11 +11,10 @@ use serde_json::json;
 
 use super::query::phone_region;
 use super::types::{
-    CompliancePolicy, ConsentChannel, ConsentEvent, ConsentEventInput, ConsentPurpose,
-    ConsentText, DataSubjectRequest, DataSubjectRequestKind, ErasureSummary,
-    ExistingCustomerInput, ExistingCustomerRecord, ProcessingActivity, ProcessingActivityInput,
-    RecordableConsentKind, RetentionAction, RetentionPolicy, RetentionPolicyInput,
-    SubscribeForm, SuppressionReason,
+    CompliancePolicy, ConsentChannel, ConsentEvent, ConsentEventInput, ConsentPurpose, ConsentText,
+    DataSubjectRequest, DataSubjectRequestKind, ErasureSummary, ExistingCustomerInput,
+    ExistingCustomerRecord, ProcessingActivity, ProcessingActivityInput, RecordableConsentKind,
+    RetentionAction, RetentionPolicy, RetentionPolicyInput, SubscribeForm, SuppressionReason,
 };
 use crate::context::{services, tenant_tx};
 use crate::error::{ApiError, api, parse_uuid};
@@ -190,7 +189,14 @@ impl ComplianceMutation {
         let text = ledger::store_text(&tx, &language, &title, &body, &actor)
             .await
             .map_err(api)?;
-        record(&tx, &actor, "consent_text.stored", Some(text.hash.clone()), json!({})).await?;
+        record(
+            &tx,
+            &actor,
+            "consent_text.stored",
+            Some(text.hash.clone()),
+            json!({}),
+        )
+        .await?;
         tx.commit().await.map_err(api)?;
         Ok(text.into())
     }
@@ -392,9 +398,16 @@ impl ComplianceMutation {
         let person_id = parse_uuid(&person_id, "personId")?;
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
-        let r = dsr::create(&tx, person_id, kind.into(), received_at, note.as_deref(), &actor)
-            .await
-            .map_err(api)?;
+        let r = dsr::create(
+            &tx,
+            person_id,
+            kind.into(),
+            received_at,
+            note.as_deref(),
+            &actor,
+        )
+        .await
+        .map_err(api)?;
         record(
             &tx,
             &actor,
@@ -538,7 +551,9 @@ impl ComplianceMutation {
             .await
             .map_err(api)?;
         tx.commit().await.map_err(api)?;
-        Ok(async_graphql::Json(serde_json::to_value(r).unwrap_or_default()))
+        Ok(async_graphql::Json(
+            serde_json::to_value(r).unwrap_or_default(),
+        ))
     }
 
     /// Creates (no `id`) or replaces an entry of the processing register (tenant admins).
@@ -551,8 +566,17 @@ impl ComplianceMutation {
         let id = id.map(|i| parse_uuid(&i, "id")).transpose()?;
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
-        let a = ropa::put(&tx, id, &input.into(), &actor).await.map_err(api)?;
-        record(&tx, &actor, "processing_activity.saved", Some(a.id.to_string()), json!({})).await?;
+        let a = ropa::put(&tx, id, &input.into(), &actor)
+            .await
+            .map_err(api)?;
+        record(
+            &tx,
+            &actor,
+            "processing_activity.saved",
+            Some(a.id.to_string()),
+            json!({}),
+        )
+        .await?;
         tx.commit().await.map_err(api)?;
         Ok(a.into())
     }

@@ -99,7 +99,9 @@ fn failure(req: &HttpRequest, e: &ApiError) -> HttpResponse {
 
 fn proof(state: &AppState, req: &HttpRequest) -> RequestProof {
     RequestProof {
-        ip: client_ip(req, state.options.trust_forwarded_for).parse().ok(),
+        ip: client_ip(req, state.options.trust_forwarded_for)
+            .parse()
+            .ok(),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)
@@ -111,7 +113,8 @@ fn proof(state: &AppState, req: &HttpRequest) -> RequestProof {
 async fn read(mut payload: web::Payload) -> Result<Bytes, ApiError> {
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::new(Code::BadRequest, "unreadable request body"))?;
+        let chunk =
+            chunk.map_err(|_| ApiError::new(Code::BadRequest, "unreadable request body"))?;
         if buf.len() + chunk.len() > MAX_FORM_BYTES {
             return Err(ApiError::new(
                 Code::PayloadTooLarge,
@@ -159,7 +162,12 @@ async fn tenant_tx(
     Ok((claims, tx))
 }
 
-async fn audit_public(tx: &TenantTx, actor: &str, action: &str, claims: &Claims) -> Result<(), ApiError> {
+async fn audit_public(
+    tx: &TenantTx,
+    actor: &str,
+    action: &str,
+    claims: &Claims,
+) -> Result<(), ApiError> {
     kartei_tenancy::audit::record(
         tx,
         actor,
@@ -181,7 +189,11 @@ struct SubscribeForm {
     salutation: Option<String>,
 }
 
-async fn subscribe(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+async fn subscribe(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
     if let Err(resp) = identify(&state, &req).await {
         return resp;
     }
@@ -293,7 +305,11 @@ struct TokenForm {
     list_unsubscribe: Option<String>,
 }
 
-async fn confirm(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+async fn confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
     if let Err(resp) = identify(&state, &req).await {
         return resp;
     }

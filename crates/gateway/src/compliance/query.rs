@@ -95,7 +95,10 @@ impl ComplianceQuery {
         Ok(events.into_iter().map(Into::into).collect())
     }
 
-    async fn consent_purposes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ConsentPurpose>> {
+    async fn consent_purposes(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<ConsentPurpose>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let p = ledger::purposes(&tx).await.map_err(api)?;
         tx.commit().await.map_err(api)?;
@@ -110,7 +113,10 @@ impl ComplianceQuery {
         Ok(t.into_iter().map(Into::into).collect())
     }
 
-    async fn compliance_policy(&self, ctx: &Context<'_>) -> async_graphql::Result<CompliancePolicy> {
+    async fn compliance_policy(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<CompliancePolicy> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let s = policy::PolicySettings::load(&tx).await.map_err(api)?;
         tx.commit().await.map_err(api)?;
@@ -151,7 +157,9 @@ impl ComplianceQuery {
         let person = parse_uuid(&person_id, "personId")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         ledger::check_purpose(&tx, &purpose).await.map_err(api)?;
-        kartei_contacts::persons::get(&tx, person).await.map_err(api)?;
+        kartei_contacts::persons::get(&tx, person)
+            .await
+            .map_err(api)?;
         tx.commit().await.map_err(api)?;
         let (url, headers) = doi::unsubscribe_link(
             &services(ctx)?.links,
@@ -215,7 +223,9 @@ impl ComplianceQuery {
         #[graphql(default = 100)] limit: u32,
     ) -> async_graphql::Result<Vec<DataSubjectRequest>> {
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let r = dsr::list(&tx, open_only, u64::from(limit)).await.map_err(api)?;
+        let r = dsr::list(&tx, open_only, u64::from(limit))
+            .await
+            .map_err(api)?;
         tx.commit().await.map_err(api)?;
         Ok(r.into_iter().map(Into::into).collect())
     }
@@ -252,7 +262,9 @@ impl ComplianceQuery {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
         let p = retention::get(&tx, id).await.map_err(api)?;
-        let d = retention::dry_run(&tx, &p, u64::from(limit)).await.map_err(api)?;
+        let d = retention::dry_run(&tx, &p, u64::from(limit))
+            .await
+            .map_err(api)?;
         tx.commit().await.map_err(api)?;
         Ok(d.into())
     }

@@ -687,7 +687,10 @@ impl ContactsMutation {
                     .await
                     .map_err(api)?;
                 tx.commit().await.map_err(api)?;
-                Some(serde_json::to_value(&c).map_err(|e| api(ApiError::field("consent", &e.to_string())))?)
+                Some(
+                    serde_json::to_value(&c)
+                        .map_err(|e| api(ApiError::field("consent", &e.to_string())))?,
+                )
             }
             None => None,
         };
