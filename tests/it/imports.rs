@@ -285,6 +285,35 @@ Emil,Datum,emil@example.com,,31.02.2000\n\
     for l in ["3;E-Mail;", "4;Telefon;", "6;Nachname;", "7;Geburtstag;"] {
         assert!(report.contains(l), "{l} in {report}");
     }
+    // The imported file is gone (data minimisation): reusing it says so.
+    let r = app
+        .gql(
+            "mutation($i: StartImportInput!) { startImport(input: $i) { id } }",
+            json!({"i": {"uploadId": upload, "mapping": p["suggestedMapping"]}}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"));
+    assert!(
+        r.body["errors"][0]["extensions"]["fields"]["uploadId"]
+            .as_str()
+            .unwrap()
+            .contains("upload it again"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            &format!("SELECT count(*) FROM upload_chunks WHERE upload_id = '{upload}'")
+        )
+        .await,
+        0
+    );
+    let upload = app
+        .upload(t, &tenant, "liste.csv", csv.as_bytes().to_vec())
+        .await;
     // A bad mapping is refused before anything is queued.
     let r = app
         .gql(

@@ -342,8 +342,7 @@ async fn purge_uploads(
         ))
         .await?;
         tx.execute_raw(stmt(
-            "UPDATE uploads SET filename = '(removed by erasure)', size_bytes = 0, complete = false \
-             WHERE id = $1",
+            "UPDATE uploads SET filename = '(removed by erasure)', purged_at = now() WHERE id = $1",
             vec![h.upload_id.into()],
         ))
         .await?;

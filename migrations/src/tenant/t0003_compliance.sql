@@ -274,6 +274,8 @@ CREATE INDEX audit_log_subject_idx ON audit_log (subject, id);
 ALTER TABLE imports
     ADD COLUMN consent jsonb,
     ADD COLUMN rows_warned bigint NOT NULL DEFAULT 0;
+-- An upload's bytes are removed once its import completed (or by erasure); the row stays.
+ALTER TABLE uploads ADD COLUMN purged_at timestamptz;
 ALTER TABLE import_errors
     ADD COLUMN severity text NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warning'));
 

@@ -62,7 +62,7 @@ pub async fn upload_chunk(tx: &TenantTx, id: Uuid, seq: i32, data: Vec<u8>) -> R
 pub async fn upload_finish(tx: &TenantTx, id: Uuid) -> Result<Upload> {
     Upload::find_by_statement(stmt(
         "UPDATE uploads SET complete = true WHERE id = $1 \
-         RETURNING id, filename, size_bytes, complete, created_by, created_at",
+         RETURNING id, filename, size_bytes, complete, created_by, created_at, purged_at",
         vec![id.into()],
     ))
     .one(&**tx)
@@ -78,17 +78,30 @@ pub struct Upload {
     pub complete: bool,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    /// When its bytes were removed (after a completed import, or by erasure).
+    pub purged_at: Option<DateTime<Utc>>,
 }
 
 pub async fn upload(tx: &TenantTx, id: Uuid) -> Result<Upload> {
-    Upload::find_by_statement(stmt(
-        "SELECT id, filename, size_bytes, complete, created_by, created_at FROM uploads WHERE id = $1",
+    let u = Upload::find_by_statement(stmt(
+        "SELECT id, filename, size_bytes, complete, created_by, created_at, purged_at FROM uploads \
+         WHERE id = $1",
         vec![id.into()],
     ))
     .one(&**tx)
     .await?
-    .filter(|u| u.complete)
-    .ok_or(Error::NotFound("upload"))
+    .ok_or(Error::NotFound("upload"))?;
+    if u.purged_at.is_some() {
+        return Err(Error::field(
+            "uploadId",
+            "this file was imported already and removed afterwards (personal data is not kept \
+             longer than needed); upload it again",
+        ));
+    }
+    if !u.complete {
+        return Err(Error::NotFound("upload"));
+    }
+    Ok(u)
 }
 
 #[derive(FromQueryResult)]

@@ -115,6 +115,11 @@ pub async fn run(
             vec![imp.upload_id.into()],
         ))
         .await?;
+        tx.execute_raw(stmt(
+            "UPDATE uploads SET purged_at = now() WHERE id = $1",
+            vec![imp.upload_id.into()],
+        ))
+        .await?;
         tx.commit().await?;
     }
     match outcome {
