@@ -781,3 +781,116 @@ async fn history(
     tx.commit().await?;
     Ok((n_int, n_tr))
 }
+
+/// The consent a demo text asks for.
+const DEMO_CONSENT_TEXT: &str = "Ja, ich möchte den Newsletter der Bäckerei Müller per E-Mail \
+    erhalten. Meine Einwilligung kann ich jederzeit widerrufen, z. B. über den Abmeldelink in \
+    jeder E-Mail.";
+
+/// Gives the demo tenant a consent history: double opt-ins for about four in ten persons with an
+/// email (a few later revoked), presumed consent for business calls, some letter objections.
+/// Idempotent: a tenant with consent events is left as it is. Returns the events written.
+pub async fn consents(db: &Db, tenant: TenantId) -> anyhow::Result<u64> {
+    let tx = db.begin_tenant(tenant).await?;
+    let existing = tx
+        .query_one_raw(stmt("SELECT 1 AS one FROM consent_events LIMIT 1", vec![]))
+        .await?;
+    if existing.is_some() {
+        return Ok(0);
+    }
+    let text = kartei_compliance::ledger::store_text(&tx, "de", "Newsletter", DEMO_CONSENT_TEXT, "demo")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let key = kartei_compliance::suppression::Key::load(&tx)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (ipad, opad) = key.pads();
+    let hm = |col: &str| format!("sha256($2 || sha256($1 || convert_to({col}, 'UTF8')))");
+    let pick = |pct: u32, salt: &str| format!("abs(hashtext(p.id::text || '{salt}')) % 100 < {pct}");
+    // A past moment per person (10 to 910 days ago) the history hangs on.
+    let base = "(now() - ((abs(hashtext(p.id::text || 'base')) % 900) + 10) * interval '1 day')";
+    let mut written = 0;
+    for (sql, hashed) in [
+        // Subscribed on the website, confirmed two hours later.
+        (
+            format!(
+                "INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, source_ref, \
+                     text_hash, address_hash, ip, user_agent, actor, content_digest, chain_hash) \
+                 SELECT gen_random_uuid(), p.id, 'email', 'newsletter', k.kind, {base} + k.after, \
+                     k.source, 'https://baeckerei-mueller.example/newsletter', $3, {h}, '192.0.2.10', \
+                     'Mozilla/5.0 (demo)', k.actor, '', '' \
+                 FROM persons p CROSS JOIN (VALUES ('pending', interval '0 hours', 'web_form', 'public:web_form'), \
+                     ('confirmed', interval '2 hours', 'double_opt_in', 'public:double_opt_in')) \
+                     AS k(kind, after, source, actor) \
+                 WHERE p.email_normalized IS NOT NULL AND {sel} ORDER BY p.created_at, p.id, k.after",
+                h = hm("p.email_normalized"),
+                base = base,
+                sel = pick(40, "doi")
+            ),
+            true,
+        ),
+        // Some unsubscribed again.
+        (
+            format!(
+                "INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, actor, \
+                     note, content_digest, chain_hash) \
+                 SELECT gen_random_uuid(), p.id, 'email', 'newsletter', 'revoked', \
+                     {base} + interval '5 days', 'unsubscribe_link', 'public:unsubscribe', \
+                     'one-click unsubscribe (RFC 8058)', '', '' \
+                 FROM persons p WHERE p.email_normalized IS NOT NULL AND {} AND {} \
+                 ORDER BY p.created_at, p.id",
+                pick(40, "doi"),
+                pick(12, "unsub")
+            ),
+            false,
+        ),
+        // Business contacts the tenant may call on presumed consent.
+        (
+            format!(
+                "INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, \
+                     address_hash, actor, note, content_digest, chain_hash) \
+                 SELECT gen_random_uuid(), p.id, 'phone', 'offers', 'presumed', {base}, 'call', \
+                     {h}, 'demo', 'existing business relationship', '', '' \
+                 FROM persons p WHERE p.phone IS NOT NULL AND {sel} \
+                   AND EXISTS (SELECT 1 FROM person_organizations po WHERE po.person_id = p.id) \
+                 ORDER BY p.created_at, p.id",
+                h = hm("p.phone"),
+                sel = pick(30, "presumed"),
+                base = base
+            ),
+            true,
+        ),
+        // Objections to advertising by letter.
+        (
+            format!(
+                "INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, actor, \
+                     note, content_digest, chain_hash) \
+                 SELECT gen_random_uuid(), p.id, 'letter', NULL, 'objected', {base} + interval '1 day', \
+                     'paper', 'demo', 'Werbewiderspruch per Brief', '', '' \
+                 FROM persons p WHERE {} ORDER BY p.created_at, p.id",
+                pick(3, "objection")
+            ),
+            false,
+        ),
+    ] {
+        let mut values: Vec<sea_orm::Value> = Vec::new();
+        if hashed {
+            values.push(ipad.clone().into());
+            values.push(opad.clone().into());
+        }
+        if sql.contains("$3") {
+            values.push(text.hash.clone().into());
+        }
+        written += tx.execute_raw(stmt(&sql, values)).await?.rows_affected();
+    }
+    // The bakery calls its business customers on presumed consent.
+    kartei_compliance::policy::PolicySettings {
+        presumed_business_phone: true,
+        ..kartei_compliance::policy::PolicySettings::default()
+    }
+    .save(&tx, "demo")
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tx.commit().await?;
+    Ok(written)
+}

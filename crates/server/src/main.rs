@@ -128,6 +128,10 @@ async fn main() -> anyhow::Result<()> {
                 let tenant = demo::first_tenant(&db).await?;
                 let report =
                     demo_data::fill(&db, tenant, n, &|msg| eprintln!("demo: {msg}")).await?;
+                let consents = demo_data::consents(&db, tenant).await?;
+                if consents > 0 {
+                    eprintln!("demo: {consents} consent events with proof");
+                }
                 eprintln!("demo: tenant {tenant} now has {} persons", report.persons);
             }
             let url = &settings.http.public_url;
