@@ -52,7 +52,8 @@ check-boundaries:
 ## Benchmarks (release build); results go to BENCHMARKS.md.
 bench:
 	@eval "$$(.ci/services.sh test)"; \
-	$(CARGO) bench -p kartei-tests --bench gateway && $(CARGO) bench -p kartei-tests --bench contacts
+	$(CARGO) bench -p kartei-tests --bench gateway && $(CARGO) bench -p kartei-tests --bench contacts \
+	  && $(CARGO) bench -p kartei-tests --bench compliance
 
 clean-local:
 	rm -rf .local

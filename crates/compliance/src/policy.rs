@@ -367,35 +367,32 @@ pub async fn may_contact(
 
 /// The policy as one set-based query: a row `(person_id, allowed, reason, basis)` for every
 /// person. Parameters are numbered from `$first`; embed the text as a subquery or CTE and
-/// append the returned values to the outer query's.
+/// append the returned values to the outer query's. Addresses are compared by the keyed
+/// hashes a trigger keeps on every person (`email_hash`, `phone_hash`, `mobile_hash`).
 pub fn decisions_sql(
-    key: &Key,
     settings: &PolicySettings,
     channel: Channel,
     purpose: &str,
     at: DateTime<Utc>,
     first: usize,
 ) -> (String, Vec<Value>) {
-    let (ipad, opad) = key.pads();
     let p = |i: usize| format!("${}", first + i);
-    let (ch, pur, at_p, ipad_p, opad_p, doi, presumed, exc) =
-        (p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7));
-    let hm =
-        |col: &str| format!("sha256({opad_p} || sha256({ipad_p} || convert_to({col}, 'UTF8')))");
+    let (ch, pur, at_p, doi, presumed, exc) = (p(0), p(1), p(2), p(3), p(4), p(5));
     let has_address = match channel {
-        Channel::Email => "p.email_normalized IS NOT NULL".to_owned(),
+        Channel::Email => "p.email_normalized IS NOT NULL",
         Channel::Phone | Channel::Sms | Channel::Messenger => {
-            "(p.phone IS NOT NULL OR p.mobile IS NOT NULL)".to_owned()
+            "(p.phone IS NOT NULL OR p.mobile IS NOT NULL)"
         }
         Channel::Letter => {
-            "(p.street IS NOT NULL AND p.postal_code IS NOT NULL AND p.city IS NOT NULL)".to_owned()
+            "(p.street IS NOT NULL AND p.postal_code IS NOT NULL AND p.city IS NOT NULL)"
         }
     };
     let address_match = match channel {
-        Channel::Letter => "true".to_owned(),
-        Channel::Email => "e.address_hash IS NULL OR e.address_hash = h.email".to_owned(),
-        _ => "e.address_hash IS NULL OR e.address_hash = h.phone OR e.address_hash = h.mobile"
-            .to_owned(),
+        Channel::Letter => "true",
+        Channel::Email => "e.address_hash IS NULL OR e.address_hash = p.email_hash",
+        _ => {
+            "e.address_hash IS NULL OR e.address_hash = p.phone_hash OR e.address_hash = p.mobile_hash"
+        }
     };
     let sql = format!(
         "SELECT p.id AS person_id, d.reason IN ('LETTER_NO_OBJECTION', 'EXPRESS_CONSENT', \
@@ -407,7 +404,6 @@ pub fn decisions_sql(
                  WHEN 'PRESUMED_BUSINESS_CONSENT' THEN 'UWG_7_2_PRESUMED_CONSENT' \
                  WHEN 'EXISTING_CUSTOMER' THEN 'UWG_7_3_EXISTING_CUSTOMER' END AS basis \
          FROM persons p \
-         CROSS JOIN LATERAL (SELECT {he} AS email, {hp} AS phone, {hmob} AS mobile) h \
          LEFT JOIN LATERAL (SELECT e.kind FROM consent_events e \
              WHERE e.person_id = p.id AND e.channel = {ch} AND (e.purpose = {pur} OR e.purpose IS NULL) \
                AND e.at <= {at_p} \
@@ -416,8 +412,9 @@ pub fn decisions_sql(
          CROSS JOIN LATERAL (SELECT CASE \
              WHEN p.merged_into IS NOT NULL THEN 'MERGED' \
              WHEN p.archived_at IS NOT NULL THEN 'ARCHIVED' \
-             WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.hash IN (h.email, h.phone, h.mobile)) \
-                 THEN 'SUPPRESSED' \
+             WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.hash = p.email_hash) \
+                 OR EXISTS (SELECT 1 FROM suppressions s WHERE s.hash = p.phone_hash) \
+                 OR EXISTS (SELECT 1 FROM suppressions s WHERE s.hash = p.mobile_hash) THEN 'SUPPRESSED' \
              WHEN NOT ({has_address}) THEN 'NO_ADDRESS' \
              WHEN l.kind = 'objected' THEN 'OBJECTED' \
              WHEN l.kind = 'revoked' THEN 'REVOKED' \
@@ -432,24 +429,19 @@ pub fn decisions_sql(
                  ELSE 'PRESUMED_BUSINESS_CONSENT' END \
              WHEN {ch} = 'email' AND {exc} AND EXISTS (SELECT 1 FROM customer_exceptions x \
                      JOIN consent_purposes cp ON cp.key = {pur} \
-                     WHERE x.person_id = p.id AND x.address_hash = h.email \
+                     WHERE x.person_id = p.id AND x.address_hash = p.email_hash \
                        AND {pur} = ANY(x.purposes) AND cp.existing_customer_ok \
                        AND x.obtained_at <= {at_p} AND x.notice_given_at <= {at_p}) \
                  THEN 'EXISTING_CUSTOMER' \
              WHEN l.kind = 'pending' THEN 'DOUBLE_OPT_IN_PENDING' \
              WHEN l.kind = 'granted' THEN 'DOUBLE_OPT_IN_REQUIRED' \
              WHEN l.kind = 'expired' THEN 'EXPIRED' \
-             ELSE 'NO_CONSENT' END AS reason) d",
-        he = hm("p.email_normalized"),
-        hp = hm("p.phone"),
-        hmob = hm("p.mobile"),
+             ELSE 'NO_CONSENT' END AS reason) d"
     );
     let values = vec![
         channel.as_str().into(),
         purpose.into(),
         at.into(),
-        ipad.into(),
-        opad.into(),
         settings.require_double_opt_in.into(),
         settings.presumed_business_phone.into(),
         settings.existing_customer_exception.into(),
@@ -468,7 +460,6 @@ pub struct DecisionRow {
 /// Runs [`decisions_sql`] for the given persons (all when `persons` is `None`).
 pub async fn decisions(
     tx: &TenantTx,
-    key: &Key,
     settings: &PolicySettings,
     channel: Channel,
     purpose: &str,
@@ -476,7 +467,7 @@ pub async fn decisions(
     persons: Option<Vec<Uuid>>,
 ) -> Result<Vec<DecisionRow>> {
     crate::ledger::check_purpose(tx, purpose).await?;
-    let (inner, mut values) = decisions_sql(key, settings, channel, purpose, at, 1);
+    let (inner, mut values) = decisions_sql(settings, channel, purpose, at, 1);
     let filter = match persons {
         Some(ids) => {
             values.push(kartei_contacts::sql::uuid_array(ids));
@@ -500,9 +491,8 @@ pub async fn reason_counts(
     at: DateTime<Utc>,
 ) -> Result<Vec<(String, bool, i64)>> {
     crate::ledger::check_purpose(tx, purpose).await?;
-    let key = Key::load(tx).await?;
     let settings = PolicySettings::load(tx).await?;
-    let (inner, values) = decisions_sql(&key, &settings, channel, purpose, at, 1);
+    let (inner, values) = decisions_sql(&settings, channel, purpose, at, 1);
     #[derive(FromQueryResult)]
     struct Row {
         reason: String,

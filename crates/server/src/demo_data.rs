@@ -798,32 +798,28 @@ pub async fn consents(db: &Db, tenant: TenantId) -> anyhow::Result<u64> {
     if existing.is_some() {
         return Ok(0);
     }
-    let text = kartei_compliance::ledger::store_text(&tx, "de", "Newsletter", DEMO_CONSENT_TEXT, "demo")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let key = kartei_compliance::suppression::Key::load(&tx)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (ipad, opad) = key.pads();
-    let hm = |col: &str| format!("sha256($2 || sha256($1 || convert_to({col}, 'UTF8')))");
-    let pick = |pct: u32, salt: &str| format!("abs(hashtext(p.id::text || '{salt}')) % 100 < {pct}");
+    let text =
+        kartei_compliance::ledger::store_text(&tx, "de", "Newsletter", DEMO_CONSENT_TEXT, "demo")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let pick =
+        |pct: u32, salt: &str| format!("abs(hashtext(p.id::text || '{salt}')) % 100 < {pct}");
     // A past moment per person (10 to 910 days ago) the history hangs on.
     let base = "(now() - ((abs(hashtext(p.id::text || 'base')) % 900) + 10) * interval '1 day')";
     let mut written = 0;
-    for (sql, hashed) in [
+    for (sql, with_text) in [
         // Subscribed on the website, confirmed two hours later.
         (
             format!(
                 "INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, source_ref, \
                      text_hash, address_hash, ip, user_agent, actor, content_digest, chain_hash) \
                  SELECT gen_random_uuid(), p.id, 'email', 'newsletter', k.kind, {base} + k.after, \
-                     k.source, 'https://baeckerei-mueller.example/newsletter', $3, {h}, '192.0.2.10', \
+                     k.source, 'https://baeckerei-mueller.example/newsletter', $1, p.email_hash, '192.0.2.10', \
                      'Mozilla/5.0 (demo)', k.actor, '', '' \
                  FROM persons p CROSS JOIN (VALUES ('pending', interval '0 hours', 'web_form', 'public:web_form'), \
                      ('confirmed', interval '2 hours', 'double_opt_in', 'public:double_opt_in')) \
                      AS k(kind, after, source, actor) \
                  WHERE p.email_normalized IS NOT NULL AND {sel} ORDER BY p.created_at, p.id, k.after",
-                h = hm("p.email_normalized"),
                 base = base,
                 sel = pick(40, "doi")
             ),
@@ -850,15 +846,14 @@ pub async fn consents(db: &Db, tenant: TenantId) -> anyhow::Result<u64> {
                 "INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, \
                      address_hash, actor, note, content_digest, chain_hash) \
                  SELECT gen_random_uuid(), p.id, 'phone', 'offers', 'presumed', {base}, 'call', \
-                     {h}, 'demo', 'existing business relationship', '', '' \
+                     p.phone_hash, 'demo', 'existing business relationship', '', '' \
                  FROM persons p WHERE p.phone IS NOT NULL AND {sel} \
                    AND EXISTS (SELECT 1 FROM person_organizations po WHERE po.person_id = p.id) \
                  ORDER BY p.created_at, p.id",
-                h = hm("p.phone"),
                 sel = pick(30, "presumed"),
                 base = base
             ),
-            true,
+            false,
         ),
         // Objections to advertising by letter.
         (
@@ -873,14 +868,11 @@ pub async fn consents(db: &Db, tenant: TenantId) -> anyhow::Result<u64> {
             false,
         ),
     ] {
-        let mut values: Vec<sea_orm::Value> = Vec::new();
-        if hashed {
-            values.push(ipad.clone().into());
-            values.push(opad.clone().into());
-        }
-        if sql.contains("$3") {
-            values.push(text.hash.clone().into());
-        }
+        let values: Vec<sea_orm::Value> = if with_text {
+            vec![text.hash.clone().into()]
+        } else {
+            Vec::new()
+        };
         written += tx.execute_raw(stmt(&sql, values)).await?.rows_affected();
     }
     // The bakery calls its business customers on presumed consent.

@@ -8,11 +8,61 @@
 CREATE TABLE compliance_secrets (
     name        text PRIMARY KEY,
     secret      bytea NOT NULL CHECK (length(secret) = 32),
+    -- HMAC-SHA256's inner and outer pads of the key, so SQL computes the same HMAC as Rust.
+    ipad        bytea NOT NULL CHECK (length(ipad) = 64),
+    opad        bytea NOT NULL CHECK (length(opad) = 64),
     created_at  timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO compliance_secrets (name, secret)
-VALUES ('suppression', sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text
-                                         || clock_timestamp()::text, 'UTF8')));
+
+CREATE FUNCTION hmac_pad(key bytea, pad int) RETURNS bytea
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    out bytea := decode(repeat(lpad(to_hex(pad), 2, '0'), 64), 'hex');
+BEGIN
+    FOR i IN 0 .. length(key) - 1 LOOP
+        out := set_byte(out, i, get_byte(key, i) # pad);
+    END LOOP;
+    RETURN out;
+END;
+$$;
+
+INSERT INTO compliance_secrets (name, secret, ipad, opad)
+SELECT 'suppression', k, hmac_pad(k, 54), hmac_pad(k, 92)
+FROM (SELECT sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text
+                               || clock_timestamp()::text, 'UTF8')) AS k) s;
+
+-- Every person's addresses as keyed hashes, kept by a trigger whatever path writes, so that
+-- set-based policy decisions compare hashes instead of computing them per person and query.
+ALTER TABLE persons
+    ADD COLUMN email_hash bytea,
+    ADD COLUMN phone_hash bytea,
+    ADD COLUMN mobile_hash bytea;
+
+CREATE FUNCTION persons_address_hashes() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+DECLARE
+    k compliance_secrets%ROWTYPE;
+BEGIN
+    IF TG_OP = 'INSERT' OR NEW.email_normalized IS DISTINCT FROM OLD.email_normalized
+       OR NEW.phone IS DISTINCT FROM OLD.phone OR NEW.mobile IS DISTINCT FROM OLD.mobile THEN
+        SELECT * INTO k FROM compliance_secrets WHERE name = 'suppression';
+        NEW.email_hash := sha256(k.opad || sha256(k.ipad || convert_to(NEW.email_normalized, 'UTF8')));
+        NEW.phone_hash := sha256(k.opad || sha256(k.ipad || convert_to(NEW.phone, 'UTF8')));
+        NEW.mobile_hash := sha256(k.opad || sha256(k.ipad || convert_to(NEW.mobile, 'UTF8')));
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER persons_address_hashes BEFORE INSERT OR UPDATE ON persons
+    FOR EACH ROW EXECUTE FUNCTION persons_address_hashes();
+
+UPDATE persons p SET
+    email_hash = sha256(k.opad || sha256(k.ipad || convert_to(p.email_normalized, 'UTF8'))),
+    phone_hash = sha256(k.opad || sha256(k.ipad || convert_to(p.phone, 'UTF8'))),
+    mobile_hash = sha256(k.opad || sha256(k.ipad || convert_to(p.mobile, 'UTF8')))
+FROM compliance_secrets k WHERE k.name = 'suppression';
 
 -- What a consent is for; tenant-defined. `existing_customer_ok`: the purpose advertises the
 -- tenant's own similar products, so UWG §7(3) may cover it.
@@ -38,7 +88,7 @@ CREATE TABLE consent_texts (
     created_by  text NOT NULL
 );
 
--- The head of this tenant's consent hash chain (one row).
+-- The head of this tenant's consent hash chain (one row; seq 0 holds the genesis hash).
 CREATE TABLE consent_chain (
     only_row  boolean PRIMARY KEY DEFAULT true CHECK (only_row),
     seq       bigint NOT NULL,
@@ -93,23 +143,43 @@ AS $$
         'actor', e.actor, 'note', e.note, 'from', e.carried_from)::text, 'UTF8'))
 $$;
 
+-- Each row links to the one before: the tenant's chain is serialized by a transaction-scoped
+-- advisory lock, and a row trigger sees the rows an earlier part of the same statement wrote,
+-- so bulk inserts chain correctly. The head is moved once per statement.
 CREATE FUNCTION consent_events_chain() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT
 AS $$
 DECLARE
-    head consent_chain%ROWTYPE;
+    prev_seq bigint;
+    prev_hash bytea;
 BEGIN
-    SELECT * INTO head FROM consent_chain FOR UPDATE;
-    NEW.seq := head.seq + 1;
+    PERFORM pg_advisory_xact_lock(hashtext('kartei.consent_chain.' || current_schema()));
+    SELECT seq, chain_hash INTO prev_seq, prev_hash FROM consent_events ORDER BY seq DESC LIMIT 1;
+    IF prev_seq IS NULL THEN
+        SELECT seq, hash INTO prev_seq, prev_hash FROM consent_chain;
+    END IF;
+    NEW.seq := prev_seq + 1;
     NEW.redacted_at := NULL;
     NEW.content_digest := consent_digest(NEW);
-    NEW.chain_hash := sha256(head.hash || NEW.content_digest);
-    UPDATE consent_chain SET seq = NEW.seq, hash = NEW.chain_hash;
+    NEW.chain_hash := sha256(prev_hash || NEW.content_digest);
     RETURN NEW;
 END;
 $$;
 CREATE TRIGGER consent_events_chain BEFORE INSERT ON consent_events
     FOR EACH ROW EXECUTE FUNCTION consent_events_chain();
+
+CREATE FUNCTION consent_chain_head() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+BEGIN
+    UPDATE consent_chain h SET seq = n.seq, hash = n.chain_hash
+    FROM (SELECT seq, chain_hash FROM inserted ORDER BY seq DESC LIMIT 1) n
+    WHERE n.seq > h.seq;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER consent_chain_head AFTER INSERT ON consent_events
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION consent_chain_head();
 
 -- Erasure (and only erasure, flagged by `SET LOCAL kartei.erasure = 'on'`) may redact a row;
 -- nothing may delete one.
