@@ -923,6 +923,20 @@ async fn merged_records_keep_their_consents() {
         may_contact(&app, t, &tenant, &winner, "PHONE", "offers").await["allowed"],
         false
     );
+    // A link sent to the loser before the merge still works afterwards, for the winner.
+    let r = app
+        .gql(
+            "query($p: ID!) { unsubscribeLink(personId: $p, channel: PHONE, purpose: \"offers\") { url } }",
+            json!({"p": loser}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let url = r.data()["unsubscribeLink"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = url[url.find("/p/unsubscribe").unwrap()..].to_owned();
     let r = app
         .gql(
             "mutation($w: ID!, $l: ID!) { mergePersons(input: {winnerId: $w, loserIds: [$l]}) { winner { id } } }",
@@ -940,6 +954,18 @@ async fn merged_records_keep_their_consents() {
         may_contact(&app, t, &tenant, &loser, "PHONE", "offers").await["reason"],
         "MERGED"
     );
+    let res = app
+        .http
+        .post(format!("{}{path}", app.url))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        may_contact(&app, t, &tenant, &winner, "PHONE", "offers").await["reason"],
+        "REVOKED"
+    );
     let r = app
         .gql(
             "{ verifyConsentChain { intact events } }",
@@ -950,7 +976,7 @@ async fn merged_records_keep_their_consents() {
         .await;
     assert_eq!(
         r.data()["verifyConsentChain"],
-        json!({"intact": true, "events": 2})
+        json!({"intact": true, "events": 3})
     );
 }
 

@@ -305,6 +305,31 @@ pub async fn send_confirmation(
     Ok(true)
 }
 
+/// The live record for a person id: itself, or the record it was merged into (a link in a
+/// mail may predate a merge). `None` if erased.
+async fn live_person(tx: &TenantTx, mut id: Uuid) -> Result<Option<Uuid>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        merged_into: Option<Uuid>,
+    }
+    for _ in 0..16 {
+        let row = Row::find_by_statement(stmt(
+            "SELECT merged_into FROM persons WHERE id = $1",
+            vec![id.into()],
+        ))
+        .one(&**tx)
+        .await?;
+        match row {
+            None => return Ok(None),
+            Some(Row { merged_into: None }) => return Ok(Some(id)),
+            Some(Row {
+                merged_into: Some(next),
+            }) => id = next,
+        }
+    }
+    Ok(None)
+}
+
 #[derive(FromQueryResult)]
 struct PendingEvent {
     person_id: Option<Uuid>,
@@ -335,6 +360,9 @@ pub async fn confirm(
     if pending.kind != "pending" || Some(person_id) != claims.pid {
         return Err(Error::TokenInvalid);
     }
+    let person_id = live_person(tx, person_id)
+        .await?
+        .ok_or(Error::TokenInvalid)?;
     ledger::record(
         tx,
         &NewEvent {
@@ -391,9 +419,11 @@ pub async fn unsubscribe(
     proof: &RequestProof,
     one_click: bool,
 ) -> Result<ledger::Event> {
-    let person_id = claims.pid.ok_or(Error::TokenInvalid)?;
     let channel = Channel::parse(&claims.ch).ok_or(Error::TokenInvalid)?;
     links::spend(tx, claims).await?;
+    let person_id = live_person(tx, claims.pid.ok_or(Error::TokenInvalid)?)
+        .await?
+        .ok_or(Error::TokenInvalid)?;
     ledger::record(
         tx,
         &NewEvent {

@@ -107,6 +107,17 @@ impl SettingsQuery {
     }
 }
 
+/// Settings a domain validates itself are changed only through that domain's mutation.
+fn managed_elsewhere(key: &str) -> async_graphql::Result<()> {
+    if key == kartei_compliance::policy::SETTINGS_KEY {
+        return Err(api(crate::error::ApiError::field(
+            "key",
+            "is managed by updateCompliancePolicy",
+        )));
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 pub struct SettingsMutation;
 
@@ -119,6 +130,7 @@ impl SettingsMutation {
         key: String,
         value: Json<serde_json::Value>,
     ) -> async_graphql::Result<Setting> {
+        managed_elsewhere(&key)?;
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
         let s = settings::put(&tx, &key, value.0, &actor)
@@ -138,6 +150,7 @@ impl SettingsMutation {
     }
 
     async fn delete_setting(&self, ctx: &Context<'_>, key: String) -> async_graphql::Result<bool> {
+        managed_elsewhere(&key)?;
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
         let deleted = settings::delete(&tx, &key).await.map_err(api)?;
