@@ -276,7 +276,7 @@ addresses; fixture built in {fixture:.0?}. Question: who may receive the newslet
 Count ratio policy/baseline: **{r:.2}**; first page ratio: **{rp:.2}**. The policy query \
 evaluates every rule per person (address binding by keyed hash, the UWG §7(3) records, \
 business/consumer), the baseline only the latest event and the suppression list. Plan of the \
-first page (scans and indexes):\n\n```\n{plan}\n```\n\
+first page (scans and indexes; the suppression scans are hashed sub-plans, built once per query):\n\n```\n{plan}\n```\n\
 <!-- compliance-policy:end -->",
         machine = bench::machine(),
         date = Utc::now().format("%Y-%m-%d"),

@@ -10,7 +10,9 @@ async fn double_opt_in_over_real_smtp() {
     let smtpd = Smtpd::start();
     // An own database, so that this app's worker (the one configured with this SMTP server)
     // is the only one to send the mail.
+    // (Dropped first: a queued job left by an earlier run must not send into this one.)
     let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_doi");
+    kartei_tests::drop_database(&db).await;
     let smtp = smtpd.url();
     let app = spawn_app_with(Redis::Shared, Some(db), move |s| {
         s.mail.smtp_url = Some(smtp.into());

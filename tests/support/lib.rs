@@ -32,6 +32,23 @@ pub fn redis_url() -> String {
 
 static TRACING: OnceLock<()> = OnceLock::new();
 
+/// Drops the database named in `url` (a test's private one), so it starts empty.
+pub async fn drop_database(url: &str) {
+    let (base, name) = url.rsplit_once('/').unwrap();
+    assert!(
+        name.starts_with("kartei_test_"),
+        "only private test databases: {name}"
+    );
+    let admin = Db::connect(&DbOptions::new(format!("{base}/postgres")))
+        .await
+        .unwrap();
+    admin
+        .platform()
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+}
+
 /// Creates the database named in `url` if missing (via the `postgres` maintenance database).
 pub async fn ensure_database(url: &str) {
     let (base, name) = url.rsplit_once('/').unwrap();
