@@ -10,7 +10,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, erro
 use kartei_core::id::TenantId;
 use kartei_tenancy::db::TenantTx;
 use kartei_tenancy::tenants::stmt;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -173,11 +173,10 @@ pub async fn spend(tx: &TenantTx, claims: &Claims) -> Result<()> {
 
 /// When a token was spent, if it was.
 pub async fn spent_at(tx: &TenantTx, jti: Uuid) -> Result<Option<DateTime<Utc>>> {
-    #[derive(sea_orm::FromQueryResult)]
+    #[derive(FromQueryResult)]
     struct Row {
         used_at: DateTime<Utc>,
     }
-    use sea_orm::FromQueryResult;
     Ok(Row::find_by_statement(stmt(
         "SELECT used_at FROM used_tokens WHERE jti = $1",
         vec![jti.into()],
