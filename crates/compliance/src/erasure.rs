@@ -107,7 +107,7 @@ pub async fn erase_person(
         ..Summary::default()
     };
     tx.execute_raw(stmt(
-        "SELECT set_config('kartei.erasure', 'on', true), set_config('kartei.defer_touch', 'on', true)",
+        "SELECT set_config('kartei.erasure', 'on', true)",
         vec![],
     ))
     .await?;
