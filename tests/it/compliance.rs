@@ -1023,3 +1023,136 @@ async fn concurrent_writers_keep_one_unbroken_chain() {
         report.head_hash
     );
 }
+
+#[tokio::test]
+async fn roles_and_tenants_bound_every_compliance_operation() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let other_tenant = app.create_tenant(&owner, "Andere GmbH").await;
+    let t = owner.access.as_str();
+    let person = gql_person(
+        &app,
+        t,
+        &tenant,
+        json!({"lastName": "Rolle", "email": "rolle@example.de"}),
+    )
+    .await;
+    let member = app.create_user(&owner, false).await;
+    let r = app
+        .gql(
+            "mutation($e: String!) { setMember(email: $e, role: MEMBER) { role } }",
+            json!({"e": member.email}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.code().is_none(), "{}", r.body);
+    // Members may record consents and ask the policy, but not erase, verify or export.
+    let m = member.access.as_str();
+    let d = may_contact(&app, m, &tenant, &person, "LETTER", "offers").await;
+    assert_eq!(d["reason"], "NO_ADDRESS");
+    for (q, vars) in [
+        (
+            "mutation($p: ID!) { erasePerson(id: $p, reason: \"x\") { erasureId } }",
+            json!({"p": person}),
+        ),
+        ("{ verifyConsentChain { intact } }", json!({})),
+        (
+            "mutation { addSuppression(value: \"a@b.de\", reason: MANUAL) }",
+            json!({}),
+        ),
+        (
+            "mutation($p: ID!) { createDataSubjectRequest(personId: $p, kind: ACCESS) { id } }",
+            json!({"p": person}),
+        ),
+        (
+            "mutation { updateCompliancePolicy(input: {requireDoubleOptIn: false, presumedBusinessPhone: true, existingCustomerException: true, doubleOptInLinkHours: 1}) { requireDoubleOptIn } }",
+            json!({}),
+        ),
+    ] {
+        let r = app.gql(q, vars, Some(m), Some(&tenant)).await;
+        assert_eq!(r.code(), Some("FORBIDDEN"), "{q}: {}", r.body);
+    }
+    let (status, _) = app
+        .file_request(
+            reqwest::Method::GET,
+            &format!("/files/compliance/persons/{person}/export.zip"),
+            m,
+            &tenant,
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
+            .await,
+        1
+    );
+
+    // Another tenant does not know the person, whatever the operation.
+    for (q, vars) in [
+        (
+            "query($p: ID!) { mayContact(personId: $p, channel: EMAIL, purpose: \"newsletter\") { reason } }",
+            json!({"p": person}),
+        ),
+        (
+            "mutation($p: ID!) { erasePerson(id: $p, reason: \"x\") { erasureId } }",
+            json!({"p": person}),
+        ),
+        (
+            "query($p: ID!) { unsubscribeLink(personId: $p, channel: EMAIL, purpose: \"newsletter\") { url } }",
+            json!({"p": person}),
+        ),
+    ] {
+        let r = app.gql(q, vars, Some(t), Some(&other_tenant)).await;
+        let reason = &r.body["data"]["mayContact"]["reason"];
+        assert!(
+            r.code() == Some("NOT_FOUND") || reason == "UNKNOWN_CONTACT",
+            "{q}: {}",
+            r.body
+        );
+    }
+    let (status, _) = app
+        .file_request(
+            reqwest::Method::GET,
+            &format!("/files/compliance/persons/{person}/export.zip"),
+            t,
+            &other_tenant,
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    // A link signed for one tenant cannot be replayed against another's data: the tenant is
+    // the token's, so a token naming this person in the other tenant finds nobody there.
+    let ours = links::Links::new(&secrecy::SecretString::from(JWT_SECRET), "http://x");
+    let mut c = links::Links::claims(
+        links::Action::Unsubscribe,
+        other_tenant.parse().unwrap(),
+        "email",
+        "newsletter",
+        Duration::days(1),
+    );
+    c.pid = Some(person.parse().unwrap());
+    let res = app
+        .http
+        .post(format!(
+            "{}/p/unsubscribe?token={}",
+            app.url,
+            ours.sign(&c).unwrap()
+        ))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-kartei-code"], "TOKEN_INVALID");
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM consent_events")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.tenant_i64(&other_tenant, "SELECT count(*) FROM consent_events")
+            .await,
+        0
+    );
+}
