@@ -846,6 +846,24 @@ async fn tampering_with_the_ledger_is_detected() {
         ok.body
     );
     assert_eq!(ok.data()["verifyConsentChain"]["events"], 5);
+    // Each event carries the chain hash of the one before it.
+    let r = app
+        .gql(
+            "query($p: ID!) { consentEvents(personId: $p) { seq prevHash chainHash } }",
+            json!({"p": p}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let mut events = r.data()["consentEvents"].as_array().unwrap().clone();
+    events.sort_by_key(|e| e["seq"].as_i64());
+    for w in events.windows(2) {
+        assert_eq!(w[1]["prevHash"], w[0]["chainHash"]);
+    }
+    assert_eq!(
+        events.last().unwrap()["chainHash"],
+        ok.data()["verifyConsentChain"]["headHash"]
+    );
 
     // The guard refuses UPDATE and DELETE, even without the API.
     let id: TenantId = tenant.parse().unwrap();

@@ -247,7 +247,7 @@ pub async fn collect(tx: &TenantTx, person_id: Uuid) -> Result<Map<String, JsonV
             "consents",
             "SELECT seq, id, channel, purpose, kind, at, recorded_at, source, source_ref, \
                  text_hash, host(ip) AS ip, user_agent, actor, note, carried_from, \
-                 encode(chain_hash, 'hex') AS chain_hash \
+                 encode(prev_hash, 'hex') AS prev_hash, encode(chain_hash, 'hex') AS chain_hash \
              FROM consent_events WHERE person_id = $1 ORDER BY at, seq"
                 .into(),
         ),

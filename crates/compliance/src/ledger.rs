@@ -146,6 +146,9 @@ pub struct Event {
     pub actor: String,
     pub note: Option<String>,
     pub carried_from: Option<Uuid>,
+    /// The chain hash of the tenant's previous event.
+    #[serde(serialize_with = "hex_bytes")]
+    pub prev_hash: Vec<u8>,
     #[serde(serialize_with = "hex_bytes")]
     pub chain_hash: Vec<u8>,
 }
@@ -156,7 +159,7 @@ fn hex_bytes<S: serde::Serializer>(b: &[u8], s: S) -> std::result::Result<S::Ok,
 
 const EVENT_COLUMNS: &str = "seq, id, person_id, channel, purpose, kind, at, recorded_at, source, \
      source_ref, text_hash, address_hash, host(ip) AS ip, user_agent, actor, note, carried_from, \
-     chain_hash";
+     prev_hash, chain_hash";
 
 /// Purpose keys the tenant defined.
 pub async fn check_purpose(tx: &TenantTx, purpose: &str) -> Result<()> {
@@ -454,7 +457,7 @@ struct ChainStats {
 /// The verification query: recomputes every unredacted row's digest and every link.
 pub const VERIFY_SQL: &str = "\
 WITH c AS (
-    SELECT e.seq, e.id, e.content_digest, e.chain_hash,
+    SELECT e.seq, e.id, e.content_digest, e.prev_hash AS stored_prev, e.chain_hash,
            CASE WHEN e.redacted_at IS NULL THEN consent_digest(e) END AS recomputed,
            lag(e.chain_hash) OVER (ORDER BY e.seq) AS prev_hash,
            lag(e.seq) OVER (ORDER BY e.seq) AS prev_seq
@@ -467,6 +470,7 @@ SELECT c.seq, c.id, CASE
 FROM c, genesis g
 WHERE (c.recomputed IS NOT NULL AND c.recomputed <> c.content_digest)
    OR c.seq <> COALESCE(c.prev_seq, 0) + 1
+   OR c.stored_prev <> COALESCE(c.prev_hash, g.hash)
    OR c.chain_hash <> sha256(COALESCE(c.prev_hash, g.hash) || c.content_digest)
 UNION ALL
 SELECT h.seq, NULL, 'head_mismatch' FROM consent_chain h

@@ -122,8 +122,11 @@ CREATE TABLE consent_events (
     actor           text NOT NULL,
     note            text CHECK (length(note) <= 2000),
     carried_from    uuid,
-    content_digest  bytea NOT NULL,
-    chain_hash      bytea NOT NULL,
+    -- Set by the insert trigger: the digest of this row's content, the chain hash of the event
+    -- before it in the tenant (the genesis hash for the first) and sha256(prev_hash || digest).
+    content_digest  bytea NOT NULL DEFAULT '',
+    prev_hash       bytea NOT NULL DEFAULT '',
+    chain_hash      bytea NOT NULL DEFAULT '',
     redacted_at     timestamptz,
     CHECK (purpose IS NOT NULL OR kind IN ('revoked', 'objected', 'expired'))
 );
@@ -160,6 +163,7 @@ BEGIN
     END IF;
     NEW.seq := prev_seq + 1;
     NEW.redacted_at := NULL;
+    NEW.prev_hash := prev_hash;
     NEW.content_digest := consent_digest(NEW);
     NEW.chain_hash := sha256(prev_hash || NEW.content_digest);
     RETURN NEW;
@@ -190,6 +194,7 @@ BEGIN
     IF TG_OP = 'UPDATE' AND current_setting('kartei.erasure', true) = 'on'
        AND NEW.seq = OLD.seq AND NEW.id = OLD.id
        AND NEW.content_digest = OLD.content_digest AND NEW.chain_hash = OLD.chain_hash
+       AND NEW.prev_hash = OLD.prev_hash
        AND NEW.redacted_at IS NOT NULL AND NEW.person_id IS NULL THEN
         RETURN NEW;
     END IF;

@@ -111,6 +111,9 @@ pub struct ConsentEvent {
     pub note: Option<String>,
     /// Set on events carried over from a merged record: the original event.
     pub carried_from: Option<ID>,
+    /// The chain hash of the tenant's event before this one: the link this event carries.
+    pub prev_hash: String,
+    /// sha256(prevHash || digest of this event's content).
     pub chain_hash: String,
 }
 
@@ -133,6 +136,7 @@ impl From<ledger::Event> for ConsentEvent {
             actor: e.actor,
             note: e.note,
             carried_from: e.carried_from.map(id),
+            prev_hash: hex::encode(e.prev_hash),
             chain_hash: hex::encode(e.chain_hash),
         }
     }
