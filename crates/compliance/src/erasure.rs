@@ -6,6 +6,7 @@
 //! personal data. The search index and caches learn of it through the outbox.
 
 use encoding_rs::WINDOWS_1252;
+use kartei_contacts::sql::bytes_array;
 use kartei_tenancy::audit;
 use kartei_tenancy::db::TenantTx;
 use kartei_tenancy::tenants::stmt;
@@ -43,13 +44,6 @@ pub struct Summary {
     pub audit_entries_redacted: u64,
     pub free_text_redacted: u64,
     pub suppressed_addresses: u64,
-}
-
-fn bytes_array(items: Vec<Vec<u8>>) -> Value {
-    Value::Array(
-        sea_orm::sea_query::ArrayType::Bytes,
-        Some(Box::new(items.into_iter().map(Into::into).collect())),
-    )
 }
 
 fn text_array(items: Vec<String>) -> Value {
@@ -331,7 +325,11 @@ async fn purge_uploads(
          WHERE EXISTS (SELECT 1 FROM unnest($1::bytea[]) p WHERE position(p IN w.data) > 0) \
             OR (EXISTS (SELECT 1 FROM unnest($2::bytea[]) p WHERE position(p IN w.data) > 0) \
                 AND EXISTS (SELECT 1 FROM unnest($3::bytea[]) p WHERE position(p IN w.data) > 0))",
-        vec![bytes_array(any), bytes_array(lasts), bytes_array(firsts)],
+        vec![
+            bytes_array(any),
+            bytes_array(lasts),
+            bytes_array(firsts),
+        ],
     ))
     .all(&**tx)
     .await?;

@@ -64,10 +64,10 @@ pub async fn record(tx: &TenantTx, r: &NewRecord, actor: &str) -> Result<Record>
         e.add("personId", "the person has no email address");
     }
     e.into_result().map_err(Error::Invalid)?;
+    let known = crate::ledger::purposes(tx).await?;
     for purpose in &r.purposes {
-        let ok = crate::ledger::purposes(tx)
-            .await?
-            .into_iter()
+        let ok = known
+            .iter()
             .any(|x| &x.key == purpose && x.existing_customer_ok);
         if !ok {
             return Err(Error::field(

@@ -7,7 +7,7 @@ use kartei_contacts::import::Import;
 use kartei_contacts::import::run::{HookFuture, ImportHook, Warning, WrittenRow};
 use kartei_tenancy::db::TenantTx;
 use kartei_tenancy::tenants::stmt;
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -165,7 +165,6 @@ async fn after_batch(
     if import.dry_run || people.is_empty() {
         return Ok(warnings);
     }
-    let hash_values: Vec<Value> = hashes.into_iter().map(Value::from).collect();
     tx.execute_raw(stmt(
         "INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, source_ref, \
              text_hash, address_hash, actor, note, content_digest, chain_hash) \
@@ -173,10 +172,7 @@ async fn after_batch(
          FROM UNNEST($1::uuid[], $2::bytea[]) WITH ORDINALITY AS u(person, hash, n) ORDER BY u.n",
         vec![
             kartei_contacts::sql::uuid_array(people),
-            Value::Array(
-                sea_orm::sea_query::ArrayType::Bytes,
-                Some(Box::new(hash_values)),
-            ),
+            kartei_contacts::sql::bytes_array(hashes),
             channel.as_str().into(),
             c.purpose.clone().into(),
             c.collected_at.unwrap_or_else(Utc::now).into(),

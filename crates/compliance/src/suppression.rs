@@ -11,7 +11,7 @@ use kartei_contacts::normalize;
 use kartei_core::validate::EmailAddress;
 use kartei_tenancy::db::TenantTx;
 use kartei_tenancy::tenants::stmt;
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use sha2::Sha256;
 
 use crate::error::{Error, Result};
@@ -212,13 +212,9 @@ pub async fn suppressed_among(tx: &TenantTx, key: &Key, addresses: &[&str]) -> R
         return Ok(Vec::new());
     }
     let hashes: Vec<Vec<u8>> = addresses.iter().map(|a| key.hash(a)).collect();
-    let values: Vec<Value> = hashes.iter().map(|h| h.clone().into()).collect();
     let found = HashRow::find_by_statement(stmt(
         "SELECT hash FROM suppressions WHERE hash = ANY($1)",
-        vec![Value::Array(
-            sea_orm::sea_query::ArrayType::Bytes,
-            Some(Box::new(values)),
-        )],
+        vec![kartei_contacts::sql::bytes_array(hashes.clone())],
     ))
     .all(&**tx)
     .await?;

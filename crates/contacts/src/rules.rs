@@ -122,13 +122,19 @@ pub struct Rules {
     pub custom: Vec<CustomField>,
 }
 
+/// The region national phone numbers are read in (`contacts.default_phone_region`, `DE` unless
+/// set to a valid region).
+pub async fn phone_region(tx: &TenantTx) -> Result<String> {
+    Ok(kartei_tenancy::settings::get(tx, PHONE_REGION_SETTING)
+        .await?
+        .and_then(|s| s.value.as_str().map(str::to_owned))
+        .filter(|r| normalize::is_phone_region(r))
+        .unwrap_or_else(|| "DE".to_owned()))
+}
+
 impl Rules {
     pub async fn load(tx: &TenantTx, entity: Entity) -> Result<Self> {
-        let region = kartei_tenancy::settings::get(tx, PHONE_REGION_SETTING)
-            .await?
-            .and_then(|s| s.value.as_str().map(str::to_owned))
-            .filter(|r| normalize::is_phone_region(r))
-            .unwrap_or_else(|| "DE".to_owned());
+        let region = phone_region(tx).await?;
         let mut picklists: HashMap<String, HashSet<String>> = HashMap::new();
         for v in PicklistValue::find_by_statement(stmt(
             "SELECT picklist_key, value, label, position, archived FROM picklist_values \

@@ -65,6 +65,14 @@ pub fn uuid_array(items: Vec<uuid::Uuid>) -> Value {
     )
 }
 
+/// A `bytea[]` parameter (of `Vec<u8>`, or `Option<Vec<u8>>` for NULL elements).
+pub fn bytes_array<T: Into<Value>>(items: Vec<T>) -> Value {
+    Value::Array(
+        ArrayType::Bytes,
+        Some(Box::new(items.into_iter().map(Into::into).collect())),
+    )
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 pub fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

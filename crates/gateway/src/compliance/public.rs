@@ -273,29 +273,47 @@ fn button_form(action: &str, token: &str, label: &str) -> String {
     )
 }
 
+/// The page behind a single-use link: a question and a button that posts the token. Showing it
+/// changes nothing (mail scanners follow links).
+async fn button_page(
+    state: &AppState,
+    req: &HttpRequest,
+    q: &TokenQuery,
+    action: Action,
+    (title, question, button): (&str, &str, &str),
+) -> HttpResponse {
+    if let Err(resp) = identify(state, req).await {
+        return resp;
+    }
+    let token = match token_of(q) {
+        Ok(t) => t,
+        Err(e) => return failure(req, &e),
+    };
+    match check_unspent(state, token, action).await {
+        Err(e) => failure(req, &e),
+        Ok(_) => page(
+            StatusCode::OK,
+            title,
+            &format!(
+                "<p>{}</p>{}",
+                escape(question),
+                button_form(&format!("/p/{}", action.as_str()), token, button)
+            ),
+        ),
+    }
+}
+
 async fn confirm_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     q: web::Query<TokenQuery>,
 ) -> HttpResponse {
-    if let Err(resp) = identify(&state, &req).await {
-        return resp;
-    }
-    let token = match token_of(&q) {
-        Ok(t) => t,
-        Err(e) => return failure(&req, &e),
-    };
-    match check_unspent(&state, token, Action::Confirm).await {
-        Err(e) => failure(&req, &e),
-        Ok(_) => page(
-            StatusCode::OK,
-            "Anmeldung bestätigen",
-            &format!(
-                "<p>Bitte bestätigen Sie, dass Sie diese Nachrichten erhalten möchten.</p>{}",
-                button_form("/p/confirm", token, "Anmeldung bestätigen")
-            ),
-        ),
-    }
+    let text = (
+        "Anmeldung bestätigen",
+        "Bitte bestätigen Sie, dass Sie diese Nachrichten erhalten möchten.",
+        "Anmeldung bestätigen",
+    );
+    button_page(&state, &req, &q, Action::Confirm, text).await
 }
 
 #[derive(Deserialize)]
@@ -341,24 +359,12 @@ async fn unsubscribe_page(
     req: HttpRequest,
     q: web::Query<TokenQuery>,
 ) -> HttpResponse {
-    if let Err(resp) = identify(&state, &req).await {
-        return resp;
-    }
-    let token = match token_of(&q) {
-        Ok(t) => t,
-        Err(e) => return failure(&req, &e),
-    };
-    match check_unspent(&state, token, Action::Unsubscribe).await {
-        Err(e) => failure(&req, &e),
-        Ok(_) => page(
-            StatusCode::OK,
-            "Abmelden",
-            &format!(
-                "<p>Möchten Sie diese Nachrichten nicht mehr erhalten?</p>{}",
-                button_form("/p/unsubscribe", token, "Abmelden")
-            ),
-        ),
-    }
+    let text = (
+        "Abmelden",
+        "Möchten Sie diese Nachrichten nicht mehr erhalten?",
+        "Abmelden",
+    );
+    button_page(&state, &req, &q, Action::Unsubscribe, text).await
 }
 
 async fn unsubscribe(

@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use kartei_compliance::suppression::{self, Key};
 use kartei_compliance::{doi, dsr, erasure, exceptions, ledger, policy, retention, ropa};
-use kartei_contacts::rules::PHONE_REGION_SETTING;
 use kartei_core::ctx::Role;
 use kartei_tenancy::db::TenantTx;
 
@@ -19,11 +18,7 @@ use crate::error::{api, parse_uuid};
 
 /// The tenant's default phone region, for reading national phone numbers.
 pub(crate) async fn phone_region(tx: &TenantTx) -> async_graphql::Result<String> {
-    Ok(kartei_tenancy::settings::get(tx, PHONE_REGION_SETTING)
-        .await
-        .map_err(api)?
-        .and_then(|s| s.value.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "DE".to_owned()))
+    kartei_contacts::rules::phone_region(tx).await.map_err(api)
 }
 
 #[derive(Default)]
