@@ -12,4 +12,5 @@ mod faults;
 mod imports;
 mod input;
 mod isolation;
+mod segments;
 mod tenants;

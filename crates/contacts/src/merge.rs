@@ -228,6 +228,15 @@ async fn apply(
             _ => {}
         }
     }
+    // Static lists the losers were on now hold the winner (the losers stay in frozen snapshots).
+    tx.execute_raw(stmt(
+        "INSERT INTO segment_members (segment_id, person_id, since, added_by) \
+         SELECT DISTINCT ON (segment_id) segment_id, $1, since, added_by FROM segment_members \
+         WHERE person_id = ANY($2) ORDER BY segment_id, since \
+         ON CONFLICT (segment_id, person_id) DO NOTHING",
+        vec![winner.id.into(), uuid_array(loser_ids.clone())],
+    ))
+    .await?;
     moved.relations = tx
         .execute_raw(stmt(
             "INSERT INTO person_organizations (person_id, organization_id, job_title, is_primary, buying_role) \

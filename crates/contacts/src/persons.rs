@@ -322,14 +322,23 @@ pub struct Person {
     pub name_key: String,
 }
 
-pub const SELECT: &str = "SELECT p.id, p.salutation, p.title, p.first_name, p.last_name, \
+/// The columns a [`Person`] is read from (alias `p` for `persons`).
+macro_rules! person_columns {
+    () => {
+        "p.id, p.salutation, p.title, p.first_name, p.last_name, \
     p.email, p.phone, p.mobile, p.birthday, p.position, p.street, p.postal_code, p.city, \
     p.country, p.website, p.tags, p.custom, p.owner_id, p.source, p.external_id, \
     p.lifecycle_stage, p.do_not_reactivate, p.dnr_reason, p.archived_at, p.merged_into, \
     p.last_interaction_at, p.last_purchase_at, p.version, p.created_at, p.updated_at, \
     (SELECT o.name FROM person_organizations po JOIN organizations o ON o.id = po.organization_id \
-     WHERE po.person_id = p.id AND po.is_primary) AS organization_name, p.name_key \
-    FROM persons p";
+     WHERE po.person_id = p.id AND po.is_primary) AS organization_name, p.name_key"
+    };
+}
+
+/// The columns of [`SELECT`] (what [`Person`] reads), for queries built elsewhere (segments) that map rows to [`Person`].
+pub const READ_COLUMNS: &str = person_columns!();
+
+pub const SELECT: &str = concat!("SELECT ", person_columns!(), " FROM persons p");
 
 impl Person {
     /// Back to a draft, for updates that change some fields and keep the rest.

@@ -142,6 +142,19 @@ impl From<kartei_contacts::Error> for ApiError {
     }
 }
 
+impl From<kartei_segments::Error> for ApiError {
+    fn from(e: kartei_segments::Error) -> Self {
+        use kartei_segments::Error as E;
+        match e {
+            E::Invalid(fields) => ApiError::validation(fields),
+            E::Data(inner) => inner.into(),
+            E::Contacts(inner) => inner.into(),
+            E::Compliance(inner) => inner.into(),
+            E::NotFound(_) | E::Conflict(_) => ApiError::new(e.code(), e.to_string()),
+        }
+    }
+}
+
 impl From<kartei_compliance::Error> for ApiError {
     fn from(e: kartei_compliance::Error) -> Self {
         use kartei_compliance::Error as E;

@@ -6,6 +6,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use crate::compliance::{ComplianceMutation, ComplianceQuery};
 use crate::contacts::{ContactsMutation, ContactsQuery};
 use crate::identity::{IdentityMutation, IdentityQuery};
+use crate::segments::{SegmentsMutation, SegmentsQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
 use crate::tenants::{TenantsMutation, TenantsQuery};
 
@@ -16,6 +17,7 @@ pub struct Query(
     SettingsQuery,
     ContactsQuery,
     ComplianceQuery,
+    SegmentsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -25,6 +27,7 @@ pub struct Mutation(
     SettingsMutation,
     ContactsMutation,
     ComplianceMutation,
+    SegmentsMutation,
 );
 
 pub type KarteiSchema = Schema<Query, Mutation, EmptySubscription>;

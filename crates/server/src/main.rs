@@ -40,8 +40,15 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
-    /// Run background jobs (imports; later indexing and campaign sends) until stopped.
+    /// Run background jobs (imports, double opt-in mails, retention, the daily analytics) until
+    /// stopped.
     Worker,
+    /// Recompute one tenant's analytics now: lifecycle rules, ABC analysis and the membership
+    /// of every dynamic segment (the worker does this daily).
+    Analytics {
+        #[arg(long)]
+        tenant: TenantId,
+    },
     /// Seed a demo agency with two client tenants and print how to log in; with
     /// `--contacts N`, fill the first tenant with N realistic German contacts.
     Demo {
@@ -119,6 +126,36 @@ async fn main() -> anyhow::Result<()> {
                 () = worker::run(ctx, opts) => {}
                 _ = tokio::signal::ctrl_c() => eprintln!("worker stopping; running jobs resume from their checkpoints"),
             }
+        }
+        Command::Analytics { tenant } => {
+            let db = connect_db(&settings).await?;
+            let tx = db.begin_tenant(tenant).await?;
+            eprintln!("analytics for tenant {tenant}: lifecycle, ABC, segments ...");
+            let (changes, report, segments) =
+                kartei_segments::lifecycle::daily(&tx, chrono::Utc::now()).await?;
+            tx.commit().await?;
+            println!(
+                "lifecycle: {} became dormant, {} woke up, {} became ex-customers, {} became customers",
+                changes.became_dormant,
+                changes.woke_up,
+                changes.became_ex_customer,
+                changes.became_customer
+            );
+            match report {
+                Some(r) => {
+                    for c in &r.classes {
+                        println!(
+                            "ABC {}: {} customers, {:.1} % of value ({} downgraded)",
+                            c.class,
+                            c.customers,
+                            c.value_share * 100.0,
+                            c.downgraded
+                        );
+                    }
+                }
+                None => println!("ABC: no transactions"),
+            }
+            println!("segments refreshed: {segments}");
         }
         Command::Demo { contacts } => {
             run_migrations(&settings).await?;

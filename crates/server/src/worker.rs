@@ -140,6 +140,22 @@ async fn execute(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
             tracing::info!(policy_id = %job.subject_id, result = ?res, "retention policy run");
             Ok(())
         }
+        kartei_segments::abc::DAILY_JOB => {
+            let tx = db.begin_tenant(job.tenant()).await?;
+            let (changes, report, segments) =
+                kartei_segments::lifecycle::daily(&tx, chrono::Utc::now()).await?;
+            tx.commit().await?;
+            tracing::info!(
+                became_dormant = changes.became_dormant,
+                woke_up = changes.woke_up,
+                became_ex_customer = changes.became_ex_customer,
+                became_customer = changes.became_customer,
+                abc_customers = report.map(|r| r.customers),
+                segments,
+                "daily analytics"
+            );
+            Ok(())
+        }
         other => anyhow::bail!("unknown job kind {other}"),
     }
 }

@@ -19,5 +19,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0003_compliance",
             up: include_str!("t0003_compliance.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0004_segments",
+            up: include_str!("t0004_segments.sql"),
+        }),
     ]
 }

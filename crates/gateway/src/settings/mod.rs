@@ -109,13 +109,16 @@ impl SettingsQuery {
 
 /// Settings a domain validates itself are changed only through that domain's mutation.
 fn managed_elsewhere(key: &str) -> async_graphql::Result<()> {
-    if key == kartei_compliance::policy::SETTINGS_KEY {
-        return Err(api(crate::error::ApiError::field(
-            "key",
-            "is managed by updateCompliancePolicy",
-        )));
-    }
-    Ok(())
+    let owner = match key {
+        kartei_compliance::policy::SETTINGS_KEY => "updateCompliancePolicy",
+        kartei_segments::abc::SETTINGS_KEY => "updateAbcSettings",
+        kartei_segments::lifecycle::SETTINGS_KEY => "updateLifecycleSettings",
+        _ => return Ok(()),
+    };
+    Err(api(crate::error::ApiError::field(
+        "key",
+        &format!("is managed by {owner}"),
+    )))
 }
 
 #[derive(Default)]

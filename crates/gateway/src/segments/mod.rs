@@ -1,0 +1,10 @@
+//! Segmentation and analytics over GraphQL: rule segments and static lists with live counts,
+//! previews, member pages, membership history and snapshots; ABC analysis; lifecycle rules;
+//! BANT scores; target groups.
+
+mod mutation;
+mod query;
+mod types;
+
+pub use mutation::SegmentsMutation;
+pub use query::SegmentsQuery;
