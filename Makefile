@@ -53,7 +53,8 @@ check-boundaries:
 bench:
 	@eval "$$(.ci/services.sh test)"; \
 	$(CARGO) bench -p kartei-tests --bench gateway && $(CARGO) bench -p kartei-tests --bench contacts \
-	  && $(CARGO) bench -p kartei-tests --bench compliance
+	  && $(CARGO) bench -p kartei-tests --bench compliance \
+	  && $(CARGO) bench -p kartei-tests --bench segments
 
 clean-local:
 	rm -rf .local

@@ -175,31 +175,38 @@ impl Compiler<'_> {
                 )?;
                 organization(inner.expr(vec![Value::from(key.clone())]))
             }
-            Source::InteractionCount | Source::TransactionCount | Source::TransactionOverdue => {
+            Source::InteractionCount => {
                 let (from_where, values) = self.events(c)?;
-                count(&from_where, values, op, &c.arg)?
+                count(&format!("{from_where} AND i.person_id = p.id"), values, op, &c.arg)?
             }
-            Source::TransactionSum => {
+            Source::InteractionLast => {
                 let (from_where, values) = self.events(c)?;
-                // Amounts are compared in minor units (cents), exactly.
-                let arg = match &c.arg {
-                    Arg::Number(n) => Arg::Number((n * 100.0).round()),
-                    Arg::NumberRange(a, b) => {
-                        Arg::NumberRange((a * 100.0).round(), (b * 100.0).round())
-                    }
-                    other => other.clone(),
-                };
-                let col = format!("(SELECT COALESCE(sum(t.amount_minor), 0) {from_where})");
-                predicate(&col, values.len(), &c.ty, op, &arg, at, Guard::None)?.expr(values)
-            }
-            Source::InteractionLast | Source::TransactionLast => {
-                let (from_where, values) = self.events(c)?;
-                let col = if c.source == Source::InteractionLast {
-                    format!("(SELECT max(i.occurred_at) {from_where})")
-                } else {
-                    format!("(SELECT max(t.issued_on) {from_where})")
-                };
+                let col = format!("(SELECT max(i.occurred_at) {from_where} AND i.person_id = p.id)");
                 predicate(&col, values.len(), &c.ty, op, &c.arg, at, Guard::Coalesce)?.expr(values)
+            }
+            Source::TransactionCount
+            | Source::TransactionSum
+            | Source::TransactionLast
+            | Source::TransactionOverdue => {
+                let (from_where, values) = self.events(c)?;
+                let (agg, arg, empty_holds) = match c.source {
+                    Source::TransactionSum => {
+                        // Amounts are compared in minor units (cents), exactly.
+                        let arg = match &c.arg {
+                            Arg::Number(n) => Arg::Number((n * 100.0).round()),
+                            Arg::NumberRange(a, b) => {
+                                Arg::NumberRange((a * 100.0).round(), (b * 100.0).round())
+                            }
+                            other => other.clone(),
+                        };
+                        let holds = holds_at_zero(op, &arg);
+                        ("COALESCE(sum(t.amount_minor), 0)", arg, holds)
+                    }
+                    // No purchase: no last date, so no date condition holds.
+                    Source::TransactionLast => ("max(t.issued_on)", c.arg.clone(), false),
+                    _ => ("count(*)", c.arg.clone(), holds_at_zero(op, &c.arg)),
+                };
+                grouped(&from_where, values, agg, &c.ty, op, &arg, at, empty_holds)?
             }
             Source::AbcClass => match (op, &c.arg) {
                 (Op::Eq, Arg::Text(v)) => sql(
@@ -297,7 +304,7 @@ impl Compiler<'_> {
                 let p = bind(Value::from(self.env.at.date_naive()), &mut values);
                 (
                     format!(
-                        "FROM transactions t WHERE t.person_id = p.id AND t.archived_at IS NULL \
+                        "FROM transactions t WHERE t.person_id IS NOT NULL AND t.archived_at IS NULL \
                          AND t.kind = 'invoice' AND t.status = 'open' AND t.due_on < {p}"
                     ),
                     None,
@@ -305,7 +312,7 @@ impl Compiler<'_> {
             }
             _ => {
                 let mut s =
-                    "FROM transactions t WHERE t.person_id = p.id AND t.archived_at IS NULL"
+                    "FROM transactions t WHERE t.person_id IS NOT NULL AND t.archived_at IS NULL"
                         .to_owned();
                 if f.statuses.is_empty() {
                     s += " AND t.status <> 'cancelled'";
@@ -422,6 +429,57 @@ fn count(from_where: &str, values: Vec<Value>, op: Op, arg: &Arg) -> Result<Expr
         Guard::None,
     )?
     .expr(values))
+}
+
+/// Whether a count or sum condition holds for a person without any matching rows (0).
+fn holds_at_zero(op: Op, arg: &Arg) -> bool {
+    match (op, arg) {
+        (Op::Eq, Arg::Number(n)) => *n == 0.0,
+        (Op::Lt, Arg::Number(n)) => 0.0 < *n,
+        (Op::Lte, Arg::Number(n)) => 0.0 <= *n,
+        (Op::Gt, Arg::Number(n)) => 0.0 > *n,
+        (Op::Gte, Arg::Number(n)) => 0.0 >= *n,
+        (Op::Between, Arg::NumberRange(a, b)) => *a <= 0.0 && 0.0 <= *b,
+        _ => false,
+    }
+}
+
+/// An aggregate over a person's transactions, decorrelated: one grouped pass over the
+/// matching rows instead of a subquery per person (a tenant has far fewer transactions than
+/// persons x probes). Persons without rows have the empty aggregate; where the condition holds
+/// for it (`sum < 100`), the query keeps everyone except those whose group fails it.
+#[allow(clippy::too_many_arguments)]
+fn grouped(
+    from_where: &str,
+    values: Vec<Value>,
+    agg: &str,
+    ty: &Ty,
+    op: Op,
+    arg: &Arg,
+    at: DateTime<Utc>,
+    empty_holds: bool,
+) -> Result<Expr> {
+    let guard = if agg.starts_with("max(") { Guard::Coalesce } else { Guard::None };
+    let p = predicate(agg, values.len(), ty, op, arg, at, guard)?;
+    let e = if empty_holds {
+        Pred {
+            sql: format!(
+                "NOT EXISTS (SELECT 1 FROM (SELECT t.person_id {from_where} GROUP BY t.person_id \
+                 HAVING NOT {}) g WHERE g.person_id = p.id)",
+                p.sql
+            ),
+            values: p.values,
+        }
+    } else {
+        Pred {
+            sql: format!(
+                "p.id IN (SELECT t.person_id {from_where} GROUP BY t.person_id HAVING {})",
+                p.sql
+            ),
+            values: p.values,
+        }
+    };
+    Ok(e.expr(values))
 }
 
 /// How a predicate stays two-valued when its column may be NULL.
