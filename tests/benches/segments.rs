@@ -89,18 +89,18 @@ async fn main() {
                 CASE WHEN i % 10 <> 0 THEN 'p' || i || '@example.de' END, CASE WHEN i % 10 <> 0 THEN 'p' || i || '@example.de' END, \
                 'Weg ' || i, lpad(((i * 104729) % 99000 + 1000)::text, 5, '0'), \
                 (ARRAY['München','Nürnberg','Hamburg','Berlin','Köln','Frankfurt','Stuttgart','Leipzig'])[i % 8 + 1], \
-                date '1940-01-01' + ((i * 37) % 24000), \
+                date '1940-01-01' + ((i * 37) % 24000)::int, \
                 CASE WHEN i % 17 = 0 THEN ARRAY['vip','newsletter'] WHEN i % 5 = 0 THEN ARRAY['newsletter'] ELSE '{{}}'::text[] END, \
                 (ARRAY['lead','prospect','customer','customer','ex_customer'])[i % 5 + 1], \
                 i % 50 = 0, CASE WHEN i % 50 = 0 THEN 'bad_payer' END, now() - interval '6 years' \
-         FROM generate_series(1, {n}) i")).await;
+         FROM generate_series(1::bigint, {n}) i")).await;
     // Ten interactions per person on average, over six years (some persons none).
-    let interactions = exec(&tx, &format!(
+    let interactions = exec(&tx,
         "INSERT INTO interactions (id, person_id, kind, direction, occurred_at, author) \
          SELECT gen_random_uuid(), p.id, (ARRAY['call','email','meeting','letter','note'])[(g + p.k) % 5 + 1], 'outbound', \
                 now() - ((abs(hashtext(p.id::text || g)) % 2190) || ' days')::interval, 'bench' \
          FROM (SELECT id, abs(hashtext(id::text)) % 21 AS k FROM persons) p \
-         CROSS JOIN LATERAL generate_series(1, p.k) g")).await;
+         CROSS JOIN LATERAL generate_series(1, p.k) g").await;
     // Two transactions per person on average, for 40% of persons.
     let transactions = exec(&tx, &format!(
         "INSERT INTO transactions (id, person_id, kind, number, amount_minor, currency, issued_on, due_on, paid_on, status) \
@@ -112,7 +112,9 @@ async fn main() {
          CROSS JOIN LATERAL generate_series(1, 5) g \
          CROSS JOIN LATERAL (SELECT (current_date - (abs(hashtext(p.id::text || 't' || g)) % 1400))::date AS d) dd \
          WHERE p.r % 5 < 2 LIMIT {}", n * 2)).await;
-    kartei_contacts::timeline::refresh_all_touches(&tx).await.unwrap();
+    kartei_contacts::timeline::refresh_all_touches(&tx)
+        .await
+        .unwrap();
     // Email newsletter consent (double opt-in) for 40% of those with an address.
     let consents = exec(&tx,
         "INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, address_hash, actor, content_digest, chain_hash) \
@@ -126,21 +128,28 @@ async fn main() {
         tx.commit().await.unwrap();
     }
     let fixture = started.elapsed();
-    eprintln!("fixture: {n} persons, {interactions} interactions, {transactions} transactions, {consents} consents in {fixture:.0?}");
+    eprintln!(
+        "fixture: {n} persons, {interactions} interactions, {transactions} transactions, {consents} consents in {fixture:.0?}"
+    );
 
     let tx = db.begin_tenant(tenant_id).await.unwrap();
     let t = Instant::now();
     let changes = lifecycle::run(&tx, Utc::now()).await.unwrap();
     let t_lifecycle = t.elapsed();
     let t = Instant::now();
-    let report = abc::run(&tx, Utc::now().date_naive(), "bench").await.unwrap();
+    let report = abc::run(&tx, Utc::now().date_naive(), "bench")
+        .await
+        .unwrap();
     let t_abc = t.elapsed();
     tx.commit().await.unwrap();
     let tx = db.begin_tenant(tenant_id).await.unwrap();
     exec(&tx, "ANALYZE abc_results").await;
     exec(&tx, "ANALYZE persons").await;
     tx.commit().await.unwrap();
-    eprintln!("lifecycle {t_lifecycle:.1?}: {changes:?}; ABC {t_abc:.1?}: {} customers", report.customers);
+    eprintln!(
+        "lifecycle {t_lifecycle:.1?}: {changes:?}; ABC {t_abc:.1?}: {} customers",
+        report.customers
+    );
 
     let now = Utc::now();
     let today = now.date_naive();
@@ -153,8 +162,10 @@ async fn main() {
             "A-customers in Bavaria (postal codes 80000-97999)",
             json!({"and": [{"field": "abcClass", "op": "eq", "value": "A"},
                            {"field": "postalCode", "op": "between", "value": ["80000", "97999"]}]}),
-            format!("FROM persons p JOIN abc_results a ON a.person_id = p.id \
-                     WHERE {base} AND a.class = 'A' AND p.postal_code BETWEEN '80000' AND '97999'"),
+            format!(
+                "FROM persons p JOIN abc_results a ON a.person_id = p.id \
+                     WHERE {base} AND a.class = 'A' AND p.postal_code BETWEEN '80000' AND '97999'"
+            ),
             vec![],
         ),
         (
@@ -163,19 +174,23 @@ async fn main() {
                            {"not": {"field": "dnrReason", "op": "eq", "value": "bad_payer"}},
                            {"field": "mayContact", "op": "is", "value": true,
                             "filter": {"channel": "email", "purpose": "newsletter"}}]}),
-            format!("FROM persons p WHERE {base} AND p.lifecycle_stage = 'ex_customer' \
+            format!(
+                "FROM persons p WHERE {base} AND p.lifecycle_stage = 'ex_customer' \
                      AND p.dnr_reason IS DISTINCT FROM 'bad_payer' AND p.email_hash IS NOT NULL \
                      AND (SELECT e.kind FROM consent_events e WHERE e.person_id = p.id AND e.channel = 'email' \
                           AND (e.purpose = 'newsletter' OR e.purpose IS NULL) ORDER BY e.at DESC, e.seq DESC LIMIT 1) = 'confirmed' \
-                     AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.hash = p.email_hash)"),
+                     AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.hash = p.email_hash)"
+            ),
             vec![],
         ),
         (
             "dormant 12 months with a birthday next month",
             json!({"and": [{"not": {"field": "lastInteractionAt", "op": "withinLast", "value": {"amount": 12, "unit": "months"}}},
                            {"field": "birthday", "op": "monthFromNow", "value": 1}]}),
-            format!("FROM persons p WHERE {base} AND (p.last_interaction_at IS NULL OR p.last_interaction_at < $1) \
-                     AND extract(month FROM p.birthday)::int = $2"),
+            format!(
+                "FROM persons p WHERE {base} AND (p.last_interaction_at IS NULL OR p.last_interaction_at < $1) \
+                     AND extract(month FROM p.birthday)::int = $2"
+            ),
             vec![year_ago.into(), next_month.into()],
         ),
         (
@@ -184,10 +199,12 @@ async fn main() {
                             "filter": {"period": {"withinLast": {"amount": 12, "unit": "months"}}}},
                            {"field": "interactions.count", "op": "eq", "value": 0,
                             "filter": {"period": {"withinLast": {"amount": 30, "unit": "days"}}}}]}),
-            format!("FROM persons p JOIN (SELECT person_id FROM transactions WHERE archived_at IS NULL \
+            format!(
+                "FROM persons p JOIN (SELECT person_id FROM transactions WHERE archived_at IS NULL \
                        AND status <> 'cancelled' AND issued_on >= $1 GROUP BY person_id HAVING sum(amount_minor) >= 500000) t \
                      ON t.person_id = p.id WHERE {base} \
-                     AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.person_id = p.id AND i.archived_at IS NULL AND i.occurred_at >= $2)"),
+                     AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.person_id = p.id AND i.archived_at IS NULL AND i.occurred_at >= $2)"
+            ),
             vec![year_ago.date_naive().into(), month_ago.into()],
         ),
         (
@@ -196,9 +213,11 @@ async fn main() {
                            {"field": "city", "op": "eq", "value": "München"},
                            {"field": "interactions.count", "op": "gte", "value": 1,
                             "filter": {"kinds": ["call"], "period": {"withinLast": {"amount": 30, "unit": "days"}}}}]}),
-            format!("FROM persons p WHERE {base} AND p.tags @> ARRAY['vip','newsletter'] AND p.city = 'München' \
+            format!(
+                "FROM persons p WHERE {base} AND p.tags @> ARRAY['vip','newsletter'] AND p.city = 'München' \
                      AND EXISTS (SELECT 1 FROM interactions i WHERE i.person_id = p.id AND i.archived_at IS NULL \
-                                 AND i.kind = 'call' AND i.occurred_at >= $1)"),
+                                 AND i.kind = 'call' AND i.occurred_at >= $1)"
+            ),
             vec![month_ago.into()],
         ),
     ];
@@ -234,14 +253,32 @@ async fn main() {
         tx.commit().await.unwrap();
         let uses: Vec<String> = plan
             .iter()
-            .filter(|l| l.contains("Index") || l.contains("Bitmap") || l.contains("Seq Scan") || l.contains("Join"))
+            .filter(|l| {
+                l.contains("Index")
+                    || l.contains("Bitmap")
+                    || l.contains("Seq Scan")
+                    || l.contains("Join")
+            })
             .map(|l| l.trim().split("  (cost").next().unwrap_or("").to_owned())
             .collect();
-        eprintln!("{name}: {count} in {t_count:.1?} (hand-written {t_base:.1?}); page {t_page:.1?} vs {t_base_page:.1?}\n  {}", uses.join("\n  "));
-        rows.push(Row { name, count, t_count, t_base, t_page, t_base_page, plan: uses.join("\n") });
+        eprintln!(
+            "{name}: {count} in {t_count:.1?} (hand-written {t_base:.1?}); page {t_page:.1?} vs {t_base_page:.1?}\n  {}",
+            uses.join("\n  ")
+        );
+        rows.push(Row {
+            name,
+            count,
+            t_count,
+            t_base,
+            t_page,
+            t_base_page,
+            plan: uses.join("\n"),
+        });
     }
 
-    let mut table = String::from("| segment | members | count | hand-written count | ratio | first page (50 by name) | hand-written page | ratio |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    let mut table = String::from(
+        "| segment | members | count | hand-written count | ratio | first page (50 by name) | hand-written page | ratio |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
     let mut plans = String::new();
     for r in &rows {
         table += &format!(
@@ -260,7 +297,14 @@ async fn main() {
     let classes: Vec<String> = report
         .classes
         .iter()
-        .map(|c| format!("{} {} ({:.0} % of revenue)", c.class, c.customers, c.value_share * 100.0))
+        .map(|c| {
+            format!(
+                "{} {} ({:.0} % of revenue)",
+                c.class,
+                c.customers,
+                c.value_share * 100.0
+            )
+        })
         .collect();
     let section = format!(
         "<!-- segments:start -->\n\

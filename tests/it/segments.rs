@@ -1191,70 +1191,69 @@ async fn hostile_values_are_bound_or_refused_never_executed() {
         json!("00000000-0000-0000-0000-000000000000"),
         json!(vec!["x"; 1001]),
     ];
+    // One field of every type, each with every operator its type takes.
     let fields = [
-        (
-            "city",
-            &[
-                "eq",
-                "ne",
-                "in",
-                "notIn",
-                "contains",
-                "notContains",
-                "startsWith",
-                "endsWith",
-                "between",
-            ][..],
-        ),
-        ("lastName", &["eq", "contains"][..]),
-        ("custom.score", &["eq", "lt", "gte", "between"][..]),
-        (
-            "birthday",
-            &[
-                "eq",
-                "before",
-                "between",
-                "withinLast",
-                "moreThanAgo",
-                "withinNext",
-                "monthIs",
-                "monthFromNow",
-                "anniversaryWithinDays",
-            ][..],
-        ),
-        ("lastInteractionAt", &["after", "withinLast"][..]),
-        ("tags", &["has", "hasAny", "hasAll", "hasNone"][..]),
-        ("lifecycleStage", &["eq", "in"][..]),
-        ("source", &["eq", "in"][..]),
-        ("ownerId", &["eq", "in"][..]),
-        ("doNotReactivate", &["is"][..]),
-        ("interactions.count", &["gte"][..]),
-        ("transactions.sum", &["gte", "between"][..]),
-        ("abcClass", &["eq", "in"][..]),
-        ("segment", &["memberOf"][..]),
+        "city",
+        "custom.score",
+        "birthday",
+        "lastInteractionAt",
+        "doNotReactivate",
+        "lifecycleStage",
+        "source",
+        "tags",
+        "ownerId",
+        "segment",
+        "mayContact",
+        "interactions.count",
+        "interactions.last",
+        "transactions.sum",
+        "abcClass",
+        "bant.total",
+        "organization.name",
+        "custom.member",
     ];
-    let (mut bound, mut refused) = (0, 0);
-    for (field, ops) in fields {
-        for op in ops {
+    let catalog = {
+        let tx = ttx(&app, &tenant).await;
+        let c = kartei_segments::catalog::Catalog::load(&tx).await.unwrap();
+        tx.commit().await.unwrap();
+        c
+    };
+    let mut rules = Vec::new();
+    for field in fields {
+        let def = catalog.field(field).unwrap();
+        for op in rule::Op::allowed(&def.ty) {
             for v in &hostile {
-                let r = json!({"field": field, "op": op, "value": v});
-                // Count and first page, each in its own transaction: a database error would
-                // surface here as something other than VALIDATION_FAILED.
-                let tx = ttx(&app, &tenant).await;
-                let res = segments::preview(
-                    &tx,
-                    &r,
-                    &kartei_core::paging::PageRequest::parse(Some(3), None, None, None).unwrap(),
-                )
-                .await;
-                match res {
-                    Ok(_) => bound += 1,
-                    Err(e) if e.code() == kartei_core::code::Code::ValidationFailed => refused += 1,
-                    Err(e) => panic!("{r}: {e:?}"),
+                let mut r = json!({"field": field, "op": op.as_str(), "value": v});
+                if field == "mayContact" {
+                    r["filter"] = json!({"channel": "email", "purpose": "newsletter"});
                 }
-                tx.commit().await.unwrap();
+                rules.push(r);
             }
         }
+    }
+    // Hostile values inside filters, field names and operators too.
+    for v in &hostile {
+        rules.push(json!({"field": "interactions.count", "op": "gte", "value": 1, "filter": {"kinds": [v]}}));
+        rules.push(json!({"field": "interactions.count", "op": "gte", "value": 1, "filter": {"period": {"withinLast": v}}}));
+        rules.push(json!({"field": "interactions.count", "op": "gte", "value": 1, "filter": {"period": {"from": v}}}));
+        rules.push(json!({"field": "transactions.sum", "op": "gte", "value": 1, "filter": {"statuses": [v]}}));
+        rules.push(json!({"field": "mayContact", "op": "is", "value": true, "filter": {"channel": v, "purpose": "newsletter"}}));
+        rules.push(json!({"field": "mayContact", "op": "is", "value": true, "filter": {"channel": "email", "purpose": v}}));
+        rules.push(json!({"field": v, "op": "eq", "value": "x"}));
+        rules.push(json!({"field": "city", "op": v, "value": "x"}));
+    }
+    let (mut bound, mut refused) = (0, 0);
+    let page = kartei_core::paging::PageRequest::parse(Some(3), None, None, None).unwrap();
+    for r in &rules {
+        // Count and first page, each rule in its own transaction: a database error would
+        // surface here as something other than VALIDATION_FAILED.
+        let tx = ttx(&app, &tenant).await;
+        match segments::preview(&tx, r, &page).await {
+            Ok(_) => bound += 1,
+            Err(e) if e.code() == kartei_core::code::Code::ValidationFailed => refused += 1,
+            Err(e) => panic!("{r}: {e:?}"),
+        }
+        tx.commit().await.unwrap();
     }
     // The same through the API: a clear code, never INTERNAL.
     let q = "query($r: JSON!) { previewSegment(rule: $r, first: 3) { count members { edges { node { id } } } } }";
@@ -1336,7 +1335,12 @@ async fn hostile_values_are_bound_or_refused_never_executed() {
         bound > 100 && refused > 100,
         "bound {bound}, refused {refused}"
     );
-    println!("hostile values: {bound} bound and run, {refused} refused, none executed");
+    println!(
+        "hostile values: {} rules ({} values x every operator of {} fields of every type, plus filters, fields and operators): {bound} bound and run, {refused} refused, none executed",
+        rules.len(),
+        hostile.len(),
+        fields.len()
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -186,6 +186,7 @@ pub const CATEGORIES: &[&str] = &[
     "consent_texts",
     "existing_customer_records",
     "sent_messages",
+    "profiling",
     "requests",
     "audit",
 ];
@@ -212,7 +213,7 @@ pub async fn collect(tx: &TenantTx, person_id: Uuid) -> Result<Map<String, JsonV
     kartei_contacts::persons::get(tx, person_id).await?;
     let fam = "WITH RECURSIVE fam AS (SELECT id FROM persons WHERE id = $1 \
          UNION SELECT p.id FROM persons p JOIN fam ON p.merged_into = fam.id) ";
-    let queries: [(&str, String); 10] = [
+    let queries: [(&str, String); 11] = [
         (
             "profile",
             format!(
@@ -269,6 +270,20 @@ pub async fn collect(tx: &TenantTx, person_id: Uuid) -> Result<Map<String, JsonV
             "sent_messages",
             "SELECT id, channel, kind, subject, message_id, sent_at FROM sent_messages \
              WHERE person_id = $1 ORDER BY sent_at"
+                .into(),
+        ),
+        // Art. 15(1)(h): the segments, classes and scores the person is sorted into.
+        (
+            "profiling",
+            "SELECT 'segment' AS kind, s.name AS name, m.since::text AS detail, m.since AS at \
+                 FROM segment_members m JOIN segments s ON s.id = m.segment_id WHERE m.person_id = $1 \
+             UNION ALL SELECT 'abc_class', a.class::text, array_to_string(a.reasons, ' '), r.computed_at \
+                 FROM abc_results a JOIN abc_runs r ON r.id = a.run_id WHERE a.person_id = $1 \
+             UNION ALL SELECT 'bant_score', b.total::text, concat_ws(' ', 'budget', b.budget, 'authority', \
+                 b.authority, 'need', b.need, 'timing', b.timing), b.scored_at \
+                 FROM bant_scores b WHERE b.person_id = $1 \
+             UNION ALL SELECT 'lifecycle', l.change, l.effective::text, l.at \
+                 FROM lifecycle_events l WHERE l.person_id = $1 ORDER BY 4"
                 .into(),
         ),
         (

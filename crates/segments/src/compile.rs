@@ -177,11 +177,17 @@ impl Compiler<'_> {
             }
             Source::InteractionCount => {
                 let (from_where, values) = self.events(c)?;
-                count(&format!("{from_where} AND i.person_id = p.id"), values, op, &c.arg)?
+                count(
+                    &format!("{from_where} AND i.person_id = p.id"),
+                    values,
+                    op,
+                    &c.arg,
+                )?
             }
             Source::InteractionLast => {
                 let (from_where, values) = self.events(c)?;
-                let col = format!("(SELECT max(i.occurred_at) {from_where} AND i.person_id = p.id)");
+                let col =
+                    format!("(SELECT max(i.occurred_at) {from_where} AND i.person_id = p.id)");
                 predicate(&col, values.len(), &c.ty, op, &c.arg, at, Guard::Coalesce)?.expr(values)
             }
             Source::TransactionCount
@@ -459,7 +465,11 @@ fn grouped(
     at: DateTime<Utc>,
     empty_holds: bool,
 ) -> Result<Expr> {
-    let guard = if agg.starts_with("max(") { Guard::Coalesce } else { Guard::None };
+    let guard = if agg.starts_with("max(") {
+        Guard::Coalesce
+    } else {
+        Guard::None
+    };
     let p = predicate(agg, values.len(), ty, op, arg, at, guard)?;
     let e = if empty_holds {
         Pred {

@@ -97,9 +97,8 @@ pub async fn run(tx: &TenantTx, at: DateTime<Utc>) -> Result<Changes> {
         .checked_sub_months(Months::new(s.ex_customer_after_months))
         .ok_or_else(|| Error::field("exCustomerAfterMonths", "reaches before the calendar"))?;
     let active = "merged_into IS NULL AND archived_at IS NULL";
-    let mut c = Changes::default();
     // The effective date is when the rule was met: the last touch plus the period.
-    c.became_dormant = changed(
+    let became_dormant = changed(
         tx,
         &format!(
             "WITH ch AS (UPDATE persons SET \
@@ -120,7 +119,7 @@ pub async fn run(tx: &TenantTx, at: DateTime<Utc>) -> Result<Changes> {
         ],
     )
     .await?;
-    c.woke_up = changed(
+    let woke_up = changed(
         tx,
         &format!(
             "WITH ch AS (UPDATE persons SET dormant_since = NULL, version = version + 1 \
@@ -133,7 +132,7 @@ pub async fn run(tx: &TenantTx, at: DateTime<Utc>) -> Result<Changes> {
         vec![dormant_cutoff.into(), at.into()],
     )
     .await?;
-    c.became_ex_customer = changed(
+    let became_ex_customer = changed(
         tx,
         &format!(
             "WITH ch AS (UPDATE persons SET lifecycle_stage = 'ex_customer', \
@@ -152,7 +151,7 @@ pub async fn run(tx: &TenantTx, at: DateTime<Utc>) -> Result<Changes> {
         ],
     )
     .await?;
-    c.became_customer = changed(
+    let became_customer = changed(
         tx,
         &format!(
             "WITH t AS (SELECT id, lifecycle_stage FROM persons \
@@ -168,7 +167,12 @@ pub async fn run(tx: &TenantTx, at: DateTime<Utc>) -> Result<Changes> {
         vec![ex_cutoff.into(), at.date_naive().into(), at.into()],
     )
     .await?;
-    Ok(c)
+    Ok(Changes {
+        became_dormant,
+        woke_up,
+        became_ex_customer,
+        became_customer,
+    })
 }
 
 #[derive(Debug, Clone, FromQueryResult)]

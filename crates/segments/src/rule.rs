@@ -44,7 +44,7 @@ pub enum Node {
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
-    Cond(Cond),
+    Cond(Box<Cond>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -382,7 +382,7 @@ impl Parser<'_> {
             let n = self.node(inner, &format!("{path}.not"), depth + 1)?;
             return Some(Node::Not(Box::new(n)));
         }
-        self.cond(obj, path).map(Node::Cond)
+        self.cond(obj, path).map(|c| Node::Cond(Box::new(c)))
     }
 
     fn cond(&mut self, obj: &serde_json::Map<String, Json>, path: &str) -> Option<Cond> {

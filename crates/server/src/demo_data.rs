@@ -886,3 +886,60 @@ pub async fn consents(db: &Db, tenant: TenantId) -> anyhow::Result<u64> {
     tx.commit().await?;
     Ok(written)
 }
+
+/// Example segments for the demo tenant, with the lifecycle rules and the ABC analysis run
+/// once (the worker repeats them daily). Does nothing when the tenant has segments.
+pub async fn segments(db: &Db, tenant: TenantId) -> anyhow::Result<usize> {
+    use kartei_segments::segments::{self as seg, SegmentDraft};
+    let tx = db.begin_tenant(tenant).await?;
+    let existing = tx
+        .query_one_raw(stmt("SELECT 1 AS one FROM segments LIMIT 1", vec![]))
+        .await?;
+    if existing.is_some() {
+        return Ok(0);
+    }
+    let examples = [
+        (
+            "A-Kunden in Bayern",
+            serde_json::json!({"and": [
+                {"field": "abcClass", "op": "eq", "value": "A"},
+                {"field": "postalCode", "op": "between", "value": ["80000", "97999"]}]}),
+        ),
+        (
+            "Ehemalige Kunden mit Newsletter-Einwilligung",
+            serde_json::json!({"and": [
+                {"field": "lifecycleStage", "op": "eq", "value": "ex_customer"},
+                {"not": {"field": "dnrReason", "op": "eq", "value": "bad_payer"}},
+                {"field": "mayContact", "op": "is", "value": true,
+                 "filter": {"channel": "email", "purpose": "newsletter"}}]}),
+        ),
+        (
+            "Karteileichen mit Geburtstag im nächsten Monat",
+            serde_json::json!({"and": [
+                {"not": {"field": "lastInteractionAt", "op": "withinLast", "value": {"amount": 12, "unit": "months"}}},
+                {"field": "birthday", "op": "monthFromNow", "value": 1}]}),
+        ),
+    ];
+    let err = |e: kartei_segments::Error| anyhow::anyhow!("{e}");
+    kartei_segments::lifecycle::daily(&tx, chrono::Utc::now())
+        .await
+        .map_err(err)?;
+    for (name, rule) in &examples {
+        let s = seg::create(
+            &tx,
+            &SegmentDraft {
+                name: (*name).into(),
+                description: None,
+                rule: Some(rule.clone()),
+            },
+            "demo",
+        )
+        .await
+        .map_err(err)?;
+        seg::refresh(&tx, s.id, chrono::Utc::now(), "demo")
+            .await
+            .map_err(err)?;
+    }
+    tx.commit().await?;
+    Ok(examples.len())
+}

@@ -169,6 +169,12 @@ async fn main() -> anyhow::Result<()> {
                 if consents > 0 {
                     eprintln!("demo: {consents} consent events with proof");
                 }
+                let segments = demo_data::segments(&db, tenant).await?;
+                if segments > 0 {
+                    eprintln!(
+                        "demo: {segments} example segments; lifecycle and ABC analysis computed"
+                    );
+                }
                 eprintln!("demo: tenant {tenant} now has {} persons", report.persons);
             }
             let url = &settings.http.public_url;
