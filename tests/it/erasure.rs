@@ -133,10 +133,34 @@ async fn export_holds_every_category_and_erasure_leaves_nothing_but_the_suppress
     ok(&app, t, &tenant, "mutation($p: ID!) { createInteraction(input: {personId: $p, kind: NOTE, direction: INTERNAL, summary: \"Empfahl uns an erika.beispielfrau@example.org\"}) { id } }", json!({"p": other})).await;
     ok(&app, t, &tenant, "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"RE-77\", amountMinor: 12900, issuedOn: \"2026-10-01\"}) { id } }", json!({"p": erika})).await;
     // Profiling (Art. 15(1)(h)): a static list, a BANT score and an ABC class.
-    let list = ok(&app, t, &tenant, "mutation { createSegment(input: {name: \"Messe 2026\"}) { id } }", json!({})).await["createSegment"]["id"].as_str().unwrap().to_owned();
-    ok(&app, t, &tenant, "mutation($id: ID!, $p: ID!) { addSegmentMembers(id: $id, personIds: [$p]) }", json!({"id": list, "p": erika})).await;
+    let list = ok(
+        &app,
+        t,
+        &tenant,
+        "mutation { createSegment(input: {name: \"Messe 2026\"}) { id } }",
+        json!({}),
+    )
+    .await["createSegment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(
+        &app,
+        t,
+        &tenant,
+        "mutation($id: ID!, $p: ID!) { addSegmentMembers(id: $id, personIds: [$p]) }",
+        json!({"id": list, "p": erika}),
+    )
+    .await;
     ok(&app, t, &tenant, "mutation($p: ID!) { scoreBant(input: {personId: $p, budget: 20, authority: 15, need: 25, timing: 10}) { total } }", json!({"p": erika})).await;
-    ok(&app, t, &tenant, "mutation { runAbcAnalysis { customers } }", json!({})).await;
+    ok(
+        &app,
+        t,
+        &tenant,
+        "mutation { runAbcAnalysis { customers } }",
+        json!({}),
+    )
+    .await;
     ok(&app, t, &tenant, "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { id } }", json!({"i": {
         "personId": erika, "channel": "PHONE", "purpose": "offers", "kind": "GRANTED", "source": "CALL", "sourceRef": "Anruf vom 1.10.", "textHash": text
     }})).await;

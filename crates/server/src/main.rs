@@ -130,32 +130,36 @@ async fn main() -> anyhow::Result<()> {
         Command::Analytics { tenant } => {
             let db = connect_db(&settings).await?;
             let tx = db.begin_tenant(tenant).await?;
-            eprintln!("analytics for tenant {tenant}: lifecycle, ABC, segments ...");
-            let (changes, report, segments) =
-                kartei_segments::lifecycle::daily(&tx, chrono::Utc::now()).await?;
-            tx.commit().await?;
+            let now = chrono::Utc::now();
+            let t = std::time::Instant::now();
+            eprintln!("analytics for tenant {tenant}: lifecycle rules ...");
+            let changes = kartei_segments::lifecycle::run(&tx, now).await?;
             println!(
-                "lifecycle: {} became dormant, {} woke up, {} became ex-customers, {} became customers",
+                "lifecycle ({:.1?}): {} became dormant, {} woke up, {} became ex-customers, {} became customers",
+                t.elapsed(),
                 changes.became_dormant,
                 changes.woke_up,
                 changes.became_ex_customer,
                 changes.became_customer
             );
-            match report {
-                Some(r) => {
-                    for c in &r.classes {
-                        println!(
-                            "ABC {}: {} customers, {:.1} % of value ({} downgraded)",
-                            c.class,
-                            c.customers,
-                            c.value_share * 100.0,
-                            c.downgraded
-                        );
-                    }
-                }
-                None => println!("ABC: no transactions"),
+            let t = std::time::Instant::now();
+            eprintln!("ABC analysis ...");
+            let report = kartei_segments::abc::run(&tx, now.date_naive(), "cli").await?;
+            println!("ABC ({:.1?}): {} customers", t.elapsed(), report.customers);
+            for c in &report.classes {
+                println!(
+                    "  {}: {} customers, {:.1} % of value ({} downgraded)",
+                    c.class,
+                    c.customers,
+                    c.value_share * 100.0,
+                    c.downgraded
+                );
             }
-            println!("segments refreshed: {segments}");
+            let t = std::time::Instant::now();
+            eprintln!("segment membership ...");
+            let segments = kartei_segments::segments::refresh_all(&tx, now, "cli").await?;
+            tx.commit().await?;
+            println!("segments refreshed ({:.1?}): {segments}", t.elapsed());
         }
         Command::Demo { contacts } => {
             run_migrations(&settings).await?;
