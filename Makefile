@@ -41,7 +41,7 @@ check-schema:
 
 ## Domain crates must not know HTTP or GraphQL.
 check-boundaries:
-	@for c in kartei-core kartei-tenancy kartei-auth kartei-contacts kartei-compliance kartei-segments; do \
+	@for c in kartei-core kartei-tenancy kartei-auth kartei-contacts kartei-compliance kartei-segments kartei-search; do \
 	  for dep in actix-web async-graphql; do \
 	    if $(CARGO) tree -q -p $$c -i $$dep -e normal >/dev/null 2>&1; then \
 	      echo "$$c depends on $$dep: the crate boundary is broken" >&2; exit 1; \

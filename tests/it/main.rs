@@ -12,5 +12,6 @@ mod faults;
 mod imports;
 mod input;
 mod isolation;
+mod search;
 mod segments;
 mod tenants;

@@ -249,6 +249,13 @@ pub async fn erase_person(
         ))
         .await?
         .rows_affected();
+    // The in-database search index at once (this waits for a drain writing the person's
+    // document, which holds the row share-locked); other engines learn it from the outbox.
+    tx.execute_raw(stmt(
+        "DELETE FROM search_documents WHERE id = ANY($1)",
+        vec![id_array()],
+    ))
+    .await?;
     for id in &ids {
         tx.execute_raw(stmt(
             "INSERT INTO outbox (topic, subject_id) VALUES ('person.erased', $1)",

@@ -24,6 +24,8 @@ pub struct Services {
     pub db: Db,
     /// Signs the public links (double opt-in, unsubscribe, subscribe forms).
     pub links: kartei_compliance::links::Links,
+    /// Contact search (Meilisearch or in-database).
+    pub search: kartei_search::Search,
 }
 
 pub fn services<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Services> {

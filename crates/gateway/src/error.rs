@@ -155,6 +155,17 @@ impl From<kartei_segments::Error> for ApiError {
     }
 }
 
+impl From<kartei_search::Error> for ApiError {
+    fn from(e: kartei_search::Error) -> Self {
+        use kartei_search::Error as E;
+        match e {
+            E::Invalid(fields) => ApiError::validation(fields),
+            E::Data(inner) => inner.into(),
+            E::Unavailable(_) | E::Engine(_) => opaque(e.code(), &e),
+        }
+    }
+}
+
 impl From<kartei_compliance::Error> for ApiError {
     fn from(e: kartei_compliance::Error) -> Self {
         use kartei_compliance::Error as E;

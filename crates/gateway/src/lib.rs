@@ -13,6 +13,7 @@ pub mod http;
 mod identity;
 pub mod relay;
 pub mod schema;
+mod search;
 mod segments;
 mod settings;
 mod tenants;

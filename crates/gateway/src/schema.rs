@@ -6,6 +6,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use crate::compliance::{ComplianceMutation, ComplianceQuery};
 use crate::contacts::{ContactsMutation, ContactsQuery};
 use crate::identity::{IdentityMutation, IdentityQuery};
+use crate::search::{SearchMutation, SearchQuery};
 use crate::segments::{SegmentsMutation, SegmentsQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
 use crate::tenants::{TenantsMutation, TenantsQuery};
@@ -18,6 +19,7 @@ pub struct Query(
     ContactsQuery,
     ComplianceQuery,
     SegmentsQuery,
+    SearchQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -28,6 +30,7 @@ pub struct Mutation(
     ContactsMutation,
     ComplianceMutation,
     SegmentsMutation,
+    SearchMutation,
 );
 
 pub type KarteiSchema = Schema<Query, Mutation, EmptySubscription>;

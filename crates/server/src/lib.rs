@@ -104,12 +104,30 @@ pub fn mailer(settings: &Settings) -> anyhow::Result<kartei_compliance::mail::Ma
         .map_err(|e| anyhow::anyhow!("mail configuration: {e}"))
 }
 
+/// Contact search: Meilisearch when `MEILISEARCH_URL` is set, else inside PostgreSQL.
+pub fn search(settings: &Settings) -> anyhow::Result<kartei_search::Search> {
+    let s = &settings.search;
+    let key = s
+        .meilisearch_api_key
+        .as_ref()
+        .map(|k| k.expose_secret().to_owned());
+    let search = kartei_search::Search::from_config(
+        s.meilisearch_url.as_deref(),
+        key.as_deref(),
+        Duration::from_millis(s.timeout_ms),
+    )
+    .map_err(|e| anyhow::anyhow!("search configuration: {e}"))?;
+    tracing::info!(backend = search.backend_name(), "contact search");
+    Ok(search)
+}
+
 /// Everything background jobs need.
 pub fn worker_ctx(settings: &Settings, db: Db) -> anyhow::Result<worker::WorkerCtx> {
     Ok(worker::WorkerCtx {
         db,
         links: links(settings)?,
         mailer: mailer(settings)?,
+        search: search(settings)?,
     })
 }
 
@@ -136,6 +154,7 @@ impl Application {
                 auth,
                 db: db.clone(),
                 links: links(&settings)?,
+                search: search(&settings)?,
             },
             options: GatewayOptions {
                 max_body_bytes: settings.http.max_body_bytes,

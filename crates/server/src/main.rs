@@ -49,11 +49,31 @@ enum Command {
         #[arg(long)]
         tenant: TenantId,
     },
+    /// Contact search administration.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
     /// Seed a demo agency with two client tenants and print how to log in; with
     /// `--contacts N`, fill the first tenant with N realistic German contacts.
     Demo {
         #[arg(long)]
         contacts: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Rebuild one tenant's index from its data (fresh index, then an atomic switch), then
+    /// apply the changes made meanwhile.
+    Reindex {
+        #[arg(long)]
+        tenant: TenantId,
+    },
+    /// Show how far one tenant's index is behind (outbox lag), and the last error.
+    Status {
+        #[arg(long)]
+        tenant: TenantId,
     },
 }
 
@@ -161,6 +181,7 @@ async fn main() -> anyhow::Result<()> {
             tx.commit().await?;
             println!("segments refreshed ({:.1?}): {segments}", t.elapsed());
         }
+        Command::Search { command } => search_command(&settings, command).await?,
         Command::Demo { contacts } => {
             run_migrations(&settings).await?;
             let (db, auth) = services(&settings).await?;
@@ -298,6 +319,62 @@ async fn tenant_command(settings: &Settings, command: TenantCommand) -> anyhow::
             .await?;
             txn.commit().await?;
             eprintln!("deleted tenant {id} and schema {}", t.schema_name);
+        }
+    }
+    Ok(())
+}
+
+async fn search_command(settings: &Settings, command: SearchCommand) -> anyhow::Result<()> {
+    let db = connect_db(settings).await?;
+    let search = kartei_server::search(settings)?;
+    match command {
+        SearchCommand::Reindex { tenant } => {
+            eprintln!(
+                "reindexing tenant {tenant} into {} ...",
+                search.backend_name()
+            );
+            let last = std::sync::atomic::AtomicU64::new(0);
+            let progress = |p: kartei_search::reindex::Progress| {
+                let step = (p.total / 20).max(1);
+                let prev = last.load(std::sync::atomic::Ordering::Relaxed);
+                if p.done == p.total || p.done >= prev + step {
+                    last.store(p.done, std::sync::atomic::Ordering::Relaxed);
+                    eprintln!("  {} / {} documents", p.done, p.total);
+                }
+            };
+            let r =
+                kartei_search::reindex::reindex(&db, tenant, search.backend(), &progress).await?;
+            let secs = r.took.as_secs_f64().max(0.001);
+            println!(
+                "reindexed {} documents in {:.1?} ({:.0} documents/s)",
+                r.documents,
+                r.took,
+                r.documents as f64 / secs
+            );
+            eprintln!("applying changes made meanwhile ...");
+            let d = kartei_search::outbox::drain_until_empty(
+                &db,
+                tenant,
+                search.backend(),
+                std::time::Duration::from_secs(600),
+            )
+            .await?;
+            println!("outbox: {d:?}");
+        }
+        SearchCommand::Status { tenant } => {
+            let tx = db.begin_tenant(tenant).await?;
+            let s = kartei_search::outbox::status(&tx).await?;
+            tx.commit().await?;
+            println!("backend:          {}", search.backend_name());
+            println!("pending changes:  {}", s.pending);
+            println!("lag:              {:.1} s", s.lag_seconds);
+            println!("last drained:     {:?}", s.last_drained_at);
+            println!("drained in total: {}", s.drained_total);
+            println!("documents (db):   {}", s.documents);
+            println!("failures:         {}", s.failures);
+            if let Some(e) = s.last_error {
+                println!("last error:       {e} ({:?})", s.last_error_at);
+            }
         }
     }
     Ok(())

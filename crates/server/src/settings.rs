@@ -1,6 +1,6 @@
 //! One typed configuration: defaults, then an optional file (`KARTEI_CONFIG`), then
 //! `KARTEI__SECTION__KEY` variables, then the contract variables (`DATABASE_URL`, `REDIS_URL`,
-//! `SMTP_URL`, `KARTEI_BIND`, `KARTEI_PUBLIC_URL`, `KARTEI_JWT_SECRET`, `KARTEI_JWT_SECRET_FILE`).
+//! `SMTP_URL`, `MEILISEARCH_URL`, `MEILISEARCH_API_KEY`, `KARTEI_BIND`, `KARTEI_PUBLIC_URL`, `KARTEI_JWT_SECRET`, `KARTEI_JWT_SECRET_FILE`).
 //! Unknown keys are errors, so a typo in a variable name fails at start, not silently.
 
 use std::path::PathBuf;
@@ -21,6 +21,18 @@ pub struct Settings {
     pub log: LogSettings,
     pub worker: WorkerSettings,
     pub mail: MailSettings,
+    pub search: SearchSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSettings {
+    /// `MEILISEARCH_URL`. Unset: contact search runs inside PostgreSQL.
+    pub meilisearch_url: Option<String>,
+    /// `MEILISEARCH_API_KEY`.
+    pub meilisearch_api_key: Option<SecretString>,
+    /// Bound on every call to the search engine.
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -172,6 +184,9 @@ stale_after_secs = 60
 [mail]
 from = "Kartei <no-reply@kartei.localhost>"
 
+[search]
+timeout_ms = 5000
+
 [log]
 format = "json"
 level = "info,sqlx=warn,sea_orm_migration=warn"
@@ -205,6 +220,8 @@ impl Settings {
             ("DATABASE_URL", "database.url"),
             ("REDIS_URL", "redis.url"),
             ("SMTP_URL", "mail.smtp_url"),
+            ("MEILISEARCH_URL", "search.meilisearch_url"),
+            ("MEILISEARCH_API_KEY", "search.meilisearch_api_key"),
             ("KARTEI_BIND", "http.bind"),
             ("KARTEI_PUBLIC_URL", "http.public_url"),
             ("KARTEI_JWT_SECRET", "auth.jwt_secret"),

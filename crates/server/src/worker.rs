@@ -17,6 +17,7 @@ pub struct WorkerCtx {
     pub db: Db,
     pub links: Links,
     pub mailer: Mailer,
+    pub search: kartei_search::Search,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -89,6 +90,8 @@ pub async fn run_one(ctx: &WorkerCtx, worker: &str, stale_after: Duration) -> an
     let outcome = execute(ctx, &job).await;
     beat.abort();
     match outcome {
+        // Drains run after nearly every write; their rows would only pile up.
+        Ok(()) if job.kind == kartei_search::outbox::DRAIN_JOB => jobs::discard(db, job.id).await?,
         Ok(()) => jobs::finish(db, job.id).await?,
         Err(e) => {
             let gave_up = jobs::fail(db, &job, &format!("{e:#}")).await?;
@@ -154,6 +157,48 @@ async fn execute(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
                 segments,
                 "daily analytics"
             );
+            Ok(())
+        }
+        kartei_search::outbox::DRAIN_JOB => {
+            use kartei_search::outbox::{self, Drained};
+            let tenant = job.tenant();
+            let progress = |n: u64| {
+                if n.is_multiple_of(50_000) {
+                    tracing::info!(tenant_id = %tenant, drained = n, "search index catching up");
+                }
+            };
+            match outbox::drain(db, tenant, ctx.search.backend(), &progress).await? {
+                Drained::Done { applied, batches } => {
+                    if applied > 0 {
+                        tracing::debug!(applied, batches, "search outbox drained");
+                    }
+                }
+                Drained::Busy => outbox::schedule(db, tenant, Duration::from_secs(1)).await?,
+                Drained::Failed { error, retry_in } => {
+                    tracing::warn!(
+                        error = %error, retry_in_secs = retry_in.as_secs(),
+                        "search engine failed; changes stay in the outbox"
+                    );
+                    outbox::schedule(db, tenant, retry_in).await?;
+                }
+            }
+            Ok(())
+        }
+        kartei_search::outbox::REINDEX_JOB => {
+            let tenant = job.tenant();
+            let progress = |p: kartei_search::reindex::Progress| {
+                if p.done.is_multiple_of(50_000) || p.done == p.total {
+                    tracing::info!(tenant_id = %tenant, done = p.done, total = p.total, "search reindex");
+                }
+            };
+            let r = kartei_search::reindex::reindex(db, tenant, ctx.search.backend(), &progress)
+                .await?;
+            tracing::info!(
+                documents = r.documents,
+                took_ms = r.took.as_millis() as u64,
+                "search reindexed"
+            );
+            kartei_search::outbox::schedule(db, tenant, Duration::ZERO).await?;
             Ok(())
         }
         other => anyhow::bail!("unknown job kind {other}"),

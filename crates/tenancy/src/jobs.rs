@@ -112,6 +112,17 @@ pub async fn finish(db: &Db, job: Uuid) -> Result<()> {
     Ok(())
 }
 
+/// Removes a finished job whose record nobody needs (frequent housekeeping jobs).
+pub async fn discard(db: &Db, job: Uuid) -> Result<()> {
+    db.platform()
+        .execute_raw(stmt(
+            "DELETE FROM platform.jobs WHERE id = $1",
+            vec![job.into()],
+        ))
+        .await?;
+    Ok(())
+}
+
 /// Records a failure: retried with exponential backoff until [`MAX_ATTEMPTS`], then failed.
 /// Returns whether the job was given up.
 pub async fn fail(db: &Db, job: &Job, error: &str) -> Result<bool> {

@@ -14,5 +14,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "p0002_jobs",
             up: include_str!("p0002_jobs.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "p0003_search",
+            up: include_str!("p0003_search.sql"),
+        }),
     ]
 }

@@ -23,5 +23,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0004_segments",
             up: include_str!("t0004_segments.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0005_search",
+            up: include_str!("t0005_search.sql"),
+        }),
     ]
 }

@@ -1,0 +1,254 @@
+//! GraphQL shapes of contact search.
+
+use async_graphql::{Enum, ID, InputObject, SimpleObject};
+use chrono::{DateTime, Utc};
+use kartei_search::document::Kind;
+use kartei_search::query::{Facet, Filters, SearchResults};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ContactKind {
+    Person,
+    Organization,
+}
+
+impl From<Kind> for ContactKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Person => ContactKind::Person,
+            Kind::Organization => ContactKind::Organization,
+        }
+    }
+}
+
+impl From<ContactKind> for Kind {
+    fn from(k: ContactKind) -> Self {
+        match k {
+            ContactKind::Person => Kind::Person,
+            ContactKind::Organization => Kind::Organization,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum SearchFacet {
+    Kind,
+    Tags,
+    LifecycleStage,
+    City,
+    Industry,
+    Owner,
+}
+
+impl From<SearchFacet> for Facet {
+    fn from(f: SearchFacet) -> Self {
+        match f {
+            SearchFacet::Kind => Facet::Kind,
+            SearchFacet::Tags => Facet::Tags,
+            SearchFacet::LifecycleStage => Facet::LifecycleStage,
+            SearchFacet::City => Facet::City,
+            SearchFacet::Industry => Facet::Industry,
+            SearchFacet::Owner => Facet::Owner,
+        }
+    }
+}
+
+impl From<Facet> for SearchFacet {
+    fn from(f: Facet) -> Self {
+        match f {
+            Facet::Kind => SearchFacet::Kind,
+            Facet::Tags => SearchFacet::Tags,
+            Facet::LifecycleStage => SearchFacet::LifecycleStage,
+            Facet::City => SearchFacet::City,
+            Facet::Industry => SearchFacet::Industry,
+            Facet::Owner => SearchFacet::Owner,
+        }
+    }
+}
+
+/// All given filters must hold; within one, any of the values.
+#[derive(InputObject, Default)]
+pub struct SearchFilterInput {
+    pub kind: Option<ContactKind>,
+    /// Every one of these tags.
+    #[graphql(default)]
+    pub tags: Vec<String>,
+    #[graphql(default)]
+    pub lifecycle_stages: Vec<String>,
+    #[graphql(default)]
+    pub cities: Vec<String>,
+    #[graphql(default)]
+    pub industries: Vec<String>,
+    #[graphql(default)]
+    pub owners: Vec<uuid::Uuid>,
+}
+
+impl From<SearchFilterInput> for Filters {
+    fn from(f: SearchFilterInput) -> Self {
+        Filters {
+            kind: f.kind.map(Into::into),
+            tags: f.tags,
+            lifecycle_stages: f.lifecycle_stages,
+            cities: f.cities,
+            industries: f.industries,
+            owners: f.owners,
+        }
+    }
+}
+
+/// A matched field: its text HTML-escaped, the matched words in `<mark>`.
+#[derive(SimpleObject)]
+pub struct SearchHighlight {
+    /// `name`, `organization`, `email`, `city`, `postalCode` or `phone`.
+    pub field: String,
+    pub html: String,
+}
+
+#[derive(SimpleObject)]
+pub struct SearchHit {
+    /// The person's or organization's id.
+    pub id: ID,
+    pub kind: ContactKind,
+    pub name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub organization: Option<String>,
+    pub position: Option<String>,
+    pub email: Option<String>,
+    pub phones: Vec<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub tags: Vec<String>,
+    pub lifecycle_stage: String,
+    pub industry: Option<String>,
+    pub owner_id: Option<ID>,
+    pub highlights: Vec<SearchHighlight>,
+    /// Pass as `after` to continue after this hit.
+    pub cursor: String,
+}
+
+#[derive(SimpleObject)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct FacetCount {
+    pub facet: SearchFacet,
+    /// Most frequent first (at most 20).
+    pub values: Vec<FacetValue>,
+}
+
+#[derive(SimpleObject)]
+pub struct SearchPageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct SearchResult {
+    pub hits: Vec<SearchHit>,
+    pub facets: Vec<FacetCount>,
+    /// Matching contacts (Meilisearch: its estimate). Paging reaches the first 1,000.
+    pub total: i64,
+    pub took_ms: f64,
+    /// `postgres` or `meilisearch`.
+    pub backend: String,
+    pub page_info: SearchPageInfo,
+}
+
+impl From<SearchResults> for SearchResult {
+    fn from(r: SearchResults) -> Self {
+        let end_cursor = r.hits.last().map(|h| h.cursor.clone());
+        SearchResult {
+            total: r.total.min(i64::MAX as u64) as i64,
+            took_ms: r.took.as_secs_f64() * 1000.0,
+            backend: r.backend.to_owned(),
+            page_info: SearchPageInfo {
+                has_next_page: r.has_next_page,
+                end_cursor,
+            },
+            facets: r
+                .facets
+                .into_iter()
+                .map(|f| FacetCount {
+                    facet: f.facet.into(),
+                    values: f
+                        .values
+                        .into_iter()
+                        .map(|(value, n)| FacetValue {
+                            value,
+                            count: n.min(i64::MAX as u64) as i64,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            hits: r
+                .hits
+                .into_iter()
+                .map(|h| {
+                    let d = h.document;
+                    SearchHit {
+                        id: ID(d.id.to_string()),
+                        kind: d.kind.into(),
+                        name: d.name,
+                        first_name: d.first_name,
+                        last_name: d.last_name,
+                        organization: d.organization,
+                        position: d.position,
+                        email: d.email,
+                        phones: d.phones,
+                        postal_code: d.postal_code,
+                        city: d.city,
+                        tags: d.tags,
+                        lifecycle_stage: d.lifecycle_stage,
+                        industry: d.industry,
+                        owner_id: d.owner_id.map(|o| ID(o.to_string())),
+                        highlights: h
+                            .highlights
+                            .into_iter()
+                            .map(|x| SearchHighlight {
+                                field: x.field.to_owned(),
+                                html: x.html,
+                            })
+                            .collect(),
+                        cursor: h.cursor,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SearchStatus {
+    /// `postgres` or `meilisearch`.
+    pub backend: String,
+    /// Changes not yet in the index.
+    pub pending_changes: i64,
+    pub oldest_pending_at: Option<DateTime<Utc>>,
+    /// Age of the oldest pending change in seconds (0 when the index is current).
+    pub lag_seconds: f64,
+    pub last_drained_at: Option<DateTime<Utc>>,
+    /// Consecutive failed attempts to reach the engine (it is retried with backoff).
+    pub failures: i32,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    pub reindexed_at: Option<DateTime<Utc>>,
+}
+
+impl SearchStatus {
+    pub fn new(s: kartei_search::outbox::Status, backend: &str) -> Self {
+        SearchStatus {
+            backend: backend.to_owned(),
+            pending_changes: s.pending,
+            oldest_pending_at: s.oldest_pending_at,
+            lag_seconds: s.lag_seconds,
+            last_drained_at: s.last_drained_at,
+            failures: s.failures,
+            last_error: s.last_error,
+            last_error_at: s.last_error_at,
+            reindexed_at: s.reindexed_at,
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! The in-database backend (the default): `search_documents` in the tenant's own schema, with
+//! full-text prefix matching (`tsvector`, `simple` configuration over German-folded words) and
+//! trigram word similarity (`pg_trgm`'s `<%`) for typos. Exact name matches rank first, then
+//! name prefixes, then other prefix matches, then typo matches.
+
+use async_trait::async_trait;
+use kartei_core::id::TenantId;
+use kartei_tenancy::db::{Db, TenantTx};
+use kartei_tenancy::tenants::stmt;
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::backend::{Backend, Found};
+use crate::document::{Document, text_array, uuid_array};
+use crate::highlight::typo_allowance;
+use crate::query::{FACET_VALUES, Facet, FacetCounts, Parsed, SearchRequest};
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InDatabase;
+
+/// Rows per upsert statement.
+const CHUNK: usize = 1000;
+
+const UPSERT: &str = "INSERT INTO search_documents (id, kind, doc, name_fold, words, tags, \
+        lifecycle_stage, city, industry, owner_id, sort_name, indexed_at) \
+    SELECT r.id, r.kind, r.doc, r.name_fold, r.words, r.tags, r.lifecycle_stage, r.city, \
+        r.industry, r.owner_id, r.sort_name, now() \
+    FROM jsonb_to_recordset($1) AS r(id uuid, kind text, doc jsonb, name_fold text, words text, \
+        tags text[], lifecycle_stage text, city text, industry text, owner_id uuid, sort_name text) \
+    ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, doc = excluded.doc, \
+        name_fold = excluded.name_fold, words = excluded.words, tags = excluded.tags, \
+        lifecycle_stage = excluded.lifecycle_stage, city = excluded.city, \
+        industry = excluded.industry, owner_id = excluded.owner_id, \
+        sort_name = excluded.sort_name, indexed_at = now()";
+
+async fn upsert(tx: &TenantTx, docs: &[Document]) -> Result<()> {
+    for chunk in docs.chunks(CHUNK) {
+        let rows: Vec<serde_json::Value> = chunk
+            .iter()
+            .map(|d| {
+                json!({
+                    "id": d.id,
+                    "kind": d.kind.as_str(),
+                    "doc": d,
+                    "name_fold": d.search_name,
+                    "words": d.words(),
+                    "tags": d.tags,
+                    "lifecycle_stage": d.lifecycle_stage,
+                    "city": d.city,
+                    "industry": d.industry,
+                    "owner_id": d.owner_id,
+                    "sort_name": d.sort_name,
+                })
+            })
+            .collect();
+        tx.execute_raw(stmt(UPSERT, vec![serde_json::Value::Array(rows).into()]))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Parameters bound in order; every user value goes through here.
+#[derive(Default)]
+struct Params(Vec<Value>);
+
+impl Params {
+    fn bind(&mut self, v: impl Into<Value>) -> String {
+        self.0.push(v.into());
+        format!("${}", self.0.len())
+    }
+}
+
+fn facet_column(f: Facet) -> &'static str {
+    match f {
+        Facet::Kind => "kind",
+        Facet::Tags => "tags",
+        Facet::LifecycleStage => "lifecycle_stage",
+        Facet::City => "city",
+        Facet::Industry => "industry",
+        Facet::Owner => "owner_id",
+    }
+}
+
+/// The WHERE clause for the words and the filters.
+fn conditions(req: &SearchRequest, parsed: &Parsed, p: &mut Params) -> String {
+    let mut c: Vec<String> = Vec::new();
+    for w in &parsed.words {
+        let prefix = p.bind(format!("{w}:*"));
+        let typo_ok = !parsed.phone && w.len() >= 5 && !w.bytes().all(|b| b.is_ascii_digit());
+        if typo_ok {
+            // Trigrams find candidates (index); the edit distance to one of the document's
+            // words, or to its prefix of the query's length, decides (as the highlighter does).
+            let word = p.bind(w.clone());
+            let len = p.bind(w.chars().count() as i32);
+            let k = p.bind(typo_allowance(w.len()) as i32);
+            c.push(format!(
+                "(tsv @@ to_tsquery('simple', {prefix}) OR ({word} <% words AND EXISTS (\
+                   SELECT 1 FROM unnest(string_to_array(words, ' ')) x \
+                   WHERE levenshtein_less_equal({word}, left(x, {len}), {k}) <= {k} \
+                      OR levenshtein_less_equal({word}, x, {k}) <= {k})))"
+            ));
+        } else {
+            c.push(format!("tsv @@ to_tsquery('simple', {prefix})"));
+        }
+    }
+    let f = &req.filters;
+    if let Some(k) = f.kind {
+        c.push(format!("kind = {}", p.bind(k.as_str())));
+    }
+    if !f.tags.is_empty() {
+        c.push(format!("tags @> {}", p.bind(text_array(&f.tags))));
+    }
+    for (col, values) in [
+        ("lifecycle_stage", &f.lifecycle_stages),
+        ("city", &f.cities),
+        ("industry", &f.industries),
+    ] {
+        if !values.is_empty() {
+            c.push(format!("{col} = ANY({})", p.bind(text_array(values))));
+        }
+    }
+    if !f.owners.is_empty() {
+        c.push(format!("owner_id = ANY({})", p.bind(uuid_array(&f.owners))));
+    }
+    if c.is_empty() {
+        "true".to_owned()
+    } else {
+        c.join(" AND ")
+    }
+}
+
+#[derive(FromQueryResult)]
+struct DocRow {
+    doc: serde_json::Value,
+}
+
+#[derive(FromQueryResult)]
+struct CountRow {
+    n: i64,
+}
+
+#[derive(FromQueryResult)]
+struct FacetRow {
+    value: String,
+    n: i64,
+}
+
+#[async_trait]
+impl Backend for InDatabase {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn apply(&self, tx: &TenantTx, upserts: &[Document], deletes: &[Uuid]) -> Result<()> {
+        if !deletes.is_empty() {
+            tx.execute_raw(stmt(
+                "DELETE FROM search_documents WHERE id = ANY($1)",
+                vec![uuid_array(deletes)],
+            ))
+            .await?;
+        }
+        upsert(tx, upserts).await
+    }
+
+    async fn search(
+        &self,
+        db: &Db,
+        tenant: TenantId,
+        req: &SearchRequest,
+        parsed: &Parsed,
+    ) -> Result<Found> {
+        let tx = db.begin_tenant(tenant).await?;
+        // Loose enough for a two-letter typo in a nine-letter word; the edit distance then
+        // confirms each candidate.
+        tx.execute_unprepared(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', true)",
+        )
+        .await?;
+        let mut p = Params::default();
+        let filter = conditions(req, parsed, &mut p);
+
+        // One page, ranked.
+        let mut hp = Params(p.0.clone());
+        let order = if parsed.browse || parsed.phone {
+            "sort_name, id".to_owned()
+        } else {
+            let phrase = parsed.words.join(" ");
+            let exact = hp.bind(format!("% {phrase} %"));
+            let prefix = hp.bind(format!("% {phrase}%"));
+            let all = hp.bind(
+                parsed
+                    .words
+                    .iter()
+                    .map(|w| format!("{w}:*"))
+                    .collect::<Vec<_>>()
+                    .join(" & "),
+            );
+            let q = hp.bind(phrase);
+            format!(
+                "CASE WHEN (' ' || name_fold || ' ') LIKE {exact} THEN 0 \
+                      WHEN (' ' || name_fold) LIKE {prefix} THEN 1 \
+                      WHEN tsv @@ to_tsquery('simple', {all}) THEN 2 ELSE 3 END, \
+                 word_similarity({q}, words) DESC, sort_name, id"
+            )
+        };
+        let limit = hp.bind(req.limit as i64);
+        let offset = hp.bind(req.offset as i64);
+        let rows = DocRow::find_by_statement(stmt(
+            &format!(
+                "SELECT doc FROM search_documents WHERE {filter} ORDER BY {order} \
+                 LIMIT {limit} OFFSET {offset}"
+            ),
+            hp.0,
+        ))
+        .all(&*tx)
+        .await?;
+        let docs = rows
+            .into_iter()
+            .map(|r| serde_json::from_value::<Document>(r.doc))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Engine(format!("stored search document unreadable: {e}")))?;
+
+        let total = if req.offset == 0 && docs.len() < req.limit {
+            docs.len() as u64
+        } else {
+            CountRow::find_by_statement(stmt(
+                &format!("SELECT count(*)::bigint AS n FROM search_documents WHERE {filter}"),
+                p.0.clone(),
+            ))
+            .one(&*tx)
+            .await?
+            .map_or(0, |r| r.n.max(0) as u64)
+        };
+
+        let mut facets = Vec::with_capacity(req.facets.len());
+        for &f in &req.facets {
+            let sql = if f == Facet::Tags {
+                format!(
+                    "SELECT t AS value, count(*)::bigint AS n \
+                     FROM search_documents CROSS JOIN LATERAL unnest(tags) t \
+                     WHERE {filter} GROUP BY t ORDER BY n DESC, t LIMIT {FACET_VALUES}"
+                )
+            } else {
+                let col = facet_column(f);
+                format!(
+                    "SELECT {col}::text AS value, count(*)::bigint AS n FROM search_documents \
+                     WHERE {filter} AND {col} IS NOT NULL GROUP BY {col} \
+                     ORDER BY n DESC, value LIMIT {FACET_VALUES}"
+                )
+            };
+            let rows = FacetRow::find_by_statement(stmt(&sql, p.0.clone()))
+                .all(&*tx)
+                .await?;
+            facets.push(FacetCounts {
+                facet: f,
+                values: rows
+                    .into_iter()
+                    .map(|r| (r.value, r.n.max(0) as u64))
+                    .collect(),
+            });
+        }
+        tx.commit().await?;
+        Ok(Found {
+            docs,
+            total,
+            facets,
+        })
+    }
+
+    async fn reindex_begin(&self, tx: &TenantTx) -> Result<()> {
+        // Inside the reindex transaction: readers keep seeing the old documents until commit.
+        tx.execute_unprepared("DELETE FROM search_documents")
+            .await?;
+        Ok(())
+    }
+
+    async fn reindex_put(&self, tx: &TenantTx, docs: &[Document]) -> Result<()> {
+        upsert(tx, docs).await
+    }
+
+    async fn reindex_commit(&self, _tx: &TenantTx) -> Result<()> {
+        Ok(())
+    }
+
+    async fn drop_tenant(&self, _tenant: TenantId) -> Result<()> {
+        // The documents live in the tenant's schema and go with it.
+        Ok(())
+    }
+}
