@@ -82,6 +82,7 @@ pub fn phone_words(e164: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -313,6 +313,7 @@ impl Backend for Meili {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::query::Facet;

@@ -292,6 +292,7 @@ impl SearchResults {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
