@@ -54,7 +54,8 @@ bench:
 	@eval "$$(.ci/services.sh test)"; \
 	$(CARGO) bench -p kartei-tests --bench gateway && $(CARGO) bench -p kartei-tests --bench contacts \
 	  && $(CARGO) bench -p kartei-tests --bench compliance \
-	  && $(CARGO) bench -p kartei-tests --bench segments
+	  && $(CARGO) bench -p kartei-tests --bench segments \
+	  && $(CARGO) bench -p kartei-tests --bench search
 
 clean-local:
 	rm -rf .local

@@ -1,7 +1,9 @@
 //! The in-database backend (the default): `search_documents` in the tenant's own schema, with
-//! full-text prefix matching (`tsvector`, `simple` configuration over German-folded words) and
-//! trigram word similarity (`pg_trgm`'s `<%`) for typos. Exact name matches rank first, then
-//! name prefixes, then other prefix matches, then typo matches.
+//! full-text prefix matching (`tsvector`, `simple` configuration over German-folded words).
+//! Typos: each query word's misspellings are looked up in `search_words` (the distinct indexed
+//! words; `pg_trgm` candidates confirmed by edit distance) and added to the full-text query as
+//! alternatives, so every query is one GIN lookup however large the tenant. Exact name matches
+//! rank first, then name prefixes, then other prefix matches, then typo matches.
 
 use async_trait::async_trait;
 use kartei_core::id::TenantId;
@@ -83,27 +85,23 @@ fn facet_column(f: Facet) -> &'static str {
     }
 }
 
-/// The WHERE clause for the words and the filters.
-fn conditions(req: &SearchRequest, parsed: &Parsed, p: &mut Params) -> String {
+/// The WHERE clause for the words and the filters. `spellings[i]` are the indexed words
+/// within the typo allowance of query word `i` (see [`typo_spellings`]).
+fn conditions(
+    req: &SearchRequest,
+    parsed: &Parsed,
+    spellings: &[Vec<String>],
+    p: &mut Params,
+) -> String {
     let mut c: Vec<String> = Vec::new();
-    for w in &parsed.words {
-        let prefix = p.bind(format!("{w}:*"));
-        let typo_ok = !parsed.phone && w.len() >= 5 && !w.bytes().all(|b| b.is_ascii_digit());
-        if typo_ok {
-            // Trigrams find candidates (index); the edit distance to one of the document's
-            // words, or to its prefix of the query's length, decides (as the highlighter does).
-            let word = p.bind(w.clone());
-            let len = p.bind(w.chars().count() as i32);
-            let k = p.bind(typo_allowance(w.len()) as i32);
-            c.push(format!(
-                "(tsv @@ to_tsquery('simple', {prefix}) OR ({word} <% words AND EXISTS (\
-                   SELECT 1 FROM unnest(string_to_array(words, ' ')) x \
-                   WHERE levenshtein_less_equal({word}, left(x, {len}), {k}) <= {k} \
-                      OR levenshtein_less_equal({word}, x, {k}) <= {k})))"
-            ));
-        } else {
-            c.push(format!("tsv @@ to_tsquery('simple', {prefix})"));
+    for (i, w) in parsed.words.iter().enumerate() {
+        // Words are folded to [a-z0-9], so the tsquery text has no operators but ours.
+        let mut q = format!("{w}:*");
+        for s in spellings.get(i).into_iter().flatten() {
+            q.push_str(" | ");
+            q.push_str(s);
         }
+        c.push(format!("tsv @@ to_tsquery('simple', {})", p.bind(q)));
     }
     let f = &req.filters;
     if let Some(k) = f.kind {
@@ -129,6 +127,46 @@ fn conditions(req: &SearchRequest, parsed: &Parsed, p: &mut Params) -> String {
     } else {
         c.join(" AND ")
     }
+}
+
+#[derive(FromQueryResult)]
+struct WordRow {
+    word: String,
+}
+
+/// Most spellings of one query word that are tried.
+const MAX_SPELLINGS: i64 = 20;
+
+/// Indexed words within the typo allowance of `w` (one typo from 5 letters, two from 9),
+/// whole or as a prefix of `w`'s length: trigram candidates from `search_words`, confirmed
+/// by edit distance; the closest first.
+async fn typo_spellings(tx: &TenantTx, w: &str) -> Result<Vec<String>> {
+    let k = typo_allowance(w.len());
+    if k == 0 || w.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Vec::new());
+    }
+    // Loose enough for two typos in nine letters; the edit distance decides.
+    tx.execute_unprepared("SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', true)")
+        .await?;
+    let rows = WordRow::find_by_statement(stmt(
+        "SELECT word FROM search_words WHERE $1 <% word \
+           AND (levenshtein_less_equal($1, left(word, $2), $3) <= $3 \
+                OR levenshtein_less_equal($1, word, $3) <= $3) \
+         ORDER BY word_similarity($1, word) DESC, word LIMIT $4",
+        vec![
+            w.into(),
+            (w.chars().count() as i32).into(),
+            (k as i32).into(),
+            MAX_SPELLINGS.into(),
+        ],
+    ))
+    .all(&**tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| r.word)
+        .filter(|x| x != w && x.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .collect())
 }
 
 #[derive(FromQueryResult)]
@@ -172,14 +210,16 @@ impl Backend for InDatabase {
         parsed: &Parsed,
     ) -> Result<Found> {
         let tx = db.begin_tenant(tenant).await?;
-        // Loose enough for a two-letter typo in a nine-letter word; the edit distance then
-        // confirms each candidate.
-        tx.execute_unprepared(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', true)",
-        )
-        .await?;
+        let mut spellings = Vec::with_capacity(parsed.words.len());
+        for w in &parsed.words {
+            spellings.push(if parsed.phone {
+                Vec::new()
+            } else {
+                typo_spellings(&tx, w).await?
+            });
+        }
         let mut p = Params::default();
-        let filter = conditions(req, parsed, &mut p);
+        let filter = conditions(req, parsed, &spellings, &mut p);
 
         // One page, ranked.
         let mut hp = Params(p.0.clone());
@@ -197,12 +237,11 @@ impl Backend for InDatabase {
                     .collect::<Vec<_>>()
                     .join(" & "),
             );
-            let q = hp.bind(phrase);
             format!(
                 "CASE WHEN (' ' || name_fold || ' ') LIKE {exact} THEN 0 \
                       WHEN (' ' || name_fold) LIKE {prefix} THEN 1 \
                       WHEN tsv @@ to_tsquery('simple', {all}) THEN 2 ELSE 3 END, \
-                 word_similarity({q}, words) DESC, sort_name, id"
+                 sort_name, id"
             )
         };
         let limit = hp.bind(req.limit as i64);
@@ -271,7 +310,9 @@ impl Backend for InDatabase {
 
     async fn reindex_begin(&self, tx: &TenantTx) -> Result<()> {
         // Inside the reindex transaction: readers keep seeing the old documents until commit.
-        tx.execute_unprepared("DELETE FROM search_documents")
+        // Every document is upserted (stamped with this transaction's `now()`), and the ones
+        // not stamped are removed at the end; the word list is rebuilt once, not row by row.
+        tx.execute_unprepared("SET LOCAL kartei.search_reindex = 'on'")
             .await?;
         Ok(())
     }
@@ -280,7 +321,16 @@ impl Backend for InDatabase {
         upsert(tx, docs).await
     }
 
-    async fn reindex_commit(&self, _tx: &TenantTx) -> Result<()> {
+    async fn reindex_commit(&self, tx: &TenantTx) -> Result<()> {
+        tx.execute_unprepared(
+            "DELETE FROM search_documents WHERE indexed_at <> now(); \
+             DELETE FROM search_words; \
+             INSERT INTO search_words (word) \
+             SELECT DISTINCT w FROM search_documents d, unnest(string_to_array(d.words, ' ')) w \
+             WHERE length(w) >= 4 AND w !~ '^[0-9]+$'; \
+             SET LOCAL kartei.search_reindex = 'off'",
+        )
+        .await?;
         Ok(())
     }
 

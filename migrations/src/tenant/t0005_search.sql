@@ -23,10 +23,64 @@ CREATE TABLE search_documents (
     indexed_at       timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX search_documents_tsv_idx ON search_documents USING gin (tsv);
-CREATE INDEX search_documents_words_trgm_idx ON search_documents USING gin (words gin_trgm_ops);
 CREATE INDEX search_documents_sort_idx ON search_documents (sort_name, id);
 CREATE INDEX search_documents_tags_idx ON search_documents USING gin (tags);
 CREATE INDEX search_documents_city_idx ON search_documents (city);
+
+-- The distinct words of all documents: a typo'd query word is matched against this small table
+-- (trigram candidates, confirmed by edit distance), then its spellings are looked up in the
+-- documents' full-text index. Kept by triggers: a word is added with the first document that
+-- has it and removed when the last one goes (erasure included). Digits and words under four
+-- letters are left out (no typo tolerance there).
+CREATE TABLE search_words (
+    word  text PRIMARY KEY
+);
+CREATE INDEX search_words_trgm_idx ON search_words USING gin (word gin_trgm_ops);
+
+-- A full reindex (kartei.search_reindex = 'on') skips these and rebuilds the table once.
+CREATE FUNCTION search_words_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('kartei.search_reindex', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO search_words (word)
+    SELECT DISTINCT w FROM new_rows d, unnest(string_to_array(d.words, ' ')) w
+    WHERE length(w) >= 4 AND w !~ '^[0-9]+$'
+    ORDER BY 1
+    ON CONFLICT (word) DO NOTHING;
+    RETURN NULL;
+END $$;
+-- Only words that left a document are checked, and removed when no document has them any
+-- more. Words are folded to [a-z0-9], so each is a valid tsquery of one lexeme.
+CREATE FUNCTION search_words_prune() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('kartei.search_reindex', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        DELETE FROM search_words s
+        WHERE s.word IN (SELECT w FROM old_rows d, unnest(string_to_array(d.words, ' ')) w
+                         EXCEPT
+                         SELECT w FROM new_rows d, unnest(string_to_array(d.words, ' ')) w)
+          AND NOT EXISTS (SELECT 1 FROM search_documents x
+                          WHERE x.tsv @@ to_tsquery('simple', s.word));
+    ELSE
+        DELETE FROM search_words s
+        WHERE s.word IN (SELECT w FROM old_rows d, unnest(string_to_array(d.words, ' ')) w)
+          AND NOT EXISTS (SELECT 1 FROM search_documents x
+                          WHERE x.tsv @@ to_tsquery('simple', s.word));
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER search_words_ins AFTER INSERT ON search_documents
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION search_words_add();
+CREATE TRIGGER search_words_upd_add AFTER UPDATE ON search_documents
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION search_words_add();
+CREATE TRIGGER search_words_upd_prune AFTER UPDATE ON search_documents
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION search_words_prune();
+CREATE TRIGGER search_words_del AFTER DELETE ON search_documents
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION search_words_prune();
 
 -- The indexer's state for this tenant (one row).
 CREATE TABLE search_state (
