@@ -69,6 +69,9 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// Class index, query text, facets, filters, baseline SQL and its values.
+type Case = (usize, String, Vec<Facet>, Filters, String, Vec<Value>);
+
 struct Class {
     name: &'static str,
     ours: Vec<Duration>,
@@ -335,7 +338,7 @@ async fn main() {
         let full = format!("{first} {last}");
         let misspelt = typo(last, &mut rng);
         let fold = |s: &str| kartei_search::fold::fold(s);
-        let cases: [(usize, String, Vec<Facet>, Filters, String, Vec<Value>); 5] = [
+        let cases: [Case; 5] = [
             (0, prefix.clone(), vec![], Filters::default(),
              "SELECT id FROM search_documents WHERE tsv @@ to_tsquery('simple', $1) LIMIT 20".into(),
              vec![]),

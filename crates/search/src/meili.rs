@@ -11,7 +11,7 @@ use kartei_core::id::TenantId;
 use kartei_tenancy::db::{Db, TenantTx};
 use meilisearch_sdk::client::{Client, SwapIndexes};
 use meilisearch_sdk::errors::ErrorCode;
-use meilisearch_sdk::search::Selectors;
+use meilisearch_sdk::search::{MatchingStrategies, Selectors};
 use meilisearch_sdk::settings::{
     FacetingSettings, MinWordSizeForTypos, PaginationSetting, Settings, TypoToleranceSettings,
 };
@@ -236,7 +236,10 @@ impl Backend for Meili {
         let facet_names: Vec<&str> = req.facets.iter().map(|f| f.attribute()).collect();
         let sort = ["sortName:asc"];
         let mut q = index.search();
+        // Every word must match, as in the in-database backend (Meilisearch's default drops
+        // words from the end to fill a page).
         q.with_query(&text)
+            .with_matching_strategy(MatchingStrategies::ALL)
             .with_limit(req.limit)
             .with_offset(req.offset);
         if let Some(f) = &filter {

@@ -318,6 +318,13 @@ async fn tenant_command(settings: &Settings, command: TenantCommand) -> anyhow::
             )
             .await?;
             txn.commit().await?;
+            if let Err(e) = kartei_server::search(settings)?
+                .backend()
+                .drop_tenant(id)
+                .await
+            {
+                eprintln!("warning: the tenant's search index was not dropped: {e}");
+            }
             eprintln!("deleted tenant {id} and schema {}", t.schema_name);
         }
     }

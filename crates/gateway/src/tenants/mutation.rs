@@ -78,11 +78,16 @@ impl TenantsMutation {
     ) -> async_graphql::Result<bool> {
         let id = parse_tenant_id(&id)?;
         let p = principal(ctx)?;
-        services(ctx)?
-            .auth
+        let s = services(ctx)?;
+        s.auth
             .delete_tenant(p, id, &confirm_slug)
             .await
             .map_err(api)?;
+        // The data is gone; an external search index goes too (best effort: a failure is
+        // logged, and the index holds nothing reachable without the tenant).
+        if let Err(e) = s.search.backend().drop_tenant(id).await {
+            tracing::warn!(tenant_id = %id, error = %e, "search index of a deleted tenant not dropped");
+        }
         Ok(true)
     }
 
