@@ -41,7 +41,7 @@ check-schema:
 
 ## Domain crates must not know HTTP or GraphQL.
 check-boundaries:
-	@for c in kartei-core kartei-tenancy kartei-auth kartei-contacts kartei-compliance kartei-segments kartei-search; do \
+	@for c in kartei-core kartei-tenancy kartei-auth kartei-contacts kartei-compliance kartei-segments kartei-search kartei-campaigns; do \
 	  for dep in actix-web async-graphql; do \
 	    if $(CARGO) tree -q -p $$c -i $$dep -e normal >/dev/null 2>&1; then \
 	      echo "$$c depends on $$dep: the crate boundary is broken" >&2; exit 1; \
@@ -55,7 +55,8 @@ bench:
 	$(CARGO) bench -p kartei-tests --bench gateway && $(CARGO) bench -p kartei-tests --bench contacts \
 	  && $(CARGO) bench -p kartei-tests --bench compliance \
 	  && $(CARGO) bench -p kartei-tests --bench segments \
-	  && $(CARGO) bench -p kartei-tests --bench search
+	  && $(CARGO) bench -p kartei-tests --bench search \
+	  && $(CARGO) bench -p kartei-tests --bench campaigns
 
 clean-local:
 	rm -rf .local

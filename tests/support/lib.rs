@@ -458,6 +458,25 @@ impl TestApp {
     }
 }
 
+/// Settings for running the worker's jobs in a test or benchmark process against `db`, with
+/// campaign and compliance mail going to `smtp`.
+pub fn worker_settings(db: &str, smtp: &str) -> Settings {
+    let (db, smtp) = (db.to_owned(), smtp.to_owned());
+    let mut s = Settings::load_from(
+        move |k| match k {
+            "DATABASE_URL" => Some(db.clone()),
+            "SMTP_URL" => Some(smtp.clone()),
+            "KARTEI_JWT_SECRET" => Some(JWT_SECRET.into()),
+            _ => None,
+        },
+        false,
+    )
+    .unwrap();
+    s.database.max_connections = 8;
+    s.mail.from = "Kartei Kampagnen <kampagne@kartei.example>".into();
+    s
+}
+
 /// A real SMTP server (aiosmtpd from Debian's `python3-aiosmtpd`) storing every message it
 /// receives in a Maildir; stopped when dropped.
 pub struct Smtpd {

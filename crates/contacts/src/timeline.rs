@@ -34,6 +34,22 @@ pub enum Event {
     Interaction(Interaction),
     Transaction(Transaction),
     Merge(Merge),
+    Message(Message),
+}
+
+/// A campaign message sent to the person (email, letter) or a manual touch planned for them
+/// (phone or social task).
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Message {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub campaign_name: String,
+    pub channel: String,
+    pub status: String,
+    pub subject: Option<String>,
+    pub sent_at: DateTime<Utc>,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub clicked_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
@@ -101,6 +117,10 @@ pub async fn page(
              WHERE {col} = $1 AND archived_at IS NULL \
            UNION ALL \
            SELECT 'merge', id, merged_at FROM merges WHERE winner_id = $1 AND entity = '{entity}' \
+           UNION ALL \
+           SELECT 'message', id, sent_at FROM campaign_sends \
+             WHERE person_id = $1 AND '{entity}' = 'person' \
+               AND status IN ('sent', 'handed', 'task') AND sent_at IS NOT NULL \
          ) t WHERE {cond} ORDER BY at {dir}, id {dir} LIMIT {}",
         req.limit + 1
     );
@@ -113,6 +133,17 @@ pub async fn page(
         let event = match row.kind.as_str() {
             "interaction" => Event::Interaction(interactions::get(tx, row.id).await?),
             "transaction" => Event::Transaction(transactions::get(tx, row.id).await?),
+            "message" => Event::Message(
+                Message::find_by_statement(stmt(
+                    "SELECT s.id, s.campaign_id, c.name AS campaign_name, s.channel, s.status, \
+                         s.subject, s.sent_at, s.opened_at, s.clicked_at \
+                     FROM campaign_sends s JOIN campaigns c ON c.id = s.campaign_id WHERE s.id = $1",
+                    vec![row.id.into()],
+                ))
+                .one(&**tx)
+                .await?
+                .ok_or(crate::Error::NotFound("message"))?,
+            ),
             _ => Event::Merge(merge(tx, row.id).await?),
         };
         items.push((cursor, (row.at, event)));

@@ -26,6 +26,8 @@ pub struct Services {
     pub links: kartei_compliance::links::Links,
     /// Contact search (Meilisearch or in-database).
     pub search: kartei_search::Search,
+    /// Signs and checks campaign tracking links.
+    pub tracker: kartei_campaigns::tracking::Tracker,
 }
 
 pub fn services<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Services> {
@@ -74,4 +76,17 @@ pub async fn tenant_tx(
         .await
         .map_err(api)?;
     Ok((t, tx))
+}
+
+/// Writes an audit entry in the resolver's transaction (every mutation records what it did).
+pub async fn audit(
+    tx: &kartei_tenancy::db::TenantTx,
+    actor: &str,
+    action: &str,
+    subject: Option<String>,
+    detail: serde_json::Value,
+) -> async_graphql::Result<()> {
+    kartei_tenancy::audit::record(tx, actor, action, subject.as_deref(), detail)
+        .await
+        .map_err(crate::error::api)
 }

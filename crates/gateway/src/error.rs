@@ -180,3 +180,20 @@ impl From<kartei_compliance::Error> for ApiError {
         }
     }
 }
+
+impl From<kartei_campaigns::Error> for ApiError {
+    fn from(e: kartei_campaigns::Error) -> Self {
+        use kartei_campaigns::Error as E;
+        match e {
+            E::Invalid(fields) => ApiError::validation(fields),
+            E::Data(inner) => inner.into(),
+            E::Contacts(inner) => inner.into(),
+            E::Compliance(inner) => inner.into(),
+            E::Segments(inner) => inner.into(),
+            E::Mail(_) => opaque(e.code(), &e),
+            E::NotFound(_) | E::Conflict(_) | E::TokenInvalid => {
+                ApiError::new(e.code(), e.to_string())
+            }
+        }
+    }
+}

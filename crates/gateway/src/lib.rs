@@ -4,6 +4,7 @@
 //! schema, and maps domain results and errors onto the wire (`extensions.code`). Domain crates
 //! below it never see a request, a header or a GraphQL type.
 
+mod campaigns;
 mod compliance;
 pub mod contacts;
 pub mod context;

@@ -3,6 +3,7 @@
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
+use crate::campaigns::{CampaignsMutation, CampaignsQuery};
 use crate::compliance::{ComplianceMutation, ComplianceQuery};
 use crate::contacts::{ContactsMutation, ContactsQuery};
 use crate::identity::{IdentityMutation, IdentityQuery};
@@ -20,6 +21,7 @@ pub struct Query(
     ComplianceQuery,
     SegmentsQuery,
     SearchQuery,
+    CampaignsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -31,6 +33,7 @@ pub struct Mutation(
     ComplianceMutation,
     SegmentsMutation,
     SearchMutation,
+    CampaignsMutation,
 );
 
 pub type KarteiSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -121,6 +121,37 @@ pub fn search(settings: &Settings) -> anyhow::Result<kartei_search::Search> {
     Ok(search)
 }
 
+/// Signs and checks campaign tracking links (open pixel, click redirects).
+pub fn tracker(settings: &Settings) -> anyhow::Result<kartei_campaigns::tracking::Tracker> {
+    Ok(kartei_campaigns::tracking::Tracker::new(
+        &settings.jwt_secret()?,
+        &settings.http.public_url,
+    ))
+}
+
+/// The campaign sender: SMTP sessions to `SMTP_URL`, else the log.
+pub fn campaign_sender(settings: &Settings) -> anyhow::Result<kartei_campaigns::send::Sender> {
+    use kartei_campaigns::send::{Sender, Transport};
+    let transport = match &settings.mail.smtp_url {
+        Some(u) => Transport::Smtp(
+            kartei_campaigns::smtp::SmtpTarget::parse(u.expose_secret())
+                .map_err(|e| anyhow::anyhow!("mail configuration: {e}"))?,
+        ),
+        None => Transport::Log,
+    };
+    Ok(Sender {
+        transport,
+        from: settings
+            .mail
+            .from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("mail.from is not a mailbox: {e}"))?,
+        links: links(settings)?,
+        tracker: tracker(settings)?,
+        concurrency: settings.mail.campaign_connections.clamp(1, 64),
+    })
+}
+
 /// Everything background jobs need.
 pub fn worker_ctx(settings: &Settings, db: Db) -> anyhow::Result<worker::WorkerCtx> {
     Ok(worker::WorkerCtx {
@@ -128,6 +159,7 @@ pub fn worker_ctx(settings: &Settings, db: Db) -> anyhow::Result<worker::WorkerC
         links: links(settings)?,
         mailer: mailer(settings)?,
         search: search(settings)?,
+        campaigns: campaign_sender(settings)?,
     })
 }
 
@@ -155,6 +187,7 @@ impl Application {
                 db: db.clone(),
                 links: links(&settings)?,
                 search: search(&settings)?,
+                tracker: tracker(&settings)?,
             },
             options: GatewayOptions {
                 max_body_bytes: settings.http.max_body_bytes,

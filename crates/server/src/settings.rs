@@ -43,6 +43,8 @@ pub struct MailSettings {
     pub smtp_url: Option<SecretString>,
     /// The sender of double opt-in and notification mails.
     pub from: String,
+    /// SMTP connections per campaign send job (messages in flight at once).
+    pub campaign_connections: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,6 +185,7 @@ stale_after_secs = 60
 
 [mail]
 from = "Kartei <no-reply@kartei.localhost>"
+campaign_connections = 4
 
 [search]
 timeout_ms = 5000

@@ -18,6 +18,7 @@ pub struct WorkerCtx {
     pub links: Links,
     pub mailer: Mailer,
     pub search: kartei_search::Search,
+    pub campaigns: kartei_campaigns::send::Sender,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -199,6 +200,46 @@ async fn execute(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
                 "search reindexed"
             );
             kartei_search::outbox::schedule(db, tenant, Duration::ZERO).await?;
+            Ok(())
+        }
+        kartei_campaigns::SEND_JOB => {
+            use kartei_campaigns::send::{self, Outcome};
+            let id = job.subject_id;
+            let progress = move |p: send::Progress| {
+                tracing::info!(campaign_id = %id, step = p.step, done = p.done, total = p.total, "campaign sending");
+            };
+            match send::run(db, job.tenant(), id, &ctx.campaigns, &progress).await? {
+                Outcome::Done {
+                    counts,
+                    next,
+                    completed,
+                } => tracing::info!(
+                    campaign_id = %id, sent = counts.sent, skipped = counts.skipped,
+                    failed = counts.failed, tasks = counts.tasks, next = ?next, completed,
+                    "campaign sends done"
+                ),
+                Outcome::Busy => {
+                    // Another send job of this tenant is running: try again shortly.
+                    let tx = db.begin_tenant(job.tenant()).await?;
+                    kartei_tenancy::jobs::enqueue_after(
+                        &tx,
+                        kartei_campaigns::SEND_JOB,
+                        id,
+                        chrono::Utc::now() + chrono::Duration::seconds(2),
+                    )
+                    .await?;
+                    tx.commit().await?;
+                }
+                Outcome::NotYet(at) => tracing::info!(campaign_id = %id, %at, "campaign scheduled"),
+                Outcome::Stopped => tracing::info!(campaign_id = %id, "campaign not running"),
+            }
+            Ok(())
+        }
+        kartei_campaigns::DAILY_JOB => {
+            let tx = db.begin_tenant(job.tenant()).await?;
+            let run = kartei_campaigns::occasions::daily(&tx, chrono::Utc::now()).await?;
+            tx.commit().await?;
+            tracing::info!(started = run.started, rounds = ?run.rounds, "daily campaign run");
             Ok(())
         }
         other => anyhow::bail!("unknown job kind {other}"),

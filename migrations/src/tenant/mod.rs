@@ -27,5 +27,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0005_search",
             up: include_str!("t0005_search.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0006_campaigns",
+            up: include_str!("t0006_campaigns.sql"),
+        }),
     ]
 }

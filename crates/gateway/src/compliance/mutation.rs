@@ -5,8 +5,6 @@ use chrono::Utc;
 use kartei_compliance::suppression::{self, Key};
 use kartei_compliance::{doi, dsr, erasure, exceptions, ledger, policy, retention, ropa};
 use kartei_core::ctx::Role;
-use kartei_tenancy::audit;
-use kartei_tenancy::db::TenantTx;
 use serde_json::json;
 
 use super::query::phone_region;
@@ -19,17 +17,7 @@ use super::types::{
 use crate::context::{services, tenant_tx};
 use crate::error::{ApiError, api, parse_uuid};
 
-async fn record(
-    tx: &TenantTx,
-    actor: &str,
-    action: &str,
-    subject: Option<String>,
-    detail: serde_json::Value,
-) -> async_graphql::Result<()> {
-    audit::record(tx, actor, action, subject.as_deref(), detail)
-        .await
-        .map_err(api)
-}
+use crate::context::audit as record;
 
 #[derive(Default)]
 pub struct ComplianceMutation;

@@ -483,6 +483,22 @@ pub enum TimelineEvent {
     Interaction(Interaction),
     Transaction(Transaction),
     Merge(MergeEvent),
+    Message(CampaignMessage),
+}
+
+/// A campaign message (email, letter) or manual touch (phone, social task) in the timeline.
+#[derive(SimpleObject)]
+pub struct CampaignMessage {
+    pub id: ID,
+    pub campaign_id: ID,
+    pub campaign_name: String,
+    pub channel: String,
+    /// sent, handed (sent, unconfirmed) or task.
+    pub status: String,
+    pub subject: Option<String>,
+    pub sent_at: DateTime<Utc>,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub clicked_at: Option<DateTime<Utc>>,
 }
 
 impl From<(DateTime<Utc>, timeline::Event)> for TimelineEvent {
@@ -497,6 +513,17 @@ impl From<(DateTime<Utc>, timeline::Event)> for TimelineEvent {
                 moved: Json(m.moved),
                 actor: m.actor,
                 merged_at: m.merged_at,
+            }),
+            timeline::Event::Message(m) => TimelineEvent::Message(CampaignMessage {
+                id: id(m.id),
+                campaign_id: id(m.campaign_id),
+                campaign_name: m.campaign_name,
+                channel: m.channel,
+                status: m.status,
+                subject: m.subject,
+                sent_at: m.sent_at,
+                opened_at: m.opened_at,
+                clicked_at: m.clicked_at,
             }),
         }
     }

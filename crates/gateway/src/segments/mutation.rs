@@ -4,8 +4,6 @@ use async_graphql::{Context, ID, Object};
 use chrono::Utc;
 use kartei_core::ctx::Role;
 use kartei_segments::{abc, bant, lifecycle, segments, target_groups};
-use kartei_tenancy::audit;
-use kartei_tenancy::db::TenantTx;
 use serde_json::json;
 
 use super::types::{
@@ -15,17 +13,7 @@ use super::types::{
 use crate::context::tenant_tx;
 use crate::error::{api, parse_uuid};
 
-async fn record(
-    tx: &TenantTx,
-    actor: &str,
-    action: &str,
-    subject: Option<String>,
-    detail: serde_json::Value,
-) -> async_graphql::Result<()> {
-    audit::record(tx, actor, action, subject.as_deref(), detail)
-        .await
-        .map_err(api)
-}
+use crate::context::audit as record;
 
 fn ids(v: &[ID]) -> async_graphql::Result<Vec<uuid::Uuid>> {
     v.iter().map(|i| parse_uuid(i, "personIds")).collect()

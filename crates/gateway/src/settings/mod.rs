@@ -113,6 +113,7 @@ fn managed_elsewhere(key: &str) -> async_graphql::Result<()> {
         kartei_compliance::policy::SETTINGS_KEY => "updateCompliancePolicy",
         kartei_segments::abc::SETTINGS_KEY => "updateAbcSettings",
         kartei_segments::lifecycle::SETTINGS_KEY => "updateLifecycleSettings",
+        kartei_campaigns::settings::SETTINGS_KEY => "updateCampaignSettings",
         _ => return Ok(()),
     };
     Err(api(crate::error::ApiError::field(

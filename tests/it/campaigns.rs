@@ -1,0 +1,767 @@
+//! Campaigns end to end against a real SMTP server (aiosmtpd): personalization, tracking,
+//! conversion and the report; revocation, suppression and the frequency cap at send time;
+//! invalid input; and a worker killed in the middle of a send of thousands.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use kartei_server::settings::Settings;
+use kartei_tests::{Redis, Smtpd, TestApp, decode_quoted_printable, spawn_app_with};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+async fn exec(app: &TestApp, tenant: &str, sql: &str) {
+    let id: kartei_core::id::TenantId = tenant.parse().unwrap();
+    let tx = app.db.begin_tenant(id).await.unwrap();
+    tx.execute_unprepared(sql).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// `n` persons tagged `tag` (Herr for odd, Frau for even numbers), with a confirmed email
+/// consent for the newsletter when `consent`.
+async fn seed(app: &TestApp, tenant: &str, tag: &str, n: usize, consent: bool) {
+    exec(
+        app,
+        tenant,
+        &format!(
+            "INSERT INTO persons (id, salutation, first_name, last_name, name_key, email, email_normalized, tags) \
+             SELECT gen_random_uuid(), CASE WHEN g % 2 = 0 THEN 'Frau' ELSE 'Herr' END, 'Vorname' || g, \
+                 'Name' || g, 'name' || g, 'c' || g || '.{tag}@example.de', 'c' || g || '.{tag}@example.de', \
+                 ARRAY['{tag}'] FROM generate_series(1, {n}) g"
+        ),
+    )
+    .await;
+    if consent {
+        exec(
+            app,
+            tenant,
+            &format!(
+                "INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, actor, address_hash) \
+                 SELECT gen_random_uuid(), p.id, 'email', 'newsletter', 'confirmed', now() - interval '1 day', \
+                     'import', 'test', p.email_hash FROM persons p WHERE '{tag}' = ANY(p.tags)"
+            ),
+        )
+        .await;
+    }
+}
+
+async fn person_id(app: &TestApp, tenant: &str, email: &str) -> String {
+    let id: kartei_core::id::TenantId = tenant.parse().unwrap();
+    let tx = app.db.begin_tenant(id).await.unwrap();
+    let row = tx
+        .query_one_raw(kartei_tenancy::tenants::stmt(
+            "SELECT id::text FROM persons WHERE email_normalized = $1",
+            vec![email.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let v: String = row.try_get_by_index(0).unwrap();
+    tx.commit().await.unwrap();
+    v
+}
+
+fn ok(r: &kartei_tests::Reply, what: &str) -> Value {
+    assert!(r.body["errors"].is_null(), "{what}: {}", r.body);
+    r.data().clone()
+}
+
+/// A snippet, an email template, a segment of `tag` and a campaign on it; returns the id and
+/// version of the campaign.
+async fn campaign(app: &TestApp, t: &str, tenant: &str, tag: &str, name: &str) -> (String, i64) {
+    let r = app
+        .gql(
+            "mutation { putSnippet(key: \"angebot\", body: \"Nur für Sie, {{ first_name }}: 20 % Rabatt.\") { version } }",
+            json!({}),
+            Some(t),
+            Some(tenant),
+        )
+        .await;
+    ok(&r, "putSnippet");
+    let r = app
+        .gql(
+            "mutation($i: TemplateInput!) { createTemplate(input: $i) { id } }",
+            json!({"i": {
+                "name": format!("{name} mail"),
+                "channel": "EMAIL",
+                "subject": "{{ first_name }}, wir vermissen Sie",
+                "html": "<p>{{ greeting }}</p><p>{{ snippets.angebot }}</p><p><a href=\"https://shop.example/angebot?x=1&y=2\">Zum Angebot</a></p><p><a href=\"{{ unsubscribe_url }}\">Abmelden</a></p>",
+                "body": "{{ greeting }}\n\n{{ snippets.angebot }}\n\nhttps://shop.example/angebot\nAbmelden: {{ unsubscribe_url }}\n"
+            }}),
+            Some(t),
+            Some(tenant),
+        )
+        .await;
+    let template = ok(&r, "createTemplate")["createTemplate"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .gql(
+            "mutation($i: SegmentInput!) { createSegment(input: $i) { id } }",
+            json!({"i": {"name": format!("{name} audience"), "rule": {"field": "tags", "op": "has", "value": tag}}}),
+            Some(t),
+            Some(tenant),
+        )
+        .await;
+    let segment = ok(&r, "createSegment")["createSegment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .gql(
+            "mutation($i: CampaignInput!) { createCampaign(input: $i) { id version status } }",
+            json!({"i": {
+                "name": name, "kind": "WINBACK", "purpose": "newsletter",
+                "goalKind": "PURCHASE", "goalTarget": 1, "attributionDays": 30,
+                "segmentId": segment,
+                "steps": [{"channel": "EMAIL", "templateId": template}]
+            }}),
+            Some(t),
+            Some(tenant),
+        )
+        .await;
+    let c = ok(&r, "createCampaign")["createCampaign"].clone();
+    assert_eq!(c["status"], "draft");
+    (
+        c["id"].as_str().unwrap().to_owned(),
+        c["version"].as_i64().unwrap(),
+    )
+}
+
+async fn launch(app: &TestApp, t: &str, tenant: &str, id: &str, version: i64) -> Value {
+    let r = app
+        .gql(
+            "mutation($id: ID!, $v: Int!) { transitionCampaign(id: $id, version: $v, to: RUNNING) { campaign { status version } audience excluded } }",
+            json!({"id": id, "v": version}),
+            Some(t),
+            Some(tenant),
+        )
+        .await;
+    ok(&r, "launch")["transitionCampaign"].clone()
+}
+
+async fn status(app: &TestApp, t: &str, tenant: &str, id: &str) -> String {
+    let r = app
+        .gql(
+            "query($id: ID!) { campaign(id: $id) { status } }",
+            json!({"id": id}),
+            Some(t),
+            Some(tenant),
+        )
+        .await;
+    ok(&r, "campaign")["campaign"]["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn wait_status(app: &TestApp, t: &str, tenant: &str, id: &str, want: &str, limit: Duration) {
+    let start = Instant::now();
+    loop {
+        let s = status(app, t, tenant, id).await;
+        if s == want {
+            return;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "campaign still {s} after {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn report(app: &TestApp, t: &str, tenant: &str, id: &str) -> Value {
+    let r = app
+        .gql(
+            "query($id: ID!) { campaignReport(id: $id) { audience excluded { reason count } skipped { reason count } \
+             steps { position variant sent delivered opened clicked bounced replied converted unsubscribed } \
+             converted revenueMinor attainmentPercent goalReached } }",
+            json!({"id": id}),
+            Some(t),
+            Some(tenant),
+        )
+        .await;
+    ok(&r, "campaignReport")["campaignReport"].clone()
+}
+
+fn header<'a>(mail: &'a str, name: &str) -> Option<&'a str> {
+    mail.lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+        })
+        .map(|l| l[name.len() + 1..].trim())
+}
+
+fn between<'a>(s: &'a str, start: &str, end: char) -> Option<&'a str> {
+    let i = s.find(start)? + start.len();
+    let rest = &s[i..];
+    Some(&rest[..rest.find(end)?])
+}
+
+/// Runs queued jobs in this process until none is ready.
+async fn run_jobs(app: &TestApp, settings: &Settings) {
+    let ctx = kartei_server::worker_ctx(settings, app.db.clone()).unwrap();
+    while kartei_server::worker::run_one(&ctx, "test-worker", Duration::from_secs(60))
+        .await
+        .unwrap()
+    {}
+}
+
+#[tokio::test]
+async fn campaign_end_to_end_over_real_smtp() {
+    let smtpd = Smtpd::start();
+    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_campaigns");
+    kartei_tests::drop_database(&db).await;
+    let smtp = smtpd.url();
+    let app = spawn_app_with(Redis::Shared, Some(db), move |s| {
+        s.mail.smtp_url = Some(smtp.into());
+        s.mail.from = "Kartei Kampagnen <kampagne@kartei.example>".into();
+    })
+    .await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    seed(&app, &tenant, "e2e", 3, true).await;
+    // One without consent, one without a first name (the subject needs it).
+    exec(
+        &app,
+        &tenant,
+        "INSERT INTO persons (id, first_name, last_name, name_key, email, email_normalized, tags) VALUES \
+         (gen_random_uuid(), 'Ohne', 'Einwilligung', 'ohne', 'ohne@example.de', 'ohne@example.de', ARRAY['e2e']), \
+         (gen_random_uuid(), NULL, 'Nurnachname', 'nur', 'nur@example.de', 'nur@example.de', ARRAY['e2e']); \
+         INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, actor, address_hash) \
+         SELECT gen_random_uuid(), p.id, 'email', 'newsletter', 'confirmed', now() - interval '1 day', 'import', 'test', p.email_hash \
+         FROM persons p WHERE p.email_normalized = 'nur@example.de'",
+    )
+    .await;
+    let (id, version) = campaign(&app, t, &tenant, "e2e", "Winback Herbst").await;
+    let launched = launch(&app, t, &tenant, &id, version).await;
+    assert_eq!(launched["audience"], 5, "{launched}");
+    assert_eq!(launched["campaign"]["status"], "running");
+    wait_status(&app, t, &tenant, &id, "completed", Duration::from_secs(60)).await;
+    let mails: Vec<String> = smtpd
+        .wait_for(3, Duration::from_secs(10))
+        .await
+        .iter()
+        .map(|m| decode_quoted_printable(m))
+        .collect();
+    assert_eq!(mails.len(), 3, "three allowed recipients");
+    let mut to: Vec<&str> = mails.iter().filter_map(|m| header(m, "To")).collect();
+    to.sort_unstable();
+    println!("mails to: {to:?}");
+    let herr = mails
+        .iter()
+        .find(|m| header(m, "To").is_some_and(|h| h.contains("c1.e2e@example.de")))
+        .expect("mail to c1");
+    assert_eq!(header(herr, "Subject"), Some("Vorname1, wir vermissen Sie"));
+    assert!(herr.contains("Sehr geehrter Herr Name1,"), "{herr}");
+    assert!(
+        herr.contains("Nur für Sie, Vorname1: 20 % Rabatt."),
+        "{herr}"
+    );
+    assert!(header(herr, "List-Unsubscribe").is_some_and(|h| h.contains("/p/unsubscribe")));
+    let frau = mails
+        .iter()
+        .find(|m| header(m, "To").is_some_and(|h| h.contains("c2.e2e@example.de")))
+        .expect("mail to c2");
+    assert!(frau.contains("Sehr geehrte Frau Name2,"), "{frau}");
+    println!(
+        "personalization: {:?} / 'Sehr geehrter Herr Name1,' / 'Sehr geehrte Frau Name2,'",
+        header(herr, "Subject")
+    );
+
+    // Open pixel and click redirect of c1's mail.
+    let flat = herr.replace("=\r\n", "").replace("=\n", "");
+    let open = between(&flat, "/t/o/", '"').expect("open pixel").to_owned();
+    let click = between(&flat, "/t/c/", '"')
+        .expect("click link")
+        .replace("&amp;", "&");
+    let res = app
+        .http
+        .get(format!("{}/t/o/{open}", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/gif");
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = no_redirect
+        .get(format!("{}/t/c/{click}", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        res.headers()["location"],
+        "https://shop.example/angebot?x=1&y=2"
+    );
+    // A tampered target is refused and counts nothing.
+    let token = click.split('?').next().unwrap();
+    let res = no_redirect
+        .get(format!(
+            "{}/t/c/{token}?u=https%3A%2F%2Fevil.example%2F",
+            app.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["x-kartei-code"], "TOKEN_INVALID");
+
+    // A purchase a day later converts.
+    let c1 = person_id(&app, &tenant, "c1.e2e@example.de").await;
+    exec(
+        &app,
+        &tenant,
+        &format!(
+            "INSERT INTO transactions (id, person_id, kind, number, amount_minor, currency, issued_on, status) \
+             VALUES (gen_random_uuid(), '{c1}', 'order', 'A-100', 12900, 'EUR', current_date + 1, 'open')"
+        ),
+    )
+    .await;
+    // A hard bounce of c2's mail suppresses the address.
+    let c2_mid = header(frau, "Message-ID").unwrap().to_owned();
+    let r = app
+        .gql(
+            "mutation($m: String!) { recordDeliveryEvent(messageId: $m, kind: HARD_BOUNCE) { suppressed } }",
+            json!({"m": c2_mid}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(ok(&r, "bounce")["recordDeliveryEvent"]["suppressed"], true);
+
+    let rep = report(&app, t, &tenant, &id).await;
+    println!("report: {rep}");
+    let step = &rep["steps"][0];
+    assert_eq!(rep["audience"], 5);
+    assert_eq!(step["sent"], 3);
+    assert_eq!(step["delivered"], 2);
+    assert_eq!(step["bounced"], 1);
+    assert_eq!(step["opened"], 1);
+    assert_eq!(step["clicked"], 1);
+    assert_eq!(step["converted"], 1);
+    assert_eq!(rep["converted"], 1);
+    assert_eq!(rep["revenueMinor"], 12900);
+    assert_eq!(rep["goalReached"], true);
+    let skipped: HashMap<String, i64> = rep["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["reason"].as_str().unwrap().to_owned(),
+                r["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(skipped.get("NO_CONSENT"), Some(&1), "{skipped:?}");
+    assert_eq!(
+        skipped.get("MISSING_VALUE:first_name"),
+        Some(&1),
+        "{skipped:?}"
+    );
+
+    // The message is in the contact's timeline.
+    let r = app
+        .gql(
+            "query($id: ID!) { person(id: $id) { timeline(first: 10) { edges { node { __typename ... on CampaignMessage { campaignName channel status openedAt } } } } } }",
+            json!({"id": c1}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let edges = ok(&r, "timeline")["person"]["timeline"]["edges"].clone();
+    assert!(
+        edges
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["node"]["campaignName"] == "Winback Herbst"
+                && !e["node"]["openedAt"].is_null()),
+        "{edges}"
+    );
+}
+
+#[tokio::test]
+async fn revocation_suppression_and_frequency_cap_hold_at_send_time() {
+    let smtpd = Smtpd::start();
+    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_campaign_rules");
+    kartei_tests::drop_database(&db).await;
+    let settings = kartei_tests::worker_settings(&db, &smtpd.url());
+    // No worker in the app: this test runs the jobs itself, after changing consent.
+    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let r = app
+        .gql(
+            "mutation { updateCampaignSettings(input: {addressForm: DU, capTouches: 1, capDays: 30, throttlePerSecond: 100}) { capTouches } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    ok(&r, "settings");
+    seed(&app, &tenant, "rules", 4, true).await;
+    let (first, v1) = campaign(&app, t, &tenant, "rules", "Erste").await;
+    let (second, v2) = campaign(&app, t, &tenant, "rules", "Zweite").await;
+    assert_eq!(launch(&app, t, &tenant, &first, v1).await["audience"], 4);
+    assert_eq!(launch(&app, t, &tenant, &second, v2).await["audience"], 4);
+    // After launch: c1 revokes, c2's address is suppressed.
+    let c1 = person_id(&app, &tenant, "c1.rules@example.de").await;
+    let r = app
+        .gql(
+            "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { kind } }",
+            json!({"i": {"personId": c1, "channel": "EMAIL", "purpose": "newsletter", "kind": "REVOKED", "source": "EMAIL", "sourceRef": "Antwort auf Mailing"}}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    ok(&r, "revoke");
+    exec(
+        &app,
+        &tenant,
+        "INSERT INTO suppressions (hash, kind, reason, created_by) \
+         SELECT email_hash, 'email', 'manual', 'test' FROM persons WHERE email_normalized = 'c2.rules@example.de'",
+    )
+    .await;
+    // The reach shows it before anything is sent: the policy applied to the whole audience.
+    let r = app
+        .gql(
+            "query($id: ID!) { campaignReach(id: $id) { audience excluded steps { channel eligible allowed reasons { reason count } } } }",
+            json!({"id": first}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let reach = ok(&r, "reach")["campaignReach"].clone();
+    println!("reach before sending: {reach}");
+    assert_eq!(reach["audience"], 4);
+    assert_eq!(reach["steps"][0]["channel"], "email");
+    assert_eq!(reach["steps"][0]["eligible"], 4);
+    assert_eq!(reach["steps"][0]["allowed"], 2);
+    let reasons: HashMap<String, i64> = reach["steps"][0]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["reason"].as_str().unwrap().to_owned(),
+                x["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(reasons.get("REVOKED"), Some(&1), "{reasons:?}");
+    assert_eq!(reasons.get("SUPPRESSED"), Some(&1), "{reasons:?}");
+    run_jobs(&app, &settings).await;
+    assert_eq!(status(&app, t, &tenant, &first).await, "completed");
+    assert_eq!(status(&app, t, &tenant, &second).await, "completed");
+    let mails = smtpd.wait_for(3, Duration::from_secs(2)).await;
+    let mut to: Vec<String> = mails
+        .iter()
+        .filter_map(|m| header(m, "To").map(str::to_owned))
+        .collect();
+    to.sort();
+    println!("received: {to:?}");
+    assert_eq!(to.len(), 2, "only c3 and c4, once each: {to:?}");
+    assert!(
+        to[0].contains("c3.rules") && to[1].contains("c4.rules"),
+        "{to:?}"
+    );
+    assert!(
+        mails
+            .iter()
+            .all(|m| decode_quoted_printable(m).contains("Hallo Vorname")
+                || decode_quoted_printable(m).contains("Liebe")
+                || decode_quoted_printable(m).contains("Lieber")),
+        "Du form"
+    );
+    let reasons = |rep: &Value| -> HashMap<String, i64> {
+        rep["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["reason"].as_str().unwrap().to_owned(),
+                    r["count"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let r1 = reasons(&report(&app, t, &tenant, &first).await);
+    let r2 = reasons(&report(&app, t, &tenant, &second).await);
+    println!("first campaign skipped: {r1:?}; second campaign skipped: {r2:?}");
+    assert_eq!(
+        r1,
+        HashMap::from([("REVOKED".into(), 1), ("SUPPRESSED".into(), 1)])
+    );
+    assert_eq!(
+        r2,
+        HashMap::from([
+            ("REVOKED".into(), 1),
+            ("SUPPRESSED".into(), 1),
+            ("FREQUENCY_CAP".into(), 2)
+        ])
+    );
+}
+
+#[tokio::test]
+async fn invalid_transitions_templates_and_links_change_nothing() {
+    let app = kartei_tests::spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let tpl = "mutation($i: TemplateInput!) { createTemplate(input: $i) { id } }";
+    let mut cases = 0;
+    for (body, field, needle) in [
+        ("Hallo {{ first_name }", "body", "syntax error in line 1"),
+        ("{% if %}", "body", "syntax error"),
+        (
+            "Hallo {{ passwort }}",
+            "body",
+            "unknown variable 'passwort'",
+        ),
+        ("{{ snippets.fehlt }}", "body", "unknown snippet 'fehlt'"),
+    ] {
+        let r = app
+            .gql(
+                tpl,
+                json!({"i": {"name": "x", "channel": "EMAIL", "subject": "s", "body": body}}),
+                Some(t),
+                Some(&tenant),
+            )
+            .await;
+        assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{body}: {}", r.body);
+        let msg = r.body["errors"][0]["extensions"]["fields"][field]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(msg.contains(needle), "{body}: {msg}");
+        println!("template {body:?}: VALIDATION_FAILED {field}: {msg}");
+        cases += 1;
+    }
+    let r = app
+        .gql(
+            "mutation { putSnippet(key: \"gruss\", body: \"{{ unbekannt }}\") { key } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"));
+    cases += 1;
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM templates")
+            .await
+            + app
+                .tenant_i64(&tenant, "SELECT count(*) FROM snippets")
+                .await,
+        0,
+        "nothing stored"
+    );
+
+    seed(&app, &tenant, "inv", 2, true).await;
+    let (id, version) = campaign(&app, t, &tenant, "inv", "Ungültig").await;
+    let tr = "mutation($id: ID!, $v: Int!, $to: CampaignStatus!) { transitionCampaign(id: $id, version: $v, to: $to) { campaign { status version } } }";
+    for (to, v, code) in [
+        ("PAUSED", version, "CONFLICT"),
+        ("COMPLETED", version, "CONFLICT"),
+        ("RUNNING", version + 7, "CONFLICT"),
+        ("SCHEDULED", version, "VALIDATION_FAILED"),
+    ] {
+        let r = app
+            .gql(
+                tr,
+                json!({"id": id, "v": v, "to": to}),
+                Some(t),
+                Some(&tenant),
+            )
+            .await;
+        assert_eq!(r.code(), Some(code), "draft -> {to}: {}", r.body);
+        println!(
+            "draft -> {to} (version {v}): {code}: {}",
+            r.body["errors"][0]["message"]
+        );
+        cases += 1;
+    }
+    assert_eq!(status(&app, t, &tenant, &id).await, "draft");
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM campaign_recipients")
+            .await,
+        0
+    );
+    let r = app
+        .gql(
+            tr,
+            json!({"id": id, "v": version, "to": "CANCELLED"}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(
+        ok(&r, "cancel")["transitionCampaign"]["campaign"]["status"],
+        "cancelled"
+    );
+    let r = app
+        .gql(
+            tr,
+            json!({"id": id, "v": version + 1, "to": "RUNNING"}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("CONFLICT"), "{}", r.body);
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("a cancelled campaign cannot become running")
+    );
+    cases += 2;
+
+    // Tracking links that were never signed.
+    let forged_open = format!("{}/t/o/{}", app.url, "A".repeat(64));
+    let res = app.http.get(forged_open).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["x-kartei-code"], "TOKEN_INVALID");
+    let res = app
+        .http
+        .get(format!("{}/t/c/x?u=https%3A%2F%2Fevil.example", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = app
+        .http
+        .get(format!("{}/t/c/x?u=javascript%3Aalert(1)", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    cases += 3;
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM campaign_events")
+            .await,
+        0
+    );
+    println!("invalid input: {cases} cases, clear codes, nothing changed");
+}
+
+#[tokio::test]
+async fn a_killed_worker_sends_every_mail_exactly_once() {
+    const N: usize = 2000;
+    let smtpd = Smtpd::start();
+    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_campaign_kill");
+    kartei_tests::drop_database(&db).await;
+    let app = spawn_app_with(Redis::Shared, Some(db.clone()), |s| {
+        s.worker.in_process = false
+    })
+    .await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let r = app
+        .gql(
+            "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 5, capDays: 7, throttlePerSecond: 10000}) { capTouches } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    ok(&r, "settings");
+    seed(&app, &tenant, "kill", N, true).await;
+    let (id, version) = campaign(&app, t, &tenant, "kill", "Großversand").await;
+    assert_eq!(launch(&app, t, &tenant, &id, version).await["audience"], N);
+
+    let exe = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("kartei");
+    assert!(
+        exe.exists(),
+        "{} (built by cargo build --workspace)",
+        exe.display()
+    );
+    let worker = || {
+        std::process::Command::new(&exe)
+            .arg("worker")
+            .env("DATABASE_URL", &db)
+            .env("SMTP_URL", smtpd.url())
+            .env("KARTEI_JWT_SECRET", kartei_tests::JWT_SECRET)
+            .env("KARTEI__WORKER__STALE_AFTER_SECS", "4")
+            .env("KARTEI__WORKER__POLL_MS", "100")
+            .env("KARTEI__MAIL__FROM", "Kartei <kampagne@kartei.example>")
+            .env("KARTEI__LOG__LEVEL", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = worker();
+    let start = Instant::now();
+    while smtpd.messages().len() < N / 4 {
+        assert!(start.elapsed() < Duration::from_secs(120), "no progress");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let at_kill = smtpd.messages().len();
+    let in_flight = app
+        .tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM campaign_sends WHERE status IN ('claimed', 'handed')",
+        )
+        .await;
+    println!("killed the worker after {at_kill} of {N} mails; {in_flight} sends in flight");
+    assert!(at_kill < N, "the kill came too late to test anything");
+    let mut second = worker();
+    let done = Instant::now();
+    loop {
+        if status(&app, t, &tenant, &id).await == "completed" {
+            break;
+        }
+        assert!(
+            done.elapsed() < Duration::from_secs(300),
+            "the restarted worker did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    second.kill().unwrap();
+    second.wait().unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mails = smtpd.messages();
+    let mut per: HashMap<String, usize> = HashMap::new();
+    for m in &mails {
+        *per.entry(header(m, "To").unwrap_or("?").to_owned())
+            .or_default() += 1;
+    }
+    let twice = per.values().filter(|n| **n > 1).count();
+    let unconfirmed = app
+        .tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM campaign_sends WHERE reason = 'UNCONFIRMED_HANDOVER'",
+        )
+        .await;
+    println!(
+        "after restart: {} mails, {} recipients, {twice} got more than one, {unconfirmed} handed over by the killed run",
+        mails.len(),
+        per.len()
+    );
+    assert_eq!(per.len(), N, "every recipient got a mail");
+    assert_eq!(twice, 0, "nobody got two");
+    assert_eq!(mails.len(), N);
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM campaign_sends WHERE status = 'sent'"
+        )
+        .await,
+        N as i64
+    );
+}
