@@ -389,8 +389,8 @@ recipient: the policy asked again, the frequency cap, rendering, tracking links,
 ledger claimed → handed → sent, SMTP), average message {size} bytes. Baseline: bare lettre \
 sending {raw} prebuilt messages of the same size to the same sink, same run.\n\n\
 | sender | mails | time | mails per second |\n|---|---:|---:|---:|\n\
-| Kartei send job | {sent} | {ts} | **{kr:.0}** |\n\
-| bare lettre (baseline) | {raw} | {traw} | **{rr2:.0}** |\n\n\
+| Kartei send job | {sent} | {ts:.1} s | **{kr:.0}** |\n\
+| bare lettre (baseline) | {raw} | {traw:.1} s | **{rr2:.0}** |\n\n\
 Kartei reaches {pct:.0} % of the raw rate of this sink; the per-tenant throttle was at its \
 maximum, 10,000 per second.\n\n\
 Most of the launch time is referential integrity, which the baseline table does not have: \
@@ -412,9 +412,9 @@ insert at 20,000 contacts: 314 ms in all, 224 ms of it in the two foreign-key tr
         allowed = step.allowed,
         eligible = step.eligible,
         reasons = reasons_md.join(", "),
-        ts = format!("{:.1} s", t_send.as_secs_f64()),
+        ts = t_send.as_secs_f64(),
         kr = kartei_rate,
-        traw = format!("{:.1} s", t_raw.as_secs_f64()),
+        traw = t_raw.as_secs_f64(),
         rr2 = raw_rate,
         pct = kartei_rate / raw_rate * 100.0,
     );
