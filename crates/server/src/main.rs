@@ -30,6 +30,9 @@ enum Command {
     },
     /// Bring the platform schema and every tenant schema up to date.
     Migrate,
+    /// Load the configuration (defaults, `KARTEI_CONFIG`, variables) and print its effective
+    /// non-secret values; fails on unknown keys and wrong types, as `serve` would.
+    CheckConfig,
     /// Administer tenants.
     Tenant {
         #[command(subcommand)]
@@ -136,6 +139,27 @@ async fn main() -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => run_migrations(&settings).await?,
+        Command::CheckConfig => {
+            println!("configuration ok");
+            println!("http.public_url = {}", settings.http.public_url);
+            println!("http.bind = {}", settings.http.bind);
+            println!(
+                "database.max_connections = {}",
+                settings.database.max_connections
+            );
+            println!("worker.concurrency = {}", settings.worker.concurrency);
+            println!("mail.from = {}", settings.mail.from);
+            println!(
+                "search = {}",
+                settings
+                    .search
+                    .meilisearch_url
+                    .as_deref()
+                    .unwrap_or("in-database")
+            );
+            println!("graphql.graphiql = {}", settings.graphql.graphiql);
+            println!("log.format = {}", settings.log.format);
+        }
         Command::Tenant { command } => tenant_command(&settings, command).await?,
         Command::Worker => {
             run_migrations(&settings).await?;
