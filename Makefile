@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 KARTEI := ./target/debug/kartei
 
-.PHONY: run test bench schema check-schema check-boundaries helm-check lint fmt clean-local
+.PHONY: run test bench schema check-schema check-boundaries helm-check frontend lint fmt clean-local
 
 ## Serve on 127.0.0.1:8080 with a demo tenant (PostgreSQL found or started; Redis embedded
 ## unless REDIS_URL is set).
@@ -17,7 +17,7 @@ run:
 	exec $(KARTEI) serve
 
 ## Format, lint, contract checks and every test, against real PostgreSQL and Redis.
-test: lint check-schema check-boundaries helm-check
+test: lint check-schema check-boundaries helm-check frontend
 	@eval "$$(.ci/services.sh test)"; \
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
 	  $(CARGO) nextest run --workspace --no-fail-fast; \
@@ -38,6 +38,16 @@ check-schema:
 	@$(CARGO) run -q -p kartei-server --bin kartei -- export-schema > target/schema.graphql
 	@diff -u frontend-schema/schema.graphql target/schema.graphql \
 	  || (echo "frontend-schema/schema.graphql is stale: run 'make schema' and commit it" >&2; exit 1)
+
+## The frontend contract: TypeScript types for the example operations, generated from
+## schema.graphql (fails on fields the schema lacks), type-checked, and not stale in git.
+frontend:
+	@cd frontend-schema && npm ci --no-audit --no-fund --loglevel=error \
+	  && npx graphql-codegen --config codegen.yml --silent \
+	  && npx tsc --noEmit -p tsconfig.json
+	@git diff --quiet -- frontend-schema/generated \
+	  || (echo "frontend-schema/generated is stale: run 'make frontend' and commit it" >&2; exit 1)
+	@echo "frontend: $$(ls frontend-schema/operations/*.graphql | wc -l) operation files, $$(grep -c '^export type .*Query = \|^export type .*Mutation = ' frontend-schema/generated/graphql.ts) typed operations, tsc clean"
 
 ## Lint, render and validate the Helm chart; the application loads the config it renders.
 helm-check:

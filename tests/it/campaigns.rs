@@ -688,9 +688,18 @@ async fn a_killed_worker_sends_every_mail_exactly_once() {
         "{} (built by cargo build --workspace)",
         exe.display()
     );
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let worker = || {
         std::process::Command::new(&exe)
             .arg("worker")
+            .env(
+                "KARTEI__WORKER__METRICS_BIND",
+                format!("127.0.0.1:{metrics_port}"),
+            )
             .env("DATABASE_URL", &db)
             .env("SMTP_URL", smtpd.url())
             .env("KARTEI_JWT_SECRET", kartei_tests::JWT_SECRET)
@@ -719,6 +728,12 @@ async fn a_killed_worker_sends_every_mail_exactly_once() {
         )
         .await;
     println!("killed the worker after {at_kill} of {N} mails; {in_flight} sends in flight");
+    let settled_before = app
+        .tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM campaign_sends WHERE status IN ('sent', 'handed')",
+        )
+        .await;
     assert!(at_kill < N, "the kill came too late to test anything");
     let mut second = worker();
     let done = Instant::now();
@@ -732,6 +747,22 @@ async fn a_killed_worker_sends_every_mail_exactly_once() {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    // The restarted worker's own metrics count what it sent.
+    let metrics = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let sent_metric: i64 = metrics
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(r#"kartei_campaign_sends_total{channel="email",result="sent"} "#)
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no send counter in:\n{metrics}"));
+    println!("the restarted worker's /metrics: {sent_metric} email sends");
+    assert_eq!(sent_metric, N as i64 - settled_before);
     second.kill().unwrap();
     second.wait().unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -13,6 +13,7 @@ mod faults;
 mod imports;
 mod input;
 mod isolation;
+mod metrics;
 mod search;
 mod segments;
 mod tenants;

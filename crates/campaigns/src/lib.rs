@@ -16,6 +16,7 @@
 pub mod campaigns;
 pub mod error;
 pub mod letters;
+pub mod metrics;
 pub mod occasions;
 pub mod reach;
 pub mod report;

@@ -161,7 +161,8 @@ struct Job<'a> {
     done: AtomicU64,
 }
 
-enum Handled {
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Handled {
     Sent,
     Skipped,
     Failed,
@@ -417,6 +418,7 @@ impl Job<'_> {
                 }
             };
             self.done.fetch_add(1, Ordering::Relaxed);
+            crate::metrics::sent(&step.channel, handled);
             let mut counts = self.counts.lock().await;
             match handled {
                 Handled::Sent => counts.sent += 1,

@@ -61,7 +61,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(readyz))
         .configure(crate::files::configure)
         .configure(crate::compliance::public::configure)
-        .configure(crate::campaigns::public::configure);
+        .configure(crate::campaigns::public::configure)
+        .configure(crate::metrics::configure);
 }
 
 /// Opens the request's span (request id from `X-Request-Id` when sane, else new) and logs
@@ -210,16 +211,33 @@ async fn graphql(
         }
     };
 
+    let started = Instant::now();
+    let operation =
+        crate::metrics::operation_label(&gql_request.query, gql_request.operation_name.as_deref());
     let (ctx, decision) = match identify(&state, &req).await {
         Ok(v) => v,
-        Err(resp) => return resp,
+        Err(resp) => {
+            let code = resp
+                .headers()
+                .get("x-kartei-code")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("ERROR")
+                .to_owned();
+            crate::metrics::observe(&operation, &code, started.elapsed());
+            return resp;
+        }
     };
     let services = &state.services;
     let response = state
         .schema
         .execute(gql_request.data(ctx).data(services.clone()))
         .await;
-    graphql_response(response, decision)
+    let (resp, code) = graphql_response(response, decision);
+    if code == Code::RateLimited.as_str() {
+        crate::metrics::rate_limited("login");
+    }
+    crate::metrics::observe(&operation, &code, started.elapsed());
+    resp
 }
 
 /// Who is asking, for which tenant, and whether the rate limit lets them: the checks every
@@ -306,6 +324,7 @@ pub(crate) async fn identify(
         Err(e) => return Err(error_response(&ApiError::from(e), None)),
     };
     if !decision.allowed {
+        crate::metrics::rate_limited("request");
         let e = ApiError {
             retry_after_secs: Some(decision.retry_after_secs()),
             ..ApiError::new(Code::RateLimited, "too many requests")
@@ -343,10 +362,15 @@ pub(crate) async fn identify(
 
 /// Gives every error a code (async-graphql's own parse, validation and limit errors come
 /// without one) and picks the HTTP status.
-fn graphql_response(mut response: async_graphql::Response, decision: Decision) -> HttpResponse {
+/// Returns the response and its outcome code for metrics: `OK`, or the first error's code.
+fn graphql_response(
+    mut response: async_graphql::Response,
+    decision: Decision,
+) -> (HttpResponse, String) {
     let request_failed = response.data == async_graphql::Value::Null;
     let mut status = StatusCode::OK;
     let mut retry_after = None;
+    let mut first_code: Option<String> = None;
     for err in &mut response.errors {
         let code = err
             .extensions
@@ -374,6 +398,9 @@ fn graphql_response(mut response: async_graphql::Response, decision: Decision) -
                 c.as_str().to_owned()
             }
         };
+        if first_code.is_none() {
+            first_code = Some(code.clone());
+        }
         if code == Code::RateLimited.as_str() {
             status = StatusCode::TOO_MANY_REQUESTS;
             retry_after = err
@@ -394,10 +421,11 @@ fn graphql_response(mut response: async_graphql::Response, decision: Decision) -
     if let Some(secs) = retry_after {
         builder.insert_header((header::RETRY_AFTER, secs));
     }
-    match serde_json::to_vec(&response) {
+    let resp = match serde_json::to_vec(&response) {
         Ok(body) => builder.content_type("application/json").body(body),
         Err(_) => HttpResponse::InternalServerError().finish(),
-    }
+    };
+    (resp, first_code.unwrap_or_else(|| "OK".to_owned()))
 }
 
 fn rate_headers(builder: &mut HttpResponseBuilder, decision: Option<Decision>) {
@@ -417,6 +445,7 @@ pub(crate) fn error_response(err: &ApiError, decision: Option<Decision>) -> Http
     let body = async_graphql::Response::from_errors(vec![server_error]);
     let mut builder = HttpResponse::build(status);
     rate_headers(&mut builder, decision);
+    builder.insert_header(("X-Kartei-Code", err.code.as_str()));
     if let Some(secs) = err.retry_after_secs {
         builder.insert_header((header::RETRY_AFTER, secs.to_string()));
     }

@@ -164,6 +164,21 @@ async fn main() -> anyhow::Result<()> {
         Command::Worker => {
             run_migrations(&settings).await?;
             let db = connect_db(&settings).await?;
+            if let Some(bind) = &settings.worker.metrics_bind {
+                let db = db.clone();
+                let server = actix_web::HttpServer::new(move || {
+                    actix_web::App::new()
+                        .app_data(actix_web::web::Data::new(db.clone()))
+                        .route("/metrics", actix_web::web::get().to(worker_metrics))
+                })
+                .workers(1)
+                .disable_signals()
+                .bind(bind)
+                .with_context(|| format!("worker.metrics_bind {bind}"))?
+                .run();
+                tokio::spawn(server);
+                tracing::info!(%bind, "worker metrics at /metrics");
+            }
             let opts = worker::WorkerOptions::from_settings(&settings.worker);
             let ctx = std::sync::Arc::new(kartei_server::worker_ctx(&settings, db)?);
             tokio::select! {
@@ -409,4 +424,12 @@ async fn search_command(settings: &Settings, command: SearchCommand) -> anyhow::
         }
     }
     Ok(())
+}
+
+async fn worker_metrics(
+    db: actix_web::web::Data<kartei_tenancy::db::Db>,
+) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(kartei_gateway::metrics::render(&db).await)
 }

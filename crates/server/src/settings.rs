@@ -58,6 +58,10 @@ pub struct WorkerSettings {
     pub poll_ms: u64,
     /// A running job without a heartbeat for this long is presumed dead and taken over.
     pub stale_after_secs: u64,
+    /// Where `kartei worker` serves `GET /metrics` (e.g. `0.0.0.0:9090`); none: not served.
+    /// (`kartei serve` serves it on its own port.)
+    #[serde(default)]
+    pub metrics_bind: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -67,6 +67,16 @@ impl Db {
         Ok(TenantTx { txn, tenant })
     }
 
+    /// Connections of the pool: (open, idle, maximum).
+    pub fn pool_status(&self) -> (u32, u32, u32) {
+        let pool = self.conn.get_postgres_connection_pool();
+        (
+            pool.size(),
+            u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            pool.options().get_max_connections(),
+        )
+    }
+
     /// `SELECT 1`, for readiness probes.
     pub async fn ping(&self) -> Result<()> {
         self.conn.execute_unprepared("SELECT 1").await?;

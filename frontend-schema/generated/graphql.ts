@@ -1,0 +1,3389 @@
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /**
+   * Implement the DateTime<Utc> scalar
+   *
+   * The input/output is a string in RFC3339 format.
+   */
+  DateTime: { input: string; output: string; }
+  /** A scalar that can represent any JSON value. */
+  JSON: { input: unknown; output: unknown; }
+  /**
+   * ISO 8601 calendar date without timezone.
+   * Format: %Y-%m-%d
+   *
+   * # Examples
+   *
+   * * `1994-11-13`
+   * * `2000-02-24`
+   */
+  NaiveDate: { input: string; output: string; }
+  /**
+   * A UUID is a unique 128-bit number, stored as 16 octets. UUIDs are parsed as
+   * Strings within GraphQL. UUIDs are used to assign unique identifiers to
+   * entities without requiring a central allocating authority.
+   *
+   * # References
+   *
+   * * [Wikipedia: Universally Unique Identifier](http://en.wikipedia.org/wiki/Universally_unique_identifier)
+   * * [RFC4122: A Universally Unique Identifier (UUID) URN Namespace](http://tools.ietf.org/html/rfc4122)
+   */
+  UUID: { input: string; output: string; }
+};
+
+export type AbcBasis =
+  | 'MARGIN'
+  | 'REVENUE';
+
+export type AbcClassStats = {
+  __typename?: 'AbcClassStats';
+  class: Scalars['String']['output'];
+  customerShare: Scalars['Float']['output'];
+  customers: Scalars['Int']['output'];
+  /** Customers in this class because of the payment downgrade. */
+  downgraded: Scalars['Int']['output'];
+  /** Revenue (or margin) in minor units (cents). */
+  valueMinor: Scalars['Int']['output'];
+  valueShare: Scalars['Float']['output'];
+};
+
+export type AbcReport = {
+  __typename?: 'AbcReport';
+  classes: Array<AbcClassStats>;
+  computedAt: Scalars['DateTime']['output'];
+  customers: Scalars['Int']['output'];
+  /** The Pareto curve at every 5 % of customers, from (0, 0). */
+  pareto: Array<ParetoPoint>;
+  periodFrom: Scalars['NaiveDate']['output'];
+  periodTo: Scalars['NaiveDate']['output'];
+  runId: Scalars['ID']['output'];
+  settings: AbcSettings;
+  valueMinor: Scalars['Int']['output'];
+};
+
+/** One customer's ABC result with the reasons. */
+export type AbcResult = {
+  __typename?: 'AbcResult';
+  avgDaysLate?: Maybe<Scalars['Float']['output']>;
+  class: Scalars['String']['output'];
+  cumulativeShare: Scalars['Float']['output'];
+  overdueInvoices: Scalars['Int']['output'];
+  personId: Scalars['ID']['output'];
+  rank: Scalars['Int']['output'];
+  /** `VALUE_CLASS_A|B|C`, and `OVERDUE_INVOICES` / `LATE_PAYMENT` for a downgrade. */
+  reasons: Array<Scalars['String']['output']>;
+  share: Scalars['Float']['output'];
+  /** The class by value alone, before the payment downgrade. */
+  valueClass: Scalars['String']['output'];
+  valueMinor: Scalars['Int']['output'];
+};
+
+export type AbcResultConnection = {
+  __typename?: 'AbcResultConnection';
+  /** A list of edges. */
+  edges: Array<AbcResultEdge>;
+  /** A list of nodes. */
+  nodes: Array<AbcResult>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type AbcResultEdge = {
+  __typename?: 'AbcResultEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: AbcResult;
+};
+
+export type AbcSettings = {
+  __typename?: 'AbcSettings';
+  /** Percent of the total the A customers make up (default 80). */
+  aShare: Scalars['Float']['output'];
+  /** Percent after A that the B customers make up (default 15). */
+  bShare: Scalars['Float']['output'];
+  basis: AbcBasis;
+  /** Customers with an overdue open invoice are moved to C. */
+  downgradeOverdue: Scalars['Boolean']['output'];
+  /** `invoice`, `order` or both. */
+  kinds: Array<Scalars['String']['output']>;
+  /** Average days late above which a customer is moved to C (null: off). */
+  maxAvgDaysLate?: Maybe<Scalars['Int']['output']>;
+  periodMonths: Scalars['Int']['output'];
+};
+
+export type AbcSettingsInput = {
+  /** Percent of the total the A customers make up (default 80). */
+  aShare: Scalars['Float']['input'];
+  /** Percent after A that the B customers make up (default 15). */
+  bShare: Scalars['Float']['input'];
+  basis: AbcBasis;
+  /** Customers with an overdue open invoice are moved to C. */
+  downgradeOverdue: Scalars['Boolean']['input'];
+  /** `invoice`, `order` or both. */
+  kinds: Array<Scalars['String']['input']>;
+  /** Average days late above which a customer is moved to C (null: off). */
+  maxAvgDaysLate?: InputMaybe<Scalars['Int']['input']>;
+  periodMonths: Scalars['Int']['input'];
+};
+
+export type AddressFormInput =
+  /** Informal: "Liebe Anna". */
+  | 'DU'
+  /** Formal: "Sehr geehrte Frau Müller". */
+  | 'SIE';
+
+export type Agency = {
+  __typename?: 'Agency';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type AgencyRole =
+  /** Reaches every tenant of the agency as owner; manages users and tenants. */
+  | 'ADMIN'
+  /** Reaches only tenants with a membership. */
+  | 'MEMBER';
+
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** The visible start of the key, to recognise it. */
+  prefix: Scalars['String']['output'];
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  role: Role;
+};
+
+export type ApiKeyConnection = {
+  __typename?: 'ApiKeyConnection';
+  /** A list of edges. */
+  edges: Array<ApiKeyEdge>;
+  /** A list of nodes. */
+  nodes: Array<ApiKey>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type ApiKeyEdge = {
+  __typename?: 'ApiKeyEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: ApiKey;
+};
+
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  action: Scalars['String']['output'];
+  actor: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  detail: Scalars['JSON']['output'];
+  id: Scalars['String']['output'];
+  subject?: Maybe<Scalars['String']['output']>;
+};
+
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  /** A list of edges. */
+  edges: Array<AuditEntryEdge>;
+  /** A list of nodes. */
+  nodes: Array<AuditEntry>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: AuditEntry;
+};
+
+export type AuthPayload = {
+  __typename?: 'AuthPayload';
+  /** Send as `Authorization: Bearer <accessToken>`; short-lived. */
+  accessToken: Scalars['String']['output'];
+  /** Seconds until the access token expires. */
+  expiresIn: Scalars['Int']['output'];
+  /** Exchange once at `refresh` for a new pair; a second use revokes the session. */
+  refreshToken: Scalars['String']['output'];
+  user: User;
+};
+
+export type BantInput = {
+  authority: Scalars['Int']['input'];
+  budget: Scalars['Int']['input'];
+  need: Scalars['Int']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  personId: Scalars['ID']['input'];
+  timing: Scalars['Int']['input'];
+  /** The version of the current score; leave out for the first score. */
+  version?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A BANT qualification: each criterion 0..25, total 0..100. */
+export type BantScore = {
+  __typename?: 'BantScore';
+  authority: Scalars['Int']['output'];
+  budget: Scalars['Int']['output'];
+  need: Scalars['Int']['output'];
+  note?: Maybe<Scalars['String']['output']>;
+  personId: Scalars['ID']['output'];
+  scoredAt: Scalars['DateTime']['output'];
+  scoredBy: Scalars['String']['output'];
+  timing: Scalars['Int']['output'];
+  total: Scalars['Int']['output'];
+  version: Scalars['Int']['output'];
+};
+
+export type BulkAction = {
+  kind: BulkActionKind;
+  /** For FLAG_DO_NOT_REACTIVATE: a value of picklist `dnr_reason`. */
+  reason?: InputMaybe<Scalars['String']['input']>;
+  /** For TAG. */
+  tag?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type BulkActionKind =
+  | 'ARCHIVE'
+  | 'FLAG_DO_NOT_REACTIVATE'
+  /** Marks for erasure (carried out by the compliance workflow) and archives. */
+  | 'HAND_OVER_FOR_ERASURE'
+  | 'TAG';
+
+/** Which persons a bulk action applies to: give exactly one. */
+export type BulkTarget = {
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Every stale person: no interaction for this many months and no open transaction. */
+  staleMonths?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type BuyingRole =
+  | 'COACH'
+  | 'ECONOMIC_BUYER'
+  | 'TECHNICAL_BUYER'
+  | 'USER_BUYER';
+
+export type Campaign = {
+  __typename?: 'Campaign';
+  attributionDays: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  excludeContactedDays?: Maybe<Scalars['Int']['output']>;
+  excludeDoNotReactivate: Scalars['Boolean']['output'];
+  excludeSegmentIds: Array<Scalars['ID']['output']>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  goalDeadline?: Maybe<Scalars['NaiveDate']['output']>;
+  goalKind: Scalars['String']['output'];
+  goalTarget: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  kind: Scalars['String']['output'];
+  launchedAt?: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  occasion?: Maybe<Scalars['JSON']['output']>;
+  /** The consent purpose every message is sent for. */
+  purpose: Scalars['String']['output'];
+  scheduledAt?: Maybe<Scalars['DateTime']['output']>;
+  segmentId?: Maybe<Scalars['ID']['output']>;
+  /** The segment snapshot frozen at launch. */
+  snapshotId?: Maybe<Scalars['ID']['output']>;
+  status: Scalars['String']['output'];
+  steps: Array<CampaignStep>;
+  version: Scalars['Int']['output'];
+};
+
+export type CampaignChannel =
+  | 'EMAIL'
+  | 'LETTER'
+  | 'PHONE'
+  | 'SOCIAL';
+
+export type CampaignConnection = {
+  __typename?: 'CampaignConnection';
+  /** A list of edges. */
+  edges: Array<CampaignEdge>;
+  /** A list of nodes. */
+  nodes: Array<Campaign>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type CampaignEdge = {
+  __typename?: 'CampaignEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: Campaign;
+};
+
+export type CampaignInput = {
+  attributionDays?: Scalars['Int']['input'];
+  excludeContactedDays?: InputMaybe<Scalars['Int']['input']>;
+  excludeDoNotReactivate?: Scalars['Boolean']['input'];
+  excludeSegmentIds?: Array<Scalars['ID']['input']>;
+  goalDeadline?: InputMaybe<Scalars['NaiveDate']['input']>;
+  goalKind: GoalKindInput;
+  goalTarget: Scalars['Int']['input'];
+  kind: CampaignKind;
+  name: Scalars['String']['input'];
+  occasion?: InputMaybe<OccasionInput>;
+  /** The consent purpose (e.g. "newsletter", "offers"). */
+  purpose: Scalars['String']['input'];
+  segmentId?: InputMaybe<Scalars['ID']['input']>;
+  steps: Array<CampaignStepInput>;
+};
+
+export type CampaignKind =
+  | 'CUSTOM'
+  | 'NEWSLETTER'
+  | 'OCCASION'
+  | 'WINBACK';
+
+/** A campaign message (email, letter) or manual touch (phone, social task) in the timeline. */
+export type CampaignMessage = {
+  __typename?: 'CampaignMessage';
+  campaignId: Scalars['ID']['output'];
+  campaignName: Scalars['String']['output'];
+  channel: Scalars['String']['output'];
+  clickedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  openedAt?: Maybe<Scalars['DateTime']['output']>;
+  sentAt: Scalars['DateTime']['output'];
+  /** sent, handed (sent, unconfirmed) or task. */
+  status: Scalars['String']['output'];
+  subject?: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * Who a launched campaign can reach now (before the frequency cap, which depends on what
+ * is sent until then).
+ */
+export type CampaignReach = {
+  __typename?: 'CampaignReach';
+  audience: Scalars['Int']['output'];
+  excluded: Scalars['Int']['output'];
+  round?: Maybe<Scalars['NaiveDate']['output']>;
+  steps: Array<CampaignStepReach>;
+};
+
+export type CampaignReasonCount = {
+  __typename?: 'CampaignReasonCount';
+  count: Scalars['Int']['output'];
+  reason: Scalars['String']['output'];
+};
+
+export type CampaignReport = {
+  __typename?: 'CampaignReport';
+  attainmentPercent: Scalars['Float']['output'];
+  audience: Scalars['Int']['output'];
+  converted: Scalars['Int']['output'];
+  deadlinePassed: Scalars['Boolean']['output'];
+  excluded: Array<CampaignReasonCount>;
+  goalDeadline?: Maybe<Scalars['NaiveDate']['output']>;
+  goalKind: Scalars['String']['output'];
+  goalReached: Scalars['Boolean']['output'];
+  goalTarget: Scalars['Int']['output'];
+  revenueMinor: Scalars['Int']['output'];
+  skipped: Array<CampaignReasonCount>;
+  steps: Array<CampaignStepReport>;
+};
+
+export type CampaignSettingsInput = {
+  addressForm: AddressFormInput;
+  /** ... within this many days, across all campaigns. */
+  capDays: Scalars['Int']['input'];
+  /** At most this many marketing touches per contact ... */
+  capTouches: Scalars['Int']['input'];
+  /** Emails per second for the tenant. */
+  throttlePerSecond: Scalars['Int']['input'];
+};
+
+export type CampaignSettingsObject = {
+  __typename?: 'CampaignSettingsObject';
+  addressForm: AddressFormInput;
+  /** ... within this many days, across all campaigns. */
+  capDays: Scalars['Int']['output'];
+  /** At most this many marketing touches per contact ... */
+  capTouches: Scalars['Int']['output'];
+  /** Emails per second for the tenant. */
+  throttlePerSecond: Scalars['Int']['output'];
+};
+
+export type CampaignStatus =
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'DRAFT'
+  | 'PAUSED'
+  | 'RUNNING'
+  | 'SCHEDULED';
+
+export type CampaignStep = {
+  __typename?: 'CampaignStep';
+  assignee?: Maybe<Scalars['String']['output']>;
+  channel: Scalars['String']['output'];
+  delayDays: Scalars['Int']['output'];
+  dueDays: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  position: Scalars['Int']['output'];
+  templateId: Scalars['ID']['output'];
+  variantPercent: Scalars['Int']['output'];
+  variantTemplateId?: Maybe<Scalars['ID']['output']>;
+};
+
+export type CampaignStepInput = {
+  /** Phone and social steps: who does them. */
+  assignee?: InputMaybe<Scalars['String']['input']>;
+  channel: CampaignChannel;
+  delayDays?: Scalars['Int']['input'];
+  dueDays?: Scalars['Int']['input'];
+  templateId: Scalars['ID']['input'];
+  variantPercent?: Scalars['Int']['input'];
+  /** A/B test: the variant template and the share (1-100 %) that gets it. */
+  variantTemplateId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** One step's reach: the policy of its channel applied to the audience at once. */
+export type CampaignStepReach = {
+  __typename?: 'CampaignStepReach';
+  /** Of those, how many the channel policy allows now. */
+  allowed: Scalars['Int']['output'];
+  channel: Scalars['String']['output'];
+  /** Recipients not excluded at launch. */
+  eligible: Scalars['Int']['output'];
+  position: Scalars['Int']['output'];
+  /** Every decision by its reason (the allowing ones by their legal reason). */
+  reasons: Array<CampaignReasonCount>;
+};
+
+export type CampaignStepReport = {
+  __typename?: 'CampaignStepReport';
+  bounced: Scalars['Int']['output'];
+  channel: Scalars['String']['output'];
+  clicked: Scalars['Int']['output'];
+  complained: Scalars['Int']['output'];
+  converted: Scalars['Int']['output'];
+  delivered: Scalars['Int']['output'];
+  failed: Scalars['Int']['output'];
+  opened: Scalars['Int']['output'];
+  position: Scalars['Int']['output'];
+  replied: Scalars['Int']['output'];
+  sent: Scalars['Int']['output'];
+  skipped: Scalars['Int']['output'];
+  tasks: Scalars['Int']['output'];
+  unsubscribed: Scalars['Int']['output'];
+  variant: Scalars['String']['output'];
+};
+
+export type CampaignTask = {
+  __typename?: 'CampaignTask';
+  assignee: Scalars['String']['output'];
+  campaignId: Scalars['ID']['output'];
+  campaignName: Scalars['String']['output'];
+  channel: Scalars['String']['output'];
+  doneAt?: Maybe<Scalars['DateTime']['output']>;
+  dueOn: Scalars['NaiveDate']['output'];
+  id: Scalars['ID']['output'];
+  note?: Maybe<Scalars['String']['output']>;
+  outcome?: Maybe<Scalars['String']['output']>;
+  personId: Scalars['ID']['output'];
+  /** The rendered call or message script. */
+  script?: Maybe<Scalars['String']['output']>;
+};
+
+export type CampaignTransition = {
+  __typename?: 'CampaignTransition';
+  /** At launch: contacts frozen into the audience, and how many of them are excluded. */
+  audience?: Maybe<Scalars['Int']['output']>;
+  campaign: Campaign;
+  excluded?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ChainBreak = {
+  __typename?: 'ChainBreak';
+  eventId?: Maybe<Scalars['ID']['output']>;
+  /** `content_changed`, `chain_broken`, `sequence_gap` or `head_mismatch`. */
+  problem: Scalars['String']['output'];
+  seq: Scalars['Int']['output'];
+};
+
+export type CompliancePolicy = {
+  __typename?: 'CompliancePolicy';
+  /** Validity of double opt-in confirmation links (1-720 hours, default 72). */
+  doubleOptInLinkHours: Scalars['Int']['output'];
+  /** Email to existing customers under UWG §7(3) where its conditions are recorded. */
+  existingCustomerException: Scalars['Boolean']['output'];
+  /** Businesses may be called on a recorded presumed consent (default false). */
+  presumedBusinessPhone: Scalars['Boolean']['output'];
+  /** Email consent counts only once confirmed by double opt-in (default true). */
+  requireDoubleOptIn: Scalars['Boolean']['output'];
+};
+
+export type CompliancePolicyInput = {
+  /** Validity of double opt-in confirmation links (1-720 hours, default 72). */
+  doubleOptInLinkHours: Scalars['Int']['input'];
+  /** Email to existing customers under UWG §7(3) where its conditions are recorded. */
+  existingCustomerException: Scalars['Boolean']['input'];
+  /** Businesses may be called on a recorded presumed consent (default false). */
+  presumedBusinessPhone: Scalars['Boolean']['input'];
+  /** Email consent counts only once confirmed by double opt-in (default true). */
+  requireDoubleOptIn: Scalars['Boolean']['input'];
+};
+
+export type ConsentChainReport = {
+  __typename?: 'ConsentChainReport';
+  breaks: Array<ChainBreak>;
+  events: Scalars['Int']['output'];
+  /** Anchor this outside the database to detect a rewrite of the whole chain. */
+  headHash: Scalars['String']['output'];
+  headSeq: Scalars['Int']['output'];
+  intact: Scalars['Boolean']['output'];
+  redacted: Scalars['Int']['output'];
+};
+
+export type ConsentChannel =
+  | 'EMAIL'
+  | 'LETTER'
+  | 'MESSENGER'
+  | 'PHONE'
+  | 'SMS';
+
+export type ConsentEvent = {
+  __typename?: 'ConsentEvent';
+  actor: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  /** Set on events carried over from a merged record: the original event. */
+  carriedFrom?: Maybe<Scalars['ID']['output']>;
+  /** sha256(prevHash || digest of this event's content). */
+  chainHash: Scalars['String']['output'];
+  channel: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  ip?: Maybe<Scalars['String']['output']>;
+  /** `pending`, `granted`, `confirmed`, `revoked`, `objected`, `presumed` or `expired`. */
+  kind: Scalars['String']['output'];
+  note?: Maybe<Scalars['String']['output']>;
+  personId?: Maybe<Scalars['ID']['output']>;
+  /** The chain hash of the tenant's event before this one: the link this event carries. */
+  prevHash: Scalars['String']['output'];
+  purpose?: Maybe<Scalars['String']['output']>;
+  recordedAt: Scalars['DateTime']['output'];
+  /** Position in the tenant's hash chain. */
+  seq: Scalars['Int']['output'];
+  source: Scalars['String']['output'];
+  sourceRef?: Maybe<Scalars['String']['output']>;
+  textHash?: Maybe<Scalars['String']['output']>;
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
+
+export type ConsentEventInput = {
+  /** When it happened (default: now); never in the future. */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel: ConsentChannel;
+  kind: RecordableConsentKind;
+  note?: InputMaybe<Scalars['String']['input']>;
+  personId: Scalars['ID']['input'];
+  /** Required except for REVOKED, OBJECTED and EXPIRED, where null means every purpose. */
+  purpose?: InputMaybe<Scalars['String']['input']>;
+  source: ConsentSource;
+  /** The proof's reference: form URL, call note id, archive number of the paper form. */
+  sourceRef?: InputMaybe<Scalars['String']['input']>;
+  /** The consent text version the person agreed to (required for GRANTED). */
+  textHash?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ConsentPurpose = {
+  __typename?: 'ConsentPurpose';
+  description?: Maybe<Scalars['String']['output']>;
+  /** The purpose advertises the tenant's own similar products (UWG §7(3) may cover it). */
+  existingCustomerOk: Scalars['Boolean']['output'];
+  key: Scalars['String']['output'];
+  label: Scalars['String']['output'];
+};
+
+export type ConsentPurposeInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The purpose advertises the tenant's own similar products (UWG §7(3) may cover it). */
+  existingCustomerOk: Scalars['Boolean']['input'];
+  key: Scalars['String']['input'];
+  label: Scalars['String']['input'];
+};
+
+/** Where the proof of a staff-recorded event comes from. */
+export type ConsentSource =
+  | 'API'
+  | 'CALL'
+  | 'EMAIL'
+  | 'PAPER'
+  | 'WEB_FORM';
+
+export type ConsentText = {
+  __typename?: 'ConsentText';
+  body: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Scalars['String']['output'];
+  /** SHA-256 of the body: the version's address. */
+  hash: Scalars['String']['output'];
+  language: Scalars['String']['output'];
+  title: Scalars['String']['output'];
+};
+
+export type ContactDecision = {
+  __typename?: 'ContactDecision';
+  allowed: Scalars['Boolean']['output'];
+  /** The legal basis when allowed, e.g. `GDPR_ART_6_1_A_CONSENT`, `UWG_7_3_EXISTING_CUSTOMER`. */
+  legalBasis?: Maybe<Scalars['String']['output']>;
+  /** A stable code, e.g. `DOUBLE_OPT_IN_CONFIRMED`, `REVOKED`, `SUPPRESSED`, `NO_CONSENT`. */
+  reason: Scalars['String']['output'];
+};
+
+export type ContactEntity =
+  | 'ORGANIZATION'
+  | 'PERSON';
+
+export type ContactKind =
+  | 'ORGANIZATION'
+  | 'PERSON';
+
+export type CreatePersonPayload = {
+  __typename?: 'CreatePersonPayload';
+  /**
+   * Compliance warnings, e.g. `SUPPRESSED_EMAIL`: the address is on the suppression list,
+   * the person will never be contacted there.
+   */
+  complianceWarnings: Array<Scalars['String']['output']>;
+  /** Existing persons this one looks like; the person is created anyway. */
+  duplicateWarnings: Array<DuplicateCandidate>;
+  person: Person;
+};
+
+export type CreateTenantInput = {
+  name: Scalars['String']['input'];
+  /** Lower-case letters, digits and '-'; derived from the name when omitted. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateUserInput = {
+  agencyAdmin?: Scalars['Boolean']['input'];
+  displayName: Scalars['String']['input'];
+  email: Scalars['String']['input'];
+  /** At least 12 characters; not a common password. */
+  password: Scalars['String']['input'];
+};
+
+export type CreatedApiKey = {
+  __typename?: 'CreatedApiKey';
+  apiKey: ApiKey;
+  /** The full key. Shown this once; store it in a secret manager. */
+  secret: Scalars['String']['output'];
+};
+
+export type CustomField = {
+  __typename?: 'CustomField';
+  entity: ContactEntity;
+  key: Scalars['String']['output'];
+  kind: CustomFieldKind;
+  label: Scalars['String']['output'];
+  picklistKey?: Maybe<Scalars['String']['output']>;
+  required: Scalars['Boolean']['output'];
+};
+
+export type CustomFieldInput = {
+  entity: ContactEntity;
+  key: Scalars['String']['input'];
+  kind: CustomFieldKind;
+  label: Scalars['String']['input'];
+  picklistKey?: InputMaybe<Scalars['String']['input']>;
+  required?: Scalars['Boolean']['input'];
+};
+
+export type CustomFieldKind =
+  | 'BOOLEAN'
+  | 'DATE'
+  | 'NUMBER'
+  | 'PICKLIST'
+  | 'TEXT';
+
+export type DataQualityReport = {
+  __typename?: 'DataQualityReport';
+  archived: Scalars['Int']['output'];
+  doNotReactivate: Scalars['Int']['output'];
+  duplicatePairs: Scalars['Int']['output'];
+  /** Shares of active persons, 0-1. */
+  emailShare: Scalars['Float']['output'];
+  organizations: Scalars['Int']['output'];
+  persons: Scalars['Int']['output'];
+  personsInDuplicatePairs: Scalars['Int']['output'];
+  phoneShare: Scalars['Float']['output'];
+  stale: Scalars['Int']['output'];
+  staleMonths: Scalars['Int']['output'];
+  withAddress: Scalars['Int']['output'];
+  withEmail: Scalars['Int']['output'];
+  withPhone: Scalars['Int']['output'];
+};
+
+export type DataSubjectRequest = {
+  __typename?: 'DataSubjectRequest';
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  completedBy?: Maybe<Scalars['String']['output']>;
+  createdBy: Scalars['String']['output'];
+  /** One month after receipt (Art. 12(3) GDPR), three when extended. */
+  dueAt: Scalars['DateTime']['output'];
+  /** For access and portability requests: the archive to send (GET, same headers). */
+  exportPath?: Maybe<Scalars['String']['output']>;
+  extendedReason?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  kind: Scalars['String']['output'];
+  note?: Maybe<Scalars['String']['output']>;
+  overdue: Scalars['Boolean']['output'];
+  /** Null once the person was erased. */
+  personId?: Maybe<Scalars['ID']['output']>;
+  receivedAt: Scalars['DateTime']['output'];
+  /** `open`, `completed` or `rejected`. */
+  status: Scalars['String']['output'];
+};
+
+export type DataSubjectRequestKind =
+  | 'ACCESS'
+  | 'ERASURE'
+  | 'OBJECTION'
+  | 'PORTABILITY'
+  | 'RECTIFICATION'
+  | 'RESTRICTION';
+
+export type DeliveryEventKind =
+  | 'COMPLAINT'
+  | 'HARD_BOUNCE'
+  | 'SOFT_BOUNCE';
+
+export type DeliveryEventResult = {
+  __typename?: 'DeliveryEventResult';
+  personId: Scalars['ID']['output'];
+  suppressed: Scalars['Boolean']['output'];
+};
+
+export type Direction =
+  | 'INBOUND'
+  | 'INTERNAL'
+  | 'OUTBOUND';
+
+export type DuplicateCandidate = {
+  __typename?: 'DuplicateCandidate';
+  aId: Scalars['ID']['output'];
+  bId: Scalars['ID']['output'];
+  reasons: Array<Scalars['String']['output']>;
+  /** 0-1. */
+  score: Scalars['Float']['output'];
+};
+
+/** A stored pair from the last scan, with both records. */
+export type DuplicatePair = {
+  __typename?: 'DuplicatePair';
+  foundAt: Scalars['DateTime']['output'];
+  persons: Array<Person>;
+  reasons: Array<Scalars['String']['output']>;
+  score: Scalars['Float']['output'];
+};
+
+export type DuplicatePairConnection = {
+  __typename?: 'DuplicatePairConnection';
+  /** A list of edges. */
+  edges: Array<DuplicatePairEdge>;
+  /** A list of nodes. */
+  nodes: Array<DuplicatePair>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type DuplicatePairEdge = {
+  __typename?: 'DuplicatePairEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: DuplicatePair;
+};
+
+export type DuplicateScan = {
+  __typename?: 'DuplicateScan';
+  pairs: Scalars['Int']['output'];
+  personsScanned: Scalars['Int']['output'];
+};
+
+export type ErasureRecord = {
+  __typename?: 'ErasureRecord';
+  actor: Scalars['String']['output'];
+  erasedAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  reason: Scalars['String']['output'];
+  removed: Scalars['JSON']['output'];
+  requestId?: Maybe<Scalars['ID']['output']>;
+};
+
+export type ErasureSummary = {
+  __typename?: 'ErasureSummary';
+  erasureId: Scalars['ID']['output'];
+  /** What was removed, by table; no personal data. */
+  removed: Scalars['JSON']['output'];
+};
+
+export type ExistingCustomerInput = {
+  /** When the customer was told they may object at any time. */
+  noticeGivenAt: Scalars['DateTime']['input'];
+  noticeTextHash?: InputMaybe<Scalars['String']['input']>;
+  /** When the email address was obtained in the sale. */
+  obtainedAt: Scalars['DateTime']['input'];
+  personId: Scalars['ID']['input'];
+  /** Purposes for the tenant's own similar products. */
+  purposes: Array<Scalars['String']['input']>;
+  /** The order or invoice number of that sale. */
+  saleReference: Scalars['String']['input'];
+};
+
+export type ExistingCustomerRecord = {
+  __typename?: 'ExistingCustomerRecord';
+  id: Scalars['ID']['output'];
+  noticeGivenAt: Scalars['DateTime']['output'];
+  noticeTextHash?: Maybe<Scalars['String']['output']>;
+  obtainedAt: Scalars['DateTime']['output'];
+  personId: Scalars['ID']['output'];
+  purposes: Array<Scalars['String']['output']>;
+  recordedAt: Scalars['DateTime']['output'];
+  recordedBy: Scalars['String']['output'];
+  saleReference: Scalars['String']['output'];
+};
+
+export type FacetCount = {
+  __typename?: 'FacetCount';
+  facet: SearchFacet;
+  /** Most frequent first (at most 20). */
+  values: Array<FacetValue>;
+};
+
+export type FacetValue = {
+  __typename?: 'FacetValue';
+  count: Scalars['Int']['output'];
+  value: Scalars['String']['output'];
+};
+
+export type FieldChoiceInput = {
+  /** A person field (`email`, `phone`, `custom.<key>`, …). */
+  field: Scalars['String']['input'];
+  /** The record whose value wins. */
+  fromId: Scalars['ID']['input'];
+};
+
+export type GoalKindInput =
+  | 'CLICK'
+  | 'MEETING'
+  | 'PURCHASE'
+  | 'REFERRAL'
+  | 'REPLY';
+
+export type Import = {
+  __typename?: 'Import';
+  createdAt: Scalars['DateTime']['output'];
+  delimiter?: Maybe<Scalars['String']['output']>;
+  dryRun: Scalars['Boolean']['output'];
+  /** New persons that look like someone already in the tenant. */
+  duplicateWarnings: Scalars['Int']['output'];
+  encoding?: Maybe<Scalars['String']['output']>;
+  error?: Maybe<Scalars['String']['output']>;
+  /** Path of the downloadable error report (CSV), relative to the API's base URL. */
+  errorReportPath: Scalars['String']['output'];
+  /** Per-row errors and warnings, by line. */
+  errors: ImportRowErrorConnection;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** `csv` or `xlsx`. */
+  format: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** Target field per column; null = column skipped. */
+  mapping: Array<Maybe<Scalars['String']['output']>>;
+  matchKeys: Array<Scalars['String']['output']>;
+  /** Dry runs: the first rows as they would be stored. */
+  preview: Scalars['JSON']['output'];
+  rowsCreated: Scalars['Int']['output'];
+  rowsDone: Scalars['Int']['output'];
+  rowsFailed: Scalars['Int']['output'];
+  rowsTotal?: Maybe<Scalars['Int']['output']>;
+  rowsUnchanged: Scalars['Int']['output'];
+  rowsUpdated: Scalars['Int']['output'];
+  /**
+   * Rows written with a warning (a suppressed address: imported, never contacted, no
+   * consent recorded); listed in `errors` with severity `warning`.
+   */
+  rowsWarned: Scalars['Int']['output'];
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  status: ImportStatus;
+  uploadId: Scalars['ID']['output'];
+};
+
+
+export type ImportErrorsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ImportConnection = {
+  __typename?: 'ImportConnection';
+  /** A list of edges. */
+  edges: Array<ImportEdge>;
+  /** A list of nodes. */
+  nodes: Array<Import>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+export type ImportConsentInput = {
+  /** `email`, `phone`, `sms`, `letter` or `messenger`. */
+  channel: Scalars['String']['input'];
+  /** When the consents were collected (default: now). */
+  collectedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  note?: InputMaybe<Scalars['String']['input']>;
+  purpose: Scalars['String']['input'];
+  /** The consent text the people agreed to (`storeConsentText`). */
+  textHash: Scalars['String']['input'];
+};
+
+/** An edge in a connection. */
+export type ImportEdge = {
+  __typename?: 'ImportEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: Import;
+};
+
+export type ImportPreview = {
+  __typename?: 'ImportPreview';
+  delimiter?: Maybe<Scalars['String']['output']>;
+  encoding?: Maybe<Scalars['String']['output']>;
+  format: Scalars['String']['output'];
+  headers: Array<Scalars['String']['output']>;
+  rows: Array<ImportPreviewRow>;
+  /** A suggested target field per column (German and English headers understood). */
+  suggestedMapping: Array<Maybe<Scalars['String']['output']>>;
+};
+
+export type ImportPreviewRow = {
+  __typename?: 'ImportPreviewRow';
+  cells: Array<Scalars['String']['output']>;
+  line: Scalars['Int']['output'];
+};
+
+export type ImportRowError = {
+  __typename?: 'ImportRowError';
+  /** The file's column header (or `(row)`). */
+  column: Scalars['String']['output'];
+  line: Scalars['Int']['output'];
+  reason: Scalars['String']['output'];
+  /**
+   * `error`: the row was not written; `warning`: written, with a caveat (e.g. a suppressed
+   * address that gets no consent).
+   */
+  severity: Scalars['String']['output'];
+};
+
+export type ImportRowErrorConnection = {
+  __typename?: 'ImportRowErrorConnection';
+  /** A list of edges. */
+  edges: Array<ImportRowErrorEdge>;
+  /** A list of nodes. */
+  nodes: Array<ImportRowError>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type ImportRowErrorEdge = {
+  __typename?: 'ImportRowErrorEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: ImportRowError;
+};
+
+export type ImportStatus =
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING';
+
+export type Interaction = {
+  __typename?: 'Interaction';
+  archivedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** `user:<id>` or `api_key:<id>`. */
+  author: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  direction: Direction;
+  id: Scalars['ID']['output'];
+  kind: InteractionKind;
+  occurredAt: Scalars['DateTime']['output'];
+  organizationId?: Maybe<Scalars['ID']['output']>;
+  personId?: Maybe<Scalars['ID']['output']>;
+  subject?: Maybe<Scalars['String']['output']>;
+  summary?: Maybe<Scalars['String']['output']>;
+  version: Scalars['Int']['output'];
+};
+
+export type InteractionInput = {
+  direction: Direction;
+  kind: InteractionKind;
+  /** Defaults to now. */
+  occurredAt?: InputMaybe<Scalars['DateTime']['input']>;
+  organizationId?: InputMaybe<Scalars['ID']['input']>;
+  personId?: InputMaybe<Scalars['ID']['input']>;
+  subject?: InputMaybe<Scalars['String']['input']>;
+  summary?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type InteractionKind =
+  | 'CALL'
+  | 'EMAIL'
+  | 'GIFT'
+  | 'LETTER'
+  | 'MEETING'
+  | 'NOTE'
+  | 'OFFER'
+  | 'SOCIAL';
+
+export type InteractionPatch = {
+  direction?: InputMaybe<Direction>;
+  kind?: InputMaybe<InteractionKind>;
+  occurredAt?: InputMaybe<Scalars['DateTime']['input']>;
+  subject?: InputMaybe<Scalars['String']['input']>;
+  summary?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type LetterExport = {
+  __typename?: 'LetterExport';
+  /** Addresses and letter texts, for mail merge. */
+  csv: Scalars['String']['output'];
+  /** One printable document, a page per letter. */
+  html: Scalars['String']['output'];
+  letters: Scalars['Int']['output'];
+};
+
+export type LifecycleEvent = {
+  __typename?: 'LifecycleEvent';
+  at: Scalars['DateTime']['output'];
+  change: Scalars['String']['output'];
+  /** When the rule was met (e.g. last purchase + N months). */
+  effective: Scalars['NaiveDate']['output'];
+  fromStage?: Maybe<Scalars['String']['output']>;
+  toStage?: Maybe<Scalars['String']['output']>;
+};
+
+export type LifecycleRun = {
+  __typename?: 'LifecycleRun';
+  becameCustomer: Scalars['Int']['output'];
+  becameDormant: Scalars['Int']['output'];
+  becameExCustomer: Scalars['Int']['output'];
+  wokeUp: Scalars['Int']['output'];
+};
+
+export type LifecycleSettings = {
+  __typename?: 'LifecycleSettings';
+  dormantAfterMonths: Scalars['Int']['output'];
+  enabled: Scalars['Boolean']['output'];
+  exCustomerAfterMonths: Scalars['Int']['output'];
+};
+
+export type LifecycleSettingsInput = {
+  dormantAfterMonths: Scalars['Int']['input'];
+  enabled: Scalars['Boolean']['input'];
+  exCustomerAfterMonths: Scalars['Int']['input'];
+};
+
+export type LifecycleStage =
+  | 'CUSTOMER'
+  | 'EX_CUSTOMER'
+  | 'LEAD'
+  | 'PROSPECT';
+
+export type MailHeader = {
+  __typename?: 'MailHeader';
+  name: Scalars['String']['output'];
+  value: Scalars['String']['output'];
+};
+
+export type Member = {
+  __typename?: 'Member';
+  createdAt: Scalars['DateTime']['output'];
+  displayName: Scalars['String']['output'];
+  email: Scalars['String']['output'];
+  role: Role;
+  userId: Scalars['ID']['output'];
+};
+
+export type MemberConnection = {
+  __typename?: 'MemberConnection';
+  /** A list of edges. */
+  edges: Array<MemberEdge>;
+  /** A list of nodes. */
+  nodes: Array<Member>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type MemberEdge = {
+  __typename?: 'MemberEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: Member;
+};
+
+export type MembershipChange =
+  | 'ENTERED'
+  | 'LEFT';
+
+export type MembershipEvent = {
+  __typename?: 'MembershipEvent';
+  actor: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  event: MembershipChange;
+  id: Scalars['ID']['output'];
+  personId: Scalars['ID']['output'];
+  segmentId: Scalars['ID']['output'];
+};
+
+export type MembershipEventConnection = {
+  __typename?: 'MembershipEventConnection';
+  /** A list of edges. */
+  edges: Array<MembershipEventEdge>;
+  /** A list of nodes. */
+  nodes: Array<MembershipEvent>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type MembershipEventEdge = {
+  __typename?: 'MembershipEventEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: MembershipEvent;
+};
+
+/** A merge, as it appears on the winner's timeline. */
+export type MergeEvent = {
+  __typename?: 'MergeEvent';
+  actor: Scalars['String']['output'];
+  /** Field → id of the record whose value won. */
+  fieldChoices: Scalars['JSON']['output'];
+  id: Scalars['ID']['output'];
+  loserIds: Array<Scalars['ID']['output']>;
+  mergedAt: Scalars['DateTime']['output'];
+  /** Counts of what moved over. */
+  moved: Scalars['JSON']['output'];
+};
+
+export type MergePersonsInput = {
+  choices?: Array<FieldChoiceInput>;
+  /** Compute the result and what would move, change nothing. */
+  dryRun?: Scalars['Boolean']['input'];
+  loserIds: Array<Scalars['ID']['input']>;
+  winnerId: Scalars['ID']['input'];
+};
+
+export type MergeResult = {
+  __typename?: 'MergeResult';
+  addedTags: Scalars['Int']['output'];
+  dryRun: Scalars['Boolean']['output'];
+  /** Null in a dry run. */
+  mergeId?: Maybe<Scalars['ID']['output']>;
+  movedInteractions: Scalars['Int']['output'];
+  movedRelations: Scalars['Int']['output'];
+  movedTransactions: Scalars['Int']['output'];
+  /** The winner's values after the merge. */
+  result: Scalars['JSON']['output'];
+  /** The winner after the merge (in a dry run: as it is now). */
+  winner: Person;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Adds persons to a static list; returns how many were new. */
+  addSegmentMembers: Scalars['Int']['output'];
+  /**
+   * Puts an email address or phone number on the suppression list (tenant admins); only
+   * its keyed hash is stored.
+   */
+  addSuppression: Scalars['Boolean']['output'];
+  archiveInteraction: Interaction;
+  archiveOrganization: Organization;
+  /** Archives a person: out of lists, segments and campaigns; history kept. */
+  archivePerson: Person;
+  /** Archives a segment that no other segment or target group uses. */
+  archiveSegment: Segment;
+  archiveTransaction: Transaction;
+  /** Applies one action to many persons (e.g. every stale one); returns how many changed. */
+  bulkUpdatePersons: Scalars['Int']['output'];
+  /** Stops an import after its current batch; committed rows stay. */
+  cancelImport: Import;
+  /** Changes the password and ends every other session; returns how many were ended. */
+  changePassword: Scalars['Int']['output'];
+  /** Closes a request as completed (or rejected). */
+  closeDataSubjectRequest: DataSubjectRequest;
+  completeCampaignTask: CampaignTask;
+  /** Creates an API key for the current tenant; the secret is returned only here. */
+  createApiKey: CreatedApiKey;
+  createCampaign: Campaign;
+  /** Registers a data-subject request; its deadline is one month from receipt. */
+  createDataSubjectRequest: DataSubjectRequest;
+  /** Records a touch; the contact's `lastInteractionAt` follows. */
+  createInteraction: Interaction;
+  createOrganization: Organization;
+  /** Creates a person; likely duplicates come back as warnings. */
+  createPerson: CreatePersonPayload;
+  /** A tenant-defined picklist (tenant admins). */
+  createPicklist: Picklist;
+  /** Creates a dynamic segment (with a rule) or a static list (without). */
+  createSegment: Segment;
+  /** A signed token for a website's double opt-in subscribe form (tenant admins). */
+  createSubscribeForm: SubscribeForm;
+  createTargetGroup: TargetGroup;
+  createTemplate: Template;
+  /** Creates a client company with its own schema (agency admins). The caller becomes owner. */
+  createTenant: Tenant;
+  /** Records an order or invoice; the contact's `lastPurchaseAt` follows. */
+  createTransaction: Transaction;
+  /** Adds a user to the caller's agency (agency admins only). */
+  createUser: User;
+  /** Defines a typed custom field (tenant admins). */
+  defineCustomField: CustomField;
+  deleteProcessingActivity: Scalars['Boolean']['output'];
+  deleteSetting: Scalars['Boolean']['output'];
+  deleteSnippet: Scalars['Boolean']['output'];
+  deleteTargetGroup: Scalars['Boolean']['output'];
+  /** Deletes a tenant and all its data, irreversibly. `confirmSlug` must equal its slug. */
+  deleteTenant: Scalars['Boolean']['output'];
+  /** Marks two persons as not duplicates; rescans keep them apart. */
+  dismissDuplicate: Scalars['Boolean']['output'];
+  /**
+   * Erases a person across every table, the search index (via the outbox) and caches;
+   * leaves the suppression hashes and an erasure record (tenant admins).
+   */
+  erasePerson: ErasureSummary;
+  /** Carries out pending hand-overs for erasure (staleness review, retention policies). */
+  eraseRequestedPersons: Array<ErasureSummary>;
+  /** Extends a request's deadline by two months (once, with the reason; Art. 12(3)). */
+  extendDataSubjectRequest: DataSubjectRequest;
+  /** Links a person to an organization (or changes the link). */
+  linkPersonToOrganization: Relation;
+  login: AuthPayload;
+  /** Ends the current session. */
+  logout: Scalars['Boolean']['output'];
+  /** Ends every session of the current user; returns how many were ended. */
+  logoutEverywhere: Scalars['Int']['output'];
+  /** Merges persons into a winner with per-field choices; everything they own moves over. */
+  mergePersons: MergeResult;
+  /**
+   * Records an objection to direct marketing (GDPR Art. 21(2)) on the given channels (all
+   * when omitted) for every purpose.
+   */
+  objectToMarketing: Array<ConsentEvent>;
+  /** Creates or changes a consent purpose (tenant admins). */
+  putConsentPurpose: ConsentPurpose;
+  /** Adds a picklist value or changes its label, position or archived flag (tenant admins). */
+  putPicklistValue: PicklistValue;
+  /** Creates (no `id`) or replaces an entry of the processing register (tenant admins). */
+  putProcessingActivity: ProcessingActivity;
+  /**
+   * Creates (no `id`) or changes a retention policy (tenant admins); enabled policies run
+   * daily in the worker.
+   */
+  putRetentionPolicy: RetentionPolicy;
+  /** Creates or replaces a snippet, used in templates as `{{ snippets.<key> }}`. */
+  putSnippet: Snippet;
+  reactivateTenant: Tenant;
+  /**
+   * Records a consent event with its proof (granted on paper or by phone, a revocation, an
+   * objection, a presumed business consent, an expiry). Confirmations only come from the
+   * double opt-in flow.
+   */
+  recordConsent: ConsentEvent;
+  /**
+   * Intake for bounces and complaints (from the mail provider's webhook, with an API key):
+   * marks the send; hard bounces and complaints suppress the address.
+   */
+  recordDeliveryEvent: DeliveryEventResult;
+  /** Records the UWG §7(3) existing-customer conditions for a person's current email. */
+  recordExistingCustomer: ExistingCustomerRecord;
+  /** Exchanges a refresh token for a new pair (rotation). */
+  refresh: AuthPayload;
+  /** Brings a dynamic segment's stored membership up to date, recording entries and exits. */
+  refreshSegment: SegmentRefresh;
+  /**
+   * Rebuilds this tenant's search index in the background (fresh index, then an atomic
+   * switch); `searchStatus.reindexedAt` tells when it is done.
+   */
+  reindexSearch: Scalars['Boolean']['output'];
+  removeMember: Scalars['Boolean']['output'];
+  removeSegmentMembers: Scalars['Int']['output'];
+  /** Lifts a suppression (tenant admins; audited). Erasure hashes stay unless lifted here. */
+  removeSuppression: Scalars['Boolean']['output'];
+  /** Renames the current tenant (tenant admins). */
+  renameTenant: Tenant;
+  restorePerson: Person;
+  revokeApiKey: ApiKey;
+  /** Runs the ABC analysis now (the worker also runs it daily). */
+  runAbcAnalysis: AbcReport;
+  /** Applies the lifecycle rules now (the worker also runs them daily). */
+  runLifecycle: LifecycleRun;
+  /** Runs a retention policy now (tenant admins); audited. */
+  runRetentionPolicy: Scalars['JSON']['output'];
+  /** Rescans the tenant for duplicate persons; read the result with `duplicatePairs`. */
+  scanDuplicates: DuplicateScan;
+  /** Scores a lead on budget, authority, need and timing (0..25 each). */
+  scoreBant: BantScore;
+  /** Grants a user of the agency a role in the current tenant (tenant admins). */
+  setMember: Member;
+  /** Sets a tenant setting (tenant admins); audited. */
+  setSetting: Setting;
+  /** Registers an agency with its first user (an agency admin) and logs them in. */
+  signUp: AuthPayload;
+  /** Queues an import of an uploaded file (`POST /files/uploads`); poll `import(id)`. */
+  startImport: Import;
+  /** Stores a consent text version (tenant admins); the same body is the same version. */
+  storeConsentText: ConsentText;
+  /** Suspends a tenant: its data stays, every request naming it gets FORBIDDEN. */
+  suspendTenant: Tenant;
+  /** Freezes the segment's members now (e.g. as a campaign's audience). */
+  takeSegmentSnapshot: SegmentSnapshot;
+  /**
+   * Moves a campaign to another state: draft → scheduled (with `scheduledAt`) or running
+   * (launch: the audience is frozen), running ⇄ paused, → completed or cancelled. Other
+   * moves get CONFLICT and change nothing.
+   */
+  transitionCampaign: CampaignTransition;
+  unlinkPersonFromOrganization: Scalars['Boolean']['output'];
+  updateAbcSettings: AbcSettings;
+  /** Replaces a draft's settings and steps. */
+  updateCampaign: Campaign;
+  updateCampaignSettings: CampaignSettingsObject;
+  /** Changes the tenant's channel policy (tenant admins); applies to the next decision. */
+  updateCompliancePolicy: CompliancePolicy;
+  updateInteraction: Interaction;
+  updateLifecycleSettings: LifecycleSettings;
+  /** Given fields replace, omitted fields stay. */
+  updateOrganization: Organization;
+  /** Changes a person if `version` is current (CONFLICT otherwise). */
+  updatePerson: Person;
+  updateSegment: Segment;
+  updateTargetGroup: TargetGroup;
+  updateTemplate: Template;
+  updateTransaction: Transaction;
+};
+
+
+export type MutationAddSegmentMembersArgs = {
+  id: Scalars['ID']['input'];
+  personIds: Array<Scalars['ID']['input']>;
+};
+
+
+export type MutationAddSuppressionArgs = {
+  reason: SuppressionReason;
+  value: Scalars['String']['input'];
+};
+
+
+export type MutationArchiveInteractionArgs = {
+  id: Scalars['ID']['input'];
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationArchiveOrganizationArgs = {
+  id: Scalars['ID']['input'];
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationArchivePersonArgs = {
+  id: Scalars['ID']['input'];
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationArchiveSegmentArgs = {
+  id: Scalars['ID']['input'];
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationArchiveTransactionArgs = {
+  id: Scalars['ID']['input'];
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationBulkUpdatePersonsArgs = {
+  action: BulkAction;
+  target: BulkTarget;
+};
+
+
+export type MutationCancelImportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationChangePasswordArgs = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
+};
+
+
+export type MutationCloseDataSubjectRequestArgs = {
+  id: Scalars['ID']['input'];
+  rejected?: Scalars['Boolean']['input'];
+};
+
+
+export type MutationCompleteCampaignTaskArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  outcome: Scalars['String']['input'];
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  name: Scalars['String']['input'];
+  role: Role;
+};
+
+
+export type MutationCreateCampaignArgs = {
+  input: CampaignInput;
+};
+
+
+export type MutationCreateDataSubjectRequestArgs = {
+  kind: DataSubjectRequestKind;
+  note?: InputMaybe<Scalars['String']['input']>;
+  personId: Scalars['ID']['input'];
+  receivedAt?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type MutationCreateInteractionArgs = {
+  input: InteractionInput;
+};
+
+
+export type MutationCreateOrganizationArgs = {
+  input: OrganizationInput;
+};
+
+
+export type MutationCreatePersonArgs = {
+  input: PersonInput;
+};
+
+
+export type MutationCreatePicklistArgs = {
+  key: Scalars['String']['input'];
+  label: Scalars['String']['input'];
+};
+
+
+export type MutationCreateSegmentArgs = {
+  input: SegmentInput;
+};
+
+
+export type MutationCreateSubscribeFormArgs = {
+  pageUrl?: InputMaybe<Scalars['String']['input']>;
+  purpose: Scalars['String']['input'];
+  textHash: Scalars['String']['input'];
+  validDays?: Scalars['Int']['input'];
+};
+
+
+export type MutationCreateTargetGroupArgs = {
+  input: TargetGroupInput;
+};
+
+
+export type MutationCreateTemplateArgs = {
+  input: TemplateInput;
+};
+
+
+export type MutationCreateTenantArgs = {
+  input: CreateTenantInput;
+};
+
+
+export type MutationCreateTransactionArgs = {
+  input: TransactionInput;
+};
+
+
+export type MutationCreateUserArgs = {
+  input: CreateUserInput;
+};
+
+
+export type MutationDefineCustomFieldArgs = {
+  input: CustomFieldInput;
+};
+
+
+export type MutationDeleteProcessingActivityArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteSettingArgs = {
+  key: Scalars['String']['input'];
+};
+
+
+export type MutationDeleteSnippetArgs = {
+  key: Scalars['String']['input'];
+};
+
+
+export type MutationDeleteTargetGroupArgs = {
+  id: Scalars['ID']['input'];
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationDeleteTenantArgs = {
+  confirmSlug: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDismissDuplicateArgs = {
+  a: Scalars['ID']['input'];
+  b: Scalars['ID']['input'];
+};
+
+
+export type MutationErasePersonArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+  requestId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationEraseRequestedPersonsArgs = {
+  limit?: Scalars['Int']['input'];
+};
+
+
+export type MutationExtendDataSubjectRequestArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationLinkPersonToOrganizationArgs = {
+  input: RelationInput;
+};
+
+
+export type MutationLoginArgs = {
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+};
+
+
+export type MutationMergePersonsArgs = {
+  input: MergePersonsInput;
+};
+
+
+export type MutationObjectToMarketingArgs = {
+  channels?: InputMaybe<Array<ConsentChannel>>;
+  personId: Scalars['ID']['input'];
+  sourceRef?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationPutConsentPurposeArgs = {
+  input: ConsentPurposeInput;
+};
+
+
+export type MutationPutPicklistValueArgs = {
+  archived?: Scalars['Boolean']['input'];
+  label: Scalars['String']['input'];
+  picklistKey: Scalars['String']['input'];
+  position?: InputMaybe<Scalars['Int']['input']>;
+  value: Scalars['String']['input'];
+};
+
+
+export type MutationPutProcessingActivityArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+  input: ProcessingActivityInput;
+};
+
+
+export type MutationPutRetentionPolicyArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+  input: RetentionPolicyInput;
+};
+
+
+export type MutationPutSnippetArgs = {
+  body: Scalars['String']['input'];
+  key: Scalars['String']['input'];
+};
+
+
+export type MutationReactivateTenantArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRecordConsentArgs = {
+  input: ConsentEventInput;
+};
+
+
+export type MutationRecordDeliveryEventArgs = {
+  kind: DeliveryEventKind;
+  messageId: Scalars['String']['input'];
+};
+
+
+export type MutationRecordExistingCustomerArgs = {
+  input: ExistingCustomerInput;
+};
+
+
+export type MutationRefreshArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationRefreshSegmentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRemoveMemberArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationRemoveSegmentMembersArgs = {
+  id: Scalars['ID']['input'];
+  personIds: Array<Scalars['ID']['input']>;
+};
+
+
+export type MutationRemoveSuppressionArgs = {
+  value: Scalars['String']['input'];
+};
+
+
+export type MutationRenameTenantArgs = {
+  name: Scalars['String']['input'];
+};
+
+
+export type MutationRestorePersonArgs = {
+  id: Scalars['ID']['input'];
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRunRetentionPolicyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationScoreBantArgs = {
+  input: BantInput;
+};
+
+
+export type MutationSetMemberArgs = {
+  email: Scalars['String']['input'];
+  role: Role;
+};
+
+
+export type MutationSetSettingArgs = {
+  key: Scalars['String']['input'];
+  value: Scalars['JSON']['input'];
+};
+
+
+export type MutationSignUpArgs = {
+  input: SignUpInput;
+};
+
+
+export type MutationStartImportArgs = {
+  input: StartImportInput;
+};
+
+
+export type MutationStoreConsentTextArgs = {
+  body: Scalars['String']['input'];
+  language?: Scalars['String']['input'];
+  title: Scalars['String']['input'];
+};
+
+
+export type MutationSuspendTenantArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationTakeSegmentSnapshotArgs = {
+  id: Scalars['ID']['input'];
+  label?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationTransitionCampaignArgs = {
+  id: Scalars['ID']['input'];
+  scheduledAt?: InputMaybe<Scalars['DateTime']['input']>;
+  to: CampaignStatus;
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationUnlinkPersonFromOrganizationArgs = {
+  organizationId: Scalars['ID']['input'];
+  personId: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateAbcSettingsArgs = {
+  input: AbcSettingsInput;
+};
+
+
+export type MutationUpdateCampaignArgs = {
+  id: Scalars['ID']['input'];
+  input: CampaignInput;
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationUpdateCampaignSettingsArgs = {
+  input: CampaignSettingsInput;
+};
+
+
+export type MutationUpdateCompliancePolicyArgs = {
+  input: CompliancePolicyInput;
+};
+
+
+export type MutationUpdateInteractionArgs = {
+  id: Scalars['ID']['input'];
+  patch: InteractionPatch;
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationUpdateLifecycleSettingsArgs = {
+  input: LifecycleSettingsInput;
+};
+
+
+export type MutationUpdateOrganizationArgs = {
+  id: Scalars['ID']['input'];
+  input: OrganizationInput;
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationUpdatePersonArgs = {
+  id: Scalars['ID']['input'];
+  patch: PersonPatch;
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationUpdateSegmentArgs = {
+  id: Scalars['ID']['input'];
+  input: SegmentInput;
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationUpdateTargetGroupArgs = {
+  id: Scalars['ID']['input'];
+  input: TargetGroupInput;
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationUpdateTemplateArgs = {
+  id: Scalars['ID']['input'];
+  input: TemplateInput;
+  version: Scalars['Int']['input'];
+};
+
+
+export type MutationUpdateTransactionArgs = {
+  id: Scalars['ID']['input'];
+  patch: TransactionPatch;
+  version: Scalars['Int']['input'];
+};
+
+export type OccasionInput = {
+  day?: InputMaybe<Scalars['Int']['input']>;
+  /** NO_CONTACT: days without interaction. */
+  days?: InputMaybe<Scalars['Int']['input']>;
+  /** DATE_FIELD: the custom field holding a date (YYYY-MM-DD). */
+  field?: InputMaybe<Scalars['String']['input']>;
+  kind: OccasionKind;
+  month?: InputMaybe<Scalars['Int']['input']>;
+  /** HOLIDAY: its name and day. */
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type OccasionKind =
+  | 'BIRTHDAY'
+  | 'DATE_FIELD'
+  | 'HOLIDAY'
+  | 'NO_CONTACT'
+  | 'PURCHASE_ANNIVERSARY';
+
+export type Organization = {
+  __typename?: 'Organization';
+  archivedAt?: Maybe<Scalars['DateTime']['output']>;
+  city?: Maybe<Scalars['String']['output']>;
+  country?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  custom: Scalars['JSON']['output'];
+  dnrReason?: Maybe<Scalars['String']['output']>;
+  doNotReactivate: Scalars['Boolean']['output'];
+  email?: Maybe<Scalars['String']['output']>;
+  externalId?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** A value of picklist `industry`. */
+  industry?: Maybe<Scalars['String']['output']>;
+  lastInteractionAt?: Maybe<Scalars['DateTime']['output']>;
+  lastPurchaseAt?: Maybe<Scalars['NaiveDate']['output']>;
+  lifecycleStage: LifecycleStage;
+  name: Scalars['String']['output'];
+  ownerId?: Maybe<Scalars['ID']['output']>;
+  phone?: Maybe<Scalars['String']['output']>;
+  postalCode?: Maybe<Scalars['String']['output']>;
+  source?: Maybe<Scalars['String']['output']>;
+  street?: Maybe<Scalars['String']['output']>;
+  tags: Array<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  version: Scalars['Int']['output'];
+  website?: Maybe<Scalars['String']['output']>;
+};
+
+export type OrganizationConnection = {
+  __typename?: 'OrganizationConnection';
+  /** A list of edges. */
+  edges: Array<OrganizationEdge>;
+  /** A list of nodes. */
+  nodes: Array<Organization>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type OrganizationEdge = {
+  __typename?: 'OrganizationEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: Organization;
+};
+
+export type OrganizationFilter = {
+  archived?: InputMaybe<Scalars['Boolean']['input']>;
+  city?: InputMaybe<Scalars['String']['input']>;
+  industry?: InputMaybe<Scalars['String']['input']>;
+  lifecycleStages?: InputMaybe<Array<LifecycleStage>>;
+  query?: InputMaybe<Scalars['String']['input']>;
+  tagsAny?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type OrganizationInput = {
+  city?: InputMaybe<Scalars['String']['input']>;
+  country?: InputMaybe<Scalars['String']['input']>;
+  custom?: InputMaybe<Scalars['JSON']['input']>;
+  dnrReason?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  externalId?: InputMaybe<Scalars['String']['input']>;
+  industry?: InputMaybe<Scalars['String']['input']>;
+  lifecycleStage?: InputMaybe<LifecycleStage>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+  source?: InputMaybe<Scalars['String']['input']>;
+  street?: InputMaybe<Scalars['String']['input']>;
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  website?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Information about pagination in a connection */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** When paginating forwards, the cursor to continue. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** When paginating forwards, are there more items? */
+  hasNextPage: Scalars['Boolean']['output'];
+  /** When paginating backwards, are there more items? */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** When paginating backwards, the cursor to continue. */
+  startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+export type ParetoPoint = {
+  __typename?: 'ParetoPoint';
+  customerShare: Scalars['Float']['output'];
+  valueShare: Scalars['Float']['output'];
+};
+
+/** A person (B2C customer or someone at an organization). */
+export type Person = {
+  __typename?: 'Person';
+  archivedAt?: Maybe<Scalars['DateTime']['output']>;
+  birthday?: Maybe<Scalars['NaiveDate']['output']>;
+  city?: Maybe<Scalars['String']['output']>;
+  /** ISO 3166-1 alpha-2. */
+  country?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** Custom field values by key, typed by their definitions. */
+  custom: Scalars['JSON']['output'];
+  displayName: Scalars['String']['output'];
+  /** A value of picklist `dnr_reason`. */
+  dnrReason?: Maybe<Scalars['String']['output']>;
+  doNotReactivate: Scalars['Boolean']['output'];
+  /** Likely duplicates of this person, best first (computed live). */
+  duplicates: Array<DuplicateCandidate>;
+  email?: Maybe<Scalars['String']['output']>;
+  externalId?: Maybe<Scalars['String']['output']>;
+  firstName?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  lastInteractionAt?: Maybe<Scalars['DateTime']['output']>;
+  lastName?: Maybe<Scalars['String']['output']>;
+  lastPurchaseAt?: Maybe<Scalars['NaiveDate']['output']>;
+  lifecycleStage: LifecycleStage;
+  /** Set on records merged into another; that one is the live record. */
+  mergedInto?: Maybe<Scalars['ID']['output']>;
+  /** E.164. */
+  mobile?: Maybe<Scalars['String']['output']>;
+  organizationName?: Maybe<Scalars['String']['output']>;
+  /** Organizations this person works for, the primary one first. */
+  organizations: Array<Relation>;
+  ownerId?: Maybe<Scalars['ID']['output']>;
+  /** E.164. */
+  phone?: Maybe<Scalars['String']['output']>;
+  position?: Maybe<Scalars['String']['output']>;
+  postalCode?: Maybe<Scalars['String']['output']>;
+  /** Data-quality score: completeness, freshness and duplicate suspicion. */
+  quality: Quality;
+  salutation?: Maybe<Scalars['String']['output']>;
+  /** A value of picklist `source`. */
+  source?: Maybe<Scalars['String']['output']>;
+  street?: Maybe<Scalars['String']['output']>;
+  tags: Array<Scalars['String']['output']>;
+  /** Interactions, transactions and merges, newest first. */
+  timeline: TimelineEventConnection;
+  title?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  /** Send back with updates; a stale version gets CONFLICT. */
+  version: Scalars['Int']['output'];
+  website?: Maybe<Scalars['String']['output']>;
+};
+
+
+/** A person (B2C customer or someone at an organization). */
+export type PersonTimelineArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type PersonConnection = {
+  __typename?: 'PersonConnection';
+  /** A list of edges. */
+  edges: Array<PersonEdge>;
+  /** A list of nodes. */
+  nodes: Array<Person>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type PersonEdge = {
+  __typename?: 'PersonEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: Person;
+};
+
+/** Filters for person lists and exports; all given conditions must hold. */
+export type PersonFilter = {
+  /** true: only archived; false or null: only active. */
+  archived?: InputMaybe<Scalars['Boolean']['input']>;
+  city?: InputMaybe<Scalars['String']['input']>;
+  country?: InputMaybe<Scalars['String']['input']>;
+  createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  doNotReactivate?: InputMaybe<Scalars['Boolean']['input']>;
+  hasEmail?: InputMaybe<Scalars['Boolean']['input']>;
+  hasPhone?: InputMaybe<Scalars['Boolean']['input']>;
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
+  lastInteractionAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  lastInteractionBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  lifecycleStages?: InputMaybe<Array<LifecycleStage>>;
+  organizationId?: InputMaybe<Scalars['ID']['input']>;
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Name, email, phone or city contains this (umlauts and case ignored). */
+  query?: InputMaybe<Scalars['String']['input']>;
+  source?: InputMaybe<Scalars['String']['input']>;
+  tagsAll?: InputMaybe<Array<Scalars['String']['input']>>;
+  tagsAny?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/**
+ * A person to create. Text is trimmed; emails normalized; phones read in the tenant's
+ * default region (`contacts.default_phone_region`, default DE) and stored as E.164;
+ * countries accept ISO codes or common names.
+ */
+export type PersonInput = {
+  /** YYYY-MM-DD or DD.MM.YYYY. */
+  birthday?: InputMaybe<Scalars['String']['input']>;
+  city?: InputMaybe<Scalars['String']['input']>;
+  country?: InputMaybe<Scalars['String']['input']>;
+  custom?: InputMaybe<Scalars['JSON']['input']>;
+  /** Setting a reason sets the do-not-reactivate flag. */
+  dnrReason?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  externalId?: InputMaybe<Scalars['String']['input']>;
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  lifecycleStage?: InputMaybe<LifecycleStage>;
+  mobile?: InputMaybe<Scalars['String']['input']>;
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+  position?: InputMaybe<Scalars['String']['input']>;
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+  salutation?: InputMaybe<Scalars['String']['input']>;
+  source?: InputMaybe<Scalars['String']['input']>;
+  street?: InputMaybe<Scalars['String']['input']>;
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  title?: InputMaybe<Scalars['String']['input']>;
+  website?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Changes to a person: omitted fields stay, `null` clears. */
+export type PersonPatch = {
+  birthday?: InputMaybe<Scalars['String']['input']>;
+  city?: InputMaybe<Scalars['String']['input']>;
+  country?: InputMaybe<Scalars['String']['input']>;
+  /** Sets these custom values (null removes one); others stay. */
+  custom?: InputMaybe<Scalars['JSON']['input']>;
+  dnrReason?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  externalId?: InputMaybe<Scalars['String']['input']>;
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  lifecycleStage?: InputMaybe<LifecycleStage>;
+  mobile?: InputMaybe<Scalars['String']['input']>;
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+  position?: InputMaybe<Scalars['String']['input']>;
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+  salutation?: InputMaybe<Scalars['String']['input']>;
+  source?: InputMaybe<Scalars['String']['input']>;
+  street?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the tags. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  title?: InputMaybe<Scalars['String']['input']>;
+  website?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type PersonSort =
+  | 'CREATED_AT'
+  | 'LAST_INTERACTION_AT'
+  | 'NAME'
+  | 'UPDATED_AT';
+
+export type Picklist = {
+  __typename?: 'Picklist';
+  /** Built-in lists (industry, source, dnr_reason) cannot be removed. */
+  builtin: Scalars['Boolean']['output'];
+  key: Scalars['String']['output'];
+  label: Scalars['String']['output'];
+  values: Array<PicklistValue>;
+};
+
+export type PicklistValue = {
+  __typename?: 'PicklistValue';
+  archived: Scalars['Boolean']['output'];
+  label: Scalars['String']['output'];
+  position: Scalars['Int']['output'];
+  value: Scalars['String']['output'];
+};
+
+export type ProcessingActivity = {
+  __typename?: 'ProcessingActivity';
+  dataCategories: Array<Scalars['String']['output']>;
+  dataSubjects: Array<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  legalBasis: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  purpose: Scalars['String']['output'];
+  recipients: Array<Scalars['String']['output']>;
+  retention: Scalars['String']['output'];
+  safeguards: Scalars['String']['output'];
+  thirdCountries?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  updatedBy: Scalars['String']['output'];
+};
+
+export type ProcessingActivityInput = {
+  dataCategories?: Array<Scalars['String']['input']>;
+  dataSubjects?: Array<Scalars['String']['input']>;
+  legalBasis: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  purpose: Scalars['String']['input'];
+  recipients?: Array<Scalars['String']['input']>;
+  retention: Scalars['String']['input'];
+  /** Technical and organisational measures (Art. 32). */
+  safeguards: Scalars['String']['input'];
+  thirdCountries?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type Quality = {
+  __typename?: 'Quality';
+  completeness: Scalars['Float']['output'];
+  duplicateSuspected: Scalars['Boolean']['output'];
+  freshness: Scalars['Float']['output'];
+  /** 0-100: half completeness, 30% freshness, 20% no duplicate suspicion. */
+  score: Scalars['Int']['output'];
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** The latest ABC analysis: distribution per class and the Pareto curve. */
+  abcReport?: Maybe<AbcReport>;
+  abcResult?: Maybe<AbcResult>;
+  /** Classified customers by rank, optionally of one class. */
+  abcResults: AbcResultConnection;
+  abcSettings: AbcSettings;
+  /** API keys of the current tenant, newest first (tenant admins). */
+  apiKeys: ApiKeyConnection;
+  /**
+   * The tenant's audit log, newest first (tenant admins): who viewed, exported, changed,
+   * merged or erased what. `subject` is an id (a person's, say); `action` an action or a
+   * prefix ending in `.` (`person.`).
+   */
+  auditLog: AuditEntryConnection;
+  bantScore?: Maybe<BantScore>;
+  campaign: Campaign;
+  /**
+   * Who a launched campaign can reach now: its audience (latest round unless `round`),
+   * the launch exclusions, and per step the channel policy applied to everyone.
+   */
+  campaignReach: CampaignReach;
+  /** The funnel per step and variant, exclusions and skips with reasons, and the goal. */
+  campaignReport: CampaignReport;
+  campaignSettings: CampaignSettingsObject;
+  /** Tasks of phone and social steps, by due date. */
+  campaignTasks: Array<CampaignTask>;
+  /** Campaigns, newest first. */
+  campaigns: CampaignConnection;
+  compliancePolicy: CompliancePolicy;
+  /** A person's consent history with proof, newest first. */
+  consentEvents: Array<ConsentEvent>;
+  /**
+   * How many persons may (and may not) be approached on a channel for a purpose, by reason:
+   * the set-based form of `mayContact` over the whole tenant.
+   */
+  consentOverview: Array<ReasonCount>;
+  consentPurposes: Array<ConsentPurpose>;
+  /** Stored consent texts (the newest 500). */
+  consentTexts: Array<ConsentText>;
+  /** The tenant named by `X-Tenant-Id`. */
+  currentTenant: Tenant;
+  customFields: Array<CustomField>;
+  /** The tenant's data quality: shares with email/phone, duplicates, stale records. */
+  dataQualityReport: DataQualityReport;
+  /** Data-subject requests, open ones first by deadline (tenant admins). */
+  dataSubjectRequests: Array<DataSubjectRequest>;
+  /** Duplicate candidates from the last `scanDuplicates`, best first. */
+  duplicatePairs: DuplicatePairConnection;
+  /** Erasures carried out: when, who, why and how much; no personal data. */
+  erasureRecords: Array<ErasureRecord>;
+  existingCustomerRecords: Array<ExistingCustomerRecord>;
+  import: Import;
+  /** Reads an uploaded file's header and first rows and suggests a column mapping. */
+  importPreview: ImportPreview;
+  /** Imports, newest first. */
+  imports: ImportConnection;
+  /** The mail-merge export of a letter step. */
+  letterExport: LetterExport;
+  /** A person's automatic lifecycle changes, oldest first. */
+  lifecycleEvents: Array<LifecycleEvent>;
+  lifecycleSettings: LifecycleSettings;
+  /**
+   * May this person be approached on this channel for this purpose (now, or at `at`)? With
+   * the reason and the legal basis. Asked again at every send.
+   */
+  mayContact: ContactDecision;
+  /** The logged-in user. */
+  me: User;
+  /** Members of the current tenant, by email. */
+  members: MemberConnection;
+  organization: Organization;
+  /** An organization's timeline, newest first. */
+  organizationTimeline: TimelineEventConnection;
+  /** Organizations by name. */
+  organizations: OrganizationConnection;
+  person: Person;
+  /** How many persons match the filter. */
+  personCount: Scalars['Int']['output'];
+  /** Persons, filtered and sorted; merged records never appear. */
+  persons: PersonConnection;
+  /** Every picklist with its values (archived values included, flagged). */
+  picklists: Array<Picklist>;
+  /** The count and the first members of a rule, without saving it. */
+  previewSegment: SegmentPreview;
+  /** A template rendered for one contact, as it would be sent. */
+  previewTemplate: TemplatePreview;
+  /**
+   * The register of processing activities (GDPR Art. 30); CSV at
+   * `GET /files/compliance/processing-activities.csv`.
+   */
+  processingActivities: Array<ProcessingActivity>;
+  /** Who a retention policy would flag or erase now; changes nothing. */
+  retentionDryRun: RetentionDryRun;
+  retentionPolicies: Array<RetentionPolicy>;
+  /**
+   * Finds persons and organizations by part of a name, a misspelt company, a city, an
+   * e-mail or a phone fragment; typo-tolerant, umlauts folded (Müller = Mueller = Muller).
+   * An empty query lists everything matching the filters, by name.
+   */
+  searchContacts: SearchResult;
+  /** How far the search index is behind the data, and the indexer's last error. */
+  searchStatus: SearchStatus;
+  segment: Segment;
+  /** Every field a rule can use in this tenant, with its operators. */
+  segmentFields: Array<SegmentField>;
+  segmentSnapshot: SegmentSnapshot;
+  /** Active segments and lists, oldest first. */
+  segments: SegmentConnection;
+  setting?: Maybe<Setting>;
+  /** Settings of the current tenant, by key. */
+  settings: SettingConnection;
+  snippets: Array<Snippet>;
+  /**
+   * Persons without an interaction for `months` months and without an open transaction,
+   * longest untouched first (`lastInteractionAt` is their last touch).
+   */
+  stalePersons: PersonConnection;
+  /** Whether an email address or phone number is on the suppression list (tenant admins). */
+  suppression?: Maybe<SuppressionEntry>;
+  suppressionCounts: SuppressionCounts;
+  targetGroup: TargetGroup;
+  /** Target groups, most attractive first. */
+  targetGroups: Array<TargetGroup>;
+  templates: Array<Template>;
+  /** One tenant the caller can see. */
+  tenant: Tenant;
+  /** Tenants the caller can see, by slug. */
+  tenants: TenantConnection;
+  /** A signed unsubscribe link for a mail to this person (valid 400 days, single use). */
+  unsubscribeLink: UnsubscribeLink;
+  /** Recomputes every consent event's digest and chain link (tenant admins). */
+  verifyConsentChain: ConsentChainReport;
+};
+
+
+export type QueryAbcResultArgs = {
+  personId: Scalars['ID']['input'];
+};
+
+
+export type QueryAbcResultsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  class?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryApiKeysArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryAuditLogArgs = {
+  action?: InputMaybe<Scalars['String']['input']>;
+  actor?: InputMaybe<Scalars['String']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  subject?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryBantScoreArgs = {
+  personId: Scalars['ID']['input'];
+};
+
+
+export type QueryCampaignArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryCampaignReachArgs = {
+  id: Scalars['ID']['input'];
+  round?: InputMaybe<Scalars['NaiveDate']['input']>;
+};
+
+
+export type QueryCampaignReportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryCampaignTasksArgs = {
+  assignee?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  openOnly?: Scalars['Boolean']['input'];
+};
+
+
+export type QueryCampaignsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryConsentEventsArgs = {
+  channel?: InputMaybe<ConsentChannel>;
+  personId: Scalars['ID']['input'];
+};
+
+
+export type QueryConsentOverviewArgs = {
+  channel: ConsentChannel;
+  purpose: Scalars['String']['input'];
+};
+
+
+export type QueryCustomFieldsArgs = {
+  entity?: InputMaybe<ContactEntity>;
+};
+
+
+export type QueryDataQualityReportArgs = {
+  staleMonths?: Scalars['Int']['input'];
+};
+
+
+export type QueryDataSubjectRequestsArgs = {
+  limit?: Scalars['Int']['input'];
+  openOnly?: Scalars['Boolean']['input'];
+};
+
+
+export type QueryDuplicatePairsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryErasureRecordsArgs = {
+  limit?: Scalars['Int']['input'];
+};
+
+
+export type QueryExistingCustomerRecordsArgs = {
+  personId: Scalars['ID']['input'];
+};
+
+
+export type QueryImportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryImportPreviewArgs = {
+  uploadId: Scalars['ID']['input'];
+};
+
+
+export type QueryImportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryLetterExportArgs = {
+  campaignId: Scalars['ID']['input'];
+  stepId: Scalars['ID']['input'];
+};
+
+
+export type QueryLifecycleEventsArgs = {
+  personId: Scalars['ID']['input'];
+};
+
+
+export type QueryMayContactArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel: ConsentChannel;
+  personId: Scalars['ID']['input'];
+  purpose: Scalars['String']['input'];
+};
+
+
+export type QueryMembersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryOrganizationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryOrganizationTimelineArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryOrganizationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<OrganizationFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryPersonArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryPersonCountArgs = {
+  filter?: InputMaybe<PersonFilter>;
+};
+
+
+export type QueryPersonsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  descending?: Scalars['Boolean']['input'];
+  filter?: InputMaybe<PersonFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  sort?: PersonSort;
+};
+
+
+export type QueryPreviewSegmentArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  rule: Scalars['JSON']['input'];
+};
+
+
+export type QueryPreviewTemplateArgs = {
+  personId: Scalars['ID']['input'];
+  templateId: Scalars['ID']['input'];
+};
+
+
+export type QueryRetentionDryRunArgs = {
+  id: Scalars['ID']['input'];
+  limit?: Scalars['Int']['input'];
+};
+
+
+export type QuerySearchContactsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  facets?: InputMaybe<Array<SearchFacet>>;
+  filters?: InputMaybe<SearchFilterInput>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  query: Scalars['String']['input'];
+};
+
+
+export type QuerySegmentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySegmentSnapshotArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySegmentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QuerySettingArgs = {
+  key: Scalars['String']['input'];
+};
+
+
+export type QuerySettingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryStalePersonsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  months: Scalars['Int']['input'];
+};
+
+
+export type QuerySuppressionArgs = {
+  value: Scalars['String']['input'];
+};
+
+
+export type QueryTargetGroupArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryTenantArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryTenantsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryUnsubscribeLinkArgs = {
+  channel: ConsentChannel;
+  personId: Scalars['ID']['input'];
+  purpose: Scalars['String']['input'];
+};
+
+export type ReasonCount = {
+  __typename?: 'ReasonCount';
+  allowed: Scalars['Boolean']['output'];
+  persons: Scalars['Int']['output'];
+  reason: Scalars['String']['output'];
+};
+
+/** Events staff may record. `PENDING` and `CONFIRMED` come only from the double opt-in flow. */
+export type RecordableConsentKind =
+  | 'EXPIRED'
+  | 'GRANTED'
+  | 'OBJECTED'
+  | 'PRESUMED'
+  | 'REVOKED';
+
+export type Relation = {
+  __typename?: 'Relation';
+  buyingRole?: Maybe<BuyingRole>;
+  createdAt: Scalars['DateTime']['output'];
+  isPrimary: Scalars['Boolean']['output'];
+  jobTitle?: Maybe<Scalars['String']['output']>;
+  organizationId: Scalars['ID']['output'];
+  personId: Scalars['ID']['output'];
+};
+
+export type RelationInput = {
+  buyingRole?: InputMaybe<BuyingRole>;
+  isPrimary?: Scalars['Boolean']['input'];
+  jobTitle?: InputMaybe<Scalars['String']['input']>;
+  organizationId: Scalars['ID']['input'];
+  personId: Scalars['ID']['input'];
+};
+
+export type RetentionAction =
+  /** Erase right away. */
+  | 'ERASE'
+  /** Hand over for erasure (erasure queue, archived), for a person to confirm. */
+  | 'FLAG';
+
+export type RetentionCandidate = {
+  __typename?: 'RetentionCandidate';
+  createdAt: Scalars['DateTime']['output'];
+  email?: Maybe<Scalars['String']['output']>;
+  firstName?: Maybe<Scalars['String']['output']>;
+  /** Already handed over for erasure. */
+  flagged: Scalars['Boolean']['output'];
+  lastInteractionAt?: Maybe<Scalars['DateTime']['output']>;
+  lastName?: Maybe<Scalars['String']['output']>;
+  personId: Scalars['ID']['output'];
+};
+
+export type RetentionDryRun = {
+  __typename?: 'RetentionDryRun';
+  cutoff: Scalars['DateTime']['output'];
+  sample: Array<RetentionCandidate>;
+  total: Scalars['Int']['output'];
+};
+
+export type RetentionPolicy = {
+  __typename?: 'RetentionPolicy';
+  /** `flag` or `erase`. */
+  action: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Scalars['String']['output'];
+  enabled: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  inactiveMonths: Scalars['Int']['output'];
+  lastResult?: Maybe<Scalars['JSON']['output']>;
+  lastRunAt?: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+};
+
+export type RetentionPolicyInput = {
+  action: RetentionAction;
+  enabled?: Scalars['Boolean']['input'];
+  /** Due after this many months without interaction, purchase or consent activity. */
+  inactiveMonths: Scalars['Int']['input'];
+  name: Scalars['String']['input'];
+};
+
+export type Role =
+  | 'ADMIN'
+  | 'MEMBER'
+  | 'OWNER'
+  | 'VIEWER';
+
+export type SearchFacet =
+  | 'CITY'
+  | 'INDUSTRY'
+  | 'KIND'
+  | 'LIFECYCLE_STAGE'
+  | 'OWNER'
+  | 'TAGS';
+
+/** All given filters must hold; within one, any of the values. */
+export type SearchFilterInput = {
+  cities?: Array<Scalars['String']['input']>;
+  industries?: Array<Scalars['String']['input']>;
+  kind?: InputMaybe<ContactKind>;
+  lifecycleStages?: Array<Scalars['String']['input']>;
+  owners?: Array<Scalars['UUID']['input']>;
+  /** Every one of these tags. */
+  tags?: Array<Scalars['String']['input']>;
+};
+
+/** A matched field: its text HTML-escaped, the matched words in `<mark>`. */
+export type SearchHighlight = {
+  __typename?: 'SearchHighlight';
+  /** `name`, `organization`, `email`, `city`, `postalCode` or `phone`. */
+  field: Scalars['String']['output'];
+  html: Scalars['String']['output'];
+};
+
+export type SearchHit = {
+  __typename?: 'SearchHit';
+  city?: Maybe<Scalars['String']['output']>;
+  /** Pass as `after` to continue after this hit. */
+  cursor: Scalars['String']['output'];
+  email?: Maybe<Scalars['String']['output']>;
+  firstName?: Maybe<Scalars['String']['output']>;
+  highlights: Array<SearchHighlight>;
+  /** The person's or organization's id. */
+  id: Scalars['ID']['output'];
+  industry?: Maybe<Scalars['String']['output']>;
+  kind: ContactKind;
+  lastName?: Maybe<Scalars['String']['output']>;
+  lifecycleStage: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  organization?: Maybe<Scalars['String']['output']>;
+  ownerId?: Maybe<Scalars['ID']['output']>;
+  phones: Array<Scalars['String']['output']>;
+  position?: Maybe<Scalars['String']['output']>;
+  postalCode?: Maybe<Scalars['String']['output']>;
+  tags: Array<Scalars['String']['output']>;
+};
+
+export type SearchPageInfo = {
+  __typename?: 'SearchPageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type SearchResult = {
+  __typename?: 'SearchResult';
+  /** `postgres` or `meilisearch`. */
+  backend: Scalars['String']['output'];
+  facets: Array<FacetCount>;
+  hits: Array<SearchHit>;
+  pageInfo: SearchPageInfo;
+  tookMs: Scalars['Float']['output'];
+  /** Matching contacts (Meilisearch: its estimate). Paging reaches the first 1,000. */
+  total: Scalars['Int']['output'];
+};
+
+export type SearchStatus = {
+  __typename?: 'SearchStatus';
+  /** `postgres` or `meilisearch`. */
+  backend: Scalars['String']['output'];
+  /** Consecutive failed attempts to reach the engine (it is retried with backoff). */
+  failures: Scalars['Int']['output'];
+  /** Age of the oldest pending change in seconds (0 when the index is current). */
+  lagSeconds: Scalars['Float']['output'];
+  lastDrainedAt?: Maybe<Scalars['DateTime']['output']>;
+  lastError?: Maybe<Scalars['String']['output']>;
+  lastErrorAt?: Maybe<Scalars['DateTime']['output']>;
+  oldestPendingAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Changes not yet in the index. */
+  pendingChanges: Scalars['Int']['output'];
+  reindexedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/**
+ * A segment: a rule evaluated live, or a static list.
+ *
+ * A rule is a JSON tree: `{"and": [...]}`, `{"or": [...]}`, `{"not": {...}}` or a condition
+ * `{"field": F, "op": O, "value": V, "filter": {...}}`. Fields: person fields (`city`,
+ * `postalCode`, `birthday`, `tags`, `lifecycleStage`, `doNotReactivate`, `dnrReason`,
+ * `ownerId`, `lastInteractionAt`, `dormantSince`, `exCustomerSince`, ...), `custom.<key>`,
+ * `organization.<field>` and `organization.custom.<key>`, `interactions.count|last`,
+ * `transactions.count|sum|last|overdue` (filter: kinds, directions or statuses, period),
+ * `mayContact` (filter: channel, purpose), `abcClass`, `bant.total|budget|authority|need|timing`
+ * and `segment` (`memberOf` another segment). `segmentFields` lists the operators per field.
+ */
+export type Segment = {
+  __typename?: 'Segment';
+  archivedAt?: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Scalars['String']['output'];
+  description?: Maybe<Scalars['String']['output']>;
+  /** Who entered or left (at refreshes, or by hand for static lists), newest first. */
+  history: MembershipEventConnection;
+  id: Scalars['ID']['output'];
+  kind: SegmentKind;
+  /** The number of members now. */
+  liveCount: Scalars['Int']['output'];
+  /** Members at the last refresh (the live figure is `liveCount`). */
+  memberCount?: Maybe<Scalars['Int']['output']>;
+  /** The members now, by name. */
+  members: PersonConnection;
+  name: Scalars['String']['output'];
+  refreshedAt?: Maybe<Scalars['DateTime']['output']>;
+  rule?: Maybe<Scalars['JSON']['output']>;
+  snapshots: SegmentSnapshotConnection;
+  updatedAt: Scalars['DateTime']['output'];
+  version: Scalars['Int']['output'];
+};
+
+
+/**
+ * A segment: a rule evaluated live, or a static list.
+ *
+ * A rule is a JSON tree: `{"and": [...]}`, `{"or": [...]}`, `{"not": {...}}` or a condition
+ * `{"field": F, "op": O, "value": V, "filter": {...}}`. Fields: person fields (`city`,
+ * `postalCode`, `birthday`, `tags`, `lifecycleStage`, `doNotReactivate`, `dnrReason`,
+ * `ownerId`, `lastInteractionAt`, `dormantSince`, `exCustomerSince`, ...), `custom.<key>`,
+ * `organization.<field>` and `organization.custom.<key>`, `interactions.count|last`,
+ * `transactions.count|sum|last|overdue` (filter: kinds, directions or statuses, period),
+ * `mayContact` (filter: channel, purpose), `abcClass`, `bant.total|budget|authority|need|timing`
+ * and `segment` (`memberOf` another segment). `segmentFields` lists the operators per field.
+ */
+export type SegmentHistoryArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  personId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/**
+ * A segment: a rule evaluated live, or a static list.
+ *
+ * A rule is a JSON tree: `{"and": [...]}`, `{"or": [...]}`, `{"not": {...}}` or a condition
+ * `{"field": F, "op": O, "value": V, "filter": {...}}`. Fields: person fields (`city`,
+ * `postalCode`, `birthday`, `tags`, `lifecycleStage`, `doNotReactivate`, `dnrReason`,
+ * `ownerId`, `lastInteractionAt`, `dormantSince`, `exCustomerSince`, ...), `custom.<key>`,
+ * `organization.<field>` and `organization.custom.<key>`, `interactions.count|last`,
+ * `transactions.count|sum|last|overdue` (filter: kinds, directions or statuses, period),
+ * `mayContact` (filter: channel, purpose), `abcClass`, `bant.total|budget|authority|need|timing`
+ * and `segment` (`memberOf` another segment). `segmentFields` lists the operators per field.
+ */
+export type SegmentMembersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A segment: a rule evaluated live, or a static list.
+ *
+ * A rule is a JSON tree: `{"and": [...]}`, `{"or": [...]}`, `{"not": {...}}` or a condition
+ * `{"field": F, "op": O, "value": V, "filter": {...}}`. Fields: person fields (`city`,
+ * `postalCode`, `birthday`, `tags`, `lifecycleStage`, `doNotReactivate`, `dnrReason`,
+ * `ownerId`, `lastInteractionAt`, `dormantSince`, `exCustomerSince`, ...), `custom.<key>`,
+ * `organization.<field>` and `organization.custom.<key>`, `interactions.count|last`,
+ * `transactions.count|sum|last|overdue` (filter: kinds, directions or statuses, period),
+ * `mayContact` (filter: channel, purpose), `abcClass`, `bant.total|budget|authority|need|timing`
+ * and `segment` (`memberOf` another segment). `segmentFields` lists the operators per field.
+ */
+export type SegmentSnapshotsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type SegmentConnection = {
+  __typename?: 'SegmentConnection';
+  /** A list of edges. */
+  edges: Array<SegmentEdge>;
+  /** A list of nodes. */
+  nodes: Array<Segment>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type SegmentEdge = {
+  __typename?: 'SegmentEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: Segment;
+};
+
+/** A field rules can use, with its type and operators. */
+export type SegmentField = {
+  __typename?: 'SegmentField';
+  field: Scalars['String']['output'];
+  operators: Array<Scalars['String']['output']>;
+  type: Scalars['String']['output'];
+  /** The allowed values of enum and picklist fields. */
+  values?: Maybe<Array<Scalars['String']['output']>>;
+};
+
+export type SegmentInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  /** The rule of a dynamic segment; leave out for a static list. */
+  rule?: InputMaybe<Scalars['JSON']['input']>;
+};
+
+export type SegmentKind =
+  /** Members follow a rule, evaluated live. */
+  | 'DYNAMIC'
+  /** Members are added and removed by hand. */
+  | 'STATIC';
+
+/** A rule's count and first members, in one round trip. */
+export type SegmentPreview = {
+  __typename?: 'SegmentPreview';
+  count: Scalars['Int']['output'];
+  members: PersonConnection;
+};
+
+export type SegmentRefresh = {
+  __typename?: 'SegmentRefresh';
+  entered: Scalars['Int']['output'];
+  left: Scalars['Int']['output'];
+  members: Scalars['Int']['output'];
+};
+
+/** The members of a segment frozen at one moment (a campaign's audience). */
+export type SegmentSnapshot = {
+  __typename?: 'SegmentSnapshot';
+  id: Scalars['ID']['output'];
+  label?: Maybe<Scalars['String']['output']>;
+  memberCount: Scalars['Int']['output'];
+  members: PersonConnection;
+  rule?: Maybe<Scalars['JSON']['output']>;
+  segmentId: Scalars['ID']['output'];
+  takenAt: Scalars['DateTime']['output'];
+  takenBy: Scalars['String']['output'];
+};
+
+
+/** The members of a segment frozen at one moment (a campaign's audience). */
+export type SegmentSnapshotMembersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type SegmentSnapshotConnection = {
+  __typename?: 'SegmentSnapshotConnection';
+  /** A list of edges. */
+  edges: Array<SegmentSnapshotEdge>;
+  /** A list of nodes. */
+  nodes: Array<SegmentSnapshot>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type SegmentSnapshotEdge = {
+  __typename?: 'SegmentSnapshotEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: SegmentSnapshot;
+};
+
+/** A tenant setting: a JSON value under a dotted key. */
+export type Setting = {
+  __typename?: 'Setting';
+  key: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  /** `user:<id>` or `api_key:<id>`. */
+  updatedBy: Scalars['String']['output'];
+  value: Scalars['JSON']['output'];
+};
+
+export type SettingConnection = {
+  __typename?: 'SettingConnection';
+  /** A list of edges. */
+  edges: Array<SettingEdge>;
+  /** A list of nodes. */
+  nodes: Array<Setting>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type SettingEdge = {
+  __typename?: 'SettingEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: Setting;
+};
+
+export type SignUpInput = {
+  agencyName: Scalars['String']['input'];
+  displayName: Scalars['String']['input'];
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+};
+
+export type Snippet = {
+  __typename?: 'Snippet';
+  body: Scalars['String']['output'];
+  key: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  updatedBy: Scalars['String']['output'];
+  version: Scalars['Int']['output'];
+};
+
+export type StartImportInput = {
+  /**
+   * A consent every imported row gave (e.g. newsletter sign-ups collected on paper at a
+   * trade fair), recorded with this import as proof. Rows with a suppressed address get none.
+   */
+  consent?: InputMaybe<ImportConsentInput>;
+  dryRun?: Scalars['Boolean']['input'];
+  /**
+   * One entry per column: a person field (`first_name`, `email`, `custom.<key>`, `tags`,
+   * `organization`, `job_title`, …) or null to skip. Take `importPreview.suggestedMapping`
+   * as the starting point.
+   */
+  mapping: Array<InputMaybe<Scalars['String']['input']>>;
+  /** Existing persons are matched on these, in order: `email`, `external_id`. */
+  matchKeys?: Array<Scalars['String']['input']>;
+  uploadId: Scalars['ID']['input'];
+};
+
+export type SubscribeForm = {
+  __typename?: 'SubscribeForm';
+  /** Where the form posts to (`email`, optional `firstName`, `lastName`, `token`). */
+  actionUrl: Scalars['String']['output'];
+  /** Put this in the form as the hidden field `token`. */
+  token: Scalars['String']['output'];
+};
+
+export type SuppressionCounts = {
+  __typename?: 'SuppressionCounts';
+  email: Scalars['Int']['output'];
+  phone: Scalars['Int']['output'];
+};
+
+export type SuppressionEntry = {
+  __typename?: 'SuppressionEntry';
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Scalars['String']['output'];
+  /** `email` or `phone`. */
+  kind: Scalars['String']['output'];
+  reason: Scalars['String']['output'];
+};
+
+export type SuppressionReason =
+  | 'BOUNCE'
+  | 'COMPLAINT'
+  | 'MANUAL'
+  | 'UNSUBSCRIBE';
+
+export type TargetGroup = {
+  __typename?: 'TargetGroup';
+  access: Scalars['Int']['output'];
+  competition: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Scalars['String']['output'];
+  description?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  offer?: Maybe<Scalars['String']['output']>;
+  passion: Scalars['Int']['output'];
+  problems: Array<Scalars['String']['output']>;
+  profit: Scalars['Int']['output'];
+  /** 1 = most attractive; ties share a rank. */
+  rank: Scalars['Int']['output'];
+  segmentId?: Maybe<Scalars['ID']['output']>;
+  /** profit + competition + access + passion (4..20). */
+  total: Scalars['Int']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  version: Scalars['Int']['output'];
+};
+
+export type TargetGroupInput = {
+  access: Scalars['Int']['input'];
+  competition: Scalars['Int']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  offer?: InputMaybe<Scalars['String']['input']>;
+  passion: Scalars['Int']['input'];
+  problems?: Array<Scalars['String']['input']>;
+  /** 1..5 each; competition 5 = little competition. */
+  profit: Scalars['Int']['input'];
+  segmentId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type Template = {
+  __typename?: 'Template';
+  body: Scalars['String']['output'];
+  channel: Scalars['String']['output'];
+  html?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  subject?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  version: Scalars['Int']['output'];
+};
+
+export type TemplateInput = {
+  /** The text body (email text part, letter text, call or social script). */
+  body: Scalars['String']['input'];
+  channel: CampaignChannel;
+  /** Email only: the HTML body (values are HTML-escaped). */
+  html?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  /** Email only. */
+  subject?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type TemplatePreview = {
+  __typename?: 'TemplatePreview';
+  html?: Maybe<Scalars['String']['output']>;
+  /** Set when the contact lacks a value the template prints: they would be skipped. */
+  missingValue?: Maybe<Scalars['String']['output']>;
+  subject?: Maybe<Scalars['String']['output']>;
+  text?: Maybe<Scalars['String']['output']>;
+};
+
+/** A client company of the agency; its data lives in its own schema. */
+export type Tenant = {
+  __typename?: 'Tenant';
+  createdAt: Scalars['DateTime']['output'];
+  /** Send as `X-Tenant-Id` to act in this tenant. */
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  slug: Scalars['String']['output'];
+  status: TenantStatus;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type TenantConnection = {
+  __typename?: 'TenantConnection';
+  /** A list of edges. */
+  edges: Array<TenantEdge>;
+  /** A list of nodes. */
+  nodes: Array<Tenant>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type TenantEdge = {
+  __typename?: 'TenantEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: Tenant;
+};
+
+export type TenantStatus =
+  | 'ACTIVE'
+  /** Requests naming a suspended tenant get FORBIDDEN. */
+  | 'SUSPENDED';
+
+export type TimelineEvent = CampaignMessage | Interaction | MergeEvent | Transaction;
+
+export type TimelineEventConnection = {
+  __typename?: 'TimelineEventConnection';
+  /** A list of edges. */
+  edges: Array<TimelineEventEdge>;
+  /** A list of nodes. */
+  nodes: Array<TimelineEvent>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a connection. */
+export type TimelineEventEdge = {
+  __typename?: 'TimelineEventEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: TimelineEvent;
+};
+
+export type Transaction = {
+  __typename?: 'Transaction';
+  /** In minor units (cents). */
+  amountMinor: Scalars['Int']['output'];
+  archivedAt?: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** ISO 4217. */
+  currency: Scalars['String']['output'];
+  /** Days paid late, or days overdue today while open. */
+  daysLate?: Maybe<Scalars['Int']['output']>;
+  description?: Maybe<Scalars['String']['output']>;
+  dueOn?: Maybe<Scalars['NaiveDate']['output']>;
+  id: Scalars['ID']['output'];
+  issuedOn: Scalars['NaiveDate']['output'];
+  kind: TransactionKind;
+  /** Order or invoice number, unique per kind. */
+  number: Scalars['String']['output'];
+  organizationId?: Maybe<Scalars['ID']['output']>;
+  paidOn?: Maybe<Scalars['NaiveDate']['output']>;
+  personId?: Maybe<Scalars['ID']['output']>;
+  status: TransactionStatus;
+  version: Scalars['Int']['output'];
+};
+
+export type TransactionInput = {
+  amountMinor: Scalars['Int']['input'];
+  currency?: Scalars['String']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  dueOn?: InputMaybe<Scalars['NaiveDate']['input']>;
+  /** Defaults to today. */
+  issuedOn?: InputMaybe<Scalars['NaiveDate']['input']>;
+  kind: TransactionKind;
+  number: Scalars['String']['input'];
+  organizationId?: InputMaybe<Scalars['ID']['input']>;
+  paidOn?: InputMaybe<Scalars['NaiveDate']['input']>;
+  personId?: InputMaybe<Scalars['ID']['input']>;
+  status?: TransactionStatus;
+};
+
+export type TransactionKind =
+  | 'INVOICE'
+  | 'ORDER';
+
+export type TransactionPatch = {
+  amountMinor?: InputMaybe<Scalars['Int']['input']>;
+  currency?: InputMaybe<Scalars['String']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  dueOn?: InputMaybe<Scalars['NaiveDate']['input']>;
+  issuedOn?: InputMaybe<Scalars['NaiveDate']['input']>;
+  number?: InputMaybe<Scalars['String']['input']>;
+  paidOn?: InputMaybe<Scalars['NaiveDate']['input']>;
+  status?: InputMaybe<TransactionStatus>;
+};
+
+export type TransactionStatus =
+  | 'CANCELLED'
+  | 'OPEN'
+  | 'PAID';
+
+export type UnsubscribeLink = {
+  __typename?: 'UnsubscribeLink';
+  /** `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058) for the mail that carries it. */
+  headers: Array<MailHeader>;
+  url: Scalars['String']['output'];
+};
+
+export type User = {
+  __typename?: 'User';
+  agency: Agency;
+  agencyRole: AgencyRole;
+  createdAt: Scalars['DateTime']['output'];
+  displayName: Scalars['String']['output'];
+  email: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+};
+
+export type LoginMutationVariables = Exact<{
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+}>;
+
+
+export type LoginMutation = { __typename?: 'Mutation', login: { __typename?: 'AuthPayload', accessToken: string, refreshToken: string, expiresIn: number, user: { __typename?: 'User', id: string, email: string, displayName: string, agencyRole: AgencyRole } } };
+
+export type RefreshMutationVariables = Exact<{
+  refreshToken: Scalars['String']['input'];
+}>;
+
+
+export type RefreshMutation = { __typename?: 'Mutation', refresh: { __typename?: 'AuthPayload', accessToken: string, refreshToken: string, expiresIn: number } };
+
+export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LogoutMutation = { __typename?: 'Mutation', logout: boolean };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { __typename?: 'Query', me: { __typename?: 'User', id: string, email: string, displayName: string, agencyRole: AgencyRole, agency: { __typename?: 'Agency', id: string, name: string } } };
+
+export type TenantsQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type TenantsQuery = { __typename?: 'Query', tenants: { __typename?: 'TenantConnection', nodes: Array<{ __typename?: 'Tenant', id: string, name: string, slug: string, status: TenantStatus }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+export type CampaignsQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type CampaignsQuery = { __typename?: 'Query', campaigns: { __typename?: 'CampaignConnection', nodes: Array<{ __typename?: 'Campaign', id: string, name: string, kind: string, status: string, goalKind: string, goalTarget: number }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+export type CampaignReachQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type CampaignReachQuery = { __typename?: 'Query', campaignReach: { __typename?: 'CampaignReach', audience: number, excluded: number, steps: Array<{ __typename?: 'CampaignStepReach', position: number, channel: string, eligible: number, allowed: number, reasons: Array<{ __typename?: 'CampaignReasonCount', reason: string, count: number }> }> } };
+
+export type CampaignReportQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type CampaignReportQuery = { __typename?: 'Query', campaignReport: { __typename?: 'CampaignReport', audience: number, converted: number, revenueMinor: number, attainmentPercent: number, goalReached: boolean, skipped: Array<{ __typename?: 'CampaignReasonCount', reason: string, count: number }>, steps: Array<{ __typename?: 'CampaignStepReport', position: number, channel: string, variant: string, sent: number, delivered: number, opened: number, clicked: number, converted: number, bounced: number }> } };
+
+export type ConsentOverviewQueryVariables = Exact<{
+  channel: ConsentChannel;
+  purpose: Scalars['String']['input'];
+}>;
+
+
+export type ConsentOverviewQuery = { __typename?: 'Query', consentOverview: Array<{ __typename?: 'ReasonCount', reason: string, allowed: boolean, persons: number }> };
+
+export type PersonsQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<PersonFilter>;
+}>;
+
+
+export type PersonsQuery = { __typename?: 'Query', persons: { __typename?: 'PersonConnection', nodes: Array<{ __typename?: 'Person', id: string, displayName: string, email?: string | null, phone?: string | null, city?: string | null, tags: Array<string>, lifecycleStage: LifecycleStage, version: number }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+export type CreatePersonMutationVariables = Exact<{
+  input: PersonInput;
+}>;
+
+
+export type CreatePersonMutation = { __typename?: 'Mutation', createPerson: { __typename?: 'CreatePersonPayload', complianceWarnings: Array<string>, person: { __typename?: 'Person', id: string, displayName: string, email?: string | null }, duplicateWarnings: Array<{ __typename?: 'DuplicateCandidate', score: number }> } };
+
+export type SearchContactsQueryVariables = Exact<{
+  query: Scalars['String']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SearchContactsQuery = { __typename?: 'Query', searchContacts: { __typename?: 'SearchResult', total: number, tookMs: number, backend: string, hits: Array<{ __typename?: 'SearchHit', id: string, kind: ContactKind, name: string, email?: string | null, phones: Array<string>, city?: string | null, tags: Array<string>, highlights: Array<{ __typename?: 'SearchHighlight', field: string, html: string }> }>, facets: Array<{ __typename?: 'FacetCount', facet: SearchFacet, values: Array<{ __typename?: 'FacetValue', value: string, count: number }> }>, pageInfo: { __typename?: 'SearchPageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+export type SegmentsQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SegmentsQuery = { __typename?: 'Query', segments: { __typename?: 'SegmentConnection', nodes: Array<{ __typename?: 'Segment', id: string, name: string, kind: SegmentKind, memberCount?: number | null, refreshedAt?: string | null }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
