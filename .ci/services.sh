@@ -85,6 +85,8 @@ case "$mode" in
     command -v redis-server >/dev/null || install_debian redis-server
     # Mail tests talk to a real SMTP server (aiosmtpd, Debian's package for the system Python).
     /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || install_debian python3-aiosmtpd
+    # The GraphiQL browser test drives Debian's Chromium (with playwright-core from npm).
+    command -v chromium >/dev/null || install_debian chromium
     if command -v psql >/dev/null; then
       psql "$base/postgres" -qc "DROP DATABASE IF EXISTS kartei_test WITH (FORCE)" >&2 2>/dev/null || true
     fi

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod browser;
 mod campaigns;
 mod compliance;
 mod contacts;

@@ -10,7 +10,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{Pos, ServerError};
 use futures_util::StreamExt;
 use kartei_auth::identity::Client;
@@ -57,6 +56,7 @@ pub struct AppState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql))
         .route("/graphql", web::get().to(graphiql))
+        .route("/graphiql/assets/{name}", web::get().to(graphiql_asset))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .configure(crate::files::configure)
@@ -144,7 +144,64 @@ async fn graphiql(state: web::Data<AppState>) -> HttpResponse {
     }
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(GraphiQLSource::build().endpoint("/graphql").finish())
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(GRAPHIQL_PAGE)
+}
+
+/// GraphiQL with a sign-in bar and a tenant picker; its scripts and styles are served from
+/// the binary (no CDN), see `assets/graphiql/NOTICE.txt`.
+const GRAPHIQL_PAGE: &str = include_str!("../assets/graphiql/index.html");
+
+/// `(name, content type, bytes, gzip-compressed)`.
+const GRAPHIQL_ASSETS: &[(&str, &str, &[u8], bool)] = &[
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/react.production.min.js.gz"),
+        true,
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/react-dom.production.min.js.gz"),
+        true,
+    ),
+    (
+        "graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/graphiql.min.js.gz"),
+        true,
+    ),
+    (
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/graphiql/graphiql.min.css.gz"),
+        true,
+    ),
+    (
+        "kartei.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/kartei.js"),
+        false,
+    ),
+];
+
+async fn graphiql_asset(state: web::Data<AppState>, name: web::Path<String>) -> HttpResponse {
+    if !state.options.graphiql {
+        return HttpResponse::NotFound().finish();
+    }
+    let Some((_, content_type, bytes, gzip)) =
+        GRAPHIQL_ASSETS.iter().find(|(n, ..)| *n == name.as_str())
+    else {
+        return HttpResponse::NotFound().finish();
+    };
+    let mut res = HttpResponse::Ok();
+    res.content_type(*content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"));
+    if *gzip {
+        res.insert_header((header::CONTENT_ENCODING, "gzip"));
+    }
+    res.body(*bytes)
 }
 
 pub(crate) fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
