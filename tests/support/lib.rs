@@ -141,6 +141,11 @@ pub async fn spawn_app_on(
     // one takes over quickly (from the job's checkpoint), as after a crash in production.
     settings.worker.stale_after_secs = 4;
     settings.worker.poll_ms = 100;
+    // Two cores run two test processes, each with its app, worker and load; a Redis answer or
+    // a pooled connection may take longer than production's fast-fail limits. Tests of those
+    // limits (faults.rs) set their own.
+    settings.redis.timeout_ms = 3000;
+    settings.database.acquire_timeout_ms = 10_000;
     tweak(&mut settings);
     let (db, _) = kartei_server::services(&settings).await.unwrap();
     kartei_tenancy::migrate::platform(&db).await.unwrap();
