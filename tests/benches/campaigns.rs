@@ -22,35 +22,14 @@ use chrono::Utc;
 use kartei_campaigns::campaigns::{self, Status};
 use kartei_campaigns::{reach, send};
 use kartei_core::id::TenantId;
-use kartei_tenancy::db::{Db, TenantTx};
+use kartei_tenancy::db::Db;
 use kartei_tenancy::tenants::stmt;
+use kartei_tests::bench::{env_u64, exec, scalar};
 use kartei_tests::{Redis, Smtpd, TestApp, bench, spawn_app_with};
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-fn env_u64(key: &str, default: u64) -> u64 {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-async fn exec(tx: &TenantTx, sql: &str) -> u64 {
-    tx.execute_raw(stmt(sql, vec![]))
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .rows_affected()
-}
-
-async fn scalar(db: &Db, tenant: TenantId, sql: &str) -> i64 {
-    let tx = db.begin_tenant(tenant).await.unwrap();
-    let row = tx.query_one_raw(stmt(sql, vec![])).await.unwrap().unwrap();
-    let n = row.try_get_by_index::<i64>(0).unwrap();
-    tx.commit().await.unwrap();
-    n
-}
 
 fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
@@ -419,11 +398,6 @@ async fn main() {
     .unwrap();
     tx.commit().await.unwrap();
 
-    let reasons_md: Vec<String> = step
-        .reasons
-        .iter()
-        .map(|x| format!("{} {}", x.reason, x.count))
-        .collect();
     let section = format!(
         "<!-- campaigns:start -->\n\
 ## Campaigns: audience resolution with the policy, and send throughput\n\n\
@@ -471,7 +445,7 @@ triggers; the recipients insert has two more.\n\
         rt = (t_launch + t_reach).as_secs_f64() / (t_base_launch + t_base_policy).as_secs_f64(),
         allowed = step.allowed,
         eligible = step.eligible,
-        reasons = reasons_md.join(", "),
+        reasons = reasons.join(", "),
         ts = t_send.as_secs_f64(),
         kr = kartei_rate,
         traw = t_raw.as_secs_f64(),

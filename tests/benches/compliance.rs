@@ -20,16 +20,10 @@ use kartei_compliance::ledger::Channel;
 use kartei_compliance::policy::{self, PolicySettings};
 use kartei_compliance::suppression::Key;
 use kartei_tenancy::tenants::stmt;
+use kartei_tests::bench::env_u64;
 use kartei_tests::{bench, spawn_app};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
-
-fn env_u64(key: &str, default: u64) -> u64 {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 async fn exec(tx: &kartei_tenancy::db::TenantTx, sql: &str, values: Vec<sea_orm::Value>) -> u64 {
     tx.execute_raw(stmt(sql, values))

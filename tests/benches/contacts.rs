@@ -12,28 +12,10 @@
 use std::time::{Duration, Instant};
 
 use kartei_tests::bench;
+use kartei_tests::bench::{env_u64, psql};
 use kartei_tests::spawn_app;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
-
-fn env_u64(key: &str, default: u64) -> u64 {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn psql(url: &str, sql: &str) {
-    let out = std::process::Command::new("psql")
-        .args([url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
-        .output()
-        .expect("psql is needed for the COPY baseline");
-    assert!(
-        out.status.success(),
-        "psql: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 #[tokio::main]
 async fn main() {

@@ -19,46 +19,13 @@ use kartei_core::id::TenantId;
 use kartei_search::outbox::{self, Drained};
 use kartei_search::query::{Facet, Filters};
 use kartei_search::{Search, SearchRequest};
-use kartei_tenancy::db::{Db, TenantTx};
+use kartei_tenancy::db::Db;
 use kartei_tenancy::tenants::stmt;
+use kartei_tests::bench::{env_u64, exec, psql, scalar};
 use kartei_tests::{Redis, bench, spawn_app_with};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, Value};
-
-fn env_u64(key: &str, default: u64) -> u64 {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn psql(url: &str, sql: &str) {
-    let out = std::process::Command::new("psql")
-        .args([url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
-        .output()
-        .expect("psql is needed to load the fixture");
-    assert!(
-        out.status.success(),
-        "psql: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-async fn exec(tx: &TenantTx, sql: &str) -> u64 {
-    tx.execute_raw(stmt(sql, vec![]))
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .rows_affected()
-}
-
-async fn scalar(db: &Db, tenant: TenantId, sql: &str) -> i64 {
-    let tx = db.begin_tenant(tenant).await.unwrap();
-    let row = tx.query_one_raw(stmt(sql, vec![])).await.unwrap().unwrap();
-    let v = row.try_get_by_index::<i64>(0).unwrap();
-    tx.commit().await.unwrap();
-    v
-}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0

@@ -13,23 +13,10 @@ use chrono::{Datelike, Months, Utc};
 use kartei_segments::{abc, compile, lifecycle, segments};
 use kartei_tenancy::db::TenantTx;
 use kartei_tenancy::tenants::stmt;
+use kartei_tests::bench::{env_u64, exec};
 use kartei_tests::{bench, spawn_app};
 use sea_orm::{ConnectionTrait, Value};
 use serde_json::json;
-
-fn env_u64(key: &str, default: u64) -> u64 {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-async fn exec(tx: &TenantTx, sql: &str) -> u64 {
-    tx.execute_raw(stmt(sql, vec![]))
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .rows_affected()
-}
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)

@@ -66,6 +66,20 @@ fn ok(r: &kartei_tests::Reply, what: &str) -> Value {
     r.data().clone()
 }
 
+/// `[{reason, count}]` as a map.
+fn reason_counts(list: &Value) -> HashMap<String, i64> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["reason"].as_str().unwrap().to_owned(),
+                r["count"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 /// A snippet, an email template, a segment of `tag` and a campaign on it; returns the id and
 /// version of the campaign.
 async fn campaign(app: &TestApp, t: &str, tenant: &str, tag: &str, name: &str) -> (String, i64) {
@@ -348,17 +362,7 @@ async fn campaign_end_to_end_over_real_smtp() {
     assert_eq!(rep["converted"], 1);
     assert_eq!(rep["revenueMinor"], 12900);
     assert_eq!(rep["goalReached"], true);
-    let skipped: HashMap<String, i64> = rep["skipped"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["reason"].as_str().unwrap().to_owned(),
-                r["count"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let skipped = reason_counts(&rep["skipped"]);
     assert_eq!(skipped.get("NO_CONSENT"), Some(&1), "{skipped:?}");
     assert_eq!(
         skipped.get("MISSING_VALUE:first_name"),
@@ -444,17 +448,7 @@ async fn revocation_suppression_and_frequency_cap_hold_at_send_time() {
     assert_eq!(reach["steps"][0]["channel"], "email");
     assert_eq!(reach["steps"][0]["eligible"], 4);
     assert_eq!(reach["steps"][0]["allowed"], 2);
-    let reasons: HashMap<String, i64> = reach["steps"][0]["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| {
-            (
-                x["reason"].as_str().unwrap().to_owned(),
-                x["count"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let reasons = reason_counts(&reach["steps"][0]["reasons"]);
     assert_eq!(reasons.get("REVOKED"), Some(&1), "{reasons:?}");
     assert_eq!(reasons.get("SUPPRESSED"), Some(&1), "{reasons:?}");
     run_jobs(&app, &settings).await;
@@ -480,21 +474,8 @@ async fn revocation_suppression_and_frequency_cap_hold_at_send_time() {
                 || decode_quoted_printable(m).contains("Lieber")),
         "Du form"
     );
-    let reasons = |rep: &Value| -> HashMap<String, i64> {
-        rep["skipped"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    r["reason"].as_str().unwrap().to_owned(),
-                    r["count"].as_i64().unwrap(),
-                )
-            })
-            .collect()
-    };
-    let r1 = reasons(&report(&app, t, &tenant, &first).await);
-    let r2 = reasons(&report(&app, t, &tenant, &second).await);
+    let r1 = reason_counts(&report(&app, t, &tenant, &first).await["skipped"]);
+    let r2 = reason_counts(&report(&app, t, &tenant, &second).await["skipped"]);
     println!("first campaign skipped: {r1:?}; second campaign skipped: {r2:?}");
     assert_eq!(
         r1,

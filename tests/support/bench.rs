@@ -55,3 +55,51 @@ fn status_kib(key: &str) -> f64 {
         })
         .unwrap_or(0.0)
 }
+
+/// A numeric setting from the environment (`KARTEI_BENCH_…`), else `default`.
+pub fn env_u64(key: &str, default: u64) -> u64 {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs `sql` in the tenant transaction; the rows it touched.
+pub async fn exec(tx: &kartei_tenancy::db::TenantTx, sql: &str) -> u64 {
+    use sea_orm::ConnectionTrait;
+    tx.execute_raw(kartei_tenancy::tenants::stmt(sql, vec![]))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .rows_affected()
+}
+
+/// One number from `sql`, in a transaction of its own.
+pub async fn scalar(
+    db: &kartei_tenancy::db::Db,
+    tenant: kartei_core::id::TenantId,
+    sql: &str,
+) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let tx = db.begin_tenant(tenant).await.unwrap();
+    let row = tx
+        .query_one_raw(kartei_tenancy::tenants::stmt(sql, vec![]))
+        .await
+        .unwrap()
+        .unwrap();
+    let n = row.try_get_by_index::<i64>(0).unwrap();
+    tx.commit().await.unwrap();
+    n
+}
+
+/// Runs `sql` with the `psql` client (for `COPY` baselines and fixtures).
+pub fn psql(url: &str, sql: &str) {
+    let out = std::process::Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .output()
+        .expect("the psql client is needed by this benchmark");
+    assert!(
+        out.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -255,7 +255,7 @@ async fn graphql(
         Ok(b) => b,
         Err(e) => return error_response(&e, None),
     };
-    let gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
+    let mut gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
             return error_response(
@@ -269,21 +269,22 @@ async fn graphql(
     };
 
     let started = Instant::now();
-    let operation =
-        crate::metrics::operation_label(&gql_request.query, gql_request.operation_name.as_deref());
     let (ctx, decision) = match identify(&state, &req).await {
         Ok(v) => v,
         Err(resp) => {
+            // Refused before the query is read: no operation label.
             let code = resp
                 .headers()
                 .get("x-kartei-code")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("ERROR")
                 .to_owned();
-            crate::metrics::observe(&operation, &code, started.elapsed());
+            crate::metrics::observe("-", &code, started.elapsed());
             return resp;
         }
     };
+    // Parsed once here; the schema executes this parsed document.
+    let operation = crate::metrics::operation_label(&mut gql_request);
     let services = &state.services;
     let response = state
         .schema

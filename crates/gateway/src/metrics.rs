@@ -118,11 +118,13 @@ static ROOT_FIELDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
 });
 
 /// `query:contacts`, `mutation:createCampaign`, `query:campaign+templates`, or `invalid`.
-pub fn operation_label(query: &str, operation_name: Option<&str>) -> String {
-    let Ok(doc) = async_graphql::parser::parse_query(query) else {
-        return "invalid".into();
-    };
-    label_of(&doc, operation_name).unwrap_or_else(|| "invalid".into())
+/// Parses the request's query once; the schema then executes that parsed document.
+pub fn operation_label(request: &mut async_graphql::Request) -> String {
+    let name = request.operation_name.clone();
+    match request.parsed_query() {
+        Ok(doc) => label_of(doc, name.as_deref()).unwrap_or_else(|| "invalid".into()),
+        Err(_) => "invalid".into(),
+    }
 }
 
 fn label_of(doc: &ExecutableDocument, name: Option<&str>) -> Option<String> {

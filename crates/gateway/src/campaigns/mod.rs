@@ -426,6 +426,19 @@ pub struct ReasonCount {
     pub count: i64,
 }
 
+impl From<report::ReasonCount> for ReasonCount {
+    fn from(r: report::ReasonCount) -> Self {
+        ReasonCount {
+            reason: r.reason,
+            count: r.count,
+        }
+    }
+}
+
+fn reason_counts(v: Vec<report::ReasonCount>) -> Vec<ReasonCount> {
+    v.into_iter().map(Into::into).collect()
+}
+
 #[derive(SimpleObject)]
 pub struct CampaignStepReport {
     pub position: i32,
@@ -482,14 +495,7 @@ impl From<reach::Reach> for CampaignReach {
                     channel: s.channel,
                     eligible: s.eligible,
                     allowed: s.allowed,
-                    reasons: s
-                        .reasons
-                        .into_iter()
-                        .map(|r| ReasonCount {
-                            reason: r.reason,
-                            count: r.count,
-                        })
-                        .collect(),
+                    reasons: reason_counts(s.reasons),
                 })
                 .collect(),
         }
@@ -514,18 +520,10 @@ pub struct CampaignReport {
 
 impl From<report::Report> for CampaignReport {
     fn from(r: report::Report) -> Self {
-        let rc = |v: Vec<report::ReasonCount>| {
-            v.into_iter()
-                .map(|r| ReasonCount {
-                    reason: r.reason,
-                    count: r.count,
-                })
-                .collect()
-        };
         CampaignReport {
             audience: r.audience,
-            excluded: rc(r.excluded),
-            skipped: rc(r.skipped),
+            excluded: reason_counts(r.excluded),
+            skipped: reason_counts(r.skipped),
             steps: r
                 .steps
                 .into_iter()
