@@ -450,16 +450,7 @@ impl TestApp {
 
     /// One scalar from SQL inside a tenant's schema.
     pub async fn tenant_i64(&self, tenant: &str, sql: &str) -> i64 {
-        let id: kartei_core::id::TenantId = tenant.parse().unwrap();
-        let tx = self.db.begin_tenant(id).await.unwrap();
-        let row = tx
-            .query_one_raw(kartei_tenancy::tenants::stmt(sql, vec![]))
-            .await
-            .unwrap()
-            .unwrap();
-        let n = row.try_get_by_index::<i64>(0).unwrap();
-        tx.commit().await.unwrap();
-        n
+        bench::scalar(&self.db, tenant.parse().unwrap(), sql).await
     }
 }
 
