@@ -783,8 +783,8 @@ async fn revocation_flips_the_next_decision_and_unsubscribe_links_work_once() {
         )
         .await;
     let newest = r.data()["consentEvents"][0].clone();
-    assert_eq!(newest["kind"], "revoked");
-    assert_eq!(newest["source"], "unsubscribe_link");
+    assert_eq!(newest["kind"], "REVOKED");
+    assert_eq!(newest["source"], "UNSUBSCRIBE_LINK");
     assert_eq!(newest["ip"], "127.0.0.1");
     assert_eq!(newest["userAgent"], "MailClient/9.1 (one-click)");
     assert_eq!(newest["note"], "one-click unsubscribe (RFC 8058)");

@@ -194,13 +194,13 @@ async fn double_opt_in_over_real_smtp() {
     let events = events.data()["consentEvents"].as_array().unwrap().clone();
     assert_eq!(events.len(), 2, "{events:?}");
     let (confirmed, requested) = (&events[0], &events[1]);
-    assert_eq!(confirmed["kind"], "confirmed");
-    assert_eq!(confirmed["source"], "double_opt_in");
+    assert_eq!(confirmed["kind"], "CONFIRMED");
+    assert_eq!(confirmed["source"], "DOUBLE_OPT_IN");
     assert_eq!(confirmed["ip"], "127.0.0.1");
     assert_eq!(confirmed["userAgent"], "Mozilla/5.0 (Confirm)");
     assert_eq!(confirmed["textHash"], text);
-    assert_eq!(requested["kind"], "pending");
-    assert_eq!(requested["source"], "web_form");
+    assert_eq!(requested["kind"], "PENDING");
+    assert_eq!(requested["source"], "WEB_FORM");
     assert_eq!(requested["sourceRef"], "https://shop.example/newsletter");
     assert_eq!(requested["userAgent"], "Mozilla/5.0 (Subscribe)");
     println!("confirmed with proof: {confirmed}");

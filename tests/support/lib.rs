@@ -146,6 +146,9 @@ pub async fn spawn_app_on(
     // limits (faults.rs) set their own.
     settings.redis.timeout_ms = 3000;
     settings.database.acquire_timeout_ms = 10_000;
+    // Likewise a request waiting for its tenant's share of the pool (the fair-share test
+    // sets its own, short wait).
+    settings.database.tenant_wait_ms = 10_000;
     tweak(&mut settings);
     let (db, _) = kartei_server::services(&settings).await.unwrap();
     kartei_tenancy::migrate::platform(&db).await.unwrap();

@@ -134,16 +134,7 @@ impl Auth {
         req: &PageRequest<String>,
     ) -> Result<Page<Tenant>> {
         let ks = keyset("t.slug", req, false, 2);
-        let (filter, first) = match *principal {
-            Principal::User { user_id, .. } => (
-                "EXISTS (SELECT 1 FROM platform.users u WHERE u.id = $1 AND ( \
-                    (u.agency_role = 'admin' AND u.agency_id = t.agency_id) OR \
-                    EXISTS (SELECT 1 FROM platform.memberships m \
-                            WHERE m.user_id = u.id AND m.tenant_id = t.id)))",
-                user_id.0,
-            ),
-            Principal::ApiKey { tenant_id, .. } => ("t.id = $1", tenant_id.0),
-        };
+        let (filter, first) = visible_tenants(principal);
         let sql = format!(
             "SELECT {TENANT_COLUMNS} FROM platform.tenants t WHERE {filter} AND {} ORDER BY {} LIMIT {}",
             ks.condition, ks.order, ks.fetch
@@ -152,6 +143,27 @@ impl Auth {
         values.extend(ks.values);
         let rows = tenants::query_tenants(self.db.platform(), &sql, values).await?;
         Ok(Page::from_rows(req, rows, |t: &Tenant| t.slug.clone()))
+    }
+
+    /// How many tenants the principal can see.
+    pub async fn tenants_count(&self, principal: &Principal) -> Result<i64> {
+        let (filter, first) = visible_tenants(principal);
+        Ok(kartei_tenancy::paging::count(
+            self.db.platform(),
+            &format!("FROM platform.tenants t WHERE {filter}"),
+            vec![first.into()],
+        )
+        .await?)
+    }
+
+    /// How many members the tenant has.
+    pub async fn members_count(&self, ctx: &TenantCtx) -> Result<i64> {
+        Ok(kartei_tenancy::paging::count(
+            self.db.platform(),
+            "FROM platform.memberships m WHERE m.tenant_id = $1",
+            vec![ctx.tenant_id.0.into()],
+        )
+        .await?)
     }
 
     /// A tenant the principal can see (suspended ones included, so they can be reactivated).
@@ -440,5 +452,19 @@ impl Auth {
         }
         tx.commit().await?;
         Ok(removed)
+    }
+}
+
+/// The SQL condition on `platform.tenants t` for the tenants `principal` can see, and its `$1`.
+fn visible_tenants(principal: &Principal) -> (&'static str, uuid::Uuid) {
+    match *principal {
+        Principal::User { user_id, .. } => (
+            "EXISTS (SELECT 1 FROM platform.users u WHERE u.id = $1 AND ( \
+                (u.agency_role = 'admin' AND u.agency_id = t.agency_id) OR \
+                EXISTS (SELECT 1 FROM platform.memberships m \
+                        WHERE m.user_id = u.id AND m.tenant_id = t.id)))",
+            user_id.0,
+        ),
+        Principal::ApiKey { tenant_id, .. } => ("t.id = $1", tenant_id.0),
     }
 }

@@ -126,6 +126,17 @@ impl Auth {
         Ok((key, secret))
     }
 
+    /// How many API keys the tenant has (revoked ones included, as in the list).
+    pub async fn api_keys_count(&self, ctx: &TenantCtx) -> Result<i64> {
+        require_admin(ctx)?;
+        Ok(kartei_tenancy::paging::count(
+            self.db.platform(),
+            "FROM platform.api_keys WHERE tenant_id = $1",
+            vec![ctx.tenant_id.0.into()],
+        )
+        .await?)
+    }
+
     pub async fn api_keys(&self, ctx: &TenantCtx, req: &PageRequest<Uuid>) -> Result<Page<ApiKey>> {
         require_admin(ctx)?;
         let ks = keyset("id", req, true, 2);

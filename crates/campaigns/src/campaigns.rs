@@ -463,6 +463,10 @@ async fn get_for_update(tx: &TenantTx, id: Uuid) -> Result<Campaign> {
     .ok_or(Error::NotFound("campaign"))
 }
 
+pub async fn count(tx: &TenantTx) -> Result<i64> {
+    Ok(kartei_tenancy::paging::count(&**tx, "FROM campaigns", vec![]).await?)
+}
+
 pub async fn list(tx: &TenantTx, req: &PageRequest<Uuid>) -> Result<Page<Campaign>> {
     let k = keyset("id", req, true, 1);
     let rows = Campaign::find_by_statement(stmt(

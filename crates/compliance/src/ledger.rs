@@ -267,6 +267,30 @@ pub async fn events_of(
     .await?)
 }
 
+/// The latest event per channel and purpose of each of `persons` (their current consent
+/// state), in one statement.
+pub async fn current_of(tx: &TenantTx, persons: &[Uuid]) -> Result<Vec<Event>> {
+    let ids = sea_orm::Value::Array(
+        sea_orm::sea_query::ArrayType::Uuid,
+        Some(Box::new(
+            persons
+                .iter()
+                .map(|u| sea_orm::Value::Uuid(Some(*u)))
+                .collect(),
+        )),
+    );
+    Ok(Event::find_by_statement(stmt(
+        &format!(
+            "SELECT DISTINCT ON (person_id, channel, purpose) {EVENT_COLUMNS} FROM consent_events \
+             WHERE person_id = ANY($1) \
+             ORDER BY person_id, channel, purpose, at DESC, seq DESC"
+        ),
+        vec![ids],
+    ))
+    .all(&**tx)
+    .await?)
+}
+
 /// Merging persons: the losers' events are appended again for the winner (with the original
 /// time and proof, `carried_from` naming the original), so the winner's history is complete
 /// and the ledger itself is never rewritten.

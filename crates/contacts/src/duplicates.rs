@@ -65,9 +65,9 @@ fn blocks_sql(one: bool) -> String {
     let live = "merged_into IS NULL AND archived_at IS NULL";
     let (email, phone, sound) = if one {
         (
-            "AND email_normalized = (SELECT email_normalized FROM persons WHERE id = $1)",
-            "WHERE n IN (SELECT phone FROM persons WHERE id = $1 UNION SELECT mobile FROM persons WHERE id = $1)",
-            "AND (last_phonetic, first_phonetic) = (SELECT last_phonetic, first_phonetic FROM persons WHERE id = $1)",
+            "AND email_normalized IN (SELECT email_normalized FROM persons WHERE id = ANY($1))",
+            "WHERE n IN (SELECT phone FROM persons WHERE id = ANY($1) UNION SELECT mobile FROM persons WHERE id = ANY($1))",
+            "AND (last_phonetic, first_phonetic) IN (SELECT last_phonetic, first_phonetic FROM persons WHERE id = ANY($1))",
         )
     } else {
         ("", "", "")
@@ -86,9 +86,12 @@ fn blocks_sql(one: bool) -> String {
     )
 }
 
-/// Candidate pairs (smaller id first) from the blocks; `only` keeps the pairs with that person.
-async fn pairs(tx: &TenantTx, only: Option<Uuid>) -> Result<(Vec<PairRow>, usize)> {
-    let values = only.map(|id| vec![id.into()]).unwrap_or_default();
+/// Candidate pairs (smaller id first) from the blocks; `only` keeps the pairs with one of
+/// those persons.
+async fn pairs(tx: &TenantTx, only: Option<&HashSet<Uuid>>) -> Result<(Vec<PairRow>, usize)> {
+    let values = only
+        .map(|ids| vec![crate::sql::uuid_array(ids.iter().copied().collect())])
+        .unwrap_or_default();
     let groups = Group::find_by_statement(stmt(&blocks_sql(only.is_some()), values))
         .all(&**tx)
         .await?;
@@ -102,7 +105,7 @@ async fn pairs(tx: &TenantTx, only: Option<Uuid>) -> Result<(Vec<PairRow>, usize
         for (i, x) in g.ids.iter().enumerate() {
             for y in &g.ids[i + 1..] {
                 let pair = if x < y { (*x, *y) } else { (*y, *x) };
-                if only.is_none_or(|p| p == pair.0 || p == pair.1) {
+                if only.is_none_or(|set| set.contains(&pair.0) || set.contains(&pair.1)) {
                     seen.insert(pair);
                 }
             }
@@ -272,19 +275,39 @@ async fn score_pairs(tx: &TenantTx, pairs: Vec<PairRow>) -> Result<Vec<Candidate
 
 /// Likely duplicates of one person (for warnings on create and for the person page).
 pub async fn candidates_for(tx: &TenantTx, person: Uuid) -> Result<Vec<Candidate>> {
-    let (pairs, _) = pairs(tx, Some(person)).await?;
-    let dismissed = dismissed_with(tx, person).await?;
-    Ok(score_pairs(tx, pairs)
+    Ok(candidates_for_many(tx, &[person])
         .await?
-        .into_iter()
-        .filter(|c| !dismissed.contains(&(c.a, c.b)))
-        .collect())
+        .remove(&person)
+        .unwrap_or_default())
 }
 
-async fn dismissed_with(tx: &TenantTx, person: Uuid) -> Result<HashSet<(Uuid, Uuid)>> {
+/// Likely duplicates of each of `persons`, best first, with a fixed number of statements.
+pub async fn candidates_for_many(
+    tx: &TenantTx,
+    persons: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Candidate>>> {
+    let set: HashSet<Uuid> = persons.iter().copied().collect();
+    let (pairs, _) = pairs(tx, Some(&set)).await?;
+    let dismissed = dismissed_with(tx, &set).await?;
+    let mut out: HashMap<Uuid, Vec<Candidate>> = HashMap::new();
+    for c in score_pairs(tx, pairs).await? {
+        if dismissed.contains(&(c.a, c.b)) {
+            continue;
+        }
+        for p in [c.a, c.b] {
+            if set.contains(&p) {
+                out.entry(p).or_default().push(c.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn dismissed_with(tx: &TenantTx, persons: &HashSet<Uuid>) -> Result<HashSet<(Uuid, Uuid)>> {
     let rows = PairRow::find_by_statement(stmt(
-        "SELECT a, b FROM duplicate_pairs WHERE dismissed_at IS NOT NULL AND (a = $1 OR b = $1)",
-        vec![person.into()],
+        "SELECT a, b FROM duplicate_pairs WHERE dismissed_at IS NOT NULL \
+         AND (a = ANY($1) OR b = ANY($1))",
+        vec![crate::sql::uuid_array(persons.iter().copied().collect())],
     ))
     .all(&**tx)
     .await?;
@@ -360,14 +383,22 @@ pub struct StoredPair {
 pub struct PairKey(pub f32, pub Uuid, pub Uuid);
 
 /// Stored candidates, best first; pairs whose records were merged or archived since drop out.
+/// The number of stored, undismissed pairs between live persons.
+pub async fn pairs_count(tx: &TenantTx) -> Result<i64> {
+    Ok(kartei_tenancy::paging::count(
+        &**tx,
+        &format!("FROM duplicate_pairs d WHERE {LIVE_PAIR}"),
+        vec![],
+    )
+    .await?)
+}
+
+const LIVE_PAIR: &str = "d.dismissed_at IS NULL AND NOT EXISTS (SELECT 1 FROM persons p \
+     WHERE p.id IN (d.a, d.b) AND (p.merged_into IS NOT NULL OR p.archived_at IS NOT NULL))";
+
 pub async fn page(tx: &TenantTx, req: &PageRequest<PairKey>) -> Result<Page<StoredPair>> {
     let mut values: Vec<sea_orm::Value> = Vec::new();
-    let mut cond = vec![
-        "d.dismissed_at IS NULL".to_owned(),
-        "NOT EXISTS (SELECT 1 FROM persons p WHERE p.id IN (d.a, d.b) \
-         AND (p.merged_into IS NOT NULL OR p.archived_at IS NOT NULL))"
-            .to_owned(),
-    ];
+    let mut cond = vec![LIVE_PAIR.to_owned()];
     for (key, op) in [(&req.after, "<"), (&req.before, ">")] {
         if let Some(PairKey(s, a, b)) = key {
             values.extend([(*s).into(), (*a).into(), (*b).into()]);

@@ -126,6 +126,15 @@ pub async fn create(tx: &TenantTx, author: &str, input: InteractionInput) -> Res
     get(tx, id).await
 }
 
+/// The rows whose id is in `ids` (a `uuid[]` value), in one statement.
+pub async fn find_many(tx: &TenantTx, ids: sea_orm::Value) -> Result<Vec<Interaction>> {
+    Ok(
+        Interaction::find_by_statement(stmt(&format!("{SELECT} WHERE id = ANY($1)"), vec![ids]))
+            .all(&**tx)
+            .await?,
+    )
+}
+
 pub async fn get(tx: &TenantTx, id: Uuid) -> Result<Interaction> {
     Interaction::find_by_statement(stmt(&format!("{SELECT} WHERE id = $1"), vec![id.into()]))
         .one(&**tx)

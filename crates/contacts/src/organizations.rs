@@ -238,6 +238,16 @@ pub async fn get(tx: &TenantTx, id: Uuid) -> Result<Organization> {
     find(tx, id).await?.ok_or(Error::NotFound("organization"))
 }
 
+/// The organizations among `ids` that exist, in one statement.
+pub async fn find_many(tx: &TenantTx, ids: &[Uuid]) -> Result<Vec<Organization>> {
+    Ok(Organization::find_by_statement(stmt(
+        &format!("{SELECT} WHERE o.id = ANY($1)"),
+        vec![crate::sql::uuid_array(ids.to_vec())],
+    ))
+    .all(&**tx)
+    .await?)
+}
+
 pub async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<Organization>> {
     Ok(
         Organization::find_by_statement(stmt(
@@ -310,11 +320,18 @@ pub struct OrganizationFilter {
 }
 
 /// Sorted by name (`name_key`, then id).
-pub async fn list(
-    tx: &TenantTx,
-    filter: &OrganizationFilter,
-    req: &PageRequest<SortKey>,
-) -> Result<Page<Organization>> {
+/// The number of organizations the filter selects.
+pub async fn count(tx: &TenantTx, filter: &OrganizationFilter) -> Result<i64> {
+    let q = filter_sql(filter);
+    Ok(kartei_tenancy::paging::count(
+        &**tx,
+        &format!("FROM organizations o WHERE {}", q.where_clause()),
+        q.values,
+    )
+    .await?)
+}
+
+fn filter_sql(filter: &OrganizationFilter) -> Sql {
     let mut q = Sql::default();
     q.and("o.merged_into IS NULL".into());
     if filter.archived == Some(true) {
@@ -347,6 +364,15 @@ pub async fn list(
         let p = q.param(c.clone());
         q.and(format!("lower(o.city) = lower({p})"));
     }
+    q
+}
+
+pub async fn list(
+    tx: &TenantTx,
+    filter: &OrganizationFilter,
+    req: &PageRequest<SortKey>,
+) -> Result<Page<Organization>> {
+    let mut q = filter_sql(filter);
     if let Some(SortKey(v, id)) = &req.after {
         let (a, b) = (q.param(v.clone()), q.param(*id));
         q.and(format!("(o.name_key, o.id) > ({a}, {b})"));

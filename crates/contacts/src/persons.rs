@@ -445,6 +445,16 @@ pub async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<Person>> {
     )
 }
 
+/// The persons among `ids` that exist (merged tombstones included), in one statement.
+pub async fn find_many(tx: &TenantTx, ids: &[Uuid]) -> Result<Vec<Person>> {
+    Ok(Person::find_by_statement(stmt(
+        &format!("{SELECT} WHERE p.id = ANY($1)"),
+        vec![crate::sql::uuid_array(ids.to_vec())],
+    ))
+    .all(&**tx)
+    .await?)
+}
+
 /// Writes a changed draft if `version` is still current; CONFLICT otherwise.
 pub async fn update(
     tx: &TenantTx,

@@ -43,6 +43,18 @@ fn stale_condition(q: &mut Sql, cutoff: DateTime<Utc>) {
 pub struct TouchKey(pub DateTime<Utc>, pub Uuid);
 
 /// Stale persons, longest untouched first; `last touch` is `last_interaction_at`.
+/// The number of persons stale for `months`.
+pub async fn stale_count(tx: &TenantTx, months: u32) -> Result<i64> {
+    let mut q = Sql::default();
+    stale_condition(&mut q, cutoff(months)?);
+    Ok(kartei_tenancy::paging::count(
+        &**tx,
+        &format!("FROM persons p WHERE {}", q.where_clause()),
+        q.values,
+    )
+    .await?)
+}
+
 pub async fn stale_page(
     tx: &TenantTx,
     months: u32,
@@ -193,6 +205,26 @@ pub fn quality_of(p: &Person, duplicate_suspected: bool, now: DateTime<Utc>) -> 
         freshness: (freshness * 100.0).round() / 100.0,
         duplicate_suspected,
     }
+}
+
+/// Which of `persons` sit in an undismissed duplicate pair, in one statement (the part of
+/// [`quality_of`] that needs the database).
+pub async fn duplicate_suspected(
+    tx: &TenantTx,
+    persons: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>> {
+    let rows = tx
+        .query_all_raw(stmt(
+            "SELECT DISTINCT x AS id FROM duplicate_pairs, LATERAL (VALUES (a), (b)) v(x) \
+             WHERE dismissed_at IS NULL AND (a = ANY($1) OR b = ANY($1)) AND x = ANY($1)",
+            vec![uuid_array(persons.to_vec())],
+        ))
+        .await?;
+    let mut suspected = std::collections::HashSet::new();
+    for r in rows {
+        suspected.insert(r.try_get::<Uuid>("", "id")?);
+    }
+    Ok(suspected)
 }
 
 pub async fn quality(tx: &TenantTx, person: &Person) -> Result<Quality> {

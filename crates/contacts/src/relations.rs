@@ -108,6 +108,36 @@ pub async fn of_person(tx: &TenantTx, person_id: Uuid) -> Result<Vec<Relation>> 
     .await?)
 }
 
+/// The relations of all `persons` in one statement, each person's primary first.
+pub async fn of_persons(tx: &TenantTx, persons: &[Uuid]) -> Result<Vec<Relation>> {
+    Ok(Relation::find_by_statement(stmt(
+        &format!(
+            "{SELECT} WHERE person_id = ANY($1) ORDER BY person_id, is_primary DESC, created_at"
+        ),
+        vec![crate::sql::uuid_array(persons.to_vec())],
+    ))
+    .all(&**tx)
+    .await?)
+}
+
+/// The people of all `organizations` in one statement (at most [`PEOPLE_LIMIT`] each, the
+/// oldest relations first).
+pub async fn of_organizations(tx: &TenantTx, organizations: &[Uuid]) -> Result<Vec<Relation>> {
+    Ok(Relation::find_by_statement(stmt(
+        &format!(
+            "SELECT r.* FROM unnest($1::uuid[]) AS o(id) CROSS JOIN LATERAL ( \
+               {SELECT} WHERE organization_id = o.id ORDER BY created_at, person_id LIMIT {PEOPLE_LIMIT} \
+             ) r"
+        ),
+        vec![crate::sql::uuid_array(organizations.to_vec())],
+    ))
+    .all(&**tx)
+    .await?)
+}
+
+/// The most people listed for one organization.
+pub const PEOPLE_LIMIT: usize = 1000;
+
 pub async fn of_organization(tx: &TenantTx, organization_id: Uuid) -> Result<Vec<Relation>> {
     Ok(Relation::find_by_statement(stmt(
         &format!("{SELECT} WHERE organization_id = $1 ORDER BY created_at LIMIT 1000"),

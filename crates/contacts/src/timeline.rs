@@ -1,6 +1,8 @@
 //! A contact's timeline: interactions, transactions and merges (and, as their domains arrive,
 //! consent and campaign events) in one list, newest first, keyset-paged on `(at, id)`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use kartei_core::paging::{Direction, Page, PageRequest};
 use kartei_tenancy::db::TenantTx;
@@ -13,13 +15,13 @@ use crate::error::Result;
 use crate::interactions::{self, Interaction};
 use crate::transactions::{self, Transaction};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Subject {
     Person(Uuid),
     Organization(Uuid),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TimelineKey(pub DateTime<Utc>, pub Uuid);
 
 #[derive(Debug, Clone, FromQueryResult)]
@@ -69,11 +71,131 @@ pub async fn page(
     subject: Subject,
     req: &PageRequest<TimelineKey>,
 ) -> Result<Page<(DateTime<Utc>, Event)>> {
-    let (col, id) = match subject {
-        Subject::Person(id) => ("person_id", id),
-        Subject::Organization(id) => ("organization_id", id),
+    let mut pages = pages(tx, &[subject], req).await?;
+    Ok(pages.remove(&subject).unwrap_or(Page {
+        items: Vec::new(),
+        has_next_page: false,
+        has_previous_page: false,
+    }))
+}
+
+/// The number of events on a subject's timeline.
+pub async fn count(tx: &TenantTx, subject: Subject) -> Result<i64> {
+    let (col, entity, id) = match subject {
+        Subject::Person(id) => ("person_id", "person", id),
+        Subject::Organization(id) => ("organization_id", "organization", id),
     };
-    let mut values: Vec<sea_orm::Value> = vec![id.into()];
+    Ok(kartei_tenancy::paging::count(
+        &**tx,
+        &format!(
+            "FROM (SELECT 1 FROM interactions WHERE {col} = $1 AND archived_at IS NULL \
+             UNION ALL SELECT 1 FROM transactions WHERE {col} = $1 AND archived_at IS NULL \
+             UNION ALL SELECT 1 FROM merges WHERE winner_id = $1 AND entity = '{entity}' \
+             UNION ALL SELECT 1 FROM campaign_sends WHERE person_id = $1 AND '{entity}' = 'person' \
+               AND status IN ('sent', 'handed', 'task') AND sent_at IS NOT NULL) t"
+        ),
+        vec![id.into()],
+    )
+    .await?)
+}
+
+/// The same page of many subjects' timelines with a fixed number of statements (one for the
+/// page rows of all subjects, one per kind of event for the events), whatever their number.
+pub async fn pages(
+    tx: &TenantTx,
+    subjects: &[Subject],
+    req: &PageRequest<TimelineKey>,
+) -> Result<HashMap<Subject, Page<(DateTime<Utc>, Event)>>> {
+    let mut out = HashMap::new();
+    let persons: Vec<Uuid> = subjects
+        .iter()
+        .filter_map(|s| match s {
+            Subject::Person(id) => Some(*id),
+            Subject::Organization(_) => None,
+        })
+        .collect();
+    let orgs: Vec<Uuid> = subjects
+        .iter()
+        .filter_map(|s| match s {
+            Subject::Organization(id) => Some(*id),
+            Subject::Person(_) => None,
+        })
+        .collect();
+    let mut rows: Vec<(Subject, Row)> = Vec::new();
+    for (ids, person) in [(persons, true), (orgs, false)] {
+        if ids.is_empty() {
+            continue;
+        }
+        for r in page_rows(tx, ids, person, req).await? {
+            let subject = if person {
+                Subject::Person(r.subject)
+            } else {
+                Subject::Organization(r.subject)
+            };
+            rows.push((
+                subject,
+                Row {
+                    kind: r.kind,
+                    id: r.id,
+                    at: r.at,
+                },
+            ));
+        }
+    }
+    let events = load_events(tx, rows.iter().map(|(_, r)| r)).await?;
+    let mut by_subject: HashMap<Subject, Vec<Row>> = HashMap::new();
+    for (subject, row) in rows {
+        by_subject.entry(subject).or_default().push(row);
+    }
+    for subject in subjects {
+        let mut rows = by_subject.remove(subject).unwrap_or_default();
+        // In the statement's order already; sorted again so no plan can change a page.
+        rows.sort_by_key(|r| std::cmp::Reverse((r.at, r.id)));
+        if req.direction != Direction::Forward {
+            rows.reverse();
+        }
+        let page = Page::from_rows(req, rows, |r| TimelineKey(r.at, r.id));
+        let mut items = Vec::with_capacity(page.items.len());
+        for (cursor, row) in page.items {
+            let event = events
+                .get(&row.id)
+                .cloned()
+                .ok_or(crate::Error::NotFound("timeline event"))?;
+            items.push((cursor, (row.at, event)));
+        }
+        out.insert(
+            *subject,
+            Page {
+                items,
+                has_next_page: page.has_next_page,
+                has_previous_page: page.has_previous_page,
+            },
+        );
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+struct SubjectRow {
+    subject: Uuid,
+    kind: String,
+    id: Uuid,
+    at: DateTime<Utc>,
+}
+
+/// The page's rows (kind, id, time) of every subject in `ids`, in one statement.
+async fn page_rows(
+    tx: &TenantTx,
+    ids: Vec<Uuid>,
+    person: bool,
+    req: &PageRequest<TimelineKey>,
+) -> Result<Vec<SubjectRow>> {
+    let (col, entity) = if person {
+        ("person_id", "person")
+    } else {
+        ("organization_id", "organization")
+    };
+    let mut values: Vec<sea_orm::Value> = vec![crate::sql::uuid_array(ids)];
     let mut cond = Vec::new();
     if let Some(TimelineKey(at, id)) = &req.after {
         values.push((*at).into());
@@ -103,62 +225,90 @@ pub async fn page(
     } else {
         "ASC"
     };
-    let entity = if col == "person_id" {
-        "person"
-    } else {
-        "organization"
-    };
     let sql = format!(
-        "SELECT kind, id, at FROM ( \
-           SELECT 'interaction' AS kind, id, occurred_at AS at FROM interactions \
-             WHERE {col} = $1 AND archived_at IS NULL \
-           UNION ALL \
-           SELECT 'transaction', id, (issued_on::timestamp AT TIME ZONE 'UTC') FROM transactions \
-             WHERE {col} = $1 AND archived_at IS NULL \
-           UNION ALL \
-           SELECT 'merge', id, merged_at FROM merges WHERE winner_id = $1 AND entity = '{entity}' \
-           UNION ALL \
-           SELECT 'message', id, sent_at FROM campaign_sends \
-             WHERE person_id = $1 AND '{entity}' = 'person' \
-               AND status IN ('sent', 'handed', 'task') AND sent_at IS NOT NULL \
-         ) t WHERE {cond} ORDER BY at {dir}, id {dir} LIMIT {}",
+        "SELECT s.subject, t.kind, t.id, t.at FROM unnest($1::uuid[]) AS s(subject) \
+         CROSS JOIN LATERAL ( \
+           SELECT kind, id, at FROM ( \
+             SELECT 'interaction' AS kind, id, occurred_at AS at FROM interactions \
+               WHERE {col} = s.subject AND archived_at IS NULL \
+             UNION ALL \
+             SELECT 'transaction', id, (issued_on::timestamp AT TIME ZONE 'UTC') FROM transactions \
+               WHERE {col} = s.subject AND archived_at IS NULL \
+             UNION ALL \
+             SELECT 'merge', id, merged_at FROM merges \
+               WHERE winner_id = s.subject AND entity = '{entity}' \
+             UNION ALL \
+             SELECT 'message', id, sent_at FROM campaign_sends \
+               WHERE person_id = s.subject AND '{entity}' = 'person' \
+                 AND status IN ('sent', 'handed', 'task') AND sent_at IS NOT NULL \
+           ) u WHERE {cond} ORDER BY at {dir}, id {dir} LIMIT {} \
+         ) t",
         req.limit + 1
     );
-    let rows = Row::find_by_statement(stmt(&sql, values))
+    Ok(SubjectRow::find_by_statement(stmt(&sql, values))
         .all(&**tx)
-        .await?;
-    let page = Page::from_rows(req, rows, |r| TimelineKey(r.at, r.id));
-    let mut items = Vec::with_capacity(page.items.len());
-    for (cursor, row) in page.items {
-        let event = match row.kind.as_str() {
-            "interaction" => Event::Interaction(interactions::get(tx, row.id).await?),
-            "transaction" => Event::Transaction(transactions::get(tx, row.id).await?),
-            "message" => Event::Message(
-                Message::find_by_statement(stmt(
+        .await?)
+}
+
+/// The events behind page rows, one statement per kind present.
+async fn load_events<'a>(
+    tx: &TenantTx,
+    rows: impl Iterator<Item = &'a Row>,
+) -> Result<HashMap<Uuid, Event>> {
+    let mut ids: HashMap<&str, Vec<Uuid>> = HashMap::new();
+    for r in rows {
+        ids.entry(r.kind.as_str()).or_default().push(r.id);
+    }
+    let mut out = HashMap::new();
+    for (kind, ids) in ids {
+        let ids = crate::sql::uuid_array(ids);
+        match kind {
+            "interaction" => {
+                for i in interactions::find_many(tx, ids).await? {
+                    out.insert(i.id, Event::Interaction(i));
+                }
+            }
+            "transaction" => {
+                for t in transactions::find_many(tx, ids).await? {
+                    out.insert(t.id, Event::Transaction(t));
+                }
+            }
+            "message" => {
+                let messages = Message::find_by_statement(stmt(
                     "SELECT s.id, s.campaign_id, c.name AS campaign_name, s.channel, s.status, \
                          s.subject, s.sent_at, s.opened_at, s.clicked_at \
-                     FROM campaign_sends s JOIN campaigns c ON c.id = s.campaign_id WHERE s.id = $1",
-                    vec![row.id.into()],
+                     FROM campaign_sends s JOIN campaigns c ON c.id = s.campaign_id \
+                     WHERE s.id = ANY($1)",
+                    vec![ids],
                 ))
-                .one(&**tx)
-                .await?
-                .ok_or(crate::Error::NotFound("message"))?,
-            ),
-            _ => Event::Merge(merge(tx, row.id).await?),
-        };
-        items.push((cursor, (row.at, event)));
+                .all(&**tx)
+                .await?;
+                for m in messages {
+                    out.insert(m.id, Event::Message(m));
+                }
+            }
+            _ => {
+                let merges = Merge::find_by_statement(stmt(
+                    &format!("{MERGE_SELECT} WHERE id = ANY($1)"),
+                    vec![ids],
+                ))
+                .all(&**tx)
+                .await?;
+                for m in merges {
+                    out.insert(m.id, Event::Merge(m));
+                }
+            }
+        }
     }
-    Ok(Page {
-        items,
-        has_next_page: page.has_next_page,
-        has_previous_page: page.has_previous_page,
-    })
+    Ok(out)
 }
+
+const MERGE_SELECT: &str =
+    "SELECT id, entity, winner_id, loser_ids, field_choices, moved, actor, merged_at FROM merges";
 
 pub async fn merge(tx: &TenantTx, id: Uuid) -> Result<Merge> {
     Merge::find_by_statement(stmt(
-        "SELECT id, entity, winner_id, loser_ids, field_choices, moved, actor, merged_at \
-         FROM merges WHERE id = $1",
+        &format!("{MERGE_SELECT} WHERE id = $1"),
         vec![id.into()],
     ))
     .one(&**tx)

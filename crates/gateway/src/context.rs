@@ -2,14 +2,20 @@
 //! credentials were sent) and the tenant context (if `X-Tenant-Id` was sent), each already
 //! checked, or the error to report when a resolver needs it.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use async_graphql::Context;
 use kartei_auth::identity::Client;
 use kartei_auth::{Auth, Principal};
 use kartei_core::code::Code;
 use kartei_core::ctx::{Role, TenantCtx};
-use kartei_tenancy::db::{Db, TenantTx};
+use kartei_core::id::TenantId;
+use kartei_tenancy::db::{Db, Isolation, TenantTx};
+use kartei_tenancy::gate::{Slot, TenantGate};
+use tokio::sync::OnceCell;
 
-use crate::error::{ApiError, api};
+use crate::error::ApiError;
 
 pub struct RequestCtx {
     pub client: Client,
@@ -28,6 +34,93 @@ pub struct Services {
     pub search: kartei_search::Search,
     /// Signs and checks campaign tracking links.
     pub tracker: kartei_campaigns::tracking::Tracker,
+    /// How many pooled connections one tenant's requests may hold at once.
+    pub gate: Arc<TenantGate>,
+}
+
+/// What a GraphQL operation does with its transaction at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Reads from one snapshot; committed (it may have written audit records).
+    Query,
+    /// Writes; committed only if every field succeeded, else nothing is written.
+    Mutation,
+}
+
+/// The one tenant transaction of a GraphQL operation, shared by every resolver and loader of
+/// the request. It is begun on first use (so requests that never touch tenant data hold no
+/// connection), after the tenant's fair-share slot is taken, and ended once by the HTTP
+/// handler after the whole operation ran ([`RequestTx::finish`]).
+pub struct RequestTx {
+    db: Db,
+    gate: Arc<TenantGate>,
+    tenant: TenantId,
+    operation: Operation,
+    open: OnceCell<(TenantTx, Slot)>,
+    failed: AtomicBool,
+}
+
+impl RequestTx {
+    pub fn new(services: &Services, tenant: TenantId, operation: Operation) -> Self {
+        Self {
+            db: services.db.clone(),
+            gate: services.gate.clone(),
+            tenant,
+            operation,
+            open: OnceCell::new(),
+            failed: AtomicBool::new(false),
+        }
+    }
+
+    /// The request's transaction, begun on first use.
+    pub async fn get(&self) -> Result<&TenantTx, ApiError> {
+        if let Some((tx, _)) = self.open.get() {
+            return Ok(tx);
+        }
+        let (tx, _) = self
+            .open
+            .get_or_try_init(|| async {
+                let slot = self.gate.enter(self.tenant).await.map_err(|e| {
+                    crate::metrics::fair_share_refused();
+                    ApiError::from(e)
+                })?;
+                let isolation = match self.operation {
+                    Operation::Query => Isolation::RepeatableRead,
+                    Operation::Mutation => Isolation::ReadCommitted,
+                };
+                let tx = self.db.begin_tenant_as(self.tenant, isolation).await?;
+                Ok::<_, ApiError>((tx, slot))
+            })
+            .await?;
+        Ok(tx)
+    }
+
+    /// Marks the operation failed without a top-level error (a payload's user errors): its
+    /// writes are rolled back at the end.
+    pub fn fail(&self) {
+        self.failed.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a payload marked the operation failed.
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
+    }
+
+    /// Ends the transaction: a mutation commits only when nothing failed (`errors` is whether
+    /// the response carries errors), a query always (its writes are audit records).
+    pub async fn finish(self, errors: bool) -> Result<(), ApiError> {
+        let Some((tx, slot)) = self.open.into_inner() else {
+            return Ok(());
+        };
+        let failed = self.failed.into_inner() || errors;
+        let result = if self.operation == Operation::Mutation && failed {
+            tx.rollback().await
+        } else {
+            tx.commit().await
+        };
+        drop(slot);
+        result.map_err(ApiError::from)
+    }
 }
 
 pub fn services<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Services> {
@@ -64,18 +157,23 @@ pub fn tenant<'a>(ctx: &'a Context<'_>, role: Role) -> async_graphql::Result<&'a
     }
 }
 
-/// A transaction confined to the request's tenant schema.
-pub async fn tenant_tx(
-    ctx: &Context<'_>,
+/// The request's transaction in its tenant's schema, for a caller with at least `role`.
+/// Every resolver and loader of the request shares it; it is committed (or, for a failed
+/// mutation, rolled back) once, after the whole operation ran.
+pub async fn tenant_tx<'a>(
+    ctx: &'a Context<'_>,
     role: Role,
-) -> async_graphql::Result<(TenantCtx, TenantTx)> {
+) -> async_graphql::Result<(TenantCtx, &'a TenantTx)> {
     let t = tenant(ctx, role)?.clone();
-    let tx = services(ctx)?
-        .db
-        .begin_tenant(t.tenant_id)
-        .await
-        .map_err(api)?;
+    let tx = request_tx(ctx)?.get().await.map_err(|e| e.to_gql())?;
     Ok((t, tx))
+}
+
+/// The request's shared transaction handle (present whenever the tenant was resolved).
+pub fn request_tx<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a RequestTx> {
+    ctx.data::<Arc<RequestTx>>()
+        .map(|t| t.as_ref())
+        .map_err(|_| ApiError::new(Code::Internal, "no tenant transaction").to_gql())
 }
 
 /// Writes an audit entry in the resolver's transaction (every mutation records what it did).

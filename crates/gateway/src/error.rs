@@ -109,6 +109,10 @@ impl From<kartei_tenancy::Error> for ApiError {
         match e {
             E::Invalid(fields) => ApiError::validation(fields),
             E::NotFound(_) | E::Conflict(_) => ApiError::new(e.code(), e.to_string()),
+            E::Busy { retry_after_secs } => ApiError {
+                retry_after_secs: Some(retry_after_secs),
+                ..ApiError::new(e.code(), e.to_string())
+            },
             _ => opaque(e.code(), &e),
         }
     }

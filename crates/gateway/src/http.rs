@@ -1,6 +1,7 @@
 //! HTTP endpoints: `POST /graphql` (the API), `GET /graphql` (GraphiQL), `/healthz`, `/readyz`,
 //! and the middleware that gives every request a span with its request id, tenant and user.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
@@ -19,7 +20,7 @@ use kartei_core::id::TenantId;
 use serde_json::json;
 use tracing::Instrument;
 
-use crate::context::{RequestCtx, Services};
+use crate::context::{Operation, RequestCtx, RequestTx, Services};
 use crate::error::ApiError;
 use crate::schema::KarteiSchema;
 
@@ -286,16 +287,63 @@ async fn graphql(
     // Parsed once here; the schema executes this parsed document.
     let operation = crate::metrics::operation_label(&mut gql_request);
     let services = &state.services;
-    let response = state
-        .schema
-        .execute(gql_request.data(ctx).data(services.clone()))
-        .await;
+    let kind = if operation.starts_with("mutation") {
+        Operation::Mutation
+    } else {
+        Operation::Query
+    };
+    // The operation's one tenant transaction, begun when a resolver first needs it.
+    let request_tx = match &ctx.tenant {
+        Some(Ok(t)) => Some(Arc::new(RequestTx::new(services, t.tenant_id, kind))),
+        _ => None,
+    };
+    let gql_request = gql_request.data(ctx).data(services.clone());
+    let response = match &request_tx {
+        Some(tx) => {
+            let (loaders, tasks) = crate::loaders::for_request(tx.clone());
+            let gql_request = gql_request.data(tx.clone()).data(loaders);
+            crate::loaders::run(state.schema.execute(gql_request), tasks).await
+        }
+        None => state.schema.execute(gql_request).await,
+    };
+    let response = match request_tx {
+        Some(tx) => end_transaction(tx, kind, response).await,
+        None => response,
+    };
     let (resp, code) = graphql_response(response, decision);
     if code == Code::RateLimited.as_str() {
         crate::metrics::rate_limited("login");
     }
     crate::metrics::observe(&operation, &code, started.elapsed());
     resp
+}
+
+/// Commits or rolls back the operation's transaction once everything ran. A mutation is one
+/// unit: if any of its fields failed, nothing is written and `data` is null, so a client never
+/// sees a result that was not kept. A failed commit replaces the answer with its error.
+async fn end_transaction(
+    tx: Arc<RequestTx>,
+    kind: Operation,
+    mut response: async_graphql::Response,
+) -> async_graphql::Response {
+    let failed = !response.errors.is_empty();
+    // The operation and its loaders are gone, so this is the last handle.
+    let Some(tx) = Arc::into_inner(tx) else {
+        tracing::error!("request transaction still shared after the operation");
+        return error_gql_response(&ApiError::new(Code::Internal, "internal error"));
+    };
+    let rolled_back = kind == Operation::Mutation && (failed || tx.failed());
+    if let Err(e) = tx.finish(failed).await {
+        return error_gql_response(&e);
+    }
+    if rolled_back {
+        response.data = async_graphql::Value::Null;
+    }
+    response
+}
+
+fn error_gql_response(e: &ApiError) -> async_graphql::Response {
+    async_graphql::Response::from_errors(vec![e.to_gql().into_server_error(Pos::default())])
 }
 
 /// Who is asking, for which tenant, and whether the rate limit lets them: the checks every
@@ -459,13 +507,15 @@ fn graphql_response(
         if first_code.is_none() {
             first_code = Some(code.clone());
         }
-        if code == Code::RateLimited.as_str() {
-            status = StatusCode::TOO_MANY_REQUESTS;
+        if retry_after.is_none() {
             retry_after = err
                 .extensions
                 .as_ref()
                 .and_then(|x| x.get("retryAfter"))
                 .map(|v| v.to_string());
+        }
+        if code == Code::RateLimited.as_str() {
+            status = StatusCode::TOO_MANY_REQUESTS;
         } else if request_failed && status == StatusCode::OK {
             let http = Code::ALL
                 .iter()

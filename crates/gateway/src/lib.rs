@@ -12,6 +12,7 @@ pub mod error;
 mod files;
 pub mod http;
 mod identity;
+pub mod loaders;
 pub mod metrics;
 pub mod relay;
 pub mod schema;

@@ -54,7 +54,8 @@ fn build() -> prometheus::Result<Metrics> {
         rate_limited: IntCounterVec::new(
             Opts::new(
                 "kartei_rate_limited_total",
-                "Requests refused by a rate limit (request: per caller; login: per IP or account)",
+                "Requests refused by a rate limit (request: per caller; login: per IP or account; \
+                 tenant_share: the tenant held its share of the database pool)",
             ),
             &["scope"],
         )?,
@@ -84,7 +85,7 @@ fn build() -> prometheus::Result<Metrics> {
     r.register(Box::new(m.pool.clone()))?;
     r.register(Box::new(m.jobs.clone()))?;
     r.register(Box::new(m.outbox_lag.clone()))?;
-    for scope in ["request", "login"] {
+    for scope in ["request", "login", "tenant_share"] {
         m.rate_limited.with_label_values(&[scope]);
     }
     kartei_campaigns::metrics::register();
@@ -182,6 +183,11 @@ pub fn rate_limited(scope: &str) {
     if let Some(m) = METRICS.as_ref() {
         m.rate_limited.with_label_values(&[scope]).inc();
     }
+}
+
+/// A request refused because its tenant held its share of the pool.
+pub fn fair_share_refused() {
+    rate_limited("tenant_share");
 }
 
 /// Reads the gauges that live in the database and renders every registered metric.

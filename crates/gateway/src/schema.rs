@@ -49,7 +49,7 @@ impl Default for SchemaLimits {
     fn default() -> Self {
         Self {
             max_depth: 10,
-            max_complexity: 250,
+            max_complexity: 3000,
             introspection: true,
         }
     }

@@ -383,6 +383,16 @@ pub async fn result_of(tx: &TenantTx, person: Uuid) -> Result<Option<CustomerRes
     .await?)
 }
 
+/// The number of classified customers (of one class, if given).
+pub async fn results_count(tx: &TenantTx, class: Option<&str>) -> Result<i64> {
+    Ok(kartei_tenancy::paging::count(
+        &**tx,
+        &format!("FROM ({RESULT} WHERE ($1::text IS NULL OR class::text = $1)) r"),
+        vec![Value::from(class.map(str::to_owned))],
+    )
+    .await?)
+}
+
 /// Classified customers by rank, optionally of one class.
 pub async fn results(
     tx: &TenantTx,

@@ -280,6 +280,34 @@ pub async fn archive(tx: &TenantTx, id: Uuid, version: i32) -> Result<Segment> {
     .ok_or_else(|| Error::stale("segment"))
 }
 
+/// The number of active segments.
+pub async fn list_count(tx: &TenantTx) -> Result<i64> {
+    Ok(
+        kartei_tenancy::paging::count(&**tx, "FROM segments WHERE archived_at IS NULL", vec![])
+            .await?,
+    )
+}
+
+/// The number of entries in a segment's history (of one person, if given).
+pub async fn history_count(tx: &TenantTx, segment: Uuid, person: Option<Uuid>) -> Result<i64> {
+    Ok(kartei_tenancy::paging::count(
+        &**tx,
+        "FROM segment_membership_events WHERE segment_id = $1 AND ($2::uuid IS NULL OR person_id = $2)",
+        vec![segment.into(), Value::from(person)],
+    )
+    .await?)
+}
+
+/// The number of a segment's snapshots.
+pub async fn snapshots_count(tx: &TenantTx, segment: Uuid) -> Result<i64> {
+    Ok(kartei_tenancy::paging::count(
+        &**tx,
+        "FROM segment_snapshots WHERE segment_id = $1",
+        vec![segment.into()],
+    )
+    .await?)
+}
+
 /// Active segments, oldest first.
 pub async fn list(tx: &TenantTx, req: &PageRequest<Uuid>) -> Result<Page<Segment>> {
     let k = keyset("id", req, false, 1);

@@ -188,6 +188,13 @@ impl Application {
                 links: links(&settings)?,
                 search: search(&settings)?,
                 tracker: tracker(&settings)?,
+                gate: std::sync::Arc::new(kartei_tenancy::gate::TenantGate::new(
+                    kartei_tenancy::gate::TenantGate::share_of(
+                        settings.database.max_connections,
+                        settings.database.tenant_share,
+                    ),
+                    Duration::from_millis(settings.database.tenant_wait_ms),
+                )),
             },
             options: GatewayOptions {
                 max_body_bytes: settings.http.max_body_bytes,

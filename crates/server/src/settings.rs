@@ -70,6 +70,11 @@ pub struct DatabaseSettings {
     pub url: SecretString,
     pub max_connections: u32,
     pub acquire_timeout_ms: u64,
+    /// The largest share (0-1) of `max_connections` one tenant's requests may hold at once;
+    /// at least one connection, and always one left for the others.
+    pub tenant_share: f64,
+    /// How long a request waits for its tenant's share before UNAVAILABLE with Retry-After.
+    pub tenant_wait_ms: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +151,8 @@ const DEFAULTS: &str = r#"
 url = "postgres://postgres@127.0.0.1:5432/kartei"
 max_connections = 16
 acquire_timeout_ms = 3000
+tenant_share = 0.5
+tenant_wait_ms = 1000
 
 [redis]
 key_prefix = "kartei:"
@@ -163,7 +170,7 @@ shutdown_timeout_secs = 30
 introspection = true
 graphiql = true
 max_depth = 10
-max_complexity = 250
+max_complexity = 3000
 
 [auth]
 issuer = "kartei"

@@ -50,21 +50,27 @@ pub struct Filter {
     pub actor: Option<String>,
 }
 
-/// Newest first.
-pub async fn page(
-    tx: &TenantTx,
-    req: &PageRequest<i64>,
-    filter: &Filter,
-) -> Result<Page<AuditEntry>> {
-    let mut ks = keyset("id", req, true, 1);
-    let mut cond = vec![ks.condition.clone()];
+/// The whole log's size under `filter`.
+pub async fn count(tx: &TenantTx, filter: &Filter) -> Result<i64> {
+    let mut cond = vec!["TRUE".to_owned()];
+    let mut values = Vec::new();
+    filter_conditions(filter, &mut cond, &mut values);
+    crate::paging::count(
+        &**tx,
+        &format!("FROM audit_log WHERE {}", cond.join(" AND ")),
+        values,
+    )
+    .await
+}
+
+fn filter_conditions(filter: &Filter, cond: &mut Vec<String>, values: &mut Vec<sea_orm::Value>) {
     if let Some(s) = &filter.subject {
-        ks.values.push(s.clone().into());
-        cond.push(format!("subject = ${}", ks.values.len()));
+        values.push(s.clone().into());
+        cond.push(format!("subject = ${}", values.len()));
     }
     if let Some(a) = &filter.action {
         if a.ends_with('.') {
-            ks.values.push(
+            values.push(
                 format!(
                     "{}%",
                     a.replace('\\', "\\\\")
@@ -73,16 +79,27 @@ pub async fn page(
                 )
                 .into(),
             );
-            cond.push(format!("action LIKE ${}", ks.values.len()));
+            cond.push(format!("action LIKE ${}", values.len()));
         } else {
-            ks.values.push(a.clone().into());
-            cond.push(format!("action = ${}", ks.values.len()));
+            values.push(a.clone().into());
+            cond.push(format!("action = ${}", values.len()));
         }
     }
     if let Some(a) = &filter.actor {
-        ks.values.push(a.clone().into());
-        cond.push(format!("actor = ${}", ks.values.len()));
+        values.push(a.clone().into());
+        cond.push(format!("actor = ${}", values.len()));
     }
+}
+
+/// Newest first.
+pub async fn page(
+    tx: &TenantTx,
+    req: &PageRequest<i64>,
+    filter: &Filter,
+) -> Result<Page<AuditEntry>> {
+    let mut ks = keyset("id", req, true, 1);
+    let mut cond = vec![ks.condition.clone()];
+    filter_conditions(filter, &mut cond, &mut ks.values);
     let sql = format!(
         "SELECT id, at, actor, action, subject, detail FROM audit_log WHERE {} ORDER BY {} LIMIT {}",
         cond.join(" AND "),

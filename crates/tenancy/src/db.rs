@@ -62,8 +62,18 @@ impl Db {
     /// Begins a transaction confined to `tenant`'s schema. Unqualified names resolve in that
     /// schema; `SET LOCAL` ends with the transaction, so the pooled connection returns clean.
     pub async fn begin_tenant(&self, tenant: TenantId) -> Result<TenantTx> {
+        self.begin_tenant_as(tenant, Isolation::ReadCommitted).await
+    }
+
+    /// [`Db::begin_tenant`] at a chosen isolation level: a GraphQL query reads the whole
+    /// operation from one snapshot (`RepeatableRead`), so every field agrees with the others.
+    pub async fn begin_tenant_as(
+        &self,
+        tenant: TenantId,
+        isolation: Isolation,
+    ) -> Result<TenantTx> {
         let txn = self.conn.begin().await?;
-        set_tenant_search_path(&txn, tenant).await?;
+        scope(&txn, tenant, isolation).await?;
         Ok(TenantTx { txn, tenant })
     }
 
@@ -84,18 +94,39 @@ impl Db {
     }
 }
 
+/// The isolation level of a tenant transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// Postgres' default; writes and most jobs.
+    ReadCommitted,
+    /// One snapshot for the whole transaction (consistent reads across many statements).
+    RepeatableRead,
+}
+
 /// Points an open transaction at `tenant`'s schema (plus `public`, where extensions live).
 pub(crate) async fn set_tenant_search_path(
     txn: &DatabaseTransaction,
     tenant: TenantId,
 ) -> Result<()> {
+    scope(txn, tenant, Isolation::ReadCommitted).await
+}
+
+async fn scope(txn: &DatabaseTransaction, tenant: TenantId, isolation: Isolation) -> Result<()> {
     // The schema name is built from the UUID's hex digits only (see `TenantId::schema_name`),
     // so it is safe to splice; identifiers cannot be bound as parameters.
     // JIT off: its compile time (seconds at high cost estimates, as for set-based policy
     // decisions with many sub-plans) dwarfs what it saves on these interactive queries.
+    // `application_name` names the tenant in `pg_stat_activity` while the transaction runs,
+    // so an operator (and the fair-share test) sees which tenant holds which connection.
+    let schema = tenant.schema_name();
+    // SET TRANSACTION must precede the transaction's first query; these SETs are none.
+    let isolation = match isolation {
+        Isolation::ReadCommitted => "",
+        Isolation::RepeatableRead => "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; ",
+    };
     let sql = format!(
-        "SET LOCAL search_path TO {}, public; SET LOCAL jit = off",
-        tenant.schema_name()
+        "{isolation}SET LOCAL search_path TO {schema}, public; SET LOCAL jit = off; \
+         SET LOCAL application_name = 'kartei {schema}'"
     );
     txn.execute_unprepared(&sql).await?;
     Ok(())
@@ -115,6 +146,10 @@ impl TenantTx {
 
     pub async fn commit(self) -> Result<()> {
         self.txn.commit().await.map_err(Error::from)
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        self.txn.rollback().await.map_err(Error::from)
     }
 }
 

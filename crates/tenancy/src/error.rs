@@ -16,6 +16,9 @@ pub enum Error {
     Conflict(String),
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
+    /// The tenant already holds its share of the pool; retry after the hint.
+    #[error("this tenant's share of the database connections is in use; retry shortly")]
+    Busy { retry_after_secs: u64 },
     #[error("migration failed for {schema}: {source}")]
     Migration {
         schema: String,
@@ -29,7 +32,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     pub fn code(&self) -> Code {
         match self {
-            Error::Unavailable(_) => Code::Unavailable,
+            Error::Unavailable(_) | Error::Busy { .. } => Code::Unavailable,
             Error::Db(_) | Error::Migration { .. } => Code::Internal,
             Error::NotFound(_) => Code::NotFound,
             Error::Conflict(_) => Code::Conflict,

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod db;
 pub mod error;
+pub mod gate;
 pub mod jobs;
 pub mod migrate;
 pub mod paging;

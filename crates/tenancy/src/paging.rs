@@ -4,6 +4,25 @@
 use kartei_core::paging::{Direction, PageRequest};
 use sea_orm::Value;
 
+/// `SELECT count(*) {from_where}`: the size of a whole list, for `totalCount`. `from_where`
+/// is trusted SQL (`FROM table WHERE …`) with `$n` placeholders for `values`.
+pub async fn count(
+    conn: &impl sea_orm::ConnectionTrait,
+    from_where: &str,
+    values: Vec<Value>,
+) -> crate::Result<i64> {
+    let row = conn
+        .query_one_raw(crate::tenants::stmt(
+            &format!("SELECT count(*) AS n {from_where}"),
+            values,
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
 pub struct Keyset {
     /// `col > $n AND col < $m`, or `TRUE`.
     pub condition: String,

@@ -79,6 +79,10 @@ pub async fn delete(tx: &TenantTx, key: &str) -> Result<bool> {
     Ok(res.rows_affected() > 0)
 }
 
+pub async fn count(tx: &TenantTx) -> Result<i64> {
+    crate::paging::count(&**tx, "FROM settings", vec![]).await
+}
+
 pub async fn page(tx: &TenantTx, req: &PageRequest<String>) -> Result<Page<Setting>> {
     let ks = keyset("key", req, false, 1);
     let sql = format!(

@@ -274,6 +274,20 @@ pub async fn get(tx: &TenantTx, id: Uuid) -> Result<Import> {
         .ok_or(Error::NotFound("import"))
 }
 
+pub async fn count(tx: &TenantTx) -> Result<i64> {
+    Ok(kartei_tenancy::paging::count(&**tx, "FROM imports", vec![]).await?)
+}
+
+/// The number of an import's row errors and warnings.
+pub async fn errors_count(tx: &TenantTx, id: Uuid) -> Result<i64> {
+    Ok(kartei_tenancy::paging::count(
+        &**tx,
+        "FROM import_errors WHERE import_id = $1",
+        vec![id.into()],
+    )
+    .await?)
+}
+
 pub async fn page(tx: &TenantTx, req: &PageRequest<Uuid>) -> Result<Page<Import>> {
     let ks = kartei_tenancy::paging::keyset("id", req, true, 1);
     let rows = Import::find_by_statement(stmt(

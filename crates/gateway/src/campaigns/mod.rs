@@ -283,8 +283,7 @@ impl Campaign {
     }
     async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CampaignStep>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let steps = camp::steps(&tx, self.0.id).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let steps = camp::steps(tx, self.0.id).await.map_err(api)?;
         Ok(steps.into_iter().map(Into::into).collect())
     }
 }
@@ -650,12 +649,12 @@ impl CampaignsQuery {
     async fn campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let c = camp::get(&tx, id).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let c = camp::get(tx, id).await.map_err(api)?;
         Ok(Campaign(c))
     }
 
     /// Campaigns, newest first.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
@@ -666,9 +665,12 @@ impl CampaignsQuery {
     ) -> async_graphql::Result<Conn<Campaign>> {
         let req = relay::request(first, after, last, before)?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = camp::list(&tx, &req).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, Campaign))
+        let page = camp::list(tx, &req).await.map_err(api)?;
+        Ok(relay::connection(
+            page,
+            Campaign,
+            crate::total!(; |tx| camp::count(tx)),
+        ))
     }
 
     /// The funnel per step and variant, exclusions and skips with reasons, and the goal.
@@ -679,8 +681,7 @@ impl CampaignsQuery {
     ) -> async_graphql::Result<CampaignReport> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let r = report::report(&tx, id).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let r = report::report(tx, id).await.map_err(api)?;
         Ok(r.into())
     }
 
@@ -694,24 +695,21 @@ impl CampaignsQuery {
     ) -> async_graphql::Result<CampaignReach> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let r = reach::reach(&tx, id, round, chrono::Utc::now())
+        let r = reach::reach(tx, id, round, chrono::Utc::now())
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(r.into())
     }
 
     async fn templates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Template>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let t = templates::templates(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let t = templates::templates(tx).await.map_err(api)?;
         Ok(t.into_iter().map(Into::into).collect())
     }
 
     async fn snippets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Snippet>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let s = templates::snippets(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let s = templates::snippets(tx).await.map_err(api)?;
         Ok(s.into_iter().map(Into::into).collect())
     }
 
@@ -725,8 +723,7 @@ impl CampaignsQuery {
         let t = parse_uuid(&template_id, "templateId")?;
         let p = parse_uuid(&person_id, "personId")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let r = templates::preview(&tx, t, p).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let r = templates::preview(tx, t, p).await.map_err(api)?;
         Ok(match r {
             Ok(r) => TemplatePreview {
                 missing_value: None,
@@ -752,10 +749,9 @@ impl CampaignsQuery {
         #[graphql(default = 100)] first: u32,
     ) -> async_graphql::Result<Vec<CampaignTask>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let t = tasks::list(&tx, assignee.as_deref(), open_only, u64::from(first))
+        let t = tasks::list(tx, assignee.as_deref(), open_only, u64::from(first))
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(t.into_iter().map(Into::into).collect())
     }
 
@@ -769,8 +765,7 @@ impl CampaignsQuery {
         let c = parse_uuid(&campaign_id, "campaignId")?;
         let s = parse_uuid(&step_id, "stepId")?;
         let (_, tx) = tenant_tx(ctx, Role::Member).await?;
-        let e = letters::export(&tx, c, s).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let e = letters::export(tx, c, s).await.map_err(api)?;
         Ok(LetterExport {
             letters: i32::try_from(e.letters).unwrap_or(i32::MAX),
             csv: e.csv,
@@ -783,8 +778,7 @@ impl CampaignsQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<CampaignSettingsObject> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let s = CampaignSettings::load(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let s = CampaignSettings::load(tx).await.map_err(api)?;
         Ok(s.into())
     }
 }
@@ -803,27 +797,25 @@ impl CampaignsMutation {
     ) -> async_graphql::Result<Snippet> {
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let s = templates::put_snippet(&tx, &key, &body, &actor)
+        let s = templates::put_snippet(tx, &key, &body, &actor)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "snippet.put",
             Some(s.key.clone()),
             json!({"version": s.version}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(s.into())
     }
 
     async fn delete_snippet(&self, ctx: &Context<'_>, key: String) -> async_graphql::Result<bool> {
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let gone = templates::delete_snippet(&tx, &key).await.map_err(api)?;
-        record(&tx, &actor, "snippet.deleted", Some(key), json!({})).await?;
-        tx.commit().await.map_err(api)?;
+        let gone = templates::delete_snippet(tx, &key).await.map_err(api)?;
+        record(tx, &actor, "snippet.deleted", Some(key), json!({})).await?;
         Ok(gone)
     }
 
@@ -834,18 +826,17 @@ impl CampaignsMutation {
     ) -> async_graphql::Result<Template> {
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let tpl = templates::create_template(&tx, &input.into())
+        let tpl = templates::create_template(tx, &input.into())
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "template.created",
             Some(tpl.id.to_string()),
             json!({"name": tpl.name}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(tpl.into())
     }
 
@@ -859,18 +850,17 @@ impl CampaignsMutation {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let tpl = templates::update_template(&tx, id, version, &input.into())
+        let tpl = templates::update_template(tx, id, version, &input.into())
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "template.updated",
             Some(tpl.id.to_string()),
             json!({"version": tpl.version}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(tpl.into())
     }
 
@@ -882,16 +872,15 @@ impl CampaignsMutation {
         let draft = input.draft()?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let c = camp::create(&tx, &draft, &actor).await.map_err(api)?;
+        let c = camp::create(tx, &draft, &actor).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "campaign.created",
             Some(c.id.to_string()),
             json!({"name": c.name, "kind": c.kind}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(Campaign(c))
     }
 
@@ -907,16 +896,15 @@ impl CampaignsMutation {
         let draft = input.draft()?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let c = camp::update(&tx, id, version, &draft).await.map_err(api)?;
+        let c = camp::update(tx, id, version, &draft).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "campaign.updated",
             Some(c.id.to_string()),
             json!({"version": c.version}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(Campaign(c))
     }
 
@@ -934,26 +922,18 @@ impl CampaignsMutation {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let (c, effect) = camp::transition(
-            &tx,
-            id,
-            version,
-            to.into(),
-            scheduled_at,
-            Utc::now(),
-            &actor,
-        )
-        .await
-        .map_err(api)?;
+        let (c, effect) =
+            camp::transition(tx, id, version, to.into(), scheduled_at, Utc::now(), &actor)
+                .await
+                .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "campaign.transitioned",
             Some(c.id.to_string()),
             json!({"to": c.status, "audience": effect.audience.map(|a| a.0), "excluded": effect.audience.map(|a| a.1)}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(CampaignTransition {
             campaign: Campaign(c),
             audience: effect.audience.map(|a| a.0),
@@ -971,18 +951,17 @@ impl CampaignsMutation {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let task = tasks::complete(&tx, id, &outcome, note.as_deref(), &actor)
+        let task = tasks::complete(tx, id, &outcome, note.as_deref(), &actor)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "campaign_task.completed",
             Some(task.id.to_string()),
             json!({"outcome": outcome}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(task.into())
     }
 
@@ -1004,18 +983,17 @@ impl CampaignsMutation {
             DeliveryEventKind::SoftBounce => tracking::Delivery::SoftBounce,
             DeliveryEventKind::Complaint => tracking::Delivery::Complaint,
         };
-        let out = tracking::record_delivery(&tx, &message_id, what, &actor)
+        let out = tracking::record_delivery(tx, &message_id, what, &actor)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "campaign.delivery_event",
             Some(out.send_id.to_string()),
             json!({"kind": format!("{kind:?}"), "suppressed": out.suppressed}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(DeliveryEventResult {
             person_id: ID(out.person_id.to_string()),
             suppressed: out.suppressed,
@@ -1038,16 +1016,15 @@ impl CampaignsMutation {
             cap_days: input.cap_days,
             throttle_per_second: input.throttle_per_second,
         };
-        s.save(&tx, &actor).await.map_err(api)?;
+        s.save(tx, &actor).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "campaign_settings.updated",
             None,
             serde_json::to_value(s).unwrap_or_default(),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(s.into())
     }
 }

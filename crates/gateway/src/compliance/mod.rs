@@ -5,7 +5,7 @@
 mod mutation;
 pub(crate) mod public;
 mod query;
-mod types;
+pub(crate) mod types;
 
 pub use mutation::ComplianceMutation;
 pub use query::ComplianceQuery;

@@ -49,7 +49,7 @@ impl ComplianceMutation {
             ledger::EventKind::Granted | ledger::EventKind::Presumed
         ) && channel.is_addressed()
         {
-            let p = kartei_contacts::persons::get(&tx, person_id)
+            let p = kartei_contacts::persons::get(tx, person_id)
                 .await
                 .map_err(api)?;
             let email = p.email.as_deref().map(str::to_lowercase);
@@ -65,8 +65,8 @@ impl ComplianceMutation {
                     "the person has no address for this channel",
                 )));
             };
-            let key = Key::load(&tx).await.map_err(api)?;
-            if !suppression::suppressed_among(&tx, &key, &addrs)
+            let key = Key::load(tx).await.map_err(api)?;
+            if !suppression::suppressed_among(tx, &key, &addrs)
                 .await
                 .map_err(api)?
                 .is_empty()
@@ -81,7 +81,7 @@ impl ComplianceMutation {
             None
         };
         let e = ledger::record(
-            &tx,
+            tx,
             &ledger::NewEvent {
                 person_id,
                 channel,
@@ -101,14 +101,13 @@ impl ComplianceMutation {
         .await
         .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "consent.recorded",
             Some(person_id.to_string()),
             json!({ "event": e.id, "kind": e.kind, "channel": e.channel, "purpose": e.purpose }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(e.into())
     }
 
@@ -131,7 +130,7 @@ impl ComplianceMutation {
         let mut out = Vec::new();
         for channel in channels {
             let e = ledger::record(
-                &tx,
+                tx,
                 &ledger::NewEvent {
                     person_id,
                     channel,
@@ -153,14 +152,13 @@ impl ComplianceMutation {
             out.push(e.into());
         }
         record(
-            &tx,
+            tx,
             &actor,
             "consent.objected",
             Some(person_id.to_string()),
             json!({ "channels": out.len() }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(out)
     }
 
@@ -174,18 +172,17 @@ impl ComplianceMutation {
     ) -> async_graphql::Result<ConsentText> {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
-        let text = ledger::store_text(&tx, &language, &title, &body, &actor)
+        let text = ledger::store_text(tx, &language, &title, &body, &actor)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "consent_text.stored",
             Some(text.hash.clone()),
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(text.into())
     }
 
@@ -197,7 +194,7 @@ impl ComplianceMutation {
     ) -> async_graphql::Result<ConsentPurpose> {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let p = ledger::put_purpose(
-            &tx,
+            tx,
             &ledger::Purpose {
                 key: input.key,
                 label: input.label,
@@ -208,14 +205,13 @@ impl ComplianceMutation {
         .await
         .map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "consent_purpose.saved",
             Some(p.key.clone()),
             json!({ "existingCustomerOk": p.existing_customer_ok }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(p.into())
     }
 
@@ -233,16 +229,15 @@ impl ComplianceMutation {
             double_opt_in_link_hours: u32::try_from(input.double_opt_in_link_hours).unwrap_or(0),
         };
         let actor = t.actor.audit_label();
-        s.save(&tx, &actor).await.map_err(api)?;
+        s.save(tx, &actor).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "compliance_policy.updated",
             None,
             serde_json::to_value(s).unwrap_or_default(),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(s.into())
     }
 
@@ -258,7 +253,7 @@ impl ComplianceMutation {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let links = &services(ctx)?.links;
         let token = doi::form_token(
-            &tx,
+            tx,
             links,
             &purpose,
             &text_hash,
@@ -268,14 +263,13 @@ impl ComplianceMutation {
         .await
         .map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "subscribe_form.created",
             None,
             json!({ "purpose": purpose, "textHash": text_hash, "validDays": valid_days }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(SubscribeForm {
             token,
             action_url: format!("{}/p/subscribe", links.public_url()),
@@ -292,7 +286,7 @@ impl ComplianceMutation {
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
         let r = exceptions::record(
-            &tx,
+            tx,
             &exceptions::NewRecord {
                 person_id,
                 obtained_at: input.obtained_at,
@@ -306,14 +300,13 @@ impl ComplianceMutation {
         .await
         .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "existing_customer.recorded",
             Some(person_id.to_string()),
             json!({ "record": r.id }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(r.into())
     }
 
@@ -327,26 +320,25 @@ impl ComplianceMutation {
     ) -> async_graphql::Result<bool> {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
-        let region = phone_region(&tx).await?;
-        let key = Key::load(&tx).await.map_err(api)?;
+        let region = phone_region(tx).await?;
+        let key = Key::load(tx).await.map_err(api)?;
         let reason = match reason {
             SuppressionReason::Unsubscribe => suppression::Reason::Unsubscribe,
             SuppressionReason::Bounce => suppression::Reason::Bounce,
             SuppressionReason::Complaint => suppression::Reason::Complaint,
             SuppressionReason::Manual => suppression::Reason::Manual,
         };
-        let added = suppression::add(&tx, &key, &value, &region, reason, &actor)
+        let added = suppression::add(tx, &key, &value, &region, reason, &actor)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "suppression.added",
             None,
             json!({ "reason": reason.as_str(), "new": added }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(added)
     }
 
@@ -357,20 +349,19 @@ impl ComplianceMutation {
         value: String,
     ) -> async_graphql::Result<bool> {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let region = phone_region(&tx).await?;
-        let key = Key::load(&tx).await.map_err(api)?;
-        let removed = suppression::remove(&tx, &key, &value, &region)
+        let region = phone_region(tx).await?;
+        let key = Key::load(tx).await.map_err(api)?;
+        let removed = suppression::remove(tx, &key, &value, &region)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "suppression.removed",
             None,
             json!({ "removed": removed }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(removed)
     }
 
@@ -387,7 +378,7 @@ impl ComplianceMutation {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
         let r = dsr::create(
-            &tx,
+            tx,
             person_id,
             kind.into(),
             received_at,
@@ -397,14 +388,13 @@ impl ComplianceMutation {
         .await
         .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "dsr.created",
             Some(person_id.to_string()),
             json!({ "request": r.id, "kind": r.kind, "dueAt": r.due_at }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(r.into())
     }
 
@@ -417,16 +407,15 @@ impl ComplianceMutation {
     ) -> async_graphql::Result<DataSubjectRequest> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let r = dsr::extend(&tx, id, &reason).await.map_err(api)?;
+        let r = dsr::extend(tx, id, &reason).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "dsr.extended",
             Some(id.to_string()),
             json!({ "dueAt": r.due_at }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(r.into())
     }
 
@@ -440,16 +429,15 @@ impl ComplianceMutation {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
-        let r = dsr::close(&tx, id, &actor, rejected).await.map_err(api)?;
+        let r = dsr::close(tx, id, &actor, rejected).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "dsr.closed",
             Some(id.to_string()),
             json!({ "status": r.status }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(r.into())
     }
 
@@ -467,10 +455,9 @@ impl ComplianceMutation {
             .map(|r| parse_uuid(&r, "requestId"))
             .transpose()?;
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let s = erasure::erase_person(&tx, id, &t.actor.audit_label(), &reason, request)
+        let s = erasure::erase_person(tx, id, &t.actor.audit_label(), &reason, request)
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(s.into())
     }
 
@@ -481,10 +468,9 @@ impl ComplianceMutation {
         #[graphql(default = 100)] limit: u32,
     ) -> async_graphql::Result<Vec<ErasureSummary>> {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let s = erasure::erase_requested(&tx, &t.actor.audit_label(), u64::from(limit.min(1000)))
+        let s = erasure::erase_requested(tx, &t.actor.audit_label(), u64::from(limit.min(1000)))
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(s.into_iter().map(Into::into).collect())
     }
 
@@ -504,7 +490,7 @@ impl ComplianceMutation {
             RetentionAction::Erase => "erase",
         };
         let p = retention::put(
-            &tx,
+            tx,
             id,
             &input.name,
             input.inactive_months,
@@ -515,14 +501,13 @@ impl ComplianceMutation {
         .await
         .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "retention.saved",
             Some(p.id.to_string()),
             json!({ "months": p.inactive_months, "action": p.action, "enabled": p.enabled }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(p.into())
     }
 
@@ -534,11 +519,10 @@ impl ComplianceMutation {
     ) -> async_graphql::Result<async_graphql::Json<serde_json::Value>> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let p = retention::get(&tx, id).await.map_err(api)?;
-        let r = retention::run(&tx, &p, &t.actor.audit_label())
+        let p = retention::get(tx, id).await.map_err(api)?;
+        let r = retention::run(tx, &p, &t.actor.audit_label())
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(async_graphql::Json(
             serde_json::to_value(r).unwrap_or_default(),
         ))
@@ -554,18 +538,17 @@ impl ComplianceMutation {
         let id = id.map(|i| parse_uuid(&i, "id")).transpose()?;
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
-        let a = ropa::put(&tx, id, &input.into(), &actor)
+        let a = ropa::put(tx, id, &input.into(), &actor)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "processing_activity.saved",
             Some(a.id.to_string()),
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(a.into())
     }
 
@@ -576,16 +559,15 @@ impl ComplianceMutation {
     ) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let gone = ropa::delete(&tx, id).await.map_err(api)?;
+        let gone = ropa::delete(tx, id).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "processing_activity.deleted",
             Some(id.to_string()),
             json!({ "deleted": gone }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(gone)
     }
 }

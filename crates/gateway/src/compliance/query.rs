@@ -39,7 +39,7 @@ impl ComplianceQuery {
         let person = parse_uuid(&person_id, "personId")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let d = policy::may_contact(
-            &tx,
+            tx,
             person,
             channel.into(),
             &purpose,
@@ -47,7 +47,6 @@ impl ComplianceQuery {
         )
         .await
         .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(d.into())
     }
 
@@ -60,10 +59,9 @@ impl ComplianceQuery {
         purpose: String,
     ) -> async_graphql::Result<Vec<ReasonCount>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let rows = policy::reason_counts(&tx, channel.into(), &purpose, Utc::now())
+        let rows = policy::reason_counts(tx, channel.into(), &purpose, Utc::now())
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(rows
             .into_iter()
             .map(|(reason, allowed, persons)| ReasonCount {
@@ -83,10 +81,9 @@ impl ComplianceQuery {
     ) -> async_graphql::Result<Vec<ConsentEvent>> {
         let person = parse_uuid(&person_id, "personId")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let events = ledger::events_of(&tx, person, channel.map(Into::into))
+        let events = ledger::events_of(tx, person, channel.map(Into::into))
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(events.into_iter().map(Into::into).collect())
     }
 
@@ -95,16 +92,14 @@ impl ComplianceQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<ConsentPurpose>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let p = ledger::purposes(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let p = ledger::purposes(tx).await.map_err(api)?;
         Ok(p.into_iter().map(Into::into).collect())
     }
 
     /// Stored consent texts (the newest 500).
     async fn consent_texts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ConsentText>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let t = ledger::texts(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let t = ledger::texts(tx).await.map_err(api)?;
         Ok(t.into_iter().map(Into::into).collect())
     }
 
@@ -113,8 +108,7 @@ impl ComplianceQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<CompliancePolicy> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let s = policy::PolicySettings::load(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let s = policy::PolicySettings::load(tx).await.map_err(api)?;
         Ok(s.into())
     }
 
@@ -124,8 +118,7 @@ impl ComplianceQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<ConsentChainReport> {
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let r = ledger::verify_chain(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let r = ledger::verify_chain(tx).await.map_err(api)?;
         Ok(r.into())
     }
 
@@ -136,8 +129,7 @@ impl ComplianceQuery {
     ) -> async_graphql::Result<Vec<ExistingCustomerRecord>> {
         let person = parse_uuid(&person_id, "personId")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let r = exceptions::of_person(&tx, person).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let r = exceptions::of_person(tx, person).await.map_err(api)?;
         Ok(r.into_iter().map(Into::into).collect())
     }
 
@@ -151,11 +143,10 @@ impl ComplianceQuery {
     ) -> async_graphql::Result<UnsubscribeLink> {
         let person = parse_uuid(&person_id, "personId")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        ledger::check_purpose(&tx, &purpose).await.map_err(api)?;
-        kartei_contacts::persons::get(&tx, person)
+        ledger::check_purpose(tx, &purpose).await.map_err(api)?;
+        kartei_contacts::persons::get(tx, person)
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         let (url, headers) = doi::unsubscribe_link(
             &services(ctx)?.links,
             t.tenant_id,
@@ -183,12 +174,11 @@ impl ComplianceQuery {
         value: String,
     ) -> async_graphql::Result<Option<SuppressionEntry>> {
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let region = phone_region(&tx).await?;
-        let key = Key::load(&tx).await.map_err(api)?;
-        let e = suppression::lookup(&tx, &key, &value, &region)
+        let region = phone_region(tx).await?;
+        let key = Key::load(tx).await.map_err(api)?;
+        let e = suppression::lookup(tx, &key, &value, &region)
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(e.map(|e| SuppressionEntry {
             kind: e.kind,
             reason: e.reason,
@@ -202,8 +192,7 @@ impl ComplianceQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<SuppressionCounts> {
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let c = suppression::counts(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let c = suppression::counts(tx).await.map_err(api)?;
         Ok(SuppressionCounts {
             email: c.email,
             phone: c.phone,
@@ -218,10 +207,9 @@ impl ComplianceQuery {
         #[graphql(default = 100)] limit: u32,
     ) -> async_graphql::Result<Vec<DataSubjectRequest>> {
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let r = dsr::list(&tx, open_only, u64::from(limit))
+        let r = dsr::list(tx, open_only, u64::from(limit))
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(r.into_iter().map(Into::into).collect())
     }
 
@@ -232,8 +220,7 @@ impl ComplianceQuery {
         #[graphql(default = 100)] limit: u32,
     ) -> async_graphql::Result<Vec<ErasureRecord>> {
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let r = erasure::records(&tx, u64::from(limit)).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let r = erasure::records(tx, u64::from(limit)).await.map_err(api)?;
         Ok(r.into_iter().map(Into::into).collect())
     }
 
@@ -242,8 +229,7 @@ impl ComplianceQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<RetentionPolicy>> {
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let r = retention::list(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let r = retention::list(tx).await.map_err(api)?;
         Ok(r.into_iter().map(Into::into).collect())
     }
 
@@ -256,11 +242,10 @@ impl ComplianceQuery {
     ) -> async_graphql::Result<RetentionDryRun> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let p = retention::get(&tx, id).await.map_err(api)?;
-        let d = retention::dry_run(&tx, &p, u64::from(limit))
+        let p = retention::get(tx, id).await.map_err(api)?;
+        let d = retention::dry_run(tx, &p, u64::from(limit))
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(d.into())
     }
 
@@ -271,8 +256,7 @@ impl ComplianceQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<ProcessingActivity>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let r = ropa::list(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let r = ropa::list(tx).await.map_err(api)?;
         Ok(r.into_iter().map(Into::into).collect())
     }
 }

@@ -29,6 +29,79 @@ impl From<ConsentChannel> for ledger::Channel {
     }
 }
 
+impl From<ledger::Channel> for ConsentChannel {
+    fn from(c: ledger::Channel) -> Self {
+        match c {
+            ledger::Channel::Email => ConsentChannel::Email,
+            ledger::Channel::Phone => ConsentChannel::Phone,
+            ledger::Channel::Sms => ConsentChannel::Sms,
+            ledger::Channel::Letter => ConsentChannel::Letter,
+            ledger::Channel::Messenger => ConsentChannel::Messenger,
+        }
+    }
+}
+
+/// What happened to a consent (every kind the ledger knows).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "ledger::EventKind")]
+pub enum ConsentEventKind {
+    /// Asked for, not yet confirmed (double opt-in mail sent).
+    Pending,
+    /// Express consent given.
+    Granted,
+    /// Confirmed by double opt-in.
+    Confirmed,
+    Revoked,
+    /// Objection to direct marketing (GDPR Art. 21(2)).
+    Objected,
+    /// Presumed consent of a business to be called (UWG §7(2) Nr. 1).
+    Presumed,
+    Expired,
+}
+
+/// Where the proof of a consent event comes from (every source the ledger knows).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "ledger::Source")]
+pub enum ConsentEventSource {
+    WebForm,
+    Import,
+    Call,
+    Paper,
+    Email,
+    Api,
+    DoubleOptIn,
+    UnsubscribeLink,
+    Merge,
+    Retention,
+}
+
+/// A person's consent on one channel for one purpose now: the latest ledger event there.
+/// A value object (it has no identity of its own; `event` is the entity).
+#[derive(SimpleObject)]
+pub struct ConsentState {
+    pub channel: ConsentChannel,
+    /// The purpose, or none for a channel-wide event (an objection, say).
+    pub purpose: Option<String>,
+    /// The latest event's kind: GRANTED or CONFIRMED mean consent; see `mayContact` for the
+    /// full decision (suppression, the address it was given for, the tenant's policy).
+    pub kind: ConsentEventKind,
+    pub since: DateTime<Utc>,
+    pub event: ConsentEvent,
+}
+
+impl From<ledger::Event> for ConsentState {
+    fn from(e: ledger::Event) -> Self {
+        let event = ConsentEvent::from(e);
+        ConsentState {
+            channel: event.channel,
+            purpose: event.purpose.clone(),
+            kind: event.kind,
+            since: event.at,
+            event,
+        }
+    }
+}
+
 /// Events staff may record. `PENDING` and `CONFIRMED` come only from the double opt-in flow.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum RecordableConsentKind {
@@ -96,13 +169,12 @@ pub struct ConsentEvent {
     /// Position in the tenant's hash chain.
     pub seq: i64,
     pub person_id: Option<ID>,
-    pub channel: String,
+    pub channel: ConsentChannel,
     pub purpose: Option<String>,
-    /// `pending`, `granted`, `confirmed`, `revoked`, `objected`, `presumed` or `expired`.
-    pub kind: String,
+    pub kind: ConsentEventKind,
     pub at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
-    pub source: String,
+    pub source: ConsentEventSource,
     pub source_ref: Option<String>,
     pub text_hash: Option<String>,
     pub ip: Option<String>,
@@ -123,12 +195,18 @@ impl From<ledger::Event> for ConsentEvent {
             id: id(e.id),
             seq: e.seq,
             person_id: e.person_id.map(id),
-            channel: e.channel,
+            channel: ledger::Channel::parse(&e.channel)
+                .unwrap_or(ledger::Channel::Email)
+                .into(),
             purpose: e.purpose,
-            kind: e.kind,
+            kind: ledger::EventKind::parse(&e.kind)
+                .unwrap_or(ledger::EventKind::Pending)
+                .into(),
             at: e.at,
             recorded_at: e.recorded_at,
-            source: e.source,
+            source: ledger::Source::parse(&e.source)
+                .unwrap_or(ledger::Source::Api)
+                .into(),
             source_ref: e.source_ref,
             text_hash: e.text_hash,
             ip: e.ip,

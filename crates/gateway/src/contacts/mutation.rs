@@ -73,13 +73,12 @@ impl ContactsMutation {
     ) -> async_graphql::Result<CreatePersonPayload> {
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let p = persons::create(&tx, &input.into_draft())
+        let p = persons::create(tx, &input.into_draft())
             .await
             .map_err(api)?;
-        let warnings = duplicates::candidates_for(&tx, p.id).await.map_err(api)?;
-        let compliance_warnings = suppressed_fields(&tx, &p).await?;
-        record(&tx, &actor, "person.created", p.id, json!({})).await?;
-        tx.commit().await.map_err(api)?;
+        let warnings = duplicates::candidates_for(tx, p.id).await.map_err(api)?;
+        let compliance_warnings = suppressed_fields(tx, &p).await?;
+        record(tx, &actor, "person.created", p.id, json!({})).await?;
         Ok(CreatePersonPayload {
             person: p.into(),
             duplicate_warnings: warnings.into_iter().map(DuplicateCandidate::from).collect(),
@@ -97,18 +96,17 @@ impl ContactsMutation {
     ) -> async_graphql::Result<Person> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let p = persons::update(&tx, id, version, |d| patch.apply(d))
+        let p = persons::update(tx, id, version, |d| patch.apply(d))
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "person.updated",
             id,
             json!({ "version": p.version }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(p.into())
     }
 
@@ -139,16 +137,15 @@ impl ContactsMutation {
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let mut draft = organizations::OrganizationDraft::default();
         input.apply(&mut draft);
-        let o = organizations::create(&tx, &draft).await.map_err(api)?;
+        let o = organizations::create(tx, &draft).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "organization.created",
             o.id,
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(o.into())
     }
 
@@ -162,18 +159,17 @@ impl ContactsMutation {
     ) -> async_graphql::Result<Organization> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let o = organizations::update(&tx, id, version, |d| input.apply(d))
+        let o = organizations::update(tx, id, version, |d| input.apply(d))
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "organization.updated",
             id,
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(o.into())
     }
 
@@ -185,18 +181,17 @@ impl ContactsMutation {
     ) -> async_graphql::Result<Organization> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let o = organizations::set_archived(&tx, id, version, true)
+        let o = organizations::set_archived(tx, id, version, true)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "organization.archived",
             id,
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(o.into())
     }
 
@@ -210,7 +205,7 @@ impl ContactsMutation {
         let organization_id = parse_uuid(&input.organization_id, "organizationId")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let r = relations::link(
-            &tx,
+            tx,
             relations::RelationInput {
                 person_id,
                 organization_id,
@@ -222,14 +217,13 @@ impl ContactsMutation {
         .await
         .map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "person.linked",
             person_id,
             json!({ "organization": organization_id }),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(r.into())
     }
 
@@ -242,12 +236,12 @@ impl ContactsMutation {
         let person_id = parse_uuid(&person_id, "personId")?;
         let organization_id = parse_uuid(&organization_id, "organizationId")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let done = relations::unlink(&tx, person_id, organization_id)
+        let done = relations::unlink(tx, person_id, organization_id)
             .await
             .map_err(api)?;
         if done {
             record(
-                &tx,
+                tx,
                 &t.actor.audit_label(),
                 "person.unlinked",
                 person_id,
@@ -255,7 +249,6 @@ impl ContactsMutation {
             )
             .await?;
         }
-        tx.commit().await.map_err(api)?;
         Ok(done)
     }
 
@@ -270,7 +263,7 @@ impl ContactsMutation {
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
         let i = interactions::create(
-            &tx,
+            tx,
             &actor,
             interactions::InteractionInput {
                 person_id,
@@ -284,8 +277,7 @@ impl ContactsMutation {
         )
         .await
         .map_err(api)?;
-        record(&tx, &actor, "interaction.created", i.id, json!({})).await?;
-        tx.commit().await.map_err(api)?;
+        record(tx, &actor, "interaction.created", i.id, json!({})).await?;
         Ok(i.into())
     }
 
@@ -298,18 +290,17 @@ impl ContactsMutation {
     ) -> async_graphql::Result<Interaction> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let i = interactions::update(&tx, id, version, |i| patch.apply(i))
+        let i = interactions::update(tx, id, version, |i| patch.apply(i))
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "interaction.updated",
             id,
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(i.into())
     }
 
@@ -321,18 +312,17 @@ impl ContactsMutation {
     ) -> async_graphql::Result<Interaction> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let i = interactions::set_archived(&tx, id, version, true)
+        let i = interactions::set_archived(tx, id, version, true)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "interaction.archived",
             id,
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(i.into())
     }
 
@@ -346,7 +336,7 @@ impl ContactsMutation {
         let organization_id = opt_id(input.organization_id, "organizationId")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let tr = transactions::create(
-            &tx,
+            tx,
             transactions::TransactionInput {
                 person_id,
                 organization_id,
@@ -364,14 +354,13 @@ impl ContactsMutation {
         .await
         .map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "transaction.created",
             tr.id,
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(tr.into())
     }
 
@@ -384,18 +373,17 @@ impl ContactsMutation {
     ) -> async_graphql::Result<Transaction> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let tr = transactions::update(&tx, id, version, |i| patch.apply(i))
+        let tr = transactions::update(tx, id, version, |i| patch.apply(i))
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "transaction.updated",
             id,
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(tr.into())
     }
 
@@ -407,18 +395,17 @@ impl ContactsMutation {
     ) -> async_graphql::Result<Transaction> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let tr = transactions::set_archived(&tx, id, version, true)
+        let tr = transactions::set_archived(tx, id, version, true)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "transaction.archived",
             id,
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(tr.into())
     }
 
@@ -430,11 +417,11 @@ impl ContactsMutation {
         label: String,
     ) -> async_graphql::Result<Picklist> {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let p = rules::create_picklist(&tx, &key, &label)
+        let p = rules::create_picklist(tx, &key, &label)
             .await
             .map_err(api)?;
         audit::record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "picklist.created",
             Some(&key),
@@ -442,7 +429,6 @@ impl ContactsMutation {
         )
         .await
         .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(Picklist {
             key: p.key,
             label: p.label,
@@ -462,11 +448,11 @@ impl ContactsMutation {
         #[graphql(default)] archived: bool,
     ) -> async_graphql::Result<PicklistValue> {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let v = rules::put_picklist_value(&tx, &picklist_key, &value, &label, position, archived)
+        let v = rules::put_picklist_value(tx, &picklist_key, &value, &label, position, archived)
             .await
             .map_err(api)?;
         audit::record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "picklist.value_set",
             Some(&picklist_key),
@@ -474,7 +460,6 @@ impl ContactsMutation {
         )
         .await
         .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(v.into())
     }
 
@@ -486,7 +471,7 @@ impl ContactsMutation {
     ) -> async_graphql::Result<CustomField> {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let f = rules::define_custom_field(
-            &tx,
+            tx,
             rules::CustomFieldInput {
                 entity: input.entity.into(),
                 key: input.key.clone(),
@@ -499,7 +484,7 @@ impl ContactsMutation {
         .await
         .map_err(api)?;
         audit::record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "custom_field.defined",
             Some(&input.key),
@@ -507,15 +492,13 @@ impl ContactsMutation {
         )
         .await
         .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(f.into())
     }
 
     /// Rescans the tenant for duplicate persons; read the result with `duplicatePairs`.
     async fn scan_duplicates(&self, ctx: &Context<'_>) -> async_graphql::Result<DuplicateScan> {
         let (_, tx) = tenant_tx(ctx, Role::Member).await?;
-        let s = duplicates::scan(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let s = duplicates::scan(tx).await.map_err(api)?;
         Ok(DuplicateScan {
             persons_scanned: s.persons,
             pairs: s.pairs as i64,
@@ -532,10 +515,9 @@ impl ContactsMutation {
         let a = parse_uuid(&a, "a")?;
         let b = parse_uuid(&b, "b")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        duplicates::dismiss(&tx, a, b, &t.actor.audit_label())
+        duplicates::dismiss(tx, a, b, &t.actor.audit_label())
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(true)
     }
 
@@ -563,15 +545,15 @@ impl ContactsMutation {
             .collect::<async_graphql::Result<Vec<_>>>()?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let out = merge::merge_persons(&tx, &actor, winner, &losers, &choices, input.dry_run)
+        let out = merge::merge_persons(tx, &actor, winner, &losers, &choices, input.dry_run)
             .await
             .map_err(api)?;
         if !input.dry_run {
-            let consents = kartei_compliance::ledger::carry_over(&tx, winner, &losers, &actor)
+            let consents = kartei_compliance::ledger::carry_over(tx, winner, &losers, &actor)
                 .await
                 .map_err(api)?;
             record(
-                &tx,
+                tx,
                 &actor,
                 "person.merged",
                 winner,
@@ -579,7 +561,6 @@ impl ContactsMutation {
             )
             .await?;
         }
-        tx.commit().await.map_err(api)?;
         let r = &out.result;
         Ok(MergeResult {
             dry_run: out.dry_run,
@@ -650,11 +631,11 @@ impl ContactsMutation {
         let actor = t.actor.audit_label();
         let detail =
             json!({ "action": format!("{domain_action:?}"), "target": format!("{target:?}") });
-        let n = quality::bulk(&tx, &actor, target, domain_action)
+        let n = quality::bulk(tx, &actor, target, domain_action)
             .await
             .map_err(api)?;
         audit::record(
-            &tx,
+            tx,
             &actor,
             "persons.bulk_updated",
             None,
@@ -662,7 +643,6 @@ impl ContactsMutation {
         )
         .await
         .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(n as i64)
     }
 
@@ -683,10 +663,9 @@ impl ContactsMutation {
                     note: c.note,
                 };
                 let (_, tx) = tenant_tx(ctx, Role::Member).await?;
-                kartei_compliance::imports::check_consent(&tx, &c)
+                kartei_compliance::imports::check_consent(tx, &c)
                     .await
                     .map_err(api)?;
-                tx.commit().await.map_err(api)?;
                 Some(
                     serde_json::to_value(&c)
                         .map_err(|e| api(ApiError::field("consent", &e.to_string())))?,
@@ -716,16 +695,15 @@ impl ContactsMutation {
     async fn cancel_import(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Import> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let i = import::cancel(&tx, id).await.map_err(api)?;
+        let i = import::cancel(tx, id).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "import.cancelled",
             id,
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(i.into())
     }
 }
@@ -740,7 +718,7 @@ impl ContactsMutation {
     ) -> async_graphql::Result<Person> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let p = persons::set_archived(&tx, id, version, archived)
+        let p = persons::set_archived(tx, id, version, archived)
             .await
             .map_err(api)?;
         let action = if archived {
@@ -748,8 +726,7 @@ impl ContactsMutation {
         } else {
             "person.restored"
         };
-        record(&tx, &t.actor.audit_label(), action, id, json!({})).await?;
-        tx.commit().await.map_err(api)?;
+        record(tx, &t.actor.audit_label(), action, id, json!({})).await?;
         Ok(p.into())
     }
 }

@@ -21,10 +21,10 @@ impl ContactsQuery {
     async fn person(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Person> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let p = persons::get(&tx, id).await.map_err(api)?;
+        let p = persons::get(tx, id).await.map_err(api)?;
         // Reading a person's details is personal-data access: audited.
         kartei_tenancy::audit::record(
-            &tx,
+            tx,
             &t.actor.audit_label(),
             "person.viewed",
             Some(&id.to_string()),
@@ -32,12 +32,12 @@ impl ContactsQuery {
         )
         .await
         .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(p.into())
     }
 
     /// Persons, filtered and sorted; merged records never appear.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn persons(
         &self,
         ctx: &Context<'_>,
@@ -52,11 +52,14 @@ impl ContactsQuery {
         let req = relay::request::<persons::SortKey>(first, after, last, before)?;
         let filter = filter.unwrap_or_default().to_domain()?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = persons::list(&tx, &filter, sort.into(), descending, &req)
+        let page = persons::list(tx, &filter, sort.into(), descending, &req)
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, Person::from))
+        Ok(relay::connection(
+            page,
+            Person::from,
+            crate::total!(filter; |tx| persons::count(tx, &filter)),
+        ))
     }
 
     /// How many persons match the filter.
@@ -67,20 +70,19 @@ impl ContactsQuery {
     ) -> async_graphql::Result<i64> {
         let filter = filter.unwrap_or_default().to_domain()?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let n = persons::count(&tx, &filter).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let n = persons::count(tx, &filter).await.map_err(api)?;
         Ok(n)
     }
 
     async fn organization(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Organization> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let o = organizations::get(&tx, id).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let o = organizations::get(tx, id).await.map_err(api)?;
         Ok(o.into())
     }
 
     /// Organizations by name.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -106,12 +108,16 @@ impl ContactsQuery {
             archived: f.archived,
         };
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = organizations::list(&tx, &filter, &req).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, Organization::from))
+        let page = organizations::list(tx, &filter, &req).await.map_err(api)?;
+        Ok(relay::connection(
+            page,
+            Organization::from,
+            crate::total!(filter; |tx| organizations::count(tx, &filter)),
+        ))
     }
 
     /// An organization's timeline, newest first.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn organization_timeline(
         &self,
         ctx: &Context<'_>,
@@ -134,8 +140,8 @@ impl ContactsQuery {
     async fn picklists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Picklist>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let mut out = Vec::new();
-        for p in rules::picklists(&tx).await.map_err(api)? {
-            let values = rules::picklist_values(&tx, &p.key).await.map_err(api)?;
+        for p in rules::picklists(tx).await.map_err(api)? {
+            let values = rules::picklist_values(tx, &p.key).await.map_err(api)?;
             out.push(Picklist {
                 key: p.key,
                 label: p.label,
@@ -143,7 +149,6 @@ impl ContactsQuery {
                 values: values.into_iter().map(PicklistValue::from).collect(),
             });
         }
-        tx.commit().await.map_err(api)?;
         Ok(out)
     }
 
@@ -153,14 +158,14 @@ impl ContactsQuery {
         entity: Option<ContactEntity>,
     ) -> async_graphql::Result<Vec<CustomField>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let defs = rules::custom_fields(&tx, entity.map(Into::into))
+        let defs = rules::custom_fields(tx, entity.map(Into::into))
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(defs.into_iter().map(CustomField::from).collect())
     }
 
     /// Duplicate candidates from the last `scanDuplicates`, best first.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn duplicate_pairs(
         &self,
         ctx: &Context<'_>,
@@ -171,19 +176,23 @@ impl ContactsQuery {
     ) -> async_graphql::Result<Conn<DuplicatePair>> {
         let req = relay::request::<duplicates::PairKey>(first, after, last, before)?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = duplicates::page(&tx, &req).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, |p| DuplicatePair {
-            score: p.score,
-            reasons: p.reasons,
-            found_at: p.found_at,
-            a: p.a,
-            b: p.b,
-        }))
+        let page = duplicates::page(tx, &req).await.map_err(api)?;
+        Ok(relay::connection(
+            page,
+            |p| DuplicatePair {
+                score: p.score,
+                reasons: p.reasons,
+                found_at: p.found_at,
+                a: p.a,
+                b: p.b,
+            },
+            crate::total!(; |tx| duplicates::pairs_count(tx)),
+        ))
     }
 
     /// Persons without an interaction for `months` months and without an open transaction,
     /// longest untouched first (`lastInteractionAt` is their last touch).
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn stale_persons(
         &self,
         ctx: &Context<'_>,
@@ -196,9 +205,12 @@ impl ContactsQuery {
         let req = relay::request::<quality::TouchKey>(first, after, last, before)?;
         let months = u32::try_from(months).unwrap_or(0);
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = quality::stale_page(&tx, months, &req).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, Person::from))
+        let page = quality::stale_page(tx, months, &req).await.map_err(api)?;
+        Ok(relay::connection(
+            page,
+            Person::from,
+            crate::total!(; |tx| quality::stale_count(tx, months)),
+        ))
     }
 
     /// The tenant's data quality: shares with email/phone, duplicates, stale records.
@@ -208,10 +220,9 @@ impl ContactsQuery {
         #[graphql(default = 24)] stale_months: i32,
     ) -> async_graphql::Result<DataQualityReport> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let r = quality::report(&tx, u32::try_from(stale_months).unwrap_or(0))
+        let r = quality::report(tx, u32::try_from(stale_months).unwrap_or(0))
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(DataQualityReport::new(r, stale_months))
     }
 
@@ -247,12 +258,12 @@ impl ContactsQuery {
     async fn import_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Import> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let i = import::get(&tx, id).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let i = import::get(tx, id).await.map_err(api)?;
         Ok(i.into())
     }
 
     /// Imports, newest first.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn imports(
         &self,
         ctx: &Context<'_>,
@@ -263,8 +274,11 @@ impl ContactsQuery {
     ) -> async_graphql::Result<Conn<Import>> {
         let req = relay::request::<uuid::Uuid>(first, after, last, before)?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = import::page(&tx, &req).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, Import::from))
+        let page = import::page(tx, &req).await.map_err(api)?;
+        Ok(relay::connection(
+            page,
+            Import::from,
+            crate::total!(; |tx| import::count(tx)),
+        ))
     }
 }

@@ -12,8 +12,9 @@ use kartei_core::ctx::Role;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::context::tenant_tx;
+use crate::context::{tenant, tenant_tx};
 use crate::error::{api, parse_uuid};
+use crate::loaders;
 use crate::relay::{self, Conn};
 
 fn id(u: Uuid) -> ID {
@@ -141,15 +142,15 @@ impl From<persons::Person> for Person {
 impl Person {
     /// Organizations this person works for, the primary one first.
     async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Relation>> {
-        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let rels = relations::of_person(&tx, self.inner.id)
-            .await
-            .map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(rels.into_iter().map(Relation::from).collect())
+        tenant(ctx, Role::Viewer)?;
+        let rels = loaders::one(ctx, loaders::RelationsOfPerson(self.inner.id)).await?;
+        Ok(rels
+            .map(|r| r.iter().cloned().map(Relation::from).collect())
+            .unwrap_or_default())
     }
 
-    /// Interactions, transactions and merges, newest first.
+    /// Interactions, transactions, merges and campaign messages, newest first.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn timeline(
         &self,
         ctx: &Context<'_>,
@@ -166,42 +167,70 @@ impl Person {
         .await
     }
 
-    /// Likely duplicates of this person, best first (computed live).
+    /// Likely duplicates of this person, best first (computed live; costs 10 per person).
+    #[graphql(complexity = "10 + child_complexity")]
     async fn duplicates(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<DuplicateCandidate>> {
-        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let c = duplicates::candidates_for(&tx, self.inner.id)
-            .await
-            .map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(c.into_iter().map(DuplicateCandidate::from).collect())
+        tenant(ctx, Role::Viewer)?;
+        let c = loaders::one(ctx, loaders::DuplicatesOf(self.inner.id)).await?;
+        Ok(
+            c.map(|c| c.iter().cloned().map(DuplicateCandidate::from).collect())
+                .unwrap_or_default(),
+        )
     }
 
     /// Data-quality score: completeness, freshness and duplicate suspicion.
     async fn quality(&self, ctx: &Context<'_>) -> async_graphql::Result<Quality> {
-        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let q = quality::quality(&tx, &self.inner).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(q.into())
+        tenant(ctx, Role::Viewer)?;
+        let dup = loaders::one(ctx, loaders::DuplicateSuspected(self.inner.id))
+            .await?
+            .unwrap_or(false);
+        Ok(quality::quality_of(&self.inner, dup, Utc::now()).into())
+    }
+
+    /// The current consent state: the latest ledger event per channel and purpose.
+    async fn consents(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::compliance::types::ConsentState>> {
+        tenant(ctx, Role::Viewer)?;
+        let events = loaders::one(ctx, loaders::ConsentsOf(self.inner.id)).await?;
+        Ok(events
+            .map(|e| e.iter().cloned().map(Into::into).collect())
+            .unwrap_or_default())
     }
 }
 
-/// A person's or organization's timeline as a connection, newest first.
+/// A person's or organization's timeline as a connection, newest first. Pages of many
+/// subjects with the same arguments load together (one set of statements per level).
 pub(crate) async fn timeline_connection(
     ctx: &Context<'_>,
     subject: timeline::Subject,
     (first, after, last, before): (Option<i32>, Option<String>, Option<i32>, Option<String>),
 ) -> async_graphql::Result<Conn<TimelineEvent>> {
     let req = relay::request::<timeline::TimelineKey>(first, after, last, before)?;
-    let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-    if let timeline::Subject::Organization(id) = subject {
-        organizations::get(&tx, id).await.map_err(api)?;
-    }
-    let page = timeline::page(&tx, subject, &req).await.map_err(api)?;
-    tx.commit().await.map_err(api)?;
-    Ok(relay::connection(page, TimelineEvent::from))
+    tenant(ctx, Role::Viewer)?;
+    let page = loaders::one(
+        ctx,
+        loaders::TimelinePage {
+            subject,
+            args: req.into(),
+        },
+    )
+    .await?
+    .map(std::sync::Arc::unwrap_or_clone)
+    .unwrap_or(kartei_core::paging::Page {
+        items: Vec::new(),
+        has_next_page: false,
+        has_previous_page: false,
+    });
+    Ok(relay::connection(
+        page,
+        TimelineEvent::from,
+        crate::total!(; |tx| timeline::count(tx, subject)),
+    ))
 }
 
 #[derive(SimpleObject)]
@@ -225,6 +254,7 @@ impl From<quality::Quality> for Quality {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Organization {
     pub id: ID,
     pub name: String,
@@ -251,6 +281,39 @@ pub struct Organization {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl Organization {
+    /// The people who work here, with job title and buying-center role (the oldest relation
+    /// first, at most 1000).
+    async fn people(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Relation>> {
+        tenant(ctx, Role::Viewer)?;
+        let id = parse_uuid(&self.id, "id")?;
+        let rels = loaders::one(ctx, loaders::PeopleOf(id)).await?;
+        Ok(rels
+            .map(|r| r.iter().cloned().map(Relation::from).collect())
+            .unwrap_or_default())
+    }
+
+    /// Interactions, transactions and merges, newest first.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<TimelineEvent>> {
+        let id = parse_uuid(&self.id, "id")?;
+        timeline_connection(
+            ctx,
+            timeline::Subject::Organization(id),
+            (first, after, last, before),
+        )
+        .await
+    }
 }
 
 impl From<organizations::Organization> for Organization {
@@ -303,7 +366,9 @@ impl BuyingRole {
     }
 }
 
+/// Who works where: a person at an organization, with job title and buying-center role.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Relation {
     pub person_id: ID,
     pub organization_id: ID,
@@ -311,6 +376,25 @@ pub struct Relation {
     pub is_primary: bool,
     pub buying_role: Option<BuyingRole>,
     pub created_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl Relation {
+    /// The person.
+    async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        tenant(ctx, Role::Viewer)?;
+        let id = parse_uuid(&self.person_id, "personId")?;
+        let p = loaders::one(ctx, loaders::PersonKey(id)).await?;
+        Ok(p.map(|p| Person::from(std::sync::Arc::unwrap_or_clone(p))))
+    }
+
+    /// The organization.
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
+        tenant(ctx, Role::Viewer)?;
+        let id = parse_uuid(&self.organization_id, "organizationId")?;
+        let o = loaders::one(ctx, loaders::OrganizationKey(id)).await?;
+        Ok(o.map(|o| Organization::from(std::sync::Arc::unwrap_or_clone(o))))
+    }
 }
 
 impl From<relations::Relation> for Relation {
@@ -565,11 +649,21 @@ pub struct DuplicatePair {
 #[ComplexObject]
 impl DuplicatePair {
     async fn persons(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Person>> {
-        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let a = persons::get(&tx, self.a).await.map_err(api)?;
-        let b = persons::get(&tx, self.b).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(vec![a.into(), b.into()])
+        tenant(ctx, Role::Viewer)?;
+        let loader = loaders::loaders(ctx)?;
+        let found = loader
+            .load_many([loaders::PersonKey(self.a), loaders::PersonKey(self.b)])
+            .await
+            .map_err(|e| e.to_gql())?;
+        [self.a, self.b]
+            .into_iter()
+            .map(|id| {
+                found
+                    .get(&loaders::PersonKey(id))
+                    .map(|p| Person::from(persons::Person::clone(p)))
+                    .ok_or_else(|| api(kartei_contacts::Error::NotFound("person")))
+            })
+            .collect()
     }
 }
 
@@ -818,6 +912,7 @@ pub struct ImportRowError {
 #[ComplexObject]
 impl Import {
     /// Per-row errors and warnings, by line.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn errors(
         &self,
         ctx: &Context<'_>,
@@ -828,16 +923,20 @@ impl Import {
     ) -> async_graphql::Result<Conn<ImportRowError>> {
         let req = relay::request::<import::ErrorKey>(first, after, last, before)?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = import::errors_page(&tx, self.inner_id, &req)
+        let page = import::errors_page(tx, self.inner_id, &req)
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, |e| ImportRowError {
-            line: e.line,
-            column: e.col,
-            reason: e.reason,
-            severity: e.severity,
-        }))
+        let id = self.inner_id;
+        Ok(relay::connection(
+            page,
+            |e| ImportRowError {
+                line: e.line,
+                column: e.col,
+                reason: e.reason,
+                severity: e.severity,
+            },
+            crate::total!(; |tx| import::errors_count(tx, id)),
+        ))
     }
 }
 

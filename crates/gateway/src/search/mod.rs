@@ -20,6 +20,7 @@ impl SearchQuery {
     /// Finds persons and organizations by part of a name, a misspelt company, a city, an
     /// e-mail or a phone fragment; typo-tolerant, umlauts folded (Müller = Mueller = Muller).
     /// An empty query lists everything matching the filters, by name.
+    #[graphql(complexity = "crate::relay::cost(first, None, child_complexity)")]
     async fn search_contacts(
         &self,
         ctx: &Context<'_>,
@@ -50,8 +51,7 @@ impl SearchQuery {
     /// How far the search index is behind the data, and the indexer's last error.
     async fn search_status(&self, ctx: &Context<'_>) -> async_graphql::Result<SearchStatus> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let st = kartei_search::outbox::status(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let st = kartei_search::outbox::status(tx).await.map_err(api)?;
         Ok(SearchStatus::new(st, services(ctx)?.search.backend_name()))
     }
 }
@@ -66,14 +66,13 @@ impl SearchMutation {
     async fn reindex_search(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
         kartei_tenancy::jobs::enqueue_after(
-            &tx,
+            tx,
             kartei_search::outbox::REINDEX_JOB,
             Uuid::nil(),
             chrono::Utc::now(),
         )
         .await
         .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(true)
     }
 }

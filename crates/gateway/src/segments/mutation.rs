@@ -32,23 +32,22 @@ impl SegmentsMutation {
     ) -> async_graphql::Result<Segment> {
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let s = segments::create(&tx, &input.into(), &actor)
+        let s = segments::create(tx, &input.into(), &actor)
             .await
             .map_err(api)?;
         if s.rule.is_some() {
-            kartei_tenancy::jobs::enqueue_after(&tx, abc::DAILY_JOB, uuid::Uuid::nil(), Utc::now())
+            kartei_tenancy::jobs::enqueue_after(tx, abc::DAILY_JOB, uuid::Uuid::nil(), Utc::now())
                 .await
                 .map_err(api)?;
         }
         record(
-            &tx,
+            tx,
             &actor,
             "segment.created",
             Some(s.id.to_string()),
             json!({"name": s.name, "kind": s.kind, "rule": s.rule}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(s.into())
     }
 
@@ -62,18 +61,17 @@ impl SegmentsMutation {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let s = segments::update(&tx, id, version, &input.into())
+        let s = segments::update(tx, id, version, &input.into())
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "segment.updated",
             Some(id.to_string()),
             json!({"name": s.name, "rule": s.rule}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(s.into())
     }
 
@@ -87,16 +85,15 @@ impl SegmentsMutation {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let s = segments::archive(&tx, id, version).await.map_err(api)?;
+        let s = segments::archive(tx, id, version).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "segment.archived",
             Some(id.to_string()),
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(s.into())
     }
 
@@ -109,18 +106,17 @@ impl SegmentsMutation {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let r = segments::refresh(&tx, id, Utc::now(), &actor)
+        let r = segments::refresh(tx, id, Utc::now(), &actor)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "segment.refreshed",
             Some(id.to_string()),
             json!({"entered": r.entered, "left": r.left, "members": r.members}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(r.into())
     }
 
@@ -135,18 +131,17 @@ impl SegmentsMutation {
         let persons = ids(&person_ids)?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let n = segments::add_members(&tx, id, &persons, &actor)
+        let n = segments::add_members(tx, id, &persons, &actor)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "segment.members_added",
             Some(id.to_string()),
             json!({"added": n}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(n)
     }
 
@@ -160,18 +155,17 @@ impl SegmentsMutation {
         let persons = ids(&person_ids)?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let n = segments::remove_members(&tx, id, &persons, &actor)
+        let n = segments::remove_members(tx, id, &persons, &actor)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "segment.members_removed",
             Some(id.to_string()),
             json!({"removed": n}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(n)
     }
 
@@ -185,18 +179,17 @@ impl SegmentsMutation {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let s = segments::snapshot(&tx, id, label.as_deref(), &actor)
+        let s = segments::snapshot(tx, id, label.as_deref(), &actor)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "segment.snapshot_taken",
             Some(id.to_string()),
             json!({"snapshot": s.id, "members": s.member_count}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(s.into())
     }
 
@@ -208,16 +201,15 @@ impl SegmentsMutation {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
         let s: abc::AbcSettings = input.into();
-        s.save(&tx, &actor).await.map_err(api)?;
+        s.save(tx, &actor).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "abc_settings.updated",
             None,
             serde_json::to_value(&s).unwrap_or_default(),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(s.into())
     }
 
@@ -225,18 +217,17 @@ impl SegmentsMutation {
     async fn run_abc_analysis(&self, ctx: &Context<'_>) -> async_graphql::Result<AbcReport> {
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let r = abc::run(&tx, Utc::now().date_naive(), &actor)
+        let r = abc::run(tx, Utc::now().date_naive(), &actor)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "abc.run",
             Some(r.run_id.to_string()),
             json!({"customers": r.customers}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(r.into())
     }
 
@@ -248,16 +239,15 @@ impl SegmentsMutation {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
         let s: lifecycle::LifecycleSettings = input.into();
-        s.save(&tx, &actor).await.map_err(api)?;
+        s.save(tx, &actor).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "lifecycle_settings.updated",
             None,
             serde_json::to_value(s).unwrap_or_default(),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(s.into())
     }
 
@@ -265,9 +255,8 @@ impl SegmentsMutation {
     async fn run_lifecycle(&self, ctx: &Context<'_>) -> async_graphql::Result<LifecycleRun> {
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let c = lifecycle::run(&tx, Utc::now()).await.map_err(api)?;
-        record(&tx, &actor, "lifecycle.run", None, json!({"becameDormant": c.became_dormant, "wokeUp": c.woke_up, "becameExCustomer": c.became_ex_customer, "becameCustomer": c.became_customer})).await?;
-        tx.commit().await.map_err(api)?;
+        let c = lifecycle::run(tx, Utc::now()).await.map_err(api)?;
+        record(tx, &actor, "lifecycle.run", None, json!({"becameDormant": c.became_dormant, "wokeUp": c.woke_up, "becameExCustomer": c.became_ex_customer, "becameCustomer": c.became_customer})).await?;
         Ok(c.into())
     }
 
@@ -281,7 +270,7 @@ impl SegmentsMutation {
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
         let b = bant::score_person(
-            &tx,
+            tx,
             person,
             input.version,
             &bant::BantInput {
@@ -296,14 +285,13 @@ impl SegmentsMutation {
         .await
         .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "bant.scored",
             Some(person.to_string()),
             json!({"total": b.total}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(b.into())
     }
 
@@ -315,18 +303,17 @@ impl SegmentsMutation {
         let input = input.into_domain()?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let g = target_groups::create(&tx, &input, &actor)
+        let g = target_groups::create(tx, &input, &actor)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "target_group.created",
             Some(g.id.to_string()),
             json!({"name": g.name, "total": g.total}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(g.into())
     }
 
@@ -341,18 +328,17 @@ impl SegmentsMutation {
         let input = input.into_domain()?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        let g = target_groups::update(&tx, id, version, &input)
+        let g = target_groups::update(tx, id, version, &input)
             .await
             .map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "target_group.updated",
             Some(id.to_string()),
             json!({"total": g.total}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(g.into())
     }
 
@@ -365,16 +351,15 @@ impl SegmentsMutation {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let actor = t.actor.audit_label();
-        target_groups::delete(&tx, id, version).await.map_err(api)?;
+        target_groups::delete(tx, id, version).await.map_err(api)?;
         record(
-            &tx,
+            tx,
             &actor,
             "target_group.deleted",
             Some(id.to_string()),
             json!({}),
         )
         .await?;
-        tx.commit().await.map_err(api)?;
         Ok(true)
     }
 }

@@ -23,12 +23,12 @@ impl SegmentsQuery {
     async fn segment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Segment> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let s = segments::get(&tx, id).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let s = segments::get(tx, id).await.map_err(api)?;
         Ok(s.into())
     }
 
     /// Active segments and lists, oldest first.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn segments(
         &self,
         ctx: &Context<'_>,
@@ -39,12 +39,16 @@ impl SegmentsQuery {
     ) -> async_graphql::Result<Conn<Segment>> {
         let req = relay::request(first, after, last, before)?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = segments::list(&tx, &req).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, Segment::from))
+        let page = segments::list(tx, &req).await.map_err(api)?;
+        Ok(relay::connection(
+            page,
+            Segment::from,
+            crate::total!(; |tx| segments::list_count(tx)),
+        ))
     }
 
     /// The count and the first members of a rule, without saving it.
+    #[graphql(complexity = "crate::relay::cost(first, None, child_complexity)")]
     async fn preview_segment(
         &self,
         ctx: &Context<'_>,
@@ -54,19 +58,17 @@ impl SegmentsQuery {
     ) -> async_graphql::Result<SegmentPreview> {
         let req = relay::request(first, after, None, None)?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let (count, page) = segments::preview(&tx, &rule.0, &req).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let (count, page) = segments::preview(tx, &rule.0, &req).await.map_err(api)?;
         Ok(SegmentPreview {
             count,
-            members: relay::connection(page, Person::from),
+            members: relay::connection(page, Person::from, relay::Total::Known(count)),
         })
     }
 
     /// Every field a rule can use in this tenant, with its operators.
     async fn segment_fields(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SegmentField>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let catalog = Catalog::load(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let catalog = Catalog::load(tx).await.map_err(api)?;
         let mut names: Vec<String> = BUILTIN_FIELDS.iter().map(|s| (*s).to_owned()).collect();
         let mut custom: Vec<String> = catalog
             .person_custom
@@ -121,27 +123,25 @@ impl SegmentsQuery {
     ) -> async_graphql::Result<SegmentSnapshot> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let s = segments::get_snapshot(&tx, id).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let s = segments::get_snapshot(tx, id).await.map_err(api)?;
         Ok(s.into())
     }
 
     async fn abc_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<AbcSettings> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let s = abc::AbcSettings::load(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let s = abc::AbcSettings::load(tx).await.map_err(api)?;
         Ok(s.into())
     }
 
     /// The latest ABC analysis: distribution per class and the Pareto curve.
     async fn abc_report(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AbcReport>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let r = abc::latest(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let r = abc::latest(tx).await.map_err(api)?;
         Ok(r.map(Into::into))
     }
 
     /// Classified customers by rank, optionally of one class.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn abc_results(
         &self,
         ctx: &Context<'_>,
@@ -153,11 +153,14 @@ impl SegmentsQuery {
     ) -> async_graphql::Result<Conn<AbcResult>> {
         let req = relay::request(first, after, last, before)?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = abc::results(&tx, class.as_deref(), &req)
+        let page = abc::results(tx, class.as_deref(), &req)
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, AbcResult::from))
+        Ok(relay::connection(
+            page,
+            AbcResult::from,
+            crate::total!(class; |tx| abc::results_count(tx, class.as_deref())),
+        ))
     }
 
     async fn abc_result(
@@ -167,8 +170,7 @@ impl SegmentsQuery {
     ) -> async_graphql::Result<Option<AbcResult>> {
         let person = parse_uuid(&person_id, "personId")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let r = abc::result_of(&tx, person).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let r = abc::result_of(tx, person).await.map_err(api)?;
         Ok(r.map(Into::into))
     }
 
@@ -177,8 +179,7 @@ impl SegmentsQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<LifecycleSettings> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let s = lifecycle::LifecycleSettings::load(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let s = lifecycle::LifecycleSettings::load(tx).await.map_err(api)?;
         Ok(s.into())
     }
 
@@ -190,8 +191,7 @@ impl SegmentsQuery {
     ) -> async_graphql::Result<Vec<LifecycleEvent>> {
         let person = parse_uuid(&person_id, "personId")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let v = lifecycle::events_of(&tx, person).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let v = lifecycle::events_of(tx, person).await.map_err(api)?;
         Ok(v.into_iter().map(Into::into).collect())
     }
 
@@ -202,24 +202,21 @@ impl SegmentsQuery {
     ) -> async_graphql::Result<Option<BantScore>> {
         let person = parse_uuid(&person_id, "personId")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let b = bant::get(&tx, person).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let b = bant::get(tx, person).await.map_err(api)?;
         Ok(b.map(Into::into))
     }
 
     /// Target groups, most attractive first.
     async fn target_groups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TargetGroup>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let v = target_groups::ranked(&tx).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let v = target_groups::ranked(tx).await.map_err(api)?;
         Ok(v.into_iter().map(Into::into).collect())
     }
 
     async fn target_group(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<TargetGroup> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let g = target_groups::get(&tx, id).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let g = target_groups::get(tx, id).await.map_err(api)?;
         Ok(g.into())
     }
 }

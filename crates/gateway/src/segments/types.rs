@@ -74,13 +74,13 @@ impl From<segments::Segment> for Segment {
     }
 }
 
-async fn load(
-    ctx: &Context<'_>,
+async fn load<'a>(
+    ctx: &'a Context<'_>,
     id: &ID,
-) -> async_graphql::Result<(kartei_tenancy::db::TenantTx, segments::Segment)> {
+) -> async_graphql::Result<(&'a kartei_tenancy::db::TenantTx, segments::Segment)> {
     let id = parse_uuid(id, "id")?;
     let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-    let s = segments::get(&tx, id).await.map_err(api)?;
+    let s = segments::get(tx, id).await.map_err(api)?;
     Ok((tx, s))
 }
 
@@ -89,17 +89,17 @@ impl Segment {
     /// The number of members now.
     async fn live_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         let (tx, s) = load(ctx, &self.id).await?;
-        let c = segments::Compiler::load(&tx, Utc::now())
+        let c = segments::Compiler::load(tx, Utc::now())
             .await
             .map_err(api)?;
-        let n = segments::count(&tx, c.segment(&s).map_err(api)?)
+        let n = segments::count(tx, c.segment(&s).map_err(api)?)
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
         Ok(n)
     }
 
     /// The members now, by name.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -110,17 +110,22 @@ impl Segment {
     ) -> async_graphql::Result<Conn<Person>> {
         let req = relay::request(first, after, last, before)?;
         let (tx, s) = load(ctx, &self.id).await?;
-        let c = segments::Compiler::load(&tx, Utc::now())
+        let c = segments::Compiler::load(tx, Utc::now())
             .await
             .map_err(api)?;
-        let page = segments::members(&tx, c.segment(&s).map_err(api)?, &req)
+        let cond = c.segment(&s).map_err(api)?;
+        let page = segments::members(tx, cond.clone(), &req)
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, Person::from))
+        Ok(relay::connection(
+            page,
+            Person::from,
+            crate::total!(cond; |tx| segments::count(tx, cond)),
+        ))
     }
 
     /// Who entered or left (at refreshes, or by hand for static lists), newest first.
+    #[graphql(complexity = "crate::relay::cost(first, None, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -134,13 +139,18 @@ impl Segment {
             .map(|p| parse_uuid(p, "personId"))
             .transpose()?;
         let (tx, s) = load(ctx, &self.id).await?;
-        let page = segments::history(&tx, s.id, person, &req)
+        let page = segments::history(tx, s.id, person, &req)
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, MembershipEvent::from))
+        let segment = s.id;
+        Ok(relay::connection(
+            page,
+            MembershipEvent::from,
+            crate::total!(; |tx| segments::history_count(tx, segment, person)),
+        ))
     }
 
+    #[graphql(complexity = "crate::relay::cost(first, None, child_complexity)")]
     async fn snapshots(
         &self,
         ctx: &Context<'_>,
@@ -149,9 +159,13 @@ impl Segment {
     ) -> async_graphql::Result<Conn<SegmentSnapshot>> {
         let req = relay::request(first, after, None, None)?;
         let (tx, s) = load(ctx, &self.id).await?;
-        let page = segments::snapshots(&tx, s.id, &req).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, SegmentSnapshot::from))
+        let page = segments::snapshots(tx, s.id, &req).await.map_err(api)?;
+        let segment = s.id;
+        Ok(relay::connection(
+            page,
+            SegmentSnapshot::from,
+            crate::total!(; |tx| segments::snapshots_count(tx, segment)),
+        ))
     }
 }
 
@@ -259,6 +273,7 @@ impl From<segments::Snapshot> for SegmentSnapshot {
 
 #[ComplexObject]
 impl SegmentSnapshot {
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -270,11 +285,14 @@ impl SegmentSnapshot {
         let req = relay::request(first, after, last, before)?;
         let snap = parse_uuid(&self.id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = segments::snapshot_members(&tx, snap, &req)
+        let page = segments::snapshot_members(tx, snap, &req)
             .await
             .map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, Person::from))
+        Ok(relay::connection(
+            page,
+            Person::from,
+            crate::total!(; |tx| segments::count(tx, segments::in_snapshot(snap))),
+        ))
     }
 }
 

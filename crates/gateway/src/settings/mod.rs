@@ -46,6 +46,7 @@ pub struct SettingsQuery;
 #[Object]
 impl SettingsQuery {
     /// Settings of the current tenant, by key.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn settings(
         &self,
         ctx: &Context<'_>,
@@ -56,9 +57,12 @@ impl SettingsQuery {
     ) -> async_graphql::Result<Conn<Setting>> {
         let req = relay::request::<String>(first, after, last, before)?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = settings::page(&tx, &req).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, Setting::from))
+        let page = settings::page(tx, &req).await.map_err(api)?;
+        Ok(relay::connection(
+            page,
+            Setting::from,
+            crate::total!(; |tx| kartei_tenancy::settings::count(tx)),
+        ))
     }
 
     async fn setting(
@@ -67,8 +71,7 @@ impl SettingsQuery {
         key: String,
     ) -> async_graphql::Result<Option<Setting>> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let s = settings::get(&tx, &key).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        let s = settings::get(tx, &key).await.map_err(api)?;
         Ok(s.map(Setting::from))
     }
 
@@ -76,6 +79,7 @@ impl SettingsQuery {
     /// merged or erased what. `subject` is an id (a person's, say); `action` an action or a
     /// prefix ending in `.` (`person.`).
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
@@ -94,16 +98,19 @@ impl SettingsQuery {
             action,
             actor,
         };
-        let page = audit::page(&tx, &req, &filter).await.map_err(api)?;
-        tx.commit().await.map_err(api)?;
-        Ok(relay::connection(page, |e| AuditEntry {
-            id: e.id.to_string(),
-            at: e.at,
-            actor: e.actor,
-            action: e.action,
-            subject: e.subject,
-            detail: Json(e.detail),
-        }))
+        let page = audit::page(tx, &req, &filter).await.map_err(api)?;
+        Ok(relay::connection(
+            page,
+            |e| AuditEntry {
+                id: e.id.to_string(),
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                subject: e.subject,
+                detail: Json(e.detail),
+            },
+            crate::total!(filter; |tx| audit::count(tx, &filter)),
+        ))
     }
 }
 
@@ -137,19 +144,12 @@ impl SettingsMutation {
         managed_elsewhere(&key)?;
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
-        let s = settings::put(&tx, &key, value.0, &actor)
+        let s = settings::put(tx, &key, value.0, &actor)
             .await
             .map_err(api)?;
-        audit::record(
-            &tx,
-            &actor,
-            "setting.set",
-            Some(&key),
-            serde_json::json!({}),
-        )
-        .await
-        .map_err(api)?;
-        tx.commit().await.map_err(api)?;
+        audit::record(tx, &actor, "setting.set", Some(&key), serde_json::json!({}))
+            .await
+            .map_err(api)?;
         Ok(s.into())
     }
 
@@ -157,10 +157,10 @@ impl SettingsMutation {
         managed_elsewhere(&key)?;
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let actor = t.actor.audit_label();
-        let deleted = settings::delete(&tx, &key).await.map_err(api)?;
+        let deleted = settings::delete(tx, &key).await.map_err(api)?;
         if deleted {
             audit::record(
-                &tx,
+                tx,
                 &actor,
                 "setting.deleted",
                 Some(&key),
@@ -169,7 +169,6 @@ impl SettingsMutation {
             .await
             .map_err(api)?;
         }
-        tx.commit().await.map_err(api)?;
         Ok(deleted)
     }
 }

@@ -15,6 +15,7 @@ pub struct TenantsQuery;
 #[Object]
 impl TenantsQuery {
     /// Tenants the caller can see, by slug.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn tenants(
         &self,
         ctx: &Context<'_>,
@@ -30,7 +31,12 @@ impl TenantsQuery {
             .tenants_page(p, &req)
             .await
             .map_err(api)?;
-        Ok(relay::connection(page, Tenant::from))
+        let (auth, p) = (services(ctx)?.auth.clone(), *p);
+        let total = relay::Total::Platform(Box::new(move || {
+            let (auth, p) = (auth.clone(), p);
+            Box::pin(async move { Ok(auth.tenants_count(&p).await?) })
+        }));
+        Ok(relay::connection(page, Tenant::from, total))
     }
 
     /// One tenant the caller can see.
@@ -53,6 +59,7 @@ impl TenantsQuery {
     }
 
     /// Members of the current tenant, by email.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -64,10 +71,16 @@ impl TenantsQuery {
         let req = relay::request::<String>(first, after, last, before)?;
         let t = tenant(ctx, Role::Viewer)?;
         let page = services(ctx)?.auth.members(t, &req).await.map_err(api)?;
-        Ok(relay::connection(page, Member::from))
+        let (auth, t) = (services(ctx)?.auth.clone(), t.clone());
+        let total = relay::Total::Platform(Box::new(move || {
+            let (auth, t) = (auth.clone(), t.clone());
+            Box::pin(async move { Ok(auth.members_count(&t).await?) })
+        }));
+        Ok(relay::connection(page, Member::from, total))
     }
 
     /// API keys of the current tenant, newest first (tenant admins).
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn api_keys(
         &self,
         ctx: &Context<'_>,
@@ -79,6 +92,11 @@ impl TenantsQuery {
         let req = relay::request::<Uuid>(first, after, last, before)?;
         let t = tenant(ctx, Role::Admin)?;
         let page = services(ctx)?.auth.api_keys(t, &req).await.map_err(api)?;
-        Ok(relay::connection(page, ApiKey::from))
+        let (auth, t) = (services(ctx)?.auth.clone(), t.clone());
+        let total = relay::Total::Platform(Box::new(move || {
+            let (auth, t) = (auth.clone(), t.clone());
+            Box::pin(async move { Ok(auth.api_keys_count(&t).await?) })
+        }));
+        Ok(relay::connection(page, ApiKey::from, total))
     }
 }
