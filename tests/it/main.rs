@@ -11,6 +11,7 @@ mod dedupe;
 mod doi;
 mod erasure;
 mod faults;
+mod graph;
 mod imports;
 mod input;
 mod isolation;

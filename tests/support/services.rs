@@ -103,10 +103,18 @@ fn pg(bin: &str, args: &[&str]) -> std::process::Output {
 pub struct PrivatePostgres {
     pub port: u16,
     dir: PathBuf,
+    /// Extra server options (`-c name=value …`).
+    options: String,
 }
 
 impl PrivatePostgres {
     pub async fn start() -> Self {
+        Self::start_with("").await
+    }
+
+    /// A private cluster started with extra server options, e.g.
+    /// `-c shared_preload_libraries=pg_stat_statements`.
+    pub async fn start_with(options: &str) -> Self {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("kartei-pg-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -134,7 +142,11 @@ impl PrivatePostgres {
             "initdb: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let p = Self { port, dir };
+        let p = Self {
+            port,
+            dir,
+            options: options.to_owned(),
+        };
         p.resume().await;
         p
     }
@@ -146,9 +158,10 @@ impl PrivatePostgres {
     pub async fn resume(&self) {
         let data = self.dir.join("data");
         let opts = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off {}",
             self.port,
-            self.dir.display()
+            self.dir.display(),
+            self.options
         );
         let log = self.dir.join("log");
         let out = pg(

@@ -260,6 +260,28 @@ impl Loader<ConsentsOf> for TenantLoader {
     }
 }
 
+/// The number of events on a subject's timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimelineCount(pub timeline::Subject);
+
+impl Loader<TimelineCount> for TenantLoader {
+    type Value = i64;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[TimelineCount],
+    ) -> Result<HashMap<TimelineCount, i64>, ApiError> {
+        let tx = self.tx.get().await?;
+        let subjects: Vec<timeline::Subject> = keys.iter().map(|k| k.0).collect();
+        let counts = timeline::counts(tx, &subjects).await?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, counts.get(&k.0).copied().unwrap_or(0)))
+            .collect())
+    }
+}
+
 /// One page of a subject's timeline; the same arguments for many subjects load together.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TimelinePage {

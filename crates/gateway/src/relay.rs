@@ -25,6 +25,8 @@ pub enum Total {
     Known(i64),
     /// Counted on demand in the request's tenant transaction.
     Lazy(Counter),
+    /// Counted on demand for every timeline of the level at once (nested timelines).
+    Timeline(kartei_contacts::timeline::Subject),
     /// Counted on demand in the platform schema (tenants, members, API keys).
     Platform(Box<dyn Fn() -> BoxFuture<'static, Result<i64, ApiError>> + Send + Sync>),
 }
@@ -44,6 +46,12 @@ impl Total {
                 count(tx).await.map_err(|e| e.to_gql())
             }
             Total::Platform(count) => count().await.map_err(|e| e.to_gql()),
+            Total::Timeline(subject) => Ok(crate::loaders::one(
+                ctx,
+                crate::loaders::TimelineCount(*subject),
+            )
+            .await?
+            .unwrap_or(0)),
         }
     }
 }

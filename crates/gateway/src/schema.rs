@@ -72,3 +72,75 @@ pub fn build_schema(limits: SchemaLimits) -> SchemaBuilder<Query, Mutation, Empt
 pub fn sdl() -> String {
     build_schema(SchemaLimits::default()).finish().sdl()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::sdl;
+
+    #[test]
+    fn every_connection_has_total_count_and_no_enum_is_a_string() {
+        use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+        let doc = async_graphql::parser::parse_schema(sdl()).unwrap();
+        let mut connections = 0;
+        let mut missing = Vec::new();
+        let mut enum_strings = Vec::new();
+        let mut enums = std::collections::HashSet::new();
+        for def in &doc.definitions {
+            if let TypeSystemDefinition::Type(t) = def
+                && let TypeKind::Enum(_) = &t.node.kind
+            {
+                enums.insert(t.node.name.node.to_string());
+            }
+        }
+        // Fields whose name says "one of a closed set"; their values must be a schema enum.
+        let enum_like = [
+            "status", "kind", "channel", "severity", "class", "valueClass", "goalKind", "change",
+            "fromStage", "toStage", "lifecycleStage", "event", "direction", "role", "buyingRole",
+            "format", "entity", "source",
+        ];
+        // Open sets, with the reason they stay text.
+        let open = [
+            // A value of the tenant's own picklist `source`, not a closed set.
+            ("Person", "source"),
+            ("Organization", "source"),
+            ("SearchHit", "source"),
+            // The search engine in use, free text for operators.
+            ("SearchResult", "backend"),
+        ];
+        for def in &doc.definitions {
+            let TypeSystemDefinition::Type(t) = def else {
+                continue;
+            };
+            let name = t.node.name.node.as_str();
+            let TypeKind::Object(o) = &t.node.kind else {
+                continue;
+            };
+            if name.ends_with("Connection") {
+                connections += 1;
+                if !o.fields.iter().any(|f| f.node.name.node == "totalCount") {
+                    missing.push(name.to_owned());
+                }
+            }
+            for f in &o.fields {
+                let field = f.node.name.node.as_str();
+                let ty = f.node.ty.node.to_string();
+                let base = ty.trim_matches(|c| c == '[' || c == ']' || c == '!');
+                if base == "String"
+                    && enum_like.contains(&field)
+                    && !open.contains(&(name, field))
+                {
+                    enum_strings.push(format!("{name}.{field}: {ty}"));
+                }
+            }
+        }
+        println!("{connections} connection types; enums: {}", enums.len());
+        assert!(connections >= 16, "{connections}");
+        assert!(missing.is_empty(), "connections without totalCount: {missing:?}");
+        assert!(
+            enum_strings.is_empty(),
+            "enum-valued outputs typed String ({}): {enum_strings:#?}",
+            enum_strings.len()
+        );
+    }
+}

@@ -229,7 +229,7 @@ pub(crate) async fn timeline_connection(
     Ok(relay::connection(
         page,
         TimelineEvent::from,
-        crate::total!(; |tx| timeline::count(tx, subject)),
+        relay::Total::Timeline(subject),
     ))
 }
 

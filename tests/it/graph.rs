@@ -1,0 +1,420 @@
+//! The gateway as a graph: one transaction per operation, batched per-row fields (statements
+//! counted by PostgreSQL's own `pg_stat_statements`), cost that follows page sizes, fair
+//! sharing of the pool between tenants and atomic multi-field mutations. The SDL rules
+//! (`totalCount` on every connection, no enum-valued output typed `String`) are checked in
+//! `kartei-gateway`'s own tests (`schema::tests`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+use futures_util::StreamExt;
+use kartei_tests::services::PrivatePostgres;
+use kartei_tests::{Account, Redis, TestApp, spawn_app, spawn_app_on, spawn_app_with};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+/// `n` persons, each at one of two organizations (as economic buyer), with two interactions
+/// and one invoice; written as one aliased mutation per kind (each one transaction).
+async fn seed(app: &TestApp, admin: &Account, tenant: &str, n: usize) -> Vec<String> {
+    let orgs = app
+        .gql(
+            "mutation { a: createOrganization(input: {name: \"Bäckerei Sonnenschein\"}) { id } \
+                        b: createOrganization(input: {name: \"Autohaus Huber\"}) { id } }",
+            json!({}),
+            Some(&admin.access),
+            Some(tenant),
+        )
+        .await;
+    assert!(orgs.code().is_none(), "{}", orgs.body);
+    let org = [
+        orgs.data()["a"]["id"].as_str().unwrap().to_owned(),
+        orgs.data()["b"]["id"].as_str().unwrap().to_owned(),
+    ];
+    let people: String = (0..n)
+        .map(|i| {
+            format!(
+                "p{i}: createPerson(input: {{firstName: \"Vorname{i}\", lastName: \"Name{i}\", \
+                 email: \"p{i}@example.de\", city: \"München\"}}) {{ person {{ id }} }} "
+            )
+        })
+        .collect();
+    let r = app
+        .gql(
+            &format!("mutation {{ {people} }}"),
+            json!({}),
+            Some(&admin.access),
+            Some(tenant),
+        )
+        .await;
+    assert!(r.code().is_none(), "{}", r.body);
+    let ids: Vec<String> = (0..n)
+        .map(|i| {
+            r.data()[format!("p{i}")]["person"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let per_person: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let month = 1 + i % 8;
+            format!(
+                "l{i}: linkPersonToOrganization(input: {{personId: \"{id}\", organizationId: \"{}\", \
+                 jobTitle: \"Einkauf\", isPrimary: true, buyingRole: ECONOMIC_BUYER}}) {{ isPrimary }} \
+                 c{i}: createInteraction(input: {{personId: \"{id}\", kind: CALL, direction: OUTBOUND, \
+                 occurredAt: \"2026-0{month}-01T10:00:00Z\", summary: \"Anruf\"}}) {{ id }} \
+                 m{i}: createInteraction(input: {{personId: \"{id}\", kind: MEETING, direction: OUTBOUND, \
+                 occurredAt: \"2026-0{month}-15T10:00:00Z\"}}) {{ id }} \
+                 t{i}: createTransaction(input: {{personId: \"{id}\", kind: INVOICE, number: \"RE-{i}\", \
+                 amountMinor: 12900, issuedOn: \"2026-03-01\"}}) {{ id }} ",
+                org[i % 2],
+            )
+        })
+        .collect();
+    // In slices, to stay under the complexity limit.
+    for slice in per_person.chunks(25) {
+        let r = app
+            .gql(
+                &format!("mutation {{ {} }}", slice.concat()),
+                json!({}),
+                Some(&admin.access),
+                Some(tenant),
+            )
+            .await;
+        assert!(r.code().is_none(), "{}", r.body);
+    }
+    ids
+}
+
+const NESTED: &str = "query($n: Int!) { persons(first: $n) { totalCount edges { node { id displayName \
+    organizations { jobTitle buyingRole organization { id name } } \
+    quality { score } \
+    timeline(first: 3) { totalCount edges { node { __typename \
+        ... on Interaction { id kind occurredAt } ... on Transaction { id amountMinor } } } } \
+    consents { channel kind } } } } }";
+
+/// Statements the server ran in tenant schemas since the last reset (platform statements,
+/// which name their schema, and the counter's own are left out).
+async fn tenant_statements(db: &kartei_tenancy::db::Db) -> (i64, Vec<(String, i64)>) {
+    let rows = db
+        .platform()
+        .query_all_raw(kartei_tenancy::tenants::stmt(
+            "SELECT query, calls FROM pg_stat_statements \
+             WHERE query NOT ILIKE '%pg_stat_statements%' AND query NOT ILIKE '%platform.%' \
+             ORDER BY calls DESC",
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let list: Vec<(String, i64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get::<String>("", "query").unwrap(),
+                r.try_get::<i64>("", "calls").unwrap(),
+            )
+        })
+        .collect();
+    (list.iter().map(|(_, c)| c).sum(), list)
+}
+
+async fn reset_statements(db: &kartei_tenancy::db::Db) {
+    db.platform()
+        .execute_unprepared("SELECT pg_stat_statements_reset()")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_nested_page_runs_the_same_statements_for_5_rows_as_for_50() {
+    let pg = PrivatePostgres::start_with(
+        "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all",
+    )
+    .await;
+    // No in-process worker: the only statements in tenant schemas are the request's.
+    let app = spawn_app_on(Redis::Memory, None, Some(pg.url()), |s| {
+        s.worker.in_process = false;
+    })
+    .await;
+    app.db
+        .platform()
+        .execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        .await
+        .unwrap();
+    let admin = app.sign_up().await;
+    let tenant = app.create_tenant(&admin, "Graph").await;
+    seed(&app, &admin, &tenant, 50).await;
+
+    let mut counts = Vec::new();
+    for n in [5, 50] {
+        reset_statements(&app.db).await;
+        let r = app
+            .gql(NESTED, json!({"n": n}), Some(&admin.access), Some(&tenant))
+            .await;
+        assert!(r.code().is_none(), "{}", r.body);
+        let edges = r.data()["persons"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), n);
+        assert_eq!(r.data()["persons"]["totalCount"], 50);
+        for e in edges {
+            let node = &e["node"];
+            assert_eq!(node["organizations"].as_array().unwrap().len(), 1, "{node}");
+            let org = &node["organizations"][0]["organization"]["name"];
+            assert!(
+                org == "Bäckerei Sonnenschein" || org == "Autohaus Huber",
+                "{node}"
+            );
+            assert_eq!(node["organizations"][0]["buyingRole"], "ECONOMIC_BUYER");
+            assert_eq!(node["timeline"]["totalCount"], 3, "{node}");
+            assert_eq!(node["timeline"]["edges"].as_array().unwrap().len(), 3);
+            assert!(node["quality"]["score"].as_i64().unwrap() > 0);
+        }
+        let (total, list) = tenant_statements(&app.db).await;
+        println!("persons(first: {n}) nested: {total} statements in tenant schemas");
+        for (q, c) in &list {
+            println!("  {c:>3} x {}", q.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+        counts.push(total);
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statements must not grow with the rows: 5 rows {}, 50 rows {}",
+        counts[0], counts[1]
+    );
+    // One transaction: BEGIN, the scope SETs, the statements, COMMIT.
+    assert!(counts[1] < 30, "{counts:?}");
+}
+
+#[tokio::test]
+async fn one_tenant_cannot_hold_more_than_its_share_while_another_is_served() {
+    // 8 connections; a tenant may hold a quarter of them (2).
+    let app = spawn_app_with(Redis::Shared, None, |s| {
+        s.database.max_connections = 8;
+        s.database.tenant_share = 0.25;
+        s.database.tenant_wait_ms = 60_000;
+        // Jobs are not requests: with no in-process worker, A's connections are its requests'.
+        s.worker.in_process = false;
+        s.limits.api_per_minute = 600_000;
+        s.limits.api_burst = 100_000;
+    })
+    .await;
+    let admin = app.sign_up().await;
+    let a = app.create_tenant(&admin, "Laut").await;
+    let b = app.create_tenant(&admin, "Leise").await;
+    seed(&app, &admin, &a, 30).await;
+    let a_schema = format!("kartei t_{}", a.replace('-', ""));
+
+    // Watch A's connections in pg_stat_activity (the tenant transaction names its tenant).
+    let done = Arc::new(AtomicBool::new(false));
+    let max_held = Arc::new(AtomicI64::new(0));
+    let watcher = {
+        let (db, done, max_held, name) = (
+            app.db.clone(),
+            done.clone(),
+            max_held.clone(),
+            a_schema.clone(),
+        );
+        tokio::spawn(async move {
+            let mut samples = 0u64;
+            while !done.load(Ordering::SeqCst) {
+                let row = db
+                    .platform()
+                    .query_one_raw(kartei_tenancy::tenants::stmt(
+                        "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1",
+                        vec![name.clone().into()],
+                    ))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let n: i64 = row.try_get("", "n").unwrap();
+                max_held.fetch_max(n, Ordering::SeqCst);
+                samples += 1;
+                tokio::task::yield_now().await;
+            }
+            samples
+        })
+    };
+
+    let heavy = "{ persons(first: 30) { edges { node { duplicates { score } \
+        organizations { organization { name people { person { displayName } } } } \
+        timeline(first: 10) { edges { node { __typename } } } } } } }";
+    let storm = futures_util::stream::iter(0..50)
+        .map(|_| app.gql(heavy, json!({}), Some(&admin.access), Some(&a)))
+        .buffer_unordered(50)
+        .collect::<Vec<_>>();
+    let quiet = async {
+        let mut codes = Vec::new();
+        for _ in 0..20 {
+            let r = app
+                .gql(
+                    "{ settings(first: 5) { totalCount edges { node { key } } } }",
+                    json!({}),
+                    Some(&admin.access),
+                    Some(&b),
+                )
+                .await;
+            codes.push(r.code().map(str::to_owned));
+        }
+        codes
+    };
+    let (heavy_replies, quiet_codes) = tokio::join!(storm, quiet);
+    done.store(true, Ordering::SeqCst);
+    let samples = watcher.await.unwrap();
+
+    let a_ok = heavy_replies.iter().filter(|r| r.code().is_none()).count();
+    let a_codes: Vec<_> = heavy_replies.iter().filter_map(|r| r.code()).collect();
+    let held = max_held.load(Ordering::SeqCst);
+    println!(
+        "tenant A: 50 heavy queries, {a_ok} answered, other codes {a_codes:?}; \
+         at most {held} connections held by A ({samples} samples); tenant B: {quiet_codes:?}"
+    );
+    assert!(
+        quiet_codes.iter().all(Option::is_none),
+        "tenant B: {quiet_codes:?}"
+    );
+    assert!(held <= 2, "tenant A held {held} connections (share 2)");
+    assert!(held >= 1, "the watcher never saw tenant A's transactions");
+    assert!(a_codes.iter().all(|c| *c == "UNAVAILABLE"), "{a_codes:?}");
+}
+
+#[tokio::test]
+async fn a_refused_share_answers_unavailable_with_retry_after() {
+    let app = spawn_app_with(Redis::Shared, None, |s| {
+        s.database.max_connections = 4;
+        s.database.tenant_share = 0.25;
+        s.database.tenant_wait_ms = 0;
+    })
+    .await;
+    let admin = app.sign_up().await;
+    let tenant = app.create_tenant(&admin, "Voll").await;
+    // Hold the tenant's only slot open from the outside: a mutation that waits on a row lock
+    // we hold keeps its transaction (and its slot) until we let go.
+    let tid: kartei_core::id::TenantId = tenant.parse().unwrap();
+    let blocker = app.db.begin_tenant(tid).await.unwrap();
+    blocker
+        .execute_unprepared("LOCK TABLE settings IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let slow = {
+        let (url, token, t) = (app.url.clone(), admin.access.clone(), tenant.clone());
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(format!("{url}/graphql"))
+                .header("authorization", format!("Bearer {token}"))
+                .header("x-tenant-id", t)
+                .json(&json!({"query": "{ settings(first: 1) { edges { node { key } } } }"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    // The slow request has taken the slot once its statement waits on our lock.
+    let sql = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+         AND application_name = 'kartei t_{}'",
+        tenant.replace('-', "")
+    );
+    loop {
+        let waiting = app.scalar_i64(&sql).await;
+        if waiting > 0 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let r = app
+        .gql(
+            "{ settings(first: 1) { edges { node { key } } } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("UNAVAILABLE"), "{}", r.body);
+    assert_eq!(r.status.as_u16(), 503);
+    assert_eq!(
+        r.headers.get("retry-after").and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    assert_eq!(r.body["errors"][0]["extensions"]["retryAfter"], 1);
+    blocker.commit().await.unwrap();
+    assert_eq!(slow.await.unwrap().as_u16(), 200);
+    println!("second request of a tenant at its share: {} {}", r.status, r.body);
+}
+
+#[tokio::test]
+async fn cost_grows_with_page_size() {
+    let app = spawn_app().await;
+    let admin = app.sign_up().await;
+    let tenant = app.create_tenant(&admin, "Kosten").await;
+    let aliases: String = (0..48)
+        .map(|i| format!("a{i}: persons(first: 100) {{ edges {{ node {{ duplicates {{ score }} }} }} }} "))
+        .collect();
+    let r = app
+        .gql(
+            &format!("{{ {aliases} }}"),
+            json!({}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("QUERY_TOO_COMPLEX"), "{}", r.body);
+    println!("48 aliases of persons(first: 100) {{ duplicates }}: {}", r.body["errors"][0]["message"]);
+
+    let one = "{ persons(first: 100) { totalCount edges { cursor node { id displayName email \
+        organizations { jobTitle organization { name } } quality { score } \
+        timeline(first: 3) { edges { node { __typename } } } } } } }";
+    let r = app
+        .gql(one, json!({}), Some(&admin.access), Some(&tenant))
+        .await;
+    assert!(r.code().is_none(), "{}", r.body);
+    assert_eq!(r.data()["persons"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn a_failed_field_of_a_mutation_leaves_nothing_written() {
+    let app = spawn_app().await;
+    let admin = app.sign_up().await;
+    let tenant = app.create_tenant(&admin, "Atomar").await;
+    let count = "{ persons(first: 1) { totalCount } }";
+    let total = |r: &kartei_tests::Reply| r.data()["persons"]["totalCount"].as_i64().unwrap();
+
+    let r = app
+        .gql(
+            "mutation { ok: createPerson(input: {lastName: \"Gut\"}) { person { id } } \
+                        org: createOrganization(input: {name: \"Firma\"}) { id } \
+                        bad: createPerson(input: {lastName: \"Schlecht\", email: \"kein-at\"}) { person { id } } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+    assert_eq!(r.body["data"], Value::Null, "{}", r.body);
+    let after = app.gql(count, json!({}), Some(&admin.access), Some(&tenant)).await;
+    assert_eq!(total(&after), 0, "the first field's person was kept: {}", after.body);
+    let orgs = app
+        .gql("{ organizations(first: 1) { totalCount } }", json!({}), Some(&admin.access), Some(&tenant))
+        .await;
+    assert_eq!(orgs.data()["organizations"]["totalCount"], 0, "{}", orgs.body);
+    let audited = app
+        .tenant_i64(&tenant, "SELECT count(*) FROM audit_log WHERE action LIKE 'person.%'")
+        .await;
+    assert_eq!(audited, 0);
+
+    // The same without the bad field commits both, once.
+    let r = app
+        .gql(
+            "mutation { a: createPerson(input: {lastName: \"Eins\"}) { person { id } } \
+                        b: createPerson(input: {lastName: \"Zwei\"}) { person { id } } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.code().is_none(), "{}", r.body);
+    let after = app.gql(count, json!({}), Some(&admin.access), Some(&tenant)).await;
+    assert_eq!(total(&after), 2);
+    println!("3-field mutation with one invalid field: nothing written; 2-field mutation: 2 persons");
+}
