@@ -19,6 +19,12 @@ const REQUESTS: usize = 5_000;
 const WARMUP: usize = 500;
 const CONCURRENCY: usize = 16;
 const QUERY: &str = "{ settings(first: 20) { edges { node { key value } } } }";
+const NESTED_CLIENTS: usize = 8;
+const NESTED_REQUESTS: usize = 2_000;
+const PERSONS: usize = 200;
+const FLAT: &str = "{ persons(first: 50) { edges { node { id firstName lastName email city } } } }";
+const NESTED: &str = "{ persons(first: 50) { edges { node { id firstName lastName email city \
+    organizations { jobTitle isPrimary buyingRole organization { id name city } } } } } }";
 const SQL: &str = "SELECT key, value FROM settings ORDER BY key ASC LIMIT 21";
 
 #[derive(FromQueryResult, serde::Serialize)]
@@ -44,6 +50,14 @@ struct Stats {
 }
 
 async fn load(make: impl Fn() -> reqwest::RequestBuilder, n: usize) -> Stats {
+    load_with(make, n, CONCURRENCY).await
+}
+
+async fn load_with(
+    make: impl Fn() -> reqwest::RequestBuilder,
+    n: usize,
+    concurrency: usize,
+) -> Stats {
     let started = Instant::now();
     let mut lat: Vec<Duration> = futures_util::stream::iter(0..n)
         .map(|_| {
@@ -57,7 +71,7 @@ async fn load(make: impl Fn() -> reqwest::RequestBuilder, n: usize) -> Stats {
                 t.elapsed()
             }
         })
-        .buffer_unordered(CONCURRENCY)
+        .buffer_unordered(concurrency)
         .collect()
         .await;
     let total = started.elapsed();
@@ -153,4 +167,97 @@ async fn main() {
     );
     println!("{section}");
     kartei_tests::bench::write_section("gateway", &section);
+
+    nested(&app, &admin).await;
+}
+
+/// `persons(first: 50)` with each person's organizations (relation and organization) against
+/// the flat page, same app, same run: what the loaders make of a nested page.
+async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
+    let tenant = app.create_tenant(admin, "Bench nested").await;
+    let orgs: String = (0..10)
+        .map(|i| format!("o{i}: createOrganization(input: {{name: \"Firma {i} GmbH\", city: \"Köln\"}}) {{ id }} "))
+        .collect();
+    let r = app
+        .gql(&format!("mutation {{ {orgs} }}"), json!({}), Some(&admin.access), Some(&tenant))
+        .await;
+    let org_ids: Vec<String> = (0..10)
+        .map(|i| r.data()[format!("o{i}")]["id"].as_str().unwrap().to_owned())
+        .collect();
+    for chunk in 0..PERSONS / 25 {
+        let people: String = (0..25)
+            .map(|j| {
+                let i = chunk * 25 + j;
+                format!(
+                    "p{j}: createPerson(input: {{firstName: \"Vorname{i}\", lastName: \"Name{i}\", \
+                     email: \"p{i}@example.de\", city: \"Köln\"}}) {{ person {{ id }} }} "
+                )
+            })
+            .collect();
+        let r = app
+            .gql(&format!("mutation {{ {people} }}"), json!({}), Some(&admin.access), Some(&tenant))
+            .await;
+        let links: String = (0..25)
+            .map(|j| {
+                let id = r.data()[format!("p{j}")]["person"]["id"].as_str().unwrap();
+                format!(
+                    "l{j}: linkPersonToOrganization(input: {{personId: \"{id}\", organizationId: \"{}\", \
+                     jobTitle: \"Einkauf\", isPrimary: true, buyingRole: ECONOMIC_BUYER}}) {{ isPrimary }} ",
+                    org_ids[j % 10]
+                )
+            })
+            .collect();
+        let r = app
+            .gql(&format!("mutation {{ {links} }}"), json!({}), Some(&admin.access), Some(&tenant))
+            .await;
+        assert!(r.body["errors"].is_null(), "{}", r.body);
+    }
+    let client = reqwest::Client::new();
+    let request = |query: &'static str| {
+        let body = serde_json::to_vec(&json!({"query": query})).unwrap();
+        let (client, url, token, tenant) = (&client, &app.url, &admin.access, &tenant);
+        move || {
+            client
+                .post(format!("{url}/graphql"))
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {token}"))
+                .header("x-tenant-id", tenant.as_str())
+                .body(body.clone())
+        }
+    };
+    let (flat, nested_req) = (request(FLAT), request(NESTED));
+    let g: serde_json::Value = nested_req().send().await.unwrap().json().await.unwrap();
+    let edges = g["data"]["persons"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 50, "{g}");
+    assert!(edges.iter().all(|e| e["node"]["organizations"][0]["organization"]["name"].is_string()));
+    load_with(&flat, WARMUP, NESTED_CLIENTS).await;
+    load_with(&nested_req, WARMUP, NESTED_CLIENTS).await;
+    let f = load_with(&flat, NESTED_REQUESTS, NESTED_CLIENTS).await;
+    let n = load_with(&nested_req, NESTED_REQUESTS, NESTED_CLIENTS).await;
+    let date = chrono::Utc::now().format("%Y-%m-%d");
+    let section = format!(
+        "<!-- gateway-nested:start -->\n\
+         ### A nested page: persons with their organizations vs. the flat page\n\n\
+         Machine: {machine}; run {date}; release build; {PERSONS} persons at 10 organizations; \
+         {NESTED_REQUESTS} requests after {WARMUP} warm-up, {NESTED_CLIENTS} concurrent clients, \
+         through the full gateway. Flat: `persons(first: 50)` with five scalar fields. Nested: \
+         the same plus each person's `organizations {{ jobTitle isPrimary buyingRole organization \
+         {{ id name city }} }}`, loaded by two batched statements (relations, organizations) in \
+         the request's one transaction.\n\n\
+         | query | requests/s | p50 | p99 |\n|---|---:|---:|---:|\n\
+         | flat `persons(first: 50)` | {:.0} | {:.2} ms | {:.2} ms |\n\
+         | nested, with organizations and relations | {:.0} | {:.2} ms | {:.2} ms |\n\n\
+         Throughput ratio nested/flat: **{:.2}**.\n\
+         <!-- gateway-nested:end -->",
+        f.rps,
+        f.p50.as_secs_f64() * 1e3,
+        f.p99.as_secs_f64() * 1e3,
+        n.rps,
+        n.p50.as_secs_f64() * 1e3,
+        n.p99.as_secs_f64() * 1e3,
+        n.rps / f.rps,
+        machine = kartei_tests::bench::machine(),
+    );
+    println!("{section}");
+    kartei_tests::bench::write_section("gateway-nested", &section);
 }

@@ -136,7 +136,7 @@ async fn campaign(app: &TestApp, t: &str, tenant: &str, tag: &str, name: &str) -
         )
         .await;
     let c = ok(&r, "createCampaign")["createCampaign"].clone();
-    assert_eq!(c["status"], "draft");
+    assert_eq!(c["status"], "DRAFT");
     (
         c["id"].as_str().unwrap().to_owned(),
         c["version"].as_i64().unwrap(),
@@ -252,8 +252,8 @@ async fn campaign_end_to_end_over_real_smtp() {
     let (id, version) = campaign(&app, t, &tenant, "e2e", "Winback Herbst").await;
     let launched = launch(&app, t, &tenant, &id, version).await;
     assert_eq!(launched["audience"], 5, "{launched}");
-    assert_eq!(launched["campaign"]["status"], "running");
-    wait_status(&app, t, &tenant, &id, "completed", Duration::from_secs(60)).await;
+    assert_eq!(launched["campaign"]["status"], "RUNNING");
+    wait_status(&app, t, &tenant, &id, "COMPLETED", Duration::from_secs(60)).await;
     let mails: Vec<String> = smtpd
         .wait_for(3, Duration::from_secs(10))
         .await
@@ -445,15 +445,15 @@ async fn revocation_suppression_and_frequency_cap_hold_at_send_time() {
     let reach = ok(&r, "reach")["campaignReach"].clone();
     println!("reach before sending: {reach}");
     assert_eq!(reach["audience"], 4);
-    assert_eq!(reach["steps"][0]["channel"], "email");
+    assert_eq!(reach["steps"][0]["channel"], "EMAIL");
     assert_eq!(reach["steps"][0]["eligible"], 4);
     assert_eq!(reach["steps"][0]["allowed"], 2);
     let reasons = reason_counts(&reach["steps"][0]["reasons"]);
     assert_eq!(reasons.get("REVOKED"), Some(&1), "{reasons:?}");
     assert_eq!(reasons.get("SUPPRESSED"), Some(&1), "{reasons:?}");
     run_jobs(&app, &settings).await;
-    assert_eq!(status(&app, t, &tenant, &first).await, "completed");
-    assert_eq!(status(&app, t, &tenant, &second).await, "completed");
+    assert_eq!(status(&app, t, &tenant, &first).await, "COMPLETED");
+    assert_eq!(status(&app, t, &tenant, &second).await, "COMPLETED");
     let mails = smtpd.wait_for(3, Duration::from_secs(2)).await;
     let mut to: Vec<String> = mails
         .iter()
@@ -569,7 +569,7 @@ async fn invalid_transitions_templates_and_links_change_nothing() {
         );
         cases += 1;
     }
-    assert_eq!(status(&app, t, &tenant, &id).await, "draft");
+    assert_eq!(status(&app, t, &tenant, &id).await, "DRAFT");
     assert_eq!(
         app.tenant_i64(&tenant, "SELECT count(*) FROM campaign_recipients")
             .await,
@@ -585,7 +585,7 @@ async fn invalid_transitions_templates_and_links_change_nothing() {
         .await;
     assert_eq!(
         ok(&r, "cancel")["transitionCampaign"]["campaign"]["status"],
-        "cancelled"
+        "CANCELLED"
     );
     let r = app
         .gql(
@@ -719,7 +719,7 @@ async fn a_killed_worker_sends_every_mail_exactly_once() {
     let mut second = worker();
     let done = Instant::now();
     loop {
-        if status(&app, t, &tenant, &id).await == "completed" {
+        if status(&app, t, &tenant, &id).await == "COMPLETED" {
             break;
         }
         assert!(

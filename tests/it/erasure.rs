@@ -264,7 +264,7 @@ async fn export_holds_every_category_and_erasure_leaves_nothing_but_the_suppress
         json!({}),
     )
     .await;
-    assert_eq!(r["dataSubjectRequests"][0]["status"], "completed");
+    assert_eq!(r["dataSubjectRequests"][0]["status"], "COMPLETED");
 
     let needles = [
         FIRST,
@@ -334,7 +334,7 @@ async fn export_holds_every_category_and_erasure_leaves_nothing_but_the_suppress
             .as_array()
             .unwrap()
             .iter()
-            .all(|r| r["status"] == "completed" && r["personId"].is_null())
+            .all(|r| r["status"] == "COMPLETED" && r["personId"].is_null())
     );
     // The other person's note stays, without her address.
     assert_eq!(
@@ -365,7 +365,7 @@ async fn export_holds_every_category_and_erasure_leaves_nothing_but_the_suppress
         "{imp}"
     );
     let warning = &imp["errors"]["edges"][0]["node"];
-    assert_eq!(warning["severity"], "warning");
+    assert_eq!(warning["severity"], "WARNING");
     assert_eq!(warning["column"], "E-Mail");
     println!("re-import warned: {warning}");
     let again = ok(

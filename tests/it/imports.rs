@@ -354,7 +354,7 @@ async fn xlsx_imports_and_exports() {
     let bytes = wb.save_to_buffer().unwrap();
     let upload = app.upload(t, &tenant, "kunden.xlsx", bytes).await;
     let p = preview(&app, t, &tenant, &upload).await;
-    assert_eq!(p["format"], "xlsx");
+    assert_eq!(p["format"], "XLSX");
     assert_eq!(
         p["rows"][0]["cells"],
         json!(["Käthe", "Süßmilch", "kaethe@example.de", "01067", "Dresden"])

@@ -481,6 +481,23 @@ pub async fn list(tx: &TenantTx, req: &PageRequest<Uuid>) -> Result<Page<Campaig
     Ok(Page::from_rows(req, rows, |c| c.id))
 }
 
+/// The steps of every campaign among `campaigns`, in one statement (by campaign and position).
+pub async fn steps_of(tx: &TenantTx, campaigns: &[Uuid]) -> Result<Vec<Step>> {
+    Ok(Step::find_by_statement(stmt(
+        "SELECT id, campaign_id, position, channel, delay_days, template_id, variant_template_id, \
+             variant_percent, assignee, due_days FROM campaign_steps WHERE campaign_id = ANY($1) \
+         ORDER BY campaign_id, position",
+        vec![sea_orm::Value::Array(
+            sea_orm::sea_query::ArrayType::Uuid,
+            Some(Box::new(
+                campaigns.iter().map(|u| sea_orm::Value::Uuid(Some(*u))).collect(),
+            )),
+        )],
+    ))
+    .all(&**tx)
+    .await?)
+}
+
 pub async fn steps(tx: &TenantTx, campaign: Uuid) -> Result<Vec<Step>> {
     Ok(Step::find_by_statement(stmt(
         "SELECT id, campaign_id, position, channel, delay_days, template_id, variant_template_id, \

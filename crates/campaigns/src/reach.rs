@@ -72,7 +72,7 @@ pub async fn reach(
     let mut steps = Vec::new();
     for step in campaigns::steps(tx, campaign).await? {
         let (decisions, mut values) =
-            policy::decisions_sql(&settings, policy_channel(&step.channel), &c.purpose, at, 3);
+            policy::decisions_sql(&settings, policy_channel(&step.channel)?, &c.purpose, at, 3);
         let mut v = vec![campaign.into(), r.round.into()];
         v.append(&mut values);
         #[derive(FromQueryResult)]

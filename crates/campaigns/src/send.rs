@@ -116,14 +116,18 @@ impl Throttle {
     }
 }
 
-pub(crate) fn policy_channel(step_channel: &str) -> Channel {
-    match step_channel {
-        "email" => Channel::Email,
-        "letter" => Channel::Letter,
-        "phone" => Channel::Phone,
+/// The consent channel a step's messages are judged on. Every step channel is matched
+/// exhaustively, so a new one cannot silently borrow another's rules.
+pub(crate) fn policy_channel(step_channel: &str) -> Result<Channel> {
+    let channel = crate::templates::TemplateChannel::parse(step_channel)
+        .ok_or_else(|| Error::Conflict(format!("unknown step channel '{step_channel}'")))?;
+    Ok(match channel {
+        crate::templates::TemplateChannel::Email => Channel::Email,
+        crate::templates::TemplateChannel::Letter => Channel::Letter,
+        crate::templates::TemplateChannel::Phone => Channel::Phone,
         // A direct message on a social network is an electronic message (UWG §7(2) no. 2).
-        _ => Channel::Messenger,
-    }
+        crate::templates::TemplateChannel::Social => Channel::Messenger,
+    })
 }
 
 /// A/B split: stable per contact and step.
@@ -472,7 +476,7 @@ impl Job<'_> {
         let c = &self.campaign;
         let now = Utc::now();
         let tx = self.db.begin_tenant(self.tenant).await?;
-        let channel = policy_channel(&step.channel);
+        let channel = policy_channel(&step.channel)?;
         let decision = policy::may_contact_with(
             &tx,
             &self.key,

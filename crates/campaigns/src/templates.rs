@@ -338,6 +338,21 @@ pub async fn get_template(tx: &TenantTx, id: Uuid) -> Result<Template> {
         .ok_or(Error::NotFound("template"))
 }
 
+/// The templates among `ids` (archived ones too), in one statement.
+pub async fn find_templates(tx: &TenantTx, ids: &[Uuid]) -> Result<Vec<Template>> {
+    Ok(Template::find_by_statement(stmt(
+        &format!("{TEMPLATE} WHERE id = ANY($1)"),
+        vec![sea_orm::Value::Array(
+            sea_orm::sea_query::ArrayType::Uuid,
+            Some(Box::new(
+                ids.iter().map(|u| sea_orm::Value::Uuid(Some(*u))).collect(),
+            )),
+        )],
+    ))
+    .all(&**tx)
+    .await?)
+}
+
 pub async fn templates(tx: &TenantTx) -> Result<Vec<Template>> {
     Ok(Template::find_by_statement(stmt(
         &format!("{TEMPLATE} WHERE archived_at IS NULL ORDER BY name, id"),

@@ -113,11 +113,19 @@ impl RequestTx {
             return Ok(());
         };
         let failed = self.failed.into_inner() || errors;
-        let result = if self.operation == Operation::Mutation && failed {
-            tx.rollback().await
-        } else {
-            tx.commit().await
-        };
+        if self.operation == Operation::Mutation && failed {
+            let result = tx.rollback().await;
+            drop(slot);
+            return result.map_err(ApiError::from);
+        }
+        // Every change is audited: a mutation that wrote without an audit record is a bug,
+        // and it is refused here, at the one place every mutation commits.
+        if self.operation == Operation::Mutation && !tx.audited() && tx.wrote().await? {
+            tracing::error!("a mutation changed tenant data without an audit record");
+            let _ = tx.rollback().await;
+            return Err(ApiError::new(Code::Internal, "internal error; it has been logged"));
+        }
+        let result = tx.commit().await;
         drop(slot);
         result.map_err(ApiError::from)
     }

@@ -260,6 +260,53 @@ impl Loader<ConsentsOf> for TenantLoader {
     }
 }
 
+uuid_key!(
+    /// A campaign template by id.
+    TemplateKey
+);
+uuid_key!(
+    /// An uploaded file by id.
+    UploadKey
+);
+
+uuid_key!(
+    /// A campaign's steps.
+    StepsOf
+);
+
+impl Loader<StepsOf> for TenantLoader {
+    type Value = Arc<Vec<kartei_campaigns::campaigns::Step>>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[StepsOf]) -> Result<HashMap<StepsOf, Self::Value>, ApiError> {
+        let tx = self.tx.get().await?;
+        let rows = kartei_campaigns::campaigns::steps_of(tx, &ids(keys, |k| k.0)).await?;
+        Ok(grouped(keys, rows, |s| StepsOf(s.campaign_id)))
+    }
+}
+
+impl Loader<TemplateKey> for TenantLoader {
+    type Value = Arc<kartei_campaigns::templates::Template>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[TemplateKey]) -> Result<HashMap<TemplateKey, Self::Value>, ApiError> {
+        let tx = self.tx.get().await?;
+        let rows = kartei_campaigns::templates::find_templates(tx, &ids(keys, |k| k.0)).await?;
+        Ok(by_key(rows, |t| TemplateKey(t.id), Arc::new))
+    }
+}
+
+impl Loader<UploadKey> for TenantLoader {
+    type Value = Arc<kartei_contacts::import::Upload>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[UploadKey]) -> Result<HashMap<UploadKey, Self::Value>, ApiError> {
+        let tx = self.tx.get().await?;
+        let rows = kartei_contacts::import::find_uploads(tx, &ids(keys, |k| k.0)).await?;
+        Ok(by_key(rows, |u| UploadKey(u.id), Arc::new))
+    }
+}
+
 /// The number of events on a subject's timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimelineCount(pub timeline::Subject);

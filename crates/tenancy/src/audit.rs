@@ -37,6 +37,7 @@ pub async fn record(
         ],
     ))
     .await?;
+    tx.mark_audited();
     Ok(())
 }
 

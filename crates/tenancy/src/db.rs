@@ -1,6 +1,7 @@
 //! The connection pool and the only way to run SQL inside a tenant's schema.
 
 use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use kartei_core::id::TenantId;
@@ -74,7 +75,11 @@ impl Db {
     ) -> Result<TenantTx> {
         let txn = self.conn.begin().await?;
         scope(&txn, tenant, isolation).await?;
-        Ok(TenantTx { txn, tenant })
+        Ok(TenantTx {
+            txn,
+            tenant,
+            audited: AtomicBool::new(false),
+        })
     }
 
     /// Connections of the pool: (open, idle, maximum).
@@ -137,11 +142,37 @@ async fn scope(txn: &DatabaseTransaction, tenant: TenantId, isolation: Isolation
 pub struct TenantTx {
     txn: DatabaseTransaction,
     tenant: TenantId,
+    /// Set by [`crate::audit::record`]: this transaction wrote an audit record.
+    audited: AtomicBool,
 }
 
 impl TenantTx {
     pub fn tenant(&self) -> TenantId {
         self.tenant
+    }
+
+    /// Whether an audit record was written in this transaction.
+    pub fn audited(&self) -> bool {
+        self.audited.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn mark_audited(&self) {
+        self.audited.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether this transaction has changed anything yet (it has a transaction id).
+    pub async fn wrote(&self) -> Result<bool> {
+        let row = self
+            .txn
+            .query_one_raw(crate::tenants::stmt(
+                "SELECT pg_current_xact_id_if_assigned() IS NOT NULL AS wrote",
+                vec![],
+            ))
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<bool>("", "wrote"))
+            .transpose()?
+            .unwrap_or(false))
     }
 
     pub async fn commit(self) -> Result<()> {

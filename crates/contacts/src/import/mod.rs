@@ -82,6 +82,17 @@ pub struct Upload {
     pub purged_at: Option<DateTime<Utc>>,
 }
 
+/// The uploads among `ids` (purged ones too: their bytes are gone, the record stays).
+pub async fn find_uploads(tx: &TenantTx, ids: &[Uuid]) -> Result<Vec<Upload>> {
+    Ok(Upload::find_by_statement(stmt(
+        "SELECT id, filename, size_bytes, complete, created_by, created_at, purged_at FROM uploads \
+         WHERE id = ANY($1)",
+        vec![crate::sql::uuid_array(ids.to_vec())],
+    ))
+    .all(&**tx)
+    .await?)
+}
+
 pub async fn upload(tx: &TenantTx, id: Uuid) -> Result<Upload> {
     let u = Upload::find_by_statement(stmt(
         "SELECT id, filename, size_bytes, complete, created_by, created_at, purged_at FROM uploads \

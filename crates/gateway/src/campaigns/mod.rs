@@ -18,7 +18,9 @@ use crate::context::tenant_tx;
 use crate::error::{ApiError, api, parse_uuid};
 use crate::relay::{self, Conn};
 
+/// A step's (and its template's) channel.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "kartei_campaigns::templates::TemplateChannel")]
 pub enum CampaignChannel {
     Email,
     Letter,
@@ -26,18 +28,13 @@ pub enum CampaignChannel {
     Social,
 }
 
-impl From<CampaignChannel> for TemplateChannel {
-    fn from(c: CampaignChannel) -> Self {
-        match c {
-            CampaignChannel::Email => TemplateChannel::Email,
-            CampaignChannel::Letter => TemplateChannel::Letter,
-            CampaignChannel::Phone => TemplateChannel::Phone,
-            CampaignChannel::Social => TemplateChannel::Social,
-        }
-    }
+/// A stored channel as the enum (the database allows only these values).
+pub(crate) fn channel(s: &str) -> CampaignChannel {
+    TemplateChannel::parse(s).map_or(CampaignChannel::Email, Into::into)
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "kartei_campaigns::campaigns::Kind")]
 pub enum CampaignKind {
     Newsletter,
     Winback,
@@ -46,6 +43,7 @@ pub enum CampaignKind {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "kartei_campaigns::campaigns::Status")]
 pub enum CampaignStatus {
     Draft,
     Scheduled,
@@ -55,20 +53,9 @@ pub enum CampaignStatus {
     Cancelled,
 }
 
-impl From<CampaignStatus> for Status {
-    fn from(s: CampaignStatus) -> Self {
-        match s {
-            CampaignStatus::Draft => Status::Draft,
-            CampaignStatus::Scheduled => Status::Scheduled,
-            CampaignStatus::Running => Status::Running,
-            CampaignStatus::Paused => Status::Paused,
-            CampaignStatus::Completed => Status::Completed,
-            CampaignStatus::Cancelled => Status::Cancelled,
-        }
-    }
-}
-
+/// What counts as a campaign's success.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "kartei_campaigns::campaigns::GoalKind")]
 pub enum GoalKindInput {
     Purchase,
     Reply,
@@ -126,7 +113,7 @@ impl From<templates::Snippet> for Snippet {
 pub struct Template {
     pub id: ID,
     pub name: String,
-    pub channel: String,
+    pub channel: CampaignChannel,
     pub subject: Option<String>,
     pub html: Option<String>,
     pub body: String,
@@ -139,7 +126,7 @@ impl From<templates::Template> for Template {
         Template {
             id: ID(t.id.to_string()),
             name: t.name,
-            channel: t.channel,
+            channel: channel(&t.channel),
             subject: t.subject,
             html: t.html,
             body: t.body,
@@ -183,10 +170,11 @@ pub struct TemplatePreview {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct CampaignStep {
     pub id: ID,
     pub position: i32,
-    pub channel: String,
+    pub channel: CampaignChannel,
     pub delay_days: i32,
     pub template_id: ID,
     pub variant_template_id: Option<ID>,
@@ -195,12 +183,34 @@ pub struct CampaignStep {
     pub due_days: i32,
 }
 
+#[async_graphql::ComplexObject]
+impl CampaignStep {
+    /// The step's template.
+    async fn template(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Template>> {
+        crate::context::tenant(ctx, Role::Viewer)?;
+        let id = parse_uuid(&self.template_id, "templateId")?;
+        let t = crate::loaders::one(ctx, crate::loaders::TemplateKey(id)).await?;
+        Ok(t.map(|t| Template::from(std::sync::Arc::unwrap_or_clone(t))))
+    }
+
+    /// The B variant's template, for an A/B split.
+    async fn variant_template(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Template>> {
+        crate::context::tenant(ctx, Role::Viewer)?;
+        let Some(v) = &self.variant_template_id else {
+            return Ok(None);
+        };
+        let id = parse_uuid(v, "variantTemplateId")?;
+        let t = crate::loaders::one(ctx, crate::loaders::TemplateKey(id)).await?;
+        Ok(t.map(|t| Template::from(std::sync::Arc::unwrap_or_clone(t))))
+    }
+}
+
 impl From<camp::Step> for CampaignStep {
     fn from(s: camp::Step) -> Self {
         CampaignStep {
             id: ID(s.id.to_string()),
             position: s.position,
-            channel: s.channel,
+            channel: channel(&s.channel),
             delay_days: s.delay_days,
             template_id: ID(s.template_id.to_string()),
             variant_template_id: s.variant_template_id.map(|v| ID(v.to_string())),
@@ -221,18 +231,18 @@ impl Campaign {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    async fn kind(&self) -> &str {
-        &self.0.kind
+    async fn kind(&self) -> CampaignKind {
+        Kind::parse(&self.0.kind).map_or(CampaignKind::Custom, Into::into)
     }
-    async fn status(&self) -> &str {
-        &self.0.status
+    async fn status(&self) -> CampaignStatus {
+        Status::parse(&self.0.status).map_or(CampaignStatus::Draft, Into::into)
     }
     /// The consent purpose every message is sent for.
     async fn purpose(&self) -> &str {
         &self.0.purpose
     }
-    async fn goal_kind(&self) -> &str {
-        &self.0.goal_kind
+    async fn goal_kind(&self) -> GoalKindInput {
+        GoalKind::parse(&self.0.goal_kind).map_or(GoalKindInput::Purchase, Into::into)
     }
     async fn goal_target(&self) -> i32 {
         self.0.goal_target
@@ -282,9 +292,11 @@ impl Campaign {
         self.0.created_at
     }
     async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CampaignStep>> {
-        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let steps = camp::steps(tx, self.0.id).await.map_err(api)?;
-        Ok(steps.into_iter().map(Into::into).collect())
+        crate::context::tenant(ctx, Role::Viewer)?;
+        let steps = crate::loaders::one(ctx, crate::loaders::StepsOf(self.0.id)).await?;
+        Ok(steps
+            .map(|s| s.iter().cloned().map(Into::into).collect())
+            .unwrap_or_default())
     }
 }
 
@@ -441,7 +453,7 @@ fn reason_counts(v: Vec<report::ReasonCount>) -> Vec<ReasonCount> {
 #[derive(SimpleObject)]
 pub struct CampaignStepReport {
     pub position: i32,
-    pub channel: String,
+    pub channel: CampaignChannel,
     pub variant: String,
     pub sent: i64,
     pub tasks: i64,
@@ -461,7 +473,7 @@ pub struct CampaignStepReport {
 #[derive(SimpleObject)]
 pub struct CampaignStepReach {
     pub position: i32,
-    pub channel: String,
+    pub channel: CampaignChannel,
     /// Recipients not excluded at launch.
     pub eligible: i64,
     /// Of those, how many the channel policy allows now.
@@ -491,7 +503,7 @@ impl From<reach::Reach> for CampaignReach {
                 .into_iter()
                 .map(|s| CampaignStepReach {
                     position: s.position,
-                    channel: s.channel,
+                    channel: channel(&s.channel),
                     eligible: s.eligible,
                     allowed: s.allowed,
                     reasons: reason_counts(s.reasons),
@@ -507,7 +519,7 @@ pub struct CampaignReport {
     pub excluded: Vec<ReasonCount>,
     pub skipped: Vec<ReasonCount>,
     pub steps: Vec<CampaignStepReport>,
-    pub goal_kind: String,
+    pub goal_kind: GoalKindInput,
     pub goal_target: i32,
     pub goal_deadline: Option<NaiveDate>,
     pub converted: i64,
@@ -528,7 +540,7 @@ impl From<report::Report> for CampaignReport {
                 .into_iter()
                 .map(|s| CampaignStepReport {
                     position: s.position,
-                    channel: s.channel,
+                    channel: channel(&s.channel),
                     variant: s.variant,
                     sent: s.sent,
                     tasks: s.tasks,
@@ -544,7 +556,7 @@ impl From<report::Report> for CampaignReport {
                     unsubscribed: s.unsubscribed,
                 })
                 .collect(),
-            goal_kind: r.goal_kind,
+            goal_kind: GoalKind::parse(&r.goal_kind).map_or(GoalKindInput::Purchase, Into::into),
             goal_target: r.goal_target,
             goal_deadline: r.goal_deadline,
             converted: r.converted,
@@ -562,7 +574,7 @@ pub struct CampaignTask {
     pub campaign_id: ID,
     pub campaign_name: String,
     pub person_id: ID,
-    pub channel: String,
+    pub channel: CampaignChannel,
     /// The rendered call or message script.
     pub script: Option<String>,
     pub assignee: String,
@@ -579,7 +591,7 @@ impl From<tasks::Task> for CampaignTask {
             campaign_id: ID(t.campaign_id.to_string()),
             campaign_name: t.campaign_name,
             person_id: ID(t.person_id.to_string()),
-            channel: t.channel,
+            channel: channel(&t.channel),
             script: t.script,
             assignee: t.assignee,
             due_on: t.due_on,

@@ -8,6 +8,7 @@ use kartei_core::ctx::Role;
 use kartei_tenancy::db::TenantTx;
 
 use super::types::{
+    SuppressionKind,
     CompliancePolicy, ConsentChainReport, ConsentChannel, ConsentEvent, ConsentPurpose,
     ConsentText, ContactDecision, DataSubjectRequest, ErasureRecord, ExistingCustomerRecord,
     MailHeader, ProcessingActivity, ReasonCount, RetentionDryRun, RetentionPolicy,
@@ -180,7 +181,11 @@ impl ComplianceQuery {
             .await
             .map_err(api)?;
         Ok(e.map(|e| SuppressionEntry {
-            kind: e.kind,
+            kind: if e.kind == "phone" {
+                SuppressionKind::Phone
+            } else {
+                SuppressionKind::Email
+            },
             reason: e.reason,
             created_at: e.created_at,
             created_by: e.created_by,

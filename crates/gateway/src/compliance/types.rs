@@ -429,8 +429,7 @@ pub enum SuppressionReason {
 
 #[derive(SimpleObject)]
 pub struct SuppressionEntry {
-    /// `email` or `phone`.
-    pub kind: String,
+    pub kind: SuppressionKind,
     pub reason: String,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
@@ -443,6 +442,7 @@ pub struct SuppressionCounts {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "dsr::RequestKind")]
 pub enum DataSubjectRequestKind {
     Access,
     Portability,
@@ -452,17 +452,29 @@ pub enum DataSubjectRequestKind {
     Objection,
 }
 
-impl From<DataSubjectRequestKind> for dsr::RequestKind {
-    fn from(k: DataSubjectRequestKind) -> Self {
-        match k {
-            DataSubjectRequestKind::Access => dsr::RequestKind::Access,
-            DataSubjectRequestKind::Portability => dsr::RequestKind::Portability,
-            DataSubjectRequestKind::Erasure => dsr::RequestKind::Erasure,
-            DataSubjectRequestKind::Rectification => dsr::RequestKind::Rectification,
-            DataSubjectRequestKind::Restriction => dsr::RequestKind::Restriction,
-            DataSubjectRequestKind::Objection => dsr::RequestKind::Objection,
+/// Where a data-subject request stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum DataSubjectRequestStatus {
+    Open,
+    Completed,
+    Rejected,
+}
+
+impl DataSubjectRequestStatus {
+    fn parse(s: &str) -> Self {
+        match s {
+            "completed" => Self::Completed,
+            "rejected" => Self::Rejected,
+            _ => Self::Open,
         }
     }
+}
+
+/// Which kind of address a suppression entry blocks.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum SuppressionKind {
+    Email,
+    Phone,
 }
 
 #[derive(SimpleObject)]
@@ -470,9 +482,8 @@ pub struct DataSubjectRequest {
     pub id: ID,
     /// Null once the person was erased.
     pub person_id: Option<ID>,
-    pub kind: String,
-    /// `open`, `completed` or `rejected`.
-    pub status: String,
+    pub kind: DataSubjectRequestKind,
+    pub status: DataSubjectRequestStatus,
     pub received_at: DateTime<Utc>,
     /// One month after receipt (Art. 12(3) GDPR), three when extended.
     pub due_at: DateTime<Utc>,
@@ -499,8 +510,10 @@ impl From<dsr::Request> for DataSubjectRequest {
             id: id(r.id),
             person_id: r.person_id.map(id),
             overdue: r.status == "open" && r.due_at < Utc::now(),
-            kind: r.kind,
-            status: r.status,
+            kind: dsr::RequestKind::parse(&r.kind)
+                .unwrap_or(dsr::RequestKind::Access)
+                .into(),
+            status: DataSubjectRequestStatus::parse(&r.status),
             received_at: r.received_at,
             due_at: r.due_at,
             extended_reason: r.extended_reason,

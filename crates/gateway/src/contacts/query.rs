@@ -9,6 +9,7 @@ use super::types::{
     ImportPreviewRow, Organization, OrganizationFilter, Person, PersonFilter, PersonSort, Picklist,
     PicklistValue, TimelineEvent, timeline_connection,
 };
+use crate::contacts::types::ImportFormat;
 use crate::context::{services, tenant, tenant_tx};
 use crate::error::{api, parse_uuid};
 use crate::relay::{self, Conn};
@@ -238,7 +239,7 @@ impl ContactsQuery {
             .await
             .map_err(api)?;
         Ok(ImportPreview {
-            format: p.format.as_str().to_owned(),
+            format: ImportFormat::parse(p.format.as_str()),
             encoding: p.encoding,
             delimiter: p.delimiter,
             headers: p.headers,

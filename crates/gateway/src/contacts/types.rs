@@ -40,7 +40,7 @@ impl LifecycleStage {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s {
             "prospect" => LifecycleStage::Prospect,
             "customer" => LifecycleStage::Customer,
@@ -570,15 +570,51 @@ pub enum TimelineEvent {
     Message(CampaignMessage),
 }
 
+/// A campaign message's state on the timeline.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum CampaignMessageStatus {
+    /// Accepted by the mail server.
+    Sent,
+    /// Handed to the mail server; its answer was not recorded (counts as sent).
+    Handed,
+    /// A phone or social task.
+    Task,
+}
+
+/// The file format of an upload or import.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ImportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ImportFormat {
+    pub(crate) fn parse(s: &str) -> Self {
+        if s == "xlsx" {
+            ImportFormat::Xlsx
+        } else {
+            ImportFormat::Csv
+        }
+    }
+}
+
+/// How bad an import row's problem is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RowSeverity {
+    /// The row was not written.
+    Error,
+    /// The row was written; something about it deserves a look.
+    Warning,
+}
+
 /// A campaign message (email, letter) or manual touch (phone, social task) in the timeline.
 #[derive(SimpleObject)]
 pub struct CampaignMessage {
     pub id: ID,
     pub campaign_id: ID,
     pub campaign_name: String,
-    pub channel: String,
-    /// sent, handed (sent, unconfirmed) or task.
-    pub status: String,
+    pub channel: crate::campaigns::CampaignChannel,
+    pub status: CampaignMessageStatus,
     pub subject: Option<String>,
     pub sent_at: DateTime<Utc>,
     pub opened_at: Option<DateTime<Utc>>,
@@ -602,8 +638,12 @@ impl From<(DateTime<Utc>, timeline::Event)> for TimelineEvent {
                 id: id(m.id),
                 campaign_id: id(m.campaign_id),
                 campaign_name: m.campaign_name,
-                channel: m.channel,
-                status: m.status,
+                channel: crate::campaigns::channel(&m.channel),
+                status: match m.status.as_str() {
+                    "handed" => CampaignMessageStatus::Handed,
+                    "task" => CampaignMessageStatus::Task,
+                    _ => CampaignMessageStatus::Sent,
+                },
                 subject: m.subject,
                 sent_at: m.sent_at,
                 opened_at: m.opened_at,
@@ -824,13 +864,39 @@ pub enum ImportStatus {
     Cancelled,
 }
 
+/// An uploaded file (its bytes are removed after a completed import or by erasure).
+#[derive(SimpleObject)]
+pub struct Upload {
+    pub id: ID,
+    pub filename: String,
+    pub size_bytes: i64,
+    pub complete: bool,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub purged_at: Option<DateTime<Utc>>,
+}
+
+impl From<import::Upload> for Upload {
+    fn from(u: import::Upload) -> Self {
+        Upload {
+            id: id(u.id),
+            filename: u.filename,
+            size_bytes: u.size_bytes,
+            complete: u.complete,
+            created_by: u.created_by,
+            created_at: u.created_at,
+            purged_at: u.purged_at,
+        }
+    }
+}
+
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct Import {
     pub id: ID,
     pub upload_id: ID,
     /// `csv` or `xlsx`.
-    pub format: String,
+    pub format: ImportFormat,
     /// Target field per column; null = column skipped.
     pub mapping: Vec<Option<String>>,
     pub match_keys: Vec<String>,
@@ -859,6 +925,8 @@ pub struct Import {
     pub finished_at: Option<DateTime<Utc>>,
     #[graphql(skip)]
     pub inner_id: Uuid,
+    #[graphql(skip)]
+    pub inner_upload: Uuid,
 }
 
 impl From<import::Import> for Import {
@@ -867,7 +935,7 @@ impl From<import::Import> for Import {
             id: id(i.id),
             upload_id: id(i.upload_id),
             mapping: i.mapping(),
-            format: i.format,
+            format: ImportFormat::parse(&i.format),
             match_keys: i.match_keys,
             dry_run: i.dry_run,
             status: match i.status.as_str() {
@@ -894,6 +962,7 @@ impl From<import::Import> for Import {
             started_at: i.started_at,
             finished_at: i.finished_at,
             inner_id: i.id,
+            inner_upload: i.upload_id,
         }
     }
 }
@@ -906,11 +975,18 @@ pub struct ImportRowError {
     pub reason: String,
     /// `error`: the row was not written; `warning`: written, with a caveat (e.g. a suppressed
     /// address that gets no consent).
-    pub severity: String,
+    pub severity: RowSeverity,
 }
 
 #[ComplexObject]
 impl Import {
+    /// The uploaded file this import reads.
+    async fn upload(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Upload>> {
+        tenant(ctx, Role::Viewer)?;
+        let u = loaders::one(ctx, loaders::UploadKey(self.inner_upload)).await?;
+        Ok(u.map(|u| Upload::from(import::Upload::clone(&u))))
+    }
+
     /// Per-row errors and warnings, by line.
     #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn errors(
@@ -933,7 +1009,11 @@ impl Import {
                 line: e.line,
                 column: e.col,
                 reason: e.reason,
-                severity: e.severity,
+                severity: if e.severity == "warning" {
+                    RowSeverity::Warning
+                } else {
+                    RowSeverity::Error
+                },
             },
             crate::total!(; |tx| import::errors_count(tx, id)),
         ))
@@ -948,7 +1028,7 @@ pub struct ImportPreviewRow {
 
 #[derive(SimpleObject)]
 pub struct ImportPreview {
-    pub format: String,
+    pub format: ImportFormat,
     pub encoding: Option<String>,
     pub delimiter: Option<String>,
     pub headers: Vec<String>,

@@ -118,7 +118,7 @@ pub struct SearchHit {
     pub postal_code: Option<String>,
     pub city: Option<String>,
     pub tags: Vec<String>,
-    pub lifecycle_stage: String,
+    pub lifecycle_stage: crate::contacts::types::LifecycleStage,
     pub industry: Option<String>,
     pub owner_id: Option<ID>,
     pub highlights: Vec<SearchHighlight>,
@@ -201,7 +201,7 @@ impl From<SearchResults> for SearchResult {
                         postal_code: d.postal_code,
                         city: d.city,
                         tags: d.tags,
-                        lifecycle_stage: d.lifecycle_stage,
+                        lifecycle_stage: crate::contacts::types::LifecycleStage::parse(&d.lifecycle_stage),
                         industry: d.industry,
                         owner_id: d.owner_id.map(|o| ID(o.to_string())),
                         highlights: h

@@ -10,6 +10,7 @@ use super::types::{
     AbcReport, AbcResult, AbcSettings, BantScore, LifecycleEvent, LifecycleSettings, Segment,
     SegmentField, SegmentPreview, SegmentSnapshot, TargetGroup,
 };
+use crate::segments::types::AbcClass;
 use crate::contacts::types::Person;
 use crate::context::tenant_tx;
 use crate::error::{api, parse_uuid};
@@ -145,7 +146,7 @@ impl SegmentsQuery {
     async fn abc_results(
         &self,
         ctx: &Context<'_>,
-        class: Option<String>,
+        class: Option<AbcClass>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -153,13 +154,14 @@ impl SegmentsQuery {
     ) -> async_graphql::Result<Conn<AbcResult>> {
         let req = relay::request(first, after, last, before)?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let page = abc::results(tx, class.as_deref(), &req)
+        let class = class.map(AbcClass::as_str);
+        let page = abc::results(tx, class, &req)
             .await
             .map_err(api)?;
         Ok(relay::connection(
             page,
             AbcResult::from,
-            crate::total!(class; |tx| abc::results_count(tx, class.as_deref())),
+            crate::total!(; |tx| abc::results_count(tx, class)),
         ))
     }
 

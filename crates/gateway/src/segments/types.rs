@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kartei_core::ctx::Role;
 use kartei_segments::{abc, bant, lifecycle, segments, target_groups};
 
+use crate::contacts::types::LifecycleStage;
 use crate::contacts::types::Person;
 use crate::context::tenant_tx;
 use crate::error::{api, parse_uuid};
@@ -86,7 +87,9 @@ async fn load<'a>(
 
 #[ComplexObject]
 impl Segment {
-    /// The number of members now.
+    /// The number of members now: a count over the segment's rule, per segment (each rule is
+    /// its own query), so it costs 20 in the complexity limit.
+    #[graphql(complexity = 20)]
     async fn live_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         let (tx, s) = load(ctx, &self.id).await?;
         let c = segments::Compiler::load(tx, Utc::now())
@@ -363,9 +366,44 @@ impl From<AbcSettings> for abc::AbcSettings {
     }
 }
 
+/// An ABC class: A the few customers with most of the value, C the many with little.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum AbcClass {
+    A,
+    B,
+    C,
+}
+
+impl AbcClass {
+    pub(crate) fn parse(s: &str) -> Self {
+        match s {
+            "A" => AbcClass::A,
+            "B" => AbcClass::B,
+            _ => AbcClass::C,
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            AbcClass::A => "A",
+            AbcClass::B => "B",
+            AbcClass::C => "C",
+        }
+    }
+}
+
+/// What a lifecycle run changed.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum LifecycleChange {
+    BecameDormant,
+    WokeUp,
+    BecameExCustomer,
+    BecameCustomer,
+}
+
 #[derive(SimpleObject)]
 pub struct AbcClassStats {
-    pub class: String,
+    pub class: AbcClass,
     pub customers: i64,
     /// Revenue (or margin) in minor units (cents).
     pub value_minor: i64,
@@ -409,7 +447,7 @@ impl From<abc::Report> for AbcReport {
                 .classes
                 .into_iter()
                 .map(|c| AbcClassStats {
-                    class: c.class,
+                    class: AbcClass::parse(&c.class),
                     customers: c.customers,
                     value_minor: c.value_minor,
                     value_share: c.value_share,
@@ -433,9 +471,9 @@ impl From<abc::Report> for AbcReport {
 #[derive(SimpleObject)]
 pub struct AbcResult {
     pub person_id: ID,
-    pub class: String,
+    pub class: AbcClass,
     /// The class by value alone, before the payment downgrade.
-    pub value_class: String,
+    pub value_class: AbcClass,
     pub rank: i32,
     pub value_minor: i64,
     pub share: f64,
@@ -450,8 +488,8 @@ impl From<abc::CustomerResult> for AbcResult {
     fn from(r: abc::CustomerResult) -> Self {
         AbcResult {
             person_id: id(r.person_id),
-            class: r.class,
-            value_class: r.value_class,
+            class: AbcClass::parse(&r.class),
+            value_class: AbcClass::parse(&r.value_class),
             rank: r.rank,
             value_minor: r.value_minor,
             share: r.share,
@@ -512,9 +550,9 @@ impl From<lifecycle::Changes> for LifecycleRun {
 
 #[derive(SimpleObject)]
 pub struct LifecycleEvent {
-    pub change: String,
-    pub from_stage: Option<String>,
-    pub to_stage: Option<String>,
+    pub change: LifecycleChange,
+    pub from_stage: Option<LifecycleStage>,
+    pub to_stage: Option<LifecycleStage>,
     /// When the rule was met (e.g. last purchase + N months).
     pub effective: NaiveDate,
     pub at: DateTime<Utc>,
@@ -523,9 +561,14 @@ pub struct LifecycleEvent {
 impl From<lifecycle::LifecycleEvent> for LifecycleEvent {
     fn from(e: lifecycle::LifecycleEvent) -> Self {
         LifecycleEvent {
-            change: e.change,
-            from_stage: e.from_stage,
-            to_stage: e.to_stage,
+            change: match e.change.as_str() {
+                "became_dormant" => LifecycleChange::BecameDormant,
+                "woke_up" => LifecycleChange::WokeUp,
+                "became_ex_customer" => LifecycleChange::BecameExCustomer,
+                _ => LifecycleChange::BecameCustomer,
+            },
+            from_stage: e.from_stage.as_deref().map(LifecycleStage::parse),
+            to_stage: e.to_stage.as_deref().map(LifecycleStage::parse),
             effective: e.effective,
             at: e.at,
         }
