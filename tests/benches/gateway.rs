@@ -179,7 +179,12 @@ async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
         .map(|i| format!("o{i}: createOrganization(input: {{name: \"Firma {i} GmbH\", city: \"Köln\"}}) {{ id }} "))
         .collect();
     let r = app
-        .gql(&format!("mutation {{ {orgs} }}"), json!({}), Some(&admin.access), Some(&tenant))
+        .gql(
+            &format!("mutation {{ {orgs} }}"),
+            json!({}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
         .await;
     let org_ids: Vec<String> = (0..10)
         .map(|i| r.data()[format!("o{i}")]["id"].as_str().unwrap().to_owned())
@@ -195,7 +200,12 @@ async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
             })
             .collect();
         let r = app
-            .gql(&format!("mutation {{ {people} }}"), json!({}), Some(&admin.access), Some(&tenant))
+            .gql(
+                &format!("mutation {{ {people} }}"),
+                json!({}),
+                Some(&admin.access),
+                Some(&tenant),
+            )
             .await;
         let links: String = (0..25)
             .map(|j| {
@@ -208,7 +218,12 @@ async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
             })
             .collect();
         let r = app
-            .gql(&format!("mutation {{ {links} }}"), json!({}), Some(&admin.access), Some(&tenant))
+            .gql(
+                &format!("mutation {{ {links} }}"),
+                json!({}),
+                Some(&admin.access),
+                Some(&tenant),
+            )
             .await;
         assert!(r.body["errors"].is_null(), "{}", r.body);
     }
@@ -229,7 +244,11 @@ async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
     let g: serde_json::Value = nested_req().send().await.unwrap().json().await.unwrap();
     let edges = g["data"]["persons"]["edges"].as_array().unwrap();
     assert_eq!(edges.len(), 50, "{g}");
-    assert!(edges.iter().all(|e| e["node"]["organizations"][0]["organization"]["name"].is_string()));
+    assert!(
+        edges
+            .iter()
+            .all(|e| e["node"]["organizations"][0]["organization"]["name"].is_string())
+    );
     load_with(&flat, WARMUP, NESTED_CLIENTS).await;
     load_with(&nested_req, WARMUP, NESTED_CLIENTS).await;
     let f = load_with(&flat, NESTED_REQUESTS, NESTED_CLIENTS).await;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use futures_util::StreamExt;
 use kartei_tests::services::PrivatePostgres;
-use kartei_tests::{Account, Redis, TestApp, spawn_app, spawn_app_on, spawn_app_with};
+use kartei_tests::{Account, Redis, TestApp, spawn_app, spawn_app_on};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -173,7 +173,10 @@ async fn a_nested_page_runs_the_same_statements_for_5_rows_as_for_50() {
         let (total, list) = tenant_statements(&app.db).await;
         println!("persons(first: {n}) nested: {total} statements in tenant schemas");
         for (q, c) in &list {
-            println!("  {c:>3} x {}", q.split_whitespace().collect::<Vec<_>>().join(" "));
+            println!(
+                "  {c:>3} x {}",
+                q.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
         }
         counts.push(total);
     }
@@ -188,8 +191,11 @@ async fn a_nested_page_runs_the_same_statements_for_5_rows_as_for_50() {
 
 #[tokio::test]
 async fn one_tenant_cannot_hold_more_than_its_share_while_another_is_served() {
-    // 8 connections; a tenant may hold a quarter of them (2).
-    let app = spawn_app_with(Redis::Shared, None, |s| {
+    // 8 connections; a tenant may hold a quarter of them (2). A database of its own: the
+    // workers of other tests' apps share the common test database's job queue and would open
+    // transactions in this tenant for its search jobs.
+    let database = format!("{}_fairshare", kartei_tests::database_url());
+    let app = spawn_app_on(Redis::Shared, None, Some(database), |s| {
         s.database.max_connections = 8;
         s.database.tenant_share = 0.25;
         s.database.tenant_wait_ms = 60_000;
@@ -280,7 +286,9 @@ async fn one_tenant_cannot_hold_more_than_its_share_while_another_is_served() {
 
 #[tokio::test]
 async fn a_refused_share_answers_unavailable_with_retry_after() {
-    let app = spawn_app_with(Redis::Shared, None, |s| {
+    let database = format!("{}_fairshare", kartei_tests::database_url());
+    let app = spawn_app_on(Redis::Shared, None, Some(database), |s| {
+        s.worker.in_process = false;
         s.database.max_connections = 4;
         s.database.tenant_share = 0.25;
         s.database.tenant_wait_ms = 0;
@@ -340,7 +348,10 @@ async fn a_refused_share_answers_unavailable_with_retry_after() {
     assert_eq!(r.body["errors"][0]["extensions"]["retryAfter"], 1);
     blocker.commit().await.unwrap();
     assert_eq!(slow.await.unwrap().as_u16(), 200);
-    println!("second request of a tenant at its share: {} {}", r.status, r.body);
+    println!(
+        "second request of a tenant at its share: {} {}",
+        r.status, r.body
+    );
 }
 
 #[tokio::test]
@@ -349,7 +360,11 @@ async fn cost_grows_with_page_size() {
     let admin = app.sign_up().await;
     let tenant = app.create_tenant(&admin, "Kosten").await;
     let aliases: String = (0..48)
-        .map(|i| format!("a{i}: persons(first: 100) {{ edges {{ node {{ duplicates {{ score }} }} }} }} "))
+        .map(|i| {
+            format!(
+                "a{i}: persons(first: 100) {{ edges {{ node {{ duplicates {{ score }} }} }} }} "
+            )
+        })
         .collect();
     let r = app
         .gql(
@@ -360,7 +375,10 @@ async fn cost_grows_with_page_size() {
         )
         .await;
     assert_eq!(r.code(), Some("QUERY_TOO_COMPLEX"), "{}", r.body);
-    println!("48 aliases of persons(first: 100) {{ duplicates }}: {}", r.body["errors"][0]["message"]);
+    println!(
+        "48 aliases of persons(first: 100) {{ duplicates }}: {}",
+        r.body["errors"][0]["message"]
+    );
 
     let one = "{ persons(first: 100) { totalCount edges { cursor node { id displayName email \
         organizations { jobTitle organization { name } } quality { score } \
@@ -392,14 +410,34 @@ async fn a_failed_field_of_a_mutation_leaves_nothing_written() {
         .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
     assert_eq!(r.body["data"], Value::Null, "{}", r.body);
-    let after = app.gql(count, json!({}), Some(&admin.access), Some(&tenant)).await;
-    assert_eq!(total(&after), 0, "the first field's person was kept: {}", after.body);
-    let orgs = app
-        .gql("{ organizations(first: 1) { totalCount } }", json!({}), Some(&admin.access), Some(&tenant))
+    let after = app
+        .gql(count, json!({}), Some(&admin.access), Some(&tenant))
         .await;
-    assert_eq!(orgs.data()["organizations"]["totalCount"], 0, "{}", orgs.body);
+    assert_eq!(
+        total(&after),
+        0,
+        "the first field's person was kept: {}",
+        after.body
+    );
+    let orgs = app
+        .gql(
+            "{ organizations(first: 1) { totalCount } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(
+        orgs.data()["organizations"]["totalCount"],
+        0,
+        "{}",
+        orgs.body
+    );
     let audited = app
-        .tenant_i64(&tenant, "SELECT count(*) FROM audit_log WHERE action LIKE 'person.%'")
+        .tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM audit_log WHERE action LIKE 'person.%'",
+        )
         .await;
     assert_eq!(audited, 0);
 
@@ -414,7 +452,11 @@ async fn a_failed_field_of_a_mutation_leaves_nothing_written() {
         )
         .await;
     assert!(r.code().is_none(), "{}", r.body);
-    let after = app.gql(count, json!({}), Some(&admin.access), Some(&tenant)).await;
+    let after = app
+        .gql(count, json!({}), Some(&admin.access), Some(&tenant))
+        .await;
     assert_eq!(total(&after), 2);
-    println!("3-field mutation with one invalid field: nothing written; 2-field mutation: 2 persons");
+    println!(
+        "3-field mutation with one invalid field: nothing written; 2-field mutation: 2 persons"
+    );
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use kartei_tests::{Redis, spawn_app_with};
+use kartei_tests::{Redis, spawn_app_on};
 use serde_json::json;
 
 /// `name{labels} value` lines, by name and labels.
@@ -38,7 +38,10 @@ async fn scrape(app: &kartei_tests::TestApp) -> (String, HashMap<String, f64>) {
 
 #[tokio::test]
 async fn metrics_expose_requests_pool_jobs_outbox_sends_and_rate_limits() {
-    let app = spawn_app_with(Redis::Shared, None, |s| {
+    // A database of its own: the apps of other tests share the job queue of the common test
+    // database, and their workers would run this test's jobs.
+    let database = format!("{}_metrics", kartei_tests::database_url());
+    let app = spawn_app_on(Redis::Shared, None, Some(database), |s| {
         // Jobs stay queued (nothing runs them) and the anonymous limit is tiny.
         s.worker.in_process = false;
         s.limits.anonymous_burst = 3;

@@ -490,7 +490,10 @@ pub async fn steps_of(tx: &TenantTx, campaigns: &[Uuid]) -> Result<Vec<Step>> {
         vec![sea_orm::Value::Array(
             sea_orm::sea_query::ArrayType::Uuid,
             Some(Box::new(
-                campaigns.iter().map(|u| sea_orm::Value::Uuid(Some(*u))).collect(),
+                campaigns
+                    .iter()
+                    .map(|u| sea_orm::Value::Uuid(Some(*u)))
+                    .collect(),
             )),
         )],
     ))

@@ -123,7 +123,10 @@ impl RequestTx {
         if self.operation == Operation::Mutation && !tx.audited() && tx.wrote().await? {
             tracing::error!("a mutation changed tenant data without an audit record");
             let _ = tx.rollback().await;
-            return Err(ApiError::new(Code::Internal, "internal error; it has been logged"));
+            return Err(ApiError::new(
+                Code::Internal,
+                "internal error; it has been logged",
+            ));
         }
         let result = tx.commit().await;
         drop(slot);

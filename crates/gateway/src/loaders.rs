@@ -289,7 +289,10 @@ impl Loader<TemplateKey> for TenantLoader {
     type Value = Arc<kartei_campaigns::templates::Template>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[TemplateKey]) -> Result<HashMap<TemplateKey, Self::Value>, ApiError> {
+    async fn load(
+        &self,
+        keys: &[TemplateKey],
+    ) -> Result<HashMap<TemplateKey, Self::Value>, ApiError> {
         let tx = self.tx.get().await?;
         let rows = kartei_campaigns::templates::find_templates(tx, &ids(keys, |k| k.0)).await?;
         Ok(by_key(rows, |t| TemplateKey(t.id), Arc::new))
@@ -315,10 +318,7 @@ impl Loader<TimelineCount> for TenantLoader {
     type Value = i64;
     type Error = ApiError;
 
-    async fn load(
-        &self,
-        keys: &[TimelineCount],
-    ) -> Result<HashMap<TimelineCount, i64>, ApiError> {
+    async fn load(&self, keys: &[TimelineCount]) -> Result<HashMap<TimelineCount, i64>, ApiError> {
         let tx = self.tx.get().await?;
         let subjects: Vec<timeline::Subject> = keys.iter().map(|k| k.0).collect();
         let counts = timeline::counts(tx, &subjects).await?;

@@ -95,9 +95,24 @@ mod tests {
         }
         // Fields whose name says "one of a closed set"; their values must be a schema enum.
         let enum_like = [
-            "status", "kind", "channel", "severity", "class", "valueClass", "goalKind", "change",
-            "fromStage", "toStage", "lifecycleStage", "event", "direction", "role", "buyingRole",
-            "format", "entity", "source",
+            "status",
+            "kind",
+            "channel",
+            "severity",
+            "class",
+            "valueClass",
+            "goalKind",
+            "change",
+            "fromStage",
+            "toStage",
+            "lifecycleStage",
+            "event",
+            "direction",
+            "role",
+            "buyingRole",
+            "format",
+            "entity",
+            "source",
         ];
         // Open sets, with the reason they stay text.
         let open = [
@@ -126,9 +141,7 @@ mod tests {
                 let field = f.node.name.node.as_str();
                 let ty = f.node.ty.node.to_string();
                 let base = ty.trim_matches(|c| c == '[' || c == ']' || c == '!');
-                if base == "String"
-                    && enum_like.contains(&field)
-                    && !open.contains(&(name, field))
+                if base == "String" && enum_like.contains(&field) && !open.contains(&(name, field))
                 {
                     enum_strings.push(format!("{name}.{field}: {ty}"));
                 }
@@ -136,7 +149,10 @@ mod tests {
         }
         println!("{connections} connection types; enums: {}", enums.len());
         assert!(connections >= 16, "{connections}");
-        assert!(missing.is_empty(), "connections without totalCount: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "connections without totalCount: {missing:?}"
+        );
         assert!(
             enum_strings.is_empty(),
             "enum-valued outputs typed String ({}): {enum_strings:#?}",

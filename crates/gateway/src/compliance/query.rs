@@ -8,11 +8,10 @@ use kartei_core::ctx::Role;
 use kartei_tenancy::db::TenantTx;
 
 use super::types::{
-    SuppressionKind,
     CompliancePolicy, ConsentChainReport, ConsentChannel, ConsentEvent, ConsentPurpose,
     ConsentText, ContactDecision, DataSubjectRequest, ErasureRecord, ExistingCustomerRecord,
     MailHeader, ProcessingActivity, ReasonCount, RetentionDryRun, RetentionPolicy,
-    SuppressionCounts, SuppressionEntry, UnsubscribeLink,
+    SuppressionCounts, SuppressionEntry, SuppressionKind, UnsubscribeLink,
 };
 use crate::context::{services, tenant_tx};
 use crate::error::{api, parse_uuid};

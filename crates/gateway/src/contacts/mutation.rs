@@ -497,8 +497,17 @@ impl ContactsMutation {
 
     /// Rescans the tenant for duplicate persons; read the result with `duplicatePairs`.
     async fn scan_duplicates(&self, ctx: &Context<'_>) -> async_graphql::Result<DuplicateScan> {
-        let (_, tx) = tenant_tx(ctx, Role::Member).await?;
+        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let s = duplicates::scan(tx).await.map_err(api)?;
+        audit::record(
+            tx,
+            &t.actor.audit_label(),
+            "duplicates.scanned",
+            None,
+            json!({ "persons": s.persons, "pairs": s.pairs, "skippedBlocks": s.skipped_blocks }),
+        )
+        .await
+        .map_err(api)?;
         Ok(DuplicateScan {
             persons_scanned: s.persons,
             pairs: s.pairs as i64,
@@ -515,9 +524,9 @@ impl ContactsMutation {
         let a = parse_uuid(&a, "a")?;
         let b = parse_uuid(&b, "b")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        duplicates::dismiss(tx, a, b, &t.actor.audit_label())
-            .await
-            .map_err(api)?;
+        let actor = t.actor.audit_label();
+        duplicates::dismiss(tx, a, b, &actor).await.map_err(api)?;
+        record(tx, &actor, "duplicate.dismissed", a, json!({ "other": b })).await?;
         Ok(true)
     }
 
@@ -558,6 +567,16 @@ impl ContactsMutation {
                 "person.merged",
                 winner,
                 json!({ "losers": losers, "consentEventsCarriedOver": consents }),
+            )
+            .await?;
+        } else {
+            // The preview ran the merge and rolled it back; it read every record involved.
+            record(
+                tx,
+                &actor,
+                "person.merge_previewed",
+                winner,
+                json!({ "losers": losers }),
             )
             .await?;
         }

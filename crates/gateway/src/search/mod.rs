@@ -64,7 +64,16 @@ impl SearchMutation {
     /// Rebuilds this tenant's search index in the background (fresh index, then an atomic
     /// switch); `searchStatus.reindexedAt` tells when it is done.
     async fn reindex_search(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
+        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+        kartei_tenancy::audit::record(
+            tx,
+            &t.actor.audit_label(),
+            "search.reindex_requested",
+            None,
+            serde_json::json!({}),
+        )
+        .await
+        .map_err(api)?;
         kartei_tenancy::jobs::enqueue_after(
             tx,
             kartei_search::outbox::REINDEX_JOB,

@@ -201,7 +201,9 @@ impl From<SearchResults> for SearchResult {
                         postal_code: d.postal_code,
                         city: d.city,
                         tags: d.tags,
-                        lifecycle_stage: crate::contacts::types::LifecycleStage::parse(&d.lifecycle_stage),
+                        lifecycle_stage: crate::contacts::types::LifecycleStage::parse(
+                            &d.lifecycle_stage,
+                        ),
                         industry: d.industry,
                         owner_id: d.owner_id.map(|o| ID(o.to_string())),
                         highlights: h

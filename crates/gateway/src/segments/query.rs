@@ -10,11 +10,11 @@ use super::types::{
     AbcReport, AbcResult, AbcSettings, BantScore, LifecycleEvent, LifecycleSettings, Segment,
     SegmentField, SegmentPreview, SegmentSnapshot, TargetGroup,
 };
-use crate::segments::types::AbcClass;
 use crate::contacts::types::Person;
 use crate::context::tenant_tx;
 use crate::error::{api, parse_uuid};
 use crate::relay::{self, Conn};
+use crate::segments::types::AbcClass;
 
 #[derive(Default)]
 pub struct SegmentsQuery;
@@ -155,9 +155,7 @@ impl SegmentsQuery {
         let req = relay::request(first, after, last, before)?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let class = class.map(AbcClass::as_str);
-        let page = abc::results(tx, class, &req)
-            .await
-            .map_err(api)?;
+        let page = abc::results(tx, class, &req).await.map_err(api)?;
         Ok(relay::connection(
             page,
             AbcResult::from,
