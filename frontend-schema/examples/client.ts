@@ -86,19 +86,28 @@ export class Kartei {
   }
 
   /** Every person, page by page (keyset cursors: pass `endCursor` as `after`). */
-  async *persons(pageSize = 50): AsyncGenerator<PersonsQuery["persons"]["nodes"][number]> {
+  async *persons(
+    pageSize = 50,
+  ): AsyncGenerator<PersonsQuery["persons"]["edges"][number]["node"]> {
     let after: string | null | undefined = undefined;
     do {
       const data: PersonsQuery = await this.request<PersonsQuery, PersonsQueryVariables>(
         `query Persons($first: Int, $after: String) {
           persons(first: $first, after: $after, sort: NAME) {
-            nodes { id displayName email phone city tags lifecycleStage version }
+            totalCount
+            edges {
+              cursor
+              node {
+                id displayName email phone city tags lifecycleStage version
+                organizations { isPrimary organization { id name } }
+              }
+            }
             pageInfo { hasNextPage endCursor }
           }
         }`,
         { first: pageSize, after },
       );
-      yield* data.persons.nodes;
+      for (const edge of data.persons.edges) yield edge.node;
       after = data.persons.pageInfo.hasNextPage ? data.persons.pageInfo.endCursor : undefined;
     } while (after);
   }

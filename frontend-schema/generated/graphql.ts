@@ -47,9 +47,15 @@ export type AbcBasis =
   | 'MARGIN'
   | 'REVENUE';
 
+/** An ABC class: A the few customers with most of the value, C the many with little. */
+export type AbcClass =
+  | 'A'
+  | 'B'
+  | 'C';
+
 export type AbcClassStats = {
   __typename?: 'AbcClassStats';
-  class: Scalars['String']['output'];
+  class: AbcClass;
   customerShare: Scalars['Float']['output'];
   customers: Scalars['Int']['output'];
   /** Customers in this class because of the payment downgrade. */
@@ -77,7 +83,7 @@ export type AbcReport = {
 export type AbcResult = {
   __typename?: 'AbcResult';
   avgDaysLate?: Maybe<Scalars['Float']['output']>;
-  class: Scalars['String']['output'];
+  class: AbcClass;
   cumulativeShare: Scalars['Float']['output'];
   overdueInvoices: Scalars['Int']['output'];
   personId: Scalars['ID']['output'];
@@ -86,7 +92,7 @@ export type AbcResult = {
   reasons: Array<Scalars['String']['output']>;
   share: Scalars['Float']['output'];
   /** The class by value alone, before the payment downgrade. */
-  valueClass: Scalars['String']['output'];
+  valueClass: AbcClass;
   valueMinor: Scalars['Int']['output'];
 };
 
@@ -98,6 +104,13 @@ export type AbcResultConnection = {
   nodes: Array<AbcResult>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -179,6 +192,13 @@ export type ApiKeyConnection = {
   nodes: Array<ApiKey>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -208,6 +228,13 @@ export type AuditEntryConnection = {
   nodes: Array<AuditEntry>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -293,10 +320,10 @@ export type Campaign = {
   excludeSegmentIds: Array<Scalars['ID']['output']>;
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
   goalDeadline?: Maybe<Scalars['NaiveDate']['output']>;
-  goalKind: Scalars['String']['output'];
+  goalKind: GoalKindInput;
   goalTarget: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
-  kind: Scalars['String']['output'];
+  kind: CampaignKind;
   launchedAt?: Maybe<Scalars['DateTime']['output']>;
   name: Scalars['String']['output'];
   occasion?: Maybe<Scalars['JSON']['output']>;
@@ -306,11 +333,12 @@ export type Campaign = {
   segmentId?: Maybe<Scalars['ID']['output']>;
   /** The segment snapshot frozen at launch. */
   snapshotId?: Maybe<Scalars['ID']['output']>;
-  status: Scalars['String']['output'];
+  status: CampaignStatus;
   steps: Array<CampaignStep>;
   version: Scalars['Int']['output'];
 };
 
+/** A step's (and its template's) channel. */
 export type CampaignChannel =
   | 'EMAIL'
   | 'LETTER'
@@ -325,6 +353,13 @@ export type CampaignConnection = {
   nodes: Array<Campaign>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -364,15 +399,23 @@ export type CampaignMessage = {
   __typename?: 'CampaignMessage';
   campaignId: Scalars['ID']['output'];
   campaignName: Scalars['String']['output'];
-  channel: Scalars['String']['output'];
+  channel: CampaignChannel;
   clickedAt?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   openedAt?: Maybe<Scalars['DateTime']['output']>;
   sentAt: Scalars['DateTime']['output'];
-  /** sent, handed (sent, unconfirmed) or task. */
-  status: Scalars['String']['output'];
+  status: CampaignMessageStatus;
   subject?: Maybe<Scalars['String']['output']>;
 };
+
+/** A campaign message's state on the timeline. */
+export type CampaignMessageStatus =
+  /** Handed to the mail server; its answer was not recorded (counts as sent). */
+  | 'HANDED'
+  /** Accepted by the mail server. */
+  | 'SENT'
+  /** A phone or social task. */
+  | 'TASK';
 
 /**
  * Who a launched campaign can reach now (before the frequency cap, which depends on what
@@ -400,7 +443,7 @@ export type CampaignReport = {
   deadlinePassed: Scalars['Boolean']['output'];
   excluded: Array<CampaignReasonCount>;
   goalDeadline?: Maybe<Scalars['NaiveDate']['output']>;
-  goalKind: Scalars['String']['output'];
+  goalKind: GoalKindInput;
   goalReached: Scalars['Boolean']['output'];
   goalTarget: Scalars['Int']['output'];
   revenueMinor: Scalars['Int']['output'];
@@ -440,7 +483,7 @@ export type CampaignStatus =
 export type CampaignStep = {
   __typename?: 'CampaignStep';
   assignee?: Maybe<Scalars['String']['output']>;
-  channel: Scalars['String']['output'];
+  channel: CampaignChannel;
   delayDays: Scalars['Int']['output'];
   dueDays: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
@@ -467,7 +510,7 @@ export type CampaignStepReach = {
   __typename?: 'CampaignStepReach';
   /** Of those, how many the channel policy allows now. */
   allowed: Scalars['Int']['output'];
-  channel: Scalars['String']['output'];
+  channel: CampaignChannel;
   /** Recipients not excluded at launch. */
   eligible: Scalars['Int']['output'];
   position: Scalars['Int']['output'];
@@ -478,7 +521,7 @@ export type CampaignStepReach = {
 export type CampaignStepReport = {
   __typename?: 'CampaignStepReport';
   bounced: Scalars['Int']['output'];
-  channel: Scalars['String']['output'];
+  channel: CampaignChannel;
   clicked: Scalars['Int']['output'];
   complained: Scalars['Int']['output'];
   converted: Scalars['Int']['output'];
@@ -499,7 +542,7 @@ export type CampaignTask = {
   assignee: Scalars['String']['output'];
   campaignId: Scalars['ID']['output'];
   campaignName: Scalars['String']['output'];
-  channel: Scalars['String']['output'];
+  channel: CampaignChannel;
   doneAt?: Maybe<Scalars['DateTime']['output']>;
   dueOn: Scalars['NaiveDate']['output'];
   id: Scalars['ID']['output'];
@@ -575,11 +618,10 @@ export type ConsentEvent = {
   carriedFrom?: Maybe<Scalars['ID']['output']>;
   /** sha256(prevHash || digest of this event's content). */
   chainHash: Scalars['String']['output'];
-  channel: Scalars['String']['output'];
+  channel: ConsentChannel;
   id: Scalars['ID']['output'];
   ip?: Maybe<Scalars['String']['output']>;
-  /** `pending`, `granted`, `confirmed`, `revoked`, `objected`, `presumed` or `expired`. */
-  kind: Scalars['String']['output'];
+  kind: ConsentEventKind;
   note?: Maybe<Scalars['String']['output']>;
   personId?: Maybe<Scalars['ID']['output']>;
   /** The chain hash of the tenant's event before this one: the link this event carries. */
@@ -588,7 +630,7 @@ export type ConsentEvent = {
   recordedAt: Scalars['DateTime']['output'];
   /** Position in the tenant's hash chain. */
   seq: Scalars['Int']['output'];
-  source: Scalars['String']['output'];
+  source: ConsentEventSource;
   sourceRef?: Maybe<Scalars['String']['output']>;
   textHash?: Maybe<Scalars['String']['output']>;
   userAgent?: Maybe<Scalars['String']['output']>;
@@ -609,6 +651,34 @@ export type ConsentEventInput = {
   /** The consent text version the person agreed to (required for GRANTED). */
   textHash?: InputMaybe<Scalars['String']['input']>;
 };
+
+/** What happened to a consent (every kind the ledger knows). */
+export type ConsentEventKind =
+  /** Confirmed by double opt-in. */
+  | 'CONFIRMED'
+  | 'EXPIRED'
+  /** Express consent given. */
+  | 'GRANTED'
+  /** Objection to direct marketing (GDPR Art. 21(2)). */
+  | 'OBJECTED'
+  /** Asked for, not yet confirmed (double opt-in mail sent). */
+  | 'PENDING'
+  /** Presumed consent of a business to be called (UWG §7(2) Nr. 1). */
+  | 'PRESUMED'
+  | 'REVOKED';
+
+/** Where the proof of a consent event comes from (every source the ledger knows). */
+export type ConsentEventSource =
+  | 'API'
+  | 'CALL'
+  | 'DOUBLE_OPT_IN'
+  | 'EMAIL'
+  | 'IMPORT'
+  | 'MERGE'
+  | 'PAPER'
+  | 'RETENTION'
+  | 'UNSUBSCRIBE_LINK'
+  | 'WEB_FORM';
 
 export type ConsentPurpose = {
   __typename?: 'ConsentPurpose';
@@ -634,6 +704,24 @@ export type ConsentSource =
   | 'EMAIL'
   | 'PAPER'
   | 'WEB_FORM';
+
+/**
+ * A person's consent on one channel for one purpose now: the latest ledger event there.
+ * A value object (it has no identity of its own; `event` is the entity).
+ */
+export type ConsentState = {
+  __typename?: 'ConsentState';
+  channel: ConsentChannel;
+  event: ConsentEvent;
+  /**
+   * The latest event's kind: GRANTED or CONFIRMED mean consent; see `mayContact` for the
+   * full decision (suppression, the address it was given for, the tenant's policy).
+   */
+  kind: ConsentEventKind;
+  /** The purpose, or none for a channel-wide event (an objection, say). */
+  purpose?: Maybe<Scalars['String']['output']>;
+  since: Scalars['DateTime']['output'];
+};
 
 export type ConsentText = {
   __typename?: 'ConsentText';
@@ -751,14 +839,13 @@ export type DataSubjectRequest = {
   exportPath?: Maybe<Scalars['String']['output']>;
   extendedReason?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
-  kind: Scalars['String']['output'];
+  kind: DataSubjectRequestKind;
   note?: Maybe<Scalars['String']['output']>;
   overdue: Scalars['Boolean']['output'];
   /** Null once the person was erased. */
   personId?: Maybe<Scalars['ID']['output']>;
   receivedAt: Scalars['DateTime']['output'];
-  /** `open`, `completed` or `rejected`. */
-  status: Scalars['String']['output'];
+  status: DataSubjectRequestStatus;
 };
 
 export type DataSubjectRequestKind =
@@ -768,6 +855,12 @@ export type DataSubjectRequestKind =
   | 'PORTABILITY'
   | 'RECTIFICATION'
   | 'RESTRICTION';
+
+/** Where a data-subject request stands. */
+export type DataSubjectRequestStatus =
+  | 'COMPLETED'
+  | 'OPEN'
+  | 'REJECTED';
 
 export type DeliveryEventKind =
   | 'COMPLAINT'
@@ -811,6 +904,13 @@ export type DuplicatePairConnection = {
   nodes: Array<DuplicatePair>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -891,6 +991,7 @@ export type FieldChoiceInput = {
   fromId: Scalars['ID']['input'];
 };
 
+/** What counts as a campaign's success. */
 export type GoalKindInput =
   | 'CLICK'
   | 'MEETING'
@@ -913,7 +1014,7 @@ export type Import = {
   errors: ImportRowErrorConnection;
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
   /** `csv` or `xlsx`. */
-  format: Scalars['String']['output'];
+  format: ImportFormat;
   id: Scalars['ID']['output'];
   /** Target field per column; null = column skipped. */
   mapping: Array<Maybe<Scalars['String']['output']>>;
@@ -952,6 +1053,13 @@ export type ImportConnection = {
   nodes: Array<Import>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 export type ImportConsentInput = {
@@ -974,11 +1082,16 @@ export type ImportEdge = {
   node: Import;
 };
 
+/** The file format of an upload or import. */
+export type ImportFormat =
+  | 'CSV'
+  | 'XLSX';
+
 export type ImportPreview = {
   __typename?: 'ImportPreview';
   delimiter?: Maybe<Scalars['String']['output']>;
   encoding?: Maybe<Scalars['String']['output']>;
-  format: Scalars['String']['output'];
+  format: ImportFormat;
   headers: Array<Scalars['String']['output']>;
   rows: Array<ImportPreviewRow>;
   /** A suggested target field per column (German and English headers understood). */
@@ -1001,7 +1114,7 @@ export type ImportRowError = {
    * `error`: the row was not written; `warning`: written, with a caveat (e.g. a suppressed
    * address that gets no consent).
    */
-  severity: Scalars['String']['output'];
+  severity: RowSeverity;
 };
 
 export type ImportRowErrorConnection = {
@@ -1012,6 +1125,13 @@ export type ImportRowErrorConnection = {
   nodes: Array<ImportRowError>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -1085,14 +1205,21 @@ export type LetterExport = {
   letters: Scalars['Int']['output'];
 };
 
+/** What a lifecycle run changed. */
+export type LifecycleChange =
+  | 'BECAME_CUSTOMER'
+  | 'BECAME_DORMANT'
+  | 'BECAME_EX_CUSTOMER'
+  | 'WOKE_UP';
+
 export type LifecycleEvent = {
   __typename?: 'LifecycleEvent';
   at: Scalars['DateTime']['output'];
-  change: Scalars['String']['output'];
+  change: LifecycleChange;
   /** When the rule was met (e.g. last purchase + N months). */
   effective: Scalars['NaiveDate']['output'];
-  fromStage?: Maybe<Scalars['String']['output']>;
-  toStage?: Maybe<Scalars['String']['output']>;
+  fromStage?: Maybe<LifecycleStage>;
+  toStage?: Maybe<LifecycleStage>;
 };
 
 export type LifecycleRun = {
@@ -1145,6 +1272,13 @@ export type MemberConnection = {
   nodes: Array<Member>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -1178,6 +1312,13 @@ export type MembershipEventConnection = {
   nodes: Array<MembershipEvent>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -1902,14 +2043,29 @@ export type Organization = {
   lifecycleStage: LifecycleStage;
   name: Scalars['String']['output'];
   ownerId?: Maybe<Scalars['ID']['output']>;
+  /**
+   * The people who work here, with job title and buying-center role (the oldest relation
+   * first, at most 1000).
+   */
+  people: Array<Relation>;
   phone?: Maybe<Scalars['String']['output']>;
   postalCode?: Maybe<Scalars['String']['output']>;
   source?: Maybe<Scalars['String']['output']>;
   street?: Maybe<Scalars['String']['output']>;
   tags: Array<Scalars['String']['output']>;
+  /** Interactions, transactions and merges, newest first. */
+  timeline: TimelineEventConnection;
   updatedAt: Scalars['DateTime']['output'];
   version: Scalars['Int']['output'];
   website?: Maybe<Scalars['String']['output']>;
+};
+
+
+export type OrganizationTimelineArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type OrganizationConnection = {
@@ -1920,6 +2076,13 @@ export type OrganizationConnection = {
   nodes: Array<Organization>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -1984,6 +2147,8 @@ export type Person = {
   archivedAt?: Maybe<Scalars['DateTime']['output']>;
   birthday?: Maybe<Scalars['NaiveDate']['output']>;
   city?: Maybe<Scalars['String']['output']>;
+  /** The current consent state: the latest ledger event per channel and purpose. */
+  consents: Array<ConsentState>;
   /** ISO 3166-1 alpha-2. */
   country?: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
@@ -1993,7 +2158,7 @@ export type Person = {
   /** A value of picklist `dnr_reason`. */
   dnrReason?: Maybe<Scalars['String']['output']>;
   doNotReactivate: Scalars['Boolean']['output'];
-  /** Likely duplicates of this person, best first (computed live). */
+  /** Likely duplicates of this person, best first (computed live; costs 10 per person). */
   duplicates: Array<DuplicateCandidate>;
   email?: Maybe<Scalars['String']['output']>;
   externalId?: Maybe<Scalars['String']['output']>;
@@ -2022,7 +2187,7 @@ export type Person = {
   source?: Maybe<Scalars['String']['output']>;
   street?: Maybe<Scalars['String']['output']>;
   tags: Array<Scalars['String']['output']>;
-  /** Interactions, transactions and merges, newest first. */
+  /** Interactions, transactions, merges and campaign messages, newest first. */
   timeline: TimelineEventConnection;
   title?: Maybe<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
@@ -2048,6 +2213,13 @@ export type PersonConnection = {
   nodes: Array<Person>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -2346,7 +2518,7 @@ export type QueryAbcResultArgs = {
 export type QueryAbcResultsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
-  class?: InputMaybe<Scalars['String']['input']>;
+  class?: InputMaybe<AbcClass>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -2654,13 +2826,18 @@ export type RecordableConsentKind =
   | 'PRESUMED'
   | 'REVOKED';
 
+/** Who works where: a person at an organization, with job title and buying-center role. */
 export type Relation = {
   __typename?: 'Relation';
   buyingRole?: Maybe<BuyingRole>;
   createdAt: Scalars['DateTime']['output'];
   isPrimary: Scalars['Boolean']['output'];
   jobTitle?: Maybe<Scalars['String']['output']>;
+  /** The organization. */
+  organization?: Maybe<Organization>;
   organizationId: Scalars['ID']['output'];
+  /** The person. */
+  person?: Maybe<Person>;
   personId: Scalars['ID']['output'];
 };
 
@@ -2725,6 +2902,13 @@ export type Role =
   | 'OWNER'
   | 'VIEWER';
 
+/** How bad an import row's problem is. */
+export type RowSeverity =
+  /** The row was not written. */
+  | 'ERROR'
+  /** The row was written; something about it deserves a look. */
+  | 'WARNING';
+
 export type SearchFacet =
   | 'CITY'
   | 'INDUSTRY'
@@ -2765,7 +2949,7 @@ export type SearchHit = {
   industry?: Maybe<Scalars['String']['output']>;
   kind: ContactKind;
   lastName?: Maybe<Scalars['String']['output']>;
-  lifecycleStage: Scalars['String']['output'];
+  lifecycleStage: LifecycleStage;
   name: Scalars['String']['output'];
   organization?: Maybe<Scalars['String']['output']>;
   ownerId?: Maybe<Scalars['ID']['output']>;
@@ -2911,6 +3095,13 @@ export type SegmentConnection = {
   nodes: Array<Segment>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -2989,6 +3180,13 @@ export type SegmentSnapshotConnection = {
   nodes: Array<SegmentSnapshot>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -3018,6 +3216,13 @@ export type SettingConnection = {
   nodes: Array<Setting>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -3081,10 +3286,14 @@ export type SuppressionEntry = {
   __typename?: 'SuppressionEntry';
   createdAt: Scalars['DateTime']['output'];
   createdBy: Scalars['String']['output'];
-  /** `email` or `phone`. */
-  kind: Scalars['String']['output'];
+  kind: SuppressionKind;
   reason: Scalars['String']['output'];
 };
+
+/** Which kind of address a suppression entry blocks. */
+export type SuppressionKind =
+  | 'EMAIL'
+  | 'PHONE';
 
 export type SuppressionReason =
   | 'BOUNCE'
@@ -3130,7 +3339,7 @@ export type TargetGroupInput = {
 export type Template = {
   __typename?: 'Template';
   body: Scalars['String']['output'];
-  channel: Scalars['String']['output'];
+  channel: CampaignChannel;
   html?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
@@ -3179,6 +3388,13 @@ export type TenantConnection = {
   nodes: Array<Tenant>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -3205,6 +3421,13 @@ export type TimelineEventConnection = {
   nodes: Array<TimelineEvent>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
+  /**
+   * The number of items in the whole list (every page), exact. Counted only when asked
+   * for, with the list's filter, in the same snapshot as the page: on a tenant with a
+   * million persons an unfiltered person count takes a few hundred milliseconds, so ask
+   * for it once per filter rather than on every page turn.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** An edge in a connection. */
@@ -3331,21 +3554,21 @@ export type CampaignsQueryVariables = Exact<{
 }>;
 
 
-export type CampaignsQuery = { __typename?: 'Query', campaigns: { __typename?: 'CampaignConnection', nodes: Array<{ __typename?: 'Campaign', id: string, name: string, kind: string, status: string, goalKind: string, goalTarget: number }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type CampaignsQuery = { __typename?: 'Query', campaigns: { __typename?: 'CampaignConnection', nodes: Array<{ __typename?: 'Campaign', id: string, name: string, kind: CampaignKind, status: CampaignStatus, goalKind: GoalKindInput, goalTarget: number }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
 
 export type CampaignReachQueryVariables = Exact<{
   id: Scalars['ID']['input'];
 }>;
 
 
-export type CampaignReachQuery = { __typename?: 'Query', campaignReach: { __typename?: 'CampaignReach', audience: number, excluded: number, steps: Array<{ __typename?: 'CampaignStepReach', position: number, channel: string, eligible: number, allowed: number, reasons: Array<{ __typename?: 'CampaignReasonCount', reason: string, count: number }> }> } };
+export type CampaignReachQuery = { __typename?: 'Query', campaignReach: { __typename?: 'CampaignReach', audience: number, excluded: number, steps: Array<{ __typename?: 'CampaignStepReach', position: number, channel: CampaignChannel, eligible: number, allowed: number, reasons: Array<{ __typename?: 'CampaignReasonCount', reason: string, count: number }> }> } };
 
 export type CampaignReportQueryVariables = Exact<{
   id: Scalars['ID']['input'];
 }>;
 
 
-export type CampaignReportQuery = { __typename?: 'Query', campaignReport: { __typename?: 'CampaignReport', audience: number, converted: number, revenueMinor: number, attainmentPercent: number, goalReached: boolean, skipped: Array<{ __typename?: 'CampaignReasonCount', reason: string, count: number }>, steps: Array<{ __typename?: 'CampaignStepReport', position: number, channel: string, variant: string, sent: number, delivered: number, opened: number, clicked: number, converted: number, bounced: number }> } };
+export type CampaignReportQuery = { __typename?: 'Query', campaignReport: { __typename?: 'CampaignReport', audience: number, converted: number, revenueMinor: number, attainmentPercent: number, goalReached: boolean, skipped: Array<{ __typename?: 'CampaignReasonCount', reason: string, count: number }>, steps: Array<{ __typename?: 'CampaignStepReport', position: number, channel: CampaignChannel, variant: string, sent: number, delivered: number, opened: number, clicked: number, converted: number, bounced: number }> } };
 
 export type ConsentOverviewQueryVariables = Exact<{
   channel: ConsentChannel;
@@ -3362,7 +3585,21 @@ export type PersonsQueryVariables = Exact<{
 }>;
 
 
-export type PersonsQuery = { __typename?: 'Query', persons: { __typename?: 'PersonConnection', nodes: Array<{ __typename?: 'Person', id: string, displayName: string, email?: string | null, phone?: string | null, city?: string | null, tags: Array<string>, lifecycleStage: LifecycleStage, version: number }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type PersonsQuery = { __typename?: 'Query', persons: { __typename?: 'PersonConnection', totalCount: number, edges: Array<{ __typename?: 'PersonEdge', cursor: string, node: { __typename?: 'Person', id: string, displayName: string, email?: string | null, phone?: string | null, city?: string | null, tags: Array<string>, lifecycleStage: LifecycleStage, version: number, organizations: Array<{ __typename?: 'Relation', isPrimary: boolean, organization?: { __typename?: 'Organization', id: string, name: string } | null }> } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+export type PersonScreenQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type PersonScreenQuery = { __typename?: 'Query', person: { __typename?: 'Person', id: string, displayName: string, salutation?: string | null, title?: string | null, firstName?: string | null, lastName?: string | null, email?: string | null, phone?: string | null, mobile?: string | null, street?: string | null, postalCode?: string | null, city?: string | null, country?: string | null, lifecycleStage: LifecycleStage, doNotReactivate: boolean, version: number, organizations: Array<{ __typename?: 'Relation', jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', jobTitle?: string | null, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null } | null }> } | null }>, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, purpose?: string | null, kind: ConsentEventKind, since: string, event: { __typename?: 'ConsentEvent', id: string, source: ConsentEventSource, at: string } }>, quality: { __typename?: 'Quality', score: number, completeness: number, freshness: number, duplicateSuspected: boolean }, timeline: { __typename?: 'TimelineEventConnection', totalCount: number, edges: Array<{ __typename?: 'TimelineEventEdge', cursor: string, node: { __typename: 'CampaignMessage', id: string, campaignName: string, channel: CampaignChannel, sentAt: string, messageStatus: CampaignMessageStatus } | { __typename: 'Interaction', id: string, direction: Direction, occurredAt: string, subject?: string | null, summary?: string | null, interactionKind: InteractionKind } | { __typename: 'MergeEvent', id: string, mergedAt: string } | { __typename: 'Transaction', id: string, number: string, amountMinor: number, currency: string, issuedOn: string, transactionKind: TransactionKind } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } } };
+
+export type BuyingCenterQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type BuyingCenterQuery = { __typename?: 'Query', organization: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null, phone?: string | null, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, kind: ConsentEventKind }> } | null }> } };
 
 export type CreatePersonMutationVariables = Exact<{
   input: PersonInput;

@@ -487,15 +487,7 @@ pub async fn steps_of(tx: &TenantTx, campaigns: &[Uuid]) -> Result<Vec<Step>> {
         "SELECT id, campaign_id, position, channel, delay_days, template_id, variant_template_id, \
              variant_percent, assignee, due_days FROM campaign_steps WHERE campaign_id = ANY($1) \
          ORDER BY campaign_id, position",
-        vec![sea_orm::Value::Array(
-            sea_orm::sea_query::ArrayType::Uuid,
-            Some(Box::new(
-                campaigns
-                    .iter()
-                    .map(|u| sea_orm::Value::Uuid(Some(*u)))
-                    .collect(),
-            )),
-        )],
+        vec![kartei_contacts::sql::uuid_array(campaigns.to_vec())],
     ))
     .all(&**tx)
     .await?)

@@ -342,12 +342,7 @@ pub async fn get_template(tx: &TenantTx, id: Uuid) -> Result<Template> {
 pub async fn find_templates(tx: &TenantTx, ids: &[Uuid]) -> Result<Vec<Template>> {
     Ok(Template::find_by_statement(stmt(
         &format!("{TEMPLATE} WHERE id = ANY($1)"),
-        vec![sea_orm::Value::Array(
-            sea_orm::sea_query::ArrayType::Uuid,
-            Some(Box::new(
-                ids.iter().map(|u| sea_orm::Value::Uuid(Some(*u))).collect(),
-            )),
-        )],
+        vec![kartei_contacts::sql::uuid_array(ids.to_vec())],
     ))
     .all(&**tx)
     .await?)

@@ -270,15 +270,7 @@ pub async fn events_of(
 /// The latest event per channel and purpose of each of `persons` (their current consent
 /// state), in one statement.
 pub async fn current_of(tx: &TenantTx, persons: &[Uuid]) -> Result<Vec<Event>> {
-    let ids = sea_orm::Value::Array(
-        sea_orm::sea_query::ArrayType::Uuid,
-        Some(Box::new(
-            persons
-                .iter()
-                .map(|u| sea_orm::Value::Uuid(Some(*u)))
-                .collect(),
-        )),
-    );
+    let ids = kartei_contacts::sql::uuid_array(persons.to_vec());
     Ok(Event::find_by_statement(stmt(
         &format!(
             "SELECT DISTINCT ON (person_id, channel, purpose) {EVENT_COLUMNS} FROM consent_events \

@@ -7,19 +7,20 @@
 //!
 //! The loader's batch tasks run inside the request's own task ([`run`]), not on the runtime:
 //! a batch task is first polled only after the operation's resolvers have made all the
-//! progress they can, so every sibling row has registered its key before the batch is taken.
-//! That makes batching complete on any machine, however loaded, and it means nothing of the
-//! request outlives it (the transaction can be ended right after).
+//! progress they can (the operation returned `Pending` without waking itself), so every
+//! sibling row has registered its key before the batch is taken. That makes batching complete
+//! on any machine, however loaded, without waiting for stragglers, and nothing of the request
+//! outlives it (the transaction can be ended right after).
 
 use std::collections::HashMap;
 use std::future::{Future, poll_fn};
 use std::hash::Hash;
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
@@ -48,20 +49,47 @@ pub fn for_request(tx: Arc<RequestTx>) -> (Loaders, Tasks) {
     let (send, recv) = mpsc::unbounded_channel();
     let loader = DataLoader::new(TenantLoader { tx }, move |task| send.send(task).is_ok())
         // The batch is complete once the task is first polled (see the module docs), so no
-        // waiting for stragglers is needed.
+        // waiting for stragglers is needed. (async-graphql's delay is then async-io's timer,
+        // which a zero delay passes at once; tokio's would round it up to the next tick.)
         .delay(Duration::ZERO);
     (loader, Tasks(recv))
 }
 
 /// Runs `operation` together with the batch tasks its loader starts, all in this task.
+///
+/// A batch task is polled only once the operation has settled: polled until it returns
+/// `Pending` without waking itself. (Lists of more than 32 rows are polled in slices that
+/// yield in between; each slice wakes the operation again, so every row of the level gets to
+/// register its key before the batch is taken.)
 pub async fn run<F: Future>(operation: F, tasks: Tasks) -> F::Output {
+    /// Self-wakes in a row before yielding to the runtime (which renews the cooperative
+    /// budget); the batches still wait until the operation has settled.
+    const MAX_SPINS: u32 = 1024;
     let mut operation = pin!(operation);
     let Tasks(mut queue) = tasks;
     let mut running = FuturesUnordered::new();
     poll_fn(|cx| {
         loop {
-            if let Poll::Ready(out) = operation.as_mut().poll(cx) {
-                return Poll::Ready(out);
+            let mut spins = 0;
+            loop {
+                let flag = Arc::new(Flagged {
+                    woken: AtomicBool::new(false),
+                    inner: cx.waker().clone(),
+                });
+                let waker = Waker::from(flag.clone());
+                if let Poll::Ready(out) = operation.as_mut().poll(&mut Context::from_waker(&waker))
+                {
+                    return Poll::Ready(out);
+                }
+                if !flag.woken.load(Ordering::SeqCst) {
+                    break;
+                }
+                spins += 1;
+                if spins >= MAX_SPINS {
+                    // The operation keeps waking itself: let the runtime poll us again soon
+                    // (it was woken), and run no batch before it settles.
+                    return Poll::Pending;
+                }
             }
             while let Poll::Ready(Some(task)) = queue.poll_recv(cx) {
                 running.push(task);
@@ -79,14 +107,31 @@ pub async fn run<F: Future>(operation: F, tasks: Tasks) -> F::Output {
     .await
 }
 
+/// A waker that remembers being woken (and passes the wake on).
+struct Flagged {
+    woken: AtomicBool,
+    inner: Waker,
+}
+
+impl Wake for Flagged {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::SeqCst);
+        self.inner.wake_by_ref();
+    }
+}
+
 /// The request's loader (present whenever the request has a tenant).
-pub fn loaders<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Loaders> {
+pub fn loaders<'a>(ctx: &'a async_graphql::Context<'_>) -> async_graphql::Result<&'a Loaders> {
     ctx.data::<Loaders>()
 }
 
 /// Loads `key` through the request's loader; `None` when nothing exists for it.
 pub async fn one<K>(
-    ctx: &Context<'_>,
+    ctx: &async_graphql::Context<'_>,
     key: K,
 ) -> async_graphql::Result<Option<<TenantLoader as Loader<K>>::Value>>
 where
