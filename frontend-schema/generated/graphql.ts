@@ -488,8 +488,12 @@ export type CampaignStep = {
   dueDays: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
   position: Scalars['Int']['output'];
+  /** The step's template. */
+  template?: Maybe<Template>;
   templateId: Scalars['ID']['output'];
   variantPercent: Scalars['Int']['output'];
+  /** The B variant's template, for an A/B split. */
+  variantTemplate?: Maybe<Template>;
   variantTemplateId?: Maybe<Scalars['ID']['output']>;
 };
 
@@ -1034,6 +1038,8 @@ export type Import = {
   rowsWarned: Scalars['Int']['output'];
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: ImportStatus;
+  /** The uploaded file this import reads. */
+  upload?: Maybe<Upload>;
   uploadId: Scalars['ID']['output'];
 };
 
@@ -3016,7 +3022,10 @@ export type Segment = {
   history: MembershipEventConnection;
   id: Scalars['ID']['output'];
   kind: SegmentKind;
-  /** The number of members now. */
+  /**
+   * The number of members now: a count over the segment's rule, per segment (each rule is
+   * its own query), so it costs 20 in the complexity limit.
+   */
   liveCount: Scalars['Int']['output'];
   /** Members at the last refresh (the live figure is `liveCount`). */
   memberCount?: Maybe<Scalars['Int']['output']>;
@@ -3503,6 +3512,18 @@ export type UnsubscribeLink = {
   /** `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058) for the mail that carries it. */
   headers: Array<MailHeader>;
   url: Scalars['String']['output'];
+};
+
+/** An uploaded file (its bytes are removed after a completed import or by erasure). */
+export type Upload = {
+  __typename?: 'Upload';
+  complete: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Scalars['String']['output'];
+  filename: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  purgedAt?: Maybe<Scalars['DateTime']['output']>;
+  sizeBytes: Scalars['Int']['output'];
 };
 
 export type User = {
