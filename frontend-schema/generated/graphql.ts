@@ -2396,7 +2396,7 @@ export type Query = {
    */
   auditLog: AuditEntryConnection;
   bantScore?: Maybe<BantScore>;
-  campaign: Campaign;
+  campaign?: Maybe<Campaign>;
   /**
    * Who a launched campaign can reach now: its audience (latest round unless `round`),
    * the launch exclusions, and per step the channel policy applied to everyone.
@@ -2432,7 +2432,7 @@ export type Query = {
   /** Erasures carried out: when, who, why and how much; no personal data. */
   erasureRecords: Array<ErasureRecord>;
   existingCustomerRecords: Array<ExistingCustomerRecord>;
-  import: Import;
+  import?: Maybe<Import>;
   /** Reads an uploaded file's header and first rows and suggests a column mapping. */
   importPreview: ImportPreview;
   /** Imports, newest first. */
@@ -2451,12 +2451,12 @@ export type Query = {
   me: User;
   /** Members of the current tenant, by email. */
   members: MemberConnection;
-  organization: Organization;
+  organization?: Maybe<Organization>;
   /** An organization's timeline, newest first. */
   organizationTimeline: TimelineEventConnection;
   /** Organizations by name. */
   organizations: OrganizationConnection;
-  person: Person;
+  person?: Maybe<Person>;
   /** How many persons match the filter. */
   personCount: Scalars['Int']['output'];
   /** Persons, filtered and sorted; merged records never appear. */
@@ -2483,10 +2483,10 @@ export type Query = {
   searchContacts: SearchResult;
   /** How far the search index is behind the data, and the indexer's last error. */
   searchStatus: SearchStatus;
-  segment: Segment;
+  segment?: Maybe<Segment>;
   /** Every field a rule can use in this tenant, with its operators. */
   segmentFields: Array<SegmentField>;
-  segmentSnapshot: SegmentSnapshot;
+  segmentSnapshot?: Maybe<SegmentSnapshot>;
   /** Active segments and lists, oldest first. */
   segments: SegmentConnection;
   setting?: Maybe<Setting>;
@@ -2501,12 +2501,12 @@ export type Query = {
   /** Whether an email address or phone number is on the suppression list (tenant admins). */
   suppression?: Maybe<SuppressionEntry>;
   suppressionCounts: SuppressionCounts;
-  targetGroup: TargetGroup;
+  targetGroup?: Maybe<TargetGroup>;
   /** Target groups, most attractive first. */
   targetGroups: Array<TargetGroup>;
   templates: Array<Template>;
   /** One tenant the caller can see. */
-  tenant: Tenant;
+  tenant?: Maybe<Tenant>;
   /** Tenants the caller can see, by slug. */
   tenants: TenantConnection;
   /** A signed unsubscribe link for a mail to this person (valid 400 days, single use). */
@@ -3613,14 +3613,14 @@ export type PersonScreenQueryVariables = Exact<{
 }>;
 
 
-export type PersonScreenQuery = { __typename?: 'Query', person: { __typename?: 'Person', id: string, displayName: string, salutation?: string | null, title?: string | null, firstName?: string | null, lastName?: string | null, email?: string | null, phone?: string | null, mobile?: string | null, street?: string | null, postalCode?: string | null, city?: string | null, country?: string | null, lifecycleStage: LifecycleStage, doNotReactivate: boolean, version: number, organizations: Array<{ __typename?: 'Relation', jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', jobTitle?: string | null, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null } | null }> } | null }>, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, purpose?: string | null, kind: ConsentEventKind, since: string, event: { __typename?: 'ConsentEvent', id: string, source: ConsentEventSource, at: string } }>, quality: { __typename?: 'Quality', score: number, completeness: number, freshness: number, duplicateSuspected: boolean }, timeline: { __typename?: 'TimelineEventConnection', totalCount: number, edges: Array<{ __typename?: 'TimelineEventEdge', cursor: string, node: { __typename: 'CampaignMessage', id: string, campaignName: string, channel: CampaignChannel, sentAt: string, messageStatus: CampaignMessageStatus } | { __typename: 'Interaction', id: string, direction: Direction, occurredAt: string, subject?: string | null, summary?: string | null, interactionKind: InteractionKind } | { __typename: 'MergeEvent', id: string, mergedAt: string } | { __typename: 'Transaction', id: string, number: string, amountMinor: number, currency: string, issuedOn: string, transactionKind: TransactionKind } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } } };
+export type PersonScreenQuery = { __typename?: 'Query', person?: { __typename?: 'Person', id: string, displayName: string, salutation?: string | null, title?: string | null, firstName?: string | null, lastName?: string | null, email?: string | null, phone?: string | null, mobile?: string | null, street?: string | null, postalCode?: string | null, city?: string | null, country?: string | null, lifecycleStage: LifecycleStage, doNotReactivate: boolean, version: number, organizations: Array<{ __typename?: 'Relation', jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', jobTitle?: string | null, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null } | null }> } | null }>, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, purpose?: string | null, kind: ConsentEventKind, since: string, event: { __typename?: 'ConsentEvent', id: string, source: ConsentEventSource, at: string } }>, quality: { __typename?: 'Quality', score: number, completeness: number, freshness: number, duplicateSuspected: boolean }, timeline: { __typename?: 'TimelineEventConnection', totalCount: number, edges: Array<{ __typename?: 'TimelineEventEdge', cursor: string, node: { __typename: 'CampaignMessage', id: string, campaignName: string, channel: CampaignChannel, sentAt: string, messageStatus: CampaignMessageStatus } | { __typename: 'Interaction', id: string, direction: Direction, occurredAt: string, subject?: string | null, summary?: string | null, interactionKind: InteractionKind } | { __typename: 'MergeEvent', id: string, mergedAt: string } | { __typename: 'Transaction', id: string, number: string, amountMinor: number, currency: string, issuedOn: string, transactionKind: TransactionKind } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } } | null };
 
 export type BuyingCenterQueryVariables = Exact<{
   id: Scalars['ID']['input'];
 }>;
 
 
-export type BuyingCenterQuery = { __typename?: 'Query', organization: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null, phone?: string | null, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, kind: ConsentEventKind }> } | null }> } };
+export type BuyingCenterQuery = { __typename?: 'Query', organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null, phone?: string | null, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, kind: ConsentEventKind }> } | null }> } | null };
 
 export type CreatePersonMutationVariables = Exact<{
   input: PersonInput;

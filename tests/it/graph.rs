@@ -460,3 +460,53 @@ async fn a_failed_field_of_a_mutation_leaves_nothing_written() {
         "3-field mutation with one invalid field: nothing written; 2-field mutation: 2 persons"
     );
 }
+
+#[tokio::test]
+async fn a_missing_record_is_null_and_leaves_its_siblings() {
+    let app = spawn_app().await;
+    let admin = app.sign_up().await;
+    let tenant = app.create_tenant(&admin, "Lücke").await;
+    let r = app
+        .gql(
+            "query($id: ID!) { person(id: $id) { id } organization(id: $id) { id } \
+             persons(first: 1) { totalCount } currentTenant { name } }",
+            json!({"id": uuid::Uuid::new_v4().to_string()}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    assert_eq!(r.data()["person"], Value::Null);
+    assert_eq!(r.data()["organization"], Value::Null);
+    assert_eq!(r.data()["persons"]["totalCount"], 0, "{}", r.body);
+    assert_eq!(r.data()["currentTenant"]["name"], "Lücke");
+    // The two lookups run concurrently: their errors come in either order.
+    let mut codes: Vec<(String, String)> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["path"][0].as_str().unwrap_or_default().to_owned(),
+                e["extensions"]["code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        vec![
+            ("organization".to_owned(), "NOT_FOUND".to_owned()),
+            ("person".to_owned(), "NOT_FOUND".to_owned())
+        ],
+        "{}",
+        r.body
+    );
+    println!(
+        "missing person and organization: null with NOT_FOUND, siblings intact: {}",
+        r.body
+    );
+}

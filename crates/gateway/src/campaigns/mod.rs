@@ -658,11 +658,11 @@ pub struct CampaignsQuery;
 
 #[Object]
 impl CampaignsQuery {
-    async fn campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
+    async fn campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Campaign>> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let c = camp::get(tx, id).await.map_err(api)?;
-        Ok(Campaign(c))
+        Ok(Some(Campaign(c)))
     }
 
     /// Campaigns, newest first.

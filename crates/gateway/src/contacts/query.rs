@@ -19,7 +19,7 @@ pub struct ContactsQuery;
 
 #[Object]
 impl ContactsQuery {
-    async fn person(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Person> {
+    async fn person(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Person>> {
         let id = parse_uuid(&id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let p = persons::get(tx, id).await.map_err(api)?;
@@ -33,7 +33,7 @@ impl ContactsQuery {
         )
         .await
         .map_err(api)?;
-        Ok(p.into())
+        Ok(Some(p.into()))
     }
 
     /// Persons, filtered and sorted; merged records never appear.
@@ -75,11 +75,15 @@ impl ContactsQuery {
         Ok(n)
     }
 
-    async fn organization(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Organization> {
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Organization>> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let o = organizations::get(tx, id).await.map_err(api)?;
-        Ok(o.into())
+        Ok(Some(o.into()))
     }
 
     /// Organizations by name.
@@ -256,11 +260,11 @@ impl ContactsQuery {
     }
 
     #[graphql(name = "import")]
-    async fn import_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Import> {
+    async fn import_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Import>> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let i = import::get(tx, id).await.map_err(api)?;
-        Ok(i.into())
+        Ok(Some(i.into()))
     }
 
     /// Imports, newest first.

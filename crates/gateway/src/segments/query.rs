@@ -21,11 +21,11 @@ pub struct SegmentsQuery;
 
 #[Object]
 impl SegmentsQuery {
-    async fn segment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Segment> {
+    async fn segment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Segment>> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let s = segments::get(tx, id).await.map_err(api)?;
-        Ok(s.into())
+        Ok(Some(s.into()))
     }
 
     /// Active segments and lists, oldest first.
@@ -121,11 +121,11 @@ impl SegmentsQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> async_graphql::Result<SegmentSnapshot> {
+    ) -> async_graphql::Result<Option<SegmentSnapshot>> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let s = segments::get_snapshot(tx, id).await.map_err(api)?;
-        Ok(s.into())
+        Ok(Some(s.into()))
     }
 
     async fn abc_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<AbcSettings> {
@@ -213,10 +213,14 @@ impl SegmentsQuery {
         Ok(v.into_iter().map(Into::into).collect())
     }
 
-    async fn target_group(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<TargetGroup> {
+    async fn target_group(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<TargetGroup>> {
         let id = parse_uuid(&id, "id")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let g = target_groups::get(tx, id).await.map_err(api)?;
-        Ok(g.into())
+        Ok(Some(g.into()))
     }
 }

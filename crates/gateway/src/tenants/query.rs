@@ -40,7 +40,7 @@ impl TenantsQuery {
     }
 
     /// One tenant the caller can see.
-    async fn tenant(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Tenant> {
+    async fn tenant(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Tenant>> {
         let id = parse_tenant_id(&id)?;
         let p = principal(ctx)?;
         let t = services(ctx)?
@@ -48,7 +48,7 @@ impl TenantsQuery {
             .visible_tenant(p, id)
             .await
             .map_err(api)?;
-        Ok(t.into())
+        Ok(Some(t.into()))
     }
 
     /// The tenant named by `X-Tenant-Id`.
