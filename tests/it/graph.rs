@@ -509,4 +509,15 @@ async fn a_missing_record_is_null_and_leaves_its_siblings() {
         "missing person and organization: null with NOT_FOUND, siblings intact: {}",
         r.body
     );
+
+    // An unknown organization's timeline is NOT_FOUND too, not an empty list.
+    let r = app
+        .gql(
+            "query($id: ID!) { organizationTimeline(id: $id) { totalCount } }",
+            json!({"id": uuid::Uuid::new_v4().to_string()}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("NOT_FOUND"), "{}", r.body);
 }

@@ -227,21 +227,6 @@ pub async fn duplicate_suspected(
     Ok(suspected)
 }
 
-pub async fn quality(tx: &TenantTx, person: &Person) -> Result<Quality> {
-    let row = tx
-        .query_one_raw(stmt(
-            "SELECT EXISTS (SELECT 1 FROM duplicate_pairs WHERE dismissed_at IS NULL \
-             AND (a = $1 OR b = $1)) AS dup",
-            vec![person.id.into()],
-        ))
-        .await?;
-    let dup: bool = row
-        .map(|r| r.try_get("", "dup"))
-        .transpose()?
-        .unwrap_or(false);
-    Ok(quality_of(person, dup, Utc::now()))
-}
-
 #[derive(Debug, Clone, FromQueryResult, Serialize)]
 pub struct Report {
     pub persons: i64,

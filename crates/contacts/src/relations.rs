@@ -99,15 +99,6 @@ pub async fn unlink(tx: &TenantTx, person_id: Uuid, organization_id: Uuid) -> Re
     Ok(res.rows_affected() > 0)
 }
 
-pub async fn of_person(tx: &TenantTx, person_id: Uuid) -> Result<Vec<Relation>> {
-    Ok(Relation::find_by_statement(stmt(
-        &format!("{SELECT} WHERE person_id = $1 ORDER BY is_primary DESC, created_at"),
-        vec![person_id.into()],
-    ))
-    .all(&**tx)
-    .await?)
-}
-
 /// The relations of all `persons` in one statement, each person's primary first.
 pub async fn of_persons(tx: &TenantTx, persons: &[Uuid]) -> Result<Vec<Relation>> {
     Ok(Relation::find_by_statement(stmt(
@@ -137,12 +128,3 @@ pub async fn of_organizations(tx: &TenantTx, organizations: &[Uuid]) -> Result<V
 
 /// The most people listed for one organization.
 pub const PEOPLE_LIMIT: usize = 1000;
-
-pub async fn of_organization(tx: &TenantTx, organization_id: Uuid) -> Result<Vec<Relation>> {
-    Ok(Relation::find_by_statement(stmt(
-        &format!("{SELECT} WHERE organization_id = $1 ORDER BY created_at LIMIT 1000"),
-        vec![organization_id.into()],
-    ))
-    .all(&**tx)
-    .await?)
-}

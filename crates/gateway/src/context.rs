@@ -3,7 +3,6 @@
 //! checked, or the error to report when a resolver needs it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::Context;
 use kartei_auth::identity::Client;
@@ -57,7 +56,6 @@ pub struct RequestTx {
     tenant: TenantId,
     operation: Operation,
     open: OnceCell<(TenantTx, Slot)>,
-    failed: AtomicBool,
 }
 
 impl RequestTx {
@@ -68,15 +66,11 @@ impl RequestTx {
             tenant,
             operation,
             open: OnceCell::new(),
-            failed: AtomicBool::new(false),
         }
     }
 
     /// The request's transaction, begun on first use.
     pub async fn get(&self) -> Result<&TenantTx, ApiError> {
-        if let Some((tx, _)) = self.open.get() {
-            return Ok(tx);
-        }
         let (tx, _) = self
             .open
             .get_or_try_init(|| async {
@@ -95,28 +89,21 @@ impl RequestTx {
         Ok(tx)
     }
 
-    /// Marks the operation failed without a top-level error (a payload's user errors): its
-    /// writes are rolled back at the end.
-    pub fn fail(&self) {
-        self.failed.store(true, Ordering::SeqCst);
+    /// Whether `finish` rolls back: a mutation whose response carries errors.
+    pub fn rolls_back(&self, errors: bool) -> bool {
+        self.operation == Operation::Mutation && errors
     }
 
-    /// Whether a payload marked the operation failed.
-    pub fn failed(&self) -> bool {
-        self.failed.load(Ordering::SeqCst)
-    }
-
-    /// Ends the transaction: a mutation commits only when nothing failed (`errors` is whether
-    /// the response carries errors), a query always (its writes are audit records).
+    /// Ends the transaction (the tenant's slot is freed after it): a mutation commits only when
+    /// nothing failed (`errors`: the response carries errors), a query always (its writes are
+    /// audit records).
     pub async fn finish(self, errors: bool) -> Result<(), ApiError> {
-        let Some((tx, slot)) = self.open.into_inner() else {
+        let rolls_back = self.rolls_back(errors);
+        let Some((tx, _slot)) = self.open.into_inner() else {
             return Ok(());
         };
-        let failed = self.failed.into_inner() || errors;
-        if self.operation == Operation::Mutation && failed {
-            let result = tx.rollback().await;
-            drop(slot);
-            return result.map_err(ApiError::from);
+        if rolls_back {
+            return tx.rollback().await.map_err(ApiError::from);
         }
         // Every change is audited: a mutation that wrote without an audit record is a bug,
         // and it is refused here, at the one place every mutation commits.
@@ -128,9 +115,7 @@ impl RequestTx {
                 "internal error; it has been logged",
             ));
         }
-        let result = tx.commit().await;
-        drop(slot);
-        result.map_err(ApiError::from)
+        tx.commit().await.map_err(ApiError::from)
     }
 }
 

@@ -307,7 +307,7 @@ async fn graphql(
         None => state.schema.execute(gql_request).await,
     };
     let response = match request_tx {
-        Some(tx) => end_transaction(tx, kind, response).await,
+        Some(tx) => end_transaction(tx, response).await,
         None => response,
     };
     let (resp, code) = graphql_response(response, decision);
@@ -323,7 +323,6 @@ async fn graphql(
 /// sees a result that was not kept. A failed commit replaces the answer with its error.
 async fn end_transaction(
     tx: Arc<RequestTx>,
-    kind: Operation,
     mut response: async_graphql::Response,
 ) -> async_graphql::Response {
     let failed = !response.errors.is_empty();
@@ -332,7 +331,7 @@ async fn end_transaction(
         tracing::error!("request transaction still shared after the operation");
         return error_gql_response(&ApiError::new(Code::Internal, "internal error"));
     };
-    let rolled_back = kind == Operation::Mutation && (failed || tx.failed());
+    let rolled_back = tx.rolls_back(failed);
     if let Err(e) = tx.finish(failed).await {
         return error_gql_response(&e);
     }
@@ -342,8 +341,10 @@ async fn end_transaction(
     response
 }
 
+/// A response with no data and this one error.
 fn error_gql_response(e: &ApiError) -> async_graphql::Response {
-    async_graphql::Response::from_errors(vec![e.to_gql().into_server_error(Pos::default())])
+    let error: ServerError = e.to_gql().into_server_error(Pos::default());
+    async_graphql::Response::from_errors(vec![error])
 }
 
 /// Who is asking, for which tenant, and whether the rate limit lets them: the checks every
@@ -549,8 +550,7 @@ fn rate_headers(builder: &mut HttpResponseBuilder, decision: Option<Decision>) {
 pub(crate) fn error_response(err: &ApiError, decision: Option<Decision>) -> HttpResponse {
     let status =
         StatusCode::from_u16(err.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let server_error: ServerError = err.to_gql().into_server_error(Pos::default());
-    let body = async_graphql::Response::from_errors(vec![server_error]);
+    let body = error_gql_response(err);
     let mut builder = HttpResponse::build(status);
     rate_headers(&mut builder, decision);
     builder.insert_header(("X-Kartei-Code", err.code.as_str()));

@@ -44,10 +44,6 @@ impl TenantGate {
         n.clamp(1, pool.saturating_sub(1).max(1))
     }
 
-    pub fn per_tenant(&self) -> usize {
-        self.per_tenant
-    }
-
     /// Waits for one of `tenant`'s slots; [`Error::Busy`] when none frees up in time.
     pub async fn enter(&self, tenant: TenantId) -> Result<Slot> {
         let sem = self.semaphore(tenant);
@@ -58,14 +54,6 @@ impl TenantGate {
                 retry_after_secs: 1,
             }),
         }
-    }
-
-    /// Slots of `tenant` in use right now.
-    pub fn in_use(&self, tenant: TenantId) -> usize {
-        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        slots
-            .get(&tenant)
-            .map_or(0, |s| self.per_tenant - s.available_permits())
     }
 
     fn semaphore(&self, tenant: TenantId) -> Arc<Semaphore> {
@@ -104,7 +92,6 @@ mod tests {
         let _s1 = gate.enter(a).await.unwrap();
         let s2 = gate.enter(a).await.unwrap();
         assert!(matches!(gate.enter(a).await, Err(Error::Busy { .. })));
-        assert_eq!(gate.in_use(a), 2);
         let _other = gate.enter(b).await.unwrap();
         drop(s2);
         assert!(gate.enter(a).await.is_ok());

@@ -133,6 +133,9 @@ impl ContactsQuery {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<TimelineEvent>> {
         let id = parse_uuid(&id, "id")?;
+        // An unknown organization is NOT_FOUND, not an empty timeline.
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        organizations::get(tx, id).await.map_err(api)?;
         timeline_connection(
             ctx,
             timeline::Subject::Organization(id),
