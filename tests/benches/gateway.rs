@@ -49,6 +49,58 @@ struct Stats {
     p99: Duration,
 }
 
+/// Rounds in which the two paths alternate: the load of this shared machine drifts over a
+/// run, so the two are measured side by side in each round and the ratio reported is the
+/// median of the per-round ratios (with their range), not one long run of each.
+const ROUNDS: usize = 5;
+
+struct Paired {
+    base: Stats,
+    subject: Stats,
+    ratio: f64,
+    low: f64,
+    high: f64,
+}
+
+async fn paired(
+    base: impl Fn() -> reqwest::RequestBuilder,
+    subject: impl Fn() -> reqwest::RequestBuilder,
+    n: usize,
+    concurrency: usize,
+) -> Paired {
+    let per_round = n / ROUNDS;
+    let (mut b_lat, mut s_lat, mut b_time, mut s_time) =
+        (Vec::new(), Vec::new(), Duration::ZERO, Duration::ZERO);
+    let mut ratios = Vec::new();
+    for _ in 0..ROUNDS {
+        let (bl, bt) = timed(&base, per_round, concurrency).await;
+        let (sl, st) = timed(&subject, per_round, concurrency).await;
+        ratios.push(bt.as_secs_f64() / st.as_secs_f64());
+        b_lat.extend(bl);
+        s_lat.extend(sl);
+        b_time += bt;
+        s_time += st;
+    }
+    ratios.sort_by(f64::total_cmp);
+    Paired {
+        base: stats(b_lat, b_time),
+        subject: stats(s_lat, s_time),
+        ratio: ratios[ROUNDS / 2],
+        low: ratios[0],
+        high: ratios[ROUNDS - 1],
+    }
+}
+
+fn stats(mut lat: Vec<Duration>, total: Duration) -> Stats {
+    lat.sort();
+    let n = lat.len();
+    Stats {
+        rps: n as f64 / total.as_secs_f64(),
+        p50: lat[n / 2],
+        p99: lat[n * 99 / 100],
+    }
+}
+
 async fn load(make: impl Fn() -> reqwest::RequestBuilder, n: usize) -> Stats {
     load_with(make, n, CONCURRENCY).await
 }
@@ -58,8 +110,17 @@ async fn load_with(
     n: usize,
     concurrency: usize,
 ) -> Stats {
+    let (lat, total) = timed(make, n, concurrency).await;
+    stats(lat, total)
+}
+
+async fn timed(
+    make: impl Fn() -> reqwest::RequestBuilder,
+    n: usize,
+    concurrency: usize,
+) -> (Vec<Duration>, Duration) {
     let started = Instant::now();
-    let mut lat: Vec<Duration> = futures_util::stream::iter(0..n)
+    let lat: Vec<Duration> = futures_util::stream::iter(0..n)
         .map(|_| {
             let req = make();
             async move {
@@ -74,13 +135,7 @@ async fn load_with(
         .buffer_unordered(concurrency)
         .collect()
         .await;
-    let total = started.elapsed();
-    lat.sort();
-    Stats {
-        rps: n as f64 / total.as_secs_f64(),
-        p50: lat[n / 2],
-        p99: lat[n * 99 / 100],
-    }
+    (lat, started.elapsed())
 }
 
 #[tokio::main]
@@ -141,20 +196,25 @@ async fn main() {
 
     load(gateway, WARMUP).await;
     load(baseline, WARMUP).await;
-    let b = load(baseline, REQUESTS).await;
-    let gw = load(gateway, REQUESTS).await;
-
-    let ratio = gw.rps / b.rps;
+    let Paired {
+        base: b,
+        subject: gw,
+        ratio,
+        low,
+        high,
+    } = paired(baseline, gateway, REQUESTS, CONCURRENCY).await;
     let date = chrono::Utc::now().format("%Y-%m-%d");
     let section = format!(
         "<!-- gateway:start -->\n\
          ### Authenticated tenant query: gateway vs. bare handler\n\n\
          Machine: {machine}; run {date}; release build; PostgreSQL and Redis on loopback; \
-         {REQUESTS} requests after {WARMUP} warm-up, {CONCURRENCY} concurrent, client in the same process.\n\n\
+         {REQUESTS} requests of each after {WARMUP} warm-up, {CONCURRENCY} concurrent, client in the same process, \
+         in {ROUNDS} rounds that alternate the two paths.\n\n\
          | path | requests/s | p50 | p99 |\n|---|---:|---:|---:|\n\
          | bare actix-web handler (same tenant-scoped SQL) | {:.0} | {:.2} ms | {:.2} ms |\n\
          | gateway: JWT + session + rate limit + membership + GraphQL + same SQL | {:.0} | {:.2} ms | {:.2} ms |\n\n\
-         Throughput ratio gateway/bare: **{ratio:.2}**. p99 ratio: **{:.2}**.\n\
+         Throughput ratio gateway/bare: **{ratio:.2}** (median of the rounds; range {low:.2}-{high:.2}). \
+         p99 ratio: **{:.2}**.\n\
          <!-- gateway:end -->",
         b.rps,
         b.p50.as_secs_f64() * 1e3,
@@ -251,14 +311,20 @@ async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
     );
     load_with(&flat, WARMUP, NESTED_CLIENTS).await;
     load_with(&nested_req, WARMUP, NESTED_CLIENTS).await;
-    let f = load_with(&flat, NESTED_REQUESTS, NESTED_CLIENTS).await;
-    let n = load_with(&nested_req, NESTED_REQUESTS, NESTED_CLIENTS).await;
+    let Paired {
+        base: f,
+        subject: n,
+        ratio,
+        low,
+        high,
+    } = paired(&flat, &nested_req, NESTED_REQUESTS, NESTED_CLIENTS).await;
     let date = chrono::Utc::now().format("%Y-%m-%d");
     let section = format!(
         "<!-- gateway-nested:start -->\n\
          ### A nested page: persons with their organizations vs. the flat page\n\n\
          Machine: {machine}; run {date}; release build; {PERSONS} persons at 10 organizations; \
-         {NESTED_REQUESTS} requests after {WARMUP} warm-up, {NESTED_CLIENTS} concurrent clients, \
+         {NESTED_REQUESTS} requests of each after {WARMUP} warm-up, {NESTED_CLIENTS} concurrent clients, \
+         in {ROUNDS} rounds that alternate the two queries, \
          through the full gateway. Flat: `persons(first: 50)` with five scalar fields. Nested: \
          the same plus each person's `organizations {{ jobTitle isPrimary buyingRole organization \
          {{ id name city }} }}`, loaded by two batched statements (relations, organizations) in \
@@ -266,7 +332,7 @@ async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
          | query | requests/s | p50 | p99 |\n|---|---:|---:|---:|\n\
          | flat `persons(first: 50)` | {:.0} | {:.2} ms | {:.2} ms |\n\
          | nested, with organizations and relations | {:.0} | {:.2} ms | {:.2} ms |\n\n\
-         Throughput ratio nested/flat: **{:.2}**.\n\
+         Throughput ratio nested/flat: **{ratio:.2}** (median of the rounds; range {low:.2}-{high:.2}).\n\
          <!-- gateway-nested:end -->",
         f.rps,
         f.p50.as_secs_f64() * 1e3,
@@ -274,7 +340,6 @@ async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
         n.rps,
         n.p50.as_secs_f64() * 1e3,
         n.p99.as_secs_f64() * 1e3,
-        n.rps / f.rps,
         machine = kartei_tests::bench::machine(),
     );
     println!("{section}");

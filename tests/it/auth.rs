@@ -245,3 +245,53 @@ async fn api_calls_are_limited_per_user_and_tenant_with_headers() {
     assert_eq!(r.headers["ratelimit-remaining"], "0");
     assert!(r.headers.contains_key("retry-after"));
 }
+
+/// The session check and the rate limit are one store round trip: a live session counts under
+/// the user's key, a dead or foreign one under the anonymous key. Both stores, Redis for real.
+#[tokio::test]
+async fn session_and_rate_limit_are_checked_together() {
+    use kartei_auth::ratelimit::Limit;
+    use kartei_auth::store::Store;
+    use std::time::Duration;
+
+    let prefix = format!("test:{}:", uuid::Uuid::new_v4());
+    let redis = Store::redis(&kartei_tests::redis_url(), &prefix, Duration::from_secs(2))
+        .await
+        .unwrap();
+    for store in [redis, Store::memory()] {
+        let (user, anon) = (Limit::per_minute(60, 3), Limit::per_minute(60, 1));
+        store
+            .session_create("s1", "u1", "h", Duration::from_secs(60))
+            .await
+            .unwrap();
+        for remaining in [2, 1, 0] {
+            let (owner, d) = store
+                .session_rate("s1", "u1", ("user:u1", user), ("anon:ip", anon))
+                .await
+                .unwrap();
+            assert_eq!(owner.as_deref(), Some("u1"), "{}", store.kind());
+            assert!(d.allowed, "{}", store.kind());
+            assert_eq!(d.remaining, remaining, "{}", store.kind());
+        }
+        let (_, d) = store
+            .session_rate("s1", "u1", ("user:u1", user), ("anon:ip", anon))
+            .await
+            .unwrap();
+        assert!(!d.allowed, "the user's burst is spent ({})", store.kind());
+
+        // Someone else's session, or none: counted as anonymous, whose burst is one.
+        for (sid, uid) in [("s1", "u2"), ("gone", "u1")] {
+            let (owner, d) = store
+                .session_rate(sid, uid, (&format!("user:{uid}"), user), ("anon:ip", anon))
+                .await
+                .unwrap();
+            assert_ne!(owner.as_deref(), Some(uid), "{}", store.kind());
+            assert_eq!(d.limit, 1, "the anonymous limit applies ({})", store.kind());
+            if sid == "s1" {
+                assert!(d.allowed, "{}", store.kind());
+            } else {
+                assert!(!d.allowed, "the anonymous burst is spent ({})", store.kind());
+            }
+        }
+    }
+}

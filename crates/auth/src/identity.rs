@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::password;
+use crate::ratelimit::Decision;
 use crate::store::Rotation;
 use crate::{Auth, Principal};
 
@@ -319,6 +320,59 @@ impl Auth {
             }),
             _ => Err(Error::Unauthenticated("session has ended; log in again")),
         }
+    }
+
+    /// [`Auth::authenticate`] together with the request's rate limit, the checks every API
+    /// request starts with. A user's token costs one store round trip for both. The request
+    /// counts under the principal's key in `scope` (the tenant, or `-`) when `bearer` is
+    /// valid, and under `anon_key` with the anonymous limit when there is none or it is not.
+    /// The outer error is a store or database outage; the inner one is a bad credential.
+    pub async fn authenticate_rated(
+        &self,
+        bearer: Option<&str>,
+        scope: &str,
+        anon_key: &str,
+    ) -> Result<(Option<Result<Principal>>, Decision)> {
+        let user_key = |p: &Principal| format!("api:{}:{scope}", p.rate_key());
+        let anon = (anon_key, self.limits.anonymous);
+        let principal = match bearer {
+            None => None,
+            Some(b) if b.starts_with(crate::apikeys::KEY_PREFIX) => {
+                Some(self.verify_api_key(b).await)
+            }
+            Some(b) => match self.jwt.verify(b) {
+                Err(e) => Some(Err(e)),
+                Ok(claims) => {
+                    let p = Principal::User {
+                        user_id: UserId(claims.sub),
+                        session_id: SessionId(claims.sid),
+                    };
+                    let uid = claims.sub.to_string();
+                    let (owner, decision) = self
+                        .store
+                        .session_rate(
+                            &claims.sid.to_string(),
+                            &uid,
+                            (&user_key(&p), self.limits.api),
+                            anon,
+                        )
+                        .await?;
+                    let p = match owner {
+                        Some(o) if o == uid => Ok(p),
+                        _ => Err(Error::Unauthenticated("session has ended; log in again")),
+                    };
+                    return Ok((Some(p), decision));
+                }
+            },
+        };
+        if let Some(Err(e @ Error::Unavailable(_))) = principal {
+            return Err(e);
+        }
+        let decision = match &principal {
+            Some(Ok(p)) => self.store.rate(&user_key(p), self.limits.api).await?,
+            _ => self.store.rate(anon.0, anon.1).await?,
+        };
+        Ok((principal, decision))
     }
 
     pub async fn logout(&self, principal: &Principal) -> Result<()> {

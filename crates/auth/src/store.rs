@@ -41,24 +41,53 @@ pub enum Rotation {
 
 // Each script is hashed once; calls then go by EVALSHA (loading it on a NOSCRIPT reply).
 static GCRA: LazyLock<Script> = LazyLock::new(|| Script::new(GCRA_LUA));
+static SESSION_RATE: LazyLock<Script> = LazyLock::new(|| Script::new(SESSION_RATE_LUA));
 static ROTATE: LazyLock<Script> = LazyLock::new(|| Script::new(ROTATE_LUA));
 static REVOKE_ALL: LazyLock<Script> = LazyLock::new(|| Script::new(REVOKE_ALL_LUA));
 
-const GCRA_LUA: &str = r#"
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - burst * interval
-if allow_at > now then
-  return {0, 0, allow_at - now, tat - now}
+/// The generic cell rate algorithm over one key (milliseconds of Redis' clock): returns
+/// `{allowed, remaining, retry_after_ms, reset_after_ms}`.
+macro_rules! gcra_lua {
+    () => {
+        r#"
+local function gcra(key, interval, burst)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  local new_tat = tat + interval
+  local allow_at = new_tat - burst * interval
+  if allow_at > now then
+    return {0, 0, allow_at - now, tat - now}
+  end
+  redis.call('SET', key, new_tat, 'PX', math.max(1, new_tat - now))
+  return {1, math.floor((now - allow_at) / interval), 0, new_tat - now}
 end
-redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, new_tat - now))
-return {1, math.floor((now - allow_at) / interval), 0, new_tat - now}
-"#;
+"#
+    };
+}
+
+const GCRA_LUA: &str = concat!(
+    gcra_lua!(),
+    "return gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))"
+);
+
+/// A user's session check and that request's rate limit in one round trip: the limit counts
+/// under the user's key when the session is live and belongs to the token's user, else under
+/// the anonymous key. Returns the session's user id ('' when none) and the GCRA answer.
+const SESSION_RATE_LUA: &str = concat!(
+    gcra_lua!(),
+    r#"
+local uid = redis.call('HGET', KEYS[1], 'uid')
+local r
+if uid == ARGV[1] then
+  r = gcra(KEYS[2], tonumber(ARGV[2]), tonumber(ARGV[3]))
+else
+  r = gcra(KEYS[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
+end
+return {uid or '', r[1], r[2], r[3], r[4]}
+"#
+);
 
 const ROTATE_LUA: &str = r#"
 local cur = redis.call('HGET', KEYS[1], 'rt')
@@ -136,7 +165,7 @@ impl Store {
     pub async fn rate(&self, key: &str, limit: Limit) -> Result<Decision> {
         let interval = limit.interval.as_millis() as i64;
         let burst = i64::from(limit.burst);
-        let (allowed, remaining, retry_ms, reset_ms) = match self {
+        let answer = match self {
             Store::Redis(r) => {
                 let mut c = r.conn.clone();
                 let k = format!("{}rl:{key}", r.prefix);
@@ -149,23 +178,56 @@ impl Store {
                             .await
                     })
                     .await?;
-                (
-                    v.first().copied().unwrap_or(0),
-                    v.get(1).copied().unwrap_or(0),
-                    v.get(2).copied().unwrap_or(0),
-                    v.get(3).copied().unwrap_or(0),
-                )
+                let at = |i: usize| v.get(i).copied().unwrap_or(0);
+                (at(0), at(1), at(2), at(3))
             }
             Store::Memory(m) => m.gcra(key, interval, burst),
         };
-        let ms = |v: i64| Duration::from_millis(u64::try_from(v).unwrap_or(0));
-        Ok(Decision {
-            allowed: allowed == 1,
-            limit: limit.burst,
-            remaining: u32::try_from(remaining).unwrap_or(0),
-            retry_after: ms(retry_ms),
-            reset_after: ms(reset_ms),
-        })
+        Ok(decision(limit, answer))
+    }
+
+    /// The user id of session `sid` and a rate decision, in one round trip: the request counts
+    /// under `user_key` and `user_limit` when the session is live and belongs to `uid`, and
+    /// under `anon_key` and `anon_limit` otherwise (a dead session is an anonymous caller).
+    pub async fn session_rate(
+        &self,
+        sid: &str,
+        uid: &str,
+        (user_key, user_limit): (&str, Limit),
+        (anon_key, anon_limit): (&str, Limit),
+    ) -> Result<(Option<String>, Decision)> {
+        let ms = |l: Limit| l.interval.as_millis() as i64;
+        let burst = |l: Limit| i64::from(l.burst);
+        match self {
+            Store::Redis(r) => {
+                let mut c = r.conn.clone();
+                let mut call = SESSION_RATE.prepare_invoke();
+                call.key(format!("{}sess:{sid}", r.prefix))
+                    .key(format!("{}rl:{user_key}", r.prefix))
+                    .key(format!("{}rl:{anon_key}", r.prefix))
+                    .arg(uid)
+                    .arg(ms(user_limit))
+                    .arg(burst(user_limit))
+                    .arg(ms(anon_limit))
+                    .arg(burst(anon_limit));
+                let (owner, a, rem, retry, reset): (String, i64, i64, i64, i64) = r
+                    .bounded(async move { call.invoke_async(&mut c).await })
+                    .await?;
+                let limit = if owner == uid { user_limit } else { anon_limit };
+                let owner = (!owner.is_empty()).then_some(owner);
+                Ok((owner, decision(limit, (a, rem, retry, reset))))
+            }
+            Store::Memory(m) => {
+                let owner = m.session_user(sid);
+                let (key, limit) = if owner.as_deref() == Some(uid) {
+                    (user_key, user_limit)
+                } else {
+                    (anon_key, anon_limit)
+                };
+                let answer = m.gcra(key, ms(limit), burst(limit));
+                Ok((owner, decision(limit, answer)))
+            }
+        }
     }
 
     pub async fn session_create(
@@ -311,6 +373,21 @@ impl RedisStore {
             Ok(Err(e)) => Err(Error::Unavailable(format!("redis: {e}"))),
             Err(_) => Err(Error::Unavailable("redis timed out".into())),
         }
+    }
+}
+
+/// A GCRA answer `(allowed, remaining, retry_after_ms, reset_after_ms)` as a decision.
+fn decision(
+    limit: Limit,
+    (allowed, remaining, retry_ms, reset_ms): (i64, i64, i64, i64),
+) -> Decision {
+    let ms = |v: i64| Duration::from_millis(u64::try_from(v).unwrap_or(0));
+    Decision {
+        allowed: allowed == 1,
+        limit: limit.burst,
+        remaining: u32::try_from(remaining).unwrap_or(0),
+        retry_after: ms(retry_ms),
+        reset_after: ms(reset_ms),
     }
 }
 

@@ -359,24 +359,53 @@ pub(crate) async fn identify(
         ip: client_ip(req, state.options.trust_forwarded_for),
     };
 
-    // Who: a bearer credential, checked now so every resolver sees the same answer.
+    // Where: the tenant header, parsed strictly; never text that could reach SQL.
+    let tenant_header = req
+        .headers()
+        .get("x-tenant-id")
+        .map(|v| v.to_str().unwrap_or("\u{0}").trim().to_owned());
+    let tenant_id = match &tenant_header {
+        None => None,
+        Some(raw) => match raw.parse::<TenantId>() {
+            Ok(id) => Some(Ok(id)),
+            Err(_) => Some(Err(ApiError::field("X-Tenant-Id", "is not a tenant id"))),
+        },
+    };
+    if let Some(Ok(id)) = &tenant_id {
+        span.record("tenant_id", tracing::field::display(id));
+    }
+
+    // Who, checked now so every resolver sees the same answer, and how often: per principal
+    // and tenant when authenticated, per IP otherwise (one Redis round trip for a user).
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or_default().to_owned());
-    let principal = match bearer {
-        None => None,
-        Some(h) => Some(match h.strip_prefix("Bearer ") {
-            Some(token) => services
-                .auth
-                .authenticate(token.trim())
-                .await
-                .map_err(ApiError::from),
-            None => Err(ApiError::new(
+    let token = bearer.as_deref().map(|h| {
+        h.strip_prefix("Bearer ").map(str::trim).ok_or_else(|| {
+            ApiError::new(
                 Code::Unauthenticated,
                 "Authorization must be 'Bearer <token>'",
-            )),
-        }),
+            )
+        })
+    });
+    let scope = match &tenant_id {
+        Some(Ok(id)) => id.to_string(),
+        _ => "-".to_owned(),
+    };
+    let anon_key = format!("anon:{}", client.ip);
+    let checked = services
+        .auth
+        .authenticate_rated(token.clone().and_then(Result::ok), &scope, &anon_key)
+        .await;
+    let (principal, decision) = match checked {
+        Ok((p, d)) => (p.map(|r| r.map_err(ApiError::from)), d),
+        Err(e) => return Err(error_response(&ApiError::from(e), None)),
+    };
+    // A malformed header is a bad credential, counted like an anonymous call.
+    let principal = match token {
+        Some(Err(e)) => Some(Err(e)),
+        _ => principal,
     };
     if let Some(Ok(p)) = &principal {
         match p {
@@ -397,39 +426,6 @@ pub(crate) async fn identify(
     {
         return Err(error_response(e, None));
     }
-
-    // Where: the tenant header, parsed strictly; never text that could reach SQL.
-    let tenant_header = req
-        .headers()
-        .get("x-tenant-id")
-        .map(|v| v.to_str().unwrap_or("\u{0}").trim().to_owned());
-    let tenant_id = match &tenant_header {
-        None => None,
-        Some(raw) => match raw.parse::<TenantId>() {
-            Ok(id) => Some(Ok(id)),
-            Err(_) => Some(Err(ApiError::field("X-Tenant-Id", "is not a tenant id"))),
-        },
-    };
-    if let Some(Ok(id)) = &tenant_id {
-        span.record("tenant_id", tracing::field::display(id));
-    }
-
-    // How often: per principal and tenant when authenticated, per IP otherwise.
-    let limits = services.auth.limits();
-    let (rate_key, limit) = match &principal {
-        Some(Ok(p)) => {
-            let t = match &tenant_id {
-                Some(Ok(id)) => id.to_string(),
-                _ => "-".to_owned(),
-            };
-            (format!("api:{}:{t}", p.rate_key()), limits.api)
-        }
-        _ => (format!("anon:{}", client.ip), limits.anonymous),
-    };
-    let decision = match services.auth.store().rate(&rate_key, limit).await {
-        Ok(d) => d,
-        Err(e) => return Err(error_response(&ApiError::from(e), None)),
-    };
     if !decision.allowed {
         crate::metrics::rate_limited("request");
         let e = ApiError {
