@@ -44,7 +44,8 @@ check-schema:
 frontend:
 	@cd frontend-schema && npm ci --no-audit --no-fund --loglevel=error \
 	  && npx graphql-codegen --config codegen.yml --silent \
-	  && npx tsc --noEmit -p tsconfig.json
+	  && npx tsc --noEmit -p tsconfig.json \
+	  && node test/validate.mjs
 	@git diff --quiet -- frontend-schema/generated \
 	  || (echo "frontend-schema/generated is stale: run 'make frontend' and commit it" >&2; exit 1)
 	@echo "frontend: $$(ls frontend-schema/operations/*.graphql | wc -l) operation files, $$(grep -c '^export type .*Query = \|^export type .*Mutation = ' frontend-schema/generated/graphql.ts) typed operations, tsc clean"

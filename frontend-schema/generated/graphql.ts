@@ -1173,6 +1173,14 @@ export type Interaction = {
   version: Scalars['Int']['output'];
 };
 
+/** A timeline entry: an interaction. */
+export type InteractionEntry = TimelineEntry & {
+  __typename?: 'InteractionEntry';
+  /** When it happened; the timeline is ordered by it, newest first. */
+  at: Scalars['DateTime']['output'];
+  interaction: Interaction;
+};
+
 export type InteractionInput = {
   direction: Direction;
   kind: InteractionKind;
@@ -1336,6 +1344,14 @@ export type MembershipEventEdge = {
   node: MembershipEvent;
 };
 
+/** A timeline entry: a duplicate merged into this record. */
+export type MergeEntry = TimelineEntry & {
+  __typename?: 'MergeEntry';
+  /** When it happened; the timeline is ordered by it, newest first. */
+  at: Scalars['DateTime']['output'];
+  merge: MergeEvent;
+};
+
 /** A merge, as it appears on the winner's timeline. */
 export type MergeEvent = {
   __typename?: 'MergeEvent';
@@ -1370,6 +1386,14 @@ export type MergeResult = {
   result: Scalars['JSON']['output'];
   /** The winner after the merge (in a dry run: as it is now). */
   winner: Person;
+};
+
+/** A timeline entry: a campaign message or manual touch. */
+export type MessageEntry = TimelineEntry & {
+  __typename?: 'MessageEntry';
+  /** When it happened; the timeline is ordered by it, newest first. */
+  at: Scalars['DateTime']['output'];
+  message: CampaignMessage;
 };
 
 export type Mutation = {
@@ -2060,7 +2084,7 @@ export type Organization = {
   street?: Maybe<Scalars['String']['output']>;
   tags: Array<Scalars['String']['output']>;
   /** Interactions, transactions and merges, newest first. */
-  timeline: TimelineEventConnection;
+  timeline: TimelineEntryConnection;
   updatedAt: Scalars['DateTime']['output'];
   version: Scalars['Int']['output'];
   website?: Maybe<Scalars['String']['output']>;
@@ -2194,7 +2218,7 @@ export type Person = {
   street?: Maybe<Scalars['String']['output']>;
   tags: Array<Scalars['String']['output']>;
   /** Interactions, transactions, merges and campaign messages, newest first. */
-  timeline: TimelineEventConnection;
+  timeline: TimelineEntryConnection;
   title?: Maybe<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
   /** Send back with updates; a stale version gets CONFLICT. */
@@ -2453,7 +2477,7 @@ export type Query = {
   members: MemberConnection;
   organization?: Maybe<Organization>;
   /** An organization's timeline, newest first. */
-  organizationTimeline: TimelineEventConnection;
+  organizationTimeline: TimelineEntryConnection;
   /** Organizations by name. */
   organizations: OrganizationConnection;
   person?: Maybe<Person>;
@@ -3420,14 +3444,23 @@ export type TenantStatus =
   /** Requests naming a suspended tenant get FORBIDDEN. */
   | 'SUSPENDED';
 
-export type TimelineEvent = CampaignMessage | Interaction | MergeEvent | Transaction;
+/**
+ * One entry of a timeline: when it happened (`at`, the order of the timeline) and what. Each
+ * kind of entry links its object under its own field (`interaction`, `transaction`, `merge`,
+ * `message`), so one query over every kind validates without aliases even where the objects
+ * have same-named fields of different types (`kind`, `status`).
+ */
+export type TimelineEntry = {
+  /** When it happened; the timeline is ordered by it, newest first. */
+  at: Scalars['DateTime']['output'];
+};
 
-export type TimelineEventConnection = {
-  __typename?: 'TimelineEventConnection';
+export type TimelineEntryConnection = {
+  __typename?: 'TimelineEntryConnection';
   /** A list of edges. */
-  edges: Array<TimelineEventEdge>;
+  edges: Array<TimelineEntryEdge>;
   /** A list of nodes. */
-  nodes: Array<TimelineEvent>;
+  nodes: Array<TimelineEntry>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
   /**
@@ -3440,12 +3473,12 @@ export type TimelineEventConnection = {
 };
 
 /** An edge in a connection. */
-export type TimelineEventEdge = {
-  __typename?: 'TimelineEventEdge';
+export type TimelineEntryEdge = {
+  __typename?: 'TimelineEntryEdge';
   /** A cursor for use in pagination */
   cursor: Scalars['String']['output'];
   /** The item at the end of the edge */
-  node: TimelineEvent;
+  node: TimelineEntry;
 };
 
 export type Transaction = {
@@ -3470,6 +3503,14 @@ export type Transaction = {
   personId?: Maybe<Scalars['ID']['output']>;
   status: TransactionStatus;
   version: Scalars['Int']['output'];
+};
+
+/** A timeline entry: an order, invoice, quote or credit note (`at` is its issue date). */
+export type TransactionEntry = TimelineEntry & {
+  __typename?: 'TransactionEntry';
+  /** When it happened; the timeline is ordered by it, newest first. */
+  at: Scalars['DateTime']['output'];
+  transaction: Transaction;
 };
 
 export type TransactionInput = {
@@ -3613,7 +3654,7 @@ export type PersonScreenQueryVariables = Exact<{
 }>;
 
 
-export type PersonScreenQuery = { __typename?: 'Query', person?: { __typename?: 'Person', id: string, displayName: string, salutation?: string | null, title?: string | null, firstName?: string | null, lastName?: string | null, email?: string | null, phone?: string | null, mobile?: string | null, street?: string | null, postalCode?: string | null, city?: string | null, country?: string | null, lifecycleStage: LifecycleStage, doNotReactivate: boolean, version: number, organizations: Array<{ __typename?: 'Relation', jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', jobTitle?: string | null, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null } | null }> } | null }>, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, purpose?: string | null, kind: ConsentEventKind, since: string, event: { __typename?: 'ConsentEvent', id: string, source: ConsentEventSource, at: string } }>, quality: { __typename?: 'Quality', score: number, completeness: number, freshness: number, duplicateSuspected: boolean }, timeline: { __typename?: 'TimelineEventConnection', totalCount: number, edges: Array<{ __typename?: 'TimelineEventEdge', cursor: string, node: { __typename: 'CampaignMessage', id: string, campaignName: string, channel: CampaignChannel, sentAt: string, messageStatus: CampaignMessageStatus } | { __typename: 'Interaction', id: string, direction: Direction, occurredAt: string, subject?: string | null, summary?: string | null, interactionKind: InteractionKind } | { __typename: 'MergeEvent', id: string, mergedAt: string } | { __typename: 'Transaction', id: string, number: string, amountMinor: number, currency: string, issuedOn: string, transactionKind: TransactionKind } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } } | null };
+export type PersonScreenQuery = { __typename?: 'Query', person?: { __typename?: 'Person', id: string, displayName: string, salutation?: string | null, title?: string | null, firstName?: string | null, lastName?: string | null, email?: string | null, phone?: string | null, mobile?: string | null, street?: string | null, postalCode?: string | null, city?: string | null, country?: string | null, lifecycleStage: LifecycleStage, doNotReactivate: boolean, version: number, organizations: Array<{ __typename?: 'Relation', jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', jobTitle?: string | null, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null } | null }> } | null }>, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, purpose?: string | null, kind: ConsentEventKind, since: string, event: { __typename?: 'ConsentEvent', id: string, source: ConsentEventSource, at: string } }>, quality: { __typename?: 'Quality', score: number, completeness: number, freshness: number, duplicateSuspected: boolean }, timeline: { __typename?: 'TimelineEntryConnection', totalCount: number, edges: Array<{ __typename?: 'TimelineEntryEdge', cursor: string, node: { __typename: 'InteractionEntry', at: string, interaction: { __typename?: 'Interaction', id: string, kind: InteractionKind, direction: Direction, occurredAt: string, subject?: string | null, summary?: string | null } } | { __typename: 'MergeEntry', at: string, merge: { __typename?: 'MergeEvent', id: string, mergedAt: string } } | { __typename: 'MessageEntry', at: string, message: { __typename?: 'CampaignMessage', id: string, campaignName: string, channel: CampaignChannel, status: CampaignMessageStatus, sentAt: string } } | { __typename: 'TransactionEntry', at: string, transaction: { __typename?: 'Transaction', id: string, kind: TransactionKind, status: TransactionStatus, number: string, amountMinor: number, currency: string, issuedOn: string } } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } } | null };
 
 export type BuyingCenterQueryVariables = Exact<{
   id: Scalars['ID']['input'];

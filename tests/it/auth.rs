@@ -290,7 +290,11 @@ async fn session_and_rate_limit_are_checked_together() {
             if sid == "s1" {
                 assert!(d.allowed, "{}", store.kind());
             } else {
-                assert!(!d.allowed, "the anonymous burst is spent ({})", store.kind());
+                assert!(
+                    !d.allowed,
+                    "the anonymous burst is spent ({})",
+                    store.kind()
+                );
             }
         }
     }

@@ -373,7 +373,7 @@ async fn campaign_end_to_end_over_real_smtp() {
     // The message is in the contact's timeline.
     let r = app
         .gql(
-            "query($id: ID!) { person(id: $id) { timeline(first: 10) { edges { node { __typename ... on CampaignMessage { campaignName channel status openedAt } } } } } }",
+            "query($id: ID!) { person(id: $id) { timeline(first: 10) { edges { node { __typename ... on MessageEntry { message { campaignName channel status openedAt } } } } } } }",
             json!({"id": c1}),
             Some(t),
             Some(&tenant),
@@ -385,8 +385,8 @@ async fn campaign_end_to_end_over_real_smtp() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["node"]["campaignName"] == "Winback Herbst"
-                && !e["node"]["openedAt"].is_null()),
+            .any(|e| e["node"]["message"]["campaignName"] == "Winback Herbst"
+                && !e["node"]["message"]["openedAt"].is_null()),
         "{edges}"
     );
 }

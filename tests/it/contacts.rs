@@ -339,7 +339,7 @@ async fn organizations_relations_interactions_and_transactions_keep_the_timeline
     );
 
     // The timeline: newest first, paged.
-    let q = "query($id: ID!, $after: String) { person(id: $id) { timeline(first: 2, after: $after) { edges { cursor node { __typename ... on Interaction { occurredAt } ... on Transaction { issuedOn } } } pageInfo { hasNextPage endCursor } } } }";
+    let q = "query($id: ID!, $after: String) { person(id: $id) { timeline(first: 2, after: $after) { edges { cursor node { __typename at ... on InteractionEntry { interaction { occurredAt } } ... on TransactionEntry { transaction { issuedOn } } } } pageInfo { hasNextPage endCursor } } } }";
     let r = gql(q, json!({"id": pid})).await;
     let tl = &r.data()["person"]["timeline"];
     let kinds: Vec<&str> = tl["edges"]
@@ -348,13 +348,18 @@ async fn organizations_relations_interactions_and_transactions_keep_the_timeline
         .iter()
         .map(|e| e["node"]["__typename"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["Transaction", "Interaction"], "{}", r.body);
+    assert_eq!(
+        kinds,
+        ["TransactionEntry", "InteractionEntry"],
+        "{}",
+        r.body
+    );
     assert_eq!(tl["pageInfo"]["hasNextPage"], true);
     let r = gql(q, json!({"id": pid, "after": tl["pageInfo"]["endCursor"]})).await;
     let tl = &r.data()["person"]["timeline"];
     assert_eq!(tl["edges"].as_array().unwrap().len(), 1);
     assert_eq!(
-        tl["edges"][0]["node"]["occurredAt"],
+        tl["edges"][0]["node"]["interaction"]["occurredAt"],
         "2023-01-01T08:00:00+00:00"
     );
     assert_eq!(tl["pageInfo"]["hasNextPage"], false);

@@ -376,10 +376,10 @@ async fn a_merge_moves_everything_and_leaves_no_orphans() {
     );
 
     // The merge shows on the timeline; losers point at the winner; merging them again fails.
-    let r = gql("query($id: ID!) { person(id: $id) { lastInteractionAt timeline(first: 1) { edges { node { __typename ... on MergeEvent { loserIds } } } } } }", json!({"id": winner})).await;
+    let r = gql("query($id: ID!) { person(id: $id) { lastInteractionAt timeline(first: 1) { edges { node { __typename ... on MergeEntry { merge { loserIds } } } } } } }", json!({"id": winner})).await;
     assert_eq!(
         r.data()["person"]["timeline"]["edges"][0]["node"]["__typename"],
-        "MergeEvent",
+        "MergeEntry",
         "{}",
         r.body
     );

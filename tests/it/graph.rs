@@ -92,7 +92,8 @@ const NESTED: &str = "query($n: Int!) { persons(first: $n) { totalCount edges { 
     organizations { jobTitle buyingRole organization { id name } } \
     quality { score } \
     timeline(first: 3) { totalCount edges { node { __typename \
-        ... on Interaction { id kind occurredAt } ... on Transaction { id amountMinor } } } } \
+        ... on InteractionEntry { interaction { kind } } \
+        ... on TransactionEntry { transaction { kind } } } } } \
     consents { channel kind } } } } }";
 
 /// Statements the server ran in tenant schemas since the last reset (platform statements,

@@ -7,7 +7,7 @@ use kartei_core::ctx::Role;
 use super::types::{
     ContactEntity, CustomField, DataQualityReport, DuplicatePair, Import, ImportPreview,
     ImportPreviewRow, Organization, OrganizationFilter, Person, PersonFilter, PersonSort, Picklist,
-    PicklistValue, TimelineEvent, timeline_connection,
+    PicklistValue, TimelineEntry, timeline_connection,
 };
 use crate::contacts::types::ImportFormat;
 use crate::context::{services, tenant, tenant_tx};
@@ -131,7 +131,7 @@ impl ContactsQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<Conn<TimelineEvent>> {
+    ) -> async_graphql::Result<Conn<TimelineEntry>> {
         let id = parse_uuid(&id, "id")?;
         // An unknown organization is NOT_FOUND, not an empty timeline.
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;

@@ -1,7 +1,7 @@
 //! GraphQL types of the contacts domain, mirroring `kartei_contacts` types.
 
 use async_graphql::{
-    ComplexObject, Context, Enum, ID, InputObject, Json, MaybeUndefined, SimpleObject, Union,
+    ComplexObject, Context, Enum, ID, InputObject, Interface, Json, MaybeUndefined, SimpleObject,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_contacts::{
@@ -158,7 +158,7 @@ impl Person {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<Conn<TimelineEvent>> {
+    ) -> async_graphql::Result<Conn<TimelineEntry>> {
         timeline_connection(
             ctx,
             timeline::Subject::Person(self.inner.id),
@@ -209,7 +209,7 @@ pub(crate) async fn timeline_connection(
     ctx: &Context<'_>,
     subject: timeline::Subject,
     (first, after, last, before): (Option<i32>, Option<String>, Option<i32>, Option<String>),
-) -> async_graphql::Result<Conn<TimelineEvent>> {
+) -> async_graphql::Result<Conn<TimelineEntry>> {
     let req = relay::request::<timeline::TimelineKey>(first, after, last, before)?;
     tenant(ctx, Role::Viewer)?;
     let page = loaders::one(
@@ -228,7 +228,7 @@ pub(crate) async fn timeline_connection(
     });
     Ok(relay::connection(
         page,
-        TimelineEvent::from,
+        TimelineEntry::from,
         relay::Total::Timeline(subject),
     ))
 }
@@ -305,7 +305,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<Conn<TimelineEvent>> {
+    ) -> async_graphql::Result<Conn<TimelineEntry>> {
         let id = parse_uuid(&self.id, "id")?;
         timeline_connection(
             ctx,
@@ -562,12 +562,53 @@ pub struct MergeEvent {
     pub merged_at: DateTime<Utc>,
 }
 
-#[derive(Union)]
-pub enum TimelineEvent {
-    Interaction(Interaction),
-    Transaction(Transaction),
-    Merge(MergeEvent),
-    Message(CampaignMessage),
+/// One entry of a timeline: when it happened (`at`, the order of the timeline) and what. Each
+/// kind of entry links its object under its own field (`interaction`, `transaction`, `merge`,
+/// `message`), so one query over every kind validates without aliases even where the objects
+/// have same-named fields of different types (`kind`, `status`).
+#[derive(Interface)]
+#[graphql(field(
+    name = "at",
+    ty = "&DateTime<Utc>",
+    desc = "When it happened; the timeline is ordered by it, newest first."
+))]
+pub enum TimelineEntry {
+    Interaction(InteractionEntry),
+    Transaction(TransactionEntry),
+    Merge(MergeEntry),
+    Message(MessageEntry),
+}
+
+/// A timeline entry: an interaction.
+#[derive(SimpleObject)]
+pub struct InteractionEntry {
+    /// When it happened; the timeline is ordered by it, newest first.
+    pub at: DateTime<Utc>,
+    pub interaction: Interaction,
+}
+
+/// A timeline entry: an order, invoice, quote or credit note (`at` is its issue date).
+#[derive(SimpleObject)]
+pub struct TransactionEntry {
+    /// When it happened; the timeline is ordered by it, newest first.
+    pub at: DateTime<Utc>,
+    pub transaction: Transaction,
+}
+
+/// A timeline entry: a duplicate merged into this record.
+#[derive(SimpleObject)]
+pub struct MergeEntry {
+    /// When it happened; the timeline is ordered by it, newest first.
+    pub at: DateTime<Utc>,
+    pub merge: MergeEvent,
+}
+
+/// A timeline entry: a campaign message or manual touch.
+#[derive(SimpleObject)]
+pub struct MessageEntry {
+    /// When it happened; the timeline is ordered by it, newest first.
+    pub at: DateTime<Utc>,
+    pub message: CampaignMessage,
 }
 
 /// A campaign message's state on the timeline.
@@ -621,33 +662,45 @@ pub struct CampaignMessage {
     pub clicked_at: Option<DateTime<Utc>>,
 }
 
-impl From<(DateTime<Utc>, timeline::Event)> for TimelineEvent {
-    fn from((_, e): (DateTime<Utc>, timeline::Event)) -> Self {
+impl From<(DateTime<Utc>, timeline::Event)> for TimelineEntry {
+    fn from((at, e): (DateTime<Utc>, timeline::Event)) -> Self {
         match e {
-            timeline::Event::Interaction(i) => TimelineEvent::Interaction(i.into()),
-            timeline::Event::Transaction(t) => TimelineEvent::Transaction(t.into()),
-            timeline::Event::Merge(m) => TimelineEvent::Merge(MergeEvent {
-                id: id(m.id),
-                loser_ids: m.loser_ids.into_iter().map(id).collect(),
-                field_choices: Json(m.field_choices),
-                moved: Json(m.moved),
-                actor: m.actor,
-                merged_at: m.merged_at,
+            timeline::Event::Interaction(i) => TimelineEntry::Interaction(InteractionEntry {
+                at,
+                interaction: i.into(),
             }),
-            timeline::Event::Message(m) => TimelineEvent::Message(CampaignMessage {
-                id: id(m.id),
-                campaign_id: id(m.campaign_id),
-                campaign_name: m.campaign_name,
-                channel: crate::campaigns::channel(&m.channel),
-                status: match m.status.as_str() {
-                    "handed" => CampaignMessageStatus::Handed,
-                    "task" => CampaignMessageStatus::Task,
-                    _ => CampaignMessageStatus::Sent,
+            timeline::Event::Transaction(t) => TimelineEntry::Transaction(TransactionEntry {
+                at,
+                transaction: t.into(),
+            }),
+            timeline::Event::Merge(m) => TimelineEntry::Merge(MergeEntry {
+                at,
+                merge: MergeEvent {
+                    id: id(m.id),
+                    loser_ids: m.loser_ids.into_iter().map(id).collect(),
+                    field_choices: Json(m.field_choices),
+                    moved: Json(m.moved),
+                    actor: m.actor,
+                    merged_at: m.merged_at,
                 },
-                subject: m.subject,
-                sent_at: m.sent_at,
-                opened_at: m.opened_at,
-                clicked_at: m.clicked_at,
+            }),
+            timeline::Event::Message(m) => TimelineEntry::Message(MessageEntry {
+                at,
+                message: CampaignMessage {
+                    id: id(m.id),
+                    campaign_id: id(m.campaign_id),
+                    campaign_name: m.campaign_name,
+                    channel: crate::campaigns::channel(&m.channel),
+                    status: match m.status.as_str() {
+                        "handed" => CampaignMessageStatus::Handed,
+                        "task" => CampaignMessageStatus::Task,
+                        _ => CampaignMessageStatus::Sent,
+                    },
+                    subject: m.subject,
+                    sent_at: m.sent_at,
+                    opened_at: m.opened_at,
+                    clicked_at: m.clicked_at,
+                },
             }),
         }
     }
