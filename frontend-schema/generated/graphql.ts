@@ -2504,7 +2504,7 @@ export type Query = {
    * e-mail or a phone fragment; typo-tolerant, umlauts folded (Müller = Mueller = Muller).
    * An empty query lists everything matching the filters, by name.
    */
-  searchContacts: SearchResult;
+  searchContacts: SearchHitConnection;
   /** How far the search index is behind the data, and the indexer's last error. */
   searchStatus: SearchStatus;
   segment?: Maybe<Segment>;
@@ -2765,9 +2765,11 @@ export type QueryRetentionDryRunArgs = {
 
 export type QuerySearchContactsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   facets?: InputMaybe<Array<SearchFacet>>;
   filters?: InputMaybe<SearchFilterInput>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   query: Scalars['String']['input'];
 };
 
@@ -2966,45 +2968,60 @@ export type SearchHighlight = {
   html: Scalars['String']['output'];
 };
 
+/**
+ * One search hit: the fields of a person or organization as they were indexed, with
+ * highlights. A value object with no id of its own (a cache keeps it inside its edge);
+ * `contactId` names the record, and `person` or `organization` links to it as it is now.
+ */
 export type SearchHit = {
   __typename?: 'SearchHit';
   city?: Maybe<Scalars['String']['output']>;
-  /** Pass as `after` to continue after this hit. */
-  cursor: Scalars['String']['output'];
+  /** The id of the person or organization found. */
+  contactId: Scalars['ID']['output'];
   email?: Maybe<Scalars['String']['output']>;
   firstName?: Maybe<Scalars['String']['output']>;
   highlights: Array<SearchHighlight>;
-  /** The person's or organization's id. */
-  id: Scalars['ID']['output'];
   industry?: Maybe<Scalars['String']['output']>;
   kind: ContactKind;
   lastName?: Maybe<Scalars['String']['output']>;
   lifecycleStage: LifecycleStage;
   name: Scalars['String']['output'];
-  organization?: Maybe<Scalars['String']['output']>;
+  /** The organization found; null for a person (and for an organization deleted since). */
+  organization?: Maybe<Organization>;
+  /** A person's organization, by name as indexed. */
+  organizationName?: Maybe<Scalars['String']['output']>;
   ownerId?: Maybe<Scalars['ID']['output']>;
+  /** The person found; null for an organization (and for a person deleted since). */
+  person?: Maybe<Person>;
   phones: Array<Scalars['String']['output']>;
   position?: Maybe<Scalars['String']['output']>;
   postalCode?: Maybe<Scalars['String']['output']>;
   tags: Array<Scalars['String']['output']>;
 };
 
-export type SearchPageInfo = {
-  __typename?: 'SearchPageInfo';
-  endCursor?: Maybe<Scalars['String']['output']>;
-  hasNextPage: Scalars['Boolean']['output'];
-};
-
-export type SearchResult = {
-  __typename?: 'SearchResult';
+export type SearchHitConnection = {
+  __typename?: 'SearchHitConnection';
   /** `postgres` or `meilisearch`. */
   backend: Scalars['String']['output'];
+  /** A list of edges. */
+  edges: Array<SearchHitEdge>;
   facets: Array<FacetCount>;
-  hits: Array<SearchHit>;
-  pageInfo: SearchPageInfo;
+  /** A list of nodes. */
+  nodes: Array<SearchHit>;
+  /** Information to aid in pagination. */
+  pageInfo: PageInfo;
   tookMs: Scalars['Float']['output'];
   /** Matching contacts (Meilisearch: its estimate). Paging reaches the first 1,000. */
-  total: Scalars['Int']['output'];
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An edge in a connection. */
+export type SearchHitEdge = {
+  __typename?: 'SearchHitEdge';
+  /** A cursor for use in pagination */
+  cursor: Scalars['String']['output'];
+  /** The item at the end of the edge */
+  node: SearchHit;
 };
 
 export type SearchStatus = {
@@ -3677,7 +3694,7 @@ export type SearchContactsQueryVariables = Exact<{
 }>;
 
 
-export type SearchContactsQuery = { __typename?: 'Query', searchContacts: { __typename?: 'SearchResult', total: number, tookMs: number, backend: string, hits: Array<{ __typename?: 'SearchHit', id: string, kind: ContactKind, name: string, email?: string | null, phones: Array<string>, city?: string | null, tags: Array<string>, highlights: Array<{ __typename?: 'SearchHighlight', field: string, html: string }> }>, facets: Array<{ __typename?: 'FacetCount', facet: SearchFacet, values: Array<{ __typename?: 'FacetValue', value: string, count: number }> }>, pageInfo: { __typename?: 'SearchPageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type SearchContactsQuery = { __typename?: 'Query', searchContacts: { __typename?: 'SearchHitConnection', totalCount: number, tookMs: number, backend: string, edges: Array<{ __typename?: 'SearchHitEdge', cursor: string, node: { __typename?: 'SearchHit', contactId: string, kind: ContactKind, name: string, email?: string | null, phones: Array<string>, city?: string | null, tags: Array<string>, organizationName?: string | null, highlights: Array<{ __typename?: 'SearchHighlight', field: string, html: string }>, person?: { __typename?: 'Person', id: string, displayName: string } | null, organization?: { __typename?: 'Organization', id: string, name: string } | null } }>, facets: Array<{ __typename?: 'FacetCount', facet: SearchFacet, values: Array<{ __typename?: 'FacetValue', value: string, count: number }> }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, hasPreviousPage: boolean, startCursor?: string | null, endCursor?: string | null } } };
 
 export type SegmentsQueryVariables = Exact<{
   first?: InputMaybe<Scalars['Int']['input']>;

@@ -389,6 +389,15 @@ async fn cost_grows_with_page_size() {
         .await;
     assert!(r.code().is_none(), "{}", r.body);
     assert_eq!(r.data()["persons"]["totalCount"], 0);
+
+    // A page size out of range is the field's own refusal, naming the argument, before any
+    // row or child is loaded (the cost counts it as one row).
+    let huge = "{ persons(first: 100000) { edges { node { id duplicates { score } } } } }";
+    let r = app
+        .gql(huge, json!({}), Some(&admin.access), Some(&tenant))
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+    assert!(r.body.to_string().contains("first"), "{}", r.body);
 }
 
 #[tokio::test]

@@ -8,12 +8,13 @@ use kartei_tests::services::{PrivatePostgres, free_port};
 use kartei_tests::{Redis, TestApp, spawn_app_on};
 use serde_json::{Value, json};
 
-const SEARCH: &str = "query($q: String!, $f: SearchFilterInput, $facets: [SearchFacet!], $first: Int, $after: String) {
-  searchContacts(query: $q, filters: $f, facets: $facets, first: $first, after: $after) {
-    total tookMs backend
-    hits { id kind name organization city email phones tags highlights { field html } cursor }
+const SEARCH: &str = "query($q: String!, $f: SearchFilterInput, $facets: [SearchFacet!], $first: Int, $after: String, $last: Int, $before: String) {
+  searchContacts(query: $q, filters: $f, facets: $facets, first: $first, after: $after, last: $last, before: $before) {
+    totalCount tookMs backend
+    edges { cursor node { contactId kind name organizationName city email phones tags highlights { field html }
+      person { id displayName } organization { id name } } }
     facets { facet values { value count } }
-    pageInfo { hasNextPage endCursor }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   } }";
 
 const STATUS: &str =
@@ -29,21 +30,40 @@ async fn search(app: &TestApp, t: &str, tenant: &str, vars: Value) -> Value {
     ok(app, t, tenant, SEARCH, vars).await["searchContacts"].clone()
 }
 
-fn names(res: &Value) -> Vec<String> {
-    res["hits"]
+/// The hits of a search connection, in order.
+fn hits(res: &Value) -> Vec<Value> {
+    res["edges"]
         .as_array()
         .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+fn names(res: &Value) -> Vec<String> {
+    hits(res)
         .iter()
         .map(|h| h["name"].as_str().unwrap().to_owned())
         .collect()
 }
 
+/// The ids of the hits, each checked against the record it links to.
 fn ids(res: &Value) -> Vec<String> {
-    res["hits"]
-        .as_array()
-        .unwrap()
+    hits(res)
         .iter()
-        .map(|h| h["id"].as_str().unwrap().to_owned())
+        .map(|h| {
+            let id = h["contactId"].as_str().unwrap().to_owned();
+            let linked = match h["kind"].as_str() {
+                Some("PERSON") => &h["person"]["id"],
+                _ => &h["organization"]["id"],
+            };
+            assert_eq!(
+                linked.as_str(),
+                Some(id.as_str()),
+                "a hit links its record: {h}"
+            );
+            id
+        })
         .collect()
 }
 
@@ -165,7 +185,7 @@ async fn contract(meilisearch: Option<String>) {
     assert_eq!(r["backend"], backend);
     assert_eq!(ids(&r), vec![fa.max.clone()], "Wachowsky: {r}");
     assert!(
-        r["hits"][0]["highlights"]
+        r["edges"][0]["node"]["highlights"]
             .to_string()
             .contains("<mark>Wachowski</mark>"),
         "{r}"
@@ -176,7 +196,10 @@ async fn contract(meilisearch: Option<String>) {
     }
     let r = search(&app, t, &a, json!({"q": "+49 89 1234"})).await;
     assert_eq!(ids(&r), vec![fa.max.clone()], "phone: {r}");
-    assert_eq!(r["hits"][0]["highlights"][0]["field"], "phone", "{r}");
+    assert_eq!(
+        r["edges"][0]["node"]["highlights"][0]["field"], "phone",
+        "{r}"
+    );
     let r = search(&app, t, &a, json!({"q": "089 1234"})).await;
     assert_eq!(ids(&r), vec![fa.max.clone()], "national phone: {r}");
     // A misspelt company finds the organization and the person working there.
@@ -205,7 +228,7 @@ async fn contract(meilisearch: Option<String>) {
         json!({"q": "", "facets": ["CITY", "TAGS", "KIND", "LIFECYCLE_STAGE", "INDUSTRY"]}),
     )
     .await;
-    assert_eq!(r["total"], 5, "{r}");
+    assert_eq!(r["totalCount"], 5, "{r}");
     let facet = |r: &Value, f: &str, v: &str| -> i64 {
         r["facets"]
             .as_array()
@@ -243,7 +266,7 @@ async fn contract(meilisearch: Option<String>) {
         json!({"q": "ann", "f": {"kind": "ORGANIZATION"}}),
     )
     .await;
-    assert_eq!(r["total"], 0, "{r}");
+    assert_eq!(r["totalCount"], 0, "{r}");
     // Paging.
     let p1 = search(&app, t, &a, json!({"q": "", "first": 2})).await;
     assert_eq!(p1["pageInfo"]["hasNextPage"], true);
@@ -257,14 +280,26 @@ async fn contract(meilisearch: Option<String>) {
     let (n1, n2) = (names(&p1), names(&p2));
     assert_eq!(n2.len(), 2);
     assert!(n1.iter().all(|n| !n2.contains(n)), "{n1:?} {n2:?}");
+    assert_eq!(p1["pageInfo"]["hasPreviousPage"], false);
+    assert_eq!(p2["pageInfo"]["hasPreviousPage"], true);
+    // And back: the two hits before page 2 are page 1 again.
+    let back = search(
+        &app,
+        t,
+        &a,
+        json!({"q": "", "last": 2, "before": p2["pageInfo"]["startCursor"]}),
+    )
+    .await;
+    assert_eq!(names(&back), n1, "{back}");
+    assert_eq!(back["pageInfo"]["hasPreviousPage"], false);
     println!(
         "[{backend}] facets (city, tags, kind, stage, industry), filters and paging: as expected"
     );
 
     // Tenants never see each other's hits, with the same names in both.
     for q in ["Wachowski", "Müller", "anna", "", "Schneider", "+49 89"] {
-        let ra = ids(&search(&app, t, &a, json!({"q": q, "first": 100})).await);
-        let rb = ids(&search(&app, t, &b, json!({"q": q, "first": 100})).await);
+        let ra = ids(&search(&app, t, &a, json!({"q": q, "first": 50})).await);
+        let rb = ids(&search(&app, t, &b, json!({"q": q, "first": 50})).await);
         assert!(!ra.is_empty() && !rb.is_empty(), "{q}");
         assert!(ra.iter().all(|id| !rb.contains(id)), "{q}: {ra:?} / {rb:?}");
     }
@@ -357,9 +392,9 @@ async fn contract(meilisearch: Option<String>) {
         json!({"q": "", "f": {"tags": ["vip\" OR kind = \"organization"]}}),
     )
     .await;
-    assert_eq!(injected["total"], 0, "{injected}");
+    assert_eq!(injected["totalCount"], 0, "{injected}");
     let nothing = search(&app, t, &a, json!({"q": "!!! ???"})).await;
-    assert_eq!(nothing["total"], 0);
+    assert_eq!(nothing["totalCount"], 0);
     let persons: i64 = app.tenant_i64(&a, "SELECT count(*) FROM persons").await;
     assert_eq!(persons, 3, "the SQL-looking query changed nothing");
     println!(

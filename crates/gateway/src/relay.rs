@@ -86,14 +86,16 @@ pub fn connection<T, N: OutputType>(page: Page<T>, map: impl Fn(T) -> N, total: 
 
 /// The complexity of a paged field: its children cost once per row it may return (`first`
 /// or `last`, else the default page size), so 48 aliases of a 100-row page with nested
-/// fields cost what they do.
+/// fields cost what they do. A page size out of range (below 1, above the maximum) counts
+/// as one row: the field refuses it before loading anything, with VALIDATION_FAILED naming
+/// the argument, which tells the client more than QUERY_TOO_COMPLEX would.
 pub fn cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
-    let rows = first
-        .or(last)
-        .map_or(DEFAULT_PAGE_SIZE as usize, |n| {
-            usize::try_from(n).unwrap_or(0).min(MAX_PAGE_SIZE as usize)
-        })
-        .max(1);
+    let rows = first.or(last).map_or(DEFAULT_PAGE_SIZE as usize, |n| {
+        usize::try_from(n)
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_SIZE as usize).contains(n))
+            .unwrap_or(1)
+    });
     1 + rows.saturating_mul(child_complexity)
 }
 

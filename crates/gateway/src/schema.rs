@@ -121,7 +121,7 @@ mod tests {
             ("Organization", "source"),
             ("SearchHit", "source"),
             // The search engine in use, free text for operators.
-            ("SearchResult", "backend"),
+            ("SearchHitConnection", "backend"),
         ];
         for def in &doc.definitions {
             let TypeSystemDefinition::Type(t) = def else {

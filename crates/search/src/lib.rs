@@ -27,7 +27,7 @@ use kartei_tenancy::db::Db;
 
 pub use backend::Backend;
 pub use error::{Error, Result};
-pub use query::{Facet, Filters, SearchRequest, SearchResults};
+pub use query::{Facet, Filters, SearchRequest, SearchResults, Window};
 
 /// The configured backend, shared by the API and the worker.
 #[derive(Clone, Debug)]

@@ -140,14 +140,43 @@ pub struct Parsed {
     pub no_words: bool,
 }
 
+/// Which page of the ranked list: forward (`first` after a cursor) or backward (`last`
+/// before a cursor), as a Relay connection pages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Window<'a> {
+    pub first: Option<i64>,
+    pub after: Option<&'a str>,
+    pub last: Option<i64>,
+    pub before: Option<&'a str>,
+}
+
 impl SearchRequest {
-    /// Checks everything the API passes in; VALIDATION_FAILED names each bad field.
+    /// A forward page: [`SearchRequest::paged`] with `first` and `after`.
     pub fn new(
         text: &str,
         filters: Filters,
         facets: Vec<Facet>,
         first: Option<i64>,
         after: Option<&str>,
+    ) -> Result<Self> {
+        Self::paged(
+            text,
+            filters,
+            facets,
+            Window {
+                first,
+                after,
+                ..Window::default()
+            },
+        )
+    }
+
+    /// Checks everything the API passes in; VALIDATION_FAILED names each bad field.
+    pub fn paged(
+        text: &str,
+        filters: Filters,
+        facets: Vec<Facet>,
+        window: Window<'_>,
     ) -> Result<Self> {
         let mut errors = FieldErrors::new();
         if text.chars().count() > MAX_QUERY_CHARS {
@@ -156,21 +185,51 @@ impl SearchRequest {
                 format!("at most {MAX_QUERY_CHARS} characters; search for a name, company, city, e-mail or phone"),
             );
         }
-        let limit = match first {
+        let size = |name: &str, n: Option<i64>, errors: &mut FieldErrors| match n {
             None => DEFAULT_PAGE,
             Some(n) if (1..=MAX_PAGE as i64).contains(&n) => n as usize,
             Some(_) => {
-                errors.add("first", format!("must be between 1 and {MAX_PAGE}"));
+                errors.add(name, format!("must be between 1 and {MAX_PAGE}"));
                 DEFAULT_PAGE
             }
         };
-        let offset = match after.map(decode_cursor) {
-            None => 0,
-            Some(Some(o)) => o + 1,
-            Some(None) => {
-                errors.add("after", "is not a cursor of this search");
-                0
+        let cursor =
+            |name: &str, c: Option<&str>, errors: &mut FieldErrors| match c.map(decode_cursor) {
+                None => None,
+                Some(Some(position)) => Some(position),
+                Some(None) => {
+                    errors.add(name, "is not a cursor of this search");
+                    None
+                }
+            };
+        let backward = window.last.is_some() || window.before.is_some();
+        if backward && (window.first.is_some() || window.after.is_some()) {
+            errors.add(
+                "last",
+                "page either forward (first, after) or backward (last, before)",
+            );
+        }
+        let (offset, limit) = if backward {
+            // The `last` hits before the cursor; without one, there is no end to count from.
+            let limit = size("last", window.last, &mut errors);
+            match cursor("before", window.before, &mut errors) {
+                Some(end) => (end.saturating_sub(limit), limit.min(end)),
+                None => {
+                    if window.before.is_none() {
+                        errors.add(
+                            "before",
+                            "paging backward needs the cursor to page back from",
+                        );
+                    }
+                    (0, 0)
+                }
             }
+        } else {
+            let limit = size("first", window.first, &mut errors);
+            (
+                cursor("after", window.after, &mut errors).map_or(0, |p| p + 1),
+                limit,
+            )
         };
         if offset >= MAX_HITS {
             errors.add(
@@ -192,7 +251,7 @@ impl SearchRequest {
             text: text.to_owned(),
             filters,
             facets: seen,
-            limit: limit.min(MAX_HITS - offset),
+            limit: limit.min(MAX_HITS.saturating_sub(offset)),
             offset,
         })
     }
@@ -257,6 +316,8 @@ pub struct SearchResults {
     pub total: u64,
     pub took: Duration,
     pub has_next_page: bool,
+    /// Hits precede this page (it does not start at the first hit).
+    pub has_previous_page: bool,
     pub backend: &'static str,
 }
 
@@ -286,6 +347,7 @@ impl SearchResults {
             total: found.total,
             took,
             has_next_page,
+            has_previous_page: req.offset > 0,
             backend,
         }
     }
@@ -313,6 +375,28 @@ mod tests {
         assert!(SearchRequest::new("x", Filters::default(), vec![], Some(101), None).is_err());
         assert!(Facet::parse("color").is_err());
         assert_eq!(Facet::parse("owner").ok(), Some(Facet::Owner));
+        // Backward paging: the hits before a cursor; never both directions at once.
+        let back = |last, before| Window {
+            last,
+            before,
+            ..Window::default()
+        };
+        let c = encode_cursor(10);
+        let r =
+            SearchRequest::paged("x", Filters::default(), vec![], back(Some(4), Some(&c))).unwrap();
+        assert_eq!((r.offset, r.limit), (6, 4));
+        let c = encode_cursor(2);
+        let r =
+            SearchRequest::paged("x", Filters::default(), vec![], back(Some(4), Some(&c))).unwrap();
+        assert_eq!((r.offset, r.limit), (0, 2));
+        assert!(
+            SearchRequest::paged("x", Filters::default(), vec![], back(Some(4), None)).is_err()
+        );
+        let both = Window {
+            first: Some(2),
+            ..back(Some(2), Some(&c))
+        };
+        assert!(SearchRequest::paged("x", Filters::default(), vec![], both).is_err());
         let r = SearchRequest::new("  ", Filters::default(), vec![], None, None).unwrap();
         assert!(r.parse().browse);
         let r = SearchRequest::new("!!!", Filters::default(), vec![], None, None).unwrap();

@@ -20,7 +20,9 @@ impl SearchQuery {
     /// Finds persons and organizations by part of a name, a misspelt company, a city, an
     /// e-mail or a phone fragment; typo-tolerant, umlauts folded (Müller = Mueller = Muller).
     /// An empty query lists everything matching the filters, by name.
-    #[graphql(complexity = "crate::relay::cost(first, None, child_complexity)")]
+    // GraphQL arguments: a connection's four paging arguments come on top of the search's own.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn search_contacts(
         &self,
         ctx: &Context<'_>,
@@ -29,9 +31,11 @@ impl SearchQuery {
         facets: Option<Vec<SearchFacet>>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<SearchResult> {
         let t = tenant(ctx, Role::Viewer)?.tenant_id;
-        let req = SearchRequest::new(
+        let req = SearchRequest::paged(
             &query,
             filters.map(Into::into).unwrap_or_default(),
             facets
@@ -39,13 +43,17 @@ impl SearchQuery {
                 .into_iter()
                 .map(Into::into)
                 .collect(),
-            first.map(i64::from),
-            after.as_deref(),
+            kartei_search::Window {
+                first: first.map(i64::from),
+                after: after.as_deref(),
+                last: last.map(i64::from),
+                before: before.as_deref(),
+            },
         )
         .map_err(api)?;
         let s = services(ctx)?;
         let res = s.search.search(&s.db, t, &req).await.map_err(api)?;
-        Ok(res.into())
+        Ok(types::search_result(res))
     }
 
     /// How far the search index is behind the data, and the indexer's last error.

@@ -1,9 +1,18 @@
 //! GraphQL shapes of contact search.
 
-use async_graphql::{Enum, ID, InputObject, SimpleObject};
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
+use kartei_core::ctx::Role;
 use kartei_search::document::Kind;
 use kartei_search::query::{Facet, Filters, SearchResults};
+use uuid::Uuid;
+
+use crate::contacts::types::{Organization, Person};
+use crate::context::tenant;
+use crate::loaders;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ContactKind {
@@ -103,15 +112,20 @@ pub struct SearchHighlight {
     pub html: String,
 }
 
+/// One search hit: the fields of a person or organization as they were indexed, with
+/// highlights. A value object with no id of its own (a cache keeps it inside its edge);
+/// `contactId` names the record, and `person` or `organization` links to it as it is now.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct SearchHit {
-    /// The person's or organization's id.
-    pub id: ID,
+    /// The id of the person or organization found.
+    pub contact_id: ID,
     pub kind: ContactKind,
     pub name: String,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
-    pub organization: Option<String>,
+    /// A person's organization, by name as indexed.
+    pub organization_name: Option<String>,
     pub position: Option<String>,
     pub email: Option<String>,
     pub phones: Vec<String>,
@@ -122,8 +136,31 @@ pub struct SearchHit {
     pub industry: Option<String>,
     pub owner_id: Option<ID>,
     pub highlights: Vec<SearchHighlight>,
-    /// Pass as `after` to continue after this hit.
-    pub cursor: String,
+    #[graphql(skip)]
+    pub id: Uuid,
+}
+
+#[ComplexObject]
+impl SearchHit {
+    /// The person found; null for an organization (and for a person deleted since).
+    async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        if self.kind != ContactKind::Person {
+            return Ok(None);
+        }
+        tenant(ctx, Role::Viewer)?;
+        let p = loaders::one(ctx, loaders::PersonKey(self.id)).await?;
+        Ok(p.map(|p| Person::from(Arc::unwrap_or_clone(p))))
+    }
+
+    /// The organization found; null for a person (and for an organization deleted since).
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
+        if self.kind != ContactKind::Organization {
+            return Ok(None);
+        }
+        tenant(ctx, Role::Viewer)?;
+        let o = loaders::one(ctx, loaders::OrganizationKey(self.id)).await?;
+        Ok(o.map(|o| Organization::from(Arc::unwrap_or_clone(o))))
+    }
 }
 
 #[derive(SimpleObject)]
@@ -139,87 +176,73 @@ pub struct FacetCount {
     pub values: Vec<FacetValue>,
 }
 
+/// What a search answers besides its hits.
 #[derive(SimpleObject)]
-pub struct SearchPageInfo {
-    pub has_next_page: bool,
-    pub end_cursor: Option<String>,
-}
-
-#[derive(SimpleObject)]
-pub struct SearchResult {
-    pub hits: Vec<SearchHit>,
-    pub facets: Vec<FacetCount>,
+pub struct SearchExtras {
     /// Matching contacts (Meilisearch: its estimate). Paging reaches the first 1,000.
-    pub total: i64,
+    pub total_count: i64,
+    pub facets: Vec<FacetCount>,
     pub took_ms: f64,
     /// `postgres` or `meilisearch`.
     pub backend: String,
-    pub page_info: SearchPageInfo,
 }
 
-impl From<SearchResults> for SearchResult {
-    fn from(r: SearchResults) -> Self {
-        let end_cursor = r.hits.last().map(|h| h.cursor.clone());
-        SearchResult {
-            total: r.total.min(i64::MAX as u64) as i64,
-            took_ms: r.took.as_secs_f64() * 1000.0,
-            backend: r.backend.to_owned(),
-            page_info: SearchPageInfo {
-                has_next_page: r.has_next_page,
-                end_cursor,
-            },
-            facets: r
-                .facets
+/// A search's hits as a connection (`edges`, `pageInfo`), with `totalCount`, facets and timing.
+pub type SearchResult = Connection<String, SearchHit, SearchExtras>;
+
+pub fn search_result(r: SearchResults) -> SearchResult {
+    let extras = SearchExtras {
+        total_count: r.total.min(i64::MAX as u64) as i64,
+        took_ms: r.took.as_secs_f64() * 1000.0,
+        backend: r.backend.to_owned(),
+        facets: r
+            .facets
+            .into_iter()
+            .map(|f| FacetCount {
+                facet: f.facet.into(),
+                values: f
+                    .values
+                    .into_iter()
+                    .map(|(value, n)| FacetValue {
+                        value,
+                        count: n.min(i64::MAX as u64) as i64,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let mut conn = Connection::with_additional_fields(r.has_previous_page, r.has_next_page, extras);
+    conn.edges.extend(r.hits.into_iter().map(|h| {
+        let d = h.document;
+        let hit = SearchHit {
+            contact_id: ID(d.id.to_string()),
+            id: d.id,
+            kind: d.kind.into(),
+            name: d.name,
+            first_name: d.first_name,
+            last_name: d.last_name,
+            organization_name: d.organization,
+            position: d.position,
+            email: d.email,
+            phones: d.phones,
+            postal_code: d.postal_code,
+            city: d.city,
+            tags: d.tags,
+            lifecycle_stage: crate::contacts::types::LifecycleStage::parse(&d.lifecycle_stage),
+            industry: d.industry,
+            owner_id: d.owner_id.map(|o| ID(o.to_string())),
+            highlights: h
+                .highlights
                 .into_iter()
-                .map(|f| FacetCount {
-                    facet: f.facet.into(),
-                    values: f
-                        .values
-                        .into_iter()
-                        .map(|(value, n)| FacetValue {
-                            value,
-                            count: n.min(i64::MAX as u64) as i64,
-                        })
-                        .collect(),
+                .map(|x| SearchHighlight {
+                    field: x.field.to_owned(),
+                    html: x.html,
                 })
                 .collect(),
-            hits: r
-                .hits
-                .into_iter()
-                .map(|h| {
-                    let d = h.document;
-                    SearchHit {
-                        id: ID(d.id.to_string()),
-                        kind: d.kind.into(),
-                        name: d.name,
-                        first_name: d.first_name,
-                        last_name: d.last_name,
-                        organization: d.organization,
-                        position: d.position,
-                        email: d.email,
-                        phones: d.phones,
-                        postal_code: d.postal_code,
-                        city: d.city,
-                        tags: d.tags,
-                        lifecycle_stage: crate::contacts::types::LifecycleStage::parse(
-                            &d.lifecycle_stage,
-                        ),
-                        industry: d.industry,
-                        owner_id: d.owner_id.map(|o| ID(o.to_string())),
-                        highlights: h
-                            .highlights
-                            .into_iter()
-                            .map(|x| SearchHighlight {
-                                field: x.field.to_owned(),
-                                html: x.html,
-                            })
-                            .collect(),
-                        cursor: h.cursor,
-                    }
-                })
-                .collect(),
-        }
-    }
+        };
+        Edge::new(h.cursor, hit)
+    }));
+    conn
 }
 
 #[derive(SimpleObject)]
