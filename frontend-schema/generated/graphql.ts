@@ -2487,7 +2487,10 @@ export type Query = {
   persons: PersonConnection;
   /** Every picklist with its values (archived values included, flagged). */
   picklists: Array<Picklist>;
-  /** The count and the first members of a rule, without saving it. */
+  /**
+   * What a rule selects, without saving it: its count and its members (a connection).
+   * An invalid rule is VALIDATION_FAILED here.
+   */
   previewSegment: SegmentPreview;
   /** A template rendered for one contact, as it would be sent. */
   previewTemplate: TemplatePreview;
@@ -2745,8 +2748,6 @@ export type QueryPersonsArgs = {
 
 
 export type QueryPreviewSegmentArgs = {
-  after?: InputMaybe<Scalars['String']['input']>;
-  first?: InputMaybe<Scalars['Int']['input']>;
   rule: Scalars['JSON']['input'];
 };
 
@@ -3075,6 +3076,7 @@ export type Segment = {
   name: Scalars['String']['output'];
   refreshedAt?: Maybe<Scalars['DateTime']['output']>;
   rule?: Maybe<Scalars['JSON']['output']>;
+  /** Frozen member lists (campaign audiences), newest first. */
   snapshots: SegmentSnapshotConnection;
   updatedAt: Scalars['DateTime']['output'];
   version: Scalars['Int']['output'];
@@ -3095,7 +3097,9 @@ export type Segment = {
  */
 export type SegmentHistoryArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   personId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -3134,7 +3138,9 @@ export type SegmentMembersArgs = {
  */
 export type SegmentSnapshotsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type SegmentConnection = {
@@ -3186,11 +3192,20 @@ export type SegmentKind =
   /** Members are added and removed by hand. */
   | 'STATIC';
 
-/** A rule's count and first members, in one round trip. */
 export type SegmentPreview = {
   __typename?: 'SegmentPreview';
+  /** How many persons the rule selects. */
   count: Scalars['Int']['output'];
+  /** The persons the rule selects, by last name. */
   members: PersonConnection;
+};
+
+
+export type SegmentPreviewMembersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type SegmentRefresh = {

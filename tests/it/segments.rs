@@ -1033,7 +1033,7 @@ async fn bad_rules_get_validation_failed_naming_the_path() {
     let app = spawn_app().await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
-    let q = "query($r: JSON!) { previewSegment(rule: $r, first: 5) { count } }";
+    let q = "query($r: JSON!) { previewSegment(rule: $r) { count } }";
     let cases = [
         (
             json!({"and": [{"field": "city", "op": "eq", "value": "x"}, {"field": "shoeSize", "op": "eq", "value": 1}]}),
@@ -1256,7 +1256,7 @@ async fn hostile_values_are_bound_or_refused_never_executed() {
         tx.commit().await.unwrap();
     }
     // The same through the API: a clear code, never INTERNAL.
-    let q = "query($r: JSON!) { previewSegment(rule: $r, first: 3) { count members { edges { node { id } } } } }";
+    let q = "query($r: JSON!) { previewSegment(rule: $r) { count members(first: 3) { edges { node { id } } } } }";
     for v in &hostile {
         for (field, op) in [
             ("city", "contains"),
@@ -2418,7 +2418,7 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
     assert_eq!(used.code(), Some("CONFLICT"), "{}", used.body);
 
     // Preview: count and first members in one round trip, by name.
-    let pv = app.gql("query($r: JSON!) { previewSegment(rule: $r, first: 2) { count members { edges { node { lastName } } pageInfo { hasNextPage endCursor } } } }",
+    let pv = app.gql("query($r: JSON!) { previewSegment(rule: $r) { count members(first: 2) { totalCount edges { node { lastName } } pageInfo { hasNextPage endCursor } } } }",
         json!({"r": {"field": "lifecycleStage", "op": "ne", "value": "customer"}}), Some(t), Some(&tenant)).await;
     let p = &pv.data()["previewSegment"];
     assert_eq!(p["count"], 3);
@@ -2430,6 +2430,13 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
         .collect();
     assert_eq!(names, vec!["O'Brien", "Schmidt"]);
     assert_eq!(p["members"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(p["members"]["totalCount"], 3);
+    // The preview's members page back as well: the one before page 1's last is its first.
+    let back = app.gql("query($r: JSON!, $c: String) { previewSegment(rule: $r) { members(last: 1, before: $c) { edges { node { lastName } } pageInfo { hasPreviousPage } } } }",
+        json!({"r": {"field": "lifecycleStage", "op": "ne", "value": "customer"}, "c": p["members"]["pageInfo"]["endCursor"]}), Some(t), Some(&tenant)).await;
+    let m = &back.data()["previewSegment"]["members"];
+    assert_eq!(m["edges"][0]["node"]["lastName"], "O'Brien", "{}", back.body);
+    assert_eq!(m["pageInfo"]["hasPreviousPage"], false, "{}", back.body);
     let next = app.gql("query($id: ID!, $c: String) { segment(id: $id) { members(first: 5, after: $c) { edges { node { lastName } } } } }",
         json!({"id": vip_id, "c": Json::Null}), Some(t), Some(&tenant)).await;
     assert_eq!(
@@ -2489,6 +2496,23 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
         })
         .collect();
     assert_eq!(events.len(), 4, "{events:?}");
+    // The history pages back too: the last two are the oldest two, in the same order.
+    let tail = app.gql("query($id: ID!) { segment(id: $id) { history(last: 2) { edges { node { personId event } } pageInfo { hasPreviousPage hasNextPage } } } }",
+        json!({"id": vip_id}), Some(t), Some(&tenant)).await;
+    let h = &tail.data()["segment"]["history"];
+    let tail_events: Vec<(String, String)> = h["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["personId"].as_str().unwrap().to_owned(),
+                e["node"]["event"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(tail_events, events[2..], "{}", tail.body);
+    assert_eq!(h["pageInfo"]["hasPreviousPage"], true, "{}", tail.body);
     assert!(events.contains(&(f.dieter.to_string(), "ENTERED".into())));
     assert!(events.contains(&(f.anna.to_string(), "ENTERED".into())));
     assert!(events.contains(&(f.dieter.to_string(), "LEFT".into())));

@@ -10,7 +10,6 @@ use super::types::{
     AbcReport, AbcResult, AbcSettings, BantScore, LifecycleEvent, LifecycleSettings, Segment,
     SegmentField, SegmentPreview, SegmentSnapshot, TargetGroup,
 };
-use crate::contacts::types::Person;
 use crate::context::tenant_tx;
 use crate::error::{api, parse_uuid};
 use crate::relay::{self, Conn};
@@ -48,22 +47,17 @@ impl SegmentsQuery {
         ))
     }
 
-    /// The count and the first members of a rule, without saving it.
-    #[graphql(complexity = "crate::relay::cost(first, None, child_complexity)")]
+    /// What a rule selects, without saving it: its count and its members (a connection).
+    /// An invalid rule is VALIDATION_FAILED here.
     async fn preview_segment(
         &self,
         ctx: &Context<'_>,
         rule: Json<serde_json::Value>,
-        first: Option<i32>,
-        after: Option<String>,
     ) -> async_graphql::Result<SegmentPreview> {
-        let req = relay::request(first, after, None, None)?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let (count, page) = segments::preview(tx, &rule.0, &req).await.map_err(api)?;
-        Ok(SegmentPreview {
-            count,
-            members: relay::connection(page, Person::from, relay::Total::Known(count)),
-        })
+        let compiler = segments::Compiler::load(tx, chrono::Utc::now()).await.map_err(api)?;
+        let cond = compiler.rule(&rule.0, None).map_err(api)?;
+        Ok(SegmentPreview { cond })
     }
 
     /// Every field a rule can use in this tenant, with its operators.

@@ -1,7 +1,7 @@
 //! GraphQL types of the segments domain. Rules travel as JSON (the grammar is documented on
 //! `Segment.rule` and in `kartei_segments::rule`).
 
-use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Json, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_core::ctx::Role;
 use kartei_segments::{abc, bant, lifecycle, segments, target_groups};
@@ -128,15 +128,18 @@ impl Segment {
     }
 
     /// Who entered or left (at refreshes, or by hand for static lists), newest first.
-    #[graphql(complexity = "crate::relay::cost(first, None, child_complexity)")]
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn history(
         &self,
         ctx: &Context<'_>,
         person_id: Option<ID>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Conn<MembershipEvent>> {
-        let req = relay::request(first, after, None, None)?;
+        let req = relay::request(first, after, last, before)?;
         let person = person_id
             .as_ref()
             .map(|p| parse_uuid(p, "personId"))
@@ -153,14 +156,17 @@ impl Segment {
         ))
     }
 
-    #[graphql(complexity = "crate::relay::cost(first, None, child_complexity)")]
+    /// Frozen member lists (campaign audiences), newest first.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
     async fn snapshots(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Conn<SegmentSnapshot>> {
-        let req = relay::request(first, after, None, None)?;
+        let req = relay::request(first, after, last, before)?;
         let (tx, s) = load(ctx, &self.id).await?;
         let page = segments::snapshots(tx, s.id, &req).await.map_err(api)?;
         let segment = s.id;
@@ -190,11 +196,43 @@ impl From<SegmentInput> for segments::SegmentDraft {
     }
 }
 
-/// A rule's count and first members, in one round trip.
-#[derive(SimpleObject)]
+/// What a rule would select now: its count and its members (paged like every list), without
+/// saving a segment.
 pub struct SegmentPreview {
-    pub count: i64,
-    pub members: Conn<Person>,
+    /// The compiled rule (checked when the preview was asked for).
+    pub(crate) cond: sea_orm::sea_query::Expr,
+}
+
+#[Object]
+impl SegmentPreview {
+    /// How many persons the rule selects.
+    async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        segments::count(tx, self.cond.clone()).await.map_err(api)
+    }
+
+    /// The persons the rule selects, by last name.
+    #[graphql(complexity = "crate::relay::cost(first, last, child_complexity)")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Person>> {
+        let req = relay::request(first, after, last, before)?;
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let page = segments::members(tx, self.cond.clone(), &req)
+            .await
+            .map_err(api)?;
+        let cond = self.cond.clone();
+        Ok(relay::connection(
+            page,
+            Person::from,
+            crate::total!(cond; |tx| segments::count(tx, cond)),
+        ))
+    }
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
