@@ -12,6 +12,7 @@ mod doi;
 mod erasure;
 mod faults;
 mod graph;
+mod http;
 mod imports;
 mod input;
 mod isolation;

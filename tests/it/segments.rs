@@ -2435,7 +2435,11 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
     let back = app.gql("query($r: JSON!, $c: String) { previewSegment(rule: $r) { members(last: 1, before: $c) { edges { node { lastName } } pageInfo { hasPreviousPage } } } }",
         json!({"r": {"field": "lifecycleStage", "op": "ne", "value": "customer"}, "c": p["members"]["pageInfo"]["endCursor"]}), Some(t), Some(&tenant)).await;
     let m = &back.data()["previewSegment"]["members"];
-    assert_eq!(m["edges"][0]["node"]["lastName"], "O'Brien", "{}", back.body);
+    assert_eq!(
+        m["edges"][0]["node"]["lastName"], "O'Brien",
+        "{}",
+        back.body
+    );
     assert_eq!(m["pageInfo"]["hasPreviousPage"], false, "{}", back.body);
     let next = app.gql("query($id: ID!, $c: String) { segment(id: $id) { members(first: 5, after: $c) { edges { node { lastName } } } } }",
         json!({"id": vip_id, "c": Json::Null}), Some(t), Some(&tenant)).await;

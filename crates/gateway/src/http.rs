@@ -237,6 +237,96 @@ async fn graphql(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
+    let media = Media::accepted(&req);
+    let resp = graphql_as(state, req, payload, media).await;
+    media.label(resp)
+}
+
+/// The media type of a GraphQL response (GraphQL over HTTP): `application/graphql-response+json`
+/// when the client accepts it (Apollo Client, urql and graphql-http send it first), else the
+/// legacy `application/json`. The two differ only in status codes: a request the server
+/// could not execute (unparsable or invalid document, bad variables, over the depth or
+/// complexity limit) is 400 with the former and 200 with the latter, as the spec has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Media {
+    Json,
+    GraphqlResponseJson,
+}
+
+impl Media {
+    const GRAPHQL_RESPONSE_JSON: &'static str = "application/graphql-response+json";
+
+    /// The better of the two by the `Accept` header's quality values (ties: the newer type);
+    /// no header, `*/*` or neither type listed: `application/json`.
+    fn accepted(req: &HttpRequest) -> Self {
+        let Some(accept) = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Media::Json;
+        };
+        // The best quality each type is listed with (absent: -1, i.e. not acceptable).
+        let (mut json, mut gql) = (-1.0_f32, -1.0_f32);
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            match essence.as_str() {
+                Self::GRAPHQL_RESPONSE_JSON => gql = gql.max(q),
+                "application/json" | "application/*" | "*/*" => json = json.max(q),
+                _ => {}
+            }
+        }
+        if gql > 0.0 && gql >= json {
+            Media::GraphqlResponseJson
+        } else {
+            Media::Json
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::Json => "application/json",
+            Media::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+        }
+    }
+
+    /// Sets the response's content type to this media type (every answer of `/graphql` is a
+    /// GraphQL response body, refusals included).
+    fn label(self, mut resp: HttpResponse) -> HttpResponse {
+        if let Ok(v) = HeaderValue::from_str(self.content_type()) {
+            resp.headers_mut().insert(header::CONTENT_TYPE, v);
+        }
+        resp
+    }
+}
+
+async fn graphql_as(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+    media: Media,
+) -> HttpResponse {
+    // A POST body is JSON, and says so (GraphQL over HTTP); anything else is 415.
+    let json_body = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+    if !json_body {
+        let e = ApiError::new(
+            Code::BadRequest,
+            "Content-Type must be application/json (a GraphQL request in JSON)",
+        );
+        let mut resp = error_response(&e, None);
+        *resp.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        return resp;
+    }
     let limit = state.options.max_body_bytes;
     let declared = req
         .headers()
@@ -310,7 +400,7 @@ async fn graphql(
         Some(tx) => end_transaction(tx, response).await,
         None => response,
     };
-    let (resp, code) = graphql_response(response, decision);
+    let (resp, code) = graphql_response(response, decision, media);
     if code == Code::RateLimited.as_str() {
         crate::metrics::rate_limited("login");
     }
@@ -469,6 +559,7 @@ pub(crate) async fn identify(
 fn graphql_response(
     mut response: async_graphql::Response,
     decision: Decision,
+    media: Media,
 ) -> (HttpResponse, String) {
     let request_failed = response.data == async_graphql::Value::Null;
     let mut status = StatusCode::OK;
@@ -521,13 +612,36 @@ fn graphql_response(
             status = StatusCode::from_u16(http).unwrap_or(StatusCode::BAD_REQUEST);
         }
     }
+    // A request the server did not execute (its errors are the document's, not a field's)
+    // has no `data` entry at all; with `application/json` it is still a 200.
+    let not_executed = request_failed
+        && response.errors.iter().all(|e| {
+            e.path.is_empty()
+                && e.extensions
+                    .as_ref()
+                    .and_then(|x| x.get("code"))
+                    .is_some_and(|c| {
+                        [Code::BadRequest, Code::QueryTooDeep, Code::QueryTooComplex]
+                            .iter()
+                            .any(|k| *c == async_graphql::Value::from(k.as_str()))
+                    })
+        });
+    if not_executed && media == Media::Json {
+        status = StatusCode::OK;
+    }
     let mut builder = HttpResponse::build(status);
     rate_headers(&mut builder, Some(decision));
     if let Some(secs) = retry_after {
         builder.insert_header((header::RETRY_AFTER, secs));
     }
-    let resp = match serde_json::to_vec(&response) {
-        Ok(body) => builder.content_type("application/json").body(body),
+    let body = serde_json::to_value(&response).map(|mut v| {
+        if not_executed && let Some(o) = v.as_object_mut() {
+            o.remove("data");
+        }
+        v
+    });
+    let resp = match body.and_then(|v| serde_json::to_vec(&v)) {
+        Ok(body) => builder.content_type(media.content_type()).body(body),
         Err(_) => HttpResponse::InternalServerError().finish(),
     };
     (resp, first_code.unwrap_or_else(|| "OK".to_owned()))

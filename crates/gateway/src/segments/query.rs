@@ -55,7 +55,9 @@ impl SegmentsQuery {
         rule: Json<serde_json::Value>,
     ) -> async_graphql::Result<SegmentPreview> {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let compiler = segments::Compiler::load(tx, chrono::Utc::now()).await.map_err(api)?;
+        let compiler = segments::Compiler::load(tx, chrono::Utc::now())
+            .await
+            .map_err(api)?;
         let cond = compiler.rule(&rule.0, None).map_err(api)?;
         Ok(SegmentPreview { cond })
     }
