@@ -244,6 +244,16 @@ async fn api_calls_are_limited_per_user_and_tenant_with_headers() {
     assert_eq!(r.headers["ratelimit-limit"], "5");
     assert_eq!(r.headers["ratelimit-remaining"], "0");
     assert!(r.headers.contains_key("retry-after"));
+
+    // A made-up tenant header per request is no fresh bucket (issue 17, finding 2: it was).
+    let b = app.sign_up().await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let fake = uuid::Uuid::new_v4().to_string();
+        let r = app.gql(ME, json!({}), Some(&b.access), Some(&fake)).await;
+        statuses.push(r.status.as_u16());
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 200, 200, 429, 429]);
 }
 
 /// The session check and the rate limit are one store round trip: a live session counts under

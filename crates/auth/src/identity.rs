@@ -324,16 +324,16 @@ impl Auth {
 
     /// [`Auth::authenticate`] together with the request's rate limit, the checks every API
     /// request starts with. A user's token costs one store round trip for both. The request
-    /// counts under the principal's key in `scope` (the tenant, or `-`) when `bearer` is
-    /// valid, and under `anon_key` with the anonymous limit when there is none or it is not.
+    /// counts under the principal's key when `bearer` is valid (whatever tenant it addresses:
+    /// nothing the client chooses freely, such as a tenant header, may pick the bucket), and
+    /// under `anon_key` with the anonymous limit when there is none or it is not valid.
     /// The outer error is a store or database outage; the inner one is a bad credential.
     pub async fn authenticate_rated(
         &self,
         bearer: Option<&str>,
-        scope: &str,
         anon_key: &str,
     ) -> Result<(Option<Result<Principal>>, Decision)> {
-        let user_key = |p: &Principal| format!("api:{}:{scope}", p.rate_key());
+        let user_key = |p: &Principal| format!("api:{}", p.rate_key());
         let anon = (anon_key, self.limits.anonymous);
         let principal = match bearer {
             None => None,

@@ -44,7 +44,7 @@ impl Decision {
 /// The limits Kartei enforces.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// API calls per principal and tenant.
+    /// API calls per principal (user or API key), across tenants.
     pub api: Limit,
     /// Unauthenticated API calls per client IP.
     pub anonymous: Limit,

@@ -466,7 +466,8 @@ pub(crate) async fn identify(
     }
 
     // Who, checked now so every resolver sees the same answer, and how often: per principal
-    // and tenant when authenticated, per IP otherwise (one Redis round trip for a user).
+    // when authenticated, per IP otherwise (one Redis round trip for a user). Never per
+    // tenant header: it is unchecked here, and a fresh one per request would be a fresh bucket.
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -479,14 +480,10 @@ pub(crate) async fn identify(
             )
         })
     });
-    let scope = match &tenant_id {
-        Some(Ok(id)) => id.to_string(),
-        _ => "-".to_owned(),
-    };
     let anon_key = format!("anon:{}", client.ip);
     let checked = services
         .auth
-        .authenticate_rated(token.clone().and_then(Result::ok), &scope, &anon_key)
+        .authenticate_rated(token.clone().and_then(Result::ok), &anon_key)
         .await;
     let (principal, decision) = match checked {
         Ok((p, d)) => (p.map(|r| r.map_err(ApiError::from)), d),
