@@ -153,6 +153,29 @@ export type AbcSettingsInput = {
   periodMonths: Scalars['Int']['input'];
 };
 
+export type Actor = {
+  __typename?: 'Actor';
+  kind: ActorKind;
+  /** As recorded: `user:<id>`, `api_key:<id>`, `system:<job>`, `public:<page>`. */
+  label: Scalars['String']['output'];
+  /**
+   * The user, for a user's action: name and email, shown to the tenant's members. Null
+   * for the other kinds and for a user who is no longer a member of the tenant.
+   */
+  user?: Maybe<User>;
+};
+
+/** The kind of an [`Actor`]. */
+export type ActorKind =
+  /** An API key of the tenant. */
+  | 'API_KEY'
+  /** Someone on a public page: a subscribe form, an unsubscribe or confirmation link. */
+  | 'PUBLIC'
+  /** Kartei itself: a scheduled job, a send run, an import (`system:…` and the like). */
+  | 'SYSTEM'
+  /** A user of the agency. */
+  | 'USER';
+
 export type AddressFormInput =
   /** Informal: "Liebe Anna". */
   | 'DU'
@@ -213,7 +236,7 @@ export type ApiKeyEdge = {
 export type AuditEntry = {
   __typename?: 'AuditEntry';
   action: Scalars['String']['output'];
-  actor: Scalars['String']['output'];
+  actor: Actor;
   at: Scalars['DateTime']['output'];
   detail: Scalars['JSON']['output'];
   id: Scalars['String']['output'];
@@ -277,7 +300,7 @@ export type BantScore = {
   note?: Maybe<Scalars['String']['output']>;
   personId: Scalars['ID']['output'];
   scoredAt: Scalars['DateTime']['output'];
-  scoredBy: Scalars['String']['output'];
+  scoredBy: Actor;
   timing: Scalars['Int']['output'];
   total: Scalars['Int']['output'];
   version: Scalars['Int']['output'];
@@ -616,7 +639,7 @@ export type ConsentChannel =
 
 export type ConsentEvent = {
   __typename?: 'ConsentEvent';
-  actor: Scalars['String']['output'];
+  actor: Actor;
   at: Scalars['DateTime']['output'];
   /** Set on events carried over from a merged record: the original event. */
   carriedFrom?: Maybe<Scalars['ID']['output']>;
@@ -731,7 +754,7 @@ export type ConsentText = {
   __typename?: 'ConsentText';
   body: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
-  createdBy: Scalars['String']['output'];
+  createdBy: Actor;
   /** SHA-256 of the body: the version's address. */
   hash: Scalars['String']['output'];
   language: Scalars['String']['output'];
@@ -835,8 +858,8 @@ export type DataQualityReport = {
 export type DataSubjectRequest = {
   __typename?: 'DataSubjectRequest';
   completedAt?: Maybe<Scalars['DateTime']['output']>;
-  completedBy?: Maybe<Scalars['String']['output']>;
-  createdBy: Scalars['String']['output'];
+  completedBy?: Maybe<Actor>;
+  createdBy: Actor;
   /** One month after receipt (Art. 12(3) GDPR), three when extended. */
   dueAt: Scalars['DateTime']['output'];
   /** For access and portability requests: the archive to send (GET, same headers). */
@@ -934,7 +957,7 @@ export type DuplicateScan = {
 
 export type ErasureRecord = {
   __typename?: 'ErasureRecord';
-  actor: Scalars['String']['output'];
+  actor: Actor;
   erasedAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   reason: Scalars['String']['output'];
@@ -971,7 +994,7 @@ export type ExistingCustomerRecord = {
   personId: Scalars['ID']['output'];
   purposes: Array<Scalars['String']['output']>;
   recordedAt: Scalars['DateTime']['output'];
-  recordedBy: Scalars['String']['output'];
+  recordedBy: Actor;
   saleReference: Scalars['String']['output'];
 };
 
@@ -1160,7 +1183,7 @@ export type Interaction = {
   __typename?: 'Interaction';
   archivedAt?: Maybe<Scalars['DateTime']['output']>;
   /** `user:<id>` or `api_key:<id>`. */
-  author: Scalars['String']['output'];
+  author: Actor;
   createdAt: Scalars['DateTime']['output'];
   direction: Direction;
   id: Scalars['ID']['output'];
@@ -1310,7 +1333,7 @@ export type MembershipChange =
 
 export type MembershipEvent = {
   __typename?: 'MembershipEvent';
-  actor: Scalars['String']['output'];
+  actor: Actor;
   at: Scalars['DateTime']['output'];
   event: MembershipChange;
   id: Scalars['ID']['output'];
@@ -1355,7 +1378,7 @@ export type MergeEntry = TimelineEntry & {
 /** A merge, as it appears on the winner's timeline. */
 export type MergeEvent = {
   __typename?: 'MergeEvent';
-  actor: Scalars['String']['output'];
+  actor: Actor;
   /** Field → id of the record whose value won. */
   fieldChoices: Scalars['JSON']['output'];
   id: Scalars['ID']['output'];
@@ -2072,6 +2095,8 @@ export type Organization = {
   lastPurchaseAt?: Maybe<Scalars['NaiveDate']['output']>;
   lifecycleStage: LifecycleStage;
   name: Scalars['String']['output'];
+  /** The user who looks after this organization (as `Person.owner`). */
+  owner?: Maybe<User>;
   ownerId?: Maybe<Scalars['ID']['output']>;
   /**
    * The people who work here, with job title and buying-center role (the oldest relation
@@ -2205,6 +2230,11 @@ export type Person = {
   organizationName?: Maybe<Scalars['String']['output']>;
   /** Organizations this person works for, the primary one first. */
   organizations: Array<Relation>;
+  /**
+   * The user who looks after this person: name and email, for the tenant's members. Null
+   * when there is none, or the user is not (or no longer) a member of the tenant.
+   */
+  owner?: Maybe<User>;
   ownerId?: Maybe<Scalars['ID']['output']>;
   /** E.164. */
   phone?: Maybe<Scalars['String']['output']>;
@@ -2378,7 +2408,7 @@ export type ProcessingActivity = {
   safeguards: Scalars['String']['output'];
   thirdCountries?: Maybe<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
-  updatedBy: Scalars['String']['output'];
+  updatedBy: Actor;
 };
 
 export type ProcessingActivityInput = {
@@ -2912,7 +2942,7 @@ export type RetentionPolicy = {
   /** `flag` or `erase`. */
   action: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
-  createdBy: Scalars['String']['output'];
+  createdBy: Actor;
   enabled: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
   inactiveMonths: Scalars['Int']['output'];
@@ -3058,7 +3088,7 @@ export type Segment = {
   __typename?: 'Segment';
   archivedAt?: Maybe<Scalars['DateTime']['output']>;
   createdAt: Scalars['DateTime']['output'];
-  createdBy: Scalars['String']['output'];
+  createdBy: Actor;
   description?: Maybe<Scalars['String']['output']>;
   /** Who entered or left (at refreshes, or by hand for static lists), newest first. */
   history: MembershipEventConnection;
@@ -3225,7 +3255,7 @@ export type SegmentSnapshot = {
   rule?: Maybe<Scalars['JSON']['output']>;
   segmentId: Scalars['ID']['output'];
   takenAt: Scalars['DateTime']['output'];
-  takenBy: Scalars['String']['output'];
+  takenBy: Actor;
 };
 
 
@@ -3269,7 +3299,7 @@ export type Setting = {
   key: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
   /** `user:<id>` or `api_key:<id>`. */
-  updatedBy: Scalars['String']['output'];
+  updatedBy: Actor;
   value: Scalars['JSON']['output'];
 };
 
@@ -3311,7 +3341,7 @@ export type Snippet = {
   body: Scalars['String']['output'];
   key: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
-  updatedBy: Scalars['String']['output'];
+  updatedBy: Actor;
   version: Scalars['Int']['output'];
 };
 
@@ -3350,7 +3380,7 @@ export type SuppressionCounts = {
 export type SuppressionEntry = {
   __typename?: 'SuppressionEntry';
   createdAt: Scalars['DateTime']['output'];
-  createdBy: Scalars['String']['output'];
+  createdBy: Actor;
   kind: SuppressionKind;
   reason: Scalars['String']['output'];
 };
@@ -3371,7 +3401,7 @@ export type TargetGroup = {
   access: Scalars['Int']['output'];
   competition: Scalars['Int']['output'];
   createdAt: Scalars['DateTime']['output'];
-  createdBy: Scalars['String']['output'];
+  createdBy: Actor;
   description?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
@@ -3592,7 +3622,7 @@ export type Upload = {
   __typename?: 'Upload';
   complete: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
-  createdBy: Scalars['String']['output'];
+  createdBy: Actor;
   filename: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   purgedAt?: Maybe<Scalars['DateTime']['output']>;

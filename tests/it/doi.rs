@@ -185,7 +185,7 @@ async fn double_opt_in_over_real_smtp() {
     );
     let events = app
         .gql(
-            "query($p: ID!) { consentEvents(personId: $p) { kind source sourceRef textHash ip userAgent actor } }",
+            "query($p: ID!) { consentEvents(personId: $p) { kind source sourceRef textHash ip userAgent actor { label kind } } }",
             json!({"p": person}),
             Some(t),
             Some(&tenant),
@@ -198,6 +198,7 @@ async fn double_opt_in_over_real_smtp() {
     assert_eq!(confirmed["source"], "DOUBLE_OPT_IN");
     assert_eq!(confirmed["ip"], "127.0.0.1");
     assert_eq!(confirmed["userAgent"], "Mozilla/5.0 (Confirm)");
+    assert_eq!(confirmed["actor"]["kind"], "PUBLIC", "{confirmed}");
     assert_eq!(confirmed["textHash"], text);
     assert_eq!(requested["kind"], "PENDING");
     assert_eq!(requested["source"], "WEB_FORM");

@@ -537,7 +537,7 @@ async fn requests_have_deadlines_and_retention_flags_then_erases() {
         &app,
         t,
         &tenant,
-        "{ auditLog(action: \"retention.\", first: 5) { edges { node { action actor } } } }",
+        "{ auditLog(action: \"retention.\", first: 5) { edges { node { action actor { label kind } } } } }",
         json!({}),
     )
     .await;

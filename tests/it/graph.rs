@@ -531,3 +531,105 @@ async fn a_missing_record_is_null_and_leaves_its_siblings() {
         .await;
     assert_eq!(r.code(), Some("NOT_FOUND"), "{}", r.body);
 }
+
+/// Users are objects: a record's owner and every actor link to a `User`, shown only while
+/// that user is a member of the tenant (or an admin of its agency): a member who has left
+/// reads as null, never as their name and email. An owner from another agency is refused.
+#[tokio::test]
+async fn users_are_linked_and_only_visible_within_the_tenant() {
+    let app = spawn_app().await;
+    let admin = app.sign_up().await;
+    let tenant = app.create_tenant(&admin, "Besitzer").await;
+    let colleague = app.create_user(&admin, false).await;
+    let set = "mutation($e: String!) { setMember(email: $e, role: MEMBER) { role } }";
+    let r = app
+        .gql(
+            set,
+            json!({"e": colleague.email}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.body["errors"].is_null(), "{}", r.body);
+    let me = "{ me { id } }";
+    let id_of = |r: &kartei_tests::Reply| r.data()["me"]["id"].as_str().unwrap().to_owned();
+    let colleague_id = id_of(&app.gql(me, json!({}), Some(&colleague.access), None).await);
+    let stranger = app.sign_up().await; // another agency
+    let stranger_id = id_of(&app.gql(me, json!({}), Some(&stranger.access), None).await);
+
+    let create = "mutation($o: ID) { createPerson(input: {firstName: \"Olga\", lastName: \"Owner\", ownerId: $o}) { person { id } } }";
+    let r = app
+        .gql(
+            create,
+            json!({"o": stranger_id}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+    let r = app
+        .gql(
+            create,
+            json!({"o": colleague_id}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.body["errors"].is_null(), "{}", r.body);
+    let person = r.data()["createPerson"]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let q = "query($p: ID!) { person(id: $p) { ownerId owner { id email displayName } } }";
+    let r = app
+        .gql(
+            q,
+            json!({"p": person}),
+            Some(&colleague.access),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.body["errors"].is_null(), "{}", r.body);
+    let d = r.data();
+    assert_eq!(d["person"]["owner"]["id"], colleague_id.as_str(), "{d}");
+    assert_eq!(
+        d["person"]["owner"]["email"],
+        colleague.email.as_str(),
+        "{d}"
+    );
+    let audit = "{ auditLog(first: 1) { edges { node { action actor { label kind user { id email } } } } } }";
+    let r = app
+        .gql(audit, json!({}), Some(&admin.access), Some(&tenant))
+        .await;
+    let d = r.data();
+    // The colleague's read of the person is the latest audit entry, linked to them.
+    let entry = &d["auditLog"]["edges"][0]["node"];
+    assert_eq!(entry["action"], "person.viewed", "{d}");
+    assert_eq!(entry["actor"]["kind"], "USER", "{d}");
+    assert_eq!(
+        entry["actor"]["user"]["email"],
+        colleague.email.as_str(),
+        "{d}"
+    );
+
+    // The colleague leaves the tenant: the id stays, the name and email are no longer shown.
+    let r = app
+        .gql(
+            "mutation($u: ID!) { removeMember(userId: $u) }",
+            json!({"u": colleague_id}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.body["errors"].is_null(), "{}", r.body);
+    let r = app
+        .gql(q, json!({"p": person}), Some(&admin.access), Some(&tenant))
+        .await;
+    let d = r.data();
+    assert_eq!(d["person"]["ownerId"], colleague_id.as_str(), "{d}");
+    assert!(
+        d["person"]["owner"].is_null(),
+        "a former member is still shown: {d}"
+    );
+}

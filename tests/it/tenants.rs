@@ -25,7 +25,7 @@ async fn lifecycle_rename_suspend_reactivate_delete() {
     assert_eq!(r.data()["renameTenant"]["name"], "Gärtnerei Weiß & Söhne");
     let log = app
         .gql(
-            "{ auditLog(first: 5) { edges { node { action actor } } } }",
+            "{ auditLog(first: 5) { edges { node { action actor { label kind user { id email displayName } } } } } }",
             json!({}),
             Some(&admin.access),
             Some(&t),
@@ -36,6 +36,14 @@ async fn lifecycle_rename_suspend_reactivate_delete() {
         "tenant.renamed",
         "{}",
         log.body
+    );
+    // The actor is a link to the user who acted, not only a label.
+    let actor = &log.data()["auditLog"]["edges"][0]["node"]["actor"];
+    assert_eq!(actor["kind"], "USER", "{actor}");
+    assert_eq!(actor["user"]["email"], admin.email.as_str(), "{actor}");
+    assert!(
+        actor["label"].as_str().unwrap().starts_with("user:"),
+        "{actor}"
     );
 
     let r = app

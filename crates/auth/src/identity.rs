@@ -448,6 +448,40 @@ impl Auth {
         Ok(self.user_row(id).await?.into())
     }
 
+    /// The users among `ids` that `tenant`'s members may see by name and email: its members
+    /// and its agency's admins. Anyone else (a user of another agency whose id was typed into
+    /// an owner field, a member who has left) is not returned. One statement, on `conn`
+    /// (the request's transaction).
+    pub async fn users_visible_in(
+        conn: &impl ConnectionTrait,
+        tenant: kartei_core::id::TenantId,
+        ids: &[Uuid],
+    ) -> Result<Vec<User>> {
+        let ids = sea_orm::Value::Array(
+            sea_orm::sea_query::ArrayType::Uuid,
+            Some(Box::new(
+                ids.iter().map(|u| sea_orm::Value::Uuid(Some(*u))).collect(),
+            )),
+        );
+        let cols = USER_COLUMNS
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = UserRow::find_by_statement(stmt(
+            &format!(
+                "SELECT {cols} FROM platform.users u JOIN platform.tenants t ON t.id = $2 \
+                 WHERE u.id = ANY($1) AND ( \
+                   EXISTS (SELECT 1 FROM platform.memberships m WHERE m.tenant_id = t.id AND m.user_id = u.id) \
+                   OR (u.agency_id = t.agency_id AND u.agency_role = 'admin'))"
+            ),
+            vec![ids, tenant.0.into()],
+        ))
+        .all(conn)
+        .await?;
+        Ok(rows.into_iter().map(User::from).collect())
+    }
+
     pub async fn agency(&self, id: AgencyId) -> Result<Agency> {
         Agency::find_by_statement(stmt(
             "SELECT id, name, created_at FROM platform.agencies WHERE id = $1",

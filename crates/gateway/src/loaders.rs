@@ -188,6 +188,10 @@ uuid_key!(
     PeopleOf
 );
 uuid_key!(
+    /// A user, if the request's tenant may see them (a member, or an admin of its agency).
+    UserKey
+);
+uuid_key!(
     /// Whether a person sits in an undismissed duplicate pair.
     DuplicateSuspected
 );
@@ -226,6 +230,18 @@ impl Loader<OrganizationKey> for TenantLoader {
         let tx = self.tx.get().await?;
         let rows = organizations::find_many(tx, &ids(keys, |k| k.0)).await?;
         Ok(by_key(rows, |o| OrganizationKey(o.id), Arc::new))
+    }
+}
+
+impl Loader<UserKey> for TenantLoader {
+    type Value = Arc<kartei_auth::identity::User>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[UserKey]) -> Result<HashMap<UserKey, Self::Value>, ApiError> {
+        let tx = self.tx.get().await?;
+        let rows =
+            kartei_auth::Auth::users_visible_in(&**tx, tx.tenant(), &ids(keys, |k| k.0)).await?;
+        Ok(by_key(rows, |u| UserKey(u.id.0), Arc::new))
     }
 }
 

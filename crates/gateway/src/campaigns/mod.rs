@@ -93,7 +93,7 @@ pub struct Snippet {
     pub key: String,
     pub body: String,
     pub version: i32,
-    pub updated_by: String,
+    pub updated_by: Actor,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -103,7 +103,7 @@ impl From<templates::Snippet> for Snippet {
             key: s.key,
             body: s.body,
             version: s.version,
-            updated_by: s.updated_by,
+            updated_by: Actor(s.updated_by),
             updated_at: s.updated_at,
         }
     }
@@ -652,6 +652,7 @@ pub struct DeliveryEventResult {
 }
 
 use crate::context::audit as record;
+use crate::identity::types::Actor;
 
 #[derive(Default)]
 pub struct CampaignsQuery;

@@ -15,6 +15,7 @@ use super::types::{
 };
 use crate::context::{services, tenant_tx};
 use crate::error::{api, parse_uuid};
+use crate::identity::types::Actor;
 
 /// The tenant's default phone region, for reading national phone numbers.
 pub(crate) async fn phone_region(tx: &TenantTx) -> async_graphql::Result<String> {
@@ -187,7 +188,7 @@ impl ComplianceQuery {
             },
             reason: e.reason,
             created_at: e.created_at,
-            created_by: e.created_by,
+            created_by: Actor(e.created_by),
         }))
     }
 

@@ -1,5 +1,6 @@
 //! GraphQL types of the compliance domain.
 
+use crate::identity::types::Actor;
 use async_graphql::{Enum, ID, InputObject, Json, SimpleObject};
 use chrono::{DateTime, Utc};
 use kartei_compliance::{dsr, erasure, exceptions, ledger, policy, retention, ropa};
@@ -179,7 +180,7 @@ pub struct ConsentEvent {
     pub text_hash: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
-    pub actor: String,
+    pub actor: Actor,
     pub note: Option<String>,
     /// Set on events carried over from a merged record: the original event.
     pub carried_from: Option<ID>,
@@ -211,7 +212,7 @@ impl From<ledger::Event> for ConsentEvent {
             text_hash: e.text_hash,
             ip: e.ip,
             user_agent: e.user_agent,
-            actor: e.actor,
+            actor: Actor(e.actor),
             note: e.note,
             carried_from: e.carried_from.map(id),
             prev_hash: hex::encode(e.prev_hash),
@@ -299,7 +300,7 @@ pub struct ConsentText {
     pub title: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
-    pub created_by: String,
+    pub created_by: Actor,
 }
 
 impl From<ledger::ConsentText> for ConsentText {
@@ -310,7 +311,7 @@ impl From<ledger::ConsentText> for ConsentText {
             title: t.title,
             body: t.body,
             created_at: t.created_at,
-            created_by: t.created_by,
+            created_by: Actor(t.created_by),
         }
     }
 }
@@ -399,7 +400,7 @@ pub struct ExistingCustomerRecord {
     pub purposes: Vec<String>,
     pub notice_given_at: DateTime<Utc>,
     pub notice_text_hash: Option<String>,
-    pub recorded_by: String,
+    pub recorded_by: Actor,
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -413,7 +414,7 @@ impl From<exceptions::Record> for ExistingCustomerRecord {
             purposes: r.purposes,
             notice_given_at: r.notice_given_at,
             notice_text_hash: r.notice_text_hash,
-            recorded_by: r.recorded_by,
+            recorded_by: Actor(r.recorded_by),
             recorded_at: r.recorded_at,
         }
     }
@@ -432,7 +433,7 @@ pub struct SuppressionEntry {
     pub kind: SuppressionKind,
     pub reason: String,
     pub created_at: DateTime<Utc>,
-    pub created_by: String,
+    pub created_by: Actor,
 }
 
 #[derive(SimpleObject)]
@@ -490,9 +491,9 @@ pub struct DataSubjectRequest {
     pub overdue: bool,
     pub extended_reason: Option<String>,
     pub note: Option<String>,
-    pub created_by: String,
+    pub created_by: Actor,
     pub completed_at: Option<DateTime<Utc>>,
-    pub completed_by: Option<String>,
+    pub completed_by: Option<Actor>,
     /// For access and portability requests: the archive to send (GET, same headers).
     pub export_path: Option<String>,
 }
@@ -518,9 +519,9 @@ impl From<dsr::Request> for DataSubjectRequest {
             due_at: r.due_at,
             extended_reason: r.extended_reason,
             note: r.note,
-            created_by: r.created_by,
+            created_by: Actor(r.created_by),
             completed_at: r.completed_at,
-            completed_by: r.completed_by,
+            completed_by: r.completed_by.map(Actor),
             export_path,
         }
     }
@@ -546,7 +547,7 @@ impl From<erasure::Summary> for ErasureSummary {
 pub struct ErasureRecord {
     pub id: ID,
     pub erased_at: DateTime<Utc>,
-    pub actor: String,
+    pub actor: Actor,
     pub reason: String,
     pub request_id: Option<ID>,
     pub removed: Json<serde_json::Value>,
@@ -557,7 +558,7 @@ impl From<erasure::ErasureRecord> for ErasureRecord {
         ErasureRecord {
             id: id(r.id),
             erased_at: r.erased_at,
-            actor: r.actor,
+            actor: Actor(r.actor),
             reason: r.reason,
             request_id: r.request_id.map(id),
             removed: Json(r.removed),
@@ -593,7 +594,7 @@ pub struct RetentionPolicy {
     pub enabled: bool,
     pub last_run_at: Option<DateTime<Utc>>,
     pub last_result: Option<Json<serde_json::Value>>,
-    pub created_by: String,
+    pub created_by: Actor,
     pub created_at: DateTime<Utc>,
 }
 
@@ -607,7 +608,7 @@ impl From<retention::Policy> for RetentionPolicy {
             enabled: p.enabled,
             last_run_at: p.last_run_at,
             last_result: p.last_result.map(Json),
-            created_by: p.created_by,
+            created_by: Actor(p.created_by),
             created_at: p.created_at,
         }
     }
@@ -700,7 +701,7 @@ pub struct ProcessingActivity {
     pub retention: String,
     pub safeguards: String,
     pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
+    pub updated_by: Actor,
 }
 
 impl From<ropa::Activity> for ProcessingActivity {
@@ -717,7 +718,7 @@ impl From<ropa::Activity> for ProcessingActivity {
             retention: a.retention,
             safeguards: a.safeguards,
             updated_at: a.updated_at,
-            updated_by: a.updated_by,
+            updated_by: Actor(a.updated_by),
         }
     }
 }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::context::{tenant, tenant_tx};
 use crate::error::{api, parse_uuid};
+use crate::identity::types::Actor;
 use crate::loaders;
 use crate::relay::{self, Conn};
 
@@ -190,6 +191,15 @@ impl Person {
         Ok(quality::quality_of(&self.inner, dup, Utc::now()).into())
     }
 
+    /// The user who looks after this person: name and email, for the tenant's members. Null
+    /// when there is none, or the user is not (or no longer) a member of the tenant.
+    async fn owner(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::identity::types::User>> {
+        owner(ctx, self.inner.owner_id).await
+    }
+
     /// The current consent state: the latest ledger event per channel and purpose.
     async fn consents(
         &self,
@@ -283,8 +293,34 @@ pub struct Organization {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A record's owner, if the tenant may see them (see [`loaders::UserKey`]).
+async fn owner(
+    ctx: &Context<'_>,
+    id: Option<Uuid>,
+) -> async_graphql::Result<Option<crate::identity::types::User>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    tenant(ctx, Role::Viewer)?;
+    let u = loaders::one(ctx, loaders::UserKey(id)).await?;
+    Ok(u.map(|u| crate::identity::types::User(std::sync::Arc::unwrap_or_clone(u))))
+}
+
 #[ComplexObject]
 impl Organization {
+    /// The user who looks after this organization (as `Person.owner`).
+    async fn owner(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::identity::types::User>> {
+        let id = self
+            .owner_id
+            .as_ref()
+            .map(|o| parse_uuid(o, "ownerId"))
+            .transpose()?;
+        owner(ctx, id).await
+    }
+
     /// The people who work here, with job title and buying-center role (the oldest relation
     /// first, at most 1000).
     async fn people(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Relation>> {
@@ -459,7 +495,7 @@ pub struct Interaction {
     pub direction: Direction,
     pub occurred_at: DateTime<Utc>,
     /// `user:<id>` or `api_key:<id>`.
-    pub author: String,
+    pub author: Actor,
     pub subject: Option<String>,
     pub summary: Option<String>,
     pub archived_at: Option<DateTime<Utc>>,
@@ -476,7 +512,7 @@ impl From<interactions::Interaction> for Interaction {
             kind: InteractionKind::parse(&i.kind).unwrap_or(InteractionKind::Note),
             direction: Direction::parse(&i.direction).unwrap_or(Direction::Internal),
             occurred_at: i.occurred_at,
-            author: i.author,
+            author: Actor(i.author),
             subject: i.subject,
             summary: i.summary,
             archived_at: i.archived_at,
@@ -558,7 +594,7 @@ pub struct MergeEvent {
     pub field_choices: Json<serde_json::Value>,
     /// Counts of what moved over.
     pub moved: Json<serde_json::Value>,
-    pub actor: String,
+    pub actor: Actor,
     pub merged_at: DateTime<Utc>,
 }
 
@@ -680,7 +716,7 @@ impl From<(DateTime<Utc>, timeline::Event)> for TimelineEntry {
                     loser_ids: m.loser_ids.into_iter().map(id).collect(),
                     field_choices: Json(m.field_choices),
                     moved: Json(m.moved),
-                    actor: m.actor,
+                    actor: Actor(m.actor),
                     merged_at: m.merged_at,
                 },
             }),
@@ -924,7 +960,7 @@ pub struct Upload {
     pub filename: String,
     pub size_bytes: i64,
     pub complete: bool,
-    pub created_by: String,
+    pub created_by: Actor,
     pub created_at: DateTime<Utc>,
     pub purged_at: Option<DateTime<Utc>>,
 }
@@ -936,7 +972,7 @@ impl From<import::Upload> for Upload {
             filename: u.filename,
             size_bytes: u.size_bytes,
             complete: u.complete,
-            created_by: u.created_by,
+            created_by: Actor(u.created_by),
             created_at: u.created_at,
             purged_at: u.purged_at,
         }

@@ -103,3 +103,58 @@ pub struct CreateUserInput {
     #[graphql(default = false)]
     pub agency_admin: bool,
 }
+
+/// Who did something, as a value object: a user, an API key of the tenant, or Kartei itself
+/// (a scheduled job, a public page). Every `createdBy`, `updatedBy`, `actor`, `author` and
+/// the like is one.
+pub struct Actor(pub String);
+
+/// The kind of an [`Actor`].
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ActorKind {
+    /// A user of the agency.
+    User,
+    /// An API key of the tenant.
+    ApiKey,
+    /// Kartei itself: a scheduled job, a send run, an import (`system:…` and the like).
+    System,
+    /// Someone on a public page: a subscribe form, an unsubscribe or confirmation link.
+    Public,
+}
+
+impl Actor {
+    fn user_id(&self) -> Option<uuid::Uuid> {
+        self.0.strip_prefix("user:").and_then(|u| u.parse().ok())
+    }
+}
+
+#[Object]
+impl Actor {
+    /// As recorded: `user:<id>`, `api_key:<id>`, `system:<job>`, `public:<page>`.
+    async fn label(&self) -> &str {
+        &self.0
+    }
+
+    async fn kind(&self) -> ActorKind {
+        if self.user_id().is_some() {
+            ActorKind::User
+        } else if self.0.starts_with("api_key:") {
+            ActorKind::ApiKey
+        } else if self.0.starts_with("public") {
+            ActorKind::Public
+        } else {
+            ActorKind::System
+        }
+    }
+
+    /// The user, for a user's action: name and email, shown to the tenant's members. Null
+    /// for the other kinds and for a user who is no longer a member of the tenant.
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let Some(id) = self.user_id() else {
+            return Ok(None);
+        };
+        crate::context::tenant(ctx, kartei_core::ctx::Role::Viewer)?;
+        let u = crate::loaders::one(ctx, crate::loaders::UserKey(id)).await?;
+        Ok(u.map(|u| User(std::sync::Arc::unwrap_or_clone(u))))
+    }
+}

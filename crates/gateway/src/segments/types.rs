@@ -10,6 +10,7 @@ use crate::contacts::types::LifecycleStage;
 use crate::contacts::types::Person;
 use crate::context::tenant_tx;
 use crate::error::{api, parse_uuid};
+use crate::identity::types::Actor;
 use crate::relay::{self, Conn};
 
 fn id(u: uuid::Uuid) -> ID {
@@ -47,7 +48,7 @@ pub struct Segment {
     pub refreshed_at: Option<DateTime<Utc>>,
     pub archived_at: Option<DateTime<Utc>>,
     pub version: i32,
-    pub created_by: String,
+    pub created_by: Actor,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -68,7 +69,7 @@ impl From<segments::Segment> for Segment {
             refreshed_at: s.refreshed_at,
             archived_at: s.archived_at,
             version: s.version,
-            created_by: s.created_by,
+            created_by: Actor(s.created_by),
             created_at: s.created_at,
             updated_at: s.updated_at,
         }
@@ -248,7 +249,7 @@ pub struct MembershipEvent {
     pub person_id: ID,
     pub event: MembershipChange,
     pub at: DateTime<Utc>,
-    pub actor: String,
+    pub actor: Actor,
 }
 
 impl From<segments::MembershipEvent> for MembershipEvent {
@@ -263,7 +264,7 @@ impl From<segments::MembershipEvent> for MembershipEvent {
                 MembershipChange::Entered
             },
             at: e.at,
-            actor: e.actor,
+            actor: Actor(e.actor),
         }
     }
 }
@@ -294,7 +295,7 @@ pub struct SegmentSnapshot {
     pub label: Option<String>,
     pub rule: Option<Json<serde_json::Value>>,
     pub member_count: i64,
-    pub taken_by: String,
+    pub taken_by: Actor,
     pub taken_at: DateTime<Utc>,
 }
 
@@ -306,7 +307,7 @@ impl From<segments::Snapshot> for SegmentSnapshot {
             label: s.label,
             rule: s.rule.map(Json),
             member_count: s.member_count,
-            taken_by: s.taken_by,
+            taken_by: Actor(s.taken_by),
             taken_at: s.taken_at,
         }
     }
@@ -635,7 +636,7 @@ pub struct BantScore {
     pub timing: i16,
     pub total: i16,
     pub note: Option<String>,
-    pub scored_by: String,
+    pub scored_by: Actor,
     pub scored_at: DateTime<Utc>,
     pub version: i32,
 }
@@ -650,7 +651,7 @@ impl From<bant::Bant> for BantScore {
             timing: b.timing,
             total: b.total,
             note: b.note,
-            scored_by: b.scored_by,
+            scored_by: Actor(b.scored_by),
             scored_at: b.scored_at,
             version: b.version,
         }
@@ -709,7 +710,7 @@ pub struct TargetGroup {
     pub rank: i64,
     pub segment_id: Option<ID>,
     pub version: i32,
-    pub created_by: String,
+    pub created_by: Actor,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -730,7 +731,7 @@ impl From<target_groups::TargetGroup> for TargetGroup {
             rank: g.rank,
             segment_id: g.segment_id.map(id),
             version: g.version,
-            created_by: g.created_by,
+            created_by: Actor(g.created_by),
             created_at: g.created_at,
             updated_at: g.updated_at,
         }

@@ -7,6 +7,7 @@ use kartei_tenancy::{audit, settings};
 
 use crate::context::tenant_tx;
 use crate::error::api;
+use crate::identity::types::Actor;
 use crate::relay::{self, Conn};
 
 /// A tenant setting: a JSON value under a dotted key.
@@ -16,7 +17,7 @@ pub struct Setting {
     pub value: Json<serde_json::Value>,
     pub updated_at: DateTime<Utc>,
     /// `user:<id>` or `api_key:<id>`.
-    pub updated_by: String,
+    pub updated_by: Actor,
 }
 
 impl From<settings::Setting> for Setting {
@@ -25,7 +26,7 @@ impl From<settings::Setting> for Setting {
             key: s.key,
             value: Json(s.value),
             updated_at: s.updated_at,
-            updated_by: s.updated_by,
+            updated_by: Actor(s.updated_by),
         }
     }
 }
@@ -34,7 +35,7 @@ impl From<settings::Setting> for Setting {
 pub struct AuditEntry {
     pub id: String,
     pub at: DateTime<Utc>,
-    pub actor: String,
+    pub actor: Actor,
     pub action: String,
     pub subject: Option<String>,
     pub detail: Json<serde_json::Value>,
@@ -104,7 +105,7 @@ impl SettingsQuery {
             |e| AuditEntry {
                 id: e.id.to_string(),
                 at: e.at,
-                actor: e.actor,
+                actor: Actor(e.actor),
                 action: e.action,
                 subject: e.subject,
                 detail: Json(e.detail),
