@@ -251,3 +251,122 @@ async fn readiness_and_health() {
     assert_eq!(s.as_u16(), 200);
     assert_eq!(body["checks"], json!({"postgres": "up", "redis": "up"}));
 }
+
+/// Issue 17, finding 6: a tenant admin could demote or remove the owner. Nobody changes or
+/// removes a member ranked at or above themselves, and a tenant keeps at least one owner.
+#[tokio::test]
+async fn members_are_managed_only_from_above_and_an_owner_remains() {
+    let app = spawn_app().await;
+    let agency_admin = app.sign_up().await;
+    let tenant = app.create_tenant(&agency_admin, "Rangordnung").await;
+    let (owner, admin, member) = (
+        app.create_user(&agency_admin, false).await,
+        app.create_user(&agency_admin, false).await,
+        app.create_user(&agency_admin, false).await,
+    );
+    let set = "mutation($e: String!, $r: Role!) { setMember(email: $e, role: $r) { role } }";
+    let remove = "mutation($u: ID!) { removeMember(userId: $u) }";
+    let me = "{ me { id } }";
+    let id_of = |r: &kartei_tests::Reply| r.data()["me"]["id"].as_str().unwrap().to_owned();
+    for (who, role) in [(&owner, "OWNER"), (&admin, "ADMIN"), (&member, "MEMBER")] {
+        let r = app
+            .gql(
+                set,
+                json!({"e": who.email, "r": role}),
+                Some(&agency_admin.access),
+                Some(&tenant),
+            )
+            .await;
+        assert!(r.body["errors"].is_null(), "{}", r.body);
+    }
+    let owner_id = id_of(&app.gql(me, json!({}), Some(&owner.access), None).await);
+
+    // The admin can neither demote nor remove the owner, nor make itself owner.
+    let r = app
+        .gql(
+            set,
+            json!({"e": owner.email, "r": "VIEWER"}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("FORBIDDEN"), "{}", r.body);
+    let r = app
+        .gql(
+            remove,
+            json!({"u": owner_id}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("FORBIDDEN"), "{}", r.body);
+    let r = app
+        .gql(
+            set,
+            json!({"e": admin.email, "r": "OWNER"}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("FORBIDDEN"), "{}", r.body);
+    // It still manages those below it.
+    let r = app
+        .gql(
+            set,
+            json!({"e": member.email, "r": "VIEWER"}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.data()["setMember"]["role"], "VIEWER", "{}", r.body);
+
+    // The owner stays an owner.
+    let members = app
+        .gql(
+            "{ members(first: 10) { edges { node { email role } } } }",
+            json!({}),
+            Some(&agency_admin.access),
+            Some(&tenant),
+        )
+        .await;
+    let roles: Vec<(String, String)> = members.data()["members"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["email"].as_str().unwrap().to_owned(),
+                e["node"]["role"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        roles.contains(&(owner.email.clone(), "OWNER".into())),
+        "{roles:?}"
+    );
+
+    // Owners may step down while another owner remains, never the last one.
+    let r = app
+        .gql(
+            set,
+            json!({"e": owner.email, "r": "ADMIN"}),
+            Some(&owner.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.data()["setMember"]["role"], "ADMIN", "{}", r.body);
+    let r = app
+        .gql(
+            set,
+            json!({"e": agency_admin.email, "r": "ADMIN"}),
+            Some(&agency_admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(
+        r.code(),
+        Some("CONFLICT"),
+        "the last owner stepped down: {}",
+        r.body
+    );
+}

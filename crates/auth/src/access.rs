@@ -389,6 +389,19 @@ impl Auth {
         let email =
             EmailAddress::parse(email).map_err(|e| Error::invalid("email", e.to_string()))?;
         let tx = self.db.begin_tenant(ctx.tenant_id).await?;
+        let current = CurrentRow::find_by_statement(stmt(
+            "SELECT u.id AS user_id, m.role FROM platform.users u \
+             JOIN platform.tenants t ON t.agency_id = u.agency_id AND t.id = $2 \
+             LEFT JOIN platform.memberships m ON m.user_id = u.id AND m.tenant_id = t.id \
+             WHERE u.email_normalized = $1 FOR UPDATE OF t",
+            vec![email.normalized().into(), ctx.tenant_id.0.into()],
+        ))
+        .one(&*tx)
+        .await?;
+        if let Some(c) = &current {
+            may_manage(&tx, ctx, c.user_id, c.role.as_deref().and_then(Role::parse)).await?;
+        }
+        let owners_before = owners(&tx, ctx.tenant_id).await?;
         let row = MemberRow::find_by_statement(stmt(
             "WITH target AS ( \
                  SELECT u.id FROM platform.users u JOIN platform.tenants t ON t.agency_id = u.agency_id \
@@ -424,6 +437,7 @@ impl Auth {
             serde_json::json!({"role": role.as_str()}),
         )
         .await?;
+        keeps_an_owner(&tx, ctx.tenant_id, owners_before).await?;
         tx.commit().await?;
         Ok(row.into())
     }
@@ -433,6 +447,19 @@ impl Auth {
             return Err(Error::Forbidden("tenant admins only".into()));
         }
         let tx = self.db.begin_tenant(ctx.tenant_id).await?;
+        // The tenant row is locked so two concurrent changes cannot both pass the owner check.
+        let current = CurrentRow::find_by_statement(stmt(
+            "SELECT m.user_id, m.role FROM platform.tenants t \
+             JOIN platform.memberships m ON m.tenant_id = t.id AND m.user_id = $1 \
+             WHERE t.id = $2 FOR UPDATE OF t",
+            vec![user.0.into(), ctx.tenant_id.0.into()],
+        ))
+        .one(&*tx)
+        .await?;
+        if let Some(c) = &current {
+            may_manage(&tx, ctx, c.user_id, c.role.as_deref().and_then(Role::parse)).await?;
+        }
+        let owners_before = owners(&tx, ctx.tenant_id).await?;
         let res = tx
             .execute_raw(stmt(
                 "DELETE FROM platform.memberships WHERE user_id = $1 AND tenant_id = $2",
@@ -450,9 +477,83 @@ impl Auth {
             )
             .await?;
         }
+        keeps_an_owner(&tx, ctx.tenant_id, owners_before).await?;
         tx.commit().await?;
         Ok(removed)
     }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CurrentRow {
+    user_id: Uuid,
+    role: Option<String>,
+}
+
+/// Whether `ctx`'s actor may change or remove the membership of `target`, whose role is now
+/// `current`: a member ranked below the actor, or the actor themselves (stepping down or
+/// leaving). An admin of the tenant's agency ranks above every member.
+async fn may_manage(
+    tx: &kartei_tenancy::db::TenantTx,
+    ctx: &TenantCtx,
+    target: Uuid,
+    current: Option<Role>,
+) -> Result<()> {
+    let Some(current) = current else {
+        return Ok(());
+    };
+    if let Actor::User(me) = ctx.actor {
+        if me.0 == target {
+            return Ok(());
+        }
+        let row = tx
+            .query_one_raw(stmt(
+                "SELECT (u.agency_role = 'admin' AND u.agency_id = t.agency_id) AS agency_admin \
+                 FROM platform.users u, platform.tenants t WHERE u.id = $1 AND t.id = $2",
+                vec![me.0.into(), ctx.tenant_id.0.into()],
+            ))
+            .await?;
+        let agency_admin = row
+            .map(|r| r.try_get::<bool>("", "agency_admin"))
+            .transpose()?
+            .unwrap_or(false);
+        if agency_admin {
+            return Ok(());
+        }
+    }
+    if ctx.role > current {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "cannot change or remove a member ranked at or above you".into(),
+        ))
+    }
+}
+
+async fn owners(tx: &kartei_tenancy::db::TenantTx, tenant: TenantId) -> Result<i64> {
+    let row = tx
+        .query_one_raw(stmt(
+            "SELECT count(*) AS n FROM platform.memberships WHERE tenant_id = $1 AND role = 'owner'",
+            vec![tenant.0.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// Refuses a change that took the tenant's last owner (`before`: owners before the change).
+async fn keeps_an_owner(
+    tx: &kartei_tenancy::db::TenantTx,
+    tenant: TenantId,
+    before: i64,
+) -> Result<()> {
+    if before > 0 && owners(tx, tenant).await? == 0 {
+        return Err(Error::Conflict(
+            "a tenant keeps at least one owner; make someone else owner first".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The SQL condition on `platform.tenants t` for the tenants `principal` can see, and its `$1`.
