@@ -309,3 +309,37 @@ async fn session_and_rate_limit_are_checked_together() {
         }
     }
 }
+
+/// Issue 17, finding 7: anyone who knew a session id (the `sid` claim, the refresh token's
+/// prefix) could end that session with `refresh("<sid>.garbage")`. Only a token the session
+/// issued before counts as reuse; a made-up one is refused and revokes nothing. Redis for real.
+#[tokio::test]
+async fn a_made_up_refresh_token_cannot_end_someone_elses_session() {
+    let app = spawn_app_with(Redis::Shared, None, |_| {}).await;
+    let a = app.sign_up().await;
+    let refresh =
+        "mutation($t: String!) { refresh(refreshToken: $t) { accessToken refreshToken } }";
+    let sid = a.refresh.split_once('.').unwrap().0;
+    let forged = format!("{sid}.garbage");
+    let r = app.gql(refresh, json!({"t": forged}), None, None).await;
+    assert_eq!(r.code(), Some("UNAUTHENTICATED"), "{}", r.body);
+    // The victim's session is untouched: its access token works and its refresh token rotates.
+    let me = app.gql(ME, json!({}), Some(&a.access), None).await;
+    assert_eq!(me.data()["me"]["email"], json!(a.email), "{}", me.body);
+    let r = app.gql(refresh, json!({"t": a.refresh}), None, None).await;
+    assert!(r.body["errors"].is_null(), "{}", r.body);
+    let next = r.data()["refresh"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A real reuse (the token just exchanged) still ends the whole family.
+    let r = app.gql(refresh, json!({"t": a.refresh}), None, None).await;
+    assert_eq!(r.code(), Some("UNAUTHENTICATED"), "{}", r.body);
+    let r = app.gql(refresh, json!({"t": next}), None, None).await;
+    assert_eq!(
+        r.code(),
+        Some("UNAUTHENTICATED"),
+        "the family survived a reuse: {}",
+        r.body
+    );
+}

@@ -89,19 +89,34 @@ return {uid or '', r[1], r[2], r[3], r[4]}
 "#
 );
 
+/// Rotation with reuse detection: the family is revoked only when the presented hash is one
+/// this session actually issued before (`used`: the last [`USED_KEPT`] of them, space-separated),
+/// never for a made-up token that merely names the session.
 const ROTATE_LUA: &str = r#"
 local cur = redis.call('HGET', KEYS[1], 'rt')
 if not cur then return {0, ''} end
 local uid = redis.call('HGET', KEYS[1], 'uid')
+local used = redis.call('HGET', KEYS[1], 'used') or ''
 if cur ~= ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('SREM', KEYS[2] .. uid, ARGV[3])
-  return {-1, uid}
+  if string.find(' ' .. used .. ' ', ' ' .. ARGV[1] .. ' ', 1, true) then
+    redis.call('DEL', KEYS[1])
+    redis.call('SREM', KEYS[2] .. uid, ARGV[3])
+    return {-1, uid}
+  end
+  return {0, ''}
 end
-redis.call('HSET', KEYS[1], 'rt', ARGV[2])
+local kept = {cur}
+for h in string.gmatch(used, '%S+') do
+  if #kept >= tonumber(ARGV[5]) then break end
+  table.insert(kept, h)
+end
+redis.call('HSET', KEYS[1], 'rt', ARGV[2], 'used', table.concat(kept, ' '))
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {1, uid}
 "#;
+
+/// Refresh-token hashes a session remembers for reuse detection.
+const USED_KEPT: usize = 32;
 
 const REVOKE_ALL_LUA: &str = r#"
 local sids = redis.call('SMEMBERS', KEYS[1])
@@ -291,6 +306,7 @@ impl Store {
                         .arg(n)
                         .arg(s)
                         .arg(ttl_ms)
+                        .arg(USED_KEPT)
                         .invoke_async::<(i64, String)>(&mut c)
                         .await
                 })
@@ -416,6 +432,8 @@ struct MemState {
 struct MemSession {
     uid: String,
     rt: String,
+    /// Earlier refresh-token hashes, newest first (at most [`USED_KEPT`]).
+    used: std::collections::VecDeque<String>,
     expires: Instant,
 }
 
@@ -453,6 +471,7 @@ impl MemoryStore {
             MemSession {
                 uid: uid.to_owned(),
                 rt: rt.to_owned(),
+                used: std::collections::VecDeque::new(),
                 expires: Instant::now() + ttl,
             },
         );
@@ -479,13 +498,19 @@ impl MemoryStore {
         };
         let uid = sess.uid.clone();
         if sess.rt != presented {
+            // Only a token this session issued before is reuse; anything else is unknown.
+            if !sess.used.iter().any(|h| h == presented) {
+                return (0, String::new());
+            }
             s.sessions.remove(sid);
             if let Some(set) = s.user_sessions.get_mut(&uid) {
                 set.remove(sid);
             }
             return (-1, uid);
         }
-        sess.rt = next.to_owned();
+        let old = std::mem::replace(&mut sess.rt, next.to_owned());
+        sess.used.push_front(old);
+        sess.used.truncate(USED_KEPT);
         sess.expires = Instant::now() + ttl;
         (1, uid)
     }
@@ -578,6 +603,26 @@ mod tests {
                 .expect("rotate"),
             Rotation::Unknown,
             "the family is revoked"
+        );
+
+        // A token the session never issued, naming it, revokes nothing.
+        store
+            .session_create("t", "u", "k1", ttl)
+            .await
+            .expect("create");
+        assert_eq!(
+            store
+                .session_rotate("t", "made-up", "x", ttl)
+                .await
+                .expect("rotate"),
+            Rotation::Unknown
+        );
+        assert_eq!(
+            store
+                .session_rotate("t", "k1", "k2", ttl)
+                .await
+                .expect("rotate"),
+            Rotation::Rotated("u".into())
         );
     }
 }
