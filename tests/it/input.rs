@@ -206,3 +206,67 @@ async fn error_extensions_are_a_stable_contract() {
         json!({"code": "VALIDATION_FAILED", "fields": {"email": "is not a valid email address"}})
     );
 }
+
+/// Issue 17, finding 12: a NUL byte in a filter or a setting key was INTERNAL (PostgreSQL
+/// refuses it deep inside). It is VALIDATION_FAILED naming where it was, and nothing is written.
+#[tokio::test]
+async fn a_nul_character_is_a_validation_error_naming_where() {
+    let app = spawn_app().await;
+    let (admin, tenant) = app.owner_with_tenant().await;
+    let set = "mutation($k: String!) { setSetting(key: $k, value: 1) { key } }";
+    let r = app
+        .gql(
+            set,
+            json!({"k": "crm.a\u{0}b"}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+    assert_eq!(
+        r.body["errors"][0]["extensions"]["fields"]["variables.k"],
+        "must not contain NUL characters",
+        "{}",
+        r.body
+    );
+    // In a literal of the document, as GraphQL's escape.
+    let r = app
+        .gql(
+            "{ persons(first: 5, filter: {search: \"K\\u0000ln\"}) { totalCount } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+    assert!(r.body["errors"][0]["extensions"]["fields"]["query"].is_string());
+    // Deep in an input object.
+    let r = app
+        .gql(
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } } }",
+            json!({"i": {"firstName": "A", "lastName": "B", "tags": ["ok", "n\u{0}"]}}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(
+        r.body["errors"][0]["extensions"]["fields"]["variables.i.tags.1"],
+        "must not contain NUL characters",
+        "{}",
+        r.body
+    );
+    let n = app
+        .gql(
+            "{ persons(first: 1) { totalCount } settings(first: 100) { totalCount } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(
+        n.data()["persons"]["totalCount"],
+        0,
+        "nothing written: {}",
+        n.body
+    );
+}

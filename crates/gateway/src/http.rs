@@ -359,6 +359,15 @@ async fn graphql_as(
         }
     };
 
+    // PostgreSQL text cannot hold NUL, and no field of ours means one: refused up front with
+    // the variable (or the document) that carries it, rather than failing deep inside.
+    if let Some(at) = nul_in(&gql_request) {
+        return error_response(
+            &ApiError::field(&at, "must not contain NUL characters"),
+            None,
+        );
+    }
+
     let started = Instant::now();
     let (ctx, decision) = match identify(&state, &req).await {
         Ok(v) => v,
@@ -406,6 +415,42 @@ async fn graphql_as(
     }
     crate::metrics::observe(&operation, &code, started.elapsed());
     resp
+}
+
+/// Where a request carries a NUL character: `query` (a raw one, or the GraphQL escape
+/// `\u0000` in a string literal), or the path of the variable (`variables.input.name`).
+fn nul_in(request: &async_graphql::Request) -> Option<String> {
+    fn walk(v: &async_graphql::Value, path: &mut Vec<String>) -> Option<String> {
+        use async_graphql::Value as V;
+        match v {
+            V::String(s) if s.contains('\0') => Some(path.join(".")),
+            V::List(items) => items.iter().enumerate().find_map(|(i, item)| {
+                path.push(i.to_string());
+                let hit = walk(item, path);
+                path.pop();
+                hit
+            }),
+            V::Object(map) => map.iter().find_map(|(k, item)| {
+                path.push(k.to_string());
+                let hit = walk(item, path).or_else(|| k.contains('\0').then(|| path.join(".")));
+                path.pop();
+                hit
+            }),
+            _ => None,
+        }
+    }
+    let q = &request.query;
+    if q.contains('\0') || q.to_ascii_lowercase().contains("\\u0000") {
+        return Some("query".to_owned());
+    }
+    let vars = async_graphql::Value::Object(
+        request
+            .variables
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    );
+    walk(&vars, &mut vec!["variables".to_owned()])
 }
 
 /// Commits or rolls back the operation's transaction once everything ran. A mutation is one
