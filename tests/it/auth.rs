@@ -343,3 +343,52 @@ async fn a_made_up_refresh_token_cannot_end_someone_elses_session() {
         r.body
     );
 }
+
+/// Issue 17, finding 9: the per-account login limit counted before the password, so anyone's
+/// wrong attempts locked the owner out. Now a stranger's failures spend their own buckets and
+/// the account's, but the owner still logs in from where they logged in before; a new place
+/// waits like the stranger (which still bounds guessing from many addresses).
+#[tokio::test]
+async fn a_strangers_bad_logins_do_not_lock_the_owner_out() {
+    let app = spawn_app_with(Redis::Shared, None, |s| {
+        s.http.trust_forwarded_for = true;
+        s.limits.login_account_per_minute = 1;
+        s.limits.login_account_burst = 3;
+    })
+    .await;
+    let a = app.sign_up().await;
+    let login = |ip: &'static str, password: &'static str| {
+        let (url, email) = (app.url.clone(), a.email.clone());
+        async move {
+            let res = reqwest::Client::new()
+                .post(format!("{url}/graphql"))
+                .header("x-forwarded-for", ip)
+                .json(&json!({
+                    "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+                    "variables": {"e": email, "p": password}
+                }))
+                .send()
+                .await
+                .unwrap();
+            let body: serde_json::Value = res.json().await.unwrap();
+            body["errors"][0]["extensions"]["code"]
+                .as_str()
+                .unwrap_or("OK")
+                .to_owned()
+        }
+    };
+    assert_eq!(login("10.0.0.1", PASSWORD).await, "OK");
+    let mut codes = Vec::new();
+    for _ in 0..5 {
+        codes.push(login("10.0.0.66", "Falsches Passwort 1").await);
+    }
+    assert_eq!(
+        codes.last().map(String::as_str),
+        Some("RATE_LIMITED"),
+        "{codes:?}"
+    );
+    // The owner, from where they logged in before, is not locked out.
+    assert_eq!(login("10.0.0.1", PASSWORD).await, "OK");
+    // Somewhere new waits until the account's limit refills.
+    assert_eq!(login("10.0.0.77", PASSWORD).await, "RATE_LIMITED");
+}

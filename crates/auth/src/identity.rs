@@ -215,15 +215,25 @@ impl Auth {
         client: &Client,
     ) -> Result<(User, Tokens)> {
         let normalized = email.trim().to_lowercase();
-        // Both limits count every attempt: per IP against spraying, per account against
-        // guessing one password from many addresses.
+        // Every attempt counts per IP (against spraying) and per account and IP (against
+        // guessing one password). Per account alone only from clients that never logged into
+        // it: that bounds guessing from many addresses, while a stranger's failures cannot
+        // lock the owner out of the places they log in from.
         self.limit(format!("login:ip:{}", client.ip), self.limits.login_per_ip)
             .await?;
         self.limit(
-            format!("login:acct:{normalized}"),
+            format!("login:acct-ip:{normalized}:{}", client.ip),
             self.limits.login_per_account,
         )
         .await?;
+        let known = format!("login:known:{normalized}:{}", client.ip);
+        if !self.store.marked(&known).await? {
+            self.limit(
+                format!("login:acct:{normalized}"),
+                self.limits.login_per_account,
+            )
+            .await?;
+        }
         let row = UserRow::find_by_statement(stmt(
             &format!("SELECT {USER_COLUMNS} FROM platform.users WHERE email_normalized = $1"),
             vec![normalized.into()],
@@ -238,6 +248,7 @@ impl Auth {
         match row {
             Some(row) if ok => {
                 let user = User::from(row);
+                self.store.mark(&known, self.refresh_ttl).await?;
                 let tokens = self.start_session(user.id).await?;
                 tracing::info!(user_id = %user.id, "login");
                 Ok((user, tokens))

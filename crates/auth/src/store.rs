@@ -321,6 +321,44 @@ impl Store {
         })
     }
 
+    /// Remembers `key` for `ttl` (a fact such as "this client logged into this account").
+    pub async fn mark(&self, key: &str, ttl: Duration) -> Result<()> {
+        match self {
+            Store::Redis(r) => {
+                let mut c = r.conn.clone();
+                let k = format!("{}mark:{key}", r.prefix);
+                let ms = ttl.as_millis().max(1) as u64;
+                r.bounded(async move { c.pset_ex::<_, _, ()>(k, 1, ms).await })
+                    .await
+            }
+            Store::Memory(m) => {
+                let mut s = m.lock();
+                let now = Instant::now();
+                if s.marks.len() > 100_000 {
+                    s.marks.retain(|_, until| *until > now);
+                }
+                s.marks.insert(key.to_owned(), now + ttl);
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether `key` was marked and has not expired.
+    pub async fn marked(&self, key: &str) -> Result<bool> {
+        match self {
+            Store::Redis(r) => {
+                let mut c = r.conn.clone();
+                let k = format!("{}mark:{key}", r.prefix);
+                r.bounded(async move { c.exists::<_, bool>(k).await }).await
+            }
+            Store::Memory(m) => Ok(m
+                .lock()
+                .marks
+                .get(key)
+                .is_some_and(|until| *until > Instant::now())),
+        }
+    }
+
     /// The user id of a live session.
     pub async fn session_user(&self, sid: &str) -> Result<Option<String>> {
         match self {
@@ -425,6 +463,8 @@ impl Default for MemoryStore {
 #[derive(Default)]
 struct MemState {
     tats: HashMap<String, i64>,
+    /// Marks with their expiry (see [`Store::mark`]).
+    marks: HashMap<String, Instant>,
     sessions: HashMap<String, MemSession>,
     user_sessions: HashMap<String, HashSet<String>>,
 }
