@@ -20,6 +20,8 @@ use crate::error::{Error, Result};
 #[derive(Clone)]
 pub struct Tracker {
     key: [u8; 32],
+    /// Keys derived from earlier secrets: links sent before a rotation keep working.
+    previous: Vec<[u8; 32]>,
     public_url: String,
 }
 
@@ -31,6 +33,14 @@ impl std::fmt::Debug for Tracker {
     }
 }
 
+/// The tracking key derived from a server secret.
+fn derive(secret: &SecretString) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose_secret().as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(b"kartei tracking links v1");
+    mac.finalize().into_bytes().into()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hit {
     Open,
@@ -40,18 +50,23 @@ pub enum Hit {
 impl Tracker {
     /// `secret` is the server's JWT secret; the tracking key is derived from it.
     pub fn new(secret: &SecretString, public_url: &str) -> Self {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose_secret().as_bytes())
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(b"kartei tracking links v1");
         Tracker {
-            key: mac.finalize().into_bytes().into(),
+            key: derive(secret),
+            previous: Vec::new(),
             public_url: public_url.trim_end_matches('/').to_owned(),
         }
     }
 
-    /// The MAC over (what, tenant, send, url), ready to finalize or verify.
-    fn mac(&self, hit: Hit, tenant: Uuid, send: Uuid, url: &str) -> Hmac<Sha256> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+    /// Also accepts links signed under `previous` secrets (after a key rotation); new links are
+    /// always signed with the current one.
+    pub fn with_previous(mut self, previous: &[SecretString]) -> Self {
+        self.previous = previous.iter().map(derive).collect();
+        self
+    }
+
+    /// The MAC over (what, tenant, send, url) under `key`, ready to finalize or verify.
+    fn mac_with(key: &[u8; 32], hit: Hit, tenant: Uuid, send: Uuid, url: &str) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
         mac.update(match hit {
             Hit::Open => b"o",
@@ -61,6 +76,10 @@ impl Tracker {
         mac.update(send.as_bytes());
         mac.update(url.as_bytes());
         mac
+    }
+
+    fn mac(&self, hit: Hit, tenant: Uuid, send: Uuid, url: &str) -> Hmac<Sha256> {
+        Self::mac_with(&self.key, hit, tenant, send, url)
     }
 
     pub fn token(&self, hit: Hit, tenant: TenantId, send: Uuid, url: &str) -> String {
@@ -84,9 +103,14 @@ impl Tracker {
         }
         let tenant = Uuid::from_slice(&b[..16]).map_err(|_| Error::TokenInvalid)?;
         let send = Uuid::from_slice(&b[16..32]).map_err(|_| Error::TokenInvalid)?;
-        self.mac(hit, tenant, send, url)
-            .verify_truncated_left(&b[32..])
-            .map_err(|_| Error::TokenInvalid)?;
+        let signed = std::iter::once(&self.key).chain(&self.previous).any(|key| {
+            Self::mac_with(key, hit, tenant, send, url)
+                .verify_truncated_left(&b[32..])
+                .is_ok()
+        });
+        if !signed {
+            return Err(Error::TokenInvalid);
+        }
         Ok((TenantId(tenant), send))
     }
 
@@ -308,6 +332,27 @@ pub async fn record_delivery(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// Issue 17, finding 11: a rotated secret broke the tracking links of mails already sent.
+    #[test]
+    fn tracking_links_signed_before_a_rotation_still_verify() {
+        let (old, new) = (
+            SecretString::from("old secret".to_owned()),
+            SecretString::from("new secret".to_owned()),
+        );
+        let (tenant, send) = (TenantId(Uuid::now_v7()), Uuid::now_v7());
+        let sent = Tracker::new(&old, "https://k.example").token(Hit::Open, tenant, send, "");
+        let rotated = Tracker::new(&new, "https://k.example");
+        assert!(rotated.verify(Hit::Open, &sent, "").is_err());
+        let rotated = rotated.with_previous(std::slice::from_ref(&old));
+        assert_eq!(
+            rotated.verify(Hit::Open, &sent, "").unwrap(),
+            (tenant, send)
+        );
+        let forged = Tracker::new(&SecretString::from("other".to_owned()), "https://k.example")
+            .token(Hit::Open, tenant, send, "");
+        assert!(rotated.verify(Hit::Open, &forged, "").is_err());
+    }
 
     #[test]
     fn tokens_resist_tampering() {

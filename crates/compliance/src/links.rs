@@ -70,11 +70,22 @@ impl Claims {
     }
 }
 
+/// The link key derived from a server secret.
+fn derive(secret: &SecretString) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose_secret().as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(b"kartei public links v1");
+    mac.finalize().into_bytes().to_vec()
+}
+
 /// Signs and checks links; cheap to clone.
 #[derive(Clone)]
 pub struct Links {
     enc: EncodingKey,
     dec: DecodingKey,
+    /// Keys derived from earlier secrets: links sent before a rotation (an unsubscribe link
+    /// is valid for 400 days) keep working.
+    previous: Vec<DecodingKey>,
     public_url: String,
 }
 
@@ -89,15 +100,23 @@ impl std::fmt::Debug for Links {
 impl Links {
     /// `secret` is the server's JWT secret; the link key is derived from it.
     pub fn new(secret: &SecretString, public_url: &str) -> Self {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose_secret().as_bytes())
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(b"kartei public links v1");
-        let key = mac.finalize().into_bytes();
+        let key = derive(secret);
         Links {
             enc: EncodingKey::from_secret(&key),
             dec: DecodingKey::from_secret(&key),
+            previous: Vec::new(),
             public_url: public_url.trim_end_matches('/').to_owned(),
         }
+    }
+
+    /// Also accepts links signed under `previous` secrets (after a key rotation); new links are
+    /// always signed with the current one.
+    pub fn with_previous(mut self, previous: &[SecretString]) -> Self {
+        self.previous = previous
+            .iter()
+            .map(|s| DecodingKey::from_secret(&derive(s)))
+            .collect();
+        self
     }
 
     pub fn public_url(&self) -> &str {
@@ -140,11 +159,19 @@ impl Links {
         v.set_audience(&[AUDIENCE]);
         v.leeway = 0;
         v.set_required_spec_claims(&["exp", "aud"]);
-        let data =
-            jsonwebtoken::decode::<Claims>(token, &self.dec, &v).map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => Error::TokenExpired,
-                _ => Error::TokenInvalid,
-            })?;
+        let mut result = jsonwebtoken::decode::<Claims>(token, &self.dec, &v);
+        for older in &self.previous {
+            match &result {
+                Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => {
+                    result = jsonwebtoken::decode::<Claims>(token, older, &v);
+                }
+                _ => break,
+            }
+        }
+        let data = result.map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => Error::TokenExpired,
+            _ => Error::TokenInvalid,
+        })?;
         if data.claims.act != action {
             return Err(Error::TokenInvalid);
         }
@@ -210,6 +237,54 @@ mod tests {
         assert!(matches!(
             l.verify(&t, Action::Unsubscribe),
             Err(Error::TokenInvalid)
+        ));
+    }
+
+    /// Issue 17, finding 11: rotating the secret broke every link already sent.
+    #[test]
+    fn links_signed_before_a_rotation_still_verify() {
+        let (old, new) = (
+            SecretString::from("o".repeat(32)),
+            SecretString::from("n".repeat(32)),
+        );
+        let before = Links::new(&old, "http://x");
+        let c = Links::claims(
+            Action::Unsubscribe,
+            TenantId(Uuid::nil()),
+            "email",
+            "newsletter",
+            chrono::Duration::days(400),
+        );
+        let sent = before.sign(&c).unwrap();
+        let rotated = Links::new(&new, "http://x");
+        assert!(matches!(
+            rotated.verify(&sent, Action::Unsubscribe),
+            Err(Error::TokenInvalid)
+        ));
+        let rotated = rotated.with_previous(std::slice::from_ref(&old));
+        assert_eq!(rotated.verify(&sent, Action::Unsubscribe).unwrap(), c);
+        // New links are signed with the new secret only.
+        let fresh = rotated.sign(&c).unwrap();
+        assert!(
+            Links::new(&new, "http://x")
+                .verify(&fresh, Action::Unsubscribe)
+                .is_ok()
+        );
+        assert!(before.verify(&fresh, Action::Unsubscribe).is_err());
+        // An unknown secret is still refused, an old expired link is expired.
+        let forged = Links::new(&SecretString::from("f".repeat(32)), "http://x")
+            .sign(&c)
+            .unwrap();
+        assert!(matches!(
+            rotated.verify(&forged, Action::Unsubscribe),
+            Err(Error::TokenInvalid)
+        ));
+        let mut stale = c.clone();
+        stale.exp = Utc::now().timestamp() - 10;
+        let stale = before.sign(&stale).unwrap();
+        assert!(matches!(
+            rotated.verify(&stale, Action::Unsubscribe),
+            Err(Error::TokenExpired)
         ));
     }
 

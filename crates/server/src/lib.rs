@@ -84,10 +84,10 @@ pub async fn services(settings: &Settings) -> anyhow::Result<(Db, Auth)> {
 
 /// The signer of public links (double opt-in, unsubscribe), keyed from the JWT secret.
 pub fn links(settings: &Settings) -> anyhow::Result<kartei_compliance::links::Links> {
-    Ok(kartei_compliance::links::Links::new(
-        &settings.jwt_secret()?,
-        &settings.http.public_url,
-    ))
+    Ok(
+        kartei_compliance::links::Links::new(&settings.jwt_secret()?, &settings.http.public_url)
+            .with_previous(&previous_secrets(settings)),
+    )
 }
 
 /// The mailer: SMTP when `SMTP_URL` is set, else the log (with a warning).
@@ -123,10 +123,23 @@ pub fn search(settings: &Settings) -> anyhow::Result<kartei_search::Search> {
 
 /// Signs and checks campaign tracking links (open pixel, click redirects).
 pub fn tracker(settings: &Settings) -> anyhow::Result<kartei_campaigns::tracking::Tracker> {
-    Ok(kartei_campaigns::tracking::Tracker::new(
-        &settings.jwt_secret()?,
-        &settings.http.public_url,
-    ))
+    Ok(
+        kartei_campaigns::tracking::Tracker::new(
+            &settings.jwt_secret()?,
+            &settings.http.public_url,
+        )
+        .with_previous(&previous_secrets(settings)),
+    )
+}
+
+/// `auth.previous_jwt_secrets`: what links and tokens signed before a rotation are checked with.
+fn previous_secrets(settings: &Settings) -> Vec<SecretString> {
+    settings
+        .auth
+        .previous_jwt_secrets
+        .iter()
+        .map(|s| SecretString::from(s.expose_secret().to_owned()))
+        .collect()
 }
 
 /// The campaign sender: SMTP sessions to `SMTP_URL`, else the log.
