@@ -503,3 +503,165 @@ async fn uploads_need_a_member_and_a_tenant() {
         0
     );
 }
+
+/// Issue 17, finding 3: the persons export, the access-request archive, the processing register
+/// and the import error report wrote cells beginning with `=`, `+`, `-` or `@` unchanged, which
+/// a spreadsheet runs as formulas. Every one of them now writes such a cell as text (`'`).
+#[tokio::test]
+async fn every_export_writes_formula_cells_as_text() {
+    const EVIL: [&str; 3] = ["=HYPERLINK(\"http://evil.example\")", "+SUM(1)", "@cmd"];
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let r = app
+        .gql(
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } } }",
+            json!({"i": {"firstName": EVIL[0], "lastName": EVIL[1], "city": EVIL[2], "email": "formel@example.de"}}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.body["errors"].is_null(), "{}", r.body);
+    let person = r.data()["createPerson"]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .gql(
+            "mutation($i: ProcessingActivityInput!) { putProcessingActivity(input: $i) { name } }",
+            json!({"i": {"name": "=1+1", "purpose": "-2+3", "legalBasis": "Art. 6(1)(f)", "retention": "@x", "safeguards": "+y"}}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.body["errors"].is_null(), "{}", r.body);
+
+    // No cell of a `;`- or `,`-separated file starts with a formula character.
+    let check = |what: &str, bytes: &[u8], delimiter: u8| {
+        let text = String::from_utf8_lossy(bytes)
+            .trim_start_matches('\u{feff}')
+            .to_owned();
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let cells: Vec<String> = reader
+            .records()
+            .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        let bad: Vec<&String> = cells
+            .iter()
+            .filter(|c| {
+                c.starts_with(['=', '+', '@']) || (c.starts_with('-') && c.parse::<f64>().is_err())
+            })
+            .collect();
+        assert!(bad.is_empty(), "{what}: formula cells {bad:?}");
+        cells
+    };
+    let (status, body) = app
+        .file_request(
+            Method::POST,
+            "/files/exports/persons",
+            t,
+            &tenant,
+            Some(json!({"format": "CSV"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let cells = check("persons.csv", &body, b';');
+    for e in EVIL {
+        assert!(
+            cells.contains(&format!("'{e}")),
+            "persons.csv lacks '{e}: {cells:?}"
+        );
+    }
+
+    let (status, xlsx) = app
+        .file_request(
+            Method::POST,
+            "/files/exports/persons",
+            t,
+            &tenant,
+            Some(json!({"format": "XLSX"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    let xcells: Vec<String> = range
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect();
+    assert!(xcells.contains(&format!("'{}", EVIL[0])), "{xcells:?}");
+    assert!(
+        !xcells.iter().any(|c| c.starts_with(['=', '+', '@'])),
+        "{xcells:?}"
+    );
+
+    let (status, zip) = app
+        .file_request(
+            Method::GET,
+            &format!("/files/compliance/persons/{person}/export.zip"),
+            t,
+            &tenant,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&zip));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut csvs = 0;
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        if f.name().unwrap().ends_with(".csv") {
+            let mut b = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut b).unwrap();
+            let name = f.name().unwrap().to_string();
+            let cells = check(&name, &b, b',');
+            if name == "profile.csv" {
+                assert!(cells.contains(&format!("'{}", EVIL[1])), "{cells:?}");
+            }
+            csvs += 1;
+        }
+    }
+    assert!(csvs > 0, "the archive holds no CSV");
+
+    let (status, register) = app
+        .file_request(
+            Method::GET,
+            "/files/compliance/processing-activities.csv",
+            t,
+            &tenant,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let cells = check("processing-activities.csv", &register, b';');
+    assert!(cells.contains(&"'=1+1".to_owned()), "{cells:?}");
+
+    // The import error report: a column named like a formula, a value that fails.
+    let upload = app
+        .upload(
+            t,
+            &tenant,
+            "formel.csv",
+            b"Name;=Mail\r\nMeier;nicht-gueltig\r\n".to_vec(),
+        )
+        .await;
+    let done = app
+        .import_and_wait(
+            t,
+            &tenant,
+            json!({"uploadId": upload, "mapping": ["last_name", "email"]}),
+        )
+        .await;
+    let path = done["errorReportPath"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{done}"));
+    let (status, report) = app.file_request(Method::GET, path, t, &tenant, None).await;
+    assert_eq!(status, 200);
+    let cells = check("errors.csv", &report, b';');
+    assert!(cells.iter().any(|c| c.starts_with("'=")), "{cells:?}");
+}

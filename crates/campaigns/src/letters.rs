@@ -37,14 +37,9 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Spreadsheet programs run cells that start with these; prefix them with a quote.
+/// A cell no spreadsheet program runs as a formula ([`kartei_core::cells`]).
 fn cell(s: Option<&str>) -> String {
-    let s = s.unwrap_or("");
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
+    kartei_core::cells::neutralize(s.unwrap_or("")).into_owned()
 }
 
 pub async fn export(tx: &TenantTx, campaign: Uuid, step: Uuid) -> Result<Export> {

@@ -329,10 +329,12 @@ fn to_csv(rows: &[JsonValue]) -> Result<Vec<u8>> {
     }
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let err = |e: csv::Error| Error::Archive(e.to_string());
-    w.write_record(&headers).map_err(err)?;
+    w.write_record(kartei_core::cells::record(&headers))
+        .map_err(err)?;
     for r in rows {
         let rec: Vec<String> = headers.iter().map(|h| cell(&r[h.as_str()])).collect();
-        w.write_record(&rec).map_err(err)?;
+        w.write_record(kartei_core::cells::record(&rec))
+            .map_err(err)?;
     }
     w.into_inner().map_err(|e| Error::Archive(e.to_string()))
 }

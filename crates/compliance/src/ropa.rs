@@ -171,7 +171,7 @@ pub fn to_csv(activities: &[Activity]) -> Result<Vec<u8>> {
     ])
     .map_err(err)?;
     for a in activities {
-        w.write_record([
+        w.write_record(kartei_core::cells::record([
             a.name.as_str(),
             &a.purpose,
             &a.legal_basis,
@@ -182,7 +182,7 @@ pub fn to_csv(activities: &[Activity]) -> Result<Vec<u8>> {
             &a.retention,
             &a.safeguards,
             &a.updated_at.format("%Y-%m-%d").to_string(),
-        ])
+        ]))
         .map_err(err)?;
     }
     w.into_inner().map_err(|e| Error::Archive(e.to_string()))

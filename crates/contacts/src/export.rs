@@ -204,7 +204,7 @@ fn write_xlsx_row(wb: &mut rust_xlsxwriter::Workbook, row: u32, cells: Vec<Strin
         .map_err(|e| Error::File(e.to_string()))?;
     for (c, v) in cells.iter().enumerate() {
         if !v.is_empty() {
-            ws.write_string(row, c as u16, v)
+            ws.write_string(row, c as u16, kartei_core::cells::neutralize(v))
                 .map_err(|e| Error::File(e.to_string()))?;
         }
     }
@@ -217,7 +217,8 @@ fn csv_bytes(format: ExportFormat, rows: &[Vec<String>]) -> Result<Vec<u8>> {
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     for r in rows {
-        w.write_record(r).map_err(|e| Error::File(e.to_string()))?;
+        w.write_record(kartei_core::cells::record(r))
+            .map_err(|e| Error::File(e.to_string()))?;
     }
     let utf8 = w.into_inner().map_err(|e| Error::File(e.to_string()))?;
     let is_header = rows

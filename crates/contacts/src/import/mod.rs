@@ -487,8 +487,14 @@ pub async fn errors_csv(
             .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::new());
         for r in &rows {
-            w.write_record([r.line.to_string().as_str(), &r.col, &r.reason, &r.severity])
-                .map_err(|e| Error::File(e.to_string()))?;
+            let line = r.line.to_string();
+            w.write_record(kartei_core::cells::record([
+                line.as_str(),
+                &r.col,
+                &r.reason,
+                &r.severity,
+            ]))
+            .map_err(|e| Error::File(e.to_string()))?;
         }
         let bytes = w.into_inner().map_err(|e| Error::File(e.to_string()))?;
         if out.send(bytes).await.is_err() {
