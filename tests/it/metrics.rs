@@ -75,6 +75,16 @@ async fn metrics_expose_requests_pool_jobs_outbox_sends_and_rate_limits() {
     assert!(r.code().is_some());
     app.gql("{ passwords { plain } }", json!({}), Some(t), None)
         .await;
+    // Issue 17, finding 8: every combination of root fields, and documents that merely
+    // parsed, made a series of their own. Now: the first root field (+more), and `invalid`.
+    for q in [
+        "{ me { email } tenants(first: 1) { totalCount } }",
+        "{ me { email } t2: tenants(first: 2) { totalCount } }",
+        "{ me { id } tenants(first: 3) { totalCount } x: me { email } }",
+        "{ me { noSuchField } }",
+    ] {
+        app.gql(q, json!({}), Some(t), None).await;
+    }
     let mut limited = 0;
     for _ in 0..6 {
         if app
@@ -109,6 +119,18 @@ async fn metrics_expose_requests_pool_jobs_outbox_sends_and_rate_limits() {
         m.keys()
             .any(|k| k.starts_with("kartei_graphql_requests_total")
                 && k.contains(r#"operation="invalid""#))
+    );
+    assert!(get(r#"kartei_graphql_requests_total{code="OK",operation="query:me+more"}"#) >= 3.0);
+    let me_series: Vec<&String> = m
+        .keys()
+        .filter(|k| k.starts_with("kartei_graphql_requests_total") && k.contains("query:me"))
+        .collect();
+    assert!(
+        me_series
+            .iter()
+            .all(|k| k.contains(r#"operation="query:me""#)
+                || k.contains(r#"operation="query:me+more""#)),
+        "{me_series:?}"
     );
     assert!(
         !text.contains("passwords"),

@@ -409,10 +409,16 @@ async fn graphql_as(
         Some(tx) => end_transaction(tx, response).await,
         None => response,
     };
-    let (resp, code) = graphql_response(response, decision, media);
+    let (resp, code, executed) = graphql_response(response, decision, media);
     if code == Code::RateLimited.as_str() {
         crate::metrics::rate_limited("login");
     }
+    // Only a document that validated keeps its label: anything else is one series.
+    let operation = if executed {
+        operation
+    } else {
+        "invalid".to_owned()
+    };
     crate::metrics::observe(&operation, &code, started.elapsed());
     resp
 }
@@ -597,12 +603,13 @@ pub(crate) async fn identify(
 
 /// Gives every error a code (async-graphql's own parse, validation and limit errors come
 /// without one) and picks the HTTP status.
-/// Returns the response and its outcome code for metrics: `OK`, or the first error's code.
+/// Returns the response, its outcome code for metrics (`OK`, or the first error's code) and
+/// whether the document was executed (it parsed and validated).
 fn graphql_response(
     mut response: async_graphql::Response,
     decision: Decision,
     media: Media,
-) -> (HttpResponse, String) {
+) -> (HttpResponse, String, bool) {
     let request_failed = response.data == async_graphql::Value::Null;
     let mut status = StatusCode::OK;
     let mut retry_after = None;
@@ -686,7 +693,11 @@ fn graphql_response(
         Ok(body) => builder.content_type(media.content_type()).body(body),
         Err(_) => HttpResponse::InternalServerError().finish(),
     };
-    (resp, first_code.unwrap_or_else(|| "OK".to_owned()))
+    (
+        resp,
+        first_code.unwrap_or_else(|| "OK".to_owned()),
+        !not_executed,
+    )
 }
 
 fn rate_headers(builder: &mut HttpResponseBuilder, decision: Option<Decision>) {
