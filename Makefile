@@ -12,6 +12,8 @@ run:
 	[ -f .local/jwt-secret ] || (mkdir -p .local && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > .local/jwt-secret); \
 	export KARTEI_JWT_SECRET_FILE="$${KARTEI_JWT_SECRET_FILE:-$$PWD/.local/jwt-secret}"; \
 	export KARTEI__LOG__FORMAT="$${KARTEI__LOG__FORMAT:-pretty}"; \
+	export KARTEI__GRAPHQL__INTROSPECTION="$${KARTEI__GRAPHQL__INTROSPECTION:-true}"; \
+	export KARTEI__GRAPHQL__GRAPHIQL="$${KARTEI__GRAPHQL__GRAPHIQL:-true}"; \
 	$(CARGO) build -p kartei-server --bin kartei && \
 	$(KARTEI) demo --contacts 2000 && \
 	exec $(KARTEI) serve

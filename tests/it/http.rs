@@ -29,3 +29,30 @@ async fn graphql_over_http_audit_passes_without_warnings() {
     assert_eq!(summary["error"], 0, "{stdout}");
     assert!(summary["ok"].as_u64().unwrap() >= 50, "{stdout}");
 }
+
+/// With the production defaults (introspection and GraphiQL off), the schema is not described
+/// to whoever asks and `GET /graphql` serves no page; `__typename` still answers.
+#[tokio::test]
+async fn introspection_and_graphiql_can_be_off() {
+    let app = kartei_tests::spawn_app_with(kartei_tests::Redis::Memory, None, |s| {
+        s.graphql.introspection = false;
+        s.graphql.graphiql = false;
+    })
+    .await;
+    let r = app
+        .gql(
+            "{ __schema { types { name } } }",
+            serde_json::json!({}),
+            None,
+            None,
+        )
+        .await;
+    assert!(r.body["data"]["__schema"].is_null(), "{}", r.body);
+    assert!(!r.body.to_string().contains("Person"), "{}", r.body);
+    let r = app
+        .gql("{ __typename }", serde_json::json!({}), None, None)
+        .await;
+    assert_eq!(r.body["data"]["__typename"], "Query", "{}", r.body);
+    let (status, _) = app.get("/graphql").await;
+    assert_eq!(status.as_u16(), 404);
+}

@@ -134,6 +134,9 @@ pub async fn spawn_app_on(
     )
     .unwrap();
     settings.redis.key_prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    // Off by default in production; the GraphiQL and introspection tests use them.
+    settings.graphql.introspection = true;
+    settings.graphql.graphiql = true;
     settings.database.max_connections = 8;
     // Keys in the shared Redis expire soon after the test; nothing accumulates.
     settings.auth.refresh_ttl_secs = 600;

@@ -167,8 +167,8 @@ trust_forwarded_for = false
 shutdown_timeout_secs = 30
 
 [graphql]
-introspection = true
-graphiql = true
+introspection = false
+graphiql = false
 max_depth = 10
 max_complexity = 3000
 
@@ -308,5 +308,9 @@ mod tests {
         assert_eq!(s.http.bind, "0.0.0.0:9000");
         assert!(s.redis.url.is_none());
         assert_eq!(s.graphql.max_depth, 10);
+        // Issue 17, finding 12: a production server does not describe its schema to anyone
+        // who asks, nor serve GraphiQL, unless configured (`make run` turns both on).
+        assert!(!s.graphql.introspection);
+        assert!(!s.graphql.graphiql);
     }
 }
