@@ -370,3 +370,35 @@ async fn members_are_managed_only_from_above_and_an_owner_remains() {
         r.body
     );
 }
+
+/// Issue 17, finding 12: an agency admin could create unlimited tenants, each a full schema.
+/// Beyond `limits.tenants_per_agency` `createTenant` is CONFLICT and creates nothing; another
+/// agency is not affected.
+#[tokio::test]
+async fn an_agency_has_a_tenant_quota() {
+    let app = spawn_app_with(Redis::Memory, None, |s| s.limits.tenants_per_agency = 2).await;
+    let admin = app.sign_up().await;
+    app.create_tenant(&admin, "Eins").await;
+    app.create_tenant(&admin, "Zwei").await;
+    let create = "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }";
+    let r = app
+        .gql(
+            create,
+            json!({"i": {"name": "Drei", "slug": "drei-quota"}}),
+            Some(&admin.access),
+            None,
+        )
+        .await;
+    assert_eq!(r.code(), Some("CONFLICT"), "{}", r.body);
+    let n = app
+        .gql(
+            "{ tenants(first: 10) { totalCount } }",
+            json!({}),
+            Some(&admin.access),
+            None,
+        )
+        .await;
+    assert_eq!(n.data()["tenants"]["totalCount"], 2, "{}", n.body);
+    let other = app.sign_up().await;
+    app.create_tenant(&other, "Andere Agentur").await;
+}

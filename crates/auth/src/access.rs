@@ -235,8 +235,14 @@ impl Auth {
             return Err(Error::Invalid(errors));
         };
         let admin = self.agency_admin(principal).await?;
-        self.create_tenant_for(admin.id, admin.agency_id, &name, &slug)
-            .await
+        self.create_tenant_within(
+            admin.id,
+            admin.agency_id,
+            &name,
+            &slug,
+            Some(self.limits.tenants_per_agency),
+        )
+        .await
     }
 
     /// The transactional core of [`Self::create_tenant`], for callers that already checked
@@ -248,7 +254,40 @@ impl Auth {
         name: &Name,
         slug: &Slug,
     ) -> Result<Tenant> {
+        self.create_tenant_within(owner, agency, name, slug, None)
+            .await
+    }
+
+    /// Creates the tenant unless the agency already has `quota` of them (the agency row is
+    /// locked, so concurrent creations cannot pass the count together).
+    async fn create_tenant_within(
+        &self,
+        owner: UserId,
+        agency: AgencyId,
+        name: &Name,
+        slug: &Slug,
+        quota: Option<u32>,
+    ) -> Result<Tenant> {
         let txn = self.db.platform().begin().await?;
+        if let Some(quota) = quota {
+            let row = txn
+                .query_one_raw(stmt(
+                    "SELECT (SELECT count(*) FROM platform.tenants WHERE agency_id = a.id) AS n \
+                     FROM platform.agencies a WHERE a.id = $1 FOR UPDATE",
+                    vec![agency.0.into()],
+                ))
+                .await?;
+            let n = row
+                .map(|r| r.try_get::<i64>("", "n"))
+                .transpose()?
+                .unwrap_or(0);
+            if n >= i64::from(quota) {
+                return Err(Error::Conflict(format!(
+                    "this agency has {n} tenants, its limit; archive one or ask the operator \
+                     to raise limits.tenants_per_agency"
+                )));
+            }
+        }
         let tenant = tenants::create(&txn, agency, name, slug)
             .await
             .map_err(|e| match e {

@@ -52,6 +52,8 @@ pub struct Limits {
     pub login_per_ip: Limit,
     /// Login attempts per account (email), from anywhere.
     pub login_per_account: Limit,
+    /// Tenants an agency may have (each is a full schema); `createTenant` refuses beyond.
+    pub tenants_per_agency: u32,
 }
 
 impl Default for Limits {
@@ -61,6 +63,7 @@ impl Default for Limits {
             anonymous: Limit::per_minute(300, 60),
             login_per_ip: Limit::per_minute(30, 30),
             login_per_account: Limit::per_minute(6, 10),
+            tenants_per_agency: 50,
         }
     }
 }

@@ -76,6 +76,7 @@ pub async fn services(settings: &Settings) -> anyhow::Result<(Db, Auth)> {
             anonymous: Limit::per_minute(l.anonymous_per_minute, l.anonymous_burst),
             login_per_ip: Limit::per_minute(l.login_ip_per_minute, l.login_ip_burst),
             login_per_account: Limit::per_minute(l.login_account_per_minute, l.login_account_burst),
+            tenants_per_agency: l.tenants_per_agency,
         },
     };
     let auth = Auth::new(db.clone(), store, config)?;

@@ -135,6 +135,8 @@ pub struct LimitSettings {
     pub login_ip_burst: u32,
     pub login_account_per_minute: u32,
     pub login_account_burst: u32,
+    /// Tenants one agency may create (each is a full schema).
+    pub tenants_per_agency: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,6 +189,7 @@ login_ip_per_minute = 30
 login_ip_burst = 30
 login_account_per_minute = 6
 login_account_burst = 10
+tenants_per_agency = 50
 
 [worker]
 in_process = true
