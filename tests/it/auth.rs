@@ -271,7 +271,13 @@ async fn session_and_rate_limit_are_checked_together() {
     for store in [redis, Store::memory()] {
         let (user, anon) = (Limit::per_minute(60, 3), Limit::per_minute(60, 1));
         store
-            .session_create("s1", "u1", "h", Duration::from_secs(60))
+            .session_create(
+                "s1",
+                "u1",
+                "h",
+                Duration::from_secs(60),
+                Duration::from_secs(60),
+            )
             .await
             .unwrap();
         for remaining in [2, 1, 0] {
@@ -391,4 +397,43 @@ async fn a_strangers_bad_logins_do_not_lock_the_owner_out() {
     assert_eq!(login("10.0.0.1", PASSWORD).await, "OK");
     // Somewhere new waits until the account's limit refills.
     assert_eq!(login("10.0.0.77", PASSWORD).await, "RATE_LIMITED");
+}
+
+/// Issue 17, finding 12: a refresh extended a session forever. A session now ends at its
+/// absolute lifetime however often it is refreshed; Redis for real, and the in-process store.
+#[tokio::test]
+async fn refreshing_does_not_extend_a_session_past_its_absolute_lifetime() {
+    use kartei_auth::store::{Rotation, Store};
+    use std::time::Duration;
+
+    let prefix = format!("test:{}:", uuid::Uuid::new_v4());
+    let redis = Store::redis(&kartei_tests::redis_url(), &prefix, Duration::from_secs(2))
+        .await
+        .unwrap();
+    let idle = Duration::from_secs(600);
+    for store in [redis, Store::memory()] {
+        store
+            .session_create("s", "u", "r1", idle, Duration::from_millis(400))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.session_rotate("s", "r1", "r2", idle).await.unwrap(),
+            Rotation::Rotated("u".into()),
+            "{}",
+            store.kind()
+        );
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(
+            store.session_rotate("s", "r2", "r3", idle).await.unwrap(),
+            Rotation::Unknown,
+            "{}: the refresh outlived the session's absolute lifetime",
+            store.kind()
+        );
+        assert_eq!(
+            store.session_user("s").await.unwrap(),
+            None,
+            "{}",
+            store.kind()
+        );
+    }
 }

@@ -266,6 +266,7 @@ impl Auth {
                 &user.0.to_string(),
                 &sha256_hex(&refresh),
                 self.refresh_ttl,
+                self.session_max_age,
             )
             .await?;
         Ok(Tokens {

@@ -62,6 +62,8 @@ impl Principal {
 pub struct AuthConfig {
     pub jwt: jwt::JwtConfig,
     pub refresh_ttl: Duration,
+    /// The longest a session lives, however often it is refreshed.
+    pub session_max_age: Duration,
     pub limits: Limits,
 }
 
@@ -73,6 +75,7 @@ pub struct Auth {
     pub(crate) store: Store,
     pub(crate) limits: Limits,
     pub(crate) refresh_ttl: Duration,
+    pub(crate) session_max_age: Duration,
 }
 
 impl std::fmt::Debug for Auth {
@@ -91,6 +94,7 @@ impl Auth {
             store,
             limits: config.limits,
             refresh_ttl: config.refresh_ttl,
+            session_max_age: config.session_max_age,
         })
     }
 

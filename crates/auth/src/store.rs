@@ -105,13 +105,23 @@ if cur ~= ARGV[1] then
   end
   return {0, ''}
 end
+local deadline = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if deadline > 0 and now >= deadline then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2] .. uid, ARGV[3])
+  return {0, ''}
+end
 local kept = {cur}
 for h in string.gmatch(used, '%S+') do
   if #kept >= tonumber(ARGV[5]) then break end
   table.insert(kept, h)
 end
 redis.call('HSET', KEYS[1], 'rt', ARGV[2], 'used', table.concat(kept, ' '))
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local ttl = tonumber(ARGV[4])
+if deadline > 0 and deadline - now < ttl then ttl = deadline - now end
+redis.call('PEXPIRE', KEYS[1], ttl)
 return {1, uid}
 "#;
 
@@ -245,12 +255,15 @@ impl Store {
         }
     }
 
+    /// A new session: idle for `ttl` at most (each refresh renews that), and never older than
+    /// `max_age` however often it is refreshed.
     pub async fn session_create(
         &self,
         sid: &str,
         uid: &str,
         refresh_hash: &str,
         ttl: Duration,
+        max_age: Duration,
     ) -> Result<()> {
         match self {
             Store::Redis(r) => {
@@ -258,11 +271,22 @@ impl Store {
                 let skey = format!("{}sess:{sid}", r.prefix);
                 let ukey = format!("{}usess:{uid}", r.prefix);
                 let (sid, uid, rh) = (sid.to_owned(), uid.to_owned(), refresh_hash.to_owned());
-                let ttl_ms = ttl.as_millis() as i64;
+                let ttl_ms = ttl.min(max_age).as_millis() as i64;
+                let until = (std::time::SystemTime::now() + max_age)
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis())
+                    .to_string();
                 r.bounded(async move {
                     redis::pipe()
                         .atomic()
-                        .hset_multiple(&skey, &[("uid", uid.as_str()), ("rt", rh.as_str())])
+                        .hset_multiple(
+                            &skey,
+                            &[
+                                ("uid", uid.as_str()),
+                                ("rt", rh.as_str()),
+                                ("until", &until),
+                            ],
+                        )
                         .ignore()
                         .pexpire(&skey, ttl_ms)
                         .ignore()
@@ -276,7 +300,7 @@ impl Store {
                 .await
             }
             Store::Memory(m) => {
-                m.session_create(sid, uid, refresh_hash, ttl);
+                m.session_create(sid, uid, refresh_hash, ttl, max_age);
                 Ok(())
             }
         }
@@ -475,6 +499,8 @@ struct MemSession {
     /// Earlier refresh-token hashes, newest first (at most [`USED_KEPT`]).
     used: std::collections::VecDeque<String>,
     expires: Instant,
+    /// The absolute end of the session, however often it is refreshed.
+    until: Instant,
 }
 
 impl MemoryStore {
@@ -504,15 +530,26 @@ impl MemoryStore {
         (1, (now - allow_at) / interval, 0, new_tat - now)
     }
 
-    fn session_create(&self, sid: &str, uid: &str, rt: &str, ttl: Duration) {
+    fn session_create(&self, sid: &str, uid: &str, rt: &str, ttl: Duration, max_age: Duration) {
         let mut s = self.lock();
+        let now = Instant::now();
+        // Expired sessions are dropped as new ones come, so the map stays bounded.
+        if s.sessions.len() > 10_000 {
+            s.sessions.retain(|_, x| x.expires > now);
+            let live: HashSet<String> = s.sessions.keys().cloned().collect();
+            s.user_sessions.retain(|_, set| {
+                set.retain(|sid| live.contains(sid));
+                !set.is_empty()
+            });
+        }
         s.sessions.insert(
             sid.to_owned(),
             MemSession {
                 uid: uid.to_owned(),
                 rt: rt.to_owned(),
                 used: std::collections::VecDeque::new(),
-                expires: Instant::now() + ttl,
+                expires: now + ttl.min(max_age),
+                until: now + max_age,
             },
         );
         s.user_sessions
@@ -548,10 +585,17 @@ impl MemoryStore {
             }
             return (-1, uid);
         }
+        if Instant::now() >= sess.until {
+            s.sessions.remove(sid);
+            if let Some(set) = s.user_sessions.get_mut(&uid) {
+                set.remove(sid);
+            }
+            return (0, String::new());
+        }
         let old = std::mem::replace(&mut sess.rt, next.to_owned());
         sess.used.push_front(old);
         sess.used.truncate(USED_KEPT);
-        sess.expires = Instant::now() + ttl;
+        sess.expires = (Instant::now() + ttl).min(sess.until);
         (1, uid)
     }
 
@@ -619,7 +663,7 @@ mod tests {
         let store = Store::memory();
         let ttl = Duration::from_secs(60);
         store
-            .session_create("s", "u", "h1", ttl)
+            .session_create("s", "u", "h1", ttl, ttl)
             .await
             .expect("create");
         assert_eq!(
@@ -645,9 +689,32 @@ mod tests {
             "the family is revoked"
         );
 
+        // A session ends at its absolute lifetime, however often it is refreshed.
+        store
+            .session_create("old", "u", "a1", ttl, Duration::from_millis(30))
+            .await
+            .expect("create");
+        assert_eq!(
+            store
+                .session_rotate("old", "a1", "a2", ttl)
+                .await
+                .expect("rotate"),
+            Rotation::Rotated("u".into())
+        );
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(
+            store
+                .session_rotate("old", "a2", "a3", ttl)
+                .await
+                .expect("rotate"),
+            Rotation::Unknown,
+            "refreshing extended the session past its absolute lifetime"
+        );
+        assert_eq!(store.session_user("old").await.expect("user"), None);
+
         // A token the session never issued, naming it, revokes nothing.
         store
-            .session_create("t", "u", "k1", ttl)
+            .session_create("t", "u", "k1", ttl, ttl)
             .await
             .expect("create");
         assert_eq!(

@@ -71,6 +71,7 @@ pub async fn services(settings: &Settings) -> anyhow::Result<(Db, Auth)> {
             access_ttl: Duration::from_secs(a.access_ttl_secs),
         },
         refresh_ttl: Duration::from_secs(a.refresh_ttl_secs),
+        session_max_age: Duration::from_secs(a.session_max_age_secs),
         limits: Limits {
             api: Limit::per_minute(l.api_per_minute, l.api_burst),
             anonymous: Limit::per_minute(l.anonymous_per_minute, l.anonymous_burst),

@@ -122,6 +122,8 @@ pub struct AuthSettings {
     pub audience: String,
     pub access_ttl_secs: u64,
     pub refresh_ttl_secs: u64,
+    /// The longest a session lives however often it is refreshed (then: log in again).
+    pub session_max_age_secs: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,6 +181,7 @@ issuer = "kartei"
 audience = "kartei-api"
 access_ttl_secs = 900
 refresh_ttl_secs = 2592000
+session_max_age_secs = 7776000
 
 [limits]
 api_per_minute = 1200
