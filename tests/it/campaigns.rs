@@ -299,6 +299,26 @@ async fn campaign_end_to_end_over_real_smtp() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/gif");
+    // Replays count once (issue 17, finding 12): one open event per recipient however often
+    // the pixel is fetched.
+    for _ in 0..4 {
+        let res = app
+            .http
+            .get(format!("{}/t/o/{open}", app.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM campaign_events WHERE kind = 'open'"
+        )
+        .await,
+        1,
+        "a replayed pixel added events"
+    );
     let no_redirect = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

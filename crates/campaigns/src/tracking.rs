@@ -221,8 +221,13 @@ pub async fn record_hit(tx: &TenantTx, send: Uuid, hit: Hit, url: Option<&str>) 
     if n == 0 {
         return Ok(false);
     }
+    // One event per recipient and kind (per link for clicks): replaying a pixel or a link
+    // raises the raw hit counter only, not the event log or the unique opens and clicks.
     tx.execute_raw(stmt(
-        "INSERT INTO campaign_events (id, send_id, kind, url) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO campaign_events (id, send_id, kind, url) \
+         SELECT $1, $2, $3, $4 WHERE NOT EXISTS ( \
+           SELECT 1 FROM campaign_events WHERE send_id = $2 AND kind = $3 \
+           AND url IS NOT DISTINCT FROM $4)",
         vec![
             Uuid::now_v7().into(),
             send.into(),

@@ -3,7 +3,7 @@
 //! altered link gets 400 TOKEN_INVALID and records nothing.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use kartei_campaigns::tracking::{self, Hit};
 use kartei_core::code::Code;
 use kartei_tenancy::tenants::TenantStatus;
@@ -34,12 +34,31 @@ fn failure(e: &ApiError) -> HttpResponse {
         .json(json!({ "errors": [{ "message": e.message, "extensions": { "code": e.code.as_str() } }] }))
 }
 
-async fn hit(state: &AppState, token: &str, what: Hit, url: &str) -> Result<(), ApiError> {
+async fn hit(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+    what: Hit,
+    url: &str,
+) -> Result<(), ApiError> {
     let (tenant, send) = state
         .services
         .tracker
         .verify(what, token, url)
         .map_err(ApiError::from)?;
+    // Per client IP, at the anonymous limit: beyond it the pixel and the redirect are still
+    // served (a recipient is never shown an error), but nothing is counted.
+    let ip = crate::http::client_ip(req, state.options.trust_forwarded_for);
+    let auth = &state.services.auth;
+    let counted = auth
+        .store()
+        .rate(&format!("track:{ip}"), auth.limits().anonymous)
+        .await
+        .is_ok_and(|d| d.allowed);
+    if !counted {
+        crate::metrics::rate_limited("tracking");
+        return Ok(());
+    }
     let db = &state.services.db;
     let t = kartei_tenancy::tenants::get(db.platform(), tenant)
         .await?
@@ -57,8 +76,12 @@ async fn hit(state: &AppState, token: &str, what: Hit, url: &str) -> Result<(), 
     Ok(())
 }
 
-async fn open(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
-    match hit(&state, &token, Hit::Open, "").await {
+async fn open(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    match hit(&state, &req, &token, Hit::Open, "").await {
         Ok(()) => HttpResponse::Ok()
             .content_type("image/gif")
             .insert_header((header::CACHE_CONTROL, "no-store, private"))
@@ -74,6 +97,7 @@ struct ClickQuery {
 
 async fn click(
     state: web::Data<AppState>,
+    req: HttpRequest,
     token: web::Path<String>,
     q: web::Query<ClickQuery>,
 ) -> HttpResponse {
@@ -83,7 +107,7 @@ async fn click(
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return failure(&ApiError::from(kartei_campaigns::Error::TokenInvalid));
     }
-    match hit(&state, &token, Hit::Click, url).await {
+    match hit(&state, &req, &token, Hit::Click, url).await {
         Ok(()) => HttpResponse::Found()
             .insert_header((header::LOCATION, url.to_owned()))
             .insert_header((header::CACHE_CONTROL, "no-store"))
