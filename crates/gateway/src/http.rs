@@ -445,18 +445,15 @@ fn nul_in(request: &async_graphql::Request) -> Option<String> {
             _ => None,
         }
     }
+    // GraphQL's only escape for it is `\u0000` (a lowercase `u`, exactly four hex digits).
     let q = &request.query;
-    if q.contains('\0') || q.to_ascii_lowercase().contains("\\u0000") {
+    if q.contains('\0') || q.contains("\\u0000") {
         return Some("query".to_owned());
     }
-    let vars = async_graphql::Value::Object(
-        request
-            .variables
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    );
-    walk(&vars, &mut vec!["variables".to_owned()])
+    request.variables.iter().find_map(|(name, value)| {
+        let mut path = vec!["variables".to_owned(), name.to_string()];
+        walk(value, &mut path).or_else(|| name.contains('\0').then(|| path.join(".")))
+    })
 }
 
 /// Commits or rolls back the operation's transaction once everything ran. A mutation is one
@@ -690,7 +687,8 @@ fn graphql_response(
         v
     });
     let resp = match body.and_then(|v| serde_json::to_vec(&v)) {
-        Ok(body) => builder.content_type(media.content_type()).body(body),
+        // The content type is set by `Media::label`, for this and every other answer.
+        Ok(body) => builder.body(body),
         Err(_) => HttpResponse::InternalServerError().finish(),
     };
     (
