@@ -226,7 +226,8 @@ async fn repeated_bad_logins_are_limited() {
 #[tokio::test]
 async fn api_calls_are_limited_per_user_and_tenant_with_headers() {
     let app = spawn_app_with(Redis::Shared, None, |s| {
-        s.limits.api_per_minute = 60;
+        // One token per 10 s: no refill between the test's requests, however slow the machine.
+        s.limits.api_per_minute = 6;
         s.limits.api_burst = 5;
     })
     .await;
