@@ -31,7 +31,10 @@ async fn graphiql_signs_in_picks_a_tenant_and_shows_a_query_result() {
         .arg(&app.url)
         .arg(&owner.email)
         .arg(PASSWORD)
-        .arg(&tenant)
+        // The page lists the tenants by their global ids.
+        .arg(
+            kartei_gateway::node::id(kartei_gateway::node::Kind::Tenant, tenant.parse().unwrap()).0,
+        )
         .arg(&shot)
         .output()
         .await

@@ -710,7 +710,7 @@ async fn revocation_flips_the_next_decision_and_unsubscribe_links_work_once() {
             "newsletter",
             Duration::days(1),
         );
-        c.pid = Some(p.parse().unwrap());
+        c.pid = Some(kartei_tests::uuid(&p).parse().unwrap());
         other.sign(&c).unwrap()
     };
     let ours = links::Links::new(&secrecy::SecretString::from(JWT_SECRET), "http://x");
@@ -722,7 +722,7 @@ async fn revocation_flips_the_next_decision_and_unsubscribe_links_work_once() {
             "newsletter",
             Duration::days(1),
         );
-        c.pid = Some(p.parse().unwrap());
+        c.pid = Some(kartei_tests::uuid(&p).parse().unwrap());
         c.exp = Utc::now().timestamp() - 60;
         ours.sign(&c).unwrap()
     };
@@ -734,7 +734,7 @@ async fn revocation_flips_the_next_decision_and_unsubscribe_links_work_once() {
             "newsletter",
             Duration::days(1),
         );
-        c.pid = Some(p.parse().unwrap());
+        c.pid = Some(kartei_tests::uuid(&p).parse().unwrap());
         ours.sign(&c).unwrap()
     };
     for (tok, status, code) in [
@@ -1150,7 +1150,7 @@ async fn roles_and_tenants_bound_every_compliance_operation() {
         "newsletter",
         Duration::days(1),
     );
-    c.pid = Some(person.parse().unwrap());
+    c.pid = Some(kartei_tests::uuid(&person).parse().unwrap());
     let res = app
         .http
         .post(format!(

@@ -345,7 +345,10 @@ async fn a_merge_moves_everything_and_leaves_no_orphans() {
     assert_eq!(
         app.tenant_i64(
             &tenant,
-            &format!("SELECT count(*) FROM interactions WHERE person_id = '{winner}'")
+            &format!(
+                "SELECT count(*) FROM interactions WHERE person_id = '{}'",
+                kartei_tests::uuid(&winner)
+            )
         )
         .await,
         6
@@ -353,7 +356,10 @@ async fn a_merge_moves_everything_and_leaves_no_orphans() {
     assert_eq!(
         app.tenant_i64(
             &tenant,
-            &format!("SELECT count(*) FROM transactions WHERE person_id = '{winner}'")
+            &format!(
+                "SELECT count(*) FROM transactions WHERE person_id = '{}'",
+                kartei_tests::uuid(&winner)
+            )
         )
         .await,
         3
@@ -361,7 +367,10 @@ async fn a_merge_moves_everything_and_leaves_no_orphans() {
     assert_eq!(
         app.tenant_i64(
             &tenant,
-            &format!("SELECT count(*) FROM person_organizations WHERE person_id = '{winner}'")
+            &format!(
+                "SELECT count(*) FROM person_organizations WHERE person_id = '{}'",
+                kartei_tests::uuid(&winner)
+            )
         )
         .await,
         2
@@ -369,7 +378,10 @@ async fn a_merge_moves_everything_and_leaves_no_orphans() {
     assert_eq!(
         app.tenant_i64(
             &tenant,
-            &format!("SELECT count(*) FROM merges WHERE winner_id = '{winner}'")
+            &format!(
+                "SELECT count(*) FROM merges WHERE winner_id = '{}'",
+                kartei_tests::uuid(&winner)
+            )
         )
         .await,
         1

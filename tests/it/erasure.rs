@@ -476,7 +476,11 @@ async fn requests_have_deadlines_and_retention_flags_then_erases() {
     let tx = app.db.begin_tenant(id).await.unwrap();
     tx.execute_raw(stmt(
         "UPDATE persons SET created_at = now() - interval '40 months' WHERE id = $1",
-        vec![uuid::Uuid::parse_str(&old).unwrap().into()],
+        vec![
+            uuid::Uuid::parse_str(&kartei_tests::uuid(&old))
+                .unwrap()
+                .into(),
+        ],
     ))
     .await
     .unwrap();
@@ -553,7 +557,11 @@ async fn requests_have_deadlines_and_retention_flags_then_erases() {
     let tx = app.db.begin_tenant(id).await.unwrap();
     tx.execute_raw(stmt(
         "UPDATE persons SET created_at = now() - interval '40 months' WHERE id = $1",
-        vec![uuid::Uuid::parse_str(&fresh).unwrap().into()],
+        vec![
+            uuid::Uuid::parse_str(&kartei_tests::uuid(&fresh))
+                .unwrap()
+                .into(),
+        ],
     ))
     .await
     .unwrap();

@@ -205,7 +205,7 @@ async fn a_member_of_a_naming_b_is_forbidden() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["node"]["id"].clone())
+        .map(|e| json!(kartei_tests::uuid(e["node"]["id"].as_str().unwrap())))
         .collect();
     assert_eq!(ids, vec![json!(a)]);
     // A member cannot write where only admins may.

@@ -534,7 +534,10 @@ async fn reindex_rebuilds_the_same_index() {
         )
         .await
         .unwrap();
-    assert_eq!(res.hits[0].document.id.to_string(), f.max);
+    assert_eq!(
+        res.hits[0].document.id.to_string(),
+        kartei_tests::uuid(&f.max)
+    );
     println!(
         "reindex: {} documents in {:?}, progress {:?}",
         r.documents,

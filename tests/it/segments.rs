@@ -2125,7 +2125,12 @@ async fn abc_analysis_matches_the_known_answer_with_payment_downgrade() {
     ];
     for (i, (id, class, value_class, reasons)) in expect.iter().enumerate() {
         let row = &rows[i];
-        assert_eq!(row["personId"], id.to_string(), "rank {}", i + 1);
+        assert_eq!(
+            kartei_tests::uuid(row["personId"].as_str().unwrap()),
+            id.to_string(),
+            "rank {}",
+            i + 1
+        );
         assert_eq!(row["rank"], i + 1);
         assert_eq!(row["class"], *class, "{row}");
         assert_eq!(row["valueClass"], *value_class, "{row}");
@@ -2494,7 +2499,7 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
         .iter()
         .map(|e| {
             (
-                e["node"]["personId"].as_str().unwrap().to_owned(),
+                kartei_tests::uuid(e["node"]["personId"].as_str().unwrap()),
                 e["node"]["event"].as_str().unwrap().to_owned(),
             )
         })
@@ -2510,7 +2515,7 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
         .iter()
         .map(|e| {
             (
-                e["node"]["personId"].as_str().unwrap().to_owned(),
+                kartei_tests::uuid(e["node"]["personId"].as_str().unwrap()),
                 e["node"]["event"].as_str().unwrap().to_owned(),
             )
         })
@@ -2548,7 +2553,7 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .map(|e| kartei_tests::uuid(e["node"]["id"].as_str().unwrap()))
         .collect();
     assert_eq!(ids, [f.anna.to_string(), f.carla.to_string()].into());
 

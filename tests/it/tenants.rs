@@ -155,9 +155,7 @@ async fn a_failed_create_leaves_no_schema_and_no_row() {
             None,
         )
         .await;
-    let agency: uuid::Uuid = me.data()["me"]["agency"]["id"]
-        .as_str()
-        .unwrap()
+    let agency: uuid::Uuid = kartei_tests::uuid(me.data()["me"]["agency"]["id"].as_str().unwrap())
         .parse()
         .unwrap();
     // An owner that does not exist: the schema and all migrations are created first, then the

@@ -301,10 +301,12 @@ impl TestApp {
                 None,
             )
             .await;
-        r.data()["createTenant"]["id"]
+        let id = r.data()["createTenant"]["id"]
             .as_str()
-            .unwrap_or_else(|| panic!("createTenant: {}", r.body))
-            .to_owned()
+            .unwrap_or_else(|| panic!("createTenant: {}", r.body));
+        // The bare UUID (the header takes it as well as the global id), so tests can use it
+        // in SQL too.
+        uuid(id)
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -585,4 +587,12 @@ pub fn decode_quoted_printable(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The UUID a global id (or a bare UUID) names, as text: for comparing ids the API returns
+/// with rows read by SQL.
+pub fn uuid(id: &str) -> String {
+    kartei_gateway::node::uuid_of(id)
+        .unwrap_or_else(|| panic!("not an id: {id}"))
+        .to_string()
 }

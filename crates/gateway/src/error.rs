@@ -129,9 +129,11 @@ pub fn api<E: Into<ApiError>>(e: E) -> async_graphql::Error {
     e.into().to_gql()
 }
 
-/// An `ID` argument as a UUID, or VALIDATION_FAILED on `field`.
+/// An `ID` argument as the UUID it names (a global id or the bare UUID, see [`crate::node`]),
+/// or VALIDATION_FAILED on `field`.
 pub fn parse_uuid(id: &async_graphql::ID, field: &str) -> async_graphql::Result<uuid::Uuid> {
-    uuid::Uuid::try_parse(id.as_str()).map_err(|_| api(ApiError::field(field, "is not a valid id")))
+    crate::node::uuid_of(id.as_str())
+        .ok_or_else(|| api(ApiError::field(field, "is not a valid id")))
 }
 
 impl From<kartei_contacts::Error> for ApiError {

@@ -58,7 +58,7 @@ async fn person_archive(
         Err(resp) => return resp,
     };
     let parse = |s: &str, field: &str| {
-        uuid::Uuid::try_parse(s).map_err(|_| ApiError::field(field, "is not a valid id"))
+        crate::node::uuid_of(s).ok_or_else(|| ApiError::field(field, "is not a valid id"))
     };
     let result: Result<Vec<u8>, ApiError> = async {
         let id = parse(&path, "id")?;
@@ -346,7 +346,7 @@ async fn import_errors(
         Ok(t) => t,
         Err(resp) => return resp,
     };
-    let Ok(id) = uuid::Uuid::try_parse(&path) else {
+    let Some(id) = crate::node::uuid_of(&path) else {
         return rest_error(&ApiError::field("id", "is not a valid id"));
     };
     // Check existence before streaming, so a wrong id gets a proper 404.

@@ -487,6 +487,17 @@ fn error_gql_response(e: &ApiError) -> async_graphql::Response {
 
 /// Who is asking, for which tenant, and whether the rate limit lets them: the checks every
 /// endpoint shares. An `Err` is the response to send instead.
+/// The tenant an `X-Tenant-Id` header names: a tenant's global id, or its UUID in canonical form.
+fn tenant_of(raw: &str) -> Option<TenantId> {
+    if let Ok(id) = raw.parse::<TenantId>() {
+        return Some(id);
+    }
+    match crate::node::decode(raw)? {
+        (crate::node::Kind::Tenant, crate::node::Key::Uuid(u)) => Some(TenantId(u)),
+        _ => None,
+    }
+}
+
 pub(crate) async fn identify(
     state: &AppState,
     req: &HttpRequest,
@@ -504,9 +515,9 @@ pub(crate) async fn identify(
         .map(|v| v.to_str().unwrap_or("\u{0}").trim().to_owned());
     let tenant_id = match &tenant_header {
         None => None,
-        Some(raw) => match raw.parse::<TenantId>() {
-            Ok(id) => Some(Ok(id)),
-            Err(_) => Some(Err(ApiError::field("X-Tenant-Id", "is not a tenant id"))),
+        Some(raw) => match tenant_of(raw) {
+            Some(id) => Some(Ok(id)),
+            None => Some(Err(ApiError::field("X-Tenant-Id", "is not a tenant id"))),
         },
     };
     if let Some(Ok(id)) = &tenant_id {

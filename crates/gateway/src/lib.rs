@@ -14,6 +14,7 @@ pub mod http;
 mod identity;
 pub mod loaders;
 pub mod metrics;
+pub mod node;
 pub mod relay;
 pub mod schema;
 mod search;

@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::context::tenant_tx;
 use crate::error::{ApiError, api, parse_uuid};
+use crate::node::{self, Kind as NodeKind};
 use crate::relay::{self, Conn};
 
 /// A step's (and its template's) channel.
@@ -124,7 +125,7 @@ pub struct Template {
 impl From<templates::Template> for Template {
     fn from(t: templates::Template) -> Self {
         Template {
-            id: ID(t.id.to_string()),
+            id: node::id(NodeKind::Template, t.id),
             name: t.name,
             channel: channel(&t.channel),
             subject: t.subject,
@@ -208,12 +209,14 @@ impl CampaignStep {
 impl From<camp::Step> for CampaignStep {
     fn from(s: camp::Step) -> Self {
         CampaignStep {
-            id: ID(s.id.to_string()),
+            id: node::id(NodeKind::CampaignStep, s.id),
             position: s.position,
             channel: channel(&s.channel),
             delay_days: s.delay_days,
-            template_id: ID(s.template_id.to_string()),
-            variant_template_id: s.variant_template_id.map(|v| ID(v.to_string())),
+            template_id: node::id(NodeKind::Template, s.template_id),
+            variant_template_id: s
+                .variant_template_id
+                .map(|v| node::id(NodeKind::Template, v)),
             variant_percent: s.variant_percent,
             assignee: s.assignee,
             due_days: s.due_days,
@@ -226,7 +229,7 @@ pub struct Campaign(camp::Campaign);
 #[Object]
 impl Campaign {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        node::id(NodeKind::Campaign, self.0.id)
     }
     async fn name(&self) -> &str {
         &self.0.name
@@ -254,7 +257,7 @@ impl Campaign {
         self.0.attribution_days
     }
     async fn segment_id(&self) -> Option<ID> {
-        self.0.segment_id.map(|s| ID(s.to_string()))
+        self.0.segment_id.map(|s| node::id(NodeKind::Segment, s))
     }
     async fn exclude_do_not_reactivate(&self) -> bool {
         self.0.exclude_dnr
@@ -266,7 +269,7 @@ impl Campaign {
         self.0
             .exclude_segments
             .iter()
-            .map(|s| ID(s.to_string()))
+            .map(|s| node::id(NodeKind::Segment, *s))
             .collect()
     }
     async fn occasion(&self) -> Option<async_graphql::Json<serde_json::Value>> {
@@ -280,7 +283,9 @@ impl Campaign {
     }
     /// The segment snapshot frozen at launch.
     async fn snapshot_id(&self) -> Option<ID> {
-        self.0.snapshot_id.map(|s| ID(s.to_string()))
+        self.0
+            .snapshot_id
+            .map(|s| node::id(NodeKind::SegmentSnapshot, s))
     }
     async fn finished_at(&self) -> Option<DateTime<Utc>> {
         self.0.finished_at
@@ -587,10 +592,10 @@ pub struct CampaignTask {
 impl From<tasks::Task> for CampaignTask {
     fn from(t: tasks::Task) -> Self {
         CampaignTask {
-            id: ID(t.id.to_string()),
-            campaign_id: ID(t.campaign_id.to_string()),
+            id: node::id(NodeKind::CampaignTask, t.id),
+            campaign_id: node::id(NodeKind::Campaign, t.campaign_id),
             campaign_name: t.campaign_name,
-            person_id: ID(t.person_id.to_string()),
+            person_id: node::id(NodeKind::Person, t.person_id),
             channel: channel(&t.channel),
             script: t.script,
             assignee: t.assignee,
@@ -1008,7 +1013,7 @@ impl CampaignsMutation {
         )
         .await?;
         Ok(DeliveryEventResult {
-            person_id: ID(out.person_id.to_string()),
+            person_id: node::id(NodeKind::Person, out.person_id),
             suppressed: out.suppressed,
         })
     }

@@ -1,13 +1,10 @@
 //! GraphQL types of the compliance domain.
 
 use crate::identity::types::Actor;
+use crate::node::{self, Kind};
 use async_graphql::{Enum, ID, InputObject, Json, SimpleObject};
 use chrono::{DateTime, Utc};
 use kartei_compliance::{dsr, erasure, exceptions, ledger, policy, retention, ropa};
-
-fn id(u: uuid::Uuid) -> ID {
-    ID(u.to_string())
-}
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ConsentChannel {
@@ -193,9 +190,9 @@ pub struct ConsentEvent {
 impl From<ledger::Event> for ConsentEvent {
     fn from(e: ledger::Event) -> Self {
         ConsentEvent {
-            id: id(e.id),
+            id: node::id(Kind::ConsentEvent, e.id),
             seq: e.seq,
-            person_id: e.person_id.map(id),
+            person_id: e.person_id.map(|u| node::id(Kind::Person, u)),
             channel: ledger::Channel::parse(&e.channel)
                 .unwrap_or(ledger::Channel::Email)
                 .into(),
@@ -214,7 +211,7 @@ impl From<ledger::Event> for ConsentEvent {
             user_agent: e.user_agent,
             actor: Actor(e.actor),
             note: e.note,
-            carried_from: e.carried_from.map(id),
+            carried_from: e.carried_from.map(|u| node::id(Kind::ConsentEvent, u)),
             prev_hash: hex::encode(e.prev_hash),
             chain_hash: hex::encode(e.chain_hash),
         }
@@ -348,7 +345,7 @@ impl From<ledger::ChainReport> for ConsentChainReport {
                 .into_iter()
                 .map(|b| ChainBreak {
                     seq: b.seq,
-                    event_id: b.id.map(id),
+                    event_id: b.id.map(|u| node::id(Kind::ConsentEvent, u)),
                     problem: b.problem,
                 })
                 .collect(),
@@ -407,8 +404,8 @@ pub struct ExistingCustomerRecord {
 impl From<exceptions::Record> for ExistingCustomerRecord {
     fn from(r: exceptions::Record) -> Self {
         ExistingCustomerRecord {
-            id: id(r.id),
-            person_id: id(r.person_id),
+            id: node::id(Kind::ExistingCustomerRecord, r.id),
+            person_id: node::id(Kind::Person, r.person_id),
             obtained_at: r.obtained_at,
             sale_reference: r.sale_reference,
             purposes: r.purposes,
@@ -508,8 +505,8 @@ impl From<dsr::Request> for DataSubjectRequest {
             _ => None,
         };
         DataSubjectRequest {
-            id: id(r.id),
-            person_id: r.person_id.map(id),
+            id: node::id(Kind::DataSubjectRequest, r.id),
+            person_id: r.person_id.map(|u| node::id(Kind::Person, u)),
             overdue: r.status == "open" && r.due_at < Utc::now(),
             kind: dsr::RequestKind::parse(&r.kind)
                 .unwrap_or(dsr::RequestKind::Access)
@@ -537,7 +534,7 @@ pub struct ErasureSummary {
 impl From<erasure::Summary> for ErasureSummary {
     fn from(s: erasure::Summary) -> Self {
         ErasureSummary {
-            erasure_id: id(s.erasure_id),
+            erasure_id: node::id(Kind::ErasureRecord, s.erasure_id),
             removed: Json(serde_json::to_value(&s).unwrap_or_default()),
         }
     }
@@ -556,11 +553,11 @@ pub struct ErasureRecord {
 impl From<erasure::ErasureRecord> for ErasureRecord {
     fn from(r: erasure::ErasureRecord) -> Self {
         ErasureRecord {
-            id: id(r.id),
+            id: node::id(Kind::ErasureRecord, r.id),
             erased_at: r.erased_at,
             actor: Actor(r.actor),
             reason: r.reason,
-            request_id: r.request_id.map(id),
+            request_id: r.request_id.map(|u| node::id(Kind::DataSubjectRequest, u)),
             removed: Json(r.removed),
         }
     }
@@ -601,7 +598,7 @@ pub struct RetentionPolicy {
 impl From<retention::Policy> for RetentionPolicy {
     fn from(p: retention::Policy) -> Self {
         RetentionPolicy {
-            id: id(p.id),
+            id: node::id(Kind::RetentionPolicy, p.id),
             name: p.name,
             inactive_months: p.inactive_months,
             action: p.action,
@@ -642,7 +639,7 @@ impl From<retention::DryRun> for RetentionDryRun {
                 .sample
                 .into_iter()
                 .map(|c| RetentionCandidate {
-                    person_id: id(c.id),
+                    person_id: node::id(Kind::Person, c.id),
                     first_name: c.first_name,
                     last_name: c.last_name,
                     email: c.email,
@@ -707,7 +704,7 @@ pub struct ProcessingActivity {
 impl From<ropa::Activity> for ProcessingActivity {
     fn from(a: ropa::Activity) -> Self {
         ProcessingActivity {
-            id: id(a.id),
+            id: node::id(Kind::ProcessingActivity, a.id),
             name: a.name,
             purpose: a.purpose,
             legal_basis: a.legal_basis,

@@ -20,6 +20,7 @@ use super::types::{
 };
 use crate::context::{services, tenant, tenant_tx};
 use crate::error::{ApiError, api, parse_uuid};
+use crate::node::{self, Kind};
 
 async fn record(
     tx: &TenantTx,
@@ -583,7 +584,7 @@ impl ContactsMutation {
         let r = &out.result;
         Ok(MergeResult {
             dry_run: out.dry_run,
-            merge_id: out.merge_id.map(|m| ID(m.to_string())),
+            merge_id: out.merge_id.map(|m| node::id(Kind::MergeEvent, m)),
             result: async_graphql::Json(json!({
                 "salutation": r.salutation, "title": r.title,
                 "firstName": r.first_name, "lastName": r.last_name, "email": r.email,

@@ -16,11 +16,8 @@ use crate::context::{tenant, tenant_tx};
 use crate::error::{api, parse_uuid};
 use crate::identity::types::Actor;
 use crate::loaders;
+use crate::node::{self, Kind};
 use crate::relay::{self, Conn};
-
-fn id(u: Uuid) -> ID {
-    ID(u.to_string())
-}
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -102,7 +99,7 @@ pub struct Person {
 impl From<persons::Person> for Person {
     fn from(p: persons::Person) -> Self {
         Person {
-            id: id(p.id),
+            id: node::id(Kind::Person, p.id),
             display_name: p.display_name(),
             salutation: p.salutation.clone(),
             title: p.title.clone(),
@@ -120,14 +117,14 @@ impl From<persons::Person> for Person {
             website: p.website.clone(),
             tags: p.tags.clone(),
             custom: Json(p.custom.clone()),
-            owner_id: p.owner_id.map(id),
+            owner_id: p.owner_id.map(|u| node::id(Kind::User, u)),
             source: p.source.clone(),
             external_id: p.external_id.clone(),
             lifecycle_stage: LifecycleStage::parse(&p.lifecycle_stage),
             do_not_reactivate: p.do_not_reactivate,
             dnr_reason: p.dnr_reason.clone(),
             archived_at: p.archived_at,
-            merged_into: p.merged_into.map(id),
+            merged_into: p.merged_into.map(|u| node::id(Kind::Person, u)),
             last_interaction_at: p.last_interaction_at,
             last_purchase_at: p.last_purchase_at,
             version: p.version,
@@ -355,7 +352,7 @@ impl Organization {
 impl From<organizations::Organization> for Organization {
     fn from(o: organizations::Organization) -> Self {
         Organization {
-            id: id(o.id),
+            id: node::id(Kind::Organization, o.id),
             name: o.name,
             industry: o.industry,
             website: o.website,
@@ -367,7 +364,7 @@ impl From<organizations::Organization> for Organization {
             country: o.country,
             tags: o.tags,
             custom: Json(o.custom),
-            owner_id: o.owner_id.map(id),
+            owner_id: o.owner_id.map(|u| node::id(Kind::User, u)),
             source: o.source,
             external_id: o.external_id,
             lifecycle_stage: LifecycleStage::parse(&o.lifecycle_stage),
@@ -436,8 +433,8 @@ impl Relation {
 impl From<relations::Relation> for Relation {
     fn from(r: relations::Relation) -> Self {
         Relation {
-            person_id: id(r.person_id),
-            organization_id: id(r.organization_id),
+            person_id: node::id(Kind::Person, r.person_id),
+            organization_id: node::id(Kind::Organization, r.organization_id),
             job_title: r.job_title,
             is_primary: r.is_primary,
             buying_role: r.buying_role.as_deref().map(|b| match b {
@@ -506,9 +503,9 @@ pub struct Interaction {
 impl From<interactions::Interaction> for Interaction {
     fn from(i: interactions::Interaction) -> Self {
         Interaction {
-            id: id(i.id),
-            person_id: i.person_id.map(id),
-            organization_id: i.organization_id.map(id),
+            id: node::id(Kind::Interaction, i.id),
+            person_id: i.person_id.map(|u| node::id(Kind::Person, u)),
+            organization_id: i.organization_id.map(|u| node::id(Kind::Organization, u)),
             kind: InteractionKind::parse(&i.kind).unwrap_or(InteractionKind::Note),
             direction: Direction::parse(&i.direction).unwrap_or(Direction::Internal),
             occurred_at: i.occurred_at,
@@ -566,9 +563,9 @@ impl From<transactions::Transaction> for Transaction {
     fn from(t: transactions::Transaction) -> Self {
         Transaction {
             days_late: t.days_late(Utc::now().date_naive()),
-            id: id(t.id),
-            person_id: t.person_id.map(id),
-            organization_id: t.organization_id.map(id),
+            id: node::id(Kind::Transaction, t.id),
+            person_id: t.person_id.map(|u| node::id(Kind::Person, u)),
+            organization_id: t.organization_id.map(|u| node::id(Kind::Organization, u)),
             kind: TransactionKind::parse(&t.kind).unwrap_or(TransactionKind::Order),
             number: t.number,
             amount_minor: t.amount_minor,
@@ -712,8 +709,12 @@ impl From<(DateTime<Utc>, timeline::Event)> for TimelineEntry {
             timeline::Event::Merge(m) => TimelineEntry::Merge(MergeEntry {
                 at,
                 merge: MergeEvent {
-                    id: id(m.id),
-                    loser_ids: m.loser_ids.into_iter().map(id).collect(),
+                    id: node::id(Kind::MergeEvent, m.id),
+                    loser_ids: m
+                        .loser_ids
+                        .into_iter()
+                        .map(|u| node::id(Kind::Person, u))
+                        .collect(),
                     field_choices: Json(m.field_choices),
                     moved: Json(m.moved),
                     actor: Actor(m.actor),
@@ -723,8 +724,8 @@ impl From<(DateTime<Utc>, timeline::Event)> for TimelineEntry {
             timeline::Event::Message(m) => TimelineEntry::Message(MessageEntry {
                 at,
                 message: CampaignMessage {
-                    id: id(m.id),
-                    campaign_id: id(m.campaign_id),
+                    id: node::id(Kind::CampaignMessage, m.id),
+                    campaign_id: node::id(Kind::Campaign, m.campaign_id),
                     campaign_name: m.campaign_name,
                     channel: crate::campaigns::channel(&m.channel),
                     status: match m.status.as_str() {
@@ -754,8 +755,8 @@ pub struct DuplicateCandidate {
 impl From<duplicates::Candidate> for DuplicateCandidate {
     fn from(c: duplicates::Candidate) -> Self {
         DuplicateCandidate {
-            a_id: id(c.a),
-            b_id: id(c.b),
+            a_id: node::id(Kind::Person, c.a),
+            b_id: node::id(Kind::Person, c.b),
             score: c.score,
             reasons: c.reasons,
         }
@@ -968,7 +969,7 @@ pub struct Upload {
 impl From<import::Upload> for Upload {
     fn from(u: import::Upload) -> Self {
         Upload {
-            id: id(u.id),
+            id: node::id(Kind::Upload, u.id),
             filename: u.filename,
             size_bytes: u.size_bytes,
             complete: u.complete,
@@ -1021,8 +1022,8 @@ pub struct Import {
 impl From<import::Import> for Import {
     fn from(i: import::Import) -> Self {
         Import {
-            id: id(i.id),
-            upload_id: id(i.upload_id),
+            id: node::id(Kind::Import, i.id),
+            upload_id: node::id(Kind::Upload, i.upload_id),
             mapping: i.mapping(),
             format: ImportFormat::parse(&i.format),
             match_keys: i.match_keys,
@@ -1327,7 +1328,7 @@ impl PersonInput {
             external_id: self.external_id,
             lifecycle_stage: self.lifecycle_stage.map(|s| s.as_str().to_owned()),
             dnr_reason: self.dnr_reason,
-            owner_id: self.owner_id.map(|o| o.0),
+            owner_id: self.owner_id.map(node::bare),
             tags: self.tags.unwrap_or_default(),
             custom: Default::default(),
         };
@@ -1358,7 +1359,7 @@ impl PersonPatch {
             d.lifecycle_stage = Some(s.as_str().to_owned());
         }
         patch(&mut d.dnr_reason, self.dnr_reason);
-        patch(&mut d.owner_id, self.owner_id.map_value(|o| o.0));
+        patch(&mut d.owner_id, self.owner_id.map_value(node::bare));
         if let Some(t) = self.tags {
             d.tags = t;
         }
@@ -1410,7 +1411,7 @@ impl OrganizationInput {
             self.lifecycle_stage.map(|s| s.as_str().to_owned()),
         );
         set(&mut d.dnr_reason, self.dnr_reason);
-        set(&mut d.owner_id, self.owner_id.map(|o| o.0));
+        set(&mut d.owner_id, self.owner_id.map(node::bare));
         if let Some(t) = self.tags {
             d.tags = t;
         }

@@ -6,6 +6,7 @@ use kartei_auth::identity::{self, AgencyRole as DomainAgencyRole};
 
 use crate::context::services;
 use crate::error::api;
+use crate::node::{self, Kind};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum AgencyRole {
@@ -27,7 +28,7 @@ pub struct User(pub identity::User);
 #[Object]
 impl User {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        node::id(Kind::User, self.0.id.0)
     }
     async fn email(&self) -> &str {
         &self.0.email
@@ -51,7 +52,7 @@ impl User {
             .await
             .map_err(api)?;
         Ok(Agency {
-            id: ID(a.id.to_string()),
+            id: node::id(Kind::Agency, a.id),
             name: a.name,
             created_at: a.created_at,
         })

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::contacts::types::{Organization, Person};
 use crate::context::tenant;
 use crate::loaders;
+use crate::node::{self, Kind as NodeKind};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ContactKind {
@@ -215,7 +216,13 @@ pub fn search_result(r: SearchResults) -> SearchResult {
     conn.edges.extend(r.hits.into_iter().map(|h| {
         let d = h.document;
         let hit = SearchHit {
-            contact_id: ID(d.id.to_string()),
+            contact_id: node::id(
+                match d.kind {
+                    Kind::Person => NodeKind::Person,
+                    Kind::Organization => NodeKind::Organization,
+                },
+                d.id,
+            ),
             id: d.id,
             kind: d.kind.into(),
             name: d.name,
@@ -230,7 +237,7 @@ pub fn search_result(r: SearchResults) -> SearchResult {
             tags: d.tags,
             lifecycle_stage: crate::contacts::types::LifecycleStage::parse(&d.lifecycle_stage),
             industry: d.industry,
-            owner_id: d.owner_id.map(|o| ID(o.to_string())),
+            owner_id: d.owner_id.map(|o| node::id(NodeKind::User, o)),
             highlights: h
                 .highlights
                 .into_iter()

@@ -58,7 +58,8 @@ impl SegmentsQuery {
         let compiler = segments::Compiler::load(tx, chrono::Utc::now())
             .await
             .map_err(api)?;
-        let cond = compiler.rule(&rule.0, None).map_err(api)?;
+        let rule = crate::node::bare_ids(rule.0);
+        let cond = compiler.rule(&rule, None).map_err(api)?;
         Ok(SegmentPreview { cond })
     }
 

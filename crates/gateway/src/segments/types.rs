@@ -11,11 +11,8 @@ use crate::contacts::types::Person;
 use crate::context::tenant_tx;
 use crate::error::{api, parse_uuid};
 use crate::identity::types::Actor;
+use crate::node::{self, Kind};
 use crate::relay::{self, Conn};
-
-fn id(u: uuid::Uuid) -> ID {
-    ID(u.to_string())
-}
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum SegmentKind {
@@ -56,7 +53,7 @@ pub struct Segment {
 impl From<segments::Segment> for Segment {
     fn from(s: segments::Segment) -> Self {
         Segment {
-            id: id(s.id),
+            id: node::id(Kind::Segment, s.id),
             kind: if s.is_static() {
                 SegmentKind::Static
             } else {
@@ -192,7 +189,7 @@ impl From<SegmentInput> for segments::SegmentDraft {
         segments::SegmentDraft {
             name: i.name,
             description: i.description,
-            rule: i.rule.map(|j| j.0),
+            rule: i.rule.map(|j| node::bare_ids(j.0)),
         }
     }
 }
@@ -243,8 +240,11 @@ pub enum MembershipChange {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct MembershipEvent {
-    pub id: ID,
+    /// The event's number in the tenant's membership history.
+    #[graphql(skip)]
+    pub seq: i64,
     pub segment_id: ID,
     pub person_id: ID,
     pub event: MembershipChange,
@@ -252,12 +252,19 @@ pub struct MembershipEvent {
     pub actor: Actor,
 }
 
+#[ComplexObject]
+impl MembershipEvent {
+    async fn id(&self, ctx: &Context<'_>) -> async_graphql::Result<ID> {
+        node::tenant_local(ctx, Kind::MembershipEvent, self.seq)
+    }
+}
+
 impl From<segments::MembershipEvent> for MembershipEvent {
     fn from(e: segments::MembershipEvent) -> Self {
         MembershipEvent {
-            id: ID(e.id.to_string()),
-            segment_id: id(e.segment_id),
-            person_id: id(e.person_id),
+            seq: e.id,
+            segment_id: node::id(Kind::Segment, e.segment_id),
+            person_id: node::id(Kind::Person, e.person_id),
             event: if e.event == "left" {
                 MembershipChange::Left
             } else {
@@ -302,8 +309,8 @@ pub struct SegmentSnapshot {
 impl From<segments::Snapshot> for SegmentSnapshot {
     fn from(s: segments::Snapshot) -> Self {
         SegmentSnapshot {
-            id: id(s.id),
-            segment_id: id(s.segment_id),
+            id: node::id(Kind::SegmentSnapshot, s.id),
+            segment_id: node::id(Kind::Segment, s.segment_id),
             label: s.label,
             rule: s.rule.map(Json),
             member_count: s.member_count,
@@ -475,7 +482,7 @@ pub struct AbcReport {
 impl From<abc::Report> for AbcReport {
     fn from(r: abc::Report) -> Self {
         AbcReport {
-            run_id: id(r.run_id),
+            run_id: node::id(Kind::AbcRun, r.run_id),
             computed_at: r.computed_at,
             settings: r.settings.into(),
             period_from: r.period_from,
@@ -526,7 +533,7 @@ pub struct AbcResult {
 impl From<abc::CustomerResult> for AbcResult {
     fn from(r: abc::CustomerResult) -> Self {
         AbcResult {
-            person_id: id(r.person_id),
+            person_id: node::id(Kind::Person, r.person_id),
             class: AbcClass::parse(&r.class),
             value_class: AbcClass::parse(&r.value_class),
             rank: r.rank,
@@ -644,7 +651,7 @@ pub struct BantScore {
 impl From<bant::Bant> for BantScore {
     fn from(b: bant::Bant) -> Self {
         BantScore {
-            person_id: id(b.person_id),
+            person_id: node::id(Kind::Person, b.person_id),
             budget: b.budget,
             authority: b.authority,
             need: b.need,
@@ -718,7 +725,7 @@ pub struct TargetGroup {
 impl From<target_groups::TargetGroup> for TargetGroup {
     fn from(g: target_groups::TargetGroup) -> Self {
         TargetGroup {
-            id: id(g.id),
+            id: node::id(Kind::TargetGroup, g.id),
             name: g.name,
             description: g.description,
             offer: g.offer,
@@ -729,7 +736,7 @@ impl From<target_groups::TargetGroup> for TargetGroup {
             passion: g.passion,
             total: g.total,
             rank: g.rank,
-            segment_id: g.segment_id.map(id),
+            segment_id: g.segment_id.map(|u| node::id(Kind::Segment, u)),
             version: g.version,
             created_by: Actor(g.created_by),
             created_at: g.created_at,

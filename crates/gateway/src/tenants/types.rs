@@ -9,6 +9,7 @@ use kartei_core::id::TenantId;
 use kartei_tenancy::tenants::{self, TenantStatus as DomainStatus};
 
 use crate::error::{ApiError, api};
+use crate::node::{self, Kind};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum TenantStatus {
@@ -62,7 +63,7 @@ pub struct Tenant {
 impl From<tenants::Tenant> for Tenant {
     fn from(t: tenants::Tenant) -> Self {
         Tenant {
-            id: ID(t.id.to_string()),
+            id: node::id(Kind::Tenant, t.id.0),
             name: t.name,
             slug: t.slug,
             status: match t.status {
@@ -94,7 +95,7 @@ pub struct Member {
 impl From<access::Member> for Member {
     fn from(m: access::Member) -> Self {
         Member {
-            user_id: ID(m.user_id.to_string()),
+            user_id: node::id(Kind::User, m.user_id.0),
             email: m.email,
             display_name: m.display_name,
             role: m.role.into(),
@@ -118,7 +119,7 @@ pub struct ApiKey {
 impl From<apikeys::ApiKey> for ApiKey {
     fn from(k: apikeys::ApiKey) -> Self {
         ApiKey {
-            id: ID(k.id.to_string()),
+            id: node::id(Kind::ApiKey, k.id.0),
             name: k.name,
             prefix: k.prefix,
             role: k.role.into(),

@@ -1,0 +1,229 @@
+//! Global object identification, as the Relay server specification has it: every entity's
+//! `id` is opaque and unique across types and tenants, and `node(id:)` finds any of them.
+//!
+//! An id is the base64url (no padding) of `Kind:key`. The key is the record's UUID where it
+//! has one (unique on its own), and `tenant:key` for records whose key is unique only within
+//! a tenant (a setting's key, an audit entry's number, a member's user). Clients treat ids as
+//! opaque; the server decodes and checks them, so an id of another type or another tenant
+//! finds nothing, exactly like an id that never existed.
+//!
+//! Arguments that name a record by its UUID also take the bare UUID (the form in CSV exports,
+//! webhooks and the audit log), so ids copied from there keep working; `node(id:)` takes only
+//! global ids, because a bare UUID does not say its type.
+
+use std::fmt::Display;
+
+use async_graphql::ID;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+macro_rules! kinds {
+    ($($kind:ident),* $(,)?) => {
+        /// The type of an entity, as encoded in its global id (the GraphQL type's name).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Kind {
+            $($kind),*
+        }
+
+        impl Kind {
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Kind::$kind => stringify!($kind)),*
+                }
+            }
+
+            fn parse(s: &str) -> Option<Kind> {
+                match s {
+                    $(stringify!($kind) => Some(Kind::$kind),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    AbcRun,
+    Agency,
+    ApiKey,
+    AuditEntry,
+    Campaign,
+    CampaignMessage,
+    CampaignStep,
+    CampaignTask,
+    ConsentEvent,
+    ConsentPurpose,
+    ConsentText,
+    CustomField,
+    DataSubjectRequest,
+    ErasureRecord,
+    ExistingCustomerRecord,
+    Import,
+    Interaction,
+    Member,
+    MembershipEvent,
+    MergeEvent,
+    Organization,
+    Person,
+    Picklist,
+    PicklistValue,
+    ProcessingActivity,
+    Relation,
+    RetentionPolicy,
+    Segment,
+    SegmentSnapshot,
+    Setting,
+    Snippet,
+    Suppression,
+    TargetGroup,
+    Template,
+    Tenant,
+    Transaction,
+    Upload,
+    User,
+}
+
+/// The key inside a global id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    /// A UUID: unique on its own.
+    Uuid(Uuid),
+    /// A key unique within one tenant.
+    Local { tenant: Uuid, key: String },
+}
+
+fn encode(text: &str) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(text))
+}
+
+/// The global id of a record keyed by a UUID.
+pub fn id(kind: Kind, key: Uuid) -> ID {
+    encode(&format!("{}:{key}", kind.name()))
+}
+
+/// The global id of a record whose key is unique within `tenant` only.
+pub fn local_id(kind: Kind, tenant: Uuid, key: impl Display) -> ID {
+    encode(&format!("{}:{tenant}:{key}", kind.name()))
+}
+
+/// The global id of a record of the request's tenant whose key is unique within it.
+pub fn tenant_local(
+    ctx: &async_graphql::Context<'_>,
+    kind: Kind,
+    key: impl Display,
+) -> async_graphql::Result<ID> {
+    let t = crate::context::tenant(ctx, kartei_core::ctx::Role::Viewer)?;
+    Ok(local_id(kind, t.tenant_id.0, key))
+}
+
+/// An id argument handed on as text (the domain validates it): the bare UUID a global id
+/// names, or the text as it came.
+pub fn bare(id: ID) -> String {
+    match uuid_of(&id) {
+        Some(u) => u.to_string(),
+        None => id.0,
+    }
+}
+
+/// A segment rule with every global id among its condition values replaced by the bare UUID
+/// it names: rules are stored and compiled over UUIDs, and clients write the ids they read.
+pub fn bare_ids(mut rule: serde_json::Value) -> serde_json::Value {
+    fn walk(v: &mut serde_json::Value) {
+        use serde_json::Value as J;
+        let bare = |s: &mut J| {
+            if let J::String(text) = s
+                && Uuid::try_parse(text).is_err()
+                && let Some((_, Key::Uuid(u))) = decode(text)
+            {
+                *text = u.to_string();
+            }
+        };
+        match v {
+            J::Object(map) => {
+                for (k, child) in map.iter_mut() {
+                    match (k.as_str(), child) {
+                        ("value", J::Array(items)) => items.iter_mut().for_each(bare),
+                        ("value", s @ J::String(_)) => bare(s),
+                        (_, other) => walk(other),
+                    }
+                }
+            }
+            J::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut rule);
+    rule
+}
+
+/// The longest global id accepted; anything longer is malformed without being decoded.
+const MAX_LEN: usize = 512;
+
+/// A global id's type and key, or `None` when it is not one.
+pub fn decode(id: &str) -> Option<(Kind, Key)> {
+    if id.len() > MAX_LEN {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(id).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (kind, rest) = text.split_once(':')?;
+    let kind = Kind::parse(kind)?;
+    if let Ok(u) = Uuid::try_parse(rest) {
+        return Some((kind, Key::Uuid(u)));
+    }
+    let (tenant, key) = rest.split_once(':')?;
+    let tenant = Uuid::try_parse(tenant).ok()?;
+    Some((
+        kind,
+        Key::Local {
+            tenant,
+            key: key.to_owned(),
+        },
+    ))
+}
+
+/// The UUID a by-id argument names: a UUID-keyed global id of any type, or the bare UUID.
+pub fn uuid_of(id: &str) -> Option<Uuid> {
+    if let Ok(u) = Uuid::try_parse(id) {
+        return Some(u);
+    }
+    match decode(id)? {
+        (_, Key::Uuid(u)) => Some(u),
+        (_, Key::Local { .. }) => None,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_strangers_do_not_decode() {
+        let u = Uuid::now_v7();
+        let t = Uuid::now_v7();
+        let p = id(Kind::Person, u);
+        assert_eq!(decode(&p), Some((Kind::Person, Key::Uuid(u))));
+        assert_eq!(uuid_of(&p), Some(u));
+        assert_eq!(uuid_of(&u.to_string()), Some(u));
+        assert_ne!(p, id(Kind::Organization, u), "the type is part of the id");
+        let s = local_id(Kind::Setting, t, "campaign.quiet:hours");
+        assert_eq!(
+            decode(&s),
+            Some((
+                Kind::Setting,
+                Key::Local {
+                    tenant: t,
+                    key: "campaign.quiet:hours".into()
+                }
+            ))
+        );
+        assert_eq!(uuid_of(&s), None);
+        for bad in ["", "x", "UGVyc29u", &u.to_string(), &"A".repeat(600)] {
+            assert_eq!(decode(bad), None, "{bad}");
+        }
+        // A well-formed encoding of an unknown type.
+        assert_eq!(decode(&URL_SAFE_NO_PAD.encode(format!("Secret:{u}"))), None);
+    }
+}
