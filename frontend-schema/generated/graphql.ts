@@ -2058,6 +2058,12 @@ export type MutationUpdateTransactionArgs = {
   version: Scalars['Int']['input'];
 };
 
+/** An object with a global id, which `node(id:)` finds again (Relay's object identification). */
+export type Node = {
+  /** Opaque and unique across types and tenants; `node(id:)` finds the object again. */
+  id: Scalars['ID']['output'];
+};
+
 export type OccasionInput = {
   day?: InputMaybe<Scalars['Int']['input']>;
   /** NO_CONTACT: days without interaction. */
@@ -2077,7 +2083,7 @@ export type OccasionKind =
   | 'NO_CONTACT'
   | 'PURCHASE_ANNIVERSARY';
 
-export type Organization = {
+export type Organization = Node & {
   __typename?: 'Organization';
   archivedAt?: Maybe<Scalars['DateTime']['output']>;
   city?: Maybe<Scalars['String']['output']>;
@@ -2197,7 +2203,7 @@ export type ParetoPoint = {
 };
 
 /** A person (B2C customer or someone at an organization). */
-export type Person = {
+export type Person = Node & {
   __typename?: 'Person';
   archivedAt?: Maybe<Scalars['DateTime']['output']>;
   birthday?: Maybe<Scalars['NaiveDate']['output']>;
@@ -2505,6 +2511,16 @@ export type Query = {
   me: User;
   /** Members of the current tenant, by email. */
   members: MemberConnection;
+  /**
+   * The object with this global id, in the request's tenant. An id of another tenant, a
+   * malformed id and an id of a type `node` does not serve all get the same NOT_FOUND.
+   */
+  node?: Maybe<Node>;
+  /**
+   * The objects with these global ids, in order; `null` where one is not found (at most
+   * 100 ids).
+   */
+  nodes: Array<Maybe<Node>>;
   organization?: Maybe<Organization>;
   /** An organization's timeline, newest first. */
   organizationTimeline: TimelineEntryConnection;
@@ -2730,6 +2746,16 @@ export type QueryMembersArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNodesArgs = {
+  ids: Array<Scalars['ID']['input']>;
 };
 
 

@@ -633,3 +633,105 @@ async fn users_are_linked_and_only_visible_within_the_tenant() {
         "a former member is still shown: {d}"
     );
 }
+
+#[tokio::test]
+async fn node_finds_by_global_id_and_answers_not_found_alike_for_strangers() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let other = app.create_tenant(&owner, "Anderer Kunde").await;
+    let t = Some(owner.access.as_str());
+    let create = "mutation { p: createPerson(input: {firstName: \"Ida\", lastName: \"Kern\"}) { person { id } } \
+                  o: createOrganization(input: {name: \"Kern & Co\"}) { id } }";
+    let ours = app.gql(create, json!({}), t, Some(&tenant)).await;
+    let theirs = app.gql(create, json!({}), t, Some(&other)).await;
+    assert!(
+        ours.code().is_none() && theirs.code().is_none(),
+        "{}",
+        ours.body
+    );
+    let person = ours.data()["p"]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let org = ours.data()["o"]["id"].as_str().unwrap().to_owned();
+    let strangers_person = theirs.data()["p"]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(person, org);
+    assert!(
+        uuid::Uuid::try_parse(&person).is_err(),
+        "ids are opaque: {person}"
+    );
+
+    // Found by its id, as the type the id names, with fields of the type.
+    let q = "query($id: ID!) { node(id: $id) { __typename id ... on Person { lastName } ... on Organization { name } } }";
+    let p = app.gql(q, json!({"id": person}), t, Some(&tenant)).await;
+    assert!(p.code().is_none(), "{}", p.body);
+    assert_eq!(p.data()["node"]["__typename"], "Person");
+    assert_eq!(p.data()["node"]["id"], person.as_str());
+    assert_eq!(p.data()["node"]["lastName"], "Kern");
+    let o = app.gql(q, json!({"id": org}), t, Some(&tenant)).await;
+    assert_eq!(o.data()["node"]["name"], "Kern & Co", "{}", o.body);
+
+    // Another tenant's id, a malformed id, a bare UUID, an id whose key is of another type:
+    // one answer, NOT_FOUND with the same message, and nothing of the record.
+    let wrong_type = kartei_gateway::node::id(
+        kartei_gateway::node::Kind::Segment,
+        kartei_tests::uuid(&person).parse().unwrap(),
+    )
+    .0;
+    let mut messages = std::collections::BTreeSet::new();
+    for id in [
+        strangers_person.as_str(),
+        "not-an-id",
+        &kartei_tests::uuid(&person),
+        &wrong_type,
+    ] {
+        let r = app.gql(q, json!({"id": id}), t, Some(&tenant)).await;
+        assert_eq!(r.code(), Some("NOT_FOUND"), "{id}: {}", r.body);
+        assert!(r.data()["node"].is_null(), "{}", r.body);
+        assert!(!r.body.to_string().contains("Kern"), "{}", r.body);
+        messages.insert(r.body["errors"][0]["message"].to_string());
+    }
+    assert_eq!(messages.len(), 1, "one answer for all: {messages:?}");
+
+    // nodes: in order, null where not found.
+    let r = app
+        .gql(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({"ids": [org, strangers_person, person]}),
+            t,
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.code().is_none(), "{}", r.body);
+    assert_eq!(
+        r.data()["nodes"],
+        json!([{"id": org}, null, {"id": person}])
+    );
+
+    // A missing person(id:) is null with an error; its siblings are intact.
+    let r = app
+        .gql(
+            "query($id: ID!) { person(id: $id) { id } currentTenant { name } }",
+            json!({"id": strangers_person}),
+            t,
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("NOT_FOUND"), "{}", r.body);
+    assert!(r.data()["person"].is_null());
+    assert_eq!(
+        r.data()["currentTenant"]["name"],
+        "Testkunde GmbH",
+        "{}",
+        r.body
+    );
+
+    // The header takes the tenant's global id as well as its UUID.
+    let gid =
+        kartei_gateway::node::id(kartei_gateway::node::Kind::Tenant, tenant.parse().unwrap()).0;
+    let r = app.gql(q, json!({"id": person}), t, Some(&gid)).await;
+    assert_eq!(r.data()["node"]["lastName"], "Kern", "{}", r.body);
+}

@@ -13,9 +13,10 @@
 
 use std::fmt::Display;
 
-use async_graphql::ID;
+use async_graphql::{Context, ID, Interface, Object};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use kartei_core::code::Code;
 use uuid::Uuid;
 
 macro_rules! kinds {
@@ -192,6 +193,91 @@ pub fn uuid_of(id: &str) -> Option<Uuid> {
         (_, Key::Uuid(u)) => Some(u),
         (_, Key::Local { .. }) => None,
     }
+}
+
+/// An object with a global id, which `node(id:)` finds again (Relay's object identification).
+#[derive(Interface)]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "Opaque and unique across types and tenants; `node(id:)` finds the object again."
+))]
+// Returned once per `node` call and resolved at once; boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum Node {
+    Person(crate::contacts::types::Person),
+    Organization(crate::contacts::types::Organization),
+}
+
+/// The most ids one `nodes` call takes.
+pub const MAX_NODES: usize = 100;
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// The object with this global id, in the request's tenant. An id of another tenant, a
+    /// malformed id and an id of a type `node` does not serve all get the same NOT_FOUND.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        find(ctx, &id).await.map(Some)
+    }
+
+    /// The objects with these global ids, in order; `null` where one is not found (at most
+    /// 100 ids).
+    #[graphql(complexity = "ids.len() * child_complexity")]
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODES {
+            return Err(crate::error::api(crate::error::ApiError::field(
+                "ids",
+                &format!("at most {MAX_NODES} ids"),
+            )));
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in &ids {
+            match find(ctx, id).await {
+                Ok(n) => out.push(Some(n)),
+                Err(e) if is_not_found(&e) => out.push(None),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn is_not_found(e: &async_graphql::Error) -> bool {
+    e.extensions
+        .as_ref()
+        .and_then(|x| x.get("code"))
+        .is_some_and(|c| *c == async_graphql::Value::from(Code::NotFound.as_str()))
+}
+
+async fn find(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Node> {
+    let not_found = || {
+        crate::error::api(crate::error::ApiError::new(
+            Code::NotFound,
+            "no object with this id",
+        ))
+    };
+    // Tenant and role first, so a caller without access learns nothing about the id.
+    crate::context::tenant(ctx, kartei_core::ctx::Role::Viewer)?;
+    let Some((kind, Key::Uuid(key))) = decode(id) else {
+        return Err(not_found());
+    };
+    let found = match kind {
+        Kind::Person => crate::contacts::load_person(ctx, key)
+            .await
+            .map(Node::Person),
+        Kind::Organization => crate::contacts::load_organization(ctx, key)
+            .await
+            .map(Node::Organization),
+        _ => return Err(not_found()),
+    };
+    found.map_err(|e| if is_not_found(&e) { not_found() } else { e })
 }
 
 #[cfg(test)]

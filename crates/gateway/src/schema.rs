@@ -7,6 +7,7 @@ use crate::campaigns::{CampaignsMutation, CampaignsQuery};
 use crate::compliance::{ComplianceMutation, ComplianceQuery};
 use crate::contacts::{ContactsMutation, ContactsQuery};
 use crate::identity::{IdentityMutation, IdentityQuery};
+use crate::node::NodeQuery;
 use crate::search::{SearchMutation, SearchQuery};
 use crate::segments::{SegmentsMutation, SegmentsQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
@@ -14,6 +15,7 @@ use crate::tenants::{TenantsMutation, TenantsQuery};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
+    NodeQuery,
     IdentityQuery,
     TenantsQuery,
     SettingsQuery,

@@ -7,3 +7,4 @@ pub mod types;
 
 pub use mutation::ContactsMutation;
 pub use query::ContactsQuery;
+pub(crate) use query::{load_organization, load_person};

@@ -17,23 +17,39 @@ use crate::relay::{self, Conn};
 #[derive(Default)]
 pub struct ContactsQuery;
 
+/// A person by id, for a viewer; the read is audited (personal-data access).
+pub(crate) async fn load_person(
+    ctx: &Context<'_>,
+    id: uuid::Uuid,
+) -> async_graphql::Result<Person> {
+    let (t, tx) = tenant_tx(ctx, Role::Viewer).await?;
+    let p = persons::get(tx, id).await.map_err(api)?;
+    // Reading a person's details is personal-data access: audited.
+    kartei_tenancy::audit::record(
+        tx,
+        &t.actor.audit_label(),
+        "person.viewed",
+        Some(&id.to_string()),
+        serde_json::json!({}),
+    )
+    .await
+    .map_err(api)?;
+    Ok(p.into())
+}
+
+/// An organization by id, for a viewer.
+pub(crate) async fn load_organization(
+    ctx: &Context<'_>,
+    id: uuid::Uuid,
+) -> async_graphql::Result<Organization> {
+    let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+    Ok(organizations::get(tx, id).await.map_err(api)?.into())
+}
+
 #[Object]
 impl ContactsQuery {
     async fn person(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Person>> {
-        let id = parse_uuid(&id, "id")?;
-        let (t, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let p = persons::get(tx, id).await.map_err(api)?;
-        // Reading a person's details is personal-data access: audited.
-        kartei_tenancy::audit::record(
-            tx,
-            &t.actor.audit_label(),
-            "person.viewed",
-            Some(&id.to_string()),
-            serde_json::json!({}),
-        )
-        .await
-        .map_err(api)?;
-        Ok(Some(p.into()))
+        load_person(ctx, parse_uuid(&id, "id")?).await.map(Some)
     }
 
     /// Persons, filtered and sorted; merged records never appear.
@@ -80,10 +96,9 @@ impl ContactsQuery {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<Organization>> {
-        let id = parse_uuid(&id, "id")?;
-        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
-        let o = organizations::get(tx, id).await.map_err(api)?;
-        Ok(Some(o.into()))
+        load_organization(ctx, parse_uuid(&id, "id")?)
+            .await
+            .map(Some)
     }
 
     /// Organizations by name.

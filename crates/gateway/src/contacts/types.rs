@@ -52,6 +52,7 @@ impl LifecycleStage {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct Person {
+    #[graphql(owned)]
     pub id: ID,
     pub salutation: Option<String>,
     pub title: Option<String>,
@@ -263,6 +264,7 @@ impl From<quality::Quality> for Quality {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct Organization {
+    #[graphql(owned)]
     pub id: ID,
     pub name: String,
     /// A value of picklist `industry`.
