@@ -84,7 +84,9 @@ async fn campaign(app: &TestApp, token: &str, tenant: &str, tag: &str, name: &st
         }}),
     )
     .await;
-    c["createCampaign"]["id"].as_str().unwrap().parse().unwrap()
+    kartei_tests::uuid(c["createCampaign"]["id"].as_str().unwrap())
+        .parse()
+        .unwrap()
 }
 
 /// Launches `id` (snapshot and recipients) in one transaction; returns (audience, excluded).
