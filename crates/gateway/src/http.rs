@@ -485,8 +485,6 @@ fn error_gql_response(e: &ApiError) -> async_graphql::Response {
     async_graphql::Response::from_errors(vec![error])
 }
 
-/// Who is asking, for which tenant, and whether the rate limit lets them: the checks every
-/// endpoint shares. An `Err` is the response to send instead.
 /// The tenant an `X-Tenant-Id` header names: a tenant's global id, or its UUID in canonical form.
 fn tenant_of(raw: &str) -> Option<TenantId> {
     if let Ok(id) = raw.parse::<TenantId>() {
@@ -498,6 +496,8 @@ fn tenant_of(raw: &str) -> Option<TenantId> {
     }
 }
 
+/// Who is asking, for which tenant, and whether the rate limit lets them: the checks every
+/// endpoint shares. An `Err` is the response to send instead.
 pub(crate) async fn identify(
     state: &AppState,
     req: &HttpRequest,

@@ -1,9 +1,10 @@
 //! Global object identification, as the Relay server specification has it: every entity's
-//! `id` is opaque and unique across types and tenants, and `node(id:)` finds any of them.
+//! `id` is opaque and unique across types and tenants, and `node(id:)` finds the objects of
+//! the types that implement [`Node`] again.
 //!
 //! An id is the base64url (no padding) of `Kind:key`. The key is the record's UUID where it
 //! has one (unique on its own), and `tenant:key` for records whose key is unique only within
-//! a tenant (a setting's key, an audit entry's number, a member's user). Clients treat ids as
+//! a tenant (a segment membership event's number). Clients treat ids as
 //! opaque; the server decodes and checks them, so an id of another type or another tenant
 //! finds nothing, exactly like an id that never existed.
 //!
@@ -48,35 +49,24 @@ kinds! {
     AbcRun,
     Agency,
     ApiKey,
-    AuditEntry,
     Campaign,
     CampaignMessage,
     CampaignStep,
     CampaignTask,
     ConsentEvent,
-    ConsentPurpose,
-    ConsentText,
-    CustomField,
     DataSubjectRequest,
     ErasureRecord,
     ExistingCustomerRecord,
     Import,
     Interaction,
-    Member,
     MembershipEvent,
     MergeEvent,
     Organization,
     Person,
-    Picklist,
-    PicklistValue,
     ProcessingActivity,
-    Relation,
     RetentionPolicy,
     Segment,
     SegmentSnapshot,
-    Setting,
-    Snippet,
-    Suppression,
     TargetGroup,
     Template,
     Tenant,
@@ -294,11 +284,11 @@ mod tests {
         assert_eq!(uuid_of(&p), Some(u));
         assert_eq!(uuid_of(&u.to_string()), Some(u));
         assert_ne!(p, id(Kind::Organization, u), "the type is part of the id");
-        let s = local_id(Kind::Setting, t, "campaign.quiet:hours");
+        let s = local_id(Kind::MembershipEvent, t, "campaign.quiet:hours");
         assert_eq!(
             decode(&s),
             Some((
-                Kind::Setting,
+                Kind::MembershipEvent,
                 Key::Local {
                     tenant: t,
                     key: "campaign.quiet:hours".into()
