@@ -42,12 +42,16 @@ check-schema:
 	  || (echo "frontend-schema/schema.graphql is stale: run 'make schema' and commit it" >&2; exit 1)
 
 ## The frontend contract: TypeScript types for the example operations, generated from
-## schema.graphql (fails on fields the schema lacks), type-checked, and not stale in git.
+## schema.graphql (fails on fields the schema lacks), type-checked, and not stale in git;
+## the Relay screens in relay/ compiled with relay-compiler; the SDL linted with
+## @graphql-eslint's Relay rules (no finding beyond lint/baseline.json).
 frontend:
 	@cd frontend-schema && npm ci --no-audit --no-fund --loglevel=error \
 	  && npx graphql-codegen --config codegen.yml --silent \
 	  && npx tsc --noEmit -p tsconfig.json \
-	  && node test/validate.mjs
+	  && node test/validate.mjs \
+	  && mkdir -p relay/__generated__ && npx relay-compiler \
+	  && node lint/run.mjs
 	@git diff --quiet -- frontend-schema/generated \
 	  || (echo "frontend-schema/generated is stale: run 'make frontend' and commit it" >&2; exit 1)
 	@echo "frontend: $$(ls frontend-schema/operations/*.graphql | wc -l) operation files, $$(grep -c '^export type .*Query = \|^export type .*Mutation = ' frontend-schema/generated/graphql.ts) typed operations, tsc clean"

@@ -99,7 +99,7 @@ export class Kartei {
               cursor
               node {
                 id displayName email phone city tags lifecycleStage version
-                organizations { isPrimary organization { id name } }
+                organizations { id isPrimary organization { id name } }
               }
             }
             pageInfo { hasNextPage endCursor }

@@ -233,6 +233,74 @@ export type ApiKeyEdge = {
   node: ApiKey;
 };
 
+/** The interaction to archive. */
+export type ArchiveInteractionInput = {
+  id: Scalars['ID']['input'];
+  /** The version last read; a stale one changes nothing and answers CONFLICT. */
+  version: Scalars['Int']['input'];
+};
+
+/** The interaction as archived. */
+export type ArchiveInteractionPayload = {
+  __typename?: 'ArchiveInteractionPayload';
+  /** The archived interaction's id, for `@deleteEdge` on timelines. */
+  archivedInteractionId?: Maybe<Scalars['ID']['output']>;
+  interaction?: Maybe<Interaction>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The organization to archive. */
+export type ArchiveOrganizationInput = {
+  id: Scalars['ID']['input'];
+  /** The version last read; a stale one changes nothing and answers CONFLICT. */
+  version: Scalars['Int']['input'];
+};
+
+/** The organization as archived. */
+export type ArchiveOrganizationPayload = {
+  __typename?: 'ArchiveOrganizationPayload';
+  /** The archived organization's id, for `@deleteEdge`. */
+  archivedOrganizationId?: Maybe<Scalars['ID']['output']>;
+  organization?: Maybe<Organization>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The person to archive. */
+export type ArchivePersonInput = {
+  id: Scalars['ID']['input'];
+  /** The version last read; a stale one changes nothing and answers CONFLICT. */
+  version: Scalars['Int']['input'];
+};
+
+/** The person as archived. */
+export type ArchivePersonPayload = {
+  __typename?: 'ArchivePersonPayload';
+  /** The archived person's id, for `@deleteEdge` on the lists that showed it. */
+  archivedPersonId?: Maybe<Scalars['ID']['output']>;
+  person?: Maybe<Person>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The transaction to archive. */
+export type ArchiveTransactionInput = {
+  id: Scalars['ID']['input'];
+  /** The version last read; a stale one changes nothing and answers CONFLICT. */
+  version: Scalars['Int']['input'];
+};
+
+/** The transaction as archived. */
+export type ArchiveTransactionPayload = {
+  __typename?: 'ArchiveTransactionPayload';
+  /** The archived transaction's id, for `@deleteEdge` on timelines. */
+  archivedTransactionId?: Maybe<Scalars['ID']['output']>;
+  transaction?: Maybe<Transaction>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 export type AuditEntry = {
   __typename?: 'AuditEntry';
   action: Scalars['String']['output'];
@@ -334,7 +402,7 @@ export type BuyingRole =
   | 'TECHNICAL_BUYER'
   | 'USER_BUYER';
 
-export type Campaign = {
+export type Campaign = Node & {
   __typename?: 'Campaign';
   attributionDays: Scalars['Int']['output'];
   createdAt: Scalars['DateTime']['output'];
@@ -778,6 +846,25 @@ export type ContactKind =
   | 'ORGANIZATION'
   | 'PERSON';
 
+/** The interaction as recorded. */
+export type CreateInteractionPayload = {
+  __typename?: 'CreateInteractionPayload';
+  interaction?: Maybe<Interaction>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The organization as created. */
+export type CreateOrganizationPayload = {
+  __typename?: 'CreateOrganizationPayload';
+  organization?: Maybe<Organization>;
+  /** The new organization as an edge of `organizations` (by name), for `@appendEdge`. */
+  organizationEdge?: Maybe<OrganizationEdge>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The person as created, with what to look at before moving on. */
 export type CreatePersonPayload = {
   __typename?: 'CreatePersonPayload';
   /**
@@ -787,13 +874,28 @@ export type CreatePersonPayload = {
   complianceWarnings: Array<Scalars['String']['output']>;
   /** Existing persons this one looks like; the person is created anyway. */
   duplicateWarnings: Array<DuplicateCandidate>;
-  person: Person;
+  person?: Maybe<Person>;
+  /**
+   * The new person as an edge of `persons` in its default order (by name), for
+   * `@appendEdge`/`@prependEdge`.
+   */
+  personEdge?: Maybe<PersonEdge>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 export type CreateTenantInput = {
   name: Scalars['String']['input'];
   /** Lower-case letters, digits and '-'; derived from the name when omitted. */
   slug?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The transaction as recorded. */
+export type CreateTransactionPayload = {
+  __typename?: 'CreateTransactionPayload';
+  transaction?: Maybe<Transaction>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 export type CreateUserInput = {
@@ -1026,7 +1128,7 @@ export type GoalKindInput =
   | 'REFERRAL'
   | 'REPLY';
 
-export type Import = {
+export type Import = Node & {
   __typename?: 'Import';
   createdAt: Scalars['DateTime']['output'];
   delimiter?: Maybe<Scalars['String']['output']>;
@@ -1179,7 +1281,7 @@ export type ImportStatus =
   | 'QUEUED'
   | 'RUNNING';
 
-export type Interaction = {
+export type Interaction = Node & {
   __typename?: 'Interaction';
   archivedAt?: Maybe<Scalars['DateTime']['output']>;
   /** `user:<id>` or `api_key:<id>`. */
@@ -1285,6 +1387,18 @@ export type LifecycleStage =
   | 'EX_CUSTOMER'
   | 'LEAD'
   | 'PROSPECT';
+
+/** The link, and both ends, whose lists changed. */
+export type LinkPersonToOrganizationPayload = {
+  __typename?: 'LinkPersonToOrganizationPayload';
+  /** The organization, with `people` as they are now. */
+  organization?: Maybe<Organization>;
+  /** The person, with `organizations` as they are now. */
+  person?: Maybe<Person>;
+  relation?: Maybe<Relation>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
 
 export type MailHeader = {
   __typename?: 'MailHeader';
@@ -1428,13 +1542,13 @@ export type Mutation = {
    * its keyed hash is stored.
    */
   addSuppression: Scalars['Boolean']['output'];
-  archiveInteraction: Interaction;
-  archiveOrganization: Organization;
+  archiveInteraction: ArchiveInteractionPayload;
+  archiveOrganization: ArchiveOrganizationPayload;
   /** Archives a person: out of lists, segments and campaigns; history kept. */
-  archivePerson: Person;
+  archivePerson: ArchivePersonPayload;
   /** Archives a segment that no other segment or target group uses. */
   archiveSegment: Segment;
-  archiveTransaction: Transaction;
+  archiveTransaction: ArchiveTransactionPayload;
   /** Applies one action to many persons (e.g. every stale one); returns how many changed. */
   bulkUpdatePersons: Scalars['Int']['output'];
   /** Stops an import after its current batch; committed rows stay. */
@@ -1450,8 +1564,8 @@ export type Mutation = {
   /** Registers a data-subject request; its deadline is one month from receipt. */
   createDataSubjectRequest: DataSubjectRequest;
   /** Records a touch; the contact's `lastInteractionAt` follows. */
-  createInteraction: Interaction;
-  createOrganization: Organization;
+  createInteraction: CreateInteractionPayload;
+  createOrganization: CreateOrganizationPayload;
   /** Creates a person; likely duplicates come back as warnings. */
   createPerson: CreatePersonPayload;
   /** A tenant-defined picklist (tenant admins). */
@@ -1465,7 +1579,7 @@ export type Mutation = {
   /** Creates a client company with its own schema (agency admins). The caller becomes owner. */
   createTenant: Tenant;
   /** Records an order or invoice; the contact's `lastPurchaseAt` follows. */
-  createTransaction: Transaction;
+  createTransaction: CreateTransactionPayload;
   /** Adds a user to the caller's agency (agency admins only). */
   createUser: User;
   /** Defines a typed custom field (tenant admins). */
@@ -1487,8 +1601,11 @@ export type Mutation = {
   eraseRequestedPersons: Array<ErasureSummary>;
   /** Extends a request's deadline by two months (once, with the reason; Art. 12(3)). */
   extendDataSubjectRequest: DataSubjectRequest;
-  /** Links a person to an organization (or changes the link). */
-  linkPersonToOrganization: Relation;
+  /**
+   * Links a person to an organization (or changes the link); the payload carries both
+   * ends, whose `organizations` and `people` changed.
+   */
+  linkPersonToOrganization: LinkPersonToOrganizationPayload;
   login: AuthPayload;
   /** Ends the current session. */
   logout: Scalars['Boolean']['output'];
@@ -1543,7 +1660,8 @@ export type Mutation = {
   removeSuppression: Scalars['Boolean']['output'];
   /** Renames the current tenant (tenant admins). */
   renameTenant: Tenant;
-  restorePerson: Person;
+  /** Brings an archived person back into lists, segments and campaigns. */
+  restorePerson: RestorePersonPayload;
   revokeApiKey: ApiKey;
   /** Runs the ABC analysis now (the worker also runs it daily). */
   runAbcAnalysis: AbcReport;
@@ -1575,23 +1693,24 @@ export type Mutation = {
    * moves get CONFLICT and change nothing.
    */
   transitionCampaign: CampaignTransition;
-  unlinkPersonFromOrganization: Scalars['Boolean']['output'];
+  /** Removes a person's link to an organization; the payload carries both ends. */
+  unlinkPersonFromOrganization: UnlinkPersonFromOrganizationPayload;
   updateAbcSettings: AbcSettings;
   /** Replaces a draft's settings and steps. */
   updateCampaign: Campaign;
   updateCampaignSettings: CampaignSettingsObject;
   /** Changes the tenant's channel policy (tenant admins); applies to the next decision. */
   updateCompliancePolicy: CompliancePolicy;
-  updateInteraction: Interaction;
+  updateInteraction: UpdateInteractionPayload;
   updateLifecycleSettings: LifecycleSettings;
   /** Given fields replace, omitted fields stay. */
-  updateOrganization: Organization;
+  updateOrganization: UpdateOrganizationPayload;
   /** Changes a person if `version` is current (CONFLICT otherwise). */
-  updatePerson: Person;
+  updatePerson: UpdatePersonPayload;
   updateSegment: Segment;
   updateTargetGroup: TargetGroup;
   updateTemplate: Template;
-  updateTransaction: Transaction;
+  updateTransaction: UpdateTransactionPayload;
 };
 
 
@@ -1608,20 +1727,17 @@ export type MutationAddSuppressionArgs = {
 
 
 export type MutationArchiveInteractionArgs = {
-  id: Scalars['ID']['input'];
-  version: Scalars['Int']['input'];
+  input: ArchiveInteractionInput;
 };
 
 
 export type MutationArchiveOrganizationArgs = {
-  id: Scalars['ID']['input'];
-  version: Scalars['Int']['input'];
+  input: ArchiveOrganizationInput;
 };
 
 
 export type MutationArchivePersonArgs = {
-  id: Scalars['ID']['input'];
-  version: Scalars['Int']['input'];
+  input: ArchivePersonInput;
 };
 
 
@@ -1632,8 +1748,7 @@ export type MutationArchiveSegmentArgs = {
 
 
 export type MutationArchiveTransactionArgs = {
-  id: Scalars['ID']['input'];
-  version: Scalars['Int']['input'];
+  input: ArchiveTransactionInput;
 };
 
 
@@ -1909,8 +2024,7 @@ export type MutationRenameTenantArgs = {
 
 
 export type MutationRestorePersonArgs = {
-  id: Scalars['ID']['input'];
-  version: Scalars['Int']['input'];
+  input: RestorePersonInput;
 };
 
 
@@ -1978,8 +2092,7 @@ export type MutationTransitionCampaignArgs = {
 
 
 export type MutationUnlinkPersonFromOrganizationArgs = {
-  organizationId: Scalars['ID']['input'];
-  personId: Scalars['ID']['input'];
+  input: UnlinkPersonFromOrganizationInput;
 };
 
 
@@ -2006,9 +2119,7 @@ export type MutationUpdateCompliancePolicyArgs = {
 
 
 export type MutationUpdateInteractionArgs = {
-  id: Scalars['ID']['input'];
-  patch: InteractionPatch;
-  version: Scalars['Int']['input'];
+  input: UpdateInteractionInput;
 };
 
 
@@ -2018,16 +2129,12 @@ export type MutationUpdateLifecycleSettingsArgs = {
 
 
 export type MutationUpdateOrganizationArgs = {
-  id: Scalars['ID']['input'];
-  input: OrganizationInput;
-  version: Scalars['Int']['input'];
+  input: UpdateOrganizationInput;
 };
 
 
 export type MutationUpdatePersonArgs = {
-  id: Scalars['ID']['input'];
-  patch: PersonPatch;
-  version: Scalars['Int']['input'];
+  input: UpdatePersonInput;
 };
 
 
@@ -2053,9 +2160,7 @@ export type MutationUpdateTemplateArgs = {
 
 
 export type MutationUpdateTransactionArgs = {
-  id: Scalars['ID']['input'];
-  patch: TransactionPatch;
-  version: Scalars['Int']['input'];
+  input: UpdateTransactionInput;
 };
 
 /** An object with a global id, which `node(id:)` finds again (Relay's object identification). */
@@ -2916,10 +3021,12 @@ export type RecordableConsentKind =
   | 'REVOKED';
 
 /** Who works where: a person at an organization, with job title and buying-center role. */
-export type Relation = {
+export type Relation = Node & {
   __typename?: 'Relation';
   buyingRole?: Maybe<BuyingRole>;
   createdAt: Scalars['DateTime']['output'];
+  /** Opaque; the same for as long as the person and the organization stay linked. */
+  id: Scalars['ID']['output'];
   isPrimary: Scalars['Boolean']['output'];
   jobTitle?: Maybe<Scalars['String']['output']>;
   /** The organization. */
@@ -2936,6 +3043,21 @@ export type RelationInput = {
   jobTitle?: InputMaybe<Scalars['String']['input']>;
   organizationId: Scalars['ID']['input'];
   personId: Scalars['ID']['input'];
+};
+
+/** The archived person to restore. */
+export type RestorePersonInput = {
+  id: Scalars['ID']['input'];
+  /** The version last read; a stale one changes nothing and answers CONFLICT. */
+  version: Scalars['Int']['input'];
+};
+
+/** The person as restored. */
+export type RestorePersonPayload = {
+  __typename?: 'RestorePersonPayload';
+  person?: Maybe<Person>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 export type RetentionAction =
@@ -3110,7 +3232,7 @@ export type SearchStatus = {
  * `mayContact` (filter: channel, purpose), `abcClass`, `bant.total|budget|authority|need|timing`
  * and `segment` (`memberOf` another segment). `segmentFields` lists the operators per field.
  */
-export type Segment = {
+export type Segment = Node & {
   __typename?: 'Segment';
   archivedAt?: Maybe<Scalars['DateTime']['output']>;
   createdAt: Scalars['DateTime']['output'];
@@ -3422,7 +3544,7 @@ export type SuppressionReason =
   | 'MANUAL'
   | 'UNSUBSCRIBE';
 
-export type TargetGroup = {
+export type TargetGroup = Node & {
   __typename?: 'TargetGroup';
   access: Scalars['Int']['output'];
   competition: Scalars['Int']['output'];
@@ -3457,7 +3579,7 @@ export type TargetGroupInput = {
   segmentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
-export type Template = {
+export type Template = Node & {
   __typename?: 'Template';
   body: Scalars['String']['output'];
   channel: CampaignChannel;
@@ -3569,7 +3691,7 @@ export type TimelineEntryEdge = {
   node: TimelineEntry;
 };
 
-export type Transaction = {
+export type Transaction = Node & {
   __typename?: 'Transaction';
   /** In minor units (cents). */
   amountMinor: Scalars['Int']['output'];
@@ -3636,11 +3758,92 @@ export type TransactionStatus =
   | 'OPEN'
   | 'PAID';
 
+/** The link to remove. */
+export type UnlinkPersonFromOrganizationInput = {
+  organizationId: Scalars['ID']['input'];
+  personId: Scalars['ID']['input'];
+};
+
+/** Both ends of the removed link, whose lists changed. */
+export type UnlinkPersonFromOrganizationPayload = {
+  __typename?: 'UnlinkPersonFromOrganizationPayload';
+  organization?: Maybe<Organization>;
+  person?: Maybe<Person>;
+  /** The removed link's id (for `@deleteRecord`); null when there was no such link. */
+  unlinkedRelationId?: Maybe<Scalars['ID']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 export type UnsubscribeLink = {
   __typename?: 'UnsubscribeLink';
   /** `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058) for the mail that carries it. */
   headers: Array<MailHeader>;
   url: Scalars['String']['output'];
+};
+
+/** Changes to an interaction. */
+export type UpdateInteractionInput = {
+  id: Scalars['ID']['input'];
+  patch: InteractionPatch;
+  /** The version last read; a stale one changes nothing and answers CONFLICT. */
+  version: Scalars['Int']['input'];
+};
+
+/** The interaction as changed. */
+export type UpdateInteractionPayload = {
+  __typename?: 'UpdateInteractionPayload';
+  interaction?: Maybe<Interaction>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** Changes to an organization: given fields replace, omitted fields stay. */
+export type UpdateOrganizationInput = {
+  id: Scalars['ID']['input'];
+  patch: OrganizationInput;
+  /** The version last read; a stale one changes nothing and answers CONFLICT. */
+  version: Scalars['Int']['input'];
+};
+
+/** The organization as changed. */
+export type UpdateOrganizationPayload = {
+  __typename?: 'UpdateOrganizationPayload';
+  organization?: Maybe<Organization>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** Changes to a person. */
+export type UpdatePersonInput = {
+  id: Scalars['ID']['input'];
+  patch: PersonPatch;
+  /** The version last read; a stale one changes nothing and answers CONFLICT. */
+  version: Scalars['Int']['input'];
+};
+
+/** The person as changed. */
+export type UpdatePersonPayload = {
+  __typename?: 'UpdatePersonPayload';
+  person?: Maybe<Person>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** Changes to a transaction. */
+export type UpdateTransactionInput = {
+  id: Scalars['ID']['input'];
+  patch: TransactionPatch;
+  /** The version last read; a stale one changes nothing and answers CONFLICT. */
+  version: Scalars['Int']['input'];
+};
+
+/** The transaction as changed. */
+export type UpdateTransactionPayload = {
+  __typename?: 'UpdateTransactionPayload';
+  transaction?: Maybe<Transaction>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 /** An uploaded file (its bytes are removed after a completed import or by erasure). */
@@ -3664,6 +3867,39 @@ export type User = {
   email: Scalars['String']['output'];
   id: Scalars['ID']['output'];
 };
+
+/** A problem with the input that the user can fix; the mutation changed nothing. */
+export type UserError = {
+  __typename?: 'UserError';
+  code: UserErrorCode;
+  /**
+   * The path to the input field at fault, from the mutation's argument:
+   * `["input", "postalCode"]`, `["input", "patch", "email"]`. Null when the error is about
+   * the input as a whole (a stale version, a record that does not exist).
+   */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  message: Scalars['String']['output'];
+};
+
+/**
+ * What a user can fix, as `userErrors[].code`. A closed set: adding a value is a contract
+ * change.
+ */
+export type UserErrorCode =
+  /** The change conflicts with current state: a stale `version`, a duplicate key. */
+  | 'CONFLICT'
+  /** The contact has no consent for the channel and purpose. */
+  | 'CONSENT_REQUIRED'
+  /** An object the input names does not exist, or is not visible to the caller. */
+  | 'NOT_FOUND'
+  /** A signed public link is past its expiry. */
+  | 'TOKEN_EXPIRED'
+  /** A signed public link is forged, malformed or for another action. */
+  | 'TOKEN_INVALID'
+  /** A single-use public link was already used. */
+  | 'TOKEN_USED'
+  /** An input field failed validation (`field` names it). */
+  | 'VALIDATION_FAILED';
 
 export type LoginMutationVariables = Exact<{
   email: Scalars['String']['input'];
@@ -3735,28 +3971,49 @@ export type PersonsQueryVariables = Exact<{
 }>;
 
 
-export type PersonsQuery = { __typename?: 'Query', persons: { __typename?: 'PersonConnection', totalCount: number, edges: Array<{ __typename?: 'PersonEdge', cursor: string, node: { __typename?: 'Person', id: string, displayName: string, email?: string | null, phone?: string | null, city?: string | null, tags: Array<string>, lifecycleStage: LifecycleStage, version: number, organizations: Array<{ __typename?: 'Relation', isPrimary: boolean, organization?: { __typename?: 'Organization', id: string, name: string } | null }> } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type PersonsQuery = { __typename?: 'Query', persons: { __typename?: 'PersonConnection', totalCount: number, edges: Array<{ __typename?: 'PersonEdge', cursor: string, node: { __typename?: 'Person', id: string, displayName: string, email?: string | null, phone?: string | null, city?: string | null, tags: Array<string>, lifecycleStage: LifecycleStage, version: number, organizations: Array<{ __typename?: 'Relation', id: string, isPrimary: boolean, organization?: { __typename?: 'Organization', id: string, name: string } | null }> } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
 
 export type PersonScreenQueryVariables = Exact<{
   id: Scalars['ID']['input'];
 }>;
 
 
-export type PersonScreenQuery = { __typename?: 'Query', person?: { __typename?: 'Person', id: string, displayName: string, salutation?: string | null, title?: string | null, firstName?: string | null, lastName?: string | null, email?: string | null, phone?: string | null, mobile?: string | null, street?: string | null, postalCode?: string | null, city?: string | null, country?: string | null, lifecycleStage: LifecycleStage, doNotReactivate: boolean, version: number, organizations: Array<{ __typename?: 'Relation', jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', jobTitle?: string | null, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null } | null }> } | null }>, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, purpose?: string | null, kind: ConsentEventKind, since: string, event: { __typename?: 'ConsentEvent', id: string, source: ConsentEventSource, at: string } }>, quality: { __typename?: 'Quality', score: number, completeness: number, freshness: number, duplicateSuspected: boolean }, timeline: { __typename?: 'TimelineEntryConnection', totalCount: number, edges: Array<{ __typename?: 'TimelineEntryEdge', cursor: string, node: { __typename: 'InteractionEntry', at: string, interaction: { __typename?: 'Interaction', id: string, kind: InteractionKind, direction: Direction, occurredAt: string, subject?: string | null, summary?: string | null } } | { __typename: 'MergeEntry', at: string, merge: { __typename?: 'MergeEvent', id: string, mergedAt: string } } | { __typename: 'MessageEntry', at: string, message: { __typename?: 'CampaignMessage', id: string, campaignName: string, channel: CampaignChannel, status: CampaignMessageStatus, sentAt: string } } | { __typename: 'TransactionEntry', at: string, transaction: { __typename?: 'Transaction', id: string, kind: TransactionKind, status: TransactionStatus, number: string, amountMinor: number, currency: string, issuedOn: string } } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } } | null };
+export type PersonScreenQuery = { __typename?: 'Query', person?: { __typename?: 'Person', id: string, displayName: string, salutation?: string | null, title?: string | null, firstName?: string | null, lastName?: string | null, email?: string | null, phone?: string | null, mobile?: string | null, street?: string | null, postalCode?: string | null, city?: string | null, country?: string | null, lifecycleStage: LifecycleStage, doNotReactivate: boolean, version: number, organizations: Array<{ __typename?: 'Relation', id: string, jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', id: string, jobTitle?: string | null, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null } | null }> } | null }>, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, purpose?: string | null, kind: ConsentEventKind, since: string, event: { __typename?: 'ConsentEvent', id: string, source: ConsentEventSource, at: string } }>, quality: { __typename?: 'Quality', score: number, completeness: number, freshness: number, duplicateSuspected: boolean }, timeline: { __typename?: 'TimelineEntryConnection', totalCount: number, edges: Array<{ __typename?: 'TimelineEntryEdge', cursor: string, node: { __typename: 'InteractionEntry', at: string, interaction: { __typename?: 'Interaction', id: string, kind: InteractionKind, direction: Direction, occurredAt: string, subject?: string | null, summary?: string | null } } | { __typename: 'MergeEntry', at: string, merge: { __typename?: 'MergeEvent', id: string, mergedAt: string } } | { __typename: 'MessageEntry', at: string, message: { __typename?: 'CampaignMessage', id: string, campaignName: string, channel: CampaignChannel, status: CampaignMessageStatus, sentAt: string } } | { __typename: 'TransactionEntry', at: string, transaction: { __typename?: 'Transaction', id: string, kind: TransactionKind, status: TransactionStatus, number: string, amountMinor: number, currency: string, issuedOn: string } } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } } | null };
 
 export type BuyingCenterQueryVariables = Exact<{
   id: Scalars['ID']['input'];
 }>;
 
 
-export type BuyingCenterQuery = { __typename?: 'Query', organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null, phone?: string | null, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, kind: ConsentEventKind }> } | null }> } | null };
+export type BuyingCenterQuery = { __typename?: 'Query', organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', id: string, jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null, phone?: string | null, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, kind: ConsentEventKind }> } | null }> } | null };
 
 export type CreatePersonMutationVariables = Exact<{
   input: PersonInput;
 }>;
 
 
-export type CreatePersonMutation = { __typename?: 'Mutation', createPerson: { __typename?: 'CreatePersonPayload', complianceWarnings: Array<string>, person: { __typename?: 'Person', id: string, displayName: string, email?: string | null }, duplicateWarnings: Array<{ __typename?: 'DuplicateCandidate', score: number }> } };
+export type CreatePersonMutation = { __typename?: 'Mutation', createPerson: { __typename?: 'CreatePersonPayload', complianceWarnings: Array<string>, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null } | null, personEdge?: { __typename?: 'PersonEdge', cursor: string, node: { __typename?: 'Person', id: string, displayName: string } } | null, duplicateWarnings: Array<{ __typename?: 'DuplicateCandidate', score: number }>, userErrors: Array<{ __typename?: 'UserError', field?: Array<string> | null, message: string, code: UserErrorCode }> } };
+
+export type UpdatePersonMutationVariables = Exact<{
+  input: UpdatePersonInput;
+}>;
+
+
+export type UpdatePersonMutation = { __typename?: 'Mutation', updatePerson: { __typename?: 'UpdatePersonPayload', person?: { __typename?: 'Person', id: string, version: number, displayName: string, email?: string | null, city?: string | null } | null, userErrors: Array<{ __typename?: 'UserError', field?: Array<string> | null, message: string, code: UserErrorCode }> } };
+
+export type ArchivePersonMutationVariables = Exact<{
+  input: ArchivePersonInput;
+}>;
+
+
+export type ArchivePersonMutation = { __typename?: 'Mutation', archivePerson: { __typename?: 'ArchivePersonPayload', archivedPersonId?: string | null, person?: { __typename?: 'Person', id: string, archivedAt?: string | null, version: number } | null, userErrors: Array<{ __typename?: 'UserError', field?: Array<string> | null, message: string, code: UserErrorCode }> } };
+
+export type LinkPersonToOrganizationMutationVariables = Exact<{
+  input: RelationInput;
+}>;
+
+
+export type LinkPersonToOrganizationMutation = { __typename?: 'Mutation', linkPersonToOrganization: { __typename?: 'LinkPersonToOrganizationPayload', relation?: { __typename?: 'Relation', id: string, jobTitle?: string | null, buyingRole?: BuyingRole | null, isPrimary: boolean } | null, person?: { __typename?: 'Person', id: string, organizations: Array<{ __typename?: 'Relation', id: string, jobTitle?: string | null, organization?: { __typename?: 'Organization', id: string, name: string } | null }> } | null, organization?: { __typename?: 'Organization', id: string, people: Array<{ __typename?: 'Relation', id: string, jobTitle?: string | null, person?: { __typename?: 'Person', id: string, displayName: string } | null }> } | null, userErrors: Array<{ __typename?: 'UserError', field?: Array<string> | null, message: string, code: UserErrorCode }> } };
 
 export type SearchContactsQueryVariables = Exact<{
   query: Scalars['String']['input'];

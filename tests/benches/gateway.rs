@@ -236,7 +236,7 @@ async fn main() {
 async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
     let tenant = app.create_tenant(admin, "Bench nested").await;
     let orgs: String = (0..10)
-        .map(|i| format!("o{i}: createOrganization(input: {{name: \"Firma {i} GmbH\", city: \"Köln\"}}) {{ id }} "))
+        .map(|i| format!("o{i}: createOrganization(input: {{name: \"Firma {i} GmbH\", city: \"Köln\"}}) {{ organization {{ id }} userErrors {{ field message code }} }} "))
         .collect();
     let r = app
         .gql(
@@ -247,7 +247,12 @@ async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
         )
         .await;
     let org_ids: Vec<String> = (0..10)
-        .map(|i| r.data()[format!("o{i}")]["id"].as_str().unwrap().to_owned())
+        .map(|i| {
+            r.data()[format!("o{i}")]["organization"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     for chunk in 0..PERSONS / 25 {
         let people: String = (0..25)
@@ -255,7 +260,7 @@ async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
                 let i = chunk * 25 + j;
                 format!(
                     "p{j}: createPerson(input: {{firstName: \"Vorname{i}\", lastName: \"Name{i}\", \
-                     email: \"p{i}@example.de\", city: \"Köln\"}}) {{ person {{ id }} }} "
+                     email: \"p{i}@example.de\", city: \"Köln\"}}) {{ person {{ id }} userErrors {{ field message code }} }} "
                 )
             })
             .collect();
@@ -272,7 +277,7 @@ async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
                 let id = r.data()[format!("p{j}")]["person"]["id"].as_str().unwrap();
                 format!(
                     "l{j}: linkPersonToOrganization(input: {{personId: \"{id}\", organizationId: \"{}\", \
-                     jobTitle: \"Einkauf\", isPrimary: true, buyingRole: ECONOMIC_BUYER}}) {{ isPrimary }} ",
+                     jobTitle: \"Einkauf\", isPrimary: true, buyingRole: ECONOMIC_BUYER}}) {{ relation {{ isPrimary }} userErrors {{ field message code }} }} ",
                     org_ids[j % 10]
                 )
             })

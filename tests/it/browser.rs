@@ -14,7 +14,7 @@ async fn graphiql_signs_in_picks_a_tenant_and_shows_a_query_result() {
     let (owner, tenant) = app.owner_with_tenant().await;
     let r = app
         .gql(
-            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } } }",
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }",
             json!({"i": {"firstName": "Erika", "lastName": "Mustermann", "email": "erika@example.de", "city": "Köln"}}),
             Some(&owner.access),
             Some(&tenant),

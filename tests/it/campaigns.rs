@@ -537,10 +537,7 @@ async fn invalid_transitions_templates_and_links_change_nothing() {
             )
             .await;
         assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{body}: {}", r.body);
-        let msg = r.body["errors"][0]["extensions"]["fields"][field]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let msg = r.fields()[field].as_str().unwrap_or_default().to_owned();
         assert!(msg.contains(needle), "{body}: {msg}");
         println!("template {body:?}: VALIDATION_FAILED {field}: {msg}");
         cases += 1;

@@ -539,7 +539,7 @@ async fn sql_and_rust_agree_on_a_random_population() {
 async fn gql_person(app: &TestApp, t: &str, tenant: &str, input: serde_json::Value) -> String {
     let r = app
         .gql(
-            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } complianceWarnings } }",
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } complianceWarnings userErrors { field message code } } }",
             json!({ "i": input }),
             Some(t),
             Some(tenant),

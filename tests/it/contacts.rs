@@ -14,7 +14,7 @@ async fn create_person(app: &TestApp, token: &str, tenant: &str, input: Value) -
         .gql(
             &format!(
                 "mutation($i: PersonInput!) {{ createPerson(input: $i) {{ person {{ {PERSON_FIELDS} }} \
-                 duplicateWarnings {{ aId bId score reasons }} }} }}"
+                 duplicateWarnings {{ aId bId score reasons }} userErrors {{ field message code }} }} }}"
             ),
             json!({ "i": input }),
             Some(token),
@@ -54,7 +54,7 @@ async fn person_input_is_normalized_and_bad_input_is_refused_per_field() {
     // Every bad field at once: each is named, nothing is written.
     let r = app
         .gql(
-            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } } }",
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }",
             json!({"i": {"lastName": "Meier", "email": "kein-mail", "phone": "12", "country": "XX",
                          "birthday": "31.02.2020", "source": "flohmarkt",
                          "dnrReason": "weil", "ownerId": "00000000-0000-7000-8000-000000000000",
@@ -64,7 +64,7 @@ async fn person_input_is_normalized_and_bad_input_is_refused_per_field() {
         )
         .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
-    let fields = &r.body["errors"][0]["extensions"]["fields"];
+    let fields = &r.fields();
     for f in [
         "email",
         "phone",
@@ -78,32 +78,28 @@ async fn person_input_is_normalized_and_bad_input_is_refused_per_field() {
     }
     let r = app
         .gql(
-            "mutation { createPerson(input: {lastName: \"Meier\", country: \"DE\", postalCode: \"1234\"}) { person { id } } }",
+            "mutation { createPerson(input: {lastName: \"Meier\", country: \"DE\", postalCode: \"1234\"}) { person { id } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(&tenant),
         )
         .await;
-    assert!(
-        r.body["errors"][0]["extensions"]["fields"]["postalCode"].is_string(),
-        "{}",
-        r.body
-    );
+    assert!(r.fields()["postalCode"].is_string(), "{}", r.body);
     // Neither a name nor an email.
     let r = app
         .gql(
-            "mutation { createPerson(input: {firstName: \"Nur\"}) { person { id } } }",
+            "mutation { createPerson(input: {firstName: \"Nur\"}) { person { id } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(&tenant),
         )
         .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
-    assert!(r.body["errors"][0]["extensions"]["fields"]["lastName"].is_string());
+    assert!(r.fields()["lastName"].is_string());
     // An owner who is not a member.
     let r = app
         .gql(
-            "mutation { createPerson(input: {lastName: \"Ohne\", ownerId: \"0190b5c4-6d2a-7000-8000-000000000001\"}) { person { id } } }",
+            "mutation { createPerson(input: {lastName: \"Ohne\", ownerId: \"0190b5c4-6d2a-7000-8000-000000000001\"}) { person { id } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(&tenant),
@@ -120,13 +116,19 @@ async fn person_input_is_normalized_and_bad_input_is_refused_per_field() {
     let id = person["id"].as_str().unwrap();
     let r = app
         .gql(
-            "mutation($id: ID!) { updatePerson(id: $id, version: 1, patch: {email: \"x@\", city: \"Berlin\"}) { id } }",
+            "mutation($id: ID!) { updatePerson(input: {id: $id, version: 1, patch: {email: \"x@\", city: \"Berlin\"}}) { person { id } userErrors { field message code } } }",
             json!({"id": id}),
             Some(t),
             Some(&tenant),
         )
         .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
+    assert_eq!(
+        r.data()["updatePerson"]["person"],
+        Value::Null,
+        "the payload's object is null when it answers userErrors"
+    );
+    assert!(r.fields()["patch.email"].is_string(), "{}", r.body);
     assert_eq!(
         app.tenant_i64(
             &tenant,
@@ -146,14 +148,14 @@ async fn stale_versions_get_conflict_and_of_concurrent_edits_exactly_one_wins() 
     let id = p["person"]["id"].as_str().unwrap().to_owned();
     let update = |version: i64, city: &str| {
         app.gql(
-            "mutation($id: ID!, $v: Int!, $c: String) { updatePerson(id: $id, version: $v, patch: {city: $c}) { version city } }",
+            "mutation($id: ID!, $v: Int!, $c: String) { updatePerson(input: {id: $id, version: $v, patch: {city: $c}}) { person { version city } userErrors { field message code } } }",
             json!({"id": id, "v": version, "c": city}),
             Some(t),
             Some(&tenant),
         )
     };
     let r = update(1, "Köln").await;
-    assert_eq!(r.data()["updatePerson"]["version"], 2);
+    assert_eq!(r.data()["updatePerson"]["person"]["version"], 2);
     let r = update(1, "Bonn").await;
     assert_eq!(r.code(), Some("CONFLICT"), "{}", r.body);
 
@@ -183,7 +185,7 @@ async fn stale_versions_get_conflict_and_of_concurrent_edits_exactly_one_wins() 
     // Archive with a stale version is refused too; with the current one it works.
     let r = app
         .gql(
-            "mutation($id: ID!) { archivePerson(id: $id, version: 2) { archivedAt } }",
+            "mutation($id: ID!) { archivePerson(input: {id: $id, version: 2}) { person { archivedAt } userErrors { field message code } } }",
             json!({"id": id}),
             Some(t),
             Some(&tenant),
@@ -192,14 +194,14 @@ async fn stale_versions_get_conflict_and_of_concurrent_edits_exactly_one_wins() 
     assert_eq!(r.code(), Some("CONFLICT"));
     let r = app
         .gql(
-            "mutation($id: ID!) { archivePerson(id: $id, version: 3) { archivedAt version } }",
+            "mutation($id: ID!) { archivePerson(input: {id: $id, version: 3}) { person { archivedAt version } userErrors { field message code } } }",
             json!({"id": id}),
             Some(t),
             Some(&tenant),
         )
         .await;
     assert!(
-        r.data()["archivePerson"]["archivedAt"].is_string(),
+        r.data()["archivePerson"]["person"]["archivedAt"].is_string(),
         "{}",
         r.body
     );
@@ -226,14 +228,14 @@ async fn organizations_relations_interactions_and_transactions_keep_the_timeline
     let gql = |q: &'static str, v: Value| app.gql(q, v, Some(t), Some(&tenant));
 
     let r = gql(
-        "mutation { createOrganization(input: {name: \"Acme\", industry: \"raumfahrt\"}) { id } }",
+        "mutation { createOrganization(input: {name: \"Acme\", industry: \"raumfahrt\"}) { organization { id } userErrors { field message code } } }",
         json!({}),
     )
     .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
-    assert!(r.body["errors"][0]["extensions"]["fields"]["industry"].is_string());
-    let r = gql("mutation { createOrganization(input: {name: \"Schäfer Haustechnik GmbH\", industry: \"handwerk\", country: \"DE\"}) { id name industry version } }", json!({})).await;
-    let org = r.data()["createOrganization"]["id"]
+    assert!(r.fields()["industry"].is_string());
+    let r = gql("mutation { createOrganization(input: {name: \"Schäfer Haustechnik GmbH\", industry: \"handwerk\", country: \"DE\"}) { organization { id name industry version } userErrors { field message code } } }", json!({})).await;
+    let org = r.data()["createOrganization"]["organization"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -247,12 +249,12 @@ async fn organizations_relations_interactions_and_transactions_keep_the_timeline
     let pid = p["person"]["id"].as_str().unwrap().to_owned();
 
     let r = gql(
-        "mutation($p: ID!, $o: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: $o, jobTitle: \"Einkauf\", isPrimary: true, buyingRole: ECONOMIC_BUYER}) { isPrimary buyingRole } }",
+        "mutation($p: ID!, $o: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: $o, jobTitle: \"Einkauf\", isPrimary: true, buyingRole: ECONOMIC_BUYER}) { relation { isPrimary buyingRole } userErrors { field message code } } }",
         json!({"p": pid, "o": org}),
     )
     .await;
     assert_eq!(
-        r.data()["linkPersonToOrganization"]["buyingRole"],
+        r.data()["linkPersonToOrganization"]["relation"]["buyingRole"],
         "ECONOMIC_BUYER",
         "{}",
         r.body
@@ -260,7 +262,7 @@ async fn organizations_relations_interactions_and_transactions_keep_the_timeline
 
     // Interactions: validation, then last_interaction_at follows the newest.
     let r = gql(
-        "mutation($p: ID!) { createInteraction(input: {personId: $p, kind: CALL, direction: OUTBOUND, occurredAt: \"2999-01-01T00:00:00Z\"}) { id } }",
+        "mutation($p: ID!) { createInteraction(input: {personId: $p, kind: CALL, direction: OUTBOUND, occurredAt: \"2999-01-01T00:00:00Z\"}) { interaction { id } userErrors { field message code } } }",
         json!({"p": pid}),
     )
     .await;
@@ -272,12 +274,12 @@ async fn organizations_relations_interactions_and_transactions_keep_the_timeline
         ("2023-01-01T08:00:00Z", "LETTER"),
     ] {
         let r = gql(
-            "mutation($p: ID!, $at: DateTime!, $k: InteractionKind!) { createInteraction(input: {personId: $p, kind: $k, direction: OUTBOUND, occurredAt: $at, summary: \"Gespräch\"}) { id version } }",
+            "mutation($p: ID!, $at: DateTime!, $k: InteractionKind!) { createInteraction(input: {personId: $p, kind: $k, direction: OUTBOUND, occurredAt: $at, summary: \"Gespräch\"}) { interaction { id version } userErrors { field message code } } }",
             json!({"p": pid, "at": at, "k": kind}),
         )
         .await;
         ids.push(
-            r.data()["createInteraction"]["id"]
+            r.data()["createInteraction"]["interaction"]["id"]
                 .as_str()
                 .unwrap_or_else(|| panic!("{}", r.body))
                 .to_owned(),
@@ -294,7 +296,7 @@ async fn organizations_relations_interactions_and_transactions_keep_the_timeline
     assert_eq!(p["organizationName"], "Schäfer Haustechnik GmbH");
     // Archiving the newest moves the date back to the next one.
     let r = gql(
-        "mutation($id: ID!) { archiveInteraction(id: $id, version: 1) { archivedAt } }",
+        "mutation($id: ID!) { archiveInteraction(input: {id: $id, version: 1}) { interaction { archivedAt } userErrors { field message code } } }",
         json!({"id": ids[1]}),
     )
     .await;
@@ -306,24 +308,32 @@ async fn organizations_relations_interactions_and_transactions_keep_the_timeline
 
     // Transactions: per-field validation, then last_purchase_at.
     let r = gql(
-        "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"\", amountMinor: 1000, currency: \"EURO\", issuedOn: \"2025-02-01\", dueOn: \"2025-01-01\", paidOn: \"2025-03-01\"}) { id } }",
+        "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"\", amountMinor: 1000, currency: \"EURO\", issuedOn: \"2025-02-01\", dueOn: \"2025-01-01\", paidOn: \"2025-03-01\"}) { transaction { id } userErrors { field message code } } }",
         json!({"p": pid}),
     )
     .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
-    let f = &r.body["errors"][0]["extensions"]["fields"];
+    let f = &r.fields();
     for k in ["number", "currency", "dueOn", "paidOn"] {
         assert!(f[k].is_string(), "{k} in {f}");
     }
     let r = gql(
-        "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"RE-2025-001\", amountMinor: 129900, issuedOn: \"2025-02-01\", dueOn: \"2025-02-15\", paidOn: \"2025-03-20\", status: PAID}) { id daysLate amountMinor currency } }",
+        "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"RE-2025-001\", amountMinor: 129900, issuedOn: \"2025-02-01\", dueOn: \"2025-02-15\", paidOn: \"2025-03-20\", status: PAID}) { transaction { id daysLate amountMinor currency } userErrors { field message code } } }",
         json!({"p": pid}),
     )
     .await;
-    assert_eq!(r.data()["createTransaction"]["daysLate"], 33, "{}", r.body);
-    assert_eq!(r.data()["createTransaction"]["currency"], "EUR");
+    assert_eq!(
+        r.data()["createTransaction"]["transaction"]["daysLate"],
+        33,
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        r.data()["createTransaction"]["transaction"]["currency"],
+        "EUR"
+    );
     let r = gql(
-        "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"RE-2025-001\", amountMinor: 1, issuedOn: \"2025-04-01\"}) { id } }",
+        "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"RE-2025-001\", amountMinor: 1, issuedOn: \"2025-04-01\"}) { transaction { id } userErrors { field message code } } }",
         json!({"p": pid}),
     )
     .await;
@@ -380,7 +390,7 @@ async fn picklists_and_custom_fields_type_the_input() {
     let r = gql("mutation { putPicklistValue(picklistKey: \"kundentyp\", value: \"stammkunde\", label: \"Stammkunde\") { value position } }", json!({})).await;
     assert_eq!(r.data()["putPicklistValue"]["position"], 1);
     let r = gql("mutation { putPicklistValue(picklistKey: \"gibtsnicht\", value: \"Ungültig!\", label: \"\") { value } }", json!({})).await;
-    let f = &r.body["errors"][0]["extensions"]["fields"];
+    let f = &r.fields();
     assert!(
         f["value"].is_string() && f["label"].is_string() && f["picklistKey"].is_string(),
         "{}",
@@ -415,13 +425,13 @@ async fn picklists_and_custom_fields_type_the_input() {
     );
     let r = app
         .gql(
-            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } } }",
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }",
             json!({"i": {"lastName": "Krämer", "custom": {"umsatz": "viel", "typ": "neukunde", "seit": "gestern", "newsletter": "vielleicht"}}}),
             Some(t),
             Some(&tenant),
         )
         .await;
-    let f = &r.body["errors"][0]["extensions"]["fields"];
+    let f = &r.fields();
     for k in [
         "custom.umsatz",
         "custom.typ",
@@ -470,7 +480,7 @@ async fn one_tenants_contacts_are_invisible_to_another() {
     assert_eq!(r.code(), Some("NOT_FOUND"));
     let r = app
         .gql(
-            "mutation($id: ID!) { updatePerson(id: $id, version: 1, patch: {city: \"X\"}) { id } }",
+            "mutation($id: ID!) { updatePerson(input: {id: $id, version: 1, patch: {city: \"X\"}}) { person { id } userErrors { field message code } } }",
             json!({"id": id}),
             Some(t),
             Some(&b),
@@ -508,107 +518,116 @@ async fn every_other_contact_mutation_validates_and_detects_stale_versions() {
     let p = create_person(&app, t, &tenant, json!({"lastName": "Lange"})).await;
     let pid = p["person"]["id"].as_str().unwrap().to_owned();
     let r = gql(
-        "mutation { createOrganization(input: {name: \"Lange Logistik KG\"}) { id } }",
+        "mutation { createOrganization(input: {name: \"Lange Logistik KG\"}) { organization { id } userErrors { field message code } } }",
         json!({}),
     )
     .await;
-    let oid = r.data()["createOrganization"]["id"]
+    let oid = r.data()["createOrganization"]["organization"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
 
     // Organizations: bad input, update, stale version, archive.
-    let r = gql("mutation($id: ID!) { updateOrganization(id: $id, version: 1, input: {email: \"x\", country: \"ZZ\", phone: \"1\"}) { id } }", json!({"id": oid})).await;
-    let f = &r.body["errors"][0]["extensions"]["fields"];
+    let r = gql("mutation($id: ID!) { updateOrganization(input: {id: $id, version: 1, patch: {email: \"x\", country: \"ZZ\", phone: \"1\"}}) { organization { id } userErrors { field message code } } }", json!({"id": oid})).await;
+    let f = &r.fields();
     assert!(
-        f["email"].is_string() && f["country"].is_string() && f["phone"].is_string(),
+        f["patch.email"].is_string()
+            && f["patch.country"].is_string()
+            && f["patch.phone"].is_string(),
         "{}",
         r.body
     );
-    let r = gql("mutation($id: ID!) { updateOrganization(id: $id, version: 1, input: {city: \"Kiel\", industry: \"it\"}) { version city } }", json!({"id": oid})).await;
-    assert_eq!(r.data()["updateOrganization"]["version"], 2, "{}", r.body);
-    let r = gql("mutation($id: ID!) { updateOrganization(id: $id, version: 1, input: {city: \"Bonn\"}) { version } }", json!({"id": oid})).await;
+    let r = gql("mutation($id: ID!) { updateOrganization(input: {id: $id, version: 1, patch: {city: \"Kiel\", industry: \"it\"}}) { organization { version city } userErrors { field message code } } }", json!({"id": oid})).await;
+    assert_eq!(
+        r.data()["updateOrganization"]["organization"]["version"],
+        2,
+        "{}",
+        r.body
+    );
+    let r = gql("mutation($id: ID!) { updateOrganization(input: {id: $id, version: 1, patch: {city: \"Bonn\"}}) { organization { version } userErrors { field message code } } }", json!({"id": oid})).await;
     assert_eq!(r.code(), Some("CONFLICT"));
     let r = gql(
-        "mutation($id: ID!) { archiveOrganization(id: $id, version: 1) { version } }",
+        "mutation($id: ID!) { archiveOrganization(input: {id: $id, version: 1}) { organization { version } userErrors { field message code } } }",
         json!({"id": oid}),
     )
     .await;
     assert_eq!(r.code(), Some("CONFLICT"));
 
     // Relations: bad ids, link, unlink.
-    let r = gql("mutation($p: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: \"0190b5c4-6d2a-7000-8000-000000000001\"}) { isPrimary } }", json!({"p": pid})).await;
-    assert!(
-        r.body["errors"][0]["extensions"]["fields"]["organizationId"].is_string(),
-        "{}",
-        r.body
-    );
-    let r = gql("mutation($p: ID!, $o: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: $o, jobTitle: \"Disponentin\"}) { jobTitle } }", json!({"p": pid, "o": oid})).await;
+    let r = gql("mutation($p: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: \"0190b5c4-6d2a-7000-8000-000000000001\"}) { relation { isPrimary } userErrors { field message code } } }", json!({"p": pid})).await;
+    assert!(r.fields()["organizationId"].is_string(), "{}", r.body);
+    // The payload carries both ends, whose lists changed, so a client cache updates them.
+    let r = gql("mutation($p: ID!, $o: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: $o, jobTitle: \"Disponentin\"}) { relation { id jobTitle } person { id organizations { id jobTitle } } organization { id people { id } } userErrors { code } } }", json!({"p": pid, "o": oid})).await;
+    let link = &r.data()["linkPersonToOrganization"];
+    assert_eq!(link["relation"]["jobTitle"], "Disponentin", "{}", r.body);
+    assert_eq!(link["userErrors"], json!([]));
+    let rid = link["relation"]["id"].clone();
     assert_eq!(
-        r.data()["linkPersonToOrganization"]["jobTitle"],
-        "Disponentin"
+        link["person"]["organizations"],
+        json!([{"id": rid, "jobTitle": "Disponentin"}])
     );
-    let r = gql("mutation($p: ID!, $o: ID!) { unlinkPersonFromOrganization(personId: $p, organizationId: $o) }", json!({"p": pid, "o": oid})).await;
-    assert_eq!(r.data()["unlinkPersonFromOrganization"], true);
+    assert_eq!(link["organization"]["people"], json!([{"id": rid}]));
+    assert_eq!(link["person"]["id"], pid.as_str());
+    let r = gql("mutation($p: ID!, $o: ID!) { unlinkPersonFromOrganization(input: {personId: $p, organizationId: $o}) { unlinkedRelationId person { organizations { id } } organization { people { id } } userErrors { field message code } } }", json!({"p": pid, "o": oid})).await;
+    let unlink = &r.data()["unlinkPersonFromOrganization"];
+    assert_eq!(unlink["unlinkedRelationId"], rid, "{}", r.body);
+    assert_eq!(unlink["person"]["organizations"], json!([]));
+    assert_eq!(unlink["organization"]["people"], json!([]));
     assert_eq!(
         app.tenant_i64(&tenant, "SELECT count(*) FROM person_organizations")
             .await,
         0
     );
     let r = gql(
-        "mutation($id: ID!) { archiveOrganization(id: $id, version: 2) { archivedAt } }",
+        "mutation($id: ID!) { archiveOrganization(input: {id: $id, version: 2}) { organization { archivedAt } userErrors { field message code } } }",
         json!({"id": oid}),
     )
     .await;
     assert!(
-        r.data()["archiveOrganization"]["archivedAt"].is_string(),
+        r.data()["archiveOrganization"]["organization"]["archivedAt"].is_string(),
         "{}",
         r.body
     );
 
     // Interactions and transactions: update with bad input, stale version, archive.
-    let r = gql("mutation($p: ID!) { createInteraction(input: {personId: $p, kind: EMAIL, direction: INBOUND}) { id version } }", json!({"p": pid})).await;
-    let iid = r.data()["createInteraction"]["id"]
+    let r = gql("mutation($p: ID!) { createInteraction(input: {personId: $p, kind: EMAIL, direction: INBOUND}) { interaction { id version } userErrors { field message code } } }", json!({"p": pid})).await;
+    let iid = r.data()["createInteraction"]["interaction"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let r = gql("mutation($id: ID!) { updateInteraction(id: $id, version: 1, patch: {occurredAt: \"2999-01-01T00:00:00Z\"}) { id } }", json!({"id": iid})).await;
+    let r = gql("mutation($id: ID!) { updateInteraction(input: {id: $id, version: 1, patch: {occurredAt: \"2999-01-01T00:00:00Z\"}}) { interaction { id } userErrors { field message code } } }", json!({"id": iid})).await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
-    let r = gql("mutation($id: ID!) { updateInteraction(id: $id, version: 1, patch: {summary: \"Rückruf erbeten\"}) { version summary } }", json!({"id": iid})).await;
-    assert_eq!(r.data()["updateInteraction"]["version"], 2);
-    let r = gql("mutation($id: ID!) { updateInteraction(id: $id, version: 1, patch: {summary: \"x\"}) { version } }", json!({"id": iid})).await;
+    let r = gql("mutation($id: ID!) { updateInteraction(input: {id: $id, version: 1, patch: {summary: \"Rückruf erbeten\"}}) { interaction { version summary } userErrors { field message code } } }", json!({"id": iid})).await;
+    assert_eq!(r.data()["updateInteraction"]["interaction"]["version"], 2);
+    let r = gql("mutation($id: ID!) { updateInteraction(input: {id: $id, version: 1, patch: {summary: \"x\"}}) { interaction { version } userErrors { field message code } } }", json!({"id": iid})).await;
     assert_eq!(r.code(), Some("CONFLICT"));
 
-    let r = gql("mutation($p: ID!) { createTransaction(input: {personId: $p, kind: ORDER, number: \"B-1\", amountMinor: 4200, issuedOn: \"2025-01-10\"}) { id } }", json!({"p": pid})).await;
-    let tid = r.data()["createTransaction"]["id"]
+    let r = gql("mutation($p: ID!) { createTransaction(input: {personId: $p, kind: ORDER, number: \"B-1\", amountMinor: 4200, issuedOn: \"2025-01-10\"}) { transaction { id } userErrors { field message code } } }", json!({"p": pid})).await;
+    let tid = r.data()["createTransaction"]["transaction"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let r = gql("mutation($id: ID!) { updateTransaction(id: $id, version: 1, patch: {status: PAID}) { id } }", json!({"id": tid})).await;
-    assert!(
-        r.body["errors"][0]["extensions"]["fields"]["paidOn"].is_string(),
-        "{}",
-        r.body
-    );
-    let r = gql("mutation($id: ID!) { updateTransaction(id: $id, version: 1, patch: {status: PAID, paidOn: \"2025-01-20\"}) { version status } }", json!({"id": tid})).await;
+    let r = gql("mutation($id: ID!) { updateTransaction(input: {id: $id, version: 1, patch: {status: PAID}}) { transaction { id } userErrors { field message code } } }", json!({"id": tid})).await;
+    assert!(r.fields()["patch.paidOn"].is_string(), "{}", r.body);
+    let r = gql("mutation($id: ID!) { updateTransaction(input: {id: $id, version: 1, patch: {status: PAID, paidOn: \"2025-01-20\"}}) { transaction { version status } userErrors { field message code } } }", json!({"id": tid})).await;
     assert_eq!(
-        r.data()["updateTransaction"]["status"],
+        r.data()["updateTransaction"]["transaction"]["status"],
         "PAID",
         "{}",
         r.body
     );
     let r = gql(
-        "mutation($id: ID!) { archiveTransaction(id: $id, version: 1) { version } }",
+        "mutation($id: ID!) { archiveTransaction(input: {id: $id, version: 1}) { transaction { version } userErrors { field message code } } }",
         json!({"id": tid}),
     )
     .await;
     assert_eq!(r.code(), Some("CONFLICT"));
     let r = gql(
-        "mutation($id: ID!) { archiveTransaction(id: $id, version: 2) { archivedAt } }",
+        "mutation($id: ID!) { archiveTransaction(input: {id: $id, version: 2}) { transaction { archivedAt } userErrors { field message code } } }",
         json!({"id": tid}),
     )
     .await;
-    assert!(r.data()["archiveTransaction"]["archivedAt"].is_string());
+    assert!(r.data()["archiveTransaction"]["transaction"]["archivedAt"].is_string());
     let r = gql(
         "query($id: ID!) { person(id: $id) { lastPurchaseAt } }",
         json!({"id": pid}),
@@ -622,21 +641,24 @@ async fn every_other_contact_mutation_validates_and_detects_stale_versions() {
 
     // Archive and restore a person; merged or unknown ids are NOT_FOUND.
     let r = gql(
-        "mutation($id: ID!) { archivePerson(id: $id, version: 1) { version } }",
+        "mutation($id: ID!) { archivePerson(input: {id: $id, version: 1}) { person { version } userErrors { field message code } } }",
         json!({"id": pid}),
     )
     .await;
-    assert_eq!(r.data()["archivePerson"]["version"], 2);
+    assert_eq!(r.data()["archivePerson"]["person"]["version"], 2);
     let r = gql(
-        "mutation($id: ID!) { restorePerson(id: $id, version: 2) { archivedAt version } }",
+        "mutation($id: ID!) { restorePerson(input: {id: $id, version: 2}) { person { archivedAt version } userErrors { field message code } } }",
         json!({"id": pid}),
     )
     .await;
-    assert_eq!(r.data()["restorePerson"]["archivedAt"], Value::Null);
-    let r = gql("mutation { restorePerson(id: \"0190b5c4-6d2a-7000-8000-000000000001\", version: 1) { id } }", json!({})).await;
+    assert_eq!(
+        r.data()["restorePerson"]["person"]["archivedAt"],
+        Value::Null
+    );
+    let r = gql("mutation { restorePerson(input: {id: \"0190b5c4-6d2a-7000-8000-000000000001\", version: 1}) { person { id } userErrors { field message code } } }", json!({})).await;
     assert_eq!(r.code(), Some("NOT_FOUND"));
     let r = gql(
-        "mutation { restorePerson(id: \"nicht-eine-id\", version: 1) { id } }",
+        "mutation { restorePerson(input: {id: \"nicht-eine-id\", version: 1}) { person { id } userErrors { field message code } } }",
         json!({}),
     )
     .await;
@@ -664,7 +686,7 @@ async fn every_other_contact_mutation_validates_and_detects_stale_versions() {
     assert_eq!(r.data()["personCount"], 1);
     let r = app
         .gql(
-            "mutation { createPerson(input: {lastName: \"Nein\"}) { person { id } } }",
+            "mutation { createPerson(input: {lastName: \"Nein\"}) { person { id } userErrors { field message code } } }",
             json!({}),
             Some(&viewer.access),
             Some(&tenant),

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 async fn person(app: &TestApp, t: &str, tenant: &str, input: Value, org: Option<&str>) -> String {
     let r = app
         .gql(
-            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } } }",
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }",
             json!({ "i": input }),
             Some(t),
             Some(tenant),
@@ -31,13 +31,13 @@ async fn person(app: &TestApp, t: &str, tenant: &str, input: Value, org: Option<
             None => {
                 let r = app
                     .gql(
-                        "mutation($n: String!) { createOrganization(input: {name: $n}) { id } }",
+                        "mutation($n: String!) { createOrganization(input: {name: $n}) { organization { id } userErrors { field message code } } }",
                         json!({"n": name}),
                         Some(t),
                         Some(tenant),
                     )
                     .await;
-                r.data()["createOrganization"]["id"]
+                r.data()["createOrganization"]["organization"]["id"]
                     .as_str()
                     .unwrap()
                     .to_owned()
@@ -45,7 +45,7 @@ async fn person(app: &TestApp, t: &str, tenant: &str, input: Value, org: Option<
         };
         let r = app
             .gql(
-                "mutation($p: ID!, $o: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: $o, isPrimary: true}) { isPrimary } }",
+                "mutation($p: ID!, $o: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: $o, isPrimary: true}) { relation { isPrimary } userErrors { field message code } } }",
                 json!({"p": id, "o": org_id}),
                 Some(t),
                 Some(tenant),
@@ -225,7 +225,7 @@ async fn the_duplicate_finder_pairs_variants_and_keeps_namesakes_apart() {
     // Warnings on create; a dismissed pair stays dismissed through rescans.
     let r = app
         .gql(
-            "mutation { createPerson(input: {firstName: \"Sabine\", lastName: \"Vogel\", phone: \"0307654321\"}) { duplicateWarnings { score reasons } } }",
+            "mutation { createPerson(input: {firstName: \"Sabine\", lastName: \"Vogel\", phone: \"0307654321\"}) { duplicateWarnings { score reasons } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(&tenant),
@@ -284,14 +284,14 @@ async fn a_merge_moves_everything_and_leaves_no_orphans() {
     for (p, n) in [(&winner, 1), (&l1, 2), (&l2, 3)] {
         for i in 0..n {
             let r = gql(
-                "mutation($p: ID!, $at: DateTime!) { createInteraction(input: {personId: $p, kind: NOTE, direction: INTERNAL, occurredAt: $at}) { id } }",
+                "mutation($p: ID!, $at: DateTime!) { createInteraction(input: {personId: $p, kind: NOTE, direction: INTERNAL, occurredAt: $at}) { interaction { id } userErrors { field message code } } }",
                 json!({"p": p, "at": format!("2024-0{}-01T00:00:00Z", i + 1)}),
             )
             .await;
             assert!(r.code().is_none(), "{}", r.body);
         }
         let r = gql(
-            "mutation($p: ID!, $n: String!) { createTransaction(input: {personId: $p, kind: ORDER, number: $n, amountMinor: 5000, issuedOn: \"2024-05-05\"}) { id } }",
+            "mutation($p: ID!, $n: String!) { createTransaction(input: {personId: $p, kind: ORDER, number: $n, amountMinor: 5000, issuedOn: \"2024-05-05\"}) { transaction { id } userErrors { field message code } } }",
             json!({"p": p, "n": format!("A-{p}")}),
         )
         .await;
@@ -444,13 +444,13 @@ async fn stale_records_are_listed_acted_on_in_bulk_and_reported() {
         (&fresh, "2026-10-01T00:00:00Z"),
     ] {
         gql(
-            "mutation($p: ID!, $at: DateTime!) { createInteraction(input: {personId: $p, kind: CALL, direction: OUTBOUND, occurredAt: $at}) { id } }",
+            "mutation($p: ID!, $at: DateTime!) { createInteraction(input: {personId: $p, kind: CALL, direction: OUTBOUND, occurredAt: $at}) { interaction { id } userErrors { field message code } } }",
             json!({"p": p, "at": at}),
         )
         .await;
     }
     gql(
-        "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"OP-1\", amountMinor: 100, issuedOn: \"2021-05-01\"}) { id } }",
+        "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"OP-1\", amountMinor: 100, issuedOn: \"2021-05-01\"}) { transaction { id } userErrors { field message code } } }",
         json!({"p": open}),
     )
     .await;

@@ -95,7 +95,7 @@ async fn export_holds_every_category_and_erasure_leaves_nothing_but_the_suppress
         .as_str()
         .unwrap()
         .to_owned();
-    let create = "mutation($i: PersonInput!) { createPerson(input: $i) { person { id version } complianceWarnings } }";
+    let create = "mutation($i: PersonInput!) { createPerson(input: $i) { person { id version } complianceWarnings userErrors { field message code } } }";
     let erika = ok(&app, t, &tenant, create, json!({"i": {
         "salutation": "Frau", "firstName": FIRST, "lastName": LAST, "email": EMAIL, "phone": "089 4455667",
         "mobile": "0151 22334455", "street": "Lindenweg 5", "postalCode": "86150", "city": "Augsburg", "birthday": "1970-04-12"
@@ -120,18 +120,18 @@ async fn export_holds_every_category_and_erasure_leaves_nothing_but_the_suppress
         &app,
         t,
         &tenant,
-        "mutation { createOrganization(input: {name: \"Beispiel AG\"}) { id } }",
+        "mutation { createOrganization(input: {name: \"Beispiel AG\"}) { organization { id } userErrors { field message code } } }",
         json!({}),
     )
-    .await["createOrganization"]["id"]
+    .await["createOrganization"]["organization"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    ok(&app, t, &tenant, "mutation($p: ID!, $o: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: $o, jobTitle: \"Einkauf\", isPrimary: true}) { jobTitle } }", json!({"p": erika, "o": org})).await;
-    ok(&app, t, &tenant, "mutation($p: ID!) { createInteraction(input: {personId: $p, kind: CALL, direction: INBOUND, subject: \"Rückruf\", summary: \"Frau Beispielfrau fragt nach Angebot\"}) { id } }", json!({"p": erika})).await;
+    ok(&app, t, &tenant, "mutation($p: ID!, $o: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: $o, jobTitle: \"Einkauf\", isPrimary: true}) { relation { jobTitle } userErrors { field message code } } }", json!({"p": erika, "o": org})).await;
+    ok(&app, t, &tenant, "mutation($p: ID!) { createInteraction(input: {personId: $p, kind: CALL, direction: INBOUND, subject: \"Rückruf\", summary: \"Frau Beispielfrau fragt nach Angebot\"}) { interaction { id } userErrors { field message code } } }", json!({"p": erika})).await;
     // Another person's note that mentions her address: redacted, the note itself stays.
-    ok(&app, t, &tenant, "mutation($p: ID!) { createInteraction(input: {personId: $p, kind: NOTE, direction: INTERNAL, summary: \"Empfahl uns an erika.beispielfrau@example.org\"}) { id } }", json!({"p": other})).await;
-    ok(&app, t, &tenant, "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"RE-77\", amountMinor: 12900, issuedOn: \"2026-10-01\"}) { id } }", json!({"p": erika})).await;
+    ok(&app, t, &tenant, "mutation($p: ID!) { createInteraction(input: {personId: $p, kind: NOTE, direction: INTERNAL, summary: \"Empfahl uns an erika.beispielfrau@example.org\"}) { interaction { id } userErrors { field message code } } }", json!({"p": other})).await;
+    ok(&app, t, &tenant, "mutation($p: ID!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"RE-77\", amountMinor: 12900, issuedOn: \"2026-10-01\"}) { transaction { id } userErrors { field message code } } }", json!({"p": erika})).await;
     // Profiling (Art. 15(1)(h)): a static list, a BANT score and an ABC class.
     let list = ok(
         &app,
@@ -428,7 +428,7 @@ async fn requests_have_deadlines_and_retention_flags_then_erases() {
     let app = spawn_app().await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
-    let create = "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } } }";
+    let create = "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }";
     let old = ok(
         &app,
         t,

@@ -18,8 +18,8 @@ use serde_json::{Value, json};
 async fn seed(app: &TestApp, admin: &Account, tenant: &str, n: usize) -> Vec<String> {
     let orgs = app
         .gql(
-            "mutation { a: createOrganization(input: {name: \"Bäckerei Sonnenschein\"}) { id } \
-                        b: createOrganization(input: {name: \"Autohaus Huber\"}) { id } }",
+            "mutation { a: createOrganization(input: {name: \"Bäckerei Sonnenschein\"}) { organization { id } userErrors { field message code } } \
+                        b: createOrganization(input: {name: \"Autohaus Huber\"}) { organization { id } userErrors { field message code } } }",
             json!({}),
             Some(&admin.access),
             Some(tenant),
@@ -27,14 +27,20 @@ async fn seed(app: &TestApp, admin: &Account, tenant: &str, n: usize) -> Vec<Str
         .await;
     assert!(orgs.code().is_none(), "{}", orgs.body);
     let org = [
-        orgs.data()["a"]["id"].as_str().unwrap().to_owned(),
-        orgs.data()["b"]["id"].as_str().unwrap().to_owned(),
+        orgs.data()["a"]["organization"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        orgs.data()["b"]["organization"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
     ];
     let people: String = (0..n)
         .map(|i| {
             format!(
                 "p{i}: createPerson(input: {{firstName: \"Vorname{i}\", lastName: \"Name{i}\", \
-                 email: \"p{i}@example.de\", city: \"München\"}}) {{ person {{ id }} }} "
+                 email: \"p{i}@example.de\", city: \"München\"}}) {{ person {{ id }} userErrors {{ field message code }} }} "
             )
         })
         .collect();
@@ -62,13 +68,13 @@ async fn seed(app: &TestApp, admin: &Account, tenant: &str, n: usize) -> Vec<Str
             let month = 1 + i % 8;
             format!(
                 "l{i}: linkPersonToOrganization(input: {{personId: \"{id}\", organizationId: \"{}\", \
-                 jobTitle: \"Einkauf\", isPrimary: true, buyingRole: ECONOMIC_BUYER}}) {{ isPrimary }} \
+                 jobTitle: \"Einkauf\", isPrimary: true, buyingRole: ECONOMIC_BUYER}}) {{ relation {{ isPrimary }} userErrors {{ field message code }} }} \
                  c{i}: createInteraction(input: {{personId: \"{id}\", kind: CALL, direction: OUTBOUND, \
-                 occurredAt: \"2026-0{month}-01T10:00:00Z\", summary: \"Anruf\"}}) {{ id }} \
+                 occurredAt: \"2026-0{month}-01T10:00:00Z\", summary: \"Anruf\"}}) {{ interaction {{ id }} userErrors {{ field message code }} }} \
                  m{i}: createInteraction(input: {{personId: \"{id}\", kind: MEETING, direction: OUTBOUND, \
-                 occurredAt: \"2026-0{month}-15T10:00:00Z\"}}) {{ id }} \
+                 occurredAt: \"2026-0{month}-15T10:00:00Z\"}}) {{ interaction {{ id }} userErrors {{ field message code }} }} \
                  t{i}: createTransaction(input: {{personId: \"{id}\", kind: INVOICE, number: \"RE-{i}\", \
-                 amountMinor: 12900, issuedOn: \"2026-03-01\"}}) {{ id }} ",
+                 amountMinor: 12900, issuedOn: \"2026-03-01\"}}) {{ transaction {{ id }} userErrors {{ field message code }} }} ",
                 org[i % 2],
             )
         })
@@ -400,62 +406,93 @@ async fn cost_grows_with_page_size() {
     assert!(r.body.to_string().contains("first"), "{}", r.body);
 }
 
+/// A mutation that answers `userErrors` writes nothing, and the other mutations of the same
+/// request keep theirs; a field that fails outright (a top-level error) rolls the whole
+/// request back and answers no data.
 #[tokio::test]
-async fn a_failed_field_of_a_mutation_leaves_nothing_written() {
+async fn user_errors_undo_their_mutation_and_a_failed_field_undoes_the_request() {
     let app = spawn_app().await;
     let admin = app.sign_up().await;
     let tenant = app.create_tenant(&admin, "Atomar").await;
-    let count = "{ persons(first: 1) { totalCount } }";
-    let total = |r: &kartei_tests::Reply| r.data()["persons"]["totalCount"].as_i64().unwrap();
+    let count = "{ persons(first: 1) { totalCount } organizations(first: 1) { totalCount } }";
+    let totals = |r: &kartei_tests::Reply| {
+        (
+            r.data()["persons"]["totalCount"].as_i64().unwrap(),
+            r.data()["organizations"]["totalCount"].as_i64().unwrap(),
+        )
+    };
 
     let r = app
         .gql(
-            "mutation { ok: createPerson(input: {lastName: \"Gut\"}) { person { id } } \
-                        org: createOrganization(input: {name: \"Firma\"}) { id } \
-                        bad: createPerson(input: {lastName: \"Schlecht\", email: \"kein-at\"}) { person { id } } }",
+            "mutation { ok: createPerson(input: {lastName: \"Gut\"}) { person { lastName } userErrors { code } } \
+                        org: createOrganization(input: {name: \"Firma\"}) { organization { name } userErrors { code } } \
+                        bad: createPerson(input: {lastName: \"Schlecht\", email: \"kein-at\"}) { person { id } userErrors { field message code } } }",
             json!({}),
             Some(&admin.access),
             Some(&tenant),
         )
         .await;
-    assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+    assert!(r.body["errors"].is_null(), "{}", r.body);
+    assert_eq!(
+        r.data()["ok"],
+        json!({"person": {"lastName": "Gut"}, "userErrors": []})
+    );
+    assert_eq!(r.data()["org"]["organization"]["name"], "Firma");
+    assert_eq!(r.data()["bad"]["person"], Value::Null);
+    let bad = &r.data()["bad"]["userErrors"];
+    assert_eq!(bad[0]["field"], json!(["input", "email"]), "{}", r.body);
+    assert_eq!(bad[0]["code"], "VALIDATION_FAILED");
+    assert!(bad[0]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    let after = app
+        .gql(count, json!({}), Some(&admin.access), Some(&tenant))
+        .await;
+    assert_eq!(totals(&after), (1, 1), "{}", after.body);
+    let audited = app
+        .tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM audit_log WHERE action = 'person.created'",
+        )
+        .await;
+    assert_eq!(audited, 1, "only the kept person is audited");
+
+    // A member may create persons but not picklists: FORBIDDEN is no user error, so the
+    // request is rolled back as a whole, the person with it.
+    let member = app.create_user(&admin, false).await;
+    let r = app
+        .gql(
+            "mutation($e: String!) { setMember(email: $e, role: MEMBER) { role } }",
+            json!({"e": member.email}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.body["errors"].is_null(), "{}", r.body);
+    let r = app
+        .gql(
+            "mutation { p: createPerson(input: {lastName: \"Drei\"}) { person { id } userErrors { code } } \
+                        x: createPicklist(key: \"stufe\", label: \"Stufe\") { key } }",
+            json!({}),
+            Some(&member.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("FORBIDDEN"), "{}", r.body);
     assert_eq!(r.body["data"], Value::Null, "{}", r.body);
     let after = app
         .gql(count, json!({}), Some(&admin.access), Some(&tenant))
         .await;
     assert_eq!(
-        total(&after),
-        0,
+        totals(&after),
+        (1, 1),
         "the first field's person was kept: {}",
         after.body
     );
-    let orgs = app
-        .gql(
-            "{ organizations(first: 1) { totalCount } }",
-            json!({}),
-            Some(&admin.access),
-            Some(&tenant),
-        )
-        .await;
-    assert_eq!(
-        orgs.data()["organizations"]["totalCount"],
-        0,
-        "{}",
-        orgs.body
-    );
-    let audited = app
-        .tenant_i64(
-            &tenant,
-            "SELECT count(*) FROM audit_log WHERE action LIKE 'person.%'",
-        )
-        .await;
-    assert_eq!(audited, 0);
 
     // The same without the bad field commits both, once.
     let r = app
         .gql(
-            "mutation { a: createPerson(input: {lastName: \"Eins\"}) { person { id } } \
-                        b: createPerson(input: {lastName: \"Zwei\"}) { person { id } } }",
+            "mutation { a: createPerson(input: {lastName: \"Eins\"}) { person { id } userErrors { code } } \
+                        b: createPerson(input: {lastName: \"Zwei\"}) { person { id } userErrors { code } } }",
             json!({}),
             Some(&admin.access),
             Some(&tenant),
@@ -465,9 +502,9 @@ async fn a_failed_field_of_a_mutation_leaves_nothing_written() {
     let after = app
         .gql(count, json!({}), Some(&admin.access), Some(&tenant))
         .await;
-    assert_eq!(total(&after), 2);
+    assert_eq!(totals(&after), (3, 1));
     println!(
-        "3-field mutation with one invalid field: nothing written; 2-field mutation: 2 persons"
+        "user errors: that mutation undone, its siblings kept; FORBIDDEN field: request undone"
     );
 }
 
@@ -557,7 +594,7 @@ async fn users_are_linked_and_only_visible_within_the_tenant() {
     let stranger = app.sign_up().await; // another agency
     let stranger_id = id_of(&app.gql(me, json!({}), Some(&stranger.access), None).await);
 
-    let create = "mutation($o: ID) { createPerson(input: {firstName: \"Olga\", lastName: \"Owner\", ownerId: $o}) { person { id } } }";
+    let create = "mutation($o: ID) { createPerson(input: {firstName: \"Olga\", lastName: \"Owner\", ownerId: $o}) { person { id } userErrors { field message code } } }";
     let r = app
         .gql(
             create,
@@ -640,8 +677,8 @@ async fn node_finds_by_global_id_and_answers_not_found_alike_for_strangers() {
     let (owner, tenant) = app.owner_with_tenant().await;
     let other = app.create_tenant(&owner, "Anderer Kunde").await;
     let t = Some(owner.access.as_str());
-    let create = "mutation { p: createPerson(input: {firstName: \"Ida\", lastName: \"Kern\"}) { person { id } } \
-                  o: createOrganization(input: {name: \"Kern & Co\"}) { id } }";
+    let create = "mutation { p: createPerson(input: {firstName: \"Ida\", lastName: \"Kern\"}) { person { id } userErrors { field message code } } \
+                  o: createOrganization(input: {name: \"Kern & Co\"}) { organization { id } userErrors { field message code } } }";
     let ours = app.gql(create, json!({}), t, Some(&tenant)).await;
     let theirs = app.gql(create, json!({}), t, Some(&other)).await;
     assert!(
@@ -653,7 +690,10 @@ async fn node_finds_by_global_id_and_answers_not_found_alike_for_strangers() {
         .as_str()
         .unwrap()
         .to_owned();
-    let org = ours.data()["o"]["id"].as_str().unwrap().to_owned();
+    let org = ours.data()["o"]["organization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let strangers_person = theirs.data()["p"]["person"]["id"]
         .as_str()
         .unwrap()
@@ -734,4 +774,59 @@ async fn node_finds_by_global_id_and_answers_not_found_alike_for_strangers() {
         kartei_gateway::node::id(kartei_gateway::node::Kind::Tenant, tenant.parse().unwrap()).0;
     let r = app.gql(q, json!({"id": person}), t, Some(&gid)).await;
     assert_eq!(r.data()["node"]["lastName"], "Kern", "{}", r.body);
+
+    // The other entities are nodes too: a link (keyed by its two ends) and an interaction,
+    // found in their tenant and nowhere else.
+    let r = app
+        .gql(
+            "mutation($p: ID!, $o: ID!) { \
+               l: linkPersonToOrganization(input: {personId: $p, organizationId: $o, jobTitle: \"Chefin\"}) { relation { id } userErrors { code } } \
+               i: createInteraction(input: {personId: $p, kind: CALL, direction: OUTBOUND, subject: \"Anruf\"}) { interaction { id } userErrors { code } } }",
+            json!({"p": person, "o": org}),
+            t,
+            Some(&tenant),
+        )
+        .await;
+    assert!(
+        r.user_errors().is_empty() && r.code().is_none(),
+        "{}",
+        r.body
+    );
+    let relation = r.data()["l"]["relation"]["id"].as_str().unwrap().to_owned();
+    let interaction = r.data()["i"]["interaction"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let q = "query($id: ID!) { node(id: $id) { __typename id \
+             ... on Relation { jobTitle person { lastName } organization { name } } \
+             ... on Interaction { subject } } }";
+    let r = app.gql(q, json!({"id": relation}), t, Some(&tenant)).await;
+    assert_eq!(
+        r.data()["node"],
+        json!({"__typename": "Relation", "id": relation, "jobTitle": "Chefin",
+               "person": {"lastName": "Kern"}, "organization": {"name": "Kern & Co"}}),
+        "{}",
+        r.body
+    );
+    let r = app
+        .gql(q, json!({"id": interaction}), t, Some(&tenant))
+        .await;
+    assert_eq!(r.data()["node"]["subject"], "Anruf", "{}", r.body);
+    for id in [&relation, &interaction] {
+        let r = app.gql(q, json!({"id": id}), t, Some(&other)).await;
+        assert_eq!(r.code(), Some("NOT_FOUND"), "{}", r.body);
+    }
+
+    // nodes takes at most 100 ids.
+    let many: Vec<&str> = std::iter::repeat_n(person.as_str(), 101).collect();
+    let r = app
+        .gql(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({"ids": many}),
+            t,
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+    assert!(r.fields()["ids"].is_string(), "{}", r.body);
 }

@@ -296,7 +296,7 @@ Emil,Datum,emil@example.com,,31.02.2000\n\
         .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
     assert!(
-        r.body["errors"][0]["extensions"]["fields"]["uploadId"]
+        r.fields()["uploadId"]
             .as_str()
             .unwrap()
             .contains("upload it again"),
@@ -324,7 +324,7 @@ Emil,Datum,emil@example.com,,31.02.2000\n\
         )
         .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
-    let f = &r.body["errors"][0]["extensions"]["fields"];
+    let f = &r.fields();
     assert!(
         f["mapping"].is_string() && f["mapping.1"].is_string() && f["matchKeys"].is_string(),
         "{}",
@@ -515,7 +515,7 @@ async fn every_export_writes_formula_cells_as_text() {
     let t = owner.access.as_str();
     let r = app
         .gql(
-            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } } }",
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }",
             json!({"i": {"firstName": EVIL[0], "lastName": EVIL[1], "city": EVIL[2], "email": "formel@example.de"}}),
             Some(t),
             Some(&tenant),

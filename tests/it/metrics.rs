@@ -56,7 +56,7 @@ async fn metrics_expose_requests_pool_jobs_outbox_sends_and_rate_limits() {
     }
     let r = app
         .gql(
-            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } } }",
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }",
             json!({"i": {"firstName": "Metrik", "lastName": "Test", "email": "metrik@example.de"}}),
             Some(t),
             Some(&tenant),

@@ -92,7 +92,7 @@ struct Fixture {
 }
 
 async fn person(app: &TestApp, t: &str, tenant: &str, input: Value) -> String {
-    let q = "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } } }";
+    let q = "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }";
     ok(app, t, tenant, q, json!({ "i": input })).await["createPerson"]["person"]["id"]
         .as_str()
         .unwrap()
@@ -134,7 +134,7 @@ async fn fill(app: &TestApp, t: &str, tenant: &str) -> Fixture {
         "lifecycleStage": "CUSTOMER"}),
     )
     .await;
-    let org = "mutation($i: OrganizationInput!) { createOrganization(input: $i) { id } }";
+    let org = "mutation($i: OrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { field message code } } }";
     let brewery = ok(
         app,
         t,
@@ -143,11 +143,11 @@ async fn fill(app: &TestApp, t: &str, tenant: &str) -> Fixture {
         json!({"i": {"name": "Brauerei Schneider GmbH",
         "industry": "gastronomie", "city": "Bamberg"}}),
     )
-    .await["createOrganization"]["id"]
+    .await["createOrganization"]["organization"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let link = "mutation($i: RelationInput!) { linkPersonToOrganization(input: $i) { personId } }";
+    let link = "mutation($i: RelationInput!) { linkPersonToOrganization(input: $i) { relation { personId } userErrors { field message code } } }";
     ok(
         app,
         t,
@@ -307,7 +307,7 @@ async fn contract(meilisearch: Option<String>) {
     println!("[{backend}] tenants: 6 queries, no hit of one tenant in the other");
 
     // Archived and erased contacts disappear once the outbox is drained.
-    let archive = "mutation($id: ID!) { archivePerson(id: $id, version: 1) { id } }";
+    let archive = "mutation($id: ID!) { archivePerson(input: {id: $id, version: 1}) { person { id } userErrors { field message code } } }";
     ok(&app, t, &a, archive, json!({"id": fa.anna})).await;
     let erase = "mutation($id: ID!) { erasePerson(id: $id, reason: \"Art. 17\") { erasureId } }";
     ok(&app, t, &a, erase, json!({"id": fa.max})).await;

@@ -180,9 +180,41 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// `errors[0].extensions.code`, if any.
+    /// The error code a client sees: `errors[0].extensions.code`, else the first
+    /// `userErrors[].code` of a mutation payload.
     pub fn code(&self) -> Option<&str> {
-        self.body["errors"][0]["extensions"]["code"].as_str()
+        self.body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .or_else(|| self.user_errors().first()?["code"].as_str())
+    }
+
+    /// The `userErrors` of every mutation payload in `data`.
+    pub fn user_errors(&self) -> Vec<&Value> {
+        let Some(data) = self.body["data"].as_object() else {
+            return vec![];
+        };
+        data.values()
+            .filter_map(|p| p["userErrors"].as_array())
+            .flatten()
+            .collect()
+    }
+
+    /// Messages by field: `errors[0].extensions.fields`, or the payloads' `userErrors` keyed
+    /// by their path inside `input` (`["input", "patch", "email"]` is `patch.email`).
+    pub fn fields(&self) -> Value {
+        let top = &self.body["errors"][0]["extensions"]["fields"];
+        if top.is_object() {
+            return top.clone();
+        }
+        let mut map = serde_json::Map::new();
+        for e in self.user_errors() {
+            let Some(path) = e["field"].as_array() else {
+                continue;
+            };
+            let key: Vec<&str> = path.iter().skip(1).filter_map(Value::as_str).collect();
+            map.insert(key.join("."), e["message"].clone());
+        }
+        Value::Object(map)
     }
 
     pub fn data(&self) -> &Value {

@@ -557,6 +557,13 @@ impl Sort {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SortKey(pub String, pub Uuid);
 
+impl SortKey {
+    /// Where `p` stands in a list sorted by `sort` (the cursor of its edge there).
+    pub fn of(p: &Person, sort: Sort) -> Self {
+        SortKey(sort.value(p), p.id)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PersonFilter {
     /// Matches name, email, phone or city (case- and umlaut-insensitive prefix/substring).
@@ -706,7 +713,7 @@ pub async fn list(
     let rows = Person::find_by_statement(stmt(&sql, q.values))
         .all(&**tx)
         .await?;
-    Ok(Page::from_rows(req, rows, |p| SortKey(sort.value(p), p.id)))
+    Ok(Page::from_rows(req, rows, |p| SortKey::of(p, sort)))
 }
 
 pub async fn count(tx: &TenantTx, filter: &PersonFilter) -> Result<i64> {

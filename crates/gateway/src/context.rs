@@ -106,7 +106,12 @@ impl RequestTx {
             return tx.rollback().await.map_err(ApiError::from);
         }
         // Every change is audited: a mutation that wrote without an audit record is a bug,
-        // and it is refused here, at the one place every mutation commits.
+        // and it is refused here, at the one place every mutation commits. After a mutation
+        // answered user errors its undone work may still have given the transaction an id;
+        // with nothing audited there is nothing legitimate to keep, so it is rolled back.
+        if self.operation == Operation::Mutation && !tx.audited() && tx.rewound() {
+            return tx.rollback().await.map_err(ApiError::from);
+        }
         if self.operation == Operation::Mutation && !tx.audited() && tx.wrote().await? {
             tracing::error!("a mutation changed tenant data without an audit record");
             let _ = tx.rollback().await;

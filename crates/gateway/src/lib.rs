@@ -15,6 +15,7 @@ mod identity;
 pub mod loaders;
 pub mod metrics;
 pub mod node;
+pub mod payload;
 pub mod relay;
 pub mod schema;
 mod search;

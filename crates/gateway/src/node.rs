@@ -64,6 +64,7 @@ kinds! {
     Organization,
     Person,
     ProcessingActivity,
+    Relation,
     RetentionPolicy,
     Segment,
     SegmentSnapshot,
@@ -197,6 +198,14 @@ pub fn uuid_of(id: &str) -> Option<Uuid> {
 pub enum Node {
     Person(crate::contacts::types::Person),
     Organization(crate::contacts::types::Organization),
+    Relation(crate::contacts::types::Relation),
+    Interaction(crate::contacts::types::Interaction),
+    Transaction(crate::contacts::types::Transaction),
+    Import(crate::contacts::types::Import),
+    Segment(crate::segments::types::Segment),
+    TargetGroup(crate::segments::types::TargetGroup),
+    Campaign(crate::campaigns::Campaign),
+    Template(crate::campaigns::Template),
 }
 
 /// The most ids one `nodes` call takes.
@@ -254,20 +263,87 @@ async fn find(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Node> {
         ))
     };
     // Tenant and role first, so a caller without access learns nothing about the id.
-    crate::context::tenant(ctx, kartei_core::ctx::Role::Viewer)?;
-    let Some((kind, Key::Uuid(key))) = decode(id) else {
-        return Err(not_found());
-    };
-    let found = match kind {
-        Kind::Person => crate::contacts::load_person(ctx, key)
-            .await
-            .map(Node::Person),
-        Kind::Organization => crate::contacts::load_organization(ctx, key)
-            .await
-            .map(Node::Organization),
+    let tenant = crate::context::tenant(ctx, kartei_core::ctx::Role::Viewer)?
+        .tenant_id
+        .0;
+    let found = match decode(id) {
+        Some((Kind::Relation, Key::Local { tenant: of, key })) if of == tenant => {
+            let Some((p, o)) = key
+                .split_once('/')
+                .and_then(|(p, o)| Some((Uuid::try_parse(p).ok()?, Uuid::try_parse(o).ok()?)))
+            else {
+                return Err(not_found());
+            };
+            crate::contacts::load_relation(ctx, p, o)
+                .await
+                .and_then(|r| r.map(Node::Relation).ok_or_else(not_found))
+        }
+        Some((kind, Key::Uuid(key))) => find_uuid(ctx, kind, key).await,
         _ => return Err(not_found()),
     };
     found.map_err(|e| if is_not_found(&e) { not_found() } else { e })
+}
+
+/// An object keyed by its UUID, read in the request's transaction (NOT_FOUND for a kind
+/// `node` does not serve).
+async fn find_uuid(ctx: &Context<'_>, kind: Kind, key: Uuid) -> async_graphql::Result<Node> {
+    use crate::context::tenant_tx;
+    use crate::error::api;
+    use kartei_core::ctx::Role;
+    let tx = || async { Ok::<_, async_graphql::Error>(tenant_tx(ctx, Role::Viewer).await?.1) };
+    Ok(match kind {
+        Kind::Person => Node::Person(crate::contacts::load_person(ctx, key).await?),
+        Kind::Organization => {
+            Node::Organization(crate::contacts::load_organization(ctx, key).await?)
+        }
+        Kind::Interaction => Node::Interaction(
+            kartei_contacts::interactions::get(tx().await?, key)
+                .await
+                .map_err(api)?
+                .into(),
+        ),
+        Kind::Transaction => Node::Transaction(
+            kartei_contacts::transactions::get(tx().await?, key)
+                .await
+                .map_err(api)?
+                .into(),
+        ),
+        Kind::Import => Node::Import(
+            kartei_contacts::import::get(tx().await?, key)
+                .await
+                .map_err(api)?
+                .into(),
+        ),
+        Kind::Segment => Node::Segment(
+            kartei_segments::segments::get(tx().await?, key)
+                .await
+                .map_err(api)?
+                .into(),
+        ),
+        Kind::TargetGroup => Node::TargetGroup(
+            kartei_segments::target_groups::get(tx().await?, key)
+                .await
+                .map_err(api)?
+                .into(),
+        ),
+        Kind::Campaign => Node::Campaign(crate::campaigns::Campaign(
+            kartei_campaigns::campaigns::get(tx().await?, key)
+                .await
+                .map_err(api)?,
+        )),
+        Kind::Template => Node::Template(
+            kartei_campaigns::templates::get_template(tx().await?, key)
+                .await
+                .map_err(api)?
+                .into(),
+        ),
+        _ => {
+            return Err(api(crate::error::ApiError::new(
+                Code::NotFound,
+                "no object with this id",
+            )));
+        }
+    })
 }
 
 #[cfg(test)]

@@ -85,6 +85,7 @@ impl Db {
             txn,
             tenant,
             audited: AtomicBool::new(false),
+            rewound: AtomicBool::new(false),
         })
     }
 
@@ -150,6 +151,8 @@ pub struct TenantTx {
     tenant: TenantId,
     /// Set by [`crate::audit::record`]: this transaction wrote an audit record.
     audited: AtomicBool,
+    /// Set by [`TenantTx::rollback_to_mark`]: some work of this transaction was undone.
+    rewound: AtomicBool,
 }
 
 impl TenantTx {
@@ -160,6 +163,12 @@ impl TenantTx {
     /// Whether an audit record was written in this transaction.
     pub fn audited(&self) -> bool {
         self.audited.load(Ordering::SeqCst)
+    }
+
+    /// Whether some work was undone with [`TenantTx::rollback_to_mark`] (after which the
+    /// transaction may hold an id although nothing it kept was written).
+    pub fn rewound(&self) -> bool {
+        self.rewound.load(Ordering::SeqCst)
     }
 
     pub(crate) fn mark_audited(&self) {
@@ -179,6 +188,35 @@ impl TenantTx {
             .map(|r| r.try_get::<bool>("", "wrote"))
             .transpose()?
             .unwrap_or(false))
+    }
+
+    /// Marks the point [`TenantTx::rollback_to_mark`] returns to: the start of one mutation
+    /// of the several a request may run in this transaction. Marks nest.
+    pub async fn mark(&self) -> Result<()> {
+        self.txn
+            .execute_unprepared("SAVEPOINT kartei_mutation")
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets the latest mark, keeping what was done since.
+    pub async fn release_mark(&self) -> Result<()> {
+        self.txn
+            .execute_unprepared("RELEASE SAVEPOINT kartei_mutation")
+            .await?;
+        Ok(())
+    }
+
+    /// Undoes everything since the latest mark (and forgets it); the transaction stays
+    /// usable even if a statement since the mark failed.
+    pub async fn rollback_to_mark(&self) -> Result<()> {
+        self.txn
+            .execute_unprepared(
+                "ROLLBACK TO SAVEPOINT kartei_mutation; RELEASE SAVEPOINT kartei_mutation",
+            )
+            .await?;
+        self.rewound.store(true, Ordering::SeqCst);
+        Ok(())
     }
 
     pub async fn commit(self) -> Result<()> {

@@ -112,6 +112,7 @@ impl From<templates::Snippet> for Snippet {
 
 #[derive(SimpleObject)]
 pub struct Template {
+    #[graphql(owned)]
     pub id: ID,
     pub name: String,
     pub channel: CampaignChannel,
@@ -224,11 +225,11 @@ impl From<camp::Step> for CampaignStep {
     }
 }
 
-pub struct Campaign(camp::Campaign);
+pub struct Campaign(pub(crate) camp::Campaign);
 
 #[Object]
 impl Campaign {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         node::id(NodeKind::Campaign, self.0.id)
     }
     async fn name(&self) -> &str {

@@ -7,4 +7,4 @@ pub mod types;
 
 pub use mutation::ContactsMutation;
 pub use query::ContactsQuery;
-pub(crate) use query::{load_organization, load_person};
+pub(crate) use query::{load_organization, load_person, load_relation};

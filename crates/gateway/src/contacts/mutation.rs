@@ -12,15 +12,24 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::types::{
-    BulkAction, BulkActionKind, BulkTarget, CreatePersonPayload, CustomField, CustomFieldInput,
-    DuplicateCandidate, DuplicateScan, Import, Interaction, InteractionInput, InteractionPatch,
-    MergePersonsInput, MergeResult, Organization, OrganizationInput, Person, PersonInput,
-    PersonPatch, Picklist, PicklistValue, Relation, RelationInput, StartImportInput, Transaction,
-    TransactionInput, TransactionPatch,
+    ArchiveInteractionInput, ArchiveInteractionPayload, ArchiveOrganizationInput,
+    ArchiveOrganizationPayload, ArchivePersonInput, ArchivePersonPayload, ArchiveTransactionInput,
+    ArchiveTransactionPayload, BulkAction, BulkActionKind, BulkTarget, CreateInteractionPayload,
+    CreateOrganizationPayload, CreatePersonPayload, CreateTransactionPayload, CustomField,
+    CustomFieldInput, DuplicateCandidate, DuplicateScan, Import, Interaction, InteractionInput,
+    LinkPersonToOrganizationPayload, MergePersonsInput, MergeResult, Organization,
+    OrganizationInput, Person, PersonInput, Picklist, PicklistValue, Relation, RelationInput,
+    RestorePersonInput, RestorePersonPayload, StartImportInput, Transaction, TransactionInput,
+    UnlinkPersonFromOrganizationInput, UnlinkPersonFromOrganizationPayload, UpdateInteractionInput,
+    UpdateInteractionPayload, UpdateOrganizationInput, UpdateOrganizationPayload,
+    UpdatePersonInput, UpdatePersonPayload, UpdateTransactionInput, UpdateTransactionPayload,
 };
 use crate::context::{services, tenant, tenant_tx};
 use crate::error::{ApiError, api, parse_uuid};
 use crate::node::{self, Kind};
+use crate::payload::{nest, settle};
+use async_graphql::connection::Edge;
+use kartei_core::paging::encode_cursor;
 
 async fn record(
     tx: &TenantTx,
@@ -72,185 +81,234 @@ impl ContactsMutation {
         ctx: &Context<'_>,
         input: PersonInput,
     ) -> async_graphql::Result<CreatePersonPayload> {
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        let p = persons::create(tx, &input.into_draft())
-            .await
-            .map_err(api)?;
-        let warnings = duplicates::candidates_for(tx, p.id).await.map_err(api)?;
-        let compliance_warnings = suppressed_fields(tx, &p).await?;
-        record(tx, &actor, "person.created", p.id, json!({})).await?;
-        Ok(CreatePersonPayload {
-            person: p.into(),
-            duplicate_warnings: warnings.into_iter().map(DuplicateCandidate::from).collect(),
-            compliance_warnings,
-        })
+        let r = async {
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            let p = persons::create(tx, &input.into_draft())
+                .await
+                .map_err(api)?;
+            let warnings = duplicates::candidates_for(tx, p.id).await.map_err(api)?;
+            let compliance_warnings = suppressed_fields(tx, &p).await?;
+            record(tx, &actor, "person.created", p.id, json!({})).await?;
+            let cursor = encode_cursor(&persons::SortKey::of(&p, persons::Sort::Name));
+            let person = Person::from(p);
+            Ok(CreatePersonPayload {
+                person_edge: Some(Edge::new(cursor, person.clone())),
+                person: Some(person),
+                duplicate_warnings: warnings.into_iter().map(DuplicateCandidate::from).collect(),
+                compliance_warnings,
+                user_errors: vec![],
+            })
+        };
+        settle(ctx, r).await
     }
 
     /// Changes a person if `version` is current (CONFLICT otherwise).
     async fn update_person(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        patch: PersonPatch,
-    ) -> async_graphql::Result<Person> {
-        let id = parse_uuid(&id, "id")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let p = persons::update(tx, id, version, |d| patch.apply(d))
-            .await
-            .map_err(api)?;
-        record(
-            tx,
-            &t.actor.audit_label(),
-            "person.updated",
-            id,
-            json!({ "version": p.version }),
-        )
-        .await?;
-        Ok(p.into())
+        input: UpdatePersonInput,
+    ) -> async_graphql::Result<UpdatePersonPayload> {
+        let r = async {
+            let id = parse_uuid(&input.id, "id")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let patch = input.patch;
+            let p = persons::update(tx, id, input.version, |d| patch.apply(d))
+                .await
+                .map_err(api)
+                .map_err(nest("patch"))?;
+            let version = json!({ "version": p.version });
+            record(tx, &t.actor.audit_label(), "person.updated", id, version).await?;
+            Ok(UpdatePersonPayload {
+                person: Some(p.into()),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
     /// Archives a person: out of lists, segments and campaigns; history kept.
     async fn archive_person(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-    ) -> async_graphql::Result<Person> {
-        self.set_person_archived(ctx, id, version, true).await
+        input: ArchivePersonInput,
+    ) -> async_graphql::Result<ArchivePersonPayload> {
+        let r = async {
+            let p = self
+                .set_person_archived(ctx, &input.id, input.version, true)
+                .await?;
+            Ok(ArchivePersonPayload {
+                archived_person_id: Some(p.id.clone()),
+                person: Some(p),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
+    /// Brings an archived person back into lists, segments and campaigns.
     async fn restore_person(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-    ) -> async_graphql::Result<Person> {
-        self.set_person_archived(ctx, id, version, false).await
+        input: RestorePersonInput,
+    ) -> async_graphql::Result<RestorePersonPayload> {
+        let r = async {
+            let p = self
+                .set_person_archived(ctx, &input.id, input.version, false)
+                .await?;
+            Ok(RestorePersonPayload {
+                person: Some(p),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
     async fn create_organization(
         &self,
         ctx: &Context<'_>,
         input: OrganizationInput,
-    ) -> async_graphql::Result<Organization> {
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let mut draft = organizations::OrganizationDraft::default();
-        input.apply(&mut draft);
-        let o = organizations::create(tx, &draft).await.map_err(api)?;
-        record(
-            tx,
-            &t.actor.audit_label(),
-            "organization.created",
-            o.id,
-            json!({}),
-        )
-        .await?;
-        Ok(o.into())
+    ) -> async_graphql::Result<CreateOrganizationPayload> {
+        let r = async {
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let mut draft = organizations::OrganizationDraft::default();
+            input.apply(&mut draft);
+            let o = organizations::create(tx, &draft).await.map_err(api)?;
+            let actor = t.actor.audit_label();
+            record(tx, &actor, "organization.created", o.id, json!({})).await?;
+            let cursor = encode_cursor(&persons::SortKey(o.name_key.clone(), o.id));
+            let organization = Organization::from(o);
+            Ok(CreateOrganizationPayload {
+                organization_edge: Some(Edge::new(cursor, organization.clone())),
+                organization: Some(organization),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
     /// Given fields replace, omitted fields stay.
     async fn update_organization(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        input: OrganizationInput,
-    ) -> async_graphql::Result<Organization> {
-        let id = parse_uuid(&id, "id")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let o = organizations::update(tx, id, version, |d| input.apply(d))
-            .await
-            .map_err(api)?;
-        record(
-            tx,
-            &t.actor.audit_label(),
-            "organization.updated",
-            id,
-            json!({}),
-        )
-        .await?;
-        Ok(o.into())
+        input: UpdateOrganizationInput,
+    ) -> async_graphql::Result<UpdateOrganizationPayload> {
+        let r = async {
+            let id = parse_uuid(&input.id, "id")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let patch = input.patch;
+            let o = organizations::update(tx, id, input.version, |d| patch.apply(d))
+                .await
+                .map_err(api)
+                .map_err(nest("patch"))?;
+            let actor = t.actor.audit_label();
+            record(tx, &actor, "organization.updated", id, json!({})).await?;
+            Ok(UpdateOrganizationPayload {
+                organization: Some(o.into()),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
     async fn archive_organization(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-    ) -> async_graphql::Result<Organization> {
-        let id = parse_uuid(&id, "id")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let o = organizations::set_archived(tx, id, version, true)
-            .await
-            .map_err(api)?;
-        record(
-            tx,
-            &t.actor.audit_label(),
-            "organization.archived",
-            id,
-            json!({}),
-        )
-        .await?;
-        Ok(o.into())
+        input: ArchiveOrganizationInput,
+    ) -> async_graphql::Result<ArchiveOrganizationPayload> {
+        let r = async {
+            let id = parse_uuid(&input.id, "id")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let o = organizations::set_archived(tx, id, input.version, true)
+                .await
+                .map_err(api)?;
+            let actor = t.actor.audit_label();
+            record(tx, &actor, "organization.archived", id, json!({})).await?;
+            let o = Organization::from(o);
+            Ok(ArchiveOrganizationPayload {
+                archived_organization_id: Some(o.id.clone()),
+                organization: Some(o),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
-    /// Links a person to an organization (or changes the link).
+    /// Links a person to an organization (or changes the link); the payload carries both
+    /// ends, whose `organizations` and `people` changed.
     async fn link_person_to_organization(
         &self,
         ctx: &Context<'_>,
         input: RelationInput,
-    ) -> async_graphql::Result<Relation> {
-        let person_id = parse_uuid(&input.person_id, "personId")?;
-        let organization_id = parse_uuid(&input.organization_id, "organizationId")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let r = relations::link(
-            tx,
-            relations::RelationInput {
-                person_id,
-                organization_id,
-                job_title: input.job_title,
-                is_primary: input.is_primary,
-                buying_role: input.buying_role.map(|b| b.as_str().to_owned()),
-            },
-        )
-        .await
-        .map_err(api)?;
-        record(
-            tx,
-            &t.actor.audit_label(),
-            "person.linked",
-            person_id,
-            json!({ "organization": organization_id }),
-        )
-        .await?;
-        Ok(r.into())
-    }
-
-    async fn unlink_person_from_organization(
-        &self,
-        ctx: &Context<'_>,
-        person_id: ID,
-        organization_id: ID,
-    ) -> async_graphql::Result<bool> {
-        let person_id = parse_uuid(&person_id, "personId")?;
-        let organization_id = parse_uuid(&organization_id, "organizationId")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let done = relations::unlink(tx, person_id, organization_id)
+    ) -> async_graphql::Result<LinkPersonToOrganizationPayload> {
+        let r = async {
+            let person_id = parse_uuid(&input.person_id, "personId")?;
+            let organization_id = parse_uuid(&input.organization_id, "organizationId")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let r = relations::link(
+                tx,
+                relations::RelationInput {
+                    person_id,
+                    organization_id,
+                    job_title: input.job_title,
+                    is_primary: input.is_primary,
+                    buying_role: input.buying_role.map(|b| b.as_str().to_owned()),
+                },
+            )
             .await
             .map_err(api)?;
-        if done {
             record(
                 tx,
                 &t.actor.audit_label(),
-                "person.unlinked",
+                "person.linked",
                 person_id,
                 json!({ "organization": organization_id }),
             )
             .await?;
-        }
-        Ok(done)
+            let (person, organization) = ends(tx, person_id, organization_id).await?;
+            Ok(LinkPersonToOrganizationPayload {
+                relation: Some(Relation::of(r, t.tenant_id.0)),
+                person: Some(person),
+                organization: Some(organization),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
+    }
+
+    /// Removes a person's link to an organization; the payload carries both ends.
+    async fn unlink_person_from_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: UnlinkPersonFromOrganizationInput,
+    ) -> async_graphql::Result<UnlinkPersonFromOrganizationPayload> {
+        let r = async {
+            let person_id = parse_uuid(&input.person_id, "personId")?;
+            let organization_id = parse_uuid(&input.organization_id, "organizationId")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let done = relations::unlink(tx, person_id, organization_id)
+                .await
+                .map_err(api)?;
+            if done {
+                record(
+                    tx,
+                    &t.actor.audit_label(),
+                    "person.unlinked",
+                    person_id,
+                    json!({ "organization": organization_id }),
+                )
+                .await?;
+            }
+            let (person, organization) = ends(tx, person_id, organization_id).await?;
+            Ok(UnlinkPersonFromOrganizationPayload {
+                unlinked_relation_id: done
+                    .then(|| Relation::id_of(t.tenant_id.0, person_id, organization_id)),
+                person: Some(person),
+                organization: Some(organization),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
     /// Records a touch; the contact's `lastInteractionAt` follows.
@@ -258,73 +316,80 @@ impl ContactsMutation {
         &self,
         ctx: &Context<'_>,
         input: InteractionInput,
-    ) -> async_graphql::Result<Interaction> {
-        let person_id = opt_id(input.person_id, "personId")?;
-        let organization_id = opt_id(input.organization_id, "organizationId")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        let i = interactions::create(
-            tx,
-            &actor,
-            interactions::InteractionInput {
-                person_id,
-                organization_id,
-                kind: input.kind.as_str().to_owned(),
-                direction: input.direction.as_str().to_owned(),
-                occurred_at: input.occurred_at,
-                subject: input.subject,
-                summary: input.summary,
-            },
-        )
-        .await
-        .map_err(api)?;
-        record(tx, &actor, "interaction.created", i.id, json!({})).await?;
-        Ok(i.into())
+    ) -> async_graphql::Result<CreateInteractionPayload> {
+        let r = async {
+            let person_id = opt_id(input.person_id, "personId")?;
+            let organization_id = opt_id(input.organization_id, "organizationId")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            let i = interactions::create(
+                tx,
+                &actor,
+                interactions::InteractionInput {
+                    person_id,
+                    organization_id,
+                    kind: input.kind.as_str().to_owned(),
+                    direction: input.direction.as_str().to_owned(),
+                    occurred_at: input.occurred_at,
+                    subject: input.subject,
+                    summary: input.summary,
+                },
+            )
+            .await
+            .map_err(api)?;
+            record(tx, &actor, "interaction.created", i.id, json!({})).await?;
+            Ok(CreateInteractionPayload {
+                interaction: Some(i.into()),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
     async fn update_interaction(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        patch: InteractionPatch,
-    ) -> async_graphql::Result<Interaction> {
-        let id = parse_uuid(&id, "id")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let i = interactions::update(tx, id, version, |i| patch.apply(i))
-            .await
-            .map_err(api)?;
-        record(
-            tx,
-            &t.actor.audit_label(),
-            "interaction.updated",
-            id,
-            json!({}),
-        )
-        .await?;
-        Ok(i.into())
+        input: UpdateInteractionInput,
+    ) -> async_graphql::Result<UpdateInteractionPayload> {
+        let r = async {
+            let id = parse_uuid(&input.id, "id")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let patch = input.patch;
+            let i = interactions::update(tx, id, input.version, |i| patch.apply(i))
+                .await
+                .map_err(api)
+                .map_err(nest("patch"))?;
+            let actor = t.actor.audit_label();
+            record(tx, &actor, "interaction.updated", id, json!({})).await?;
+            Ok(UpdateInteractionPayload {
+                interaction: Some(i.into()),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
     async fn archive_interaction(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-    ) -> async_graphql::Result<Interaction> {
-        let id = parse_uuid(&id, "id")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let i = interactions::set_archived(tx, id, version, true)
-            .await
-            .map_err(api)?;
-        record(
-            tx,
-            &t.actor.audit_label(),
-            "interaction.archived",
-            id,
-            json!({}),
-        )
-        .await?;
-        Ok(i.into())
+        input: ArchiveInteractionInput,
+    ) -> async_graphql::Result<ArchiveInteractionPayload> {
+        let r = async {
+            let id = parse_uuid(&input.id, "id")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let i = interactions::set_archived(tx, id, input.version, true)
+                .await
+                .map_err(api)?;
+            let actor = t.actor.audit_label();
+            record(tx, &actor, "interaction.archived", id, json!({})).await?;
+            let i = Interaction::from(i);
+            Ok(ArchiveInteractionPayload {
+                archived_interaction_id: Some(i.id.clone()),
+                interaction: Some(i),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
     /// Records an order or invoice; the contact's `lastPurchaseAt` follows.
@@ -332,82 +397,83 @@ impl ContactsMutation {
         &self,
         ctx: &Context<'_>,
         input: TransactionInput,
-    ) -> async_graphql::Result<Transaction> {
-        let person_id = opt_id(input.person_id, "personId")?;
-        let organization_id = opt_id(input.organization_id, "organizationId")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let tr = transactions::create(
-            tx,
-            transactions::TransactionInput {
-                person_id,
-                organization_id,
-                kind: input.kind.as_str().to_owned(),
-                number: input.number,
-                amount_minor: input.amount_minor,
-                currency: input.currency,
-                issued_on: input.issued_on,
-                due_on: input.due_on,
-                paid_on: input.paid_on,
-                status: input.status.as_str().to_owned(),
-                description: input.description,
-            },
-        )
-        .await
-        .map_err(api)?;
-        record(
-            tx,
-            &t.actor.audit_label(),
-            "transaction.created",
-            tr.id,
-            json!({}),
-        )
-        .await?;
-        Ok(tr.into())
+    ) -> async_graphql::Result<CreateTransactionPayload> {
+        let r = async {
+            let person_id = opt_id(input.person_id, "personId")?;
+            let organization_id = opt_id(input.organization_id, "organizationId")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let tr = transactions::create(
+                tx,
+                transactions::TransactionInput {
+                    person_id,
+                    organization_id,
+                    kind: input.kind.as_str().to_owned(),
+                    number: input.number,
+                    amount_minor: input.amount_minor,
+                    currency: input.currency,
+                    issued_on: input.issued_on,
+                    due_on: input.due_on,
+                    paid_on: input.paid_on,
+                    status: input.status.as_str().to_owned(),
+                    description: input.description,
+                },
+            )
+            .await
+            .map_err(api)?;
+            let actor = t.actor.audit_label();
+            record(tx, &actor, "transaction.created", tr.id, json!({})).await?;
+            Ok(CreateTransactionPayload {
+                transaction: Some(tr.into()),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
     async fn update_transaction(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        patch: TransactionPatch,
-    ) -> async_graphql::Result<Transaction> {
-        let id = parse_uuid(&id, "id")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let tr = transactions::update(tx, id, version, |i| patch.apply(i))
-            .await
-            .map_err(api)?;
-        record(
-            tx,
-            &t.actor.audit_label(),
-            "transaction.updated",
-            id,
-            json!({}),
-        )
-        .await?;
-        Ok(tr.into())
+        input: UpdateTransactionInput,
+    ) -> async_graphql::Result<UpdateTransactionPayload> {
+        let r = async {
+            let id = parse_uuid(&input.id, "id")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let patch = input.patch;
+            let tr = transactions::update(tx, id, input.version, |i| patch.apply(i))
+                .await
+                .map_err(api)
+                .map_err(nest("patch"))?;
+            let actor = t.actor.audit_label();
+            record(tx, &actor, "transaction.updated", id, json!({})).await?;
+            Ok(UpdateTransactionPayload {
+                transaction: Some(tr.into()),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
     async fn archive_transaction(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-    ) -> async_graphql::Result<Transaction> {
-        let id = parse_uuid(&id, "id")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let tr = transactions::set_archived(tx, id, version, true)
-            .await
-            .map_err(api)?;
-        record(
-            tx,
-            &t.actor.audit_label(),
-            "transaction.archived",
-            id,
-            json!({}),
-        )
-        .await?;
-        Ok(tr.into())
+        input: ArchiveTransactionInput,
+    ) -> async_graphql::Result<ArchiveTransactionPayload> {
+        let r = async {
+            let id = parse_uuid(&input.id, "id")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let tr = transactions::set_archived(tx, id, input.version, true)
+                .await
+                .map_err(api)?;
+            let actor = t.actor.audit_label();
+            record(tx, &actor, "transaction.archived", id, json!({})).await?;
+            let tr = Transaction::from(tr);
+            Ok(ArchiveTransactionPayload {
+                archived_transaction_id: Some(tr.id.clone()),
+                transaction: Some(tr),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
     /// A tenant-defined picklist (tenant admins).
@@ -732,11 +798,11 @@ impl ContactsMutation {
     async fn set_person_archived(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        id: &ID,
         version: i32,
         archived: bool,
     ) -> async_graphql::Result<Person> {
-        let id = parse_uuid(&id, "id")?;
+        let id = parse_uuid(id, "id")?;
         let (t, tx) = tenant_tx(ctx, Role::Member).await?;
         let p = persons::set_archived(tx, id, version, archived)
             .await
@@ -749,4 +815,15 @@ impl ContactsMutation {
         record(tx, &t.actor.audit_label(), action, id, json!({})).await?;
         Ok(p.into())
     }
+}
+
+/// Both ends of a link as they are now (after a link or unlink).
+async fn ends(
+    tx: &TenantTx,
+    person_id: Uuid,
+    organization_id: Uuid,
+) -> async_graphql::Result<(Person, Organization)> {
+    let person = persons::get(tx, person_id).await.map_err(api)?;
+    let organization = organizations::get(tx, organization_id).await.map_err(api)?;
+    Ok((person.into(), organization.into()))
 }

@@ -1,13 +1,15 @@
 //! Contacts queries.
 
 use async_graphql::{Context, ID, Object};
-use kartei_contacts::{duplicates, import, organizations, persons, quality, rules, timeline};
+use kartei_contacts::{
+    duplicates, import, organizations, persons, quality, relations, rules, timeline,
+};
 use kartei_core::ctx::Role;
 
 use super::types::{
     ContactEntity, CustomField, DataQualityReport, DuplicatePair, Import, ImportPreview,
     ImportPreviewRow, Organization, OrganizationFilter, Person, PersonFilter, PersonSort, Picklist,
-    PicklistValue, TimelineEntry, timeline_connection,
+    PicklistValue, Relation, TimelineEntry, timeline_connection,
 };
 use crate::contacts::types::ImportFormat;
 use crate::context::{services, tenant, tenant_tx};
@@ -35,6 +37,20 @@ pub(crate) async fn load_person(
     .await
     .map_err(api)?;
     Ok(p.into())
+}
+
+/// The link between a person and an organization, if there is one.
+pub(crate) async fn load_relation(
+    ctx: &Context<'_>,
+    person: uuid::Uuid,
+    organization: uuid::Uuid,
+) -> async_graphql::Result<Option<Relation>> {
+    let (t, tx) = tenant_tx(ctx, Role::Viewer).await?;
+    let rels = relations::of_persons(tx, &[person]).await.map_err(api)?;
+    Ok(rels
+        .into_iter()
+        .find(|r| r.organization_id == organization)
+        .map(|r| Relation::of(r, t.tenant_id.0)))
 }
 
 /// An organization by id, for a viewer.

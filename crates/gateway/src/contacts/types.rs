@@ -1,5 +1,6 @@
 //! GraphQL types of the contacts domain, mirroring `kartei_contacts` types.
 
+use async_graphql::connection::{Edge, EmptyFields};
 use async_graphql::{
     ComplexObject, Context, Enum, ID, InputObject, Interface, Json, MaybeUndefined, SimpleObject,
 };
@@ -17,6 +18,7 @@ use crate::error::{api, parse_uuid};
 use crate::identity::types::Actor;
 use crate::loaders;
 use crate::node::{self, Kind};
+use crate::payload::{Payload, UserError};
 use crate::relay::{self, Conn};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Deserialize)]
@@ -49,7 +51,7 @@ impl LifecycleStage {
 }
 
 /// A person (B2C customer or someone at an organization).
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct Person {
     #[graphql(owned)]
@@ -141,10 +143,15 @@ impl From<persons::Person> for Person {
 impl Person {
     /// Organizations this person works for, the primary one first.
     async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Relation>> {
-        tenant(ctx, Role::Viewer)?;
+        let tenant_id = tenant(ctx, Role::Viewer)?.tenant_id.0;
         let rels = loaders::one(ctx, loaders::RelationsOfPerson(self.inner.id)).await?;
         Ok(rels
-            .map(|r| r.iter().cloned().map(Relation::from).collect())
+            .map(|r| {
+                r.iter()
+                    .cloned()
+                    .map(|r| Relation::of(r, tenant_id))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
@@ -261,7 +268,7 @@ impl From<quality::Quality> for Quality {
     }
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct Organization {
     #[graphql(owned)]
@@ -323,11 +330,16 @@ impl Organization {
     /// The people who work here, with job title and buying-center role (the oldest relation
     /// first, at most 1000).
     async fn people(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Relation>> {
-        tenant(ctx, Role::Viewer)?;
+        let tenant_id = tenant(ctx, Role::Viewer)?.tenant_id.0;
         let id = parse_uuid(&self.id, "id")?;
         let rels = loaders::one(ctx, loaders::PeopleOf(id)).await?;
         Ok(rels
-            .map(|r| r.iter().cloned().map(Relation::from).collect())
+            .map(|r| {
+                r.iter()
+                    .cloned()
+                    .map(|r| Relation::of(r, tenant_id))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
@@ -402,9 +414,12 @@ impl BuyingRole {
 }
 
 /// Who works where: a person at an organization, with job title and buying-center role.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct Relation {
+    /// Opaque; the same for as long as the person and the organization stay linked.
+    #[graphql(owned)]
+    pub id: ID,
     pub person_id: ID,
     pub organization_id: ID,
     pub job_title: Option<String>,
@@ -432,9 +447,15 @@ impl Relation {
     }
 }
 
-impl From<relations::Relation> for Relation {
-    fn from(r: relations::Relation) -> Self {
+impl Relation {
+    /// The link's id: tenant-local, keyed by its two ends.
+    pub fn id_of(tenant: Uuid, person: Uuid, organization: Uuid) -> ID {
+        node::local_id(Kind::Relation, tenant, format!("{person}/{organization}"))
+    }
+
+    pub fn of(r: relations::Relation, tenant: Uuid) -> Self {
         Relation {
+            id: Self::id_of(tenant, r.person_id, r.organization_id),
             person_id: node::id(Kind::Person, r.person_id),
             organization_id: node::id(Kind::Organization, r.organization_id),
             job_title: r.job_title,
@@ -487,6 +508,7 @@ lower_enum!(Direction { Inbound => "inbound", Outbound => "outbound", Internal =
 
 #[derive(SimpleObject)]
 pub struct Interaction {
+    #[graphql(owned)]
     pub id: ID,
     pub person_id: Option<ID>,
     pub organization_id: Option<ID>,
@@ -539,6 +561,7 @@ lower_enum!(TransactionStatus { Open => "open", Paid => "paid", Cancelled => "ca
 
 #[derive(SimpleObject)]
 pub struct Transaction {
+    #[graphql(owned)]
     pub id: ID,
     pub person_id: Option<ID>,
     pub organization_id: Option<ID>,
@@ -985,6 +1008,7 @@ impl From<import::Upload> for Upload {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct Import {
+    #[graphql(owned)]
     pub id: ID,
     pub upload_id: ID,
     /// `csv` or `xlsx`.
@@ -1629,14 +1653,144 @@ pub struct ImportConsentInput {
     pub note: Option<String>,
 }
 
-#[derive(SimpleObject)]
+/// The person as created, with what to look at before moving on.
+#[derive(SimpleObject, Default)]
 pub struct CreatePersonPayload {
-    pub person: Person,
+    pub person: Option<Person>,
+    /// The new person as an edge of `persons` in its default order (by name), for
+    /// `@appendEdge`/`@prependEdge`.
+    pub person_edge: Option<Edge<String, Person, EmptyFields>>,
     /// Existing persons this one looks like; the person is created anyway.
     pub duplicate_warnings: Vec<DuplicateCandidate>,
     /// Compliance warnings, e.g. `SUPPRESSED_EMAIL`: the address is on the suppression list,
     /// the person will never be contacted there.
     pub compliance_warnings: Vec<String>,
+    /// What the user can fix; empty when the mutation succeeded.
+    pub user_errors: Vec<UserError>,
+}
+
+impl Payload for CreatePersonPayload {
+    fn with_errors(errors: Vec<UserError>) -> Self {
+        Self {
+            user_errors: errors,
+            ..Default::default()
+        }
+    }
+}
+
+/// Inputs that name a record and the version the client last read (a stale one gets a
+/// CONFLICT user error).
+macro_rules! versioned_inputs {
+    ($($name:ident $doc:literal),* $(,)?) => {
+        $(
+            #[doc = $doc]
+            #[derive(InputObject)]
+            pub struct $name {
+                pub id: ID,
+                /// The version last read; a stale one changes nothing and answers CONFLICT.
+                pub version: i32,
+            }
+        )*
+    };
+}
+
+versioned_inputs! {
+    ArchivePersonInput "The person to archive.",
+    RestorePersonInput "The archived person to restore.",
+    ArchiveOrganizationInput "The organization to archive.",
+    ArchiveInteractionInput "The interaction to archive.",
+    ArchiveTransactionInput "The transaction to archive.",
+}
+
+/// Changes to a person.
+#[derive(InputObject)]
+pub struct UpdatePersonInput {
+    pub id: ID,
+    /// The version last read; a stale one changes nothing and answers CONFLICT.
+    pub version: i32,
+    pub patch: PersonPatch,
+}
+
+/// Changes to an organization: given fields replace, omitted fields stay.
+#[derive(InputObject)]
+pub struct UpdateOrganizationInput {
+    pub id: ID,
+    /// The version last read; a stale one changes nothing and answers CONFLICT.
+    pub version: i32,
+    pub patch: OrganizationInput,
+}
+
+/// Changes to an interaction.
+#[derive(InputObject)]
+pub struct UpdateInteractionInput {
+    pub id: ID,
+    /// The version last read; a stale one changes nothing and answers CONFLICT.
+    pub version: i32,
+    pub patch: InteractionPatch,
+}
+
+/// Changes to a transaction.
+#[derive(InputObject)]
+pub struct UpdateTransactionInput {
+    pub id: ID,
+    /// The version last read; a stale one changes nothing and answers CONFLICT.
+    pub version: i32,
+    pub patch: TransactionPatch,
+}
+
+/// The link to remove.
+#[derive(InputObject)]
+pub struct UnlinkPersonFromOrganizationInput {
+    pub person_id: ID,
+    pub organization_id: ID,
+}
+
+crate::payload! {
+    UpdatePersonPayload "The person as changed." { person: Person }
+    ArchivePersonPayload "The person as archived." {
+        person: Person,
+        /// The archived person's id, for `@deleteEdge` on the lists that showed it.
+        archived_person_id: ID,
+    }
+    RestorePersonPayload "The person as restored." { person: Person }
+    CreateOrganizationPayload "The organization as created." {
+        organization: Organization,
+        /// The new organization as an edge of `organizations` (by name), for `@appendEdge`.
+        organization_edge: Edge<String, Organization, EmptyFields>,
+    }
+    UpdateOrganizationPayload "The organization as changed." { organization: Organization }
+    ArchiveOrganizationPayload "The organization as archived." {
+        organization: Organization,
+        /// The archived organization's id, for `@deleteEdge`.
+        archived_organization_id: ID,
+    }
+    LinkPersonToOrganizationPayload "The link, and both ends, whose lists changed." {
+        relation: Relation,
+        /// The person, with `organizations` as they are now.
+        person: Person,
+        /// The organization, with `people` as they are now.
+        organization: Organization,
+    }
+    UnlinkPersonFromOrganizationPayload "Both ends of the removed link, whose lists changed." {
+        /// The removed link's id (for `@deleteRecord`); null when there was no such link.
+        unlinked_relation_id: ID,
+        person: Person,
+        organization: Organization,
+    }
+    CreateInteractionPayload "The interaction as recorded." { interaction: Interaction }
+    UpdateInteractionPayload "The interaction as changed." { interaction: Interaction }
+    ArchiveInteractionPayload "The interaction as archived." {
+        interaction: Interaction,
+        /// The archived interaction's id, for `@deleteEdge` on timelines.
+        archived_interaction_id: ID,
+    }
+    CreateTransactionPayload "The transaction as recorded." { transaction: Transaction }
+    UpdateTransactionPayload "The transaction as changed." { transaction: Transaction }
+    ArchiveTransactionPayload "The transaction as archived." {
+        transaction: Transaction,
+        /// The archived transaction's id, for `@deleteEdge` on timelines.
+        archived_transaction_id: ID,
+    }
 }
 
 #[derive(SimpleObject)]

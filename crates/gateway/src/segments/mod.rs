@@ -4,7 +4,7 @@
 
 mod mutation;
 mod query;
-mod types;
+pub(crate) mod types;
 
 pub use mutation::SegmentsMutation;
 pub use query::SegmentsQuery;

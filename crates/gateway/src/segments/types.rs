@@ -35,6 +35,7 @@ pub enum SegmentKind {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct Segment {
+    #[graphql(owned)]
     pub id: ID,
     pub name: String,
     pub description: Option<String>,
@@ -702,6 +703,7 @@ impl TargetGroupInput {
 
 #[derive(SimpleObject)]
 pub struct TargetGroup {
+    #[graphql(owned)]
     pub id: ID,
     pub name: String,
     pub description: Option<String>,
