@@ -44,7 +44,7 @@ check-schema:
 ## The frontend contract: TypeScript types for the example operations, generated from
 ## schema.graphql (fails on fields the schema lacks), type-checked, and not stale in git;
 ## the Relay screens in relay/ compiled with relay-compiler; the SDL linted with
-## @graphql-eslint's Relay rules (no finding beyond lint/baseline.json).
+## @graphql-eslint's Relay rules and strict-id-in-types (no finding).
 frontend:
 	@cd frontend-schema && npm ci --no-audit --no-fund --loglevel=error \
 	  && npx graphql-codegen --config codegen.yml --silent \

@@ -80,11 +80,13 @@ export type AbcReport = {
 };
 
 /** One customer's ABC result with the reasons. */
-export type AbcResult = {
+export type AbcResult = Node & {
   __typename?: 'AbcResult';
   avgDaysLate?: Maybe<Scalars['Float']['output']>;
   class: AbcClass;
   cumulativeShare: Scalars['Float']['output'];
+  /** The result's id: one per customer, for the latest run. */
+  id: Scalars['ID']['output'];
   overdueInvoices: Scalars['Int']['output'];
   personId: Scalars['ID']['output'];
   rank: Scalars['Int']['output'];
@@ -195,7 +197,7 @@ export type AgencyRole =
   /** Reaches only tenants with a membership. */
   | 'MEMBER';
 
-export type ApiKey = {
+export type ApiKey = Node & {
   __typename?: 'ApiKey';
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
@@ -301,13 +303,15 @@ export type ArchiveTransactionPayload = {
   userErrors: Array<UserError>;
 };
 
-export type AuditEntry = {
+/** One entry of the tenant's audit log. */
+export type AuditEntry = Node & {
   __typename?: 'AuditEntry';
   action: Scalars['String']['output'];
   actor: Actor;
   at: Scalars['DateTime']['output'];
   detail: Scalars['JSON']['output'];
-  id: Scalars['String']['output'];
+  /** Opaque and unique across types and tenants. */
+  id: Scalars['ID']['output'];
   subject?: Maybe<Scalars['String']['output']>;
 };
 
@@ -364,6 +368,8 @@ export type BantScore = {
   __typename?: 'BantScore';
   authority: Scalars['Int']['output'];
   budget: Scalars['Int']['output'];
+  /** One per person. */
+  id: Scalars['ID']['output'];
   need: Scalars['Int']['output'];
   note?: Maybe<Scalars['String']['output']>;
   personId: Scalars['ID']['output'];
@@ -775,11 +781,14 @@ export type ConsentEventSource =
   | 'UNSUBSCRIBE_LINK'
   | 'WEB_FORM';
 
+/** What a consent is for (a newsletter, product news, ...). */
 export type ConsentPurpose = {
   __typename?: 'ConsentPurpose';
   description?: Maybe<Scalars['String']['output']>;
   /** The purpose advertises the tenant's own similar products (UWG §7(3) may cover it). */
   existingCustomerOk: Scalars['Boolean']['output'];
+  /** Opaque and unique across types and tenants. */
+  id: Scalars['ID']['output'];
   key: Scalars['String']['output'];
   label: Scalars['String']['output'];
 };
@@ -825,6 +834,8 @@ export type ConsentText = {
   createdBy: Actor;
   /** SHA-256 of the body: the version's address. */
   hash: Scalars['String']['output'];
+  /** Opaque and unique across types and tenants. */
+  id: Scalars['ID']['output'];
   language: Scalars['String']['output'];
   title: Scalars['String']['output'];
 };
@@ -916,6 +927,8 @@ export type CreatedApiKey = {
 export type CustomField = {
   __typename?: 'CustomField';
   entity: ContactEntity;
+  /** Opaque and unique across types and tenants. */
+  id: Scalars['ID']['output'];
   key: Scalars['String']['output'];
   kind: CustomFieldKind;
   label: Scalars['String']['output'];
@@ -1017,9 +1030,11 @@ export type DuplicateCandidate = {
 };
 
 /** A stored pair from the last scan, with both records. */
-export type DuplicatePair = {
+export type DuplicatePair = Node & {
   __typename?: 'DuplicatePair';
   foundAt: Scalars['DateTime']['output'];
+  /** Opaque; keyed by the two persons. */
+  id: Scalars['ID']['output'];
   persons: Array<Person>;
   reasons: Array<Scalars['String']['output']>;
   score: Scalars['Float']['output'];
@@ -1358,6 +1373,8 @@ export type LifecycleEvent = {
   /** When the rule was met (e.g. last purchase + N months). */
   effective: Scalars['NaiveDate']['output'];
   fromStage?: Maybe<LifecycleStage>;
+  /** Opaque and unique across types and tenants. */
+  id: Scalars['ID']['output'];
   toStage?: Maybe<LifecycleStage>;
 };
 
@@ -1406,11 +1423,14 @@ export type MailHeader = {
   value: Scalars['String']['output'];
 };
 
-export type Member = {
+/** A user's membership of the tenant, with their role. */
+export type Member = Node & {
   __typename?: 'Member';
   createdAt: Scalars['DateTime']['output'];
   displayName: Scalars['String']['output'];
   email: Scalars['String']['output'];
+  /** Opaque and unique across types and tenants. */
+  id: Scalars['ID']['output'];
   role: Role;
   userId: Scalars['ID']['output'];
 };
@@ -1445,7 +1465,7 @@ export type MembershipChange =
   | 'ENTERED'
   | 'LEFT';
 
-export type MembershipEvent = {
+export type MembershipEvent = Node & {
   __typename?: 'MembershipEvent';
   actor: Actor;
   at: Scalars['DateTime']['output'];
@@ -2493,6 +2513,8 @@ export type Picklist = {
   __typename?: 'Picklist';
   /** Built-in lists (industry, source, dnr_reason) cannot be removed. */
   builtin: Scalars['Boolean']['output'];
+  /** Opaque and unique across types and tenants. */
+  id: Scalars['ID']['output'];
   key: Scalars['String']['output'];
   label: Scalars['String']['output'];
   values: Array<PicklistValue>;
@@ -2501,6 +2523,8 @@ export type Picklist = {
 export type PicklistValue = {
   __typename?: 'PicklistValue';
   archived: Scalars['Boolean']['output'];
+  /** Opaque and unique across types and tenants. */
+  id: Scalars['ID']['output'];
   label: Scalars['String']['output'];
   position: Scalars['Int']['output'];
   value: Scalars['String']['output'];
@@ -3394,7 +3418,7 @@ export type SegmentRefresh = {
 };
 
 /** The members of a segment frozen at one moment (a campaign's audience). */
-export type SegmentSnapshot = {
+export type SegmentSnapshot = Node & {
   __typename?: 'SegmentSnapshot';
   id: Scalars['ID']['output'];
   label?: Maybe<Scalars['String']['output']>;
@@ -3442,8 +3466,10 @@ export type SegmentSnapshotEdge = {
 };
 
 /** A tenant setting: a JSON value under a dotted key. */
-export type Setting = {
+export type Setting = Node & {
   __typename?: 'Setting';
+  /** Opaque and unique across types and tenants. */
+  id: Scalars['ID']['output'];
   key: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
   /** `user:<id>` or `api_key:<id>`. */
@@ -3487,6 +3513,8 @@ export type SignUpInput = {
 export type Snippet = {
   __typename?: 'Snippet';
   body: Scalars['String']['output'];
+  /** Opaque and unique across types and tenants. */
+  id: Scalars['ID']['output'];
   key: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
   updatedBy: Actor;
@@ -3612,7 +3640,7 @@ export type TemplatePreview = {
 };
 
 /** A client company of the agency; its data lives in its own schema. */
-export type Tenant = {
+export type Tenant = Node & {
   __typename?: 'Tenant';
   createdAt: Scalars['DateTime']['output'];
   /** Send as `X-Tenant-Id` to act in this tenant. */

@@ -55,4 +55,11 @@ export const valueObjects = {
   SuppressionCounts: "computed counts",
   TemplatePreview: "a rendered preview",
   UnsubscribeLink: "a signed link, generated and not stored",
+  SearchHit: "a contact as the index has it, with highlights; its person or organization is the node",
+  ImportRowError: "one line of an import's error report, read through its import",
+  SuppressionEntry: "the answer to looking up one address (the list keeps keyed hashes, not ids)",
 };
+
+// Connections whose edges hold value objects (listed above) rather than nodes: the rule
+// relay-edge-types wants every edge's node to implement Node.
+export const valueEdges = ["SearchHitEdge", "ImportRowErrorEdge"];

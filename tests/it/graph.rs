@@ -817,6 +817,53 @@ async fn node_finds_by_global_id_and_answers_not_found_alike_for_strangers() {
         assert_eq!(r.code(), Some("NOT_FOUND"), "{}", r.body);
     }
 
+    // Records keyed within the tenant (a member, a setting) and the tenant itself are nodes
+    // as well; the tenant is found without a tenant header, by who may see it.
+    let r = app
+        .gql(
+            "mutation { setSetting(key: \"ui.theme\", value: \"dunkel\") { id } }",
+            json!({}),
+            t,
+            Some(&tenant),
+        )
+        .await;
+    let setting = r.data()["setSetting"]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .gql(
+            "{ currentTenant { id } members(first: 1) { edges { node { id email } } } }",
+            json!({}),
+            t,
+            Some(&tenant),
+        )
+        .await;
+    let tenant_id = r.data()["currentTenant"]["id"].as_str().unwrap().to_owned();
+    let member = r.data()["members"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let q = "query($id: ID!) { node(id: $id) { __typename id \
+             ... on Setting { key value } ... on Member { email } ... on Tenant { name } } }";
+    let r = app.gql(q, json!({"id": setting}), t, Some(&tenant)).await;
+    assert_eq!(r.data()["node"]["value"], "dunkel", "{}", r.body);
+    let r = app.gql(q, json!({"id": member}), t, Some(&tenant)).await;
+    assert_eq!(
+        r.data()["node"]["email"],
+        owner.email.as_str(),
+        "{}",
+        r.body
+    );
+    let r = app.gql(q, json!({"id": tenant_id}), t, None).await;
+    assert_eq!(r.data()["node"]["name"], "Testkunde GmbH", "{}", r.body);
+    for id in [&setting, &member] {
+        let r = app.gql(q, json!({"id": id}), t, Some(&other)).await;
+        assert_eq!(r.code(), Some("NOT_FOUND"), "{}", r.body);
+    }
+    let stranger = app.sign_up().await;
+    let r = app
+        .gql(q, json!({"id": tenant_id}), Some(&stranger.access), None)
+        .await;
+    assert_eq!(r.code(), Some("NOT_FOUND"), "{}", r.body);
+
     // nodes takes at most 100 ids.
     let many: Vec<&str> = std::iter::repeat_n(person.as_str(), 101).collect();
     let r = app

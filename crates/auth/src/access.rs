@@ -414,6 +414,19 @@ impl Auth {
         }))
     }
 
+    /// One member of the tenant, by user.
+    pub async fn member(&self, ctx: &TenantCtx, user: Uuid) -> Result<Option<Member>> {
+        let row = MemberRow::find_by_statement(stmt(
+            "SELECT u.id AS user_id, u.email, u.display_name, m.role, m.created_at \
+             FROM platform.memberships m JOIN platform.users u ON u.id = m.user_id \
+             WHERE m.tenant_id = $1 AND m.user_id = $2",
+            vec![ctx.tenant_id.0.into(), user.into()],
+        ))
+        .one(self.db.platform())
+        .await?;
+        Ok(row.map(Member::from))
+    }
+
     /// Adds a user of the same agency to the tenant, or changes their role. Nobody grants a
     /// role above their own.
     pub async fn set_member(&self, ctx: &TenantCtx, email: &str, role: Role) -> Result<Member> {

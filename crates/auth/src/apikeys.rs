@@ -154,6 +154,20 @@ impl Auth {
         Ok(Page::from_rows(req, keys, |k: &ApiKey| k.id.0))
     }
 
+    /// One of the tenant's API keys (tenant admins).
+    pub async fn api_key(&self, ctx: &TenantCtx, id: Uuid) -> Result<Option<ApiKey>> {
+        require_admin(ctx)?;
+        let row = KeyRow::find_by_statement(stmt(
+            &format!(
+                "SELECT {KEY_COLUMNS} FROM platform.api_keys WHERE id = $1 AND tenant_id = $2"
+            ),
+            vec![id.into(), ctx.tenant_id.0.into()],
+        ))
+        .one(self.db.platform())
+        .await?;
+        Ok(row.map(ApiKey::from))
+    }
+
     pub async fn revoke_api_key(&self, ctx: &TenantCtx, id: ApiKeyId) -> Result<ApiKey> {
         require_admin(ctx)?;
         let tx = self.db.begin_tenant(ctx.tenant_id).await?;

@@ -430,6 +430,20 @@ pub async fn page(tx: &TenantTx, req: &PageRequest<PairKey>) -> Result<Page<Stor
     Ok(Page::from_rows(req, rows, |p| PairKey(p.score, p.a, p.b)))
 }
 
+/// The live pair of two persons (in either order), if there is one.
+pub async fn pair(tx: &TenantTx, x: Uuid, y: Uuid) -> Result<Option<StoredPair>> {
+    let (a, b) = if x < y { (x, y) } else { (y, x) };
+    Ok(StoredPair::find_by_statement(stmt(
+        &format!(
+            "SELECT d.a, d.b, d.score, d.reasons, d.found_at FROM duplicate_pairs d \
+             WHERE d.a = $1 AND d.b = $2 AND {LIVE_PAIR}"
+        ),
+        vec![a.into(), b.into()],
+    ))
+    .one(&**tx)
+    .await?)
+}
+
 /// Marks a pair as "not a duplicate"; later scans keep it dismissed.
 pub async fn dismiss(tx: &TenantTx, x: Uuid, y: Uuid, actor: &str) -> Result<()> {
     if x == y {

@@ -20,7 +20,7 @@ pub mod relay;
 pub mod schema;
 mod search;
 mod segments;
-mod settings;
+pub(crate) mod settings;
 mod tenants;
 
 pub use http::{AppState, GatewayOptions, configure};

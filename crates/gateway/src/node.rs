@@ -46,28 +46,41 @@ macro_rules! kinds {
 }
 
 kinds! {
+    AbcResult,
     AbcRun,
     Agency,
     ApiKey,
+    AuditEntry,
+    BantScore,
     Campaign,
     CampaignMessage,
     CampaignStep,
     CampaignTask,
     ConsentEvent,
+    ConsentPurpose,
+    ConsentText,
+    CustomField,
     DataSubjectRequest,
+    DuplicatePair,
     ErasureRecord,
     ExistingCustomerRecord,
     Import,
     Interaction,
+    LifecycleEvent,
+    Member,
     MembershipEvent,
     MergeEvent,
     Organization,
     Person,
+    Picklist,
+    PicklistValue,
     ProcessingActivity,
     Relation,
     RetentionPolicy,
     Segment,
     SegmentSnapshot,
+    Setting,
+    Snippet,
     TargetGroup,
     Template,
     Tenant,
@@ -111,6 +124,26 @@ pub fn tenant_local(
 
 /// An id argument handed on as text (the domain validates it): the bare UUID a global id
 /// names, or the text as it came.
+/// `id: ID!` for a type whose key is unique only within its tenant:
+/// `tenant_keyed!(Setting, Setting, |s| s.key.clone());` (the type needs
+/// `#[graphql(complex)]` and no other `#[ComplexObject]` block).
+#[macro_export]
+macro_rules! tenant_keyed {
+    ($ty:ty, $kind:ident, |$s:ident| $key:expr) => {
+        #[async_graphql::ComplexObject]
+        impl $ty {
+            /// Opaque and unique across types and tenants.
+            pub async fn id(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<async_graphql::ID> {
+                let $s = self;
+                $crate::node::tenant_local(ctx, $crate::node::Kind::$kind, $key)
+            }
+        }
+    };
+}
+
 pub fn bare(id: ID) -> String {
     match uuid_of(&id) {
         Some(u) => u.to_string(),
@@ -206,6 +239,15 @@ pub enum Node {
     TargetGroup(crate::segments::types::TargetGroup),
     Campaign(crate::campaigns::Campaign),
     Template(crate::campaigns::Template),
+    SegmentSnapshot(crate::segments::types::SegmentSnapshot),
+    MembershipEvent(crate::segments::types::MembershipEvent),
+    AbcResult(crate::segments::types::AbcResult),
+    DuplicatePair(crate::contacts::types::DuplicatePair),
+    Tenant(crate::tenants::types::Tenant),
+    Member(crate::tenants::types::Member),
+    ApiKey(crate::tenants::types::ApiKey),
+    Setting(crate::settings::Setting),
+    AuditEntry(crate::settings::AuditEntry),
 }
 
 /// The most ids one `nodes` call takes.
@@ -262,11 +304,30 @@ async fn find(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Node> {
             "no object with this id",
         ))
     };
+    // A tenant is found by who may see it, with or without a tenant header.
+    if let Some((Kind::Tenant, Key::Uuid(key))) = decode(id) {
+        let p = crate::context::principal(ctx)?;
+        let services = crate::context::services(ctx)?;
+        return match services
+            .auth
+            .visible_tenant(p, kartei_core::id::TenantId(key))
+            .await
+        {
+            Ok(t) => Ok(Node::Tenant(t.into())),
+            Err(e) if e.code() == Code::NotFound || e.code() == Code::Forbidden => Err(not_found()),
+            Err(e) => Err(crate::error::api(e)),
+        };
+    }
     // Tenant and role first, so a caller without access learns nothing about the id.
     let tenant = crate::context::tenant(ctx, kartei_core::ctx::Role::Viewer)?
         .tenant_id
         .0;
     let found = match decode(id) {
+        Some((kind, Key::Local { tenant: of, key })) if of == tenant && kind != Kind::Relation => {
+            find_local(ctx, kind, &key)
+                .await
+                .and_then(|n| n.ok_or_else(not_found))
+        }
         Some((Kind::Relation, Key::Local { tenant: of, key })) if of == tenant => {
             let Some((p, o)) = key
                 .split_once('/')
@@ -282,6 +343,62 @@ async fn find(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Node> {
         _ => return Err(not_found()),
     };
     found.map_err(|e| if is_not_found(&e) { not_found() } else { e })
+}
+
+/// An object keyed within the tenant (`None`: there is no such object).
+async fn find_local(
+    ctx: &Context<'_>,
+    kind: Kind,
+    key: &str,
+) -> async_graphql::Result<Option<Node>> {
+    use crate::context::{services, tenant, tenant_tx};
+    use crate::error::api;
+    use kartei_core::ctx::Role;
+    let seq = || key.parse::<i64>().ok();
+    let pair = || {
+        let (a, b) = key.split_once('/')?;
+        Some((Uuid::try_parse(a).ok()?, Uuid::try_parse(b).ok()?))
+    };
+    Ok(match kind {
+        Kind::Setting => {
+            let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+            let s = kartei_tenancy::settings::get(tx, key).await.map_err(api)?;
+            s.map(|s| Node::Setting(s.into()))
+        }
+        Kind::AuditEntry => {
+            let Some(seq) = seq() else { return Ok(None) };
+            let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
+            let e = kartei_tenancy::audit::get(tx, seq).await.map_err(api)?;
+            e.map(|e| Node::AuditEntry(e.into()))
+        }
+        Kind::MembershipEvent => {
+            let Some(seq) = seq() else { return Ok(None) };
+            let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+            let e = kartei_segments::segments::history_event(tx, seq)
+                .await
+                .map_err(api)?;
+            e.map(|e| Node::MembershipEvent(e.into()))
+        }
+        Kind::DuplicatePair => {
+            let Some((a, b)) = pair() else {
+                return Ok(None);
+            };
+            let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+            let p = kartei_contacts::duplicates::pair(tx, a, b)
+                .await
+                .map_err(api)?;
+            p.map(|p| Node::DuplicatePair(p.into()))
+        }
+        Kind::Member => {
+            let Ok(user) = Uuid::try_parse(key) else {
+                return Ok(None);
+            };
+            let t = tenant(ctx, Role::Viewer)?;
+            let m = services(ctx)?.auth.member(t, user).await.map_err(api)?;
+            m.map(|m| Node::Member(m.into()))
+        }
+        _ => None,
+    })
 }
 
 /// An object keyed by its UUID, read in the request's transaction (NOT_FOUND for a kind
@@ -331,19 +448,46 @@ async fn find_uuid(ctx: &Context<'_>, kind: Kind, key: Uuid) -> async_graphql::R
                 .await
                 .map_err(api)?,
         )),
+        Kind::SegmentSnapshot => Node::SegmentSnapshot(
+            kartei_segments::segments::get_snapshot(tx().await?, key)
+                .await
+                .map_err(api)?
+                .into(),
+        ),
+        Kind::AbcResult => match kartei_segments::abc::result_of(tx().await?, key)
+            .await
+            .map_err(api)?
+        {
+            Some(r) => Node::AbcResult(r.into()),
+            None => return Err(not_found_error()),
+        },
+        Kind::ApiKey => {
+            let t = crate::context::tenant(ctx, Role::Viewer)?;
+            match crate::context::services(ctx)?
+                .auth
+                .api_key(t, key)
+                .await
+                .map_err(api)?
+            {
+                Some(k) => Node::ApiKey(k.into()),
+                None => return Err(not_found_error()),
+            }
+        }
         Kind::Template => Node::Template(
             kartei_campaigns::templates::get_template(tx().await?, key)
                 .await
                 .map_err(api)?
                 .into(),
         ),
-        _ => {
-            return Err(api(crate::error::ApiError::new(
-                Code::NotFound,
-                "no object with this id",
-            )));
-        }
+        _ => return Err(not_found_error()),
     })
+}
+
+fn not_found_error() -> async_graphql::Error {
+    crate::error::api(crate::error::ApiError::new(
+        Code::NotFound,
+        "no object with this id",
+    ))
 }
 
 #[cfg(test)]

@@ -558,6 +558,17 @@ pub struct MembershipEvent {
     pub actor: String,
 }
 
+/// One entry of a segment's membership history.
+pub async fn history_event(tx: &TenantTx, id: i64) -> Result<Option<MembershipEvent>> {
+    Ok(MembershipEvent::find_by_statement(stmt(
+        "SELECT id, segment_id, person_id, event, at, actor FROM segment_membership_events \
+         WHERE id = $1",
+        vec![id.into()],
+    ))
+    .one(&**tx)
+    .await?)
+}
+
 /// Who entered or left a segment (optionally one person's history), newest first.
 pub async fn history(
     tx: &TenantTx,

@@ -92,6 +92,16 @@ fn filter_conditions(filter: &Filter, cond: &mut Vec<String>, values: &mut Vec<s
     }
 }
 
+/// One entry of the log.
+pub async fn get(tx: &TenantTx, id: i64) -> Result<Option<AuditEntry>> {
+    Ok(AuditEntry::find_by_statement(stmt(
+        "SELECT id, at, actor, action, subject, detail FROM audit_log WHERE id = $1",
+        vec![id.into()],
+    ))
+    .one(&**tx)
+    .await?)
+}
+
 /// Newest first.
 pub async fn page(
     tx: &TenantTx,

@@ -90,6 +90,7 @@ pub enum OccasionKind {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Snippet {
     pub key: String,
     pub body: String,
@@ -97,6 +98,8 @@ pub struct Snippet {
     pub updated_by: Actor,
     pub updated_at: DateTime<Utc>,
 }
+
+crate::tenant_keyed!(Snippet, Snippet, |s| s.key.clone());
 
 impl From<templates::Snippet> for Snippet {
     fn from(s: templates::Snippet) -> Self {

@@ -9,10 +9,11 @@ use serde_json::json;
 
 use super::query::phone_region;
 use super::types::{
-    CompliancePolicy, ConsentChannel, ConsentEvent, ConsentEventInput, ConsentPurpose, ConsentText,
-    DataSubjectRequest, DataSubjectRequestKind, ErasureSummary, ExistingCustomerInput,
-    ExistingCustomerRecord, ProcessingActivity, ProcessingActivityInput, RecordableConsentKind,
-    RetentionAction, RetentionPolicy, RetentionPolicyInput, SubscribeForm, SuppressionReason,
+    CompliancePolicy, ConsentChannel, ConsentEvent, ConsentEventInput, ConsentPurpose,
+    ConsentPurposeInput, ConsentText, DataSubjectRequest, DataSubjectRequestKind, ErasureSummary,
+    ExistingCustomerInput, ExistingCustomerRecord, ProcessingActivity, ProcessingActivityInput,
+    RecordableConsentKind, RetentionAction, RetentionPolicy, RetentionPolicyInput, SubscribeForm,
+    SuppressionReason,
 };
 use crate::context::{services, tenant_tx};
 use crate::error::{ApiError, api, parse_uuid};
@@ -190,7 +191,7 @@ impl ComplianceMutation {
     async fn put_consent_purpose(
         &self,
         ctx: &Context<'_>,
-        input: ConsentPurpose,
+        input: ConsentPurposeInput,
     ) -> async_graphql::Result<ConsentPurpose> {
         let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
         let p = ledger::put_purpose(

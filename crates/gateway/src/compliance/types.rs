@@ -268,9 +268,21 @@ impl From<policy::PolicySettings> for CompliancePolicy {
     }
 }
 
-#[derive(SimpleObject, InputObject)]
-#[graphql(input_name = "ConsentPurposeInput")]
+/// What a consent is for (a newsletter, product news, ...).
+#[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ConsentPurpose {
+    pub key: String,
+    pub label: String,
+    pub description: Option<String>,
+    /// The purpose advertises the tenant's own similar products (UWG §7(3) may cover it).
+    pub existing_customer_ok: bool,
+}
+
+crate::tenant_keyed!(ConsentPurpose, ConsentPurpose, |p| p.key.clone());
+
+#[derive(InputObject)]
+pub struct ConsentPurposeInput {
     pub key: String,
     pub label: String,
     pub description: Option<String>,
@@ -290,6 +302,7 @@ impl From<ledger::Purpose> for ConsentPurpose {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ConsentText {
     /// SHA-256 of the body: the version's address.
     pub hash: String,
@@ -299,6 +312,8 @@ pub struct ConsentText {
     pub created_at: DateTime<Utc>,
     pub created_by: Actor,
 }
+
+crate::tenant_keyed!(ConsentText, ConsentText, |t| t.hash.clone());
 
 impl From<ledger::ConsentText> for ConsentText {
     fn from(t: ledger::ConsentText) -> Self {

@@ -218,13 +218,7 @@ impl ContactsQuery {
         let page = duplicates::page(tx, &req).await.map_err(api)?;
         Ok(relay::connection(
             page,
-            |p| DuplicatePair {
-                score: p.score,
-                reasons: p.reasons,
-                found_at: p.found_at,
-                a: p.a,
-                b: p.b,
-            },
+            DuplicatePair::from,
             crate::total!(; |tx| duplicates::pairs_count(tx)),
         ))
     }

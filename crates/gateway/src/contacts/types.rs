@@ -801,8 +801,25 @@ pub struct DuplicatePair {
     pub b: Uuid,
 }
 
+impl From<duplicates::StoredPair> for DuplicatePair {
+    fn from(p: duplicates::StoredPair) -> Self {
+        DuplicatePair {
+            score: p.score,
+            reasons: p.reasons,
+            found_at: p.found_at,
+            a: p.a,
+            b: p.b,
+        }
+    }
+}
+
 #[ComplexObject]
 impl DuplicatePair {
+    /// Opaque; keyed by the two persons.
+    pub async fn id(&self, ctx: &Context<'_>) -> async_graphql::Result<ID> {
+        node::tenant_local(ctx, Kind::DuplicatePair, format!("{}/{}", self.a, self.b))
+    }
+
     async fn persons(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Person>> {
         tenant(ctx, Role::Viewer)?;
         let loader = loaders::loaders(ctx)?;
@@ -823,6 +840,7 @@ impl DuplicatePair {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Picklist {
     pub key: String,
     pub label: String,
@@ -831,17 +849,28 @@ pub struct Picklist {
     pub values: Vec<PicklistValue>,
 }
 
+crate::tenant_keyed!(Picklist, Picklist, |p| p.key.clone());
+
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct PicklistValue {
+    #[graphql(skip)]
+    pub picklist: String,
     pub value: String,
     pub label: String,
     pub position: i32,
     pub archived: bool,
 }
 
+crate::tenant_keyed!(PicklistValue, PicklistValue, |v| format!(
+    "{}/{}",
+    v.picklist, v.value
+));
+
 impl From<rules::PicklistValue> for PicklistValue {
     fn from(v: rules::PicklistValue) -> Self {
         PicklistValue {
+            picklist: v.picklist_key,
             value: v.value,
             label: v.label,
             position: v.position,
@@ -899,6 +928,7 @@ impl From<rules::FieldKind> for CustomFieldKind {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct CustomField {
     pub entity: ContactEntity,
     pub key: String,
@@ -907,6 +937,15 @@ pub struct CustomField {
     pub picklist_key: Option<String>,
     pub required: bool,
 }
+
+crate::tenant_keyed!(CustomField, CustomField, |f| format!(
+    "{}/{}",
+    match f.entity {
+        ContactEntity::Person => "person",
+        ContactEntity::Organization => "organization",
+    },
+    f.key
+));
 
 impl From<rules::CustomField> for CustomField {
     fn from(f: rules::CustomField) -> Self {

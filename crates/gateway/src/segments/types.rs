@@ -255,7 +255,7 @@ pub struct MembershipEvent {
 
 #[ComplexObject]
 impl MembershipEvent {
-    async fn id(&self, ctx: &Context<'_>) -> async_graphql::Result<ID> {
+    pub async fn id(&self, ctx: &Context<'_>) -> async_graphql::Result<ID> {
         node::tenant_local(ctx, Kind::MembershipEvent, self.seq)
     }
 }
@@ -298,6 +298,7 @@ impl From<segments::Refresh> for SegmentRefresh {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct SegmentSnapshot {
+    #[graphql(owned)]
     pub id: ID,
     pub segment_id: ID,
     pub label: Option<String>,
@@ -517,6 +518,9 @@ impl From<abc::Report> for AbcReport {
 /// One customer's ABC result with the reasons.
 #[derive(SimpleObject)]
 pub struct AbcResult {
+    /// The result's id: one per customer, for the latest run.
+    #[graphql(owned)]
+    pub id: ID,
     pub person_id: ID,
     pub class: AbcClass,
     /// The class by value alone, before the payment downgrade.
@@ -534,6 +538,7 @@ pub struct AbcResult {
 impl From<abc::CustomerResult> for AbcResult {
     fn from(r: abc::CustomerResult) -> Self {
         AbcResult {
+            id: node::id(Kind::AbcResult, r.person_id),
             person_id: node::id(Kind::Person, r.person_id),
             class: AbcClass::parse(&r.class),
             value_class: AbcClass::parse(&r.value_class),
@@ -596,7 +601,10 @@ impl From<lifecycle::Changes> for LifecycleRun {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct LifecycleEvent {
+    #[graphql(skip)]
+    pub seq: i64,
     pub change: LifecycleChange,
     pub from_stage: Option<LifecycleStage>,
     pub to_stage: Option<LifecycleStage>,
@@ -605,9 +613,12 @@ pub struct LifecycleEvent {
     pub at: DateTime<Utc>,
 }
 
+crate::tenant_keyed!(LifecycleEvent, LifecycleEvent, |e| e.seq);
+
 impl From<lifecycle::LifecycleEvent> for LifecycleEvent {
     fn from(e: lifecycle::LifecycleEvent) -> Self {
         LifecycleEvent {
+            seq: e.id,
             change: match e.change.as_str() {
                 "became_dormant" => LifecycleChange::BecameDormant,
                 "woke_up" => LifecycleChange::WokeUp,
@@ -637,6 +648,8 @@ pub struct BantInput {
 /// A BANT qualification: each criterion 0..25, total 0..100.
 #[derive(SimpleObject)]
 pub struct BantScore {
+    /// One per person.
+    pub id: ID,
     pub person_id: ID,
     pub budget: i16,
     pub authority: i16,
@@ -652,6 +665,7 @@ pub struct BantScore {
 impl From<bant::Bant> for BantScore {
     fn from(b: bant::Bant) -> Self {
         BantScore {
+            id: node::id(Kind::BantScore, b.person_id),
             person_id: node::id(Kind::Person, b.person_id),
             budget: b.budget,
             authority: b.authority,

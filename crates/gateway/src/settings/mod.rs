@@ -12,6 +12,7 @@ use crate::relay::{self, Conn};
 
 /// A tenant setting: a JSON value under a dotted key.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Setting {
     pub key: String,
     pub value: Json<serde_json::Value>,
@@ -19,6 +20,8 @@ pub struct Setting {
     /// `user:<id>` or `api_key:<id>`.
     pub updated_by: Actor,
 }
+
+crate::tenant_keyed!(Setting, Setting, |s| s.key.clone());
 
 impl From<settings::Setting> for Setting {
     fn from(s: settings::Setting) -> Self {
@@ -31,14 +34,33 @@ impl From<settings::Setting> for Setting {
     }
 }
 
+/// One entry of the tenant's audit log.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct AuditEntry {
-    pub id: String,
+    /// The entry's number in the tenant's log.
+    #[graphql(skip)]
+    pub seq: i64,
     pub at: DateTime<Utc>,
     pub actor: Actor,
     pub action: String,
     pub subject: Option<String>,
     pub detail: Json<serde_json::Value>,
+}
+
+crate::tenant_keyed!(AuditEntry, AuditEntry, |e| e.seq);
+
+impl From<audit::AuditEntry> for AuditEntry {
+    fn from(e: audit::AuditEntry) -> Self {
+        AuditEntry {
+            seq: e.id,
+            at: e.at,
+            actor: Actor(e.actor),
+            action: e.action,
+            subject: e.subject,
+            detail: Json(e.detail),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -102,14 +124,7 @@ impl SettingsQuery {
         let page = audit::page(tx, &req, &filter).await.map_err(api)?;
         Ok(relay::connection(
             page,
-            |e| AuditEntry {
-                id: e.id.to_string(),
-                at: e.at,
-                actor: Actor(e.actor),
-                action: e.action,
-                subject: e.subject,
-                detail: Json(e.detail),
-            },
+            AuditEntry::from,
             crate::total!(filter; |tx| audit::count(tx, &filter)),
         ))
     }

@@ -52,6 +52,7 @@ impl From<Role> for ctx::Role {
 #[derive(SimpleObject)]
 pub struct Tenant {
     /// Send as `X-Tenant-Id` to act in this tenant.
+    #[graphql(owned)]
     pub id: ID,
     pub name: String,
     pub slug: String,
@@ -83,7 +84,9 @@ pub struct CreateTenantInput {
     pub slug: Option<String>,
 }
 
+/// A user's membership of the tenant, with their role.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Member {
     pub user_id: ID,
     pub email: String,
@@ -91,6 +94,10 @@ pub struct Member {
     pub role: Role,
     pub created_at: DateTime<Utc>,
 }
+
+crate::tenant_keyed!(Member, Member, |m| crate::node::uuid_of(&m.user_id)
+    .map(|u| u.to_string())
+    .unwrap_or_default());
 
 impl From<access::Member> for Member {
     fn from(m: access::Member) -> Self {
@@ -106,6 +113,7 @@ impl From<access::Member> for Member {
 
 #[derive(SimpleObject)]
 pub struct ApiKey {
+    #[graphql(owned)]
     pub id: ID,
     pub name: String,
     /// The visible start of the key, to recognise it.
