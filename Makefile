@@ -43,13 +43,15 @@ check-schema:
 
 ## The frontend contract: TypeScript types for the example operations, generated from
 ## schema.graphql (fails on fields the schema lacks), type-checked, and not stale in git;
-## the Relay screens in relay/ compiled with relay-compiler; the SDL linted with
+## every example query through Apollo's and urql's normalized caches (no warning, no lost
+## data, paging keeps page 1); the Relay screens in relay/ compiled with relay-compiler; the SDL linted with
 ## @graphql-eslint's Relay rules and strict-id-in-types (no finding).
 frontend:
 	@cd frontend-schema && npm ci --no-audit --no-fund --loglevel=error \
 	  && npx graphql-codegen --config codegen.yml --silent \
 	  && npx tsc --noEmit -p tsconfig.json \
 	  && node test/validate.mjs \
+	  && node test/caches.mjs \
 	  && mkdir -p relay/__generated__ && npx relay-compiler \
 	  && node lint/run.mjs
 	@git diff --quiet -- frontend-schema/generated \

@@ -811,12 +811,15 @@ export type ConsentSource =
 
 /**
  * A person's consent on one channel for one purpose now: the latest ledger event there.
- * A value object (it has no identity of its own; `event` is the entity).
+ * Keyed by the person, the channel and the purpose, so a cache keeps one state per pair
+ * and updates it when a newer event arrives; `event` is the ledger entry behind it.
  */
 export type ConsentState = {
   __typename?: 'ConsentState';
   channel: ConsentChannel;
   event: ConsentEvent;
+  /** Opaque and unique across types and tenants. */
+  id: Scalars['ID']['output'];
   /**
    * The latest event's kind: GRANTED or CONFIRMED mean consent; see `mayContact` for the
    * full decision (suppression, the address it was given for, the tenant's policy).
@@ -4006,14 +4009,14 @@ export type PersonScreenQueryVariables = Exact<{
 }>;
 
 
-export type PersonScreenQuery = { __typename?: 'Query', person?: { __typename?: 'Person', id: string, displayName: string, salutation?: string | null, title?: string | null, firstName?: string | null, lastName?: string | null, email?: string | null, phone?: string | null, mobile?: string | null, street?: string | null, postalCode?: string | null, city?: string | null, country?: string | null, lifecycleStage: LifecycleStage, doNotReactivate: boolean, version: number, organizations: Array<{ __typename?: 'Relation', id: string, jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', id: string, jobTitle?: string | null, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null } | null }> } | null }>, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, purpose?: string | null, kind: ConsentEventKind, since: string, event: { __typename?: 'ConsentEvent', id: string, source: ConsentEventSource, at: string } }>, quality: { __typename?: 'Quality', score: number, completeness: number, freshness: number, duplicateSuspected: boolean }, timeline: { __typename?: 'TimelineEntryConnection', totalCount: number, edges: Array<{ __typename?: 'TimelineEntryEdge', cursor: string, node: { __typename: 'InteractionEntry', at: string, interaction: { __typename?: 'Interaction', id: string, kind: InteractionKind, direction: Direction, occurredAt: string, subject?: string | null, summary?: string | null } } | { __typename: 'MergeEntry', at: string, merge: { __typename?: 'MergeEvent', id: string, mergedAt: string } } | { __typename: 'MessageEntry', at: string, message: { __typename?: 'CampaignMessage', id: string, campaignName: string, channel: CampaignChannel, status: CampaignMessageStatus, sentAt: string } } | { __typename: 'TransactionEntry', at: string, transaction: { __typename?: 'Transaction', id: string, kind: TransactionKind, status: TransactionStatus, number: string, amountMinor: number, currency: string, issuedOn: string } } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } } | null };
+export type PersonScreenQuery = { __typename?: 'Query', person?: { __typename?: 'Person', id: string, displayName: string, salutation?: string | null, title?: string | null, firstName?: string | null, lastName?: string | null, email?: string | null, phone?: string | null, mobile?: string | null, street?: string | null, postalCode?: string | null, city?: string | null, country?: string | null, lifecycleStage: LifecycleStage, doNotReactivate: boolean, version: number, organizations: Array<{ __typename?: 'Relation', id: string, jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', id: string, jobTitle?: string | null, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null } | null }> } | null }>, consents: Array<{ __typename?: 'ConsentState', id: string, channel: ConsentChannel, purpose?: string | null, kind: ConsentEventKind, since: string, event: { __typename?: 'ConsentEvent', id: string, source: ConsentEventSource, at: string } }>, quality: { __typename?: 'Quality', score: number, completeness: number, freshness: number, duplicateSuspected: boolean }, timeline: { __typename?: 'TimelineEntryConnection', totalCount: number, edges: Array<{ __typename?: 'TimelineEntryEdge', cursor: string, node: { __typename: 'InteractionEntry', at: string, interaction: { __typename?: 'Interaction', id: string, kind: InteractionKind, direction: Direction, occurredAt: string, subject?: string | null, summary?: string | null } } | { __typename: 'MergeEntry', at: string, merge: { __typename?: 'MergeEvent', id: string, mergedAt: string } } | { __typename: 'MessageEntry', at: string, message: { __typename?: 'CampaignMessage', id: string, campaignName: string, channel: CampaignChannel, status: CampaignMessageStatus, sentAt: string } } | { __typename: 'TransactionEntry', at: string, transaction: { __typename?: 'Transaction', id: string, kind: TransactionKind, status: TransactionStatus, number: string, amountMinor: number, currency: string, issuedOn: string } } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } } | null };
 
 export type BuyingCenterQueryVariables = Exact<{
   id: Scalars['ID']['input'];
 }>;
 
 
-export type BuyingCenterQuery = { __typename?: 'Query', organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', id: string, jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null, phone?: string | null, consents: Array<{ __typename?: 'ConsentState', channel: ConsentChannel, kind: ConsentEventKind }> } | null }> } | null };
+export type BuyingCenterQuery = { __typename?: 'Query', organization?: { __typename?: 'Organization', id: string, name: string, industry?: string | null, city?: string | null, people: Array<{ __typename?: 'Relation', id: string, jobTitle?: string | null, isPrimary: boolean, buyingRole?: BuyingRole | null, person?: { __typename?: 'Person', id: string, displayName: string, email?: string | null, phone?: string | null, consents: Array<{ __typename?: 'ConsentState', id: string, channel: ConsentChannel, kind: ConsentEventKind }> } | null }> } | null };
 
 export type CreatePersonMutationVariables = Exact<{
   input: PersonInput;

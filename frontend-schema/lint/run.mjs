@@ -3,7 +3,8 @@
 // of lint/value-objects.mjs, each listed with its reason.
 import { readFileSync } from "node:fs";
 import { ESLint } from "eslint";
-import { valueEdges } from "./value-objects.mjs";
+import { buildSchema } from "graphql";
+import { valueEdges, valueObjects } from "./value-objects.mjs";
 
 const here = new URL("..", import.meta.url);
 const eslint = new ESLint({ cwd: new URL(".", here).pathname });
@@ -26,6 +27,14 @@ const findings = result.messages.filter((m) => {
     valueEdges.includes(typeAt(m.line));
   return !edgeOfValue;
 });
+// A listed value object that has an id (or no longer exists) is listed wrongly.
+const schema = buildSchema(readFileSync(new URL("schema.graphql", here), "utf8"));
+for (const name of Object.keys(valueObjects)) {
+  const type = schema.getType(name);
+  if (!type?.getFields || "id" in type.getFields()) {
+    findings.push({ line: 0, message: `${name} is listed as a value object but is not one`, ruleId: "lint/value-objects.mjs" });
+  }
+}
 for (const m of findings) {
   console.error(`schema.graphql:${m.line} ${typeAt(m.line)}: ${m.message} (${m.ruleId})`);
 }

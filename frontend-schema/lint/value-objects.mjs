@@ -20,7 +20,6 @@ export const valueObjects = {
   ChainBreak: "one finding of a consent-chain check",
   CompliancePolicy: "the tenant's singleton compliance policy",
   ConsentChainReport: "the result of a consent-chain check, computed",
-  ConsentState: "derived: the latest ledger event per channel and purpose (the event has its id)",
   ContactDecision: "computed: may this person be contacted now",
   CreatedApiKey: "the one-time reveal of a new key's secret (the key has its id)",
   DataQualityReport: "computed data-quality figures",

@@ -58,6 +58,7 @@ kinds! {
     CampaignTask,
     ConsentEvent,
     ConsentPurpose,
+    ConsentState,
     ConsentText,
     CustomField,
     DataSubjectRequest,

@@ -1,5 +1,5 @@
 /**
- * @generated SignedSource<<0b2781787e831e23227eea25f2557886>>
+ * @generated SignedSource<<e39c47464453d5bb75f5cf836fdfed47>>
  * @lightSyntaxTransform
  */
 
@@ -269,7 +269,8 @@ return {
                   }
                 ],
                 "storageKey": null
-              }
+              },
+              (v2/*:: as any*/)
             ],
             "storageKey": null
           },
@@ -518,12 +519,12 @@ return {
     ]
   },
   "params": {
-    "cacheID": "04668085d1a4ff166c5df3b1f37038d0",
+    "cacheID": "683cba14a8b738980a9c84a1514bbfd9",
     "id": null,
     "metadata": {},
     "name": "PersonDetailQuery",
     "operationKind": "query",
-    "text": "query PersonDetailQuery(\n  $id: ID!\n) {\n  person(id: $id) {\n    ...PersonDetail_person\n    ...PersonTimeline_person\n    id\n  }\n}\n\nfragment PersonDetail_person on Person {\n  id\n  displayName\n  salutation\n  firstName\n  lastName\n  email\n  phone\n  version\n  organizations {\n    id\n    jobTitle\n    isPrimary\n    buyingRole\n    organization {\n      id\n      name\n      industry\n    }\n  }\n  consents {\n    channel\n    purpose\n    kind\n    since\n    event {\n      id\n      source\n    }\n  }\n}\n\nfragment PersonTimeline_person on Person {\n  timeline(first: 20) {\n    totalCount\n    edges {\n      node {\n        __typename\n        at\n        ... on InteractionEntry {\n          interaction {\n            id\n            kind\n            direction\n            subject\n            summary\n          }\n        }\n        ... on TransactionEntry {\n          transaction {\n            id\n            kind\n            status\n            number\n            amountMinor\n            currency\n          }\n        }\n        ... on MessageEntry {\n          message {\n            id\n            campaignName\n            channel\n            status\n            sentAt\n          }\n        }\n        ... on MergeEntry {\n          merge {\n            id\n            mergedAt\n          }\n        }\n      }\n      cursor\n    }\n    pageInfo {\n      endCursor\n      hasNextPage\n    }\n  }\n  id\n}\n"
+    "text": "query PersonDetailQuery(\n  $id: ID!\n) {\n  person(id: $id) {\n    ...PersonDetail_person\n    ...PersonTimeline_person\n    id\n  }\n}\n\nfragment PersonDetail_person on Person {\n  id\n  displayName\n  salutation\n  firstName\n  lastName\n  email\n  phone\n  version\n  organizations {\n    id\n    jobTitle\n    isPrimary\n    buyingRole\n    organization {\n      id\n      name\n      industry\n    }\n  }\n  consents {\n    channel\n    purpose\n    kind\n    since\n    event {\n      id\n      source\n    }\n    id\n  }\n}\n\nfragment PersonTimeline_person on Person {\n  timeline(first: 20) {\n    totalCount\n    edges {\n      node {\n        __typename\n        at\n        ... on InteractionEntry {\n          interaction {\n            id\n            kind\n            direction\n            subject\n            summary\n          }\n        }\n        ... on TransactionEntry {\n          transaction {\n            id\n            kind\n            status\n            number\n            amountMinor\n            currency\n          }\n        }\n        ... on MessageEntry {\n          message {\n            id\n            campaignName\n            channel\n            status\n            sentAt\n          }\n        }\n        ... on MergeEntry {\n          merge {\n            id\n            mergedAt\n          }\n        }\n      }\n      cursor\n    }\n    pageInfo {\n      endCursor\n      hasNextPage\n    }\n  }\n  id\n}\n"
   }
 };
 })();

@@ -1,5 +1,5 @@
 /**
- * @generated SignedSource<<b3e34796e5e5b7a184664adb2e9a478a>>
+ * @generated SignedSource<<96d49b708508fe7b7e939c6a4c16ebd2>>
  * @lightSyntaxTransform
  */
 
@@ -374,7 +374,8 @@ return {
                       }
                     ],
                     "storageKey": null
-                  }
+                  },
+                  (v2/*:: as any*/)
                 ],
                 "storageKey": null
               }
@@ -453,12 +454,12 @@ return {
     ]
   },
   "params": {
-    "cacheID": "0ed22f7c3275230c81a2d1a613aca03a",
+    "cacheID": "c452b94a53cf3f415ecdfcb850387ee9",
     "id": null,
     "metadata": {},
     "name": "PersonMutationsLinkMutation",
     "operationKind": "mutation",
-    "text": "mutation PersonMutationsLinkMutation(\n  $input: RelationInput!\n) {\n  linkPersonToOrganization(input: $input) {\n    relation {\n      id\n      jobTitle\n      buyingRole\n    }\n    person {\n      id\n      ...PersonDetail_person\n    }\n    organization {\n      id\n      ...OrganizationPage_organization\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}\n\nfragment OrganizationPage_organization on Organization {\n  id\n  name\n  industry\n  city\n  people {\n    id\n    jobTitle\n    isPrimary\n    buyingRole\n    person {\n      ...PersonCard_person\n      id\n    }\n  }\n}\n\nfragment PersonCard_person on Person {\n  id\n  displayName\n  email\n  city\n  lifecycleStage\n  owner {\n    id\n    displayName\n  }\n}\n\nfragment PersonDetail_person on Person {\n  id\n  displayName\n  salutation\n  firstName\n  lastName\n  email\n  phone\n  version\n  organizations {\n    id\n    jobTitle\n    isPrimary\n    buyingRole\n    organization {\n      id\n      name\n      industry\n    }\n  }\n  consents {\n    channel\n    purpose\n    kind\n    since\n    event {\n      id\n      source\n    }\n  }\n}\n"
+    "text": "mutation PersonMutationsLinkMutation(\n  $input: RelationInput!\n) {\n  linkPersonToOrganization(input: $input) {\n    relation {\n      id\n      jobTitle\n      buyingRole\n    }\n    person {\n      id\n      ...PersonDetail_person\n    }\n    organization {\n      id\n      ...OrganizationPage_organization\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}\n\nfragment OrganizationPage_organization on Organization {\n  id\n  name\n  industry\n  city\n  people {\n    id\n    jobTitle\n    isPrimary\n    buyingRole\n    person {\n      ...PersonCard_person\n      id\n    }\n  }\n}\n\nfragment PersonCard_person on Person {\n  id\n  displayName\n  email\n  city\n  lifecycleStage\n  owner {\n    id\n    displayName\n  }\n}\n\nfragment PersonDetail_person on Person {\n  id\n  displayName\n  salutation\n  firstName\n  lastName\n  email\n  phone\n  version\n  organizations {\n    id\n    jobTitle\n    isPrimary\n    buyingRole\n    organization {\n      id\n      name\n      industry\n    }\n  }\n  consents {\n    channel\n    purpose\n    kind\n    since\n    event {\n      id\n      source\n    }\n    id\n  }\n}\n"
   }
 };
 })();

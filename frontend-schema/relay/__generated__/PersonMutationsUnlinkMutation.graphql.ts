@@ -1,5 +1,5 @@
 /**
- * @generated SignedSource<<6a472c8ff9a392b7b376853b51203757>>
+ * @generated SignedSource<<4b895d7e3a3d7eea6cc77f22533b27cd>>
  * @lightSyntaxTransform
  */
 
@@ -368,7 +368,8 @@ return {
                       }
                     ],
                     "storageKey": null
-                  }
+                  },
+                  (v3/*:: as any*/)
                 ],
                 "storageKey": null
               }
@@ -447,12 +448,12 @@ return {
     ]
   },
   "params": {
-    "cacheID": "871de18855df3e1c06f307d29391a162",
+    "cacheID": "8f403d0324bac0fa06afa7978b90f3fd",
     "id": null,
     "metadata": {},
     "name": "PersonMutationsUnlinkMutation",
     "operationKind": "mutation",
-    "text": "mutation PersonMutationsUnlinkMutation(\n  $input: UnlinkPersonFromOrganizationInput!\n) {\n  unlinkPersonFromOrganization(input: $input) {\n    unlinkedRelationId\n    person {\n      id\n      ...PersonDetail_person\n    }\n    organization {\n      id\n      ...OrganizationPage_organization\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}\n\nfragment OrganizationPage_organization on Organization {\n  id\n  name\n  industry\n  city\n  people {\n    id\n    jobTitle\n    isPrimary\n    buyingRole\n    person {\n      ...PersonCard_person\n      id\n    }\n  }\n}\n\nfragment PersonCard_person on Person {\n  id\n  displayName\n  email\n  city\n  lifecycleStage\n  owner {\n    id\n    displayName\n  }\n}\n\nfragment PersonDetail_person on Person {\n  id\n  displayName\n  salutation\n  firstName\n  lastName\n  email\n  phone\n  version\n  organizations {\n    id\n    jobTitle\n    isPrimary\n    buyingRole\n    organization {\n      id\n      name\n      industry\n    }\n  }\n  consents {\n    channel\n    purpose\n    kind\n    since\n    event {\n      id\n      source\n    }\n  }\n}\n"
+    "text": "mutation PersonMutationsUnlinkMutation(\n  $input: UnlinkPersonFromOrganizationInput!\n) {\n  unlinkPersonFromOrganization(input: $input) {\n    unlinkedRelationId\n    person {\n      id\n      ...PersonDetail_person\n    }\n    organization {\n      id\n      ...OrganizationPage_organization\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}\n\nfragment OrganizationPage_organization on Organization {\n  id\n  name\n  industry\n  city\n  people {\n    id\n    jobTitle\n    isPrimary\n    buyingRole\n    person {\n      ...PersonCard_person\n      id\n    }\n  }\n}\n\nfragment PersonCard_person on Person {\n  id\n  displayName\n  email\n  city\n  lifecycleStage\n  owner {\n    id\n    displayName\n  }\n}\n\nfragment PersonDetail_person on Person {\n  id\n  displayName\n  salutation\n  firstName\n  lastName\n  email\n  phone\n  version\n  organizations {\n    id\n    jobTitle\n    isPrimary\n    buyingRole\n    organization {\n      id\n      name\n      industry\n    }\n  }\n  consents {\n    channel\n    purpose\n    kind\n    since\n    event {\n      id\n      source\n    }\n    id\n  }\n}\n"
   }
 };
 })();

@@ -1,5 +1,5 @@
 /**
- * @generated SignedSource<<6123f056c6f021825f91afe3ff974808>>
+ * @generated SignedSource<<80da877e44436a60230bf25fca11f9e3>>
  * @lightSyntaxTransform
  */
 
@@ -375,7 +375,8 @@ return {
                       }
                     ],
                     "storageKey": null
-                  }
+                  },
+                  (v2/*:: as any*/)
                 ],
                 "storageKey": null
               }
@@ -389,12 +390,12 @@ return {
     ]
   },
   "params": {
-    "cacheID": "81f38ed0d56e0d8cc4c159825ba7f878",
+    "cacheID": "869a6ee07f104178b7a5c11deeffe896",
     "id": null,
     "metadata": {},
     "name": "PersonMutationsUpdateMutation",
     "operationKind": "mutation",
-    "text": "mutation PersonMutationsUpdateMutation(\n  $input: UpdatePersonInput!\n) {\n  updatePerson(input: $input) {\n    person {\n      id\n      version\n      ...PersonCard_person\n      ...PersonDetail_person\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}\n\nfragment PersonCard_person on Person {\n  id\n  displayName\n  email\n  city\n  lifecycleStage\n  owner {\n    id\n    displayName\n  }\n}\n\nfragment PersonDetail_person on Person {\n  id\n  displayName\n  salutation\n  firstName\n  lastName\n  email\n  phone\n  version\n  organizations {\n    id\n    jobTitle\n    isPrimary\n    buyingRole\n    organization {\n      id\n      name\n      industry\n    }\n  }\n  consents {\n    channel\n    purpose\n    kind\n    since\n    event {\n      id\n      source\n    }\n  }\n}\n"
+    "text": "mutation PersonMutationsUpdateMutation(\n  $input: UpdatePersonInput!\n) {\n  updatePerson(input: $input) {\n    person {\n      id\n      version\n      ...PersonCard_person\n      ...PersonDetail_person\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}\n\nfragment PersonCard_person on Person {\n  id\n  displayName\n  email\n  city\n  lifecycleStage\n  owner {\n    id\n    displayName\n  }\n}\n\nfragment PersonDetail_person on Person {\n  id\n  displayName\n  salutation\n  firstName\n  lastName\n  email\n  phone\n  version\n  organizations {\n    id\n    jobTitle\n    isPrimary\n    buyingRole\n    organization {\n      id\n      name\n      industry\n    }\n  }\n  consents {\n    channel\n    purpose\n    kind\n    since\n    event {\n      id\n      source\n    }\n    id\n  }\n}\n"
   }
 };
 })();

@@ -5,6 +5,7 @@ use crate::node::{self, Kind};
 use async_graphql::{Enum, ID, InputObject, Json, SimpleObject};
 use chrono::{DateTime, Utc};
 use kartei_compliance::{dsr, erasure, exceptions, ledger, policy, retention, ropa};
+use uuid::Uuid;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ConsentChannel {
@@ -74,9 +75,13 @@ pub enum ConsentEventSource {
 }
 
 /// A person's consent on one channel for one purpose now: the latest ledger event there.
-/// A value object (it has no identity of its own; `event` is the entity).
+/// Keyed by the person, the channel and the purpose, so a cache keeps one state per pair
+/// and updates it when a newer event arrives; `event` is the ledger entry behind it.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ConsentState {
+    #[graphql(skip)]
+    pub person: Option<Uuid>,
     pub channel: ConsentChannel,
     /// The purpose, or none for a channel-wide event (an objection, say).
     pub purpose: Option<String>,
@@ -87,10 +92,19 @@ pub struct ConsentState {
     pub event: ConsentEvent,
 }
 
+crate::tenant_keyed!(ConsentState, ConsentState, |s| format!(
+    "{}/{}/{}",
+    s.person.map(|p| p.to_string()).unwrap_or_default(),
+    ledger::Channel::from(s.channel).as_str(),
+    s.purpose.as_deref().unwrap_or("")
+));
+
 impl From<ledger::Event> for ConsentState {
     fn from(e: ledger::Event) -> Self {
+        let person = e.person_id;
         let event = ConsentEvent::from(e);
         ConsentState {
+            person,
             channel: event.channel,
             purpose: event.purpose.clone(),
             kind: event.kind,
