@@ -178,6 +178,34 @@ export type ActorKind =
   /** A user of the agency. */
   | 'USER';
 
+/** The input of `addSegmentMembers`. */
+export type AddSegmentMembersInput = {
+  id: Scalars['ID']['input'];
+  personIds: Array<Scalars['ID']['input']>;
+};
+
+/** The result of `addSegmentMembers`. */
+export type AddSegmentMembersPayload = {
+  __typename?: 'AddSegmentMembersPayload';
+  added?: Maybe<Scalars['Int']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `addSuppression`. */
+export type AddSuppressionInput = {
+  reason: SuppressionReason;
+  value: Scalars['String']['input'];
+};
+
+/** The result of `addSuppression`. */
+export type AddSuppressionPayload = {
+  __typename?: 'AddSuppressionPayload';
+  added?: Maybe<Scalars['Boolean']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 export type AddressFormInput =
   /** Informal: "Liebe Anna". */
   | 'DU'
@@ -282,6 +310,20 @@ export type ArchivePersonPayload = {
   /** The archived person's id, for `@deleteEdge` on the lists that showed it. */
   archivedPersonId?: Maybe<Scalars['ID']['output']>;
   person?: Maybe<Person>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `archiveSegment`. */
+export type ArchiveSegmentInput = {
+  id: Scalars['ID']['input'];
+  version: Scalars['Int']['input'];
+};
+
+/** The result of `archiveSegment`. */
+export type ArchiveSegmentPayload = {
+  __typename?: 'ArchiveSegmentPayload';
+  segment?: Maybe<Segment>;
   /** What the user can fix; empty when the mutation succeeded. */
   userErrors: Array<UserError>;
 };
@@ -400,6 +442,20 @@ export type BulkTarget = {
   ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Every stale person: no interaction for this many months and no open transaction. */
   staleMonths?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** The input of `bulkUpdatePersons`. */
+export type BulkUpdatePersonsInput = {
+  action: BulkAction;
+  target: BulkTarget;
+};
+
+/** The result of `bulkUpdatePersons`. */
+export type BulkUpdatePersonsPayload = {
+  __typename?: 'BulkUpdatePersonsPayload';
+  changed?: Maybe<Scalars['Int']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 export type BuyingRole =
@@ -662,12 +718,54 @@ export type CampaignTransition = {
   excluded?: Maybe<Scalars['Int']['output']>;
 };
 
+/** The input of `cancelImport`. */
+export type CancelImportInput = {
+  id: Scalars['ID']['input'];
+};
+
+/** The result of `cancelImport`. */
+export type CancelImportPayload = {
+  __typename?: 'CancelImportPayload';
+  import?: Maybe<Import>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 export type ChainBreak = {
   __typename?: 'ChainBreak';
   eventId?: Maybe<Scalars['ID']['output']>;
   /** `content_changed`, `chain_broken`, `sequence_gap` or `head_mismatch`. */
   problem: Scalars['String']['output'];
   seq: Scalars['Int']['output'];
+};
+
+/** The input of `closeDataSubjectRequest`. */
+export type CloseDataSubjectRequestInput = {
+  id: Scalars['ID']['input'];
+  rejected?: Scalars['Boolean']['input'];
+};
+
+/** The result of `closeDataSubjectRequest`. */
+export type CloseDataSubjectRequestPayload = {
+  __typename?: 'CloseDataSubjectRequestPayload';
+  dataSubjectRequest?: Maybe<DataSubjectRequest>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `completeCampaignTask`. */
+export type CompleteCampaignTaskInput = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  outcome: Scalars['String']['input'];
+};
+
+/** The result of `completeCampaignTask`. */
+export type CompleteCampaignTaskPayload = {
+  __typename?: 'CompleteCampaignTaskPayload';
+  task?: Maybe<CampaignTask>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 export type CompliancePolicy = {
@@ -860,6 +958,45 @@ export type ContactKind =
   | 'ORGANIZATION'
   | 'PERSON';
 
+/** The input of `createApiKey`. */
+export type CreateApiKeyInput = {
+  name: Scalars['String']['input'];
+  role: Role;
+};
+
+/** The result of `createApiKey`. */
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  /** The new key and, this once, its secret. */
+  created?: Maybe<CreatedApiKey>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `createCampaign`. */
+export type CreateCampaignPayload = {
+  __typename?: 'CreateCampaignPayload';
+  campaign?: Maybe<Campaign>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `createDataSubjectRequest`. */
+export type CreateDataSubjectRequestInput = {
+  kind: DataSubjectRequestKind;
+  note?: InputMaybe<Scalars['String']['input']>;
+  personId: Scalars['ID']['input'];
+  receivedAt?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** The result of `createDataSubjectRequest`. */
+export type CreateDataSubjectRequestPayload = {
+  __typename?: 'CreateDataSubjectRequestPayload';
+  dataSubjectRequest?: Maybe<DataSubjectRequest>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 /** The interaction as recorded. */
 export type CreateInteractionPayload = {
   __typename?: 'CreateInteractionPayload';
@@ -898,10 +1035,72 @@ export type CreatePersonPayload = {
   userErrors: Array<UserError>;
 };
 
+/** The input of `createPicklist`. */
+export type CreatePicklistInput = {
+  key: Scalars['String']['input'];
+  label: Scalars['String']['input'];
+};
+
+/** The result of `createPicklist`. */
+export type CreatePicklistPayload = {
+  __typename?: 'CreatePicklistPayload';
+  picklist?: Maybe<Picklist>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `createSegment`. */
+export type CreateSegmentPayload = {
+  __typename?: 'CreateSegmentPayload';
+  segment?: Maybe<Segment>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `createSubscribeForm`. */
+export type CreateSubscribeFormInput = {
+  pageUrl?: InputMaybe<Scalars['String']['input']>;
+  purpose: Scalars['String']['input'];
+  textHash: Scalars['String']['input'];
+  validDays?: Scalars['Int']['input'];
+};
+
+/** The result of `createSubscribeForm`. */
+export type CreateSubscribeFormPayload = {
+  __typename?: 'CreateSubscribeFormPayload';
+  subscribeForm?: Maybe<SubscribeForm>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `createTargetGroup`. */
+export type CreateTargetGroupPayload = {
+  __typename?: 'CreateTargetGroupPayload';
+  targetGroup?: Maybe<TargetGroup>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `createTemplate`. */
+export type CreateTemplatePayload = {
+  __typename?: 'CreateTemplatePayload';
+  template?: Maybe<Template>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 export type CreateTenantInput = {
   name: Scalars['String']['input'];
   /** Lower-case letters, digits and '-'; derived from the name when omitted. */
   slug?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of `createTenant`. */
+export type CreateTenantPayload = {
+  __typename?: 'CreateTenantPayload';
+  tenant?: Maybe<Tenant>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 /** The transaction as recorded. */
@@ -1007,6 +1206,81 @@ export type DataSubjectRequestStatus =
   | 'OPEN'
   | 'REJECTED';
 
+/** The result of `defineCustomField`. */
+export type DefineCustomFieldPayload = {
+  __typename?: 'DefineCustomFieldPayload';
+  customField?: Maybe<CustomField>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `deleteProcessingActivity`. */
+export type DeleteProcessingActivityInput = {
+  id: Scalars['ID']['input'];
+};
+
+/** The result of `deleteProcessingActivity`. */
+export type DeleteProcessingActivityPayload = {
+  __typename?: 'DeleteProcessingActivityPayload';
+  deleted?: Maybe<Scalars['Boolean']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `deleteSetting`. */
+export type DeleteSettingInput = {
+  key: Scalars['String']['input'];
+};
+
+/** The result of `deleteSetting`. */
+export type DeleteSettingPayload = {
+  __typename?: 'DeleteSettingPayload';
+  deleted?: Maybe<Scalars['Boolean']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `deleteSnippet`. */
+export type DeleteSnippetInput = {
+  key: Scalars['String']['input'];
+};
+
+/** The result of `deleteSnippet`. */
+export type DeleteSnippetPayload = {
+  __typename?: 'DeleteSnippetPayload';
+  deleted?: Maybe<Scalars['Boolean']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `deleteTargetGroup`. */
+export type DeleteTargetGroupInput = {
+  id: Scalars['ID']['input'];
+  version: Scalars['Int']['input'];
+};
+
+/** The result of `deleteTargetGroup`. */
+export type DeleteTargetGroupPayload = {
+  __typename?: 'DeleteTargetGroupPayload';
+  deleted?: Maybe<Scalars['Boolean']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `deleteTenant`. */
+export type DeleteTenantInput = {
+  confirmSlug: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+};
+
+/** The result of `deleteTenant`. */
+export type DeleteTenantPayload = {
+  __typename?: 'DeleteTenantPayload';
+  deleted?: Maybe<Scalars['Boolean']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 export type DeliveryEventKind =
   | 'COMPLAINT'
   | 'HARD_BOUNCE'
@@ -1022,6 +1296,20 @@ export type Direction =
   | 'INBOUND'
   | 'INTERNAL'
   | 'OUTBOUND';
+
+/** The input of `dismissDuplicate`. */
+export type DismissDuplicateInput = {
+  a: Scalars['ID']['input'];
+  b: Scalars['ID']['input'];
+};
+
+/** The result of `dismissDuplicate`. */
+export type DismissDuplicatePayload = {
+  __typename?: 'DismissDuplicatePayload';
+  dismissed?: Maybe<Scalars['Boolean']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
 
 export type DuplicateCandidate = {
   __typename?: 'DuplicateCandidate';
@@ -1075,6 +1363,34 @@ export type DuplicateScan = {
   personsScanned: Scalars['Int']['output'];
 };
 
+/** The input of `erasePerson`. */
+export type ErasePersonInput = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+  requestId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** The result of `erasePerson`. */
+export type ErasePersonPayload = {
+  __typename?: 'ErasePersonPayload';
+  erasure?: Maybe<ErasureSummary>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `eraseRequestedPersons`. */
+export type EraseRequestedPersonsInput = {
+  limit?: Scalars['Int']['input'];
+};
+
+/** The result of `eraseRequestedPersons`. */
+export type EraseRequestedPersonsPayload = {
+  __typename?: 'EraseRequestedPersonsPayload';
+  erasures?: Maybe<Array<ErasureSummary>>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 export type ErasureRecord = {
   __typename?: 'ErasureRecord';
   actor: Actor;
@@ -1116,6 +1432,20 @@ export type ExistingCustomerRecord = {
   recordedAt: Scalars['DateTime']['output'];
   recordedBy: Actor;
   saleReference: Scalars['String']['output'];
+};
+
+/** The input of `extendDataSubjectRequest`. */
+export type ExtendDataSubjectRequestInput = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+/** The result of `extendDataSubjectRequest`. */
+export type ExtendDataSubjectRequestPayload = {
+  __typename?: 'ExtendDataSubjectRequestPayload';
+  dataSubjectRequest?: Maybe<DataSubjectRequest>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 export type FacetCount = {
@@ -1533,6 +1863,14 @@ export type MergePersonsInput = {
   winnerId: Scalars['ID']['input'];
 };
 
+/** The result of `mergePersons`. */
+export type MergePersonsPayload = {
+  __typename?: 'MergePersonsPayload';
+  merge?: Maybe<MergeResult>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 export type MergeResult = {
   __typename?: 'MergeResult';
   addedTags: Scalars['Int']['output'];
@@ -1559,71 +1897,71 @@ export type MessageEntry = TimelineEntry & {
 export type Mutation = {
   __typename?: 'Mutation';
   /** Adds persons to a static list; returns how many were new. */
-  addSegmentMembers: Scalars['Int']['output'];
+  addSegmentMembers: AddSegmentMembersPayload;
   /**
    * Puts an email address or phone number on the suppression list (tenant admins); only
    * its keyed hash is stored.
    */
-  addSuppression: Scalars['Boolean']['output'];
+  addSuppression: AddSuppressionPayload;
   archiveInteraction: ArchiveInteractionPayload;
   archiveOrganization: ArchiveOrganizationPayload;
   /** Archives a person: out of lists, segments and campaigns; history kept. */
   archivePerson: ArchivePersonPayload;
   /** Archives a segment that no other segment or target group uses. */
-  archiveSegment: Segment;
+  archiveSegment: ArchiveSegmentPayload;
   archiveTransaction: ArchiveTransactionPayload;
   /** Applies one action to many persons (e.g. every stale one); returns how many changed. */
-  bulkUpdatePersons: Scalars['Int']['output'];
+  bulkUpdatePersons: BulkUpdatePersonsPayload;
   /** Stops an import after its current batch; committed rows stay. */
-  cancelImport: Import;
+  cancelImport: CancelImportPayload;
   /** Changes the password and ends every other session; returns how many were ended. */
   changePassword: Scalars['Int']['output'];
   /** Closes a request as completed (or rejected). */
-  closeDataSubjectRequest: DataSubjectRequest;
-  completeCampaignTask: CampaignTask;
+  closeDataSubjectRequest: CloseDataSubjectRequestPayload;
+  completeCampaignTask: CompleteCampaignTaskPayload;
   /** Creates an API key for the current tenant; the secret is returned only here. */
-  createApiKey: CreatedApiKey;
-  createCampaign: Campaign;
+  createApiKey: CreateApiKeyPayload;
+  createCampaign: CreateCampaignPayload;
   /** Registers a data-subject request; its deadline is one month from receipt. */
-  createDataSubjectRequest: DataSubjectRequest;
+  createDataSubjectRequest: CreateDataSubjectRequestPayload;
   /** Records a touch; the contact's `lastInteractionAt` follows. */
   createInteraction: CreateInteractionPayload;
   createOrganization: CreateOrganizationPayload;
   /** Creates a person; likely duplicates come back as warnings. */
   createPerson: CreatePersonPayload;
   /** A tenant-defined picklist (tenant admins). */
-  createPicklist: Picklist;
+  createPicklist: CreatePicklistPayload;
   /** Creates a dynamic segment (with a rule) or a static list (without). */
-  createSegment: Segment;
+  createSegment: CreateSegmentPayload;
   /** A signed token for a website's double opt-in subscribe form (tenant admins). */
-  createSubscribeForm: SubscribeForm;
-  createTargetGroup: TargetGroup;
-  createTemplate: Template;
+  createSubscribeForm: CreateSubscribeFormPayload;
+  createTargetGroup: CreateTargetGroupPayload;
+  createTemplate: CreateTemplatePayload;
   /** Creates a client company with its own schema (agency admins). The caller becomes owner. */
-  createTenant: Tenant;
+  createTenant: CreateTenantPayload;
   /** Records an order or invoice; the contact's `lastPurchaseAt` follows. */
   createTransaction: CreateTransactionPayload;
   /** Adds a user to the caller's agency (agency admins only). */
   createUser: User;
   /** Defines a typed custom field (tenant admins). */
-  defineCustomField: CustomField;
-  deleteProcessingActivity: Scalars['Boolean']['output'];
-  deleteSetting: Scalars['Boolean']['output'];
-  deleteSnippet: Scalars['Boolean']['output'];
-  deleteTargetGroup: Scalars['Boolean']['output'];
+  defineCustomField: DefineCustomFieldPayload;
+  deleteProcessingActivity: DeleteProcessingActivityPayload;
+  deleteSetting: DeleteSettingPayload;
+  deleteSnippet: DeleteSnippetPayload;
+  deleteTargetGroup: DeleteTargetGroupPayload;
   /** Deletes a tenant and all its data, irreversibly. `confirmSlug` must equal its slug. */
-  deleteTenant: Scalars['Boolean']['output'];
+  deleteTenant: DeleteTenantPayload;
   /** Marks two persons as not duplicates; rescans keep them apart. */
-  dismissDuplicate: Scalars['Boolean']['output'];
+  dismissDuplicate: DismissDuplicatePayload;
   /**
    * Erases a person across every table, the search index (via the outbox) and caches;
    * leaves the suppression hashes and an erasure record (tenant admins).
    */
-  erasePerson: ErasureSummary;
+  erasePerson: ErasePersonPayload;
   /** Carries out pending hand-overs for erasure (staleness review, retention policies). */
-  eraseRequestedPersons: Array<ErasureSummary>;
+  eraseRequestedPersons: EraseRequestedPersonsPayload;
   /** Extends a request's deadline by two months (once, with the reason; Art. 12(3)). */
-  extendDataSubjectRequest: DataSubjectRequest;
+  extendDataSubjectRequest: ExtendDataSubjectRequestPayload;
   /**
    * Links a person to an organization (or changes the link); the payload carries both
    * ends, whose `organizations` and `people` changed.
@@ -1635,117 +1973,115 @@ export type Mutation = {
   /** Ends every session of the current user; returns how many were ended. */
   logoutEverywhere: Scalars['Int']['output'];
   /** Merges persons into a winner with per-field choices; everything they own moves over. */
-  mergePersons: MergeResult;
+  mergePersons: MergePersonsPayload;
   /**
    * Records an objection to direct marketing (GDPR Art. 21(2)) on the given channels (all
    * when omitted) for every purpose.
    */
-  objectToMarketing: Array<ConsentEvent>;
+  objectToMarketing: ObjectToMarketingPayload;
   /** Creates or changes a consent purpose (tenant admins). */
-  putConsentPurpose: ConsentPurpose;
+  putConsentPurpose: PutConsentPurposePayload;
   /** Adds a picklist value or changes its label, position or archived flag (tenant admins). */
-  putPicklistValue: PicklistValue;
+  putPicklistValue: PutPicklistValuePayload;
   /** Creates (no `id`) or replaces an entry of the processing register (tenant admins). */
-  putProcessingActivity: ProcessingActivity;
+  putProcessingActivity: PutProcessingActivityPayload;
   /**
    * Creates (no `id`) or changes a retention policy (tenant admins); enabled policies run
    * daily in the worker.
    */
-  putRetentionPolicy: RetentionPolicy;
+  putRetentionPolicy: PutRetentionPolicyPayload;
   /** Creates or replaces a snippet, used in templates as `{{ snippets.<key> }}`. */
-  putSnippet: Snippet;
-  reactivateTenant: Tenant;
+  putSnippet: PutSnippetPayload;
+  reactivateTenant: ReactivateTenantPayload;
   /**
    * Records a consent event with its proof (granted on paper or by phone, a revocation, an
    * objection, a presumed business consent, an expiry). Confirmations only come from the
    * double opt-in flow.
    */
-  recordConsent: ConsentEvent;
+  recordConsent: RecordConsentPayload;
   /**
    * Intake for bounces and complaints (from the mail provider's webhook, with an API key):
    * marks the send; hard bounces and complaints suppress the address.
    */
-  recordDeliveryEvent: DeliveryEventResult;
+  recordDeliveryEvent: RecordDeliveryEventPayload;
   /** Records the UWG §7(3) existing-customer conditions for a person's current email. */
-  recordExistingCustomer: ExistingCustomerRecord;
+  recordExistingCustomer: RecordExistingCustomerPayload;
   /** Exchanges a refresh token for a new pair (rotation). */
   refresh: AuthPayload;
   /** Brings a dynamic segment's stored membership up to date, recording entries and exits. */
-  refreshSegment: SegmentRefresh;
+  refreshSegment: RefreshSegmentPayload;
   /**
    * Rebuilds this tenant's search index in the background (fresh index, then an atomic
    * switch); `searchStatus.reindexedAt` tells when it is done.
    */
-  reindexSearch: Scalars['Boolean']['output'];
-  removeMember: Scalars['Boolean']['output'];
-  removeSegmentMembers: Scalars['Int']['output'];
+  reindexSearch: ReindexSearchPayload;
+  removeMember: RemoveMemberPayload;
+  removeSegmentMembers: RemoveSegmentMembersPayload;
   /** Lifts a suppression (tenant admins; audited). Erasure hashes stay unless lifted here. */
-  removeSuppression: Scalars['Boolean']['output'];
+  removeSuppression: RemoveSuppressionPayload;
   /** Renames the current tenant (tenant admins). */
-  renameTenant: Tenant;
+  renameTenant: RenameTenantPayload;
   /** Brings an archived person back into lists, segments and campaigns. */
   restorePerson: RestorePersonPayload;
-  revokeApiKey: ApiKey;
+  revokeApiKey: RevokeApiKeyPayload;
   /** Runs the ABC analysis now (the worker also runs it daily). */
-  runAbcAnalysis: AbcReport;
+  runAbcAnalysis: RunAbcAnalysisPayload;
   /** Applies the lifecycle rules now (the worker also runs them daily). */
-  runLifecycle: LifecycleRun;
+  runLifecycle: RunLifecyclePayload;
   /** Runs a retention policy now (tenant admins); audited. */
-  runRetentionPolicy: Scalars['JSON']['output'];
+  runRetentionPolicy: RunRetentionPolicyPayload;
   /** Rescans the tenant for duplicate persons; read the result with `duplicatePairs`. */
-  scanDuplicates: DuplicateScan;
+  scanDuplicates: ScanDuplicatesPayload;
   /** Scores a lead on budget, authority, need and timing (0..25 each). */
-  scoreBant: BantScore;
+  scoreBant: ScoreBantPayload;
   /** Grants a user of the agency a role in the current tenant (tenant admins). */
-  setMember: Member;
+  setMember: SetMemberPayload;
   /** Sets a tenant setting (tenant admins); audited. */
-  setSetting: Setting;
+  setSetting: SetSettingPayload;
   /** Registers an agency with its first user (an agency admin) and logs them in. */
   signUp: AuthPayload;
   /** Queues an import of an uploaded file (`POST /files/uploads`); poll `import(id)`. */
-  startImport: Import;
+  startImport: StartImportPayload;
   /** Stores a consent text version (tenant admins); the same body is the same version. */
-  storeConsentText: ConsentText;
+  storeConsentText: StoreConsentTextPayload;
   /** Suspends a tenant: its data stays, every request naming it gets FORBIDDEN. */
-  suspendTenant: Tenant;
+  suspendTenant: SuspendTenantPayload;
   /** Freezes the segment's members now (e.g. as a campaign's audience). */
-  takeSegmentSnapshot: SegmentSnapshot;
+  takeSegmentSnapshot: TakeSegmentSnapshotPayload;
   /**
    * Moves a campaign to another state: draft → scheduled (with `scheduledAt`) or running
    * (launch: the audience is frozen), running ⇄ paused, → completed or cancelled. Other
    * moves get CONFLICT and change nothing.
    */
-  transitionCampaign: CampaignTransition;
+  transitionCampaign: TransitionCampaignPayload;
   /** Removes a person's link to an organization; the payload carries both ends. */
   unlinkPersonFromOrganization: UnlinkPersonFromOrganizationPayload;
-  updateAbcSettings: AbcSettings;
+  updateAbcSettings: UpdateAbcSettingsPayload;
   /** Replaces a draft's settings and steps. */
-  updateCampaign: Campaign;
-  updateCampaignSettings: CampaignSettingsObject;
+  updateCampaign: UpdateCampaignPayload;
+  updateCampaignSettings: UpdateCampaignSettingsPayload;
   /** Changes the tenant's channel policy (tenant admins); applies to the next decision. */
-  updateCompliancePolicy: CompliancePolicy;
+  updateCompliancePolicy: UpdateCompliancePolicyPayload;
   updateInteraction: UpdateInteractionPayload;
-  updateLifecycleSettings: LifecycleSettings;
+  updateLifecycleSettings: UpdateLifecycleSettingsPayload;
   /** Given fields replace, omitted fields stay. */
   updateOrganization: UpdateOrganizationPayload;
   /** Changes a person if `version` is current (CONFLICT otherwise). */
   updatePerson: UpdatePersonPayload;
-  updateSegment: Segment;
-  updateTargetGroup: TargetGroup;
-  updateTemplate: Template;
+  updateSegment: UpdateSegmentPayload;
+  updateTargetGroup: UpdateTargetGroupPayload;
+  updateTemplate: UpdateTemplatePayload;
   updateTransaction: UpdateTransactionPayload;
 };
 
 
 export type MutationAddSegmentMembersArgs = {
-  id: Scalars['ID']['input'];
-  personIds: Array<Scalars['ID']['input']>;
+  input: AddSegmentMembersInput;
 };
 
 
 export type MutationAddSuppressionArgs = {
-  reason: SuppressionReason;
-  value: Scalars['String']['input'];
+  input: AddSuppressionInput;
 };
 
 
@@ -1765,8 +2101,7 @@ export type MutationArchivePersonArgs = {
 
 
 export type MutationArchiveSegmentArgs = {
-  id: Scalars['ID']['input'];
-  version: Scalars['Int']['input'];
+  input: ArchiveSegmentInput;
 };
 
 
@@ -1776,13 +2111,12 @@ export type MutationArchiveTransactionArgs = {
 
 
 export type MutationBulkUpdatePersonsArgs = {
-  action: BulkAction;
-  target: BulkTarget;
+  input: BulkUpdatePersonsInput;
 };
 
 
 export type MutationCancelImportArgs = {
-  id: Scalars['ID']['input'];
+  input: CancelImportInput;
 };
 
 
@@ -1793,21 +2127,17 @@ export type MutationChangePasswordArgs = {
 
 
 export type MutationCloseDataSubjectRequestArgs = {
-  id: Scalars['ID']['input'];
-  rejected?: Scalars['Boolean']['input'];
+  input: CloseDataSubjectRequestInput;
 };
 
 
 export type MutationCompleteCampaignTaskArgs = {
-  id: Scalars['ID']['input'];
-  note?: InputMaybe<Scalars['String']['input']>;
-  outcome: Scalars['String']['input'];
+  input: CompleteCampaignTaskInput;
 };
 
 
 export type MutationCreateApiKeyArgs = {
-  name: Scalars['String']['input'];
-  role: Role;
+  input: CreateApiKeyInput;
 };
 
 
@@ -1817,10 +2147,7 @@ export type MutationCreateCampaignArgs = {
 
 
 export type MutationCreateDataSubjectRequestArgs = {
-  kind: DataSubjectRequestKind;
-  note?: InputMaybe<Scalars['String']['input']>;
-  personId: Scalars['ID']['input'];
-  receivedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  input: CreateDataSubjectRequestInput;
 };
 
 
@@ -1840,8 +2167,7 @@ export type MutationCreatePersonArgs = {
 
 
 export type MutationCreatePicklistArgs = {
-  key: Scalars['String']['input'];
-  label: Scalars['String']['input'];
+  input: CreatePicklistInput;
 };
 
 
@@ -1851,10 +2177,7 @@ export type MutationCreateSegmentArgs = {
 
 
 export type MutationCreateSubscribeFormArgs = {
-  pageUrl?: InputMaybe<Scalars['String']['input']>;
-  purpose: Scalars['String']['input'];
-  textHash: Scalars['String']['input'];
-  validDays?: Scalars['Int']['input'];
+  input: CreateSubscribeFormInput;
 };
 
 
@@ -1889,53 +2212,47 @@ export type MutationDefineCustomFieldArgs = {
 
 
 export type MutationDeleteProcessingActivityArgs = {
-  id: Scalars['ID']['input'];
+  input: DeleteProcessingActivityInput;
 };
 
 
 export type MutationDeleteSettingArgs = {
-  key: Scalars['String']['input'];
+  input: DeleteSettingInput;
 };
 
 
 export type MutationDeleteSnippetArgs = {
-  key: Scalars['String']['input'];
+  input: DeleteSnippetInput;
 };
 
 
 export type MutationDeleteTargetGroupArgs = {
-  id: Scalars['ID']['input'];
-  version: Scalars['Int']['input'];
+  input: DeleteTargetGroupInput;
 };
 
 
 export type MutationDeleteTenantArgs = {
-  confirmSlug: Scalars['String']['input'];
-  id: Scalars['ID']['input'];
+  input: DeleteTenantInput;
 };
 
 
 export type MutationDismissDuplicateArgs = {
-  a: Scalars['ID']['input'];
-  b: Scalars['ID']['input'];
+  input: DismissDuplicateInput;
 };
 
 
 export type MutationErasePersonArgs = {
-  id: Scalars['ID']['input'];
-  reason: Scalars['String']['input'];
-  requestId?: InputMaybe<Scalars['ID']['input']>;
+  input: ErasePersonInput;
 };
 
 
 export type MutationEraseRequestedPersonsArgs = {
-  limit?: Scalars['Int']['input'];
+  input?: InputMaybe<EraseRequestedPersonsInput>;
 };
 
 
 export type MutationExtendDataSubjectRequestArgs = {
-  id: Scalars['ID']['input'];
-  reason: Scalars['String']['input'];
+  input: ExtendDataSubjectRequestInput;
 };
 
 
@@ -1956,9 +2273,7 @@ export type MutationMergePersonsArgs = {
 
 
 export type MutationObjectToMarketingArgs = {
-  channels?: InputMaybe<Array<ConsentChannel>>;
-  personId: Scalars['ID']['input'];
-  sourceRef?: InputMaybe<Scalars['String']['input']>;
+  input: ObjectToMarketingInput;
 };
 
 
@@ -1968,34 +2283,27 @@ export type MutationPutConsentPurposeArgs = {
 
 
 export type MutationPutPicklistValueArgs = {
-  archived?: Scalars['Boolean']['input'];
-  label: Scalars['String']['input'];
-  picklistKey: Scalars['String']['input'];
-  position?: InputMaybe<Scalars['Int']['input']>;
-  value: Scalars['String']['input'];
+  input: PutPicklistValueInput;
 };
 
 
 export type MutationPutProcessingActivityArgs = {
-  id?: InputMaybe<Scalars['ID']['input']>;
-  input: ProcessingActivityInput;
+  input: PutProcessingActivityInput;
 };
 
 
 export type MutationPutRetentionPolicyArgs = {
-  id?: InputMaybe<Scalars['ID']['input']>;
-  input: RetentionPolicyInput;
+  input: PutRetentionPolicyInput;
 };
 
 
 export type MutationPutSnippetArgs = {
-  body: Scalars['String']['input'];
-  key: Scalars['String']['input'];
+  input: PutSnippetInput;
 };
 
 
 export type MutationReactivateTenantArgs = {
-  id: Scalars['ID']['input'];
+  input: ReactivateTenantInput;
 };
 
 
@@ -2005,8 +2313,7 @@ export type MutationRecordConsentArgs = {
 
 
 export type MutationRecordDeliveryEventArgs = {
-  kind: DeliveryEventKind;
-  messageId: Scalars['String']['input'];
+  input: RecordDeliveryEventInput;
 };
 
 
@@ -2021,28 +2328,27 @@ export type MutationRefreshArgs = {
 
 
 export type MutationRefreshSegmentArgs = {
-  id: Scalars['ID']['input'];
+  input: RefreshSegmentInput;
 };
 
 
 export type MutationRemoveMemberArgs = {
-  userId: Scalars['ID']['input'];
+  input: RemoveMemberInput;
 };
 
 
 export type MutationRemoveSegmentMembersArgs = {
-  id: Scalars['ID']['input'];
-  personIds: Array<Scalars['ID']['input']>;
+  input: RemoveSegmentMembersInput;
 };
 
 
 export type MutationRemoveSuppressionArgs = {
-  value: Scalars['String']['input'];
+  input: RemoveSuppressionInput;
 };
 
 
 export type MutationRenameTenantArgs = {
-  name: Scalars['String']['input'];
+  input: RenameTenantInput;
 };
 
 
@@ -2052,12 +2358,12 @@ export type MutationRestorePersonArgs = {
 
 
 export type MutationRevokeApiKeyArgs = {
-  id: Scalars['ID']['input'];
+  input: RevokeApiKeyInput;
 };
 
 
 export type MutationRunRetentionPolicyArgs = {
-  id: Scalars['ID']['input'];
+  input: RunRetentionPolicyInput;
 };
 
 
@@ -2067,14 +2373,12 @@ export type MutationScoreBantArgs = {
 
 
 export type MutationSetMemberArgs = {
-  email: Scalars['String']['input'];
-  role: Role;
+  input: SetMemberInput;
 };
 
 
 export type MutationSetSettingArgs = {
-  key: Scalars['String']['input'];
-  value: Scalars['JSON']['input'];
+  input: SetSettingInput;
 };
 
 
@@ -2089,28 +2393,22 @@ export type MutationStartImportArgs = {
 
 
 export type MutationStoreConsentTextArgs = {
-  body: Scalars['String']['input'];
-  language?: Scalars['String']['input'];
-  title: Scalars['String']['input'];
+  input: StoreConsentTextInput;
 };
 
 
 export type MutationSuspendTenantArgs = {
-  id: Scalars['ID']['input'];
+  input: SuspendTenantInput;
 };
 
 
 export type MutationTakeSegmentSnapshotArgs = {
-  id: Scalars['ID']['input'];
-  label?: InputMaybe<Scalars['String']['input']>;
+  input: TakeSegmentSnapshotInput;
 };
 
 
 export type MutationTransitionCampaignArgs = {
-  id: Scalars['ID']['input'];
-  scheduledAt?: InputMaybe<Scalars['DateTime']['input']>;
-  to: CampaignStatus;
-  version: Scalars['Int']['input'];
+  input: TransitionCampaignInput;
 };
 
 
@@ -2125,9 +2423,7 @@ export type MutationUpdateAbcSettingsArgs = {
 
 
 export type MutationUpdateCampaignArgs = {
-  id: Scalars['ID']['input'];
-  input: CampaignInput;
-  version: Scalars['Int']['input'];
+  input: UpdateCampaignInput;
 };
 
 
@@ -2162,23 +2458,17 @@ export type MutationUpdatePersonArgs = {
 
 
 export type MutationUpdateSegmentArgs = {
-  id: Scalars['ID']['input'];
-  input: SegmentInput;
-  version: Scalars['Int']['input'];
+  input: UpdateSegmentInput;
 };
 
 
 export type MutationUpdateTargetGroupArgs = {
-  id: Scalars['ID']['input'];
-  input: TargetGroupInput;
-  version: Scalars['Int']['input'];
+  input: UpdateTargetGroupInput;
 };
 
 
 export type MutationUpdateTemplateArgs = {
-  id: Scalars['ID']['input'];
-  input: TemplateInput;
-  version: Scalars['Int']['input'];
+  input: UpdateTemplateInput;
 };
 
 
@@ -2190,6 +2480,21 @@ export type MutationUpdateTransactionArgs = {
 export type Node = {
   /** Opaque and unique across types and tenants; `node(id:)` finds the object again. */
   id: Scalars['ID']['output'];
+};
+
+/** The input of `objectToMarketing`. */
+export type ObjectToMarketingInput = {
+  channels?: InputMaybe<Array<ConsentChannel>>;
+  personId: Scalars['ID']['input'];
+  sourceRef?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of `objectToMarketing`. */
+export type ObjectToMarketingPayload = {
+  __typename?: 'ObjectToMarketingPayload';
+  consentEvents?: Maybe<Array<ConsentEvent>>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 export type OccasionInput = {
@@ -2560,6 +2865,73 @@ export type ProcessingActivityInput = {
   /** Technical and organisational measures (Art. 32). */
   safeguards: Scalars['String']['input'];
   thirdCountries?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of `putConsentPurpose`. */
+export type PutConsentPurposePayload = {
+  __typename?: 'PutConsentPurposePayload';
+  consentPurpose?: Maybe<ConsentPurpose>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `putPicklistValue`. */
+export type PutPicklistValueInput = {
+  archived?: Scalars['Boolean']['input'];
+  label: Scalars['String']['input'];
+  picklistKey: Scalars['String']['input'];
+  position?: InputMaybe<Scalars['Int']['input']>;
+  value: Scalars['String']['input'];
+};
+
+/** The result of `putPicklistValue`. */
+export type PutPicklistValuePayload = {
+  __typename?: 'PutPicklistValuePayload';
+  picklistValue?: Maybe<PicklistValue>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `putProcessingActivity`. */
+export type PutProcessingActivityInput = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+  patch: ProcessingActivityInput;
+};
+
+/** The result of `putProcessingActivity`. */
+export type PutProcessingActivityPayload = {
+  __typename?: 'PutProcessingActivityPayload';
+  processingActivity?: Maybe<ProcessingActivity>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `putRetentionPolicy`. */
+export type PutRetentionPolicyInput = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+  patch: RetentionPolicyInput;
+};
+
+/** The result of `putRetentionPolicy`. */
+export type PutRetentionPolicyPayload = {
+  __typename?: 'PutRetentionPolicyPayload';
+  retentionPolicy?: Maybe<RetentionPolicy>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `putSnippet`. */
+export type PutSnippetInput = {
+  body: Scalars['String']['input'];
+  key: Scalars['String']['input'];
+};
+
+/** The result of `putSnippet`. */
+export type PutSnippetPayload = {
+  __typename?: 'PutSnippetPayload';
+  snippet?: Maybe<Snippet>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 export type Quality = {
@@ -3032,11 +3404,54 @@ export type QueryUnsubscribeLinkArgs = {
   purpose: Scalars['String']['input'];
 };
 
+/** The input of `reactivateTenant`. */
+export type ReactivateTenantInput = {
+  id: Scalars['ID']['input'];
+};
+
+/** The result of `reactivateTenant`. */
+export type ReactivateTenantPayload = {
+  __typename?: 'ReactivateTenantPayload';
+  tenant?: Maybe<Tenant>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 export type ReasonCount = {
   __typename?: 'ReasonCount';
   allowed: Scalars['Boolean']['output'];
   persons: Scalars['Int']['output'];
   reason: Scalars['String']['output'];
+};
+
+/** The result of `recordConsent`. */
+export type RecordConsentPayload = {
+  __typename?: 'RecordConsentPayload';
+  consentEvent?: Maybe<ConsentEvent>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `recordDeliveryEvent`. */
+export type RecordDeliveryEventInput = {
+  kind: DeliveryEventKind;
+  messageId: Scalars['String']['input'];
+};
+
+/** The result of `recordDeliveryEvent`. */
+export type RecordDeliveryEventPayload = {
+  __typename?: 'RecordDeliveryEventPayload';
+  result?: Maybe<DeliveryEventResult>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `recordExistingCustomer`. */
+export type RecordExistingCustomerPayload = {
+  __typename?: 'RecordExistingCustomerPayload';
+  existingCustomerRecord?: Maybe<ExistingCustomerRecord>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 /** Events staff may record. `PENDING` and `CONFIRMED` come only from the double opt-in flow. */
@@ -3046,6 +3461,27 @@ export type RecordableConsentKind =
   | 'OBJECTED'
   | 'PRESUMED'
   | 'REVOKED';
+
+/** The input of `refreshSegment`. */
+export type RefreshSegmentInput = {
+  id: Scalars['ID']['input'];
+};
+
+/** The result of `refreshSegment`. */
+export type RefreshSegmentPayload = {
+  __typename?: 'RefreshSegmentPayload';
+  refresh?: Maybe<SegmentRefresh>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `reindexSearch`. */
+export type ReindexSearchPayload = {
+  __typename?: 'ReindexSearchPayload';
+  started?: Maybe<Scalars['Boolean']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
 
 /** Who works where: a person at an organization, with job title and buying-center role. */
 export type Relation = Node & {
@@ -3070,6 +3506,59 @@ export type RelationInput = {
   jobTitle?: InputMaybe<Scalars['String']['input']>;
   organizationId: Scalars['ID']['input'];
   personId: Scalars['ID']['input'];
+};
+
+/** The input of `removeMember`. */
+export type RemoveMemberInput = {
+  userId: Scalars['ID']['input'];
+};
+
+/** The result of `removeMember`. */
+export type RemoveMemberPayload = {
+  __typename?: 'RemoveMemberPayload';
+  removed?: Maybe<Scalars['Boolean']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `removeSegmentMembers`. */
+export type RemoveSegmentMembersInput = {
+  id: Scalars['ID']['input'];
+  personIds: Array<Scalars['ID']['input']>;
+};
+
+/** The result of `removeSegmentMembers`. */
+export type RemoveSegmentMembersPayload = {
+  __typename?: 'RemoveSegmentMembersPayload';
+  removed?: Maybe<Scalars['Int']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `removeSuppression`. */
+export type RemoveSuppressionInput = {
+  value: Scalars['String']['input'];
+};
+
+/** The result of `removeSuppression`. */
+export type RemoveSuppressionPayload = {
+  __typename?: 'RemoveSuppressionPayload';
+  removed?: Maybe<Scalars['Boolean']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `renameTenant`. */
+export type RenameTenantInput = {
+  name: Scalars['String']['input'];
+};
+
+/** The result of `renameTenant`. */
+export type RenameTenantPayload = {
+  __typename?: 'RenameTenantPayload';
+  tenant?: Maybe<Tenant>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 /** The archived person to restore. */
@@ -3134,6 +3623,19 @@ export type RetentionPolicyInput = {
   name: Scalars['String']['input'];
 };
 
+/** The input of `revokeApiKey`. */
+export type RevokeApiKeyInput = {
+  id: Scalars['ID']['input'];
+};
+
+/** The result of `revokeApiKey`. */
+export type RevokeApiKeyPayload = {
+  __typename?: 'RevokeApiKeyPayload';
+  apiKey?: Maybe<ApiKey>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 export type Role =
   | 'ADMIN'
   | 'MEMBER'
@@ -3146,6 +3648,51 @@ export type RowSeverity =
   | 'ERROR'
   /** The row was written; something about it deserves a look. */
   | 'WARNING';
+
+/** The result of `runAbcAnalysis`. */
+export type RunAbcAnalysisPayload = {
+  __typename?: 'RunAbcAnalysisPayload';
+  report?: Maybe<AbcReport>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `runLifecycle`. */
+export type RunLifecyclePayload = {
+  __typename?: 'RunLifecyclePayload';
+  run?: Maybe<LifecycleRun>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `runRetentionPolicy`. */
+export type RunRetentionPolicyInput = {
+  id: Scalars['ID']['input'];
+};
+
+/** The result of `runRetentionPolicy`. */
+export type RunRetentionPolicyPayload = {
+  __typename?: 'RunRetentionPolicyPayload';
+  result?: Maybe<Scalars['JSON']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `scanDuplicates`. */
+export type ScanDuplicatesPayload = {
+  __typename?: 'ScanDuplicatesPayload';
+  scan?: Maybe<DuplicateScan>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `scoreBant`. */
+export type ScoreBantPayload = {
+  __typename?: 'ScoreBantPayload';
+  bantScore?: Maybe<BantScore>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
 
 export type SearchFacet =
   | 'CITY'
@@ -3468,6 +4015,34 @@ export type SegmentSnapshotEdge = {
   node: SegmentSnapshot;
 };
 
+/** The input of `setMember`. */
+export type SetMemberInput = {
+  email: Scalars['String']['input'];
+  role: Role;
+};
+
+/** The result of `setMember`. */
+export type SetMemberPayload = {
+  __typename?: 'SetMemberPayload';
+  member?: Maybe<Member>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `setSetting`. */
+export type SetSettingInput = {
+  key: Scalars['String']['input'];
+  value: Scalars['JSON']['input'];
+};
+
+/** The result of `setSetting`. */
+export type SetSettingPayload = {
+  __typename?: 'SetSettingPayload';
+  setting?: Maybe<Setting>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 /** A tenant setting: a JSON value under a dotted key. */
 export type Setting = Node & {
   __typename?: 'Setting';
@@ -3542,6 +4117,29 @@ export type StartImportInput = {
   uploadId: Scalars['ID']['input'];
 };
 
+/** The result of `startImport`. */
+export type StartImportPayload = {
+  __typename?: 'StartImportPayload';
+  import?: Maybe<Import>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `storeConsentText`. */
+export type StoreConsentTextInput = {
+  body: Scalars['String']['input'];
+  language?: Scalars['String']['input'];
+  title: Scalars['String']['input'];
+};
+
+/** The result of `storeConsentText`. */
+export type StoreConsentTextPayload = {
+  __typename?: 'StoreConsentTextPayload';
+  consentText?: Maybe<ConsentText>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 export type SubscribeForm = {
   __typename?: 'SubscribeForm';
   /** Where the form posts to (`email`, optional `firstName`, `lastName`, `token`). */
@@ -3574,6 +4172,33 @@ export type SuppressionReason =
   | 'COMPLAINT'
   | 'MANUAL'
   | 'UNSUBSCRIBE';
+
+/** The input of `suspendTenant`. */
+export type SuspendTenantInput = {
+  id: Scalars['ID']['input'];
+};
+
+/** The result of `suspendTenant`. */
+export type SuspendTenantPayload = {
+  __typename?: 'SuspendTenantPayload';
+  tenant?: Maybe<Tenant>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `takeSegmentSnapshot`. */
+export type TakeSegmentSnapshotInput = {
+  id: Scalars['ID']['input'];
+  label?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of `takeSegmentSnapshot`. */
+export type TakeSegmentSnapshotPayload = {
+  __typename?: 'TakeSegmentSnapshotPayload';
+  snapshot?: Maybe<SegmentSnapshot>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
 
 export type TargetGroup = Node & {
   __typename?: 'TargetGroup';
@@ -3789,6 +4414,22 @@ export type TransactionStatus =
   | 'OPEN'
   | 'PAID';
 
+/** The input of `transitionCampaign`. */
+export type TransitionCampaignInput = {
+  id: Scalars['ID']['input'];
+  scheduledAt?: InputMaybe<Scalars['DateTime']['input']>;
+  to: CampaignStatus;
+  version: Scalars['Int']['input'];
+};
+
+/** The result of `transitionCampaign`. */
+export type TransitionCampaignPayload = {
+  __typename?: 'TransitionCampaignPayload';
+  transition?: Maybe<CampaignTransition>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 /** The link to remove. */
 export type UnlinkPersonFromOrganizationInput = {
   organizationId: Scalars['ID']['input'];
@@ -3813,6 +4454,45 @@ export type UnsubscribeLink = {
   url: Scalars['String']['output'];
 };
 
+/** The result of `updateAbcSettings`. */
+export type UpdateAbcSettingsPayload = {
+  __typename?: 'UpdateAbcSettingsPayload';
+  settings?: Maybe<AbcSettings>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `updateCampaign`. */
+export type UpdateCampaignInput = {
+  id: Scalars['ID']['input'];
+  patch: CampaignInput;
+  version: Scalars['Int']['input'];
+};
+
+/** The result of `updateCampaign`. */
+export type UpdateCampaignPayload = {
+  __typename?: 'UpdateCampaignPayload';
+  campaign?: Maybe<Campaign>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `updateCampaignSettings`. */
+export type UpdateCampaignSettingsPayload = {
+  __typename?: 'UpdateCampaignSettingsPayload';
+  settings?: Maybe<CampaignSettingsObject>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `updateCompliancePolicy`. */
+export type UpdateCompliancePolicyPayload = {
+  __typename?: 'UpdateCompliancePolicyPayload';
+  policy?: Maybe<CompliancePolicy>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 /** Changes to an interaction. */
 export type UpdateInteractionInput = {
   id: Scalars['ID']['input'];
@@ -3825,6 +4505,14 @@ export type UpdateInteractionInput = {
 export type UpdateInteractionPayload = {
   __typename?: 'UpdateInteractionPayload';
   interaction?: Maybe<Interaction>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `updateLifecycleSettings`. */
+export type UpdateLifecycleSettingsPayload = {
+  __typename?: 'UpdateLifecycleSettingsPayload';
+  settings?: Maybe<LifecycleSettings>;
   /** What the user can fix; empty when the mutation succeeded. */
   userErrors: Array<UserError>;
 };
@@ -3857,6 +4545,51 @@ export type UpdatePersonInput = {
 export type UpdatePersonPayload = {
   __typename?: 'UpdatePersonPayload';
   person?: Maybe<Person>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `updateSegment`. */
+export type UpdateSegmentInput = {
+  id: Scalars['ID']['input'];
+  patch: SegmentInput;
+  version: Scalars['Int']['input'];
+};
+
+/** The result of `updateSegment`. */
+export type UpdateSegmentPayload = {
+  __typename?: 'UpdateSegmentPayload';
+  segment?: Maybe<Segment>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `updateTargetGroup`. */
+export type UpdateTargetGroupInput = {
+  id: Scalars['ID']['input'];
+  patch: TargetGroupInput;
+  version: Scalars['Int']['input'];
+};
+
+/** The result of `updateTargetGroup`. */
+export type UpdateTargetGroupPayload = {
+  __typename?: 'UpdateTargetGroupPayload';
+  targetGroup?: Maybe<TargetGroup>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `updateTemplate`. */
+export type UpdateTemplateInput = {
+  id: Scalars['ID']['input'];
+  patch: TemplateInput;
+  version: Scalars['Int']['input'];
+};
+
+/** The result of `updateTemplate`. */
+export type UpdateTemplatePayload = {
+  __typename?: 'UpdateTemplatePayload';
+  template?: Maybe<Template>;
   /** What the user can fix; empty when the mutation succeeded. */
   userErrors: Array<UserError>;
 };

@@ -47,7 +47,7 @@ async fn campaign(app: &TestApp, token: &str, tenant: &str, tag: &str, name: &st
         app,
         token,
         tenant,
-        "mutation($i: TemplateInput!) { createTemplate(input: $i) { id } }",
+        "mutation($i: TemplateInput!) { createTemplate(input: $i) { template { id } userErrors { field message code } } }",
         json!({"i": {
             "name": format!("{name} mail"),
             "channel": "EMAIL",
@@ -56,7 +56,7 @@ async fn campaign(app: &TestApp, token: &str, tenant: &str, tag: &str, name: &st
             "body": "{{ greeting }}\n\nLange nichts gehört, {{ first_name }}: 20 % auf Ihren nächsten Einkauf in {{ city }}.\n\nhttps://shop.example/angebot\nAbmelden: {{ unsubscribe_url }}\n"
         }}),
     )
-    .await["createTemplate"]["id"]
+    .await["createTemplate"]["template"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -64,10 +64,10 @@ async fn campaign(app: &TestApp, token: &str, tenant: &str, tag: &str, name: &st
         app,
         token,
         tenant,
-        "mutation($i: SegmentInput!) { createSegment(input: $i) { id } }",
+        "mutation($i: SegmentInput!) { createSegment(input: $i) { segment { id } userErrors { field message code } } }",
         json!({"i": {"name": format!("{name} audience"), "rule": {"field": "tags", "op": "has", "value": tag}}}),
     )
-    .await["createSegment"]["id"]
+    .await["createSegment"]["segment"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -75,7 +75,7 @@ async fn campaign(app: &TestApp, token: &str, tenant: &str, tag: &str, name: &st
         app,
         token,
         tenant,
-        "mutation($i: CampaignInput!) { createCampaign(input: $i) { id } }",
+        "mutation($i: CampaignInput!) { createCampaign(input: $i) { campaign { id } userErrors { field message code } } }",
         json!({"i": {
             "name": name, "kind": "WINBACK", "purpose": "newsletter",
             "goalKind": "PURCHASE", "goalTarget": 100, "attributionDays": 30,
@@ -84,7 +84,7 @@ async fn campaign(app: &TestApp, token: &str, tenant: &str, tag: &str, name: &st
         }}),
     )
     .await;
-    kartei_tests::uuid(c["createCampaign"]["id"].as_str().unwrap())
+    kartei_tests::uuid(c["createCampaign"]["campaign"]["id"].as_str().unwrap())
         .parse()
         .unwrap()
 }
@@ -178,7 +178,7 @@ async fn main() {
         &app,
         token,
         &tenant,
-        "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 3, capDays: 7, throttlePerSecond: 10000}) { capTouches } }",
+        "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 3, capDays: 7, throttlePerSecond: 10000}) { settings { capTouches } userErrors { field message code } } }",
         json!({}),
     )
     .await;

@@ -151,7 +151,7 @@ async fn main() {
     let tenant = app.create_tenant(&admin, "Bench").await;
     for i in 0..20 {
         app.gql(
-            "mutation($k: String!, $v: JSON!) { setSetting(key: $k, value: $v) { key } }",
+            "mutation($k: String!, $v: JSON!) { setSetting(input: {key: $k, value: $v}) { setting { key } userErrors { field message code } } }",
             json!({"k": format!("bench.k{i:02}"), "v": {"n": i, "text": "Grüße aus Köln"}}),
             Some(&admin.access),
             Some(&tenant),

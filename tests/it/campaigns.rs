@@ -85,7 +85,7 @@ fn reason_counts(list: &Value) -> HashMap<String, i64> {
 async fn campaign(app: &TestApp, t: &str, tenant: &str, tag: &str, name: &str) -> (String, i64) {
     let r = app
         .gql(
-            "mutation { putSnippet(key: \"angebot\", body: \"Nur für Sie, {{ first_name }}: 20 % Rabatt.\") { version } }",
+            "mutation { putSnippet(input: {key: \"angebot\", body: \"Nur für Sie, {{ first_name }}: 20 % Rabatt.\"}) { snippet { version } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(tenant),
@@ -94,7 +94,7 @@ async fn campaign(app: &TestApp, t: &str, tenant: &str, tag: &str, name: &str) -
     ok(&r, "putSnippet");
     let r = app
         .gql(
-            "mutation($i: TemplateInput!) { createTemplate(input: $i) { id } }",
+            "mutation($i: TemplateInput!) { createTemplate(input: $i) { template { id } userErrors { field message code } } }",
             json!({"i": {
                 "name": format!("{name} mail"),
                 "channel": "EMAIL",
@@ -106,25 +106,25 @@ async fn campaign(app: &TestApp, t: &str, tenant: &str, tag: &str, name: &str) -
             Some(tenant),
         )
         .await;
-    let template = ok(&r, "createTemplate")["createTemplate"]["id"]
+    let template = ok(&r, "createTemplate")["createTemplate"]["template"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let r = app
         .gql(
-            "mutation($i: SegmentInput!) { createSegment(input: $i) { id } }",
+            "mutation($i: SegmentInput!) { createSegment(input: $i) { segment { id } userErrors { field message code } } }",
             json!({"i": {"name": format!("{name} audience"), "rule": {"field": "tags", "op": "has", "value": tag}}}),
             Some(t),
             Some(tenant),
         )
         .await;
-    let segment = ok(&r, "createSegment")["createSegment"]["id"]
+    let segment = ok(&r, "createSegment")["createSegment"]["segment"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let r = app
         .gql(
-            "mutation($i: CampaignInput!) { createCampaign(input: $i) { id version status } }",
+            "mutation($i: CampaignInput!) { createCampaign(input: $i) { campaign { id version status } userErrors { field message code } } }",
             json!({"i": {
                 "name": name, "kind": "WINBACK", "purpose": "newsletter",
                 "goalKind": "PURCHASE", "goalTarget": 1, "attributionDays": 30,
@@ -135,7 +135,7 @@ async fn campaign(app: &TestApp, t: &str, tenant: &str, tag: &str, name: &str) -
             Some(tenant),
         )
         .await;
-    let c = ok(&r, "createCampaign")["createCampaign"].clone();
+    let c = ok(&r, "createCampaign")["createCampaign"]["campaign"].clone();
     assert_eq!(c["status"], "DRAFT");
     (
         c["id"].as_str().unwrap().to_owned(),
@@ -146,13 +146,13 @@ async fn campaign(app: &TestApp, t: &str, tenant: &str, tag: &str, name: &str) -
 async fn launch(app: &TestApp, t: &str, tenant: &str, id: &str, version: i64) -> Value {
     let r = app
         .gql(
-            "mutation($id: ID!, $v: Int!) { transitionCampaign(id: $id, version: $v, to: RUNNING) { campaign { status version } audience excluded } }",
+            "mutation($id: ID!, $v: Int!) { transitionCampaign(input: {id: $id, version: $v, to: RUNNING}) { transition { campaign { status version } audience excluded } userErrors { field message code } } }",
             json!({"id": id, "v": version}),
             Some(t),
             Some(tenant),
         )
         .await;
-    ok(&r, "launch")["transitionCampaign"].clone()
+    ok(&r, "launch")["transitionCampaign"]["transition"].clone()
 }
 
 async fn status(app: &TestApp, t: &str, tenant: &str, id: &str) -> String {
@@ -361,13 +361,16 @@ async fn campaign_end_to_end_over_real_smtp() {
     let c2_mid = header(frau, "Message-ID").unwrap().to_owned();
     let r = app
         .gql(
-            "mutation($m: String!) { recordDeliveryEvent(messageId: $m, kind: HARD_BOUNCE) { suppressed } }",
+            "mutation($m: String!) { recordDeliveryEvent(input: {messageId: $m, kind: HARD_BOUNCE}) { result { suppressed } userErrors { field message code } } }",
             json!({"m": c2_mid}),
             Some(t),
             Some(&tenant),
         )
         .await;
-    assert_eq!(ok(&r, "bounce")["recordDeliveryEvent"]["suppressed"], true);
+    assert_eq!(
+        ok(&r, "bounce")["recordDeliveryEvent"]["result"]["suppressed"],
+        true
+    );
 
     let rep = report(&app, t, &tenant, &id).await;
     println!("report: {rep}");
@@ -423,7 +426,7 @@ async fn revocation_suppression_and_frequency_cap_hold_at_send_time() {
     let t = owner.access.as_str();
     let r = app
         .gql(
-            "mutation { updateCampaignSettings(input: {addressForm: DU, capTouches: 1, capDays: 30, throttlePerSecond: 100}) { capTouches } }",
+            "mutation { updateCampaignSettings(input: {addressForm: DU, capTouches: 1, capDays: 30, throttlePerSecond: 100}) { settings { capTouches } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(&tenant),
@@ -439,7 +442,7 @@ async fn revocation_suppression_and_frequency_cap_hold_at_send_time() {
     let c1 = person_id(&app, &tenant, "c1.rules@example.de").await;
     let r = app
         .gql(
-            "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { kind } }",
+            "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { consentEvent { kind } userErrors { field message code } } }",
             json!({"i": {"personId": c1, "channel": "EMAIL", "purpose": "newsletter", "kind": "REVOKED", "source": "EMAIL", "sourceRef": "Antwort auf Mailing"}}),
             Some(t),
             Some(&tenant),
@@ -516,7 +519,7 @@ async fn invalid_transitions_templates_and_links_change_nothing() {
     let app = kartei_tests::spawn_app().await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
-    let tpl = "mutation($i: TemplateInput!) { createTemplate(input: $i) { id } }";
+    let tpl = "mutation($i: TemplateInput!) { createTemplate(input: $i) { template { id } userErrors { field message code } } }";
     let mut cases = 0;
     for (body, field, needle) in [
         ("Hallo {{ first_name }", "body", "syntax error in line 1"),
@@ -544,7 +547,7 @@ async fn invalid_transitions_templates_and_links_change_nothing() {
     }
     let r = app
         .gql(
-            "mutation { putSnippet(key: \"gruss\", body: \"{{ unbekannt }}\") { key } }",
+            "mutation { putSnippet(input: {key: \"gruss\", body: \"{{ unbekannt }}\"}) { snippet { key } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(&tenant),
@@ -564,7 +567,7 @@ async fn invalid_transitions_templates_and_links_change_nothing() {
 
     seed(&app, &tenant, "inv", 2, true).await;
     let (id, version) = campaign(&app, t, &tenant, "inv", "Ungültig").await;
-    let tr = "mutation($id: ID!, $v: Int!, $to: CampaignStatus!) { transitionCampaign(id: $id, version: $v, to: $to) { campaign { status version } } }";
+    let tr = "mutation($id: ID!, $v: Int!, $to: CampaignStatus!) { transitionCampaign(input: {id: $id, version: $v, to: $to}) { transition { campaign { status version } } userErrors { field message code } } }";
     for (to, v, code) in [
         ("PAUSED", version, "CONFLICT"),
         ("COMPLETED", version, "CONFLICT"),
@@ -582,7 +585,7 @@ async fn invalid_transitions_templates_and_links_change_nothing() {
         assert_eq!(r.code(), Some(code), "draft -> {to}: {}", r.body);
         println!(
             "draft -> {to} (version {v}): {code}: {}",
-            r.body["errors"][0]["message"]
+            r.message().unwrap_or_default()
         );
         cases += 1;
     }
@@ -601,7 +604,7 @@ async fn invalid_transitions_templates_and_links_change_nothing() {
         )
         .await;
     assert_eq!(
-        ok(&r, "cancel")["transitionCampaign"]["campaign"]["status"],
+        ok(&r, "cancel")["transitionCampaign"]["transition"]["campaign"]["status"],
         "CANCELLED"
     );
     let r = app
@@ -614,8 +617,7 @@ async fn invalid_transitions_templates_and_links_change_nothing() {
         .await;
     assert_eq!(r.code(), Some("CONFLICT"), "{}", r.body);
     assert!(
-        r.body["errors"][0]["message"]
-            .as_str()
+        r.message()
             .unwrap()
             .contains("a cancelled campaign cannot become running")
     );
@@ -663,7 +665,7 @@ async fn a_killed_worker_sends_every_mail_exactly_once() {
     let t = owner.access.as_str();
     let r = app
         .gql(
-            "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 5, capDays: 7, throttlePerSecond: 10000}) { capTouches } }",
+            "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 5, capDays: 7, throttlePerSecond: 10000}) { settings { capTouches } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(&tenant),

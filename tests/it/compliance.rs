@@ -573,13 +573,13 @@ async fn may_contact(
 async fn consent_text(app: &TestApp, t: &str, tenant: &str) -> String {
     let r = app
         .gql(
-            "mutation { storeConsentText(title: \"Newsletter\", body: \"Ja, ich möchte den Newsletter per E-Mail erhalten. Widerruf jederzeit.\") { hash } }",
+            "mutation { storeConsentText(input: {title: \"Newsletter\", body: \"Ja, ich möchte den Newsletter per E-Mail erhalten. Widerruf jederzeit.\"}) { consentText { hash } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(tenant),
         )
         .await;
-    r.data()["storeConsentText"]["hash"]
+    r.data()["storeConsentText"]["consentText"]["hash"]
         .as_str()
         .unwrap_or_else(|| panic!("{}", r.body))
         .to_owned()
@@ -593,7 +593,7 @@ async fn revocation_flips_the_next_decision_and_unsubscribe_links_work_once() {
     let text = consent_text(&app, t, &tenant).await;
     let p = gql_person(&app, t, &tenant, json!({"firstName": "Rita", "lastName": "Widerruf", "phone": "+49 30 1234567", "email": "rita@example.de"})).await;
     let grant = |kind: &str, channel: &str| json!({"i": {"personId": p, "channel": channel, "purpose": "newsletter", "kind": kind, "source": "CALL", "sourceRef": "Anruf 12", "textHash": text}});
-    let record = "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { id kind seq } }";
+    let record = "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { consentEvent { id kind seq } userErrors { field message code } } }";
     let r = app
         .gql(record, grant("GRANTED", "PHONE"), Some(t), Some(&tenant))
         .await;
@@ -631,14 +631,14 @@ async fn revocation_flips_the_next_decision_and_unsubscribe_links_work_once() {
     // Email: granted on paper, the tenant does not require double opt-in for this test.
     let r = app
         .gql(
-            "mutation { updateCompliancePolicy(input: {requireDoubleOptIn: false, presumedBusinessPhone: false, existingCustomerException: false, doubleOptInLinkHours: 72}) { requireDoubleOptIn } }",
+            "mutation { updateCompliancePolicy(input: {requireDoubleOptIn: false, presumedBusinessPhone: false, existingCustomerException: false, doubleOptInLinkHours: 72}) { policy { requireDoubleOptIn } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(&tenant),
         )
         .await;
     assert_eq!(
-        r.data()["updateCompliancePolicy"]["requireDoubleOptIn"],
+        r.data()["updateCompliancePolicy"]["policy"]["requireDoubleOptIn"],
         false,
         "{}",
         r.body
@@ -829,7 +829,7 @@ async fn tampering_with_the_ledger_is_detected() {
     for kind in ["GRANTED", "REVOKED", "GRANTED", "OBJECTED", "GRANTED"] {
         let r = app
             .gql(
-                "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { seq } }",
+                "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { consentEvent { seq } userErrors { field message code } } }",
                 json!({"i": {"personId": p, "channel": "PHONE", "purpose": if kind == "OBJECTED" { None } else { Some("surveys") }, "kind": kind, "source": "PAPER", "textHash": if kind == "GRANTED" { Some(&text) } else { None }}}),
                 Some(t),
                 Some(&tenant),
@@ -930,7 +930,7 @@ async fn merged_records_keep_their_consents() {
     let loser = gql_person(&app, t, &tenant, json!({"firstName": "Mia", "lastName": "Merge", "phone": "+49 89 7777777", "email": "mia@example.de"})).await;
     let r = app
         .gql(
-            "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { seq } }",
+            "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { consentEvent { seq } userErrors { field message code } } }",
             json!({"i": {"personId": loser, "channel": "PHONE", "purpose": "offers", "kind": "GRANTED", "source": "PAPER", "textHash": text}}),
             Some(t),
             Some(&tenant),
@@ -957,7 +957,7 @@ async fn merged_records_keep_their_consents() {
     let path = url[url.find("/p/unsubscribe").unwrap()..].to_owned();
     let r = app
         .gql(
-            "mutation($w: ID!, $l: ID!) { mergePersons(input: {winnerId: $w, loserIds: [$l]}) { winner { id } } }",
+            "mutation($w: ID!, $l: ID!) { mergePersons(input: {winnerId: $w, loserIds: [$l]}) { merge { winner { id } } userErrors { field message code } } }",
             json!({"w": winner, "l": loser}),
             Some(t),
             Some(&tenant),
@@ -1058,7 +1058,7 @@ async fn roles_and_tenants_bound_every_compliance_operation() {
     let member = app.create_user(&owner, false).await;
     let r = app
         .gql(
-            "mutation($e: String!) { setMember(email: $e, role: MEMBER) { role } }",
+            "mutation($e: String!) { setMember(input: {email: $e, role: MEMBER}) { member { role } userErrors { field message code } } }",
             json!({"e": member.email}),
             Some(t),
             Some(&tenant),
@@ -1071,20 +1071,20 @@ async fn roles_and_tenants_bound_every_compliance_operation() {
     assert_eq!(d["reason"], "NO_ADDRESS");
     for (q, vars) in [
         (
-            "mutation($p: ID!) { erasePerson(id: $p, reason: \"x\") { erasureId } }",
+            "mutation($p: ID!) { erasePerson(input: {id: $p, reason: \"x\"}) { erasure { erasureId } userErrors { field message code } } }",
             json!({"p": person}),
         ),
         ("{ verifyConsentChain { intact } }", json!({})),
         (
-            "mutation { addSuppression(value: \"a@b.de\", reason: MANUAL) }",
+            "mutation { addSuppression(input: {value: \"a@b.de\", reason: MANUAL}) { added userErrors { field message code } } }",
             json!({}),
         ),
         (
-            "mutation($p: ID!) { createDataSubjectRequest(personId: $p, kind: ACCESS) { id } }",
+            "mutation($p: ID!) { createDataSubjectRequest(input: {personId: $p, kind: ACCESS}) { dataSubjectRequest { id } userErrors { field message code } } }",
             json!({"p": person}),
         ),
         (
-            "mutation { updateCompliancePolicy(input: {requireDoubleOptIn: false, presumedBusinessPhone: true, existingCustomerException: true, doubleOptInLinkHours: 1}) { requireDoubleOptIn } }",
+            "mutation { updateCompliancePolicy(input: {requireDoubleOptIn: false, presumedBusinessPhone: true, existingCustomerException: true, doubleOptInLinkHours: 1}) { policy { requireDoubleOptIn } userErrors { field message code } } }",
             json!({}),
         ),
     ] {
@@ -1114,7 +1114,7 @@ async fn roles_and_tenants_bound_every_compliance_operation() {
             json!({"p": person}),
         ),
         (
-            "mutation($p: ID!) { erasePerson(id: $p, reason: \"x\") { erasureId } }",
+            "mutation($p: ID!) { erasePerson(input: {id: $p, reason: \"x\"}) { erasure { erasureId } userErrors { field message code } } }",
             json!({"p": person}),
         ),
         (

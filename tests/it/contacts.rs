@@ -382,14 +382,14 @@ async fn picklists_and_custom_fields_type_the_input() {
     let t = owner.access.as_str();
     let gql = |q: &'static str, v: Value| app.gql(q, v, Some(t), Some(&tenant));
     let r = gql(
-        "mutation { createPicklist(key: \"kundentyp\", label: \"Kundentyp\") { key } }",
+        "mutation { createPicklist(input: {key: \"kundentyp\", label: \"Kundentyp\"}) { picklist { key } userErrors { field message code } } }",
         json!({}),
     )
     .await;
     assert!(r.code().is_none(), "{}", r.body);
-    let r = gql("mutation { putPicklistValue(picklistKey: \"kundentyp\", value: \"stammkunde\", label: \"Stammkunde\") { value position } }", json!({})).await;
-    assert_eq!(r.data()["putPicklistValue"]["position"], 1);
-    let r = gql("mutation { putPicklistValue(picklistKey: \"gibtsnicht\", value: \"Ungültig!\", label: \"\") { value } }", json!({})).await;
+    let r = gql("mutation { putPicklistValue(input: {picklistKey: \"kundentyp\", value: \"stammkunde\", label: \"Stammkunde\"}) { picklistValue { value position } userErrors { field message code } } }", json!({})).await;
+    assert_eq!(r.data()["putPicklistValue"]["picklistValue"]["position"], 1);
+    let r = gql("mutation { putPicklistValue(input: {picklistKey: \"gibtsnicht\", value: \"Ungültig!\", label: \"\"}) { picklistValue { value } userErrors { field message code } } }", json!({})).await;
     let f = &r.fields();
     assert!(
         f["value"].is_string() && f["label"].is_string() && f["picklistKey"].is_string(),
@@ -404,7 +404,7 @@ async fn picklists_and_custom_fields_type_the_input() {
     ] {
         let r = app
             .gql(
-                "mutation($i: CustomFieldInput!) { defineCustomField(input: $i) { key kind } }",
+                "mutation($i: CustomFieldInput!) { defineCustomField(input: $i) { customField { key kind } userErrors { field message code } } }",
                 json!({"i": {"entity": "PERSON", "key": key, "label": key, "kind": kind, "picklistKey": pl}}),
                 Some(t),
                 Some(&tenant),
@@ -668,7 +668,7 @@ async fn every_other_contact_mutation_validates_and_detects_stale_versions() {
     let viewer = app.create_user(&owner, false).await;
     let r = app
         .gql(
-            "mutation($e: String!) { setMember(email: $e, role: VIEWER) { role } }",
+            "mutation($e: String!) { setMember(input: {email: $e, role: VIEWER}) { member { role } userErrors { field message code } } }",
             json!({"e": viewer.email}),
             Some(t),
             Some(&tenant),

@@ -138,14 +138,14 @@ async fn the_duplicate_finder_pairs_variants_and_keeps_namesakes_apart() {
     }
     let r = app
         .gql(
-            "mutation { scanDuplicates { personsScanned pairs } }",
+            "mutation { scanDuplicates { scan { personsScanned pairs } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(&tenant),
         )
         .await;
     assert_eq!(
-        r.data()["scanDuplicates"]["personsScanned"],
+        r.data()["scanDuplicates"]["scan"]["personsScanned"],
         14,
         "{}",
         r.body
@@ -241,15 +241,15 @@ async fn the_duplicate_finder_pairs_variants_and_keeps_namesakes_apart() {
     );
     let r = app
         .gql(
-            "mutation($a: ID!, $b: ID!) { dismissDuplicate(a: $a, b: $b) }",
+            "mutation($a: ID!, $b: ID!) { dismissDuplicate(input: {a: $a, b: $b}) { dismissed userErrors { field message code } } }",
             json!({"a": ids["phone1"], "b": ids["phone2"]}),
             Some(t),
             Some(&tenant),
         )
         .await;
-    assert_eq!(r.data()["dismissDuplicate"], true);
+    assert_eq!(r.data()["dismissDuplicate"]["dismissed"], true);
     app.gql(
-        "mutation { scanDuplicates { pairs } }",
+        "mutation { scanDuplicates { scan { pairs } userErrors { field message code } } }",
         json!({}),
         Some(t),
         Some(&tenant),
@@ -297,10 +297,10 @@ async fn a_merge_moves_everything_and_leaves_no_orphans() {
         .await;
         assert!(r.code().is_none(), "{}", r.body);
     }
-    let merge = "mutation($i: MergePersonsInput!) { mergePersons(input: $i) { dryRun mergeId result movedInteractions movedTransactions movedRelations addedTags winner { id version email tags } } }";
+    let merge = "mutation($i: MergePersonsInput!) { mergePersons(input: $i) { merge { dryRun mergeId result movedInteractions movedTransactions movedRelations addedTags winner { id version email tags } } userErrors { field message code } } }";
     let input = json!({"winnerId": winner, "loserIds": [l1, l2], "choices": [{"field": "email", "fromId": l1}, {"field": "externalId", "fromId": l2}], "dryRun": true});
     let r = gql(merge, json!({"i": input})).await;
-    let m = &r.data()["mergePersons"];
+    let m = &r.data()["mergePersons"]["merge"];
     assert_eq!(m["dryRun"], true, "{}", r.body);
     assert_eq!(m["movedInteractions"], 5);
     assert_eq!(m["movedTransactions"], 2);
@@ -328,7 +328,7 @@ async fn a_merge_moves_everything_and_leaves_no_orphans() {
     let mut input = input;
     input["dryRun"] = json!(false);
     let r = gql(merge, json!({"i": input})).await;
-    let m = &r.data()["mergePersons"];
+    let m = &r.data()["mergePersons"]["merge"];
     assert!(m["mergeId"].is_string(), "{}", r.body);
     assert_eq!(m["winner"]["email"], "j.mueller@example.com");
     assert_eq!(m["winner"]["tags"], json!(["VIP", "Newsletter"]));
@@ -475,12 +475,12 @@ async fn stale_records_are_listed_acted_on_in_bulk_and_reported() {
     .await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
 
-    let r = gql("mutation { bulkUpdatePersons(target: {staleMonths: 24}, action: {kind: TAG, tag: \"Karteileiche\"}) }", json!({})).await;
-    assert_eq!(r.data()["bulkUpdatePersons"], 1, "{}", r.body);
-    let r = gql("mutation { bulkUpdatePersons(target: {staleMonths: 24}, action: {kind: FLAG_DO_NOT_REACTIVATE, reason: \"gibtsnicht\"}) }", json!({})).await;
+    let r = gql("mutation { bulkUpdatePersons(input: {target: {staleMonths: 24}, action: {kind: TAG, tag: \"Karteileiche\"}}) { changed userErrors { field message code } } }", json!({})).await;
+    assert_eq!(r.data()["bulkUpdatePersons"]["changed"], 1, "{}", r.body);
+    let r = gql("mutation { bulkUpdatePersons(input: {target: {staleMonths: 24}, action: {kind: FLAG_DO_NOT_REACTIVATE, reason: \"gibtsnicht\"}}) { changed userErrors { field message code } } }", json!({})).await;
     assert_eq!(r.code(), Some("VALIDATION_FAILED"));
-    let r = gql("mutation($ids: [ID!]) { bulkUpdatePersons(target: {ids: $ids}, action: {kind: FLAG_DO_NOT_REACTIVATE, reason: \"bad_payer\"}) }", json!({"ids": [old]})).await;
-    assert_eq!(r.data()["bulkUpdatePersons"], 1);
+    let r = gql("mutation($ids: [ID!]) { bulkUpdatePersons(input: {target: {ids: $ids}, action: {kind: FLAG_DO_NOT_REACTIVATE, reason: \"bad_payer\"}}) { changed userErrors { field message code } } }", json!({"ids": [old]})).await;
+    assert_eq!(r.data()["bulkUpdatePersons"]["changed"], 1);
     let r = gql("{ dataQualityReport(staleMonths: 24) { persons withEmail withPhone emailShare stale doNotReactivate archived } }", json!({})).await;
     let rep = &r.data()["dataQualityReport"];
     assert_eq!(
@@ -496,8 +496,8 @@ async fn stale_records_are_listed_acted_on_in_bulk_and_reported() {
         r.body
     );
     assert_eq!(rep["emailShare"], 0.25);
-    let r = gql("mutation { bulkUpdatePersons(target: {staleMonths: 24}, action: {kind: HAND_OVER_FOR_ERASURE}) }", json!({})).await;
-    assert_eq!(r.data()["bulkUpdatePersons"], 1);
+    let r = gql("mutation { bulkUpdatePersons(input: {target: {staleMonths: 24}, action: {kind: HAND_OVER_FOR_ERASURE}}) { changed userErrors { field message code } } }", json!({})).await;
+    assert_eq!(r.data()["bulkUpdatePersons"]["changed"], 1);
     assert_eq!(app.tenant_i64(&tenant, "SELECT count(*) FROM persons WHERE erasure_requested_at IS NOT NULL AND archived_at IS NOT NULL AND 'Karteileiche' = ANY(tags)").await, 1);
     let r = gql(
         "{ dataQualityReport { persons archived stale } }",

@@ -23,25 +23,25 @@ async fn double_opt_in_over_real_smtp() {
     let t = owner.access.as_str();
     let r = app
         .gql(
-            "mutation { storeConsentText(title: \"Newsletter\", body: \"Ich möchte den Newsletter erhalten und kann jederzeit widerrufen.\") { hash } }",
+            "mutation { storeConsentText(input: {title: \"Newsletter\", body: \"Ich möchte den Newsletter erhalten und kann jederzeit widerrufen.\"}) { consentText { hash } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(&tenant),
         )
         .await;
-    let text = r.data()["storeConsentText"]["hash"]
+    let text = r.data()["storeConsentText"]["consentText"]["hash"]
         .as_str()
         .unwrap()
         .to_owned();
     let r = app
         .gql(
-            "mutation($x: String!) { createSubscribeForm(purpose: \"newsletter\", textHash: $x, pageUrl: \"https://shop.example/newsletter\") { token actionUrl } }",
+            "mutation($x: String!) { createSubscribeForm(input: {purpose: \"newsletter\", textHash: $x, pageUrl: \"https://shop.example/newsletter\"}) { subscribeForm { token actionUrl } userErrors { field message code } } }",
             json!({"x": text}),
             Some(t),
             Some(&tenant),
         )
         .await;
-    let form = r.data()["createSubscribeForm"].clone();
+    let form = r.data()["createSubscribeForm"]["subscribeForm"].clone();
     assert!(
         form["actionUrl"]
             .as_str()

@@ -91,7 +91,7 @@ async fn export_holds_every_category_and_erasure_leaves_nothing_but_the_suppress
     let app = spawn_app().await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
-    let text = ok(&app, t, &tenant, "mutation { storeConsentText(title: \"Angebote\", body: \"Ja, schickt mir Angebote.\") { hash } }", json!({})).await["storeConsentText"]["hash"]
+    let text = ok(&app, t, &tenant, "mutation { storeConsentText(input: {title: \"Angebote\", body: \"Ja, schickt mir Angebote.\"}) { consentText { hash } userErrors { field message code } } }", json!({})).await["storeConsentText"]["consentText"]["hash"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -113,7 +113,7 @@ async fn export_holds_every_category_and_erasure_leaves_nothing_but_the_suppress
         .to_owned();
     // A duplicate that is merged into her: the tombstone and the merge snapshot hold her too.
     let alias = ok(&app, t, &tenant, create, json!({"i": {"firstName": FIRST, "lastName": LAST, "email": ALIAS_EMAIL, "street": "Lindenweg 5"}})).await["createPerson"]["person"]["id"].as_str().unwrap().to_owned();
-    ok(&app, t, &tenant, "mutation($w: ID!, $l: ID!) { mergePersons(input: {winnerId: $w, loserIds: [$l]}) { winner { id } } }", json!({"w": erika, "l": alias})).await;
+    ok(&app, t, &tenant, "mutation($w: ID!, $l: ID!) { mergePersons(input: {winnerId: $w, loserIds: [$l]}) { merge { winner { id } } userErrors { field message code } } }", json!({"w": erika, "l": alias})).await;
 
     // Data in every category.
     let org = ok(
@@ -137,10 +137,10 @@ async fn export_holds_every_category_and_erasure_leaves_nothing_but_the_suppress
         &app,
         t,
         &tenant,
-        "mutation { createSegment(input: {name: \"Messe 2026\"}) { id } }",
+        "mutation { createSegment(input: {name: \"Messe 2026\"}) { segment { id } userErrors { field message code } } }",
         json!({}),
     )
-    .await["createSegment"]["id"]
+    .await["createSegment"]["segment"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -148,27 +148,27 @@ async fn export_holds_every_category_and_erasure_leaves_nothing_but_the_suppress
         &app,
         t,
         &tenant,
-        "mutation($id: ID!, $p: ID!) { addSegmentMembers(id: $id, personIds: [$p]) }",
+        "mutation($id: ID!, $p: ID!) { addSegmentMembers(input: {id: $id, personIds: [$p]}) { added userErrors { field message code } } }",
         json!({"id": list, "p": erika}),
     )
     .await;
-    ok(&app, t, &tenant, "mutation($p: ID!) { scoreBant(input: {personId: $p, budget: 20, authority: 15, need: 25, timing: 10}) { total } }", json!({"p": erika})).await;
+    ok(&app, t, &tenant, "mutation($p: ID!) { scoreBant(input: {personId: $p, budget: 20, authority: 15, need: 25, timing: 10}) { bantScore { total } userErrors { field message code } } }", json!({"p": erika})).await;
     ok(
         &app,
         t,
         &tenant,
-        "mutation { runAbcAnalysis { customers } }",
+        "mutation { runAbcAnalysis { report { customers } userErrors { field message code } } }",
         json!({}),
     )
     .await;
-    ok(&app, t, &tenant, "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { id } }", json!({"i": {
+    ok(&app, t, &tenant, "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { consentEvent { id } userErrors { field message code } } }", json!({"i": {
         "personId": erika, "channel": "PHONE", "purpose": "offers", "kind": "GRANTED", "source": "CALL", "sourceRef": "Anruf vom 1.10.", "textHash": text
     }})).await;
-    ok(&app, t, &tenant, "mutation($i: ExistingCustomerInput!) { recordExistingCustomer(input: $i) { id } }", json!({"i": {
+    ok(&app, t, &tenant, "mutation($i: ExistingCustomerInput!) { recordExistingCustomer(input: $i) { existingCustomerRecord { id } userErrors { field message code } } }", json!({"i": {
         "personId": erika, "obtainedAt": "2026-10-01T10:00:00Z", "saleReference": "RE-77", "purposes": ["offers"], "noticeGivenAt": "2026-10-01T10:00:00Z"
     }})).await;
     // She subscribes on the website: pending consent, a confirmation mail (sent by a worker).
-    let form = ok(&app, t, &tenant, "mutation($x: String!) { createSubscribeForm(purpose: \"newsletter\", textHash: $x, pageUrl: \"https://shop.example/newsletter\") { token actionUrl } }", json!({"x": text})).await["createSubscribeForm"].clone();
+    let form = ok(&app, t, &tenant, "mutation($x: String!) { createSubscribeForm(input: {purpose: \"newsletter\", textHash: $x, pageUrl: \"https://shop.example/newsletter\"}) { subscribeForm { token actionUrl } userErrors { field message code } } }", json!({"x": text})).await["createSubscribeForm"]["subscribeForm"].clone();
     let res = app
         .http
         .post(format!("{}/p/subscribe", app.url))
@@ -190,7 +190,7 @@ async fn export_holds_every_category_and_erasure_leaves_nothing_but_the_suppress
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    let access = ok(&app, t, &tenant, "mutation($p: ID!) { createDataSubjectRequest(personId: $p, kind: ACCESS, note: \"Brief von Frau Beispielfrau\") { id dueAt exportPath } }", json!({"p": erika})).await["createDataSubjectRequest"].clone();
+    let access = ok(&app, t, &tenant, "mutation($p: ID!) { createDataSubjectRequest(input: {personId: $p, kind: ACCESS, note: \"Brief von Frau Beispielfrau\"}) { dataSubjectRequest { id dueAt exportPath } userErrors { field message code } } }", json!({"p": erika})).await["createDataSubjectRequest"]["dataSubjectRequest"].clone();
     ok(
         &app,
         t,
@@ -289,14 +289,14 @@ async fn export_holds_every_category_and_erasure_leaves_nothing_but_the_suppress
         &app,
         t,
         &tenant,
-        "mutation($p: ID!) { createDataSubjectRequest(personId: $p, kind: ERASURE) { id } }",
+        "mutation($p: ID!) { createDataSubjectRequest(input: {personId: $p, kind: ERASURE}) { dataSubjectRequest { id } userErrors { field message code } } }",
         json!({"p": erika}),
     )
-    .await["createDataSubjectRequest"]["id"]
+    .await["createDataSubjectRequest"]["dataSubjectRequest"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let erased = ok(&app, t, &tenant, "mutation($p: ID!, $r: ID!) { erasePerson(id: $p, reason: \"Art. 17 request by letter\", requestId: $r) { erasureId removed } }", json!({"p": erika, "r": request})).await["erasePerson"].clone();
+    let erased = ok(&app, t, &tenant, "mutation($p: ID!, $r: ID!) { erasePerson(input: {id: $p, reason: \"Art. 17 request by letter\", requestId: $r}) { erasure { erasureId removed } userErrors { field message code } } }", json!({"p": erika, "r": request})).await["erasePerson"]["erasure"].clone();
     println!("erased: {}", erased["removed"]);
     assert_eq!(erased["removed"]["persons"], 2);
 
@@ -452,21 +452,21 @@ async fn requests_have_deadlines_and_retention_flags_then_erases() {
         .unwrap()
         .to_owned();
     // Deadlines: one month from receipt, three when extended once.
-    let r = ok(&app, t, &tenant, "mutation($p: ID!) { createDataSubjectRequest(personId: $p, kind: ACCESS, receivedAt: \"2026-01-31T09:00:00Z\") { id dueAt overdue } }", json!({"p": fresh})).await["createDataSubjectRequest"].clone();
+    let r = ok(&app, t, &tenant, "mutation($p: ID!) { createDataSubjectRequest(input: {personId: $p, kind: ACCESS, receivedAt: \"2026-01-31T09:00:00Z\"}) { dataSubjectRequest { id dueAt overdue } userErrors { field message code } } }", json!({"p": fresh})).await["createDataSubjectRequest"]["dataSubjectRequest"].clone();
     assert_eq!(r["dueAt"], "2026-02-28T09:00:00+00:00");
     assert_eq!(r["overdue"], true);
-    let e = ok(&app, t, &tenant, "mutation($r: ID!) { extendDataSubjectRequest(id: $r, reason: \"Umfangreiche Daten\") { dueAt } }", json!({"r": r["id"]})).await;
+    let e = ok(&app, t, &tenant, "mutation($r: ID!) { extendDataSubjectRequest(input: {id: $r, reason: \"Umfangreiche Daten\"}) { dataSubjectRequest { dueAt } userErrors { field message code } } }", json!({"r": r["id"]})).await;
     assert_eq!(
-        e["extendDataSubjectRequest"]["dueAt"],
+        e["extendDataSubjectRequest"]["dataSubjectRequest"]["dueAt"],
         "2026-04-30T09:00:00+00:00"
     );
-    let again = app.gql("mutation($r: ID!) { extendDataSubjectRequest(id: $r, reason: \"noch mal\") { dueAt } }", json!({"r": r["id"]}), Some(t), Some(&tenant)).await;
+    let again = app.gql("mutation($r: ID!) { extendDataSubjectRequest(input: {id: $r, reason: \"noch mal\"}) { dataSubjectRequest { dueAt } userErrors { field message code } } }", json!({"r": r["id"]}), Some(t), Some(&tenant)).await;
     assert_eq!(again.code(), Some("CONFLICT"));
     ok(
         &app,
         t,
         &tenant,
-        "mutation($r: ID!) { closeDataSubjectRequest(id: $r) { status } }",
+        "mutation($r: ID!) { closeDataSubjectRequest(input: {id: $r}) { dataSubjectRequest { status } userErrors { field message code } } }",
         json!({"r": r["id"]}),
     )
     .await;
@@ -485,7 +485,7 @@ async fn requests_have_deadlines_and_retention_flags_then_erases() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let p = ok(&app, t, &tenant, "mutation { putRetentionPolicy(input: {name: \"3 Jahre\", inactiveMonths: 36, action: FLAG, enabled: false}) { id } }", json!({})).await["putRetentionPolicy"]["id"].as_str().unwrap().to_owned();
+    let p = ok(&app, t, &tenant, "mutation { putRetentionPolicy(input: {patch: {name: \"3 Jahre\", inactiveMonths: 36, action: FLAG, enabled: false}}) { retentionPolicy { id } userErrors { field message code } } }", json!({})).await["putRetentionPolicy"]["retentionPolicy"]["id"].as_str().unwrap().to_owned();
     let dry = ok(
         &app,
         t,
@@ -510,11 +510,11 @@ async fn requests_have_deadlines_and_retention_flags_then_erases() {
         &app,
         t,
         &tenant,
-        "mutation($p: ID!) { runRetentionPolicy(id: $p) }",
+        "mutation($p: ID!) { runRetentionPolicy(input: {id: $p}) { result userErrors { field message code } } }",
         json!({"p": p}),
     )
     .await;
-    assert_eq!(run["runRetentionPolicy"]["flagged"], 1);
+    assert_eq!(run["runRetentionPolicy"]["result"]["flagged"], 1);
     assert_eq!(
         app.tenant_i64(
             &tenant,
@@ -527,11 +527,17 @@ async fn requests_have_deadlines_and_retention_flags_then_erases() {
         &app,
         t,
         &tenant,
-        "mutation { eraseRequestedPersons { erasureId } }",
+        "mutation { eraseRequestedPersons { erasures { erasureId } userErrors { code } } }",
         json!({}),
     )
     .await;
-    assert_eq!(erased["eraseRequestedPersons"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        erased["eraseRequestedPersons"]["erasures"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(
         app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
             .await,
@@ -566,7 +572,7 @@ async fn requests_have_deadlines_and_retention_flags_then_erases() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    ok(&app, t, &tenant, "mutation { putRetentionPolicy(input: {name: \"weg\", inactiveMonths: 36, action: ERASE}) { id } }", json!({})).await;
+    ok(&app, t, &tenant, "mutation { putRetentionPolicy(input: {patch: {name: \"weg\", inactiveMonths: 36, action: ERASE}}) { retentionPolicy { id } userErrors { field message code } } }", json!({})).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while app
         .tenant_i64(&tenant, "SELECT count(*) FROM persons")

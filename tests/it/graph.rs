@@ -460,7 +460,7 @@ async fn user_errors_undo_their_mutation_and_a_failed_field_undoes_the_request()
     let member = app.create_user(&admin, false).await;
     let r = app
         .gql(
-            "mutation($e: String!) { setMember(email: $e, role: MEMBER) { role } }",
+            "mutation($e: String!) { setMember(input: {email: $e, role: MEMBER}) { member { role } userErrors { field message code } } }",
             json!({"e": member.email}),
             Some(&admin.access),
             Some(&tenant),
@@ -470,7 +470,7 @@ async fn user_errors_undo_their_mutation_and_a_failed_field_undoes_the_request()
     let r = app
         .gql(
             "mutation { p: createPerson(input: {lastName: \"Drei\"}) { person { id } userErrors { code } } \
-                        x: createPicklist(key: \"stufe\", label: \"Stufe\") { key } }",
+                        x: createPicklist(input: {key: \"stufe\", label: \"Stufe\"}) { picklist { key } userErrors { field message code } } }",
             json!({}),
             Some(&member.access),
             Some(&tenant),
@@ -578,7 +578,7 @@ async fn users_are_linked_and_only_visible_within_the_tenant() {
     let admin = app.sign_up().await;
     let tenant = app.create_tenant(&admin, "Besitzer").await;
     let colleague = app.create_user(&admin, false).await;
-    let set = "mutation($e: String!) { setMember(email: $e, role: MEMBER) { role } }";
+    let set = "mutation($e: String!) { setMember(input: {email: $e, role: MEMBER}) { member { role } userErrors { field message code } } }";
     let r = app
         .gql(
             set,
@@ -653,7 +653,7 @@ async fn users_are_linked_and_only_visible_within_the_tenant() {
     // The colleague leaves the tenant: the id stays, the name and email are no longer shown.
     let r = app
         .gql(
-            "mutation($u: ID!) { removeMember(userId: $u) }",
+            "mutation($u: ID!) { removeMember(input: {userId: $u}) { removed userErrors { field message code } } }",
             json!({"u": colleague_id}),
             Some(&admin.access),
             Some(&tenant),
@@ -821,13 +821,16 @@ async fn node_finds_by_global_id_and_answers_not_found_alike_for_strangers() {
     // as well; the tenant is found without a tenant header, by who may see it.
     let r = app
         .gql(
-            "mutation { setSetting(key: \"ui.theme\", value: \"dunkel\") { id } }",
+            "mutation { setSetting(input: {key: \"ui.theme\", value: \"dunkel\"}) { setting { id } userErrors { field message code } } }",
             json!({}),
             t,
             Some(&tenant),
         )
         .await;
-    let setting = r.data()["setSetting"]["id"].as_str().unwrap().to_owned();
+    let setting = r.data()["setSetting"]["setting"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let r = app
         .gql(
             "{ currentTenant { id } members(first: 1) { edges { node { id email } } } }",

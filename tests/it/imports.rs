@@ -288,7 +288,7 @@ Emil,Datum,emil@example.com,,31.02.2000\n\
     // The imported file is gone (data minimisation): reusing it says so.
     let r = app
         .gql(
-            "mutation($i: StartImportInput!) { startImport(input: $i) { id } }",
+            "mutation($i: StartImportInput!) { startImport(input: $i) { import { id } userErrors { field message code } } }",
             json!({"i": {"uploadId": upload, "mapping": p["suggestedMapping"]}}),
             Some(t),
             Some(&tenant),
@@ -317,7 +317,7 @@ Emil,Datum,emil@example.com,,31.02.2000\n\
     // A bad mapping is refused before anything is queued.
     let r = app
         .gql(
-            "mutation($i: StartImportInput!) { startImport(input: $i) { id } }",
+            "mutation($i: StartImportInput!) { startImport(input: $i) { import { id } userErrors { field message code } } }",
             json!({"i": {"uploadId": upload, "mapping": ["first_name", "lieblingsfarbe"], "matchKeys": ["telefon"]}}),
             Some(t),
             Some(&tenant),
@@ -409,13 +409,16 @@ async fn a_running_import_can_be_cancelled_and_keeps_what_it_committed() {
     let p = preview(&app, t, &tenant, &upload).await;
     let r = app
         .gql(
-            "mutation($i: StartImportInput!) { startImport(input: $i) { id status } }",
+            "mutation($i: StartImportInput!) { startImport(input: $i) { import { id status } userErrors { field message code } } }",
             json!({"i": {"uploadId": upload, "mapping": p["suggestedMapping"], "matchKeys": ["external_id"]}}),
             Some(t),
             Some(&tenant),
         )
         .await;
-    let id = r.data()["startImport"]["id"].as_str().unwrap().to_owned();
+    let id = r.data()["startImport"]["import"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // Wait until the first batches committed, then cancel.
     for _ in 0..600 {
         let r = app
@@ -433,7 +436,7 @@ async fn a_running_import_can_be_cancelled_and_keeps_what_it_committed() {
     }
     let r = app
         .gql(
-            "mutation($id: ID!) { cancelImport(id: $id) { id } }",
+            "mutation($id: ID!) { cancelImport(input: {id: $id}) { import { id } userErrors { field message code } } }",
             json!({"id": id}),
             Some(t),
             Some(&tenant),
@@ -454,7 +457,7 @@ async fn a_running_import_can_be_cancelled_and_keeps_what_it_committed() {
     );
     let r = app
         .gql(
-            "mutation($id: ID!) { cancelImport(id: $id) { id } }",
+            "mutation($id: ID!) { cancelImport(input: {id: $id}) { import { id } userErrors { field message code } } }",
             json!({"id": id}),
             Some(t),
             Some(&tenant),
@@ -528,7 +531,7 @@ async fn every_export_writes_formula_cells_as_text() {
         .to_owned();
     let r = app
         .gql(
-            "mutation($i: ProcessingActivityInput!) { putProcessingActivity(input: $i) { name } }",
+            "mutation($i: ProcessingActivityInput!) { putProcessingActivity(input: {patch: $i}) { processingActivity { name } userErrors { field message code } } }",
             json!({"i": {"name": "=1+1", "purpose": "-2+3", "legalBasis": "Art. 6(1)(f)", "retention": "@x", "safeguards": "+y"}}),
             Some(t),
             Some(&tenant),

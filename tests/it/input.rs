@@ -79,7 +79,7 @@ async fn invalid_tenant_input_writes_nothing() {
     ] {
         let r = app
             .gql(
-                "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }",
+                "mutation($i: CreateTenantInput!) { createTenant(input: $i) { tenant { id } userErrors { field message code } } }",
                 json!({"i": input}),
                 Some(&admin.access),
                 None,
@@ -208,7 +208,7 @@ async fn error_extensions_are_a_stable_contract() {
 async fn a_nul_character_is_a_validation_error_naming_where() {
     let app = spawn_app().await;
     let (admin, tenant) = app.owner_with_tenant().await;
-    let set = "mutation($k: String!) { setSetting(key: $k, value: 1) { key } }";
+    let set = "mutation($k: String!) { setSetting(input: {key: $k, value: 1}) { setting { key } userErrors { field message code } } }";
     let r = app
         .gql(
             set,

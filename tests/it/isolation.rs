@@ -8,7 +8,7 @@ use serde_json::json;
 
 const SETTINGS: &str =
     "query { settings(first: 100) { edges { node { key value } } pageInfo { hasNextPage } } }";
-const SET: &str = "mutation($k: String!, $v: JSON!) { setSetting(key: $k, value: $v) { key } }";
+const SET: &str = "mutation($k: String!, $v: JSON!) { setSetting(input: {key: $k, value: $v}) { setting { key } userErrors { field message code } } }";
 const GET: &str = "query($k: String!) { setting(key: $k) { key value } }";
 
 #[tokio::test]
@@ -175,13 +175,18 @@ async fn a_member_of_a_naming_b_is_forbidden() {
     let member = app.create_user(&admin, false).await;
     let r = app
         .gql(
-            "mutation($e: String!) { setMember(email: $e, role: MEMBER) { role } }",
+            "mutation($e: String!) { setMember(input: {email: $e, role: MEMBER}) { member { role } userErrors { field message code } } }",
             json!({"e": member.email}),
             Some(&admin.access),
             Some(&a),
         )
         .await;
-    assert_eq!(r.data()["setMember"]["role"], "MEMBER", "{}", r.body);
+    assert_eq!(
+        r.data()["setMember"]["member"]["role"],
+        "MEMBER",
+        "{}",
+        r.body
+    );
 
     let ok = app
         .gql(SETTINGS, json!({}), Some(&member.access), Some(&a))
@@ -227,15 +232,16 @@ async fn an_api_key_of_a_cannot_act_in_b() {
     let a = app.create_tenant(&admin, "Mandant A").await;
     let b = app.create_tenant(&admin, "Mandant B").await;
     let r = app
-        .gql("mutation { createApiKey(name: \"CRM-Sync\", role: ADMIN) { secret apiKey { prefix } } }", json!({}), Some(&admin.access), Some(&a))
+        .gql("mutation { createApiKey(input: {name: \"CRM-Sync\", role: ADMIN}) { created { secret apiKey { prefix } } userErrors { field message code } } }", json!({}), Some(&admin.access), Some(&a))
         .await;
-    let key = r.data()["createApiKey"]["secret"]
+    assert!(r.body["errors"].is_null(), "{}", r.body);
+    let key = r.data()["createApiKey"]["created"]["secret"]
         .as_str()
         .unwrap()
         .to_owned();
     assert!(
         key.starts_with(
-            r.data()["createApiKey"]["apiKey"]["prefix"]
+            r.data()["createApiKey"]["created"]["apiKey"]["prefix"]
                 .as_str()
                 .unwrap()
         )
@@ -270,7 +276,7 @@ async fn an_api_key_of_a_cannot_act_in_b() {
         .unwrap()
         .to_owned();
     app.gql(
-        "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
+        "mutation($id: ID!) { revokeApiKey(input: {id: $id}) { apiKey { revokedAt } userErrors { field message code } } }",
         json!({"id": id}),
         Some(&admin.access),
         Some(&a),
@@ -325,7 +331,7 @@ async fn crafted_tenant_ids_and_slugs_never_reach_sql() {
     // Slugs are validated and only ever bound as parameters.
     let r = app
         .gql(
-            "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }",
+            "mutation($i: CreateTenantInput!) { createTenant(input: $i) { tenant { id } userErrors { field message code } } }",
             json!({"i": {"name": "X", "slug": "x'; drop schema platform cascade; --"}}),
             Some(&admin.access),
             None,

@@ -309,7 +309,7 @@ async fn contract(meilisearch: Option<String>) {
     // Archived and erased contacts disappear once the outbox is drained.
     let archive = "mutation($id: ID!) { archivePerson(input: {id: $id, version: 1}) { person { id } userErrors { field message code } } }";
     ok(&app, t, &a, archive, json!({"id": fa.anna})).await;
-    let erase = "mutation($id: ID!) { erasePerson(id: $id, reason: \"Art. 17\") { erasureId } }";
+    let erase = "mutation($id: ID!) { erasePerson(input: {id: $id, reason: \"Art. 17\"}) { erasure { erasureId } userErrors { field message code } } }";
     ok(&app, t, &a, erase, json!({"id": fa.max})).await;
     let s = ok(&app, t, &a, STATUS, json!({})).await["searchStatus"].clone();
     let lag = wait_indexed(&app, t, &a).await;

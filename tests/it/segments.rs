@@ -1121,7 +1121,7 @@ async fn bad_rules_get_validation_failed_naming_the_path() {
     for (r, path, msg) in &cases {
         let res = app.gql(q, json!({"r": r}), Some(t), Some(&tenant)).await;
         assert_eq!(res.code(), Some("VALIDATION_FAILED"), "{r}: {}", res.body);
-        let fields = &res.body["errors"][0]["extensions"]["fields"];
+        let fields = &res.fields();
         let m = fields[*path]
             .as_str()
             .unwrap_or_else(|| panic!("{r}: no error at {path}: {fields}"));
@@ -2078,10 +2078,10 @@ async fn abc_analysis_matches_the_known_answer_with_payment_downgrade() {
     tx.commit().await.unwrap();
 
     let r = app.gql(
-        "mutation { runAbcAnalysis { customers valueMinor classes { class customers valueMinor valueShare downgraded } pareto { customerShare valueShare } } }",
+        "mutation { runAbcAnalysis { report { customers valueMinor classes { class customers valueMinor valueShare downgraded } pareto { customerShare valueShare } } userErrors { field message code } } }",
         json!({}), Some(t), Some(&tenant)).await;
     assert!(r.code().is_none(), "{}", r.body);
-    let rep = &r.data()["runAbcAnalysis"];
+    let rep = &r.data()["runAbcAnalysis"]["report"];
     println!("ABC report: {rep}");
     assert_eq!(rep["customers"], 6);
     assert_eq!(rep["valueMinor"], 1_000_000);
@@ -2152,32 +2152,32 @@ async fn abc_analysis_matches_the_known_answer_with_payment_downgrade() {
 
     // Without the downgrade, the value classes stand.
     let s = app.gql(
-        "mutation($i: AbcSettingsInput!) { updateAbcSettings(input: $i) { maxAvgDaysLate } }",
+        "mutation($i: AbcSettingsInput!) { updateAbcSettings(input: $i) { settings { maxAvgDaysLate } userErrors { field message code } } }",
         json!({"i": {"periodMonths": 12, "aShare": 80.0, "bShare": 15.0, "basis": "REVENUE", "kinds": ["invoice"], "maxAvgDaysLate": null, "downgradeOverdue": false}}),
         Some(t), Some(&tenant)).await;
     assert!(s.code().is_none(), "{}", s.body);
     let r = app
         .gql(
-            "mutation { runAbcAnalysis { classes { class customers } } }",
+            "mutation { runAbcAnalysis { report { classes { class customers } } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(&tenant),
         )
         .await;
-    let counts: Vec<i64> = r.data()["runAbcAnalysis"]["classes"]
+    let counts: Vec<i64> = r.data()["runAbcAnalysis"]["report"]["classes"]
         .as_array()
-        .unwrap()
+        .unwrap_or_else(|| panic!("{}", r.body))
         .iter()
         .map(|c| c["customers"].as_i64().unwrap())
         .collect();
     assert_eq!(counts, vec![2, 2, 2]);
     // Bad settings change nothing.
     let bad = app.gql(
-        "mutation($i: AbcSettingsInput!) { updateAbcSettings(input: $i) { aShare } }",
+        "mutation($i: AbcSettingsInput!) { updateAbcSettings(input: $i) { settings { aShare } userErrors { field message code } } }",
         json!({"i": {"periodMonths": 0, "aShare": 90.0, "bShare": 15.0, "basis": "REVENUE", "kinds": ["receipt"], "maxAvgDaysLate": 30, "downgradeOverdue": true}}),
         Some(t), Some(&tenant)).await;
     assert_eq!(bad.code(), Some("VALIDATION_FAILED"));
-    let fields = &bad.body["errors"][0]["extensions"]["fields"];
+    let fields = &bad.fields();
     assert!(
         fields["periodMonths"].is_string()
             && fields["bShare"].is_string()
@@ -2195,7 +2195,7 @@ async fn abc_analysis_matches_the_known_answer_with_payment_downgrade() {
     assert_eq!(kept.data()["abcSettings"]["aShare"], 80.0);
     let direct = app
         .gql(
-            "mutation { setSetting(key: \"segments.abc\", value: {aShare: 1}) { key } }",
+            "mutation { setSetting(input: {key: \"segments.abc\", value: {aShare: 1}}) { setting { key } userErrors { field message code } } }",
             json!({}),
             Some(t),
             Some(&tenant),
@@ -2366,8 +2366,7 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
     let tx = ttx(&app, &tenant).await;
     let f = fixture(&tx).await;
     tx.commit().await.unwrap();
-    let create =
-        "mutation($i: SegmentInput!) { createSegment(input: $i) { id version kind liveCount } }";
+    let create = "mutation($i: SegmentInput!) { createSegment(input: $i) { segment { id version kind liveCount } userErrors { field message code } } }";
     let vip = app
         .gql(
             create,
@@ -2377,11 +2376,11 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
         )
         .await;
     assert!(vip.code().is_none(), "{}", vip.body);
-    let vip_id = vip.data()["createSegment"]["id"]
+    let vip_id = vip.data()["createSegment"]["segment"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(vip.data()["createSegment"]["liveCount"], 2);
+    assert_eq!(vip.data()["createSegment"]["segment"]["liveCount"], 2);
     let dup = app
         .gql(
             create,
@@ -2394,18 +2393,18 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
     // A segment on a segment, and the cycle back is refused.
     let koeln = app.gql(create, json!({"i": {"name": "VIPs in Köln", "rule": {"and": [
         {"field": "segment", "op": "memberOf", "value": vip_id}, {"field": "city", "op": "eq", "value": "Köln"}]}}}), Some(t), Some(&tenant)).await;
-    let koeln_id = koeln.data()["createSegment"]["id"]
+    let koeln_id = koeln.data()["createSegment"]["segment"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(koeln.data()["createSegment"]["liveCount"], 1);
+    assert_eq!(koeln.data()["createSegment"]["segment"]["liveCount"], 1);
     let cyc = app.gql(
-        "mutation($id: ID!, $i: SegmentInput!) { updateSegment(id: $id, version: 1, input: $i) { id } }",
+        "mutation($id: ID!, $i: SegmentInput!) { updateSegment(input: {id: $id, version: 1, patch: $i}) { segment { id } userErrors { field message code } } }",
         json!({"id": vip_id, "i": {"name": "VIPs", "rule": {"field": "segment", "op": "notMemberOf", "value": koeln_id}}}),
         Some(t), Some(&tenant)).await;
     assert_eq!(cyc.code(), Some("VALIDATION_FAILED"));
     assert!(
-        cyc.body["errors"][0]["extensions"]["fields"]["rule"]
+        cyc.fields()["patch.rule"]
             .as_str()
             .unwrap()
             .contains("cycle"),
@@ -2414,7 +2413,7 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
     );
     let used = app
         .gql(
-            "mutation($id: ID!) { archiveSegment(id: $id, version: 1) { id } }",
+            "mutation($id: ID!) { archiveSegment(input: {id: $id, version: 1}) { segment { id } userErrors { field message code } } }",
             json!({"id": vip_id}),
             Some(t),
             Some(&tenant),
@@ -2457,13 +2456,18 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
     );
 
     // Membership history: refresh, change the data, refresh again.
-    let refresh = "mutation($id: ID!) { refreshSegment(id: $id) { entered left members } }";
+    let refresh = "mutation($id: ID!) { refreshSegment(input: {id: $id}) { refresh { entered left members } userErrors { field message code } } }";
     // (The worker's daily job may have refreshed first: the counts are what this call did, the
     // history below is the whole story.)
     let r1 = app
         .gql(refresh, json!({"id": vip_id}), Some(t), Some(&tenant))
         .await;
-    assert_eq!(r1.data()["refreshSegment"]["members"], 2, "{}", r1.body);
+    assert_eq!(
+        r1.data()["refreshSegment"]["refresh"]["members"],
+        2,
+        "{}",
+        r1.body
+    );
     let tx = ttx(&app, &tenant).await;
     exec(
         &tx,
@@ -2478,17 +2482,20 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
     )
     .await;
     tx.commit().await.unwrap();
-    let snap = app.gql("mutation($id: ID!) { takeSegmentSnapshot(id: $id, label: \"Kampagne Herbst\") { id memberCount } }",
+    let snap = app.gql("mutation($id: ID!) { takeSegmentSnapshot(input: {id: $id, label: \"Kampagne Herbst\"}) { snapshot { id memberCount } userErrors { field message code } } }",
         json!({"id": vip_id}), Some(t), Some(&tenant)).await;
-    let snap_id = snap.data()["takeSegmentSnapshot"]["id"]
+    let snap_id = snap.data()["takeSegmentSnapshot"]["snapshot"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(snap.data()["takeSegmentSnapshot"]["memberCount"], 2);
+    assert_eq!(
+        snap.data()["takeSegmentSnapshot"]["snapshot"]["memberCount"],
+        2
+    );
     let r2 = app
         .gql(refresh, json!({"id": vip_id}), Some(t), Some(&tenant))
         .await;
-    let r2 = &r2.data()["refreshSegment"];
+    let r2 = &r2.data()["refreshSegment"]["refresh"];
     assert_eq!(r2["members"], 2);
     assert_eq!(r2["entered"], r2["left"], "one in, one out: {r2}");
     let hist = app.gql("query($id: ID!) { segment(id: $id) { history(first: 10) { edges { node { personId event } } } } }",
@@ -2561,16 +2568,16 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
     let list = f.list.to_string();
     let add = app
         .gql(
-            "mutation($id: ID!, $p: [ID!]!) { addSegmentMembers(id: $id, personIds: $p) }",
+            "mutation($id: ID!, $p: [ID!]!) { addSegmentMembers(input: {id: $id, personIds: $p}) { added userErrors { field message code } } }",
             json!({"id": list, "p": [f.anna.to_string(), f.bernd.to_string()]}),
             Some(t),
             Some(&tenant),
         )
         .await;
-    assert_eq!(add.data()["addSegmentMembers"], 1);
+    assert_eq!(add.data()["addSegmentMembers"]["added"], 1);
     let bad = app
         .gql(
-            "mutation($id: ID!, $p: [ID!]!) { addSegmentMembers(id: $id, personIds: $p) }",
+            "mutation($id: ID!, $p: [ID!]!) { addSegmentMembers(input: {id: $id, personIds: $p}) { added userErrors { field message code } } }",
             json!({"id": list, "p": [Uuid::now_v7().to_string()]}),
             Some(t),
             Some(&tenant),
@@ -2579,16 +2586,16 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
     assert_eq!(bad.code(), Some("VALIDATION_FAILED"));
     let rm = app
         .gql(
-            "mutation($id: ID!, $p: [ID!]!) { removeSegmentMembers(id: $id, personIds: $p) }",
+            "mutation($id: ID!, $p: [ID!]!) { removeSegmentMembers(input: {id: $id, personIds: $p}) { removed userErrors { field message code } } }",
             json!({"id": list, "p": [f.bernd.to_string()]}),
             Some(t),
             Some(&tenant),
         )
         .await;
-    assert_eq!(rm.data()["removeSegmentMembers"], 1);
+    assert_eq!(rm.data()["removeSegmentMembers"]["removed"], 1);
     let dyn_add = app
         .gql(
-            "mutation($id: ID!, $p: [ID!]!) { addSegmentMembers(id: $id, personIds: $p) }",
+            "mutation($id: ID!, $p: [ID!]!) { addSegmentMembers(input: {id: $id, personIds: $p}) { added userErrors { field message code } } }",
             json!({"id": vip_id, "p": [f.bernd.to_string()]}),
             Some(t),
             Some(&tenant),
@@ -2674,16 +2681,22 @@ async fn bant_and_target_groups_score_and_rank() {
     )
     .await;
     tx.commit().await.unwrap();
-    let score = "mutation($i: BantInput!) { scoreBant(input: $i) { total version } }";
+    let score = "mutation($i: BantInput!) { scoreBant(input: $i) { bantScore { total version } userErrors { field message code } } }";
     let s1 = app.gql(score, json!({"i": {"personId": lead.to_string(), "budget": 25, "authority": 20, "need": 15, "timing": 10}}), Some(t), Some(&tenant)).await;
-    assert_eq!(s1.data()["scoreBant"], json!({"total": 70, "version": 1}));
+    assert_eq!(
+        s1.data()["scoreBant"]["bantScore"],
+        json!({"total": 70, "version": 1})
+    );
     let again = app.gql(score, json!({"i": {"personId": lead.to_string(), "budget": 1, "authority": 1, "need": 1, "timing": 1}}), Some(t), Some(&tenant)).await;
     assert_eq!(again.code(), Some("CONFLICT"));
     let s2 = app.gql(score, json!({"i": {"personId": lead.to_string(), "version": 1, "budget": 5, "authority": 5, "need": 5, "timing": 5}}), Some(t), Some(&tenant)).await;
-    assert_eq!(s2.data()["scoreBant"], json!({"total": 20, "version": 2}));
+    assert_eq!(
+        s2.data()["scoreBant"]["bantScore"],
+        json!({"total": 20, "version": 2})
+    );
     let bad = app.gql(score, json!({"i": {"personId": lead.to_string(), "version": 2, "budget": 26, "authority": -1, "need": 5, "timing": 5}}), Some(t), Some(&tenant)).await;
     assert_eq!(bad.code(), Some("VALIDATION_FAILED"));
-    let f = &bad.body["errors"][0]["extensions"]["fields"];
+    let f = &bad.fields();
     assert!(f["budget"].is_string() && f["authority"].is_string());
     let kept = app
         .gql(
@@ -2695,8 +2708,7 @@ async fn bant_and_target_groups_score_and_rank() {
         .await;
     assert_eq!(kept.data()["bantScore"]["total"], 20);
 
-    let create =
-        "mutation($i: TargetGroupInput!) { createTargetGroup(input: $i) { id total rank } }";
+    let create = "mutation($i: TargetGroupInput!) { createTargetGroup(input: $i) { targetGroup { id total rank } userErrors { field message code } } }";
     let groups = [
         ("Zahnarztpraxen", 4, 3, 5, 4),
         ("Autohäuser", 5, 2, 2, 3),
@@ -2717,7 +2729,7 @@ async fn bant_and_target_groups_score_and_rank() {
         )
         .await;
     assert_eq!(bad.code(), Some("VALIDATION_FAILED"));
-    let f = &bad.body["errors"][0]["extensions"]["fields"];
+    let f = &bad.fields();
     assert!(f["name"].is_string() && f["profit"].is_string() && f["competition"].is_string());
     let ranked = app
         .gql(

@@ -16,13 +16,16 @@ async fn lifecycle_rename_suspend_reactivate_delete() {
 
     let r = app
         .gql(
-            "mutation { renameTenant(name: \"Gärtnerei Weiß & Söhne\") { name } }",
+            "mutation { renameTenant(input: {name: \"Gärtnerei Weiß & Söhne\"}) { tenant { name } userErrors { field message code } } }",
             json!({}),
             Some(&admin.access),
             Some(&t),
         )
         .await;
-    assert_eq!(r.data()["renameTenant"]["name"], "Gärtnerei Weiß & Söhne");
+    assert_eq!(
+        r.data()["renameTenant"]["tenant"]["name"],
+        "Gärtnerei Weiß & Söhne"
+    );
     let log = app
         .gql(
             "{ auditLog(first: 5) { edges { node { action actor { label kind user { id email displayName } } } } } }",
@@ -48,13 +51,13 @@ async fn lifecycle_rename_suspend_reactivate_delete() {
 
     let r = app
         .gql(
-            "mutation($id: ID!) { suspendTenant(id: $id) { status } }",
+            "mutation($id: ID!) { suspendTenant(input: {id: $id}) { tenant { status } userErrors { field message code } } }",
             json!({"id": t}),
             Some(&admin.access),
             None,
         )
         .await;
-    assert_eq!(r.data()["suspendTenant"]["status"], "SUSPENDED");
+    assert_eq!(r.data()["suspendTenant"]["tenant"]["status"], "SUSPENDED");
     let r = app
         .gql(
             "{ settings { edges { cursor } } }",
@@ -73,13 +76,13 @@ async fn lifecycle_rename_suspend_reactivate_delete() {
 
     let r = app
         .gql(
-            "mutation($id: ID!) { reactivateTenant(id: $id) { status } }",
+            "mutation($id: ID!) { reactivateTenant(input: {id: $id}) { tenant { status } userErrors { field message code } } }",
             json!({"id": t}),
             Some(&admin.access),
             None,
         )
         .await;
-    assert_eq!(r.data()["reactivateTenant"]["status"], "ACTIVE");
+    assert_eq!(r.data()["reactivateTenant"]["tenant"]["status"], "ACTIVE");
     let r = app
         .gql(
             "{ settings { edges { cursor } } }",
@@ -92,7 +95,7 @@ async fn lifecycle_rename_suspend_reactivate_delete() {
 
     let r = app
         .gql(
-            "mutation($id: ID!) { deleteTenant(id: $id, confirmSlug: \"wrong\") }",
+            "mutation($id: ID!) { deleteTenant(input: {id: $id, confirmSlug: \"wrong\"}) { deleted userErrors { field message code } } }",
             json!({"id": t}),
             Some(&admin.access),
             None,
@@ -110,13 +113,18 @@ async fn lifecycle_rename_suspend_reactivate_delete() {
     let slug = slug.data()["tenant"]["slug"].as_str().unwrap().to_owned();
     let r = app
         .gql(
-            "mutation($id: ID!, $s: String!) { deleteTenant(id: $id, confirmSlug: $s) }",
+            "mutation($id: ID!, $s: String!) { deleteTenant(input: {id: $id, confirmSlug: $s}) { deleted userErrors { field message code } } }",
             json!({"id": t, "s": slug}),
             Some(&admin.access),
             None,
         )
         .await;
-    assert_eq!(r.data()["deleteTenant"], json!(true), "{}", r.body);
+    assert_eq!(
+        r.data()["deleteTenant"]["deleted"],
+        json!(true),
+        "{}",
+        r.body
+    );
     assert_eq!(
         app.scalar_i64(&format!(
             "SELECT count(*) FROM information_schema.schemata WHERE schema_name = '{schema}'"
@@ -230,7 +238,7 @@ async fn migrate_is_idempotent_and_resumes_unmigrated_schemas() {
     );
     let r = app
         .gql(
-            "mutation { setSetting(key: \"after.resume\", value: true) { key } }",
+            "mutation { setSetting(input: {key: \"after.resume\", value: true}) { setting { key } userErrors { field message code } } }",
             json!({}),
             Some(&admin.access),
             Some(&t),
@@ -262,8 +270,8 @@ async fn members_are_managed_only_from_above_and_an_owner_remains() {
         app.create_user(&agency_admin, false).await,
         app.create_user(&agency_admin, false).await,
     );
-    let set = "mutation($e: String!, $r: Role!) { setMember(email: $e, role: $r) { role } }";
-    let remove = "mutation($u: ID!) { removeMember(userId: $u) }";
+    let set = "mutation($e: String!, $r: Role!) { setMember(input: {email: $e, role: $r}) { member { role } userErrors { field message code } } }";
+    let remove = "mutation($u: ID!) { removeMember(input: {userId: $u}) { removed userErrors { field message code } } }";
     let me = "{ me { id } }";
     let id_of = |r: &kartei_tests::Reply| r.data()["me"]["id"].as_str().unwrap().to_owned();
     for (who, role) in [(&owner, "OWNER"), (&admin, "ADMIN"), (&member, "MEMBER")] {
@@ -316,7 +324,12 @@ async fn members_are_managed_only_from_above_and_an_owner_remains() {
             Some(&tenant),
         )
         .await;
-    assert_eq!(r.data()["setMember"]["role"], "VIEWER", "{}", r.body);
+    assert_eq!(
+        r.data()["setMember"]["member"]["role"],
+        "VIEWER",
+        "{}",
+        r.body
+    );
 
     // The owner stays an owner.
     let members = app
@@ -352,7 +365,12 @@ async fn members_are_managed_only_from_above_and_an_owner_remains() {
             Some(&tenant),
         )
         .await;
-    assert_eq!(r.data()["setMember"]["role"], "ADMIN", "{}", r.body);
+    assert_eq!(
+        r.data()["setMember"]["member"]["role"],
+        "ADMIN",
+        "{}",
+        r.body
+    );
     let r = app
         .gql(
             set,
@@ -378,7 +396,7 @@ async fn an_agency_has_a_tenant_quota() {
     let admin = app.sign_up().await;
     app.create_tenant(&admin, "Eins").await;
     app.create_tenant(&admin, "Zwei").await;
-    let create = "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }";
+    let create = "mutation($i: CreateTenantInput!) { createTenant(input: $i) { tenant { id } userErrors { field message code } } }";
     let r = app
         .gql(
             create,

@@ -188,6 +188,13 @@ impl Reply {
             .or_else(|| self.user_errors().first()?["code"].as_str())
     }
 
+    /// The first error's message: `errors[0].message`, else the first `userErrors[].message`.
+    pub fn message(&self) -> Option<&str> {
+        self.body["errors"][0]["message"]
+            .as_str()
+            .or_else(|| self.user_errors().first()?["message"].as_str())
+    }
+
     /// The `userErrors` of every mutation payload in `data`.
     pub fn user_errors(&self) -> Vec<&Value> {
         let Some(data) = self.body["data"].as_object() else {
@@ -327,13 +334,13 @@ impl TestApp {
     pub async fn create_tenant(&self, admin: &Account, name: &str) -> String {
         let r = self
             .gql(
-                "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id slug } }",
+                "mutation($i: CreateTenantInput!) { createTenant(input: $i) { tenant { id slug } userErrors { field message code } } }",
                 json!({"i": {"name": name, "slug": format!("t-{}", uuid::Uuid::new_v4().simple())}}),
                 Some(&admin.access),
                 None,
             )
             .await;
-        let id = r.data()["createTenant"]["id"]
+        let id = r.data()["createTenant"]["tenant"]["id"]
             .as_str()
             .unwrap_or_else(|| panic!("createTenant: {}", r.body));
         // The bare UUID (the header takes it as well as the global id), so tests can use it
@@ -432,13 +439,13 @@ impl TestApp {
     ) -> Value {
         let r = self
             .gql(
-                "mutation($i: StartImportInput!) { startImport(input: $i) { id } }",
+                "mutation($i: StartImportInput!) { startImport(input: $i) { import { id } userErrors { field message code } } }",
                 json!({ "i": input }),
                 Some(token),
                 Some(tenant),
             )
             .await;
-        let id = r.data()["startImport"]["id"]
+        let id = r.data()["startImport"]["import"]["id"]
             .as_str()
             .unwrap_or_else(|| panic!("startImport: {}", r.body))
             .to_owned();

@@ -161,13 +161,29 @@ fn user_errors(e: &async_graphql::Error) -> Option<Vec<UserError>> {
 /// Nests an error's field names under `prefix` (`patch` for an update's patch), so the paths
 /// in `userErrors` point into the input as the client sent it.
 pub fn nest(prefix: &'static str) -> impl Fn(async_graphql::Error) -> async_graphql::Error {
+    nest_except(prefix, &[])
+}
+
+/// [`nest`], leaving the fields named in `keep` (the input's own, like `id` and `version`)
+/// where they are.
+pub fn nest_except(
+    prefix: &'static str,
+    keep: &'static [&'static str],
+) -> impl Fn(async_graphql::Error) -> async_graphql::Error {
     move |mut e| {
         if let Some(ext) = e.extensions.as_mut()
             && let Some(Value::Object(fields)) = ext.get("fields")
         {
             let nested: async_graphql::indexmap::IndexMap<async_graphql::Name, Value> = fields
                 .iter()
-                .map(|(k, v)| (async_graphql::Name::new(format!("{prefix}.{k}")), v.clone()))
+                .map(|(k, v)| {
+                    let name = if keep.contains(&k.as_str()) {
+                        k.to_string()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    (async_graphql::Name::new(name), v.clone())
+                })
                 .collect();
             ext.set("fields", Value::Object(nested));
         }

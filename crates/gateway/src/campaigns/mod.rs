@@ -805,6 +805,79 @@ impl CampaignsQuery {
     }
 }
 
+/// The input of `putSnippet`.
+#[derive(async_graphql::InputObject)]
+pub struct PutSnippetInput {
+    pub key: String,
+    pub body: String,
+}
+
+crate::payload! { PutSnippetPayload "The result of `putSnippet`." { snippet: Snippet } }
+
+/// The input of `deleteSnippet`.
+#[derive(async_graphql::InputObject)]
+pub struct DeleteSnippetInput {
+    pub key: String,
+}
+
+crate::payload! { DeleteSnippetPayload "The result of `deleteSnippet`." { deleted: bool } }
+
+crate::payload! { CreateTemplatePayload "The result of `createTemplate`." { template: Template } }
+
+/// The input of `updateTemplate`.
+#[derive(async_graphql::InputObject)]
+pub struct UpdateTemplateInput {
+    pub id: ID,
+    pub version: i32,
+    pub patch: TemplateInput,
+}
+
+crate::payload! { UpdateTemplatePayload "The result of `updateTemplate`." { template: Template } }
+
+crate::payload! { CreateCampaignPayload "The result of `createCampaign`." { campaign: Campaign } }
+
+/// The input of `updateCampaign`.
+#[derive(async_graphql::InputObject)]
+pub struct UpdateCampaignInput {
+    pub id: ID,
+    pub version: i32,
+    pub patch: CampaignInput,
+}
+
+crate::payload! { UpdateCampaignPayload "The result of `updateCampaign`." { campaign: Campaign } }
+
+/// The input of `transitionCampaign`.
+#[derive(async_graphql::InputObject)]
+pub struct TransitionCampaignInput {
+    pub id: ID,
+    pub version: i32,
+    pub to: CampaignStatus,
+    pub scheduled_at: Option<DateTime<Utc>>,
+}
+
+crate::payload! { TransitionCampaignPayload "The result of `transitionCampaign`." { transition: CampaignTransition } }
+
+/// The input of `completeCampaignTask`.
+#[derive(async_graphql::InputObject)]
+pub struct CompleteCampaignTaskInput {
+    pub id: ID,
+    pub outcome: String,
+    pub note: Option<String>,
+}
+
+crate::payload! { CompleteCampaignTaskPayload "The result of `completeCampaignTask`." { task: CampaignTask } }
+
+/// The input of `recordDeliveryEvent`.
+#[derive(async_graphql::InputObject)]
+pub struct RecordDeliveryEventInput {
+    pub message_id: String,
+    pub kind: DeliveryEventKind,
+}
+
+crate::payload! { RecordDeliveryEventPayload "The result of `recordDeliveryEvent`." { result: DeliveryEventResult } }
+
+crate::payload! { UpdateCampaignSettingsPayload "The result of `updateCampaignSettings`." { settings: CampaignSettingsObject } }
+
 #[derive(Default)]
 pub struct CampaignsMutation;
 
@@ -814,120 +887,189 @@ impl CampaignsMutation {
     async fn put_snippet(
         &self,
         ctx: &Context<'_>,
-        key: String,
-        body: String,
-    ) -> async_graphql::Result<Snippet> {
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        let s = templates::put_snippet(tx, &key, &body, &actor)
-            .await
-            .map_err(api)?;
-        record(
-            tx,
-            &actor,
-            "snippet.put",
-            Some(s.key.clone()),
-            json!({"version": s.version}),
-        )
-        .await?;
-        Ok(s.into())
+        input: PutSnippetInput,
+    ) -> async_graphql::Result<PutSnippetPayload> {
+        let PutSnippetInput { key, body } = input;
+        let r = async {
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            let s = templates::put_snippet(tx, &key, &body, &actor)
+                .await
+                .map_err(api)?;
+            record(
+                tx,
+                &actor,
+                "snippet.put",
+                Some(s.key.clone()),
+                json!({"version": s.version}),
+            )
+            .await?;
+            Ok(s.into())
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| PutSnippetPayload {
+                snippet: Some(v),
+                ..Default::default()
+            })
+        })
+        .await
     }
 
-    async fn delete_snippet(&self, ctx: &Context<'_>, key: String) -> async_graphql::Result<bool> {
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        let gone = templates::delete_snippet(tx, &key).await.map_err(api)?;
-        record(tx, &actor, "snippet.deleted", Some(key), json!({})).await?;
-        Ok(gone)
+    async fn delete_snippet(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteSnippetInput,
+    ) -> async_graphql::Result<DeleteSnippetPayload> {
+        let DeleteSnippetInput { key } = input;
+        let r = async {
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            let gone = templates::delete_snippet(tx, &key).await.map_err(api)?;
+            record(tx, &actor, "snippet.deleted", Some(key), json!({})).await?;
+            Ok(gone)
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| DeleteSnippetPayload {
+                deleted: Some(v),
+                ..Default::default()
+            })
+        })
+        .await
     }
 
     async fn create_template(
         &self,
         ctx: &Context<'_>,
         input: TemplateInput,
-    ) -> async_graphql::Result<Template> {
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        let tpl = templates::create_template(tx, &input.into())
-            .await
-            .map_err(api)?;
-        record(
-            tx,
-            &actor,
-            "template.created",
-            Some(tpl.id.to_string()),
-            json!({"name": tpl.name}),
-        )
-        .await?;
-        Ok(tpl.into())
+    ) -> async_graphql::Result<CreateTemplatePayload> {
+        let r = async {
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            let tpl = templates::create_template(tx, &input.into())
+                .await
+                .map_err(api)?;
+            record(
+                tx,
+                &actor,
+                "template.created",
+                Some(tpl.id.to_string()),
+                json!({"name": tpl.name}),
+            )
+            .await?;
+            Ok(tpl.into())
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| CreateTemplatePayload {
+                template: Some(v),
+                ..Default::default()
+            })
+        })
+        .await
     }
 
     async fn update_template(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        input: TemplateInput,
-    ) -> async_graphql::Result<Template> {
-        let id = parse_uuid(&id, "id")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        let tpl = templates::update_template(tx, id, version, &input.into())
-            .await
-            .map_err(api)?;
-        record(
-            tx,
-            &actor,
-            "template.updated",
-            Some(tpl.id.to_string()),
-            json!({"version": tpl.version}),
-        )
-        .await?;
-        Ok(tpl.into())
+        input: UpdateTemplateInput,
+    ) -> async_graphql::Result<UpdateTemplatePayload> {
+        let UpdateTemplateInput {
+            id,
+            version,
+            patch: input,
+        } = input;
+        let r = async {
+            let id = parse_uuid(&id, "id")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            let tpl = templates::update_template(tx, id, version, &input.into())
+                .await
+                .map_err(api)?;
+            record(
+                tx,
+                &actor,
+                "template.updated",
+                Some(tpl.id.to_string()),
+                json!({"version": tpl.version}),
+            )
+            .await?;
+            Ok(tpl.into())
+        };
+        crate::payload::settle(ctx, async {
+            r.await
+                .map_err(crate::payload::nest_except("patch", &["id", "version"]))
+                .map(|v| UpdateTemplatePayload {
+                    template: Some(v),
+                    ..Default::default()
+                })
+        })
+        .await
     }
 
     async fn create_campaign(
         &self,
         ctx: &Context<'_>,
         input: CampaignInput,
-    ) -> async_graphql::Result<Campaign> {
-        let draft = input.draft()?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        let c = camp::create(tx, &draft, &actor).await.map_err(api)?;
-        record(
-            tx,
-            &actor,
-            "campaign.created",
-            Some(c.id.to_string()),
-            json!({"name": c.name, "kind": c.kind}),
-        )
-        .await?;
-        Ok(Campaign(c))
+    ) -> async_graphql::Result<CreateCampaignPayload> {
+        let r = async {
+            let draft = input.draft()?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            let c = camp::create(tx, &draft, &actor).await.map_err(api)?;
+            record(
+                tx,
+                &actor,
+                "campaign.created",
+                Some(c.id.to_string()),
+                json!({"name": c.name, "kind": c.kind}),
+            )
+            .await?;
+            Ok(Campaign(c))
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| CreateCampaignPayload {
+                campaign: Some(v),
+                ..Default::default()
+            })
+        })
+        .await
     }
 
     /// Replaces a draft's settings and steps.
     async fn update_campaign(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        input: CampaignInput,
-    ) -> async_graphql::Result<Campaign> {
-        let id = parse_uuid(&id, "id")?;
-        let draft = input.draft()?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        let c = camp::update(tx, id, version, &draft).await.map_err(api)?;
-        record(
-            tx,
-            &actor,
-            "campaign.updated",
-            Some(c.id.to_string()),
-            json!({"version": c.version}),
-        )
-        .await?;
-        Ok(Campaign(c))
+        input: UpdateCampaignInput,
+    ) -> async_graphql::Result<UpdateCampaignPayload> {
+        let UpdateCampaignInput {
+            id,
+            version,
+            patch: input,
+        } = input;
+        let r = async {
+            let id = parse_uuid(&id, "id")?;
+            let draft = input.draft()?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            let c = camp::update(tx, id, version, &draft).await.map_err(api)?;
+            record(
+                tx,
+                &actor,
+                "campaign.updated",
+                Some(c.id.to_string()),
+                json!({"version": c.version}),
+            )
+            .await?;
+            Ok(Campaign(c))
+        };
+        crate::payload::settle(ctx, async {
+            r.await
+                .map_err(crate::payload::nest_except("patch", &["id", "version"]))
+                .map(|v| UpdateCampaignPayload {
+                    campaign: Some(v),
+                    ..Default::default()
+                })
+        })
+        .await
     }
 
     /// Moves a campaign to another state: draft → scheduled (with `scheduledAt`) or running
@@ -936,55 +1078,75 @@ impl CampaignsMutation {
     async fn transition_campaign(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        to: CampaignStatus,
-        scheduled_at: Option<DateTime<Utc>>,
-    ) -> async_graphql::Result<CampaignTransition> {
-        let id = parse_uuid(&id, "id")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        let (c, effect) =
-            camp::transition(tx, id, version, to.into(), scheduled_at, Utc::now(), &actor)
-                .await
-                .map_err(api)?;
-        record(
-            tx,
-            &actor,
-            "campaign.transitioned",
-            Some(c.id.to_string()),
-            json!({"to": c.status, "audience": effect.audience.map(|a| a.0), "excluded": effect.audience.map(|a| a.1)}),
-        )
-        .await?;
-        Ok(CampaignTransition {
-            campaign: Campaign(c),
-            audience: effect.audience.map(|a| a.0),
-            excluded: effect.audience.map(|a| a.1),
+        input: TransitionCampaignInput,
+    ) -> async_graphql::Result<TransitionCampaignPayload> {
+        let TransitionCampaignInput {
+            id,
+            version,
+            to,
+            scheduled_at,
+        } = input;
+        let r = async {
+            let id = parse_uuid(&id, "id")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            let (c, effect) =
+                camp::transition(tx, id, version, to.into(), scheduled_at, Utc::now(), &actor)
+                    .await
+                    .map_err(api)?;
+            record(
+                tx,
+                &actor,
+                "campaign.transitioned",
+                Some(c.id.to_string()),
+                json!({"to": c.status, "audience": effect.audience.map(|a| a.0), "excluded": effect.audience.map(|a| a.1)}),
+            )
+            .await?;
+            Ok(CampaignTransition {
+                campaign: Campaign(c),
+                audience: effect.audience.map(|a| a.0),
+                excluded: effect.audience.map(|a| a.1),
+            })
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| TransitionCampaignPayload {
+                transition: Some(v),
+                ..Default::default()
+            })
         })
+        .await
     }
 
     async fn complete_campaign_task(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        outcome: String,
-        note: Option<String>,
-    ) -> async_graphql::Result<CampaignTask> {
-        let id = parse_uuid(&id, "id")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        let task = tasks::complete(tx, id, &outcome, note.as_deref(), &actor)
-            .await
-            .map_err(api)?;
-        record(
-            tx,
-            &actor,
-            "campaign_task.completed",
-            Some(task.id.to_string()),
-            json!({"outcome": outcome}),
-        )
-        .await?;
-        Ok(task.into())
+        input: CompleteCampaignTaskInput,
+    ) -> async_graphql::Result<CompleteCampaignTaskPayload> {
+        let CompleteCampaignTaskInput { id, outcome, note } = input;
+        let r = async {
+            let id = parse_uuid(&id, "id")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            let task = tasks::complete(tx, id, &outcome, note.as_deref(), &actor)
+                .await
+                .map_err(api)?;
+            record(
+                tx,
+                &actor,
+                "campaign_task.completed",
+                Some(task.id.to_string()),
+                json!({"outcome": outcome}),
+            )
+            .await?;
+            Ok(task.into())
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| CompleteCampaignTaskPayload {
+                task: Some(v),
+                ..Default::default()
+            })
+        })
+        .await
     }
 
     /// Intake for bounces and complaints (from the mail provider's webhook, with an API key):
@@ -992,61 +1154,79 @@ impl CampaignsMutation {
     async fn record_delivery_event(
         &self,
         ctx: &Context<'_>,
-        message_id: String,
-        kind: DeliveryEventKind,
-    ) -> async_graphql::Result<DeliveryEventResult> {
-        if message_id.len() > 500 {
-            return Err(api(ApiError::field("messageId", "is too long")));
-        }
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        let what = match kind {
-            DeliveryEventKind::HardBounce => tracking::Delivery::HardBounce,
-            DeliveryEventKind::SoftBounce => tracking::Delivery::SoftBounce,
-            DeliveryEventKind::Complaint => tracking::Delivery::Complaint,
+        input: RecordDeliveryEventInput,
+    ) -> async_graphql::Result<RecordDeliveryEventPayload> {
+        let RecordDeliveryEventInput { message_id, kind } = input;
+        let r = async {
+            if message_id.len() > 500 {
+                return Err(api(ApiError::field("messageId", "is too long")));
+            }
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            let what = match kind {
+                DeliveryEventKind::HardBounce => tracking::Delivery::HardBounce,
+                DeliveryEventKind::SoftBounce => tracking::Delivery::SoftBounce,
+                DeliveryEventKind::Complaint => tracking::Delivery::Complaint,
+            };
+            let out = tracking::record_delivery(tx, &message_id, what, &actor)
+                .await
+                .map_err(api)?;
+            record(
+                tx,
+                &actor,
+                "campaign.delivery_event",
+                Some(out.send_id.to_string()),
+                json!({"kind": format!("{kind:?}"), "suppressed": out.suppressed}),
+            )
+            .await?;
+            Ok(DeliveryEventResult {
+                person_id: node::id(NodeKind::Person, out.person_id),
+                suppressed: out.suppressed,
+            })
         };
-        let out = tracking::record_delivery(tx, &message_id, what, &actor)
-            .await
-            .map_err(api)?;
-        record(
-            tx,
-            &actor,
-            "campaign.delivery_event",
-            Some(out.send_id.to_string()),
-            json!({"kind": format!("{kind:?}"), "suppressed": out.suppressed}),
-        )
-        .await?;
-        Ok(DeliveryEventResult {
-            person_id: node::id(NodeKind::Person, out.person_id),
-            suppressed: out.suppressed,
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| RecordDeliveryEventPayload {
+                result: Some(v),
+                ..Default::default()
+            })
         })
+        .await
     }
 
     async fn update_campaign_settings(
         &self,
         ctx: &Context<'_>,
         input: CampaignSettingsObject,
-    ) -> async_graphql::Result<CampaignSettingsObject> {
-        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let actor = t.actor.audit_label();
-        let s = CampaignSettings {
-            address_form: match input.address_form {
-                AddressFormInput::Sie => AddressForm::Sie,
-                AddressFormInput::Du => AddressForm::Du,
-            },
-            cap_touches: input.cap_touches,
-            cap_days: input.cap_days,
-            throttle_per_second: input.throttle_per_second,
+    ) -> async_graphql::Result<UpdateCampaignSettingsPayload> {
+        let r = async {
+            let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+            let actor = t.actor.audit_label();
+            let s = CampaignSettings {
+                address_form: match input.address_form {
+                    AddressFormInput::Sie => AddressForm::Sie,
+                    AddressFormInput::Du => AddressForm::Du,
+                },
+                cap_touches: input.cap_touches,
+                cap_days: input.cap_days,
+                throttle_per_second: input.throttle_per_second,
+            };
+            s.save(tx, &actor).await.map_err(api)?;
+            record(
+                tx,
+                &actor,
+                "campaign_settings.updated",
+                None,
+                serde_json::to_value(s).unwrap_or_default(),
+            )
+            .await?;
+            Ok(s.into())
         };
-        s.save(tx, &actor).await.map_err(api)?;
-        record(
-            tx,
-            &actor,
-            "campaign_settings.updated",
-            None,
-            serde_json::to_value(s).unwrap_or_default(),
-        )
-        .await?;
-        Ok(s.into())
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| UpdateCampaignSettingsPayload {
+                settings: Some(v),
+                ..Default::default()
+            })
+        })
+        .await
     }
 }

@@ -70,6 +70,62 @@ fn opt_id(id: Option<ID>, field: &str) -> async_graphql::Result<Option<Uuid>> {
     id.map(|i| parse_uuid(&i, field)).transpose()
 }
 
+/// The input of `createPicklist`.
+#[derive(async_graphql::InputObject)]
+pub struct CreatePicklistInput {
+    pub key: String,
+    pub label: String,
+}
+
+crate::payload! { CreatePicklistPayload "The result of `createPicklist`." { picklist: Picklist } }
+
+/// The input of `putPicklistValue`.
+#[derive(async_graphql::InputObject)]
+pub struct PutPicklistValueInput {
+    pub picklist_key: String,
+    pub value: String,
+    pub label: String,
+    pub position: Option<i32>,
+    #[graphql(default)]
+    pub archived: bool,
+}
+
+crate::payload! { PutPicklistValuePayload "The result of `putPicklistValue`." { picklist_value: PicklistValue } }
+
+crate::payload! { DefineCustomFieldPayload "The result of `defineCustomField`." { custom_field: CustomField } }
+
+crate::payload! { ScanDuplicatesPayload "The result of `scanDuplicates`." { scan: DuplicateScan } }
+
+/// The input of `dismissDuplicate`.
+#[derive(async_graphql::InputObject)]
+pub struct DismissDuplicateInput {
+    pub a: ID,
+    pub b: ID,
+}
+
+crate::payload! { DismissDuplicatePayload "The result of `dismissDuplicate`." { dismissed: bool } }
+
+crate::payload! { MergePersonsPayload "The result of `mergePersons`." { merge: MergeResult } }
+
+/// The input of `bulkUpdatePersons`.
+#[derive(async_graphql::InputObject)]
+pub struct BulkUpdatePersonsInput {
+    pub target: BulkTarget,
+    pub action: BulkAction,
+}
+
+crate::payload! { BulkUpdatePersonsPayload "The result of `bulkUpdatePersons`." { changed: i64 } }
+
+crate::payload! { StartImportPayload "The result of `startImport`." { import: Import } }
+
+/// The input of `cancelImport`.
+#[derive(async_graphql::InputObject)]
+pub struct CancelImportInput {
+    pub id: ID,
+}
+
+crate::payload! { CancelImportPayload "The result of `cancelImport`." { import: Import } }
+
 #[derive(Default)]
 pub struct ContactsMutation;
 
@@ -480,54 +536,76 @@ impl ContactsMutation {
     async fn create_picklist(
         &self,
         ctx: &Context<'_>,
-        key: String,
-        label: String,
-    ) -> async_graphql::Result<Picklist> {
-        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let p = rules::create_picklist(tx, &key, &label)
+        input: CreatePicklistInput,
+    ) -> async_graphql::Result<CreatePicklistPayload> {
+        let CreatePicklistInput { key, label } = input;
+        let r = async {
+            let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+            let p = rules::create_picklist(tx, &key, &label)
+                .await
+                .map_err(api)?;
+            audit::record(
+                tx,
+                &t.actor.audit_label(),
+                "picklist.created",
+                Some(&key),
+                json!({}),
+            )
             .await
             .map_err(api)?;
-        audit::record(
-            tx,
-            &t.actor.audit_label(),
-            "picklist.created",
-            Some(&key),
-            json!({}),
-        )
-        .await
-        .map_err(api)?;
-        Ok(Picklist {
-            key: p.key,
-            label: p.label,
-            builtin: p.builtin,
-            values: vec![],
+            Ok(Picklist {
+                key: p.key,
+                label: p.label,
+                builtin: p.builtin,
+                values: vec![],
+            })
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| CreatePicklistPayload {
+                picklist: Some(v),
+                ..Default::default()
+            })
         })
+        .await
     }
 
     /// Adds a picklist value or changes its label, position or archived flag (tenant admins).
     async fn put_picklist_value(
         &self,
         ctx: &Context<'_>,
-        picklist_key: String,
-        value: String,
-        label: String,
-        position: Option<i32>,
-        #[graphql(default)] archived: bool,
-    ) -> async_graphql::Result<PicklistValue> {
-        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let v = rules::put_picklist_value(tx, &picklist_key, &value, &label, position, archived)
+        input: PutPicklistValueInput,
+    ) -> async_graphql::Result<PutPicklistValuePayload> {
+        let PutPicklistValueInput {
+            picklist_key,
+            value,
+            label,
+            position,
+            archived,
+        } = input;
+        let r = async {
+            let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+            let v =
+                rules::put_picklist_value(tx, &picklist_key, &value, &label, position, archived)
+                    .await
+                    .map_err(api)?;
+            audit::record(
+                tx,
+                &t.actor.audit_label(),
+                "picklist.value_set",
+                Some(&picklist_key),
+                json!({ "value": value, "archived": archived }),
+            )
             .await
             .map_err(api)?;
-        audit::record(
-            tx,
-            &t.actor.audit_label(),
-            "picklist.value_set",
-            Some(&picklist_key),
-            json!({ "value": value, "archived": archived }),
-        )
+            Ok(v.into())
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| PutPicklistValuePayload {
+                picklist_value: Some(v),
+                ..Default::default()
+            })
+        })
         .await
-        .map_err(api)?;
-        Ok(v.into())
     }
 
     /// Defines a typed custom field (tenant admins).
@@ -535,66 +613,96 @@ impl ContactsMutation {
         &self,
         ctx: &Context<'_>,
         input: CustomFieldInput,
-    ) -> async_graphql::Result<CustomField> {
-        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let f = rules::define_custom_field(
-            tx,
-            rules::CustomFieldInput {
-                entity: input.entity.into(),
-                key: input.key.clone(),
-                label: input.label,
-                kind: input.kind.into(),
-                picklist_key: input.picklist_key,
-                required: input.required,
-            },
-        )
+    ) -> async_graphql::Result<DefineCustomFieldPayload> {
+        let r = async {
+            let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+            let f = rules::define_custom_field(
+                tx,
+                rules::CustomFieldInput {
+                    entity: input.entity.into(),
+                    key: input.key.clone(),
+                    label: input.label,
+                    kind: input.kind.into(),
+                    picklist_key: input.picklist_key,
+                    required: input.required,
+                },
+            )
+            .await
+            .map_err(api)?;
+            audit::record(
+                tx,
+                &t.actor.audit_label(),
+                "custom_field.defined",
+                Some(&input.key),
+                json!({}),
+            )
+            .await
+            .map_err(api)?;
+            Ok(f.into())
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| DefineCustomFieldPayload {
+                custom_field: Some(v),
+                ..Default::default()
+            })
+        })
         .await
-        .map_err(api)?;
-        audit::record(
-            tx,
-            &t.actor.audit_label(),
-            "custom_field.defined",
-            Some(&input.key),
-            json!({}),
-        )
-        .await
-        .map_err(api)?;
-        Ok(f.into())
     }
 
     /// Rescans the tenant for duplicate persons; read the result with `duplicatePairs`.
-    async fn scan_duplicates(&self, ctx: &Context<'_>) -> async_graphql::Result<DuplicateScan> {
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let s = duplicates::scan(tx).await.map_err(api)?;
-        audit::record(
-            tx,
-            &t.actor.audit_label(),
-            "duplicates.scanned",
-            None,
-            json!({ "persons": s.persons, "pairs": s.pairs, "skippedBlocks": s.skipped_blocks }),
-        )
-        .await
-        .map_err(api)?;
-        Ok(DuplicateScan {
-            persons_scanned: s.persons,
-            pairs: s.pairs as i64,
+    async fn scan_duplicates(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<ScanDuplicatesPayload> {
+        let r = async {
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let s = duplicates::scan(tx).await.map_err(api)?;
+            audit::record(
+                tx,
+                &t.actor.audit_label(),
+                "duplicates.scanned",
+                None,
+                json!({ "persons": s.persons, "pairs": s.pairs, "skippedBlocks": s.skipped_blocks }),
+            )
+            .await
+            .map_err(api)?;
+            Ok(DuplicateScan {
+                persons_scanned: s.persons,
+                pairs: s.pairs as i64,
+            })
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| ScanDuplicatesPayload {
+                scan: Some(v),
+                ..Default::default()
+            })
         })
+        .await
     }
 
     /// Marks two persons as not duplicates; rescans keep them apart.
     async fn dismiss_duplicate(
         &self,
         ctx: &Context<'_>,
-        a: ID,
-        b: ID,
-    ) -> async_graphql::Result<bool> {
-        let a = parse_uuid(&a, "a")?;
-        let b = parse_uuid(&b, "b")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        duplicates::dismiss(tx, a, b, &actor).await.map_err(api)?;
-        record(tx, &actor, "duplicate.dismissed", a, json!({ "other": b })).await?;
-        Ok(true)
+        input: DismissDuplicateInput,
+    ) -> async_graphql::Result<DismissDuplicatePayload> {
+        let DismissDuplicateInput { a, b } = input;
+        let r = async {
+            let a = parse_uuid(&a, "a")?;
+            let b = parse_uuid(&b, "b")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            duplicates::dismiss(tx, a, b, &actor).await.map_err(api)?;
+            record(tx, &actor, "duplicate.dismissed", a, json!({ "other": b })).await?;
+            Ok(true)
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| DismissDuplicatePayload {
+                dismissed: Some(v),
+                ..Default::default()
+            })
+        })
+        .await
     }
 
     /// Merges persons into a winner with per-field choices; everything they own moves over.
@@ -602,134 +710,151 @@ impl ContactsMutation {
         &self,
         ctx: &Context<'_>,
         input: MergePersonsInput,
-    ) -> async_graphql::Result<MergeResult> {
-        let winner = parse_uuid(&input.winner_id, "winnerId")?;
-        let losers = input
-            .loser_ids
-            .iter()
-            .map(|i| parse_uuid(i, "loserIds"))
-            .collect::<async_graphql::Result<Vec<_>>>()?;
-        let choices = input
-            .choices
-            .iter()
-            .map(|c| {
-                Ok(merge::FieldChoice {
-                    field: c.field.clone(),
-                    from: parse_uuid(&c.from_id, "choices.fromId")?,
+    ) -> async_graphql::Result<MergePersonsPayload> {
+        let r = async {
+            let winner = parse_uuid(&input.winner_id, "winnerId")?;
+            let losers = input
+                .loser_ids
+                .iter()
+                .map(|i| parse_uuid(i, "loserIds"))
+                .collect::<async_graphql::Result<Vec<_>>>()?;
+            let choices = input
+                .choices
+                .iter()
+                .map(|c| {
+                    Ok(merge::FieldChoice {
+                        field: c.field.clone(),
+                        from: parse_uuid(&c.from_id, "choices.fromId")?,
+                    })
                 })
-            })
-            .collect::<async_graphql::Result<Vec<_>>>()?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let actor = t.actor.audit_label();
-        let out = merge::merge_persons(tx, &actor, winner, &losers, &choices, input.dry_run)
-            .await
-            .map_err(api)?;
-        if !input.dry_run {
-            let consents = kartei_compliance::ledger::carry_over(tx, winner, &losers, &actor)
+                .collect::<async_graphql::Result<Vec<_>>>()?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let actor = t.actor.audit_label();
+            let out = merge::merge_persons(tx, &actor, winner, &losers, &choices, input.dry_run)
                 .await
                 .map_err(api)?;
-            record(
-                tx,
-                &actor,
-                "person.merged",
-                winner,
-                json!({ "losers": losers, "consentEventsCarriedOver": consents }),
-            )
-            .await?;
-        } else {
-            // The preview ran the merge and rolled it back; it read every record involved.
-            record(
-                tx,
-                &actor,
-                "person.merge_previewed",
-                winner,
-                json!({ "losers": losers }),
-            )
-            .await?;
-        }
-        let r = &out.result;
-        Ok(MergeResult {
-            dry_run: out.dry_run,
-            merge_id: out.merge_id.map(|m| node::id(Kind::MergeEvent, m)),
-            result: async_graphql::Json(json!({
-                "salutation": r.salutation, "title": r.title,
-                "firstName": r.first_name, "lastName": r.last_name, "email": r.email,
-                "phone": r.phone, "mobile": r.mobile, "birthday": r.birthday,
-                "position": r.position, "street": r.street, "postalCode": r.postal_code,
-                "city": r.city, "country": r.country, "website": r.website, "tags": r.tags,
-                "custom": r.custom, "source": r.source, "externalId": r.external_id,
-                "lifecycleStage": r.lifecycle_stage, "dnrReason": r.dnr_reason,
-            })),
-            winner: out.winner.into(),
-            moved_interactions: out.moved.interactions as i64,
-            moved_transactions: out.moved.transactions as i64,
-            moved_relations: out.moved.relations as i64,
-            added_tags: out.moved.tags as i64,
+            if !input.dry_run {
+                let consents = kartei_compliance::ledger::carry_over(tx, winner, &losers, &actor)
+                    .await
+                    .map_err(api)?;
+                record(
+                    tx,
+                    &actor,
+                    "person.merged",
+                    winner,
+                    json!({ "losers": losers, "consentEventsCarriedOver": consents }),
+                )
+                .await?;
+            } else {
+                // The preview ran the merge and rolled it back; it read every record involved.
+                record(
+                    tx,
+                    &actor,
+                    "person.merge_previewed",
+                    winner,
+                    json!({ "losers": losers }),
+                )
+                .await?;
+            }
+            let r = &out.result;
+            Ok(MergeResult {
+                dry_run: out.dry_run,
+                merge_id: out.merge_id.map(|m| node::id(Kind::MergeEvent, m)),
+                result: async_graphql::Json(json!({
+                    "salutation": r.salutation, "title": r.title,
+                    "firstName": r.first_name, "lastName": r.last_name, "email": r.email,
+                    "phone": r.phone, "mobile": r.mobile, "birthday": r.birthday,
+                    "position": r.position, "street": r.street, "postalCode": r.postal_code,
+                    "city": r.city, "country": r.country, "website": r.website, "tags": r.tags,
+                    "custom": r.custom, "source": r.source, "externalId": r.external_id,
+                    "lifecycleStage": r.lifecycle_stage, "dnrReason": r.dnr_reason,
+                })),
+                winner: out.winner.into(),
+                moved_interactions: out.moved.interactions as i64,
+                moved_transactions: out.moved.transactions as i64,
+                moved_relations: out.moved.relations as i64,
+                added_tags: out.moved.tags as i64,
+            })
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| MergePersonsPayload {
+                merge: Some(v),
+                ..Default::default()
+            })
         })
+        .await
     }
 
     /// Applies one action to many persons (e.g. every stale one); returns how many changed.
     async fn bulk_update_persons(
         &self,
         ctx: &Context<'_>,
-        target: BulkTarget,
-        action: BulkAction,
-    ) -> async_graphql::Result<i64> {
-        let need = if action.kind == BulkActionKind::HandOverForErasure {
-            Role::Admin
-        } else {
-            Role::Member
-        };
-        let target = match (target.ids, target.stale_months) {
-            (Some(ids), None) => quality::Target::Ids(
-                ids.iter()
-                    .map(|i| parse_uuid(i, "target.ids"))
-                    .collect::<async_graphql::Result<Vec<_>>>()?,
-            ),
-            (None, Some(m)) => quality::Target::Stale {
-                months: u32::try_from(m).unwrap_or(0),
-            },
-            _ => {
-                return Err(api(ApiError::field(
-                    "target",
-                    "give exactly one of ids and staleMonths",
-                )));
-            }
-        };
-        let domain_action = match action.kind {
-            BulkActionKind::Archive => quality::Action::Archive,
-            BulkActionKind::Tag => quality::Action::Tag(
-                action
-                    .tag
-                    .ok_or_else(|| api(ApiError::field("action.tag", "is required for TAG")))?,
-            ),
-            BulkActionKind::FlagDoNotReactivate => quality::Action::FlagDoNotReactivate {
-                reason: action.reason.ok_or_else(|| {
-                    api(ApiError::field(
-                        "action.reason",
-                        "is required for FLAG_DO_NOT_REACTIVATE",
-                    ))
-                })?,
-            },
-            BulkActionKind::HandOverForErasure => quality::Action::HandOverForErasure,
-        };
-        let (t, tx) = tenant_tx(ctx, need).await?;
-        let actor = t.actor.audit_label();
-        let detail =
-            json!({ "action": format!("{domain_action:?}"), "target": format!("{target:?}") });
-        let n = quality::bulk(tx, &actor, target, domain_action)
+        input: BulkUpdatePersonsInput,
+    ) -> async_graphql::Result<BulkUpdatePersonsPayload> {
+        let BulkUpdatePersonsInput { target, action } = input;
+        let r = async {
+            let need = if action.kind == BulkActionKind::HandOverForErasure {
+                Role::Admin
+            } else {
+                Role::Member
+            };
+            let target = match (target.ids, target.stale_months) {
+                (Some(ids), None) => quality::Target::Ids(
+                    ids.iter()
+                        .map(|i| parse_uuid(i, "target.ids"))
+                        .collect::<async_graphql::Result<Vec<_>>>()?,
+                ),
+                (None, Some(m)) => quality::Target::Stale {
+                    months: u32::try_from(m).unwrap_or(0),
+                },
+                _ => {
+                    return Err(api(ApiError::field(
+                        "target",
+                        "give exactly one of ids and staleMonths",
+                    )));
+                }
+            };
+            let domain_action =
+                match action.kind {
+                    BulkActionKind::Archive => quality::Action::Archive,
+                    BulkActionKind::Tag => quality::Action::Tag(action.tag.ok_or_else(|| {
+                        api(ApiError::field("action.tag", "is required for TAG"))
+                    })?),
+                    BulkActionKind::FlagDoNotReactivate => quality::Action::FlagDoNotReactivate {
+                        reason: action.reason.ok_or_else(|| {
+                            api(ApiError::field(
+                                "action.reason",
+                                "is required for FLAG_DO_NOT_REACTIVATE",
+                            ))
+                        })?,
+                    },
+                    BulkActionKind::HandOverForErasure => quality::Action::HandOverForErasure,
+                };
+            let (t, tx) = tenant_tx(ctx, need).await?;
+            let actor = t.actor.audit_label();
+            let detail =
+                json!({ "action": format!("{domain_action:?}"), "target": format!("{target:?}") });
+            let n = quality::bulk(tx, &actor, target, domain_action)
+                .await
+                .map_err(api)?;
+            audit::record(
+                tx,
+                &actor,
+                "persons.bulk_updated",
+                None,
+                json!({ "changed": n, "request": detail }),
+            )
             .await
             .map_err(api)?;
-        audit::record(
-            tx,
-            &actor,
-            "persons.bulk_updated",
-            None,
-            json!({ "changed": n, "request": detail }),
-        )
+            Ok(n as i64)
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| BulkUpdatePersonsPayload {
+                changed: Some(v),
+                ..Default::default()
+            })
+        })
         .await
-        .map_err(api)?;
-        Ok(n as i64)
     }
 
     /// Queues an import of an uploaded file (`POST /files/uploads`); poll `import(id)`.
@@ -737,60 +862,83 @@ impl ContactsMutation {
         &self,
         ctx: &Context<'_>,
         input: StartImportInput,
-    ) -> async_graphql::Result<Import> {
-        let upload_id = parse_uuid(&input.upload_id, "uploadId")?;
-        let consent = match input.consent {
-            Some(c) => {
-                let c = kartei_compliance::imports::ImportConsent {
-                    channel: c.channel,
-                    purpose: c.purpose,
-                    text_hash: c.text_hash,
-                    collected_at: c.collected_at,
-                    note: c.note,
-                };
-                let (_, tx) = tenant_tx(ctx, Role::Member).await?;
-                kartei_compliance::imports::check_consent(tx, &c)
-                    .await
-                    .map_err(api)?;
-                Some(
-                    serde_json::to_value(&c)
-                        .map_err(|e| api(ApiError::field("consent", &e.to_string())))?,
-                )
-            }
-            None => None,
+    ) -> async_graphql::Result<StartImportPayload> {
+        let r = async {
+            let upload_id = parse_uuid(&input.upload_id, "uploadId")?;
+            let consent = match input.consent {
+                Some(c) => {
+                    let c = kartei_compliance::imports::ImportConsent {
+                        channel: c.channel,
+                        purpose: c.purpose,
+                        text_hash: c.text_hash,
+                        collected_at: c.collected_at,
+                        note: c.note,
+                    };
+                    let (_, tx) = tenant_tx(ctx, Role::Member).await?;
+                    kartei_compliance::imports::check_consent(tx, &c)
+                        .await
+                        .map_err(api)?;
+                    Some(
+                        serde_json::to_value(&c)
+                            .map_err(|e| api(ApiError::field("consent", &e.to_string())))?,
+                    )
+                }
+                None => None,
+            };
+            let t = tenant(ctx, Role::Member)?;
+            let i = import::start(
+                &services(ctx)?.db,
+                t.tenant_id,
+                &t.actor.audit_label(),
+                import::StartImport {
+                    upload_id,
+                    mapping: input.mapping,
+                    match_keys: input.match_keys,
+                    dry_run: input.dry_run,
+                    consent,
+                },
+            )
+            .await
+            .map_err(api)?;
+            Ok(i.into())
         };
-        let t = tenant(ctx, Role::Member)?;
-        let i = import::start(
-            &services(ctx)?.db,
-            t.tenant_id,
-            &t.actor.audit_label(),
-            import::StartImport {
-                upload_id,
-                mapping: input.mapping,
-                match_keys: input.match_keys,
-                dry_run: input.dry_run,
-                consent,
-            },
-        )
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| StartImportPayload {
+                import: Some(v),
+                ..Default::default()
+            })
+        })
         .await
-        .map_err(api)?;
-        Ok(i.into())
     }
 
     /// Stops an import after its current batch; committed rows stay.
-    async fn cancel_import(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Import> {
-        let id = parse_uuid(&id, "id")?;
-        let (t, tx) = tenant_tx(ctx, Role::Member).await?;
-        let i = import::cancel(tx, id).await.map_err(api)?;
-        record(
-            tx,
-            &t.actor.audit_label(),
-            "import.cancelled",
-            id,
-            json!({}),
-        )
-        .await?;
-        Ok(i.into())
+    async fn cancel_import(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelImportInput,
+    ) -> async_graphql::Result<CancelImportPayload> {
+        let CancelImportInput { id } = input;
+        let r = async {
+            let id = parse_uuid(&id, "id")?;
+            let (t, tx) = tenant_tx(ctx, Role::Member).await?;
+            let i = import::cancel(tx, id).await.map_err(api)?;
+            record(
+                tx,
+                &t.actor.audit_label(),
+                "import.cancelled",
+                id,
+                json!({}),
+            )
+            .await?;
+            Ok(i.into())
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| CancelImportPayload {
+                import: Some(v),
+                ..Default::default()
+            })
+        })
+        .await
     }
 }
 

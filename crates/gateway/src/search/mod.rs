@@ -64,6 +64,8 @@ impl SearchQuery {
     }
 }
 
+crate::payload! { ReindexSearchPayload "The result of `reindexSearch`." { started: bool } }
+
 #[derive(Default)]
 pub struct SearchMutation;
 
@@ -71,25 +73,37 @@ pub struct SearchMutation;
 impl SearchMutation {
     /// Rebuilds this tenant's search index in the background (fresh index, then an atomic
     /// switch); `searchStatus.reindexedAt` tells when it is done.
-    async fn reindex_search(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        kartei_tenancy::audit::record(
-            tx,
-            &t.actor.audit_label(),
-            "search.reindex_requested",
-            None,
-            serde_json::json!({}),
-        )
+    async fn reindex_search(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<ReindexSearchPayload> {
+        let r = async {
+            let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+            kartei_tenancy::audit::record(
+                tx,
+                &t.actor.audit_label(),
+                "search.reindex_requested",
+                None,
+                serde_json::json!({}),
+            )
+            .await
+            .map_err(api)?;
+            kartei_tenancy::jobs::enqueue_after(
+                tx,
+                kartei_search::outbox::REINDEX_JOB,
+                Uuid::nil(),
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(api)?;
+            Ok(true)
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| ReindexSearchPayload {
+                started: Some(v),
+                ..Default::default()
+            })
+        })
         .await
-        .map_err(api)?;
-        kartei_tenancy::jobs::enqueue_after(
-            tx,
-            kartei_search::outbox::REINDEX_JOB,
-            Uuid::nil(),
-            chrono::Utc::now(),
-        )
-        .await
-        .map_err(api)?;
-        Ok(true)
     }
 }

@@ -145,6 +145,23 @@ fn managed_elsewhere(key: &str) -> async_graphql::Result<()> {
     )))
 }
 
+/// The input of `setSetting`.
+#[derive(async_graphql::InputObject)]
+pub struct SetSettingInput {
+    pub key: String,
+    pub value: Json<serde_json::Value>,
+}
+
+crate::payload! { SetSettingPayload "The result of `setSetting`." { setting: Setting } }
+
+/// The input of `deleteSetting`.
+#[derive(async_graphql::InputObject)]
+pub struct DeleteSettingInput {
+    pub key: String,
+}
+
+crate::payload! { DeleteSettingPayload "The result of `deleteSetting`." { deleted: bool } }
+
 #[derive(Default)]
 pub struct SettingsMutation;
 
@@ -154,37 +171,60 @@ impl SettingsMutation {
     async fn set_setting(
         &self,
         ctx: &Context<'_>,
-        key: String,
-        value: Json<serde_json::Value>,
-    ) -> async_graphql::Result<Setting> {
-        managed_elsewhere(&key)?;
-        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let actor = t.actor.audit_label();
-        let s = settings::put(tx, &key, value.0, &actor)
-            .await
-            .map_err(api)?;
-        audit::record(tx, &actor, "setting.set", Some(&key), serde_json::json!({}))
-            .await
-            .map_err(api)?;
-        Ok(s.into())
+        input: SetSettingInput,
+    ) -> async_graphql::Result<SetSettingPayload> {
+        let SetSettingInput { key, value } = input;
+        let r = async {
+            managed_elsewhere(&key)?;
+            let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+            let actor = t.actor.audit_label();
+            let s = settings::put(tx, &key, value.0, &actor)
+                .await
+                .map_err(api)?;
+            audit::record(tx, &actor, "setting.set", Some(&key), serde_json::json!({}))
+                .await
+                .map_err(api)?;
+            Ok(s.into())
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| SetSettingPayload {
+                setting: Some(v),
+                ..Default::default()
+            })
+        })
+        .await
     }
 
-    async fn delete_setting(&self, ctx: &Context<'_>, key: String) -> async_graphql::Result<bool> {
-        managed_elsewhere(&key)?;
-        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
-        let actor = t.actor.audit_label();
-        let deleted = settings::delete(tx, &key).await.map_err(api)?;
-        if deleted {
-            audit::record(
-                tx,
-                &actor,
-                "setting.deleted",
-                Some(&key),
-                serde_json::json!({}),
-            )
-            .await
-            .map_err(api)?;
-        }
-        Ok(deleted)
+    async fn delete_setting(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteSettingInput,
+    ) -> async_graphql::Result<DeleteSettingPayload> {
+        let DeleteSettingInput { key } = input;
+        let r = async {
+            managed_elsewhere(&key)?;
+            let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+            let actor = t.actor.audit_label();
+            let deleted = settings::delete(tx, &key).await.map_err(api)?;
+            if deleted {
+                audit::record(
+                    tx,
+                    &actor,
+                    "setting.deleted",
+                    Some(&key),
+                    serde_json::json!({}),
+                )
+                .await
+                .map_err(api)?;
+            }
+            Ok(deleted)
+        };
+        crate::payload::settle(ctx, async {
+            r.await.map(|v| DeleteSettingPayload {
+                deleted: Some(v),
+                ..Default::default()
+            })
+        })
+        .await
     }
 }
