@@ -66,22 +66,23 @@ export class Kartei {
   async login(vars: LoginMutationVariables): Promise<LoginMutation["login"]["user"]> {
     const data = await this.request<LoginMutation, LoginMutationVariables>(
       `mutation Login($email: String!, $password: String!) {
-        login(email: $email, password: $password) {
+        login(input: {email: $email, password: $password}) {
           accessToken refreshToken expiresIn user { id email displayName agencyRole }
         }
       }`,
       vars,
     );
+    if (!data.login.accessToken) throw new KarteiError("UNAUTHENTICATED", "no token");
     this.accessToken = data.login.accessToken;
     return data.login.user;
   }
 
   async firstTenant(): Promise<string | undefined> {
     const data = await this.request<TenantsQuery, TenantsQueryVariables>(
-      `query Tenants($first: Int) { tenants(first: $first) { nodes { id name slug status } pageInfo { hasNextPage endCursor } } }`,
+      `query Tenants($first: Int) { tenants(first: $first) { edges { node { id name slug status } } pageInfo { hasNextPage endCursor } } }`,
       { first: 1 },
     );
-    this.tenantId = data.tenants.nodes[0]?.id;
+    this.tenantId = data.tenants.edges[0]?.node.id;
     return this.tenantId;
   }
 

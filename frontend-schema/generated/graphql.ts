@@ -386,12 +386,14 @@ export type AuditEntryEdge = {
 export type AuthPayload = {
   __typename?: 'AuthPayload';
   /** Send as `Authorization: Bearer <accessToken>`; short-lived. */
-  accessToken: Scalars['String']['output'];
+  accessToken?: Maybe<Scalars['String']['output']>;
   /** Seconds until the access token expires. */
-  expiresIn: Scalars['Int']['output'];
+  expiresIn?: Maybe<Scalars['Int']['output']>;
   /** Exchange once at `refresh` for a new pair; a second use revokes the session. */
-  refreshToken: Scalars['String']['output'];
-  user: User;
+  refreshToken?: Maybe<Scalars['String']['output']>;
+  user?: Maybe<User>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 export type BantInput = {
@@ -737,6 +739,21 @@ export type ChainBreak = {
   /** `content_changed`, `chain_broken`, `sequence_gap` or `head_mismatch`. */
   problem: Scalars['String']['output'];
   seq: Scalars['Int']['output'];
+};
+
+/** The input of `changePassword`. */
+export type ChangePasswordInput = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
+};
+
+/** The result of `changePassword`. */
+export type ChangePasswordPayload = {
+  __typename?: 'ChangePasswordPayload';
+  /** How many other sessions were ended. */
+  endedSessions?: Maybe<Scalars['Int']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 /** The input of `closeDataSubjectRequest`. */
@@ -1117,6 +1134,14 @@ export type CreateUserInput = {
   email: Scalars['String']['input'];
   /** At least 12 characters; not a common password. */
   password: Scalars['String']['input'];
+};
+
+/** The result of `createUser`. */
+export type CreateUserPayload = {
+  __typename?: 'CreateUserPayload';
+  user?: Maybe<User>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 export type CreatedApiKey = {
@@ -1750,6 +1775,30 @@ export type LinkPersonToOrganizationPayload = {
   userErrors: Array<UserError>;
 };
 
+/** The input of `login`. */
+export type LoginInput = {
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+};
+
+/** The result of `logoutEverywhere`. */
+export type LogoutEverywherePayload = {
+  __typename?: 'LogoutEverywherePayload';
+  /** How many sessions were ended. */
+  endedSessions?: Maybe<Scalars['Int']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The result of `logout`. */
+export type LogoutPayload = {
+  __typename?: 'LogoutPayload';
+  /** True: the session is over. */
+  loggedOut?: Maybe<Scalars['Boolean']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 export type MailHeader = {
   __typename?: 'MailHeader';
   name: Scalars['String']['output'];
@@ -1914,8 +1963,8 @@ export type Mutation = {
   bulkUpdatePersons: BulkUpdatePersonsPayload;
   /** Stops an import after its current batch; committed rows stay. */
   cancelImport: CancelImportPayload;
-  /** Changes the password and ends every other session; returns how many were ended. */
-  changePassword: Scalars['Int']['output'];
+  /** Changes the password and ends every other session. */
+  changePassword: ChangePasswordPayload;
   /** Closes a request as completed (or rejected). */
   closeDataSubjectRequest: CloseDataSubjectRequestPayload;
   completeCampaignTask: CompleteCampaignTaskPayload;
@@ -1942,7 +1991,7 @@ export type Mutation = {
   /** Records an order or invoice; the contact's `lastPurchaseAt` follows. */
   createTransaction: CreateTransactionPayload;
   /** Adds a user to the caller's agency (agency admins only). */
-  createUser: User;
+  createUser: CreateUserPayload;
   /** Defines a typed custom field (tenant admins). */
   defineCustomField: DefineCustomFieldPayload;
   deleteProcessingActivity: DeleteProcessingActivityPayload;
@@ -1967,11 +2016,12 @@ export type Mutation = {
    * ends, whose `organizations` and `people` changed.
    */
   linkPersonToOrganization: LinkPersonToOrganizationPayload;
+  /** Signs in; a wrong email or password is `UNAUTHENTICATED`. */
   login: AuthPayload;
   /** Ends the current session. */
-  logout: Scalars['Boolean']['output'];
-  /** Ends every session of the current user; returns how many were ended. */
-  logoutEverywhere: Scalars['Int']['output'];
+  logout: LogoutPayload;
+  /** Ends every session of the current user. */
+  logoutEverywhere: LogoutEverywherePayload;
   /** Merges persons into a winner with per-field choices; everything they own moves over. */
   mergePersons: MergePersonsPayload;
   /**
@@ -2121,8 +2171,7 @@ export type MutationCancelImportArgs = {
 
 
 export type MutationChangePasswordArgs = {
-  currentPassword: Scalars['String']['input'];
-  newPassword: Scalars['String']['input'];
+  input: ChangePasswordInput;
 };
 
 
@@ -2262,8 +2311,7 @@ export type MutationLinkPersonToOrganizationArgs = {
 
 
 export type MutationLoginArgs = {
-  email: Scalars['String']['input'];
-  password: Scalars['String']['input'];
+  input: LoginInput;
 };
 
 
@@ -2323,7 +2371,7 @@ export type MutationRecordExistingCustomerArgs = {
 
 
 export type MutationRefreshArgs = {
-  refreshToken: Scalars['String']['input'];
+  input: RefreshInput;
 };
 
 
@@ -3461,6 +3509,11 @@ export type RecordableConsentKind =
   | 'OBJECTED'
   | 'PRESUMED'
   | 'REVOKED';
+
+/** The input of `refresh`. */
+export type RefreshInput = {
+  refreshToken: Scalars['String']['input'];
+};
 
 /** The input of `refreshSegment`. */
 export type RefreshSegmentInput = {
@@ -4671,19 +4724,19 @@ export type LoginMutationVariables = Exact<{
 }>;
 
 
-export type LoginMutation = { __typename?: 'Mutation', login: { __typename?: 'AuthPayload', accessToken: string, refreshToken: string, expiresIn: number, user: { __typename?: 'User', id: string, email: string, displayName: string, agencyRole: AgencyRole } } };
+export type LoginMutation = { __typename?: 'Mutation', login: { __typename?: 'AuthPayload', accessToken?: string | null, refreshToken?: string | null, expiresIn?: number | null, user?: { __typename?: 'User', id: string, email: string, displayName: string, agencyRole: AgencyRole } | null } };
 
 export type RefreshMutationVariables = Exact<{
   refreshToken: Scalars['String']['input'];
 }>;
 
 
-export type RefreshMutation = { __typename?: 'Mutation', refresh: { __typename?: 'AuthPayload', accessToken: string, refreshToken: string, expiresIn: number } };
+export type RefreshMutation = { __typename?: 'Mutation', refresh: { __typename?: 'AuthPayload', accessToken?: string | null, refreshToken?: string | null, expiresIn?: number | null } };
 
 export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type LogoutMutation = { __typename?: 'Mutation', logout: boolean };
+export type LogoutMutation = { __typename?: 'Mutation', logout: { __typename?: 'LogoutPayload', loggedOut?: boolean | null } };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -4696,7 +4749,7 @@ export type TenantsQueryVariables = Exact<{
 }>;
 
 
-export type TenantsQuery = { __typename?: 'Query', tenants: { __typename?: 'TenantConnection', nodes: Array<{ __typename?: 'Tenant', id: string, name: string, slug: string, status: TenantStatus }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type TenantsQuery = { __typename?: 'Query', tenants: { __typename?: 'TenantConnection', edges: Array<{ __typename?: 'TenantEdge', cursor: string, node: { __typename?: 'Tenant', id: string, name: string, slug: string, status: TenantStatus } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
 
 export type CampaignsQueryVariables = Exact<{
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -4704,7 +4757,7 @@ export type CampaignsQueryVariables = Exact<{
 }>;
 
 
-export type CampaignsQuery = { __typename?: 'Query', campaigns: { __typename?: 'CampaignConnection', nodes: Array<{ __typename?: 'Campaign', id: string, name: string, kind: CampaignKind, status: CampaignStatus, goalKind: GoalKindInput, goalTarget: number }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type CampaignsQuery = { __typename?: 'Query', campaigns: { __typename?: 'CampaignConnection', edges: Array<{ __typename?: 'CampaignEdge', cursor: string, node: { __typename?: 'Campaign', id: string, name: string, kind: CampaignKind, status: CampaignStatus, goalKind: GoalKindInput, goalTarget: number } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
 
 export type CampaignReachQueryVariables = Exact<{
   id: Scalars['ID']['input'];
@@ -4794,4 +4847,4 @@ export type SegmentsQueryVariables = Exact<{
 }>;
 
 
-export type SegmentsQuery = { __typename?: 'Query', segments: { __typename?: 'SegmentConnection', nodes: Array<{ __typename?: 'Segment', id: string, name: string, kind: SegmentKind, memberCount?: number | null, refreshedAt?: string | null }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type SegmentsQuery = { __typename?: 'Query', segments: { __typename?: 'SegmentConnection', edges: Array<{ __typename?: 'SegmentEdge', cursor: string, node: { __typename?: 'Segment', id: string, name: string, kind: SegmentKind, memberCount?: number | null, refreshedAt?: string | null } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };

@@ -101,7 +101,7 @@ async fn bad_access_tokens_are_unauthenticated() {
 }
 
 const REFRESH: &str =
-    "mutation($t: String!) { refresh(refreshToken: $t) { accessToken refreshToken } }";
+    "mutation($t: String!) { refresh(input: {refreshToken: $t}) { accessToken refreshToken } }";
 
 #[tokio::test]
 async fn refresh_rotates_and_reuse_revokes_the_family() {
@@ -147,10 +147,15 @@ async fn logout_password_change_and_logout_everywhere_end_sessions() {
         .to_owned();
 
     let r = app
-        .gql("mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }",
+        .gql("mutation($c: String!, $n: String!) { changePassword(input: {currentPassword: $c, newPassword: $n}) { endedSessions userErrors { field message code } } }",
              json!({"c": PASSWORD, "n": "Blaue Berge 9 im Juni"}), Some(&a.access), None)
         .await;
-    assert_eq!(r.data()["changePassword"], json!(1), "{}", r.body);
+    assert_eq!(
+        r.data()["changePassword"]["endedSessions"],
+        json!(1),
+        "{}",
+        r.body
+    );
     assert_eq!(
         app.gql(ME, json!({}), Some(&other), None).await.code(),
         Some("UNAUTHENTICATED")
@@ -162,9 +167,14 @@ async fn logout_password_change_and_logout_everywhere_end_sessions() {
     );
 
     let r = app
-        .gql("mutation { logout }", json!({}), Some(&a.access), None)
+        .gql(
+            "mutation { logout { loggedOut } }",
+            json!({}),
+            Some(&a.access),
+            None,
+        )
         .await;
-    assert_eq!(r.data()["logout"], json!(true));
+    assert_eq!(r.data()["logout"]["loggedOut"], json!(true));
     assert_eq!(
         app.gql(ME, json!({}), Some(&a.access), None).await.code(),
         Some("UNAUTHENTICATED")
@@ -181,9 +191,14 @@ async fn logout_password_change_and_logout_everywhere_end_sessions() {
         .unwrap()
         .to_owned();
     let r = app
-        .gql("mutation { logoutEverywhere }", json!({}), Some(&t1), None)
+        .gql(
+            "mutation { logoutEverywhere { endedSessions } }",
+            json!({}),
+            Some(&t1),
+            None,
+        )
         .await;
-    assert_eq!(r.data()["logoutEverywhere"], json!(2));
+    assert_eq!(r.data()["logoutEverywhere"]["endedSessions"], json!(2));
     assert_eq!(
         app.gql(ME, json!({}), Some(&t2), None).await.code(),
         Some("UNAUTHENTICATED")
@@ -325,7 +340,7 @@ async fn a_made_up_refresh_token_cannot_end_someone_elses_session() {
     let app = spawn_app_with(Redis::Shared, None, |_| {}).await;
     let a = app.sign_up().await;
     let refresh =
-        "mutation($t: String!) { refresh(refreshToken: $t) { accessToken refreshToken } }";
+        "mutation($t: String!) { refresh(input: {refreshToken: $t}) { accessToken refreshToken } }";
     let sid = a.refresh.split_once('.').unwrap().0;
     let forged = format!("{sid}.garbage");
     let r = app.gql(refresh, json!({"t": forged}), None, None).await;
@@ -371,7 +386,7 @@ async fn a_strangers_bad_logins_do_not_lock_the_owner_out() {
                 .post(format!("{url}/graphql"))
                 .header("x-forwarded-for", ip)
                 .json(&json!({
-                    "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+                    "query": "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { accessToken } }",
                     "variables": {"e": email, "p": password}
                 }))
                 .send()

@@ -28,7 +28,7 @@ async fn redis_down_gives_unavailable_fast_and_recovers() {
     let r = tokio::time::timeout(
         NO_HANG,
         app.gql(
-            "mutation($t: String!) { refresh(refreshToken: $t) { accessToken } }",
+            "mutation($t: String!) { refresh(input: {refreshToken: $t}) { accessToken } }",
             json!({"t": a.refresh}),
             None,
             None,
@@ -61,7 +61,7 @@ async fn redis_down_gives_unavailable_fast_and_recovers() {
         .to_owned();
     let r = app
         .gql(
-            "mutation($t: String!) { refresh(refreshToken: $t) { accessToken } }",
+            "mutation($t: String!) { refresh(input: {refreshToken: $t}) { accessToken } }",
             json!({"t": refresh}),
             None,
             None,

@@ -3,7 +3,7 @@
 use kartei_tests::{PASSWORD, spawn_app, unique_email};
 use serde_json::json;
 
-const SIGN_UP: &str = "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }";
+const SIGN_UP: &str = "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken userErrors { field message code } } }";
 
 #[tokio::test]
 async fn invalid_sign_up_reports_every_field_and_writes_nothing() {
@@ -192,14 +192,30 @@ async fn error_extensions_are_a_stable_contract() {
         json!({"code": "UNAUTHENTICATED"})
     );
     assert_eq!(r.body["errors"][0]["message"], "authentication required");
+    // A mutation answers what the user can fix as userErrors, each with its input path.
     let r = app
-        .gql("mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }",
+        .gql("mutation($i: SignUpInput!) { signUp(input: $i) { accessToken userErrors { field message code } } }",
              json!({"i": {"agencyName": "A", "displayName": "B", "email": "x", "password": PASSWORD}}), None, None)
         .await;
+    assert!(r.body["errors"].is_null(), "{}", r.body);
     assert_eq!(
-        r.body["errors"][0]["extensions"],
-        json!({"code": "VALIDATION_FAILED", "fields": {"email": "is not a valid email address"}})
+        r.data()["signUp"],
+        json!({"accessToken": null, "userErrors": [{"field": ["input", "email"],
+               "message": "is not a valid email address", "code": "VALIDATION_FAILED"}]})
     );
+    // Elsewhere a bad argument is a top-level error with the field in `extensions.fields`.
+    let (admin, tenant) = app.owner_with_tenant().await;
+    let r = app
+        .gql(
+            "{ persons(first: 0) { totalCount } }",
+            json!({}),
+            Some(&admin.access),
+            Some(&tenant),
+        )
+        .await;
+    let ext = &r.body["errors"][0]["extensions"];
+    assert_eq!(ext["code"], "VALIDATION_FAILED", "{}", r.body);
+    assert!(ext["fields"]["first"].is_string(), "{}", r.body);
 }
 
 /// Issue 17, finding 12: a NUL byte in a filter or a setting key was INTERNAL (PostgreSQL

@@ -296,7 +296,7 @@ impl TestApp {
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {
         self.gql(
-            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }",
+            "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { accessToken refreshToken } }",
             json!({"e": email, "p": password}),
             None,
             None,
@@ -309,14 +309,18 @@ impl TestApp {
         let email = unique_email("user");
         let r = self
             .gql(
-                "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
+                "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } userErrors { field message code } } }",
                 json!({"i": {"displayName": "Max Mitarbeiter", "email": email,
                              "password": PASSWORD, "agencyAdmin": agency_admin}}),
                 Some(&admin.access),
                 None,
             )
             .await;
-        assert!(r.data()["createUser"].is_object(), "createUser: {}", r.body);
+        assert!(
+            r.data()["createUser"]["user"].is_object(),
+            "createUser: {}",
+            r.body
+        );
         let l = self.login(&email, PASSWORD).await;
         Account {
             email,

@@ -40,7 +40,7 @@
     e.preventDefault();
     status("signing in…", false);
     post({
-      query: "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+      query: "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { accessToken } }",
       variables: { e: $("email").value, p: $("password").value },
     }, false).then(function (r) {
       if (r.errors) {

@@ -5,7 +5,11 @@ use kartei_auth::identity::{NewUser, SignUp};
 
 use crate::context::{principal, request, services};
 use crate::error::api;
-use crate::identity::types::{AuthPayload, CreateUserInput, SignUpInput, User};
+use crate::identity::types::{
+    AuthPayload, ChangePasswordInput, ChangePasswordPayload, CreateUserInput, CreateUserPayload,
+    LoginInput, LogoutEverywherePayload, LogoutPayload, RefreshInput, SignUpInput, User,
+};
+use crate::payload::settle;
 
 #[derive(Default)]
 pub struct IdentityMutation;
@@ -18,78 +22,113 @@ impl IdentityMutation {
         ctx: &Context<'_>,
         input: SignUpInput,
     ) -> async_graphql::Result<AuthPayload> {
-        let req = request(ctx)?;
-        let (_, tokens) = services(ctx)?
-            .auth
-            .sign_up(
-                SignUp {
-                    agency_name: input.agency_name,
-                    display_name: input.display_name,
-                    email: input.email,
-                    password: input.password,
-                },
-                &req.client,
-            )
-            .await
-            .map_err(api)?;
-        Ok(AuthPayload(tokens))
+        let r = async {
+            let req = request(ctx)?;
+            let (_, tokens) = services(ctx)?
+                .auth
+                .sign_up(
+                    SignUp {
+                        agency_name: input.agency_name,
+                        display_name: input.display_name,
+                        email: input.email,
+                        password: input.password,
+                    },
+                    &req.client,
+                )
+                .await
+                .map_err(api)?;
+            Ok(AuthPayload::from(tokens))
+        };
+        settle(ctx, r).await
     }
 
+    /// Signs in; a wrong email or password is `UNAUTHENTICATED`.
     async fn login(
         &self,
         ctx: &Context<'_>,
-        email: String,
-        password: String,
+        input: LoginInput,
     ) -> async_graphql::Result<AuthPayload> {
-        let req = request(ctx)?;
-        let (_, tokens) = services(ctx)?
-            .auth
-            .login(&email, &password, &req.client)
-            .await
-            .map_err(api)?;
-        Ok(AuthPayload(tokens))
+        let r = async {
+            let req = request(ctx)?;
+            let (_, tokens) = services(ctx)?
+                .auth
+                .login(&input.email, &input.password, &req.client)
+                .await
+                .map_err(api)?;
+            Ok(AuthPayload::from(tokens))
+        };
+        settle(ctx, r).await
     }
 
     /// Exchanges a refresh token for a new pair (rotation).
     async fn refresh(
         &self,
         ctx: &Context<'_>,
-        refresh_token: String,
+        input: RefreshInput,
     ) -> async_graphql::Result<AuthPayload> {
-        let tokens = services(ctx)?
-            .auth
-            .refresh(&refresh_token)
-            .await
-            .map_err(api)?;
-        Ok(AuthPayload(tokens))
+        let r = async {
+            let tokens = services(ctx)?
+                .auth
+                .refresh(&input.refresh_token)
+                .await
+                .map_err(api)?;
+            Ok(AuthPayload::from(tokens))
+        };
+        settle(ctx, r).await
     }
 
     /// Ends the current session.
-    async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        let p = principal(ctx)?;
-        services(ctx)?.auth.logout(p).await.map_err(api)?;
-        Ok(true)
+    async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<LogoutPayload> {
+        let r = async {
+            let p = principal(ctx)?;
+            services(ctx)?.auth.logout(p).await.map_err(api)?;
+            Ok(LogoutPayload {
+                logged_out: Some(true),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
-    /// Ends every session of the current user; returns how many were ended.
-    async fn logout_everywhere(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        let p = principal(ctx)?;
-        services(ctx)?.auth.logout_everywhere(p).await.map_err(api)
+    /// Ends every session of the current user.
+    async fn logout_everywhere(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<LogoutEverywherePayload> {
+        let r = async {
+            let p = principal(ctx)?;
+            let n = services(ctx)?
+                .auth
+                .logout_everywhere(p)
+                .await
+                .map_err(api)?;
+            Ok(LogoutEverywherePayload {
+                ended_sessions: Some(n),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
-    /// Changes the password and ends every other session; returns how many were ended.
+    /// Changes the password and ends every other session.
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        current_password: String,
-        new_password: String,
-    ) -> async_graphql::Result<u64> {
-        let p = principal(ctx)?;
-        services(ctx)?
-            .auth
-            .change_password(p, &current_password, &new_password)
-            .await
-            .map_err(api)
+        input: ChangePasswordInput,
+    ) -> async_graphql::Result<ChangePasswordPayload> {
+        let r = async {
+            let p = principal(ctx)?;
+            let n = services(ctx)?
+                .auth
+                .change_password(p, &input.current_password, &input.new_password)
+                .await
+                .map_err(api)?;
+            Ok(ChangePasswordPayload {
+                ended_sessions: Some(n),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 
     /// Adds a user to the caller's agency (agency admins only).
@@ -97,21 +136,27 @@ impl IdentityMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateUserInput,
-    ) -> async_graphql::Result<User> {
-        let p = principal(ctx)?;
-        let user = services(ctx)?
-            .auth
-            .create_user(
-                p,
-                NewUser {
-                    display_name: input.display_name,
-                    email: input.email,
-                    password: input.password,
-                    agency_admin: input.agency_admin,
-                },
-            )
-            .await
-            .map_err(api)?;
-        Ok(User(user))
+    ) -> async_graphql::Result<CreateUserPayload> {
+        let r = async {
+            let p = principal(ctx)?;
+            let user = services(ctx)?
+                .auth
+                .create_user(
+                    p,
+                    NewUser {
+                        display_name: input.display_name,
+                        email: input.email,
+                        password: input.password,
+                        agency_admin: input.agency_admin,
+                    },
+                )
+                .await
+                .map_err(api)?;
+            Ok(CreateUserPayload {
+                user: Some(User(user)),
+                ..Default::default()
+            })
+        };
+        settle(ctx, r).await
     }
 }

@@ -1,5 +1,6 @@
 //! GraphQL types of identity, mirroring `kartei_auth` types.
 
+use crate::payload::{Payload, UserError};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use kartei_auth::identity::{self, AgencyRole as DomainAgencyRole};
@@ -59,31 +60,93 @@ impl User {
     }
 }
 
-/// Tokens from `signUp`, `login` and `refresh`.
-pub struct AuthPayload(pub identity::Tokens);
+/// Tokens from `signUp`, `login` and `refresh`, or what to fix (a wrong password or a used
+/// refresh token stay top-level `UNAUTHENTICATED` errors).
+#[derive(Default)]
+pub struct AuthPayload {
+    pub tokens: Option<identity::Tokens>,
+    pub user_errors: Vec<UserError>,
+}
+
+impl From<identity::Tokens> for AuthPayload {
+    fn from(tokens: identity::Tokens) -> Self {
+        AuthPayload {
+            tokens: Some(tokens),
+            user_errors: vec![],
+        }
+    }
+}
+
+impl Payload for AuthPayload {
+    fn with_errors(errors: Vec<UserError>) -> Self {
+        AuthPayload {
+            tokens: None,
+            user_errors: errors,
+        }
+    }
+}
 
 #[Object]
 impl AuthPayload {
     /// Send as `Authorization: Bearer <accessToken>`; short-lived.
-    async fn access_token(&self) -> &str {
-        &self.0.access_token
+    async fn access_token(&self) -> Option<&str> {
+        self.tokens.as_ref().map(|t| t.access_token.as_str())
     }
     /// Exchange once at `refresh` for a new pair; a second use revokes the session.
-    async fn refresh_token(&self) -> &str {
-        &self.0.refresh_token
+    async fn refresh_token(&self) -> Option<&str> {
+        self.tokens.as_ref().map(|t| t.refresh_token.as_str())
     }
     /// Seconds until the access token expires.
-    async fn expires_in(&self) -> u64 {
-        self.0.expires_in
+    async fn expires_in(&self) -> Option<u64> {
+        self.tokens.as_ref().map(|t| t.expires_in)
     }
-    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        Ok(User(
-            services(ctx)?
-                .auth
-                .user(self.0.user_id)
-                .await
-                .map_err(api)?,
-        ))
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let Some(t) = &self.tokens else {
+            return Ok(None);
+        };
+        Ok(Some(User(
+            services(ctx)?.auth.user(t.user_id).await.map_err(api)?,
+        )))
+    }
+    /// What the user can fix; empty when the mutation succeeded.
+    async fn user_errors(&self) -> &[UserError] {
+        &self.user_errors
+    }
+}
+
+/// The input of `login`.
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// The input of `refresh`.
+#[derive(InputObject)]
+pub struct RefreshInput {
+    pub refresh_token: String,
+}
+
+/// The input of `changePassword`.
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+crate::payload! {
+    CreateUserPayload "The result of `createUser`." { user: User }
+    LogoutPayload "The result of `logout`." {
+        /// True: the session is over.
+        logged_out: bool,
+    }
+    LogoutEverywherePayload "The result of `logoutEverywhere`." {
+        /// How many sessions were ended.
+        ended_sessions: u64,
+    }
+    ChangePasswordPayload "The result of `changePassword`." {
+        /// How many other sessions were ended.
+        ended_sessions: u64,
     }
 }
 
