@@ -53,6 +53,7 @@ export type AbcClass =
   | 'B'
   | 'C';
 
+/** A value object (no id): one class's figures inside an AbcReport. */
 export type AbcClassStats = {
   __typename?: 'AbcClassStats';
   class: AbcClass;
@@ -65,6 +66,7 @@ export type AbcClassStats = {
   valueShare: Scalars['Float']['output'];
 };
 
+/** A value object (no id): the result of one ABC run, computed. */
 export type AbcReport = {
   __typename?: 'AbcReport';
   classes: Array<AbcClassStats>;
@@ -124,6 +126,7 @@ export type AbcResultEdge = {
   node: AbcResult;
 };
 
+/** A value object (no id): the tenant's singleton ABC settings (Query.abcSettings). */
 export type AbcSettings = {
   __typename?: 'AbcSettings';
   /** Percent of the total the A customers make up (default 80). */
@@ -140,6 +143,7 @@ export type AbcSettings = {
   periodMonths: Scalars['Int']['output'];
 };
 
+/** A value object (no id): the tenant's singleton ABC settings (Query.abcSettings). */
 export type AbcSettingsInput = {
   /** Percent of the total the A customers make up (default 80). */
   aShare: Scalars['Float']['input'];
@@ -155,6 +159,10 @@ export type AbcSettingsInput = {
   periodMonths: Scalars['Int']['input'];
 };
 
+/**
+ * A value object (no id): who did something, as recorded — a user, an API key of the tenant,
+ * or Kartei itself (a scheduled job, a public page); `user` links the user where there is one.
+ */
 export type Actor = {
   __typename?: 'Actor';
   kind: ActorKind;
@@ -575,6 +583,8 @@ export type CampaignMessageStatus =
 /**
  * Who a launched campaign can reach now (before the frequency cap, which depends on what
  * is sent until then).
+ *
+ * A value object (no id): computed: who a campaign would reach now.
  */
 export type CampaignReach = {
   __typename?: 'CampaignReach';
@@ -584,12 +594,14 @@ export type CampaignReach = {
   steps: Array<CampaignStepReach>;
 };
 
+/** A value object (no id): one row of a computed campaign report. */
 export type CampaignReasonCount = {
   __typename?: 'CampaignReasonCount';
   count: Scalars['Int']['output'];
   reason: Scalars['String']['output'];
 };
 
+/** A value object (no id): a campaign's figures, computed. */
 export type CampaignReport = {
   __typename?: 'CampaignReport';
   attainmentPercent: Scalars['Float']['output'];
@@ -606,6 +618,7 @@ export type CampaignReport = {
   steps: Array<CampaignStepReport>;
 };
 
+/** A value object (no id): the tenant's singleton campaign settings. */
 export type CampaignSettingsInput = {
   addressForm: AddressFormInput;
   /** ... within this many days, across all campaigns. */
@@ -616,6 +629,7 @@ export type CampaignSettingsInput = {
   throttlePerSecond: Scalars['Int']['input'];
 };
 
+/** A value object (no id): the tenant's singleton campaign settings. */
 export type CampaignSettingsObject = {
   __typename?: 'CampaignSettingsObject';
   addressForm: AddressFormInput;
@@ -664,7 +678,11 @@ export type CampaignStepInput = {
   variantTemplateId?: InputMaybe<Scalars['ID']['input']>;
 };
 
-/** One step's reach: the policy of its channel applied to the audience at once. */
+/**
+ * One step's reach: the policy of its channel applied to the audience at once.
+ *
+ * A value object (no id): one step's row of a computed reach.
+ */
 export type CampaignStepReach = {
   __typename?: 'CampaignStepReach';
   /** Of those, how many the channel policy allows now. */
@@ -677,6 +695,7 @@ export type CampaignStepReach = {
   reasons: Array<CampaignReasonCount>;
 };
 
+/** A value object (no id): one step's row of a computed report. */
 export type CampaignStepReport = {
   __typename?: 'CampaignStepReport';
   bounced: Scalars['Int']['output'];
@@ -712,6 +731,7 @@ export type CampaignTask = {
   script?: Maybe<Scalars['String']['output']>;
 };
 
+/** A value object (no id): the result of one status change (the campaign inside has its id). */
 export type CampaignTransition = {
   __typename?: 'CampaignTransition';
   /** At launch: contacts frozen into the audience, and how many of them are excluded. */
@@ -733,6 +753,7 @@ export type CancelImportPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A value object (no id): one finding of a consent-chain check. */
 export type ChainBreak = {
   __typename?: 'ChainBreak';
   eventId?: Maybe<Scalars['ID']['output']>;
@@ -785,6 +806,7 @@ export type CompleteCampaignTaskPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A value object (no id): the tenant's singleton compliance policy. */
 export type CompliancePolicy = {
   __typename?: 'CompliancePolicy';
   /** Validity of double opt-in confirmation links (1-720 hours, default 72). */
@@ -797,6 +819,7 @@ export type CompliancePolicy = {
   requireDoubleOptIn: Scalars['Boolean']['output'];
 };
 
+/** A value object (no id): the tenant's singleton compliance policy. */
 export type CompliancePolicyInput = {
   /** Validity of double opt-in confirmation links (1-720 hours, default 72). */
   doubleOptInLinkHours: Scalars['Int']['input'];
@@ -808,6 +831,7 @@ export type CompliancePolicyInput = {
   requireDoubleOptIn: Scalars['Boolean']['input'];
 };
 
+/** A value object (no id): the result of a consent-chain check, computed. */
 export type ConsentChainReport = {
   __typename?: 'ConsentChainReport';
   breaks: Array<ChainBreak>;
@@ -958,6 +982,7 @@ export type ConsentText = {
   title: Scalars['String']['output'];
 };
 
+/** A value object (no id): computed: may this person be contacted now. */
 export type ContactDecision = {
   __typename?: 'ContactDecision';
   allowed: Scalars['Boolean']['output'];
@@ -1144,6 +1169,7 @@ export type CreateUserPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A value object (no id): the one-time reveal of a new key's secret (the key has its id). */
 export type CreatedApiKey = {
   __typename?: 'CreatedApiKey';
   apiKey: ApiKey;
@@ -1179,6 +1205,7 @@ export type CustomFieldKind =
   | 'PICKLIST'
   | 'TEXT';
 
+/** A value object (no id): computed data-quality figures. */
 export type DataQualityReport = {
   __typename?: 'DataQualityReport';
   archived: Scalars['Int']['output'];
@@ -1311,6 +1338,7 @@ export type DeliveryEventKind =
   | 'HARD_BOUNCE'
   | 'SOFT_BOUNCE';
 
+/** A value object (no id): the result of recording one delivery event. */
 export type DeliveryEventResult = {
   __typename?: 'DeliveryEventResult';
   personId: Scalars['ID']['output'];
@@ -1336,6 +1364,7 @@ export type DismissDuplicatePayload = {
   userErrors: Array<UserError>;
 };
 
+/** A value object (no id): computed live: a likely duplicate and its score. */
 export type DuplicateCandidate = {
   __typename?: 'DuplicateCandidate';
   aId: Scalars['ID']['output'];
@@ -1382,6 +1411,7 @@ export type DuplicatePairEdge = {
   node: DuplicatePair;
 };
 
+/** A value object (no id): the result of one duplicate scan. */
 export type DuplicateScan = {
   __typename?: 'DuplicateScan';
   pairs: Scalars['Int']['output'];
@@ -1426,6 +1456,7 @@ export type ErasureRecord = {
   requestId?: Maybe<Scalars['ID']['output']>;
 };
 
+/** A value object (no id): the result of one erasure. */
 export type ErasureSummary = {
   __typename?: 'ErasureSummary';
   erasureId: Scalars['ID']['output'];
@@ -1473,6 +1504,7 @@ export type ExtendDataSubjectRequestPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A value object (no id): one facet of a search answer. */
 export type FacetCount = {
   __typename?: 'FacetCount';
   facet: SearchFacet;
@@ -1480,6 +1512,7 @@ export type FacetCount = {
   values: Array<FacetValue>;
 };
 
+/** A value object (no id): one value of a search facet. */
 export type FacetValue = {
   __typename?: 'FacetValue';
   count: Scalars['Int']['output'];
@@ -1591,6 +1624,7 @@ export type ImportFormat =
   | 'CSV'
   | 'XLSX';
 
+/** A value object (no id): computed from an upload before it is imported. */
 export type ImportPreview = {
   __typename?: 'ImportPreview';
   delimiter?: Maybe<Scalars['String']['output']>;
@@ -1602,12 +1636,14 @@ export type ImportPreview = {
   suggestedMapping: Array<Maybe<Scalars['String']['output']>>;
 };
 
+/** A value object (no id): one row of an import preview. */
 export type ImportPreviewRow = {
   __typename?: 'ImportPreviewRow';
   cells: Array<Scalars['String']['output']>;
   line: Scalars['Int']['output'];
 };
 
+/** A value object (no id): one line of an import's error report, read through its import. */
 export type ImportRowError = {
   __typename?: 'ImportRowError';
   /** The file's column header (or `(row)`). */
@@ -1671,7 +1707,11 @@ export type Interaction = Node & {
   version: Scalars['Int']['output'];
 };
 
-/** A timeline entry: an interaction. */
+/**
+ * A timeline entry: an interaction.
+ *
+ * A value object (no id): a timeline entry: the interaction inside has its id.
+ */
 export type InteractionEntry = TimelineEntry & {
   __typename?: 'InteractionEntry';
   /** When it happened; the timeline is ordered by it, newest first. */
@@ -1708,6 +1748,7 @@ export type InteractionPatch = {
   summary?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A value object (no id): a generated export. */
 export type LetterExport = {
   __typename?: 'LetterExport';
   /** Addresses and letter texts, for mail merge. */
@@ -1736,6 +1777,7 @@ export type LifecycleEvent = {
   toStage?: Maybe<LifecycleStage>;
 };
 
+/** A value object (no id): the result of one lifecycle run. */
 export type LifecycleRun = {
   __typename?: 'LifecycleRun';
   becameCustomer: Scalars['Int']['output'];
@@ -1744,6 +1786,7 @@ export type LifecycleRun = {
   wokeUp: Scalars['Int']['output'];
 };
 
+/** A value object (no id): the tenant's singleton lifecycle settings. */
 export type LifecycleSettings = {
   __typename?: 'LifecycleSettings';
   dormantAfterMonths: Scalars['Int']['output'];
@@ -1751,6 +1794,7 @@ export type LifecycleSettings = {
   exCustomerAfterMonths: Scalars['Int']['output'];
 };
 
+/** A value object (no id): the tenant's singleton lifecycle settings. */
 export type LifecycleSettingsInput = {
   dormantAfterMonths: Scalars['Int']['input'];
   enabled: Scalars['Boolean']['input'];
@@ -1799,6 +1843,7 @@ export type LogoutPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A value object (no id): one header of a rendered mail. */
 export type MailHeader = {
   __typename?: 'MailHeader';
   name: Scalars['String']['output'];
@@ -1883,7 +1928,11 @@ export type MembershipEventEdge = {
   node: MembershipEvent;
 };
 
-/** A timeline entry: a duplicate merged into this record. */
+/**
+ * A timeline entry: a duplicate merged into this record.
+ *
+ * A value object (no id): a timeline entry: the merge inside has its id.
+ */
 export type MergeEntry = TimelineEntry & {
   __typename?: 'MergeEntry';
   /** When it happened; the timeline is ordered by it, newest first. */
@@ -1920,6 +1969,7 @@ export type MergePersonsPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A value object (no id): the result of one merge (the persons inside have their ids). */
 export type MergeResult = {
   __typename?: 'MergeResult';
   addedTags: Scalars['Int']['output'];
@@ -1935,7 +1985,11 @@ export type MergeResult = {
   winner: Person;
 };
 
-/** A timeline entry: a campaign message or manual touch. */
+/**
+ * A timeline entry: a campaign message or manual touch.
+ *
+ * A value object (no id): a timeline entry: the campaign message inside has its id.
+ */
 export type MessageEntry = TimelineEntry & {
   __typename?: 'MessageEntry';
   /** When it happened; the timeline is ordered by it, newest first. */
@@ -2677,6 +2731,7 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** A value object (no id): one point of a computed Pareto curve. */
 export type ParetoPoint = {
   __typename?: 'ParetoPoint';
   customerShare: Scalars['Float']['output'];
@@ -2982,6 +3037,7 @@ export type PutSnippetPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A value object (no id): a computed score breakdown of the person that holds it. */
 export type Quality = {
   __typename?: 'Quality';
   completeness: Scalars['Float']['output'];
@@ -3465,6 +3521,7 @@ export type ReactivateTenantPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A value object (no id): one row of a computed report. */
 export type ReasonCount = {
   __typename?: 'ReasonCount';
   allowed: Scalars['Boolean']['output'];
@@ -3635,6 +3692,7 @@ export type RetentionAction =
   /** Hand over for erasure (erasure queue, archived), for a person to confirm. */
   | 'FLAG';
 
+/** A value object (no id): one row of a retention dry run. */
 export type RetentionCandidate = {
   __typename?: 'RetentionCandidate';
   createdAt: Scalars['DateTime']['output'];
@@ -3647,6 +3705,7 @@ export type RetentionCandidate = {
   personId: Scalars['ID']['output'];
 };
 
+/** A value object (no id): computed: what a retention policy would erase. */
 export type RetentionDryRun = {
   __typename?: 'RetentionDryRun';
   cutoff: Scalars['DateTime']['output'];
@@ -3766,7 +3825,11 @@ export type SearchFilterInput = {
   tags?: Array<Scalars['String']['input']>;
 };
 
-/** A matched field: its text HTML-escaped, the matched words in `<mark>`. */
+/**
+ * A matched field: its text HTML-escaped, the matched words in `<mark>`.
+ *
+ * A value object (no id): one highlighted field of a search hit.
+ */
 export type SearchHighlight = {
   __typename?: 'SearchHighlight';
   /** `name`, `organization`, `email`, `city`, `postalCode` or `phone`. */
@@ -3830,6 +3893,7 @@ export type SearchHitEdge = {
   node: SearchHit;
 };
 
+/** A value object (no id): the search backend's state, computed. */
 export type SearchStatus = {
   __typename?: 'SearchStatus';
   /** `postgres` or `meilisearch`. */
@@ -3974,7 +4038,11 @@ export type SegmentEdge = {
   node: Segment;
 };
 
-/** A field rules can use, with its type and operators. */
+/**
+ * A field rules can use, with its type and operators.
+ *
+ * A value object (no id): one entry of the static segment-field catalog.
+ */
 export type SegmentField = {
   __typename?: 'SegmentField';
   field: Scalars['String']['output'];
@@ -3997,6 +4065,10 @@ export type SegmentKind =
   /** Members are added and removed by hand. */
   | 'STATIC';
 
+/**
+ * A value object (no id): what a rule would select now, its count and its members (paged like
+ * every list), without saving a segment.
+ */
 export type SegmentPreview = {
   __typename?: 'SegmentPreview';
   /** How many persons the rule selects. */
@@ -4006,6 +4078,10 @@ export type SegmentPreview = {
 };
 
 
+/**
+ * A value object (no id): what a rule would select now, its count and its members (paged like
+ * every list), without saving a segment.
+ */
 export type SegmentPreviewMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
@@ -4013,6 +4089,7 @@ export type SegmentPreviewMembersArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A value object (no id): the result of one segment refresh. */
 export type SegmentRefresh = {
   __typename?: 'SegmentRefresh';
   entered: Scalars['Int']['output'];
@@ -4193,6 +4270,7 @@ export type StoreConsentTextPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A value object (no id): a signed form token, generated and not stored. */
 export type SubscribeForm = {
   __typename?: 'SubscribeForm';
   /** Where the form posts to (`email`, optional `firstName`, `lastName`, `token`). */
@@ -4201,12 +4279,14 @@ export type SubscribeForm = {
   token: Scalars['String']['output'];
 };
 
+/** A value object (no id): computed counts. */
 export type SuppressionCounts = {
   __typename?: 'SuppressionCounts';
   email: Scalars['Int']['output'];
   phone: Scalars['Int']['output'];
 };
 
+/** A value object (no id): the answer to looking up one address (the list keeps keyed hashes, not ids). */
 export type SuppressionEntry = {
   __typename?: 'SuppressionEntry';
   createdAt: Scalars['DateTime']['output'];
@@ -4311,6 +4391,7 @@ export type TemplateInput = {
   subject?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A value object (no id): a rendered preview. */
 export type TemplatePreview = {
   __typename?: 'TemplatePreview';
   html?: Maybe<Scalars['String']['output']>;
@@ -4424,7 +4505,11 @@ export type Transaction = Node & {
   version: Scalars['Int']['output'];
 };
 
-/** A timeline entry: an order, invoice, quote or credit note (`at` is its issue date). */
+/**
+ * A timeline entry: an order, invoice, quote or credit note (`at` is its issue date).
+ *
+ * A value object (no id): a timeline entry: the transaction inside has its id.
+ */
 export type TransactionEntry = TimelineEntry & {
   __typename?: 'TransactionEntry';
   /** When it happened; the timeline is ordered by it, newest first. */
@@ -4500,6 +4585,7 @@ export type UnlinkPersonFromOrganizationPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A value object (no id): a signed link, generated and not stored. */
 export type UnsubscribeLink = {
   __typename?: 'UnsubscribeLink';
   /** `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058) for the mail that carries it. */
@@ -4685,7 +4771,11 @@ export type User = {
   id: Scalars['ID']['output'];
 };
 
-/** A problem with the input that the user can fix; the mutation changed nothing. */
+/**
+ * A problem with the input that the user can fix; the mutation changed nothing.
+ *
+ * A value object (no id): what the user can fix, inside a mutation payload.
+ */
 export type UserError = {
   __typename?: 'UserError';
   code: UserErrorCode;

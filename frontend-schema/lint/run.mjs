@@ -33,6 +33,8 @@ for (const name of Object.keys(valueObjects)) {
   const type = schema.getType(name);
   if (!type?.getFields || "id" in type.getFields()) {
     findings.push({ line: 0, message: `${name} is listed as a value object but is not one`, ruleId: "lint/value-objects.mjs" });
+  } else if (name !== "PageInfo" && !/value object/i.test(type.description ?? "")) {
+    findings.push({ line: 0, message: `${name}: the SDL does not say it is a value object`, ruleId: "lint/value-objects.mjs" });
   }
 }
 for (const m of findings) {

@@ -50,6 +50,8 @@ impl UserErrorCode {
 }
 
 /// A problem with the input that the user can fix; the mutation changed nothing.
+///
+/// A value object (no id): what the user can fix, inside a mutation payload.
 #[derive(SimpleObject, Debug, Clone, PartialEq, Eq)]
 pub struct UserError {
     /// The path to the input field at fault, from the mutation's argument:

@@ -165,6 +165,7 @@ impl From<TemplateInput> for TemplateDraft {
     }
 }
 
+/// A value object (no id): a rendered preview.
 #[derive(SimpleObject)]
 pub struct TemplatePreview {
     /// Set when the contact lacks a value the template prints: they would be skipped.
@@ -439,6 +440,7 @@ impl CampaignInput {
     }
 }
 
+/// A value object (no id): one row of a computed campaign report.
 #[derive(SimpleObject)]
 #[graphql(name = "CampaignReasonCount")]
 pub struct ReasonCount {
@@ -459,6 +461,7 @@ fn reason_counts(v: Vec<report::ReasonCount>) -> Vec<ReasonCount> {
     v.into_iter().map(Into::into).collect()
 }
 
+/// A value object (no id): one step's row of a computed report.
 #[derive(SimpleObject)]
 pub struct CampaignStepReport {
     pub position: i32,
@@ -479,6 +482,8 @@ pub struct CampaignStepReport {
 }
 
 /// One step's reach: the policy of its channel applied to the audience at once.
+///
+/// A value object (no id): one step's row of a computed reach.
 #[derive(SimpleObject)]
 pub struct CampaignStepReach {
     pub position: i32,
@@ -493,6 +498,8 @@ pub struct CampaignStepReach {
 
 /// Who a launched campaign can reach now (before the frequency cap, which depends on what
 /// is sent until then).
+///
+/// A value object (no id): computed: who a campaign would reach now.
 #[derive(SimpleObject)]
 pub struct CampaignReach {
     pub round: Option<NaiveDate>,
@@ -522,6 +529,7 @@ impl From<reach::Reach> for CampaignReach {
     }
 }
 
+/// A value object (no id): a campaign's figures, computed.
 #[derive(SimpleObject)]
 pub struct CampaignReport {
     pub audience: i64,
@@ -611,6 +619,7 @@ impl From<tasks::Task> for CampaignTask {
     }
 }
 
+/// A value object (no id): a generated export.
 #[derive(SimpleObject)]
 pub struct LetterExport {
     pub letters: i32,
@@ -620,6 +629,7 @@ pub struct LetterExport {
     pub html: String,
 }
 
+/// A value object (no id): the tenant's singleton campaign settings.
 #[derive(SimpleObject, InputObject)]
 #[graphql(input_name = "CampaignSettingsInput")]
 pub struct CampaignSettingsObject {
@@ -646,6 +656,7 @@ impl From<CampaignSettings> for CampaignSettingsObject {
     }
 }
 
+/// A value object (no id): the result of one status change (the campaign inside has its id).
 #[derive(SimpleObject)]
 pub struct CampaignTransition {
     pub campaign: Campaign,
@@ -654,6 +665,7 @@ pub struct CampaignTransition {
     pub excluded: Option<i64>,
 }
 
+/// A value object (no id): the result of recording one delivery event.
 #[derive(SimpleObject)]
 pub struct DeliveryEventResult {
     pub person_id: ID,

@@ -232,6 +232,7 @@ impl From<ledger::Event> for ConsentEvent {
     }
 }
 
+/// A value object (no id): computed: may this person be contacted now.
 #[derive(SimpleObject)]
 pub struct ContactDecision {
     pub allowed: bool,
@@ -251,6 +252,7 @@ impl From<policy::Decision> for ContactDecision {
     }
 }
 
+/// A value object (no id): one row of a computed report.
 #[derive(SimpleObject)]
 pub struct ReasonCount {
     pub reason: String,
@@ -258,6 +260,7 @@ pub struct ReasonCount {
     pub persons: i64,
 }
 
+/// A value object (no id): the tenant's singleton compliance policy.
 #[derive(SimpleObject, InputObject)]
 #[graphql(input_name = "CompliancePolicyInput")]
 pub struct CompliancePolicy {
@@ -342,6 +345,7 @@ impl From<ledger::ConsentText> for ConsentText {
     }
 }
 
+/// A value object (no id): one finding of a consent-chain check.
 #[derive(SimpleObject)]
 pub struct ChainBreak {
     pub seq: i64,
@@ -350,6 +354,7 @@ pub struct ChainBreak {
     pub problem: String,
 }
 
+/// A value object (no id): the result of a consent-chain check, computed.
 #[derive(SimpleObject)]
 pub struct ConsentChainReport {
     pub intact: bool,
@@ -382,6 +387,7 @@ impl From<ledger::ChainReport> for ConsentChainReport {
     }
 }
 
+/// A value object (no id): a signed form token, generated and not stored.
 #[derive(SimpleObject)]
 pub struct SubscribeForm {
     /// Put this in the form as the hidden field `token`.
@@ -390,6 +396,7 @@ pub struct SubscribeForm {
     pub action_url: String,
 }
 
+/// A value object (no id): a signed link, generated and not stored.
 #[derive(SimpleObject)]
 pub struct UnsubscribeLink {
     pub url: String,
@@ -397,6 +404,7 @@ pub struct UnsubscribeLink {
     pub headers: Vec<MailHeader>,
 }
 
+/// A value object (no id): one header of a rendered mail.
 #[derive(SimpleObject)]
 pub struct MailHeader {
     pub name: String,
@@ -454,6 +462,7 @@ pub enum SuppressionReason {
     Manual,
 }
 
+/// A value object (no id): the answer to looking up one address (the list keeps keyed hashes, not ids).
 #[derive(SimpleObject)]
 pub struct SuppressionEntry {
     pub kind: SuppressionKind,
@@ -462,6 +471,7 @@ pub struct SuppressionEntry {
     pub created_by: Actor,
 }
 
+/// A value object (no id): computed counts.
 #[derive(SimpleObject)]
 pub struct SuppressionCounts {
     pub email: i64,
@@ -553,6 +563,7 @@ impl From<dsr::Request> for DataSubjectRequest {
     }
 }
 
+/// A value object (no id): the result of one erasure.
 #[derive(SimpleObject)]
 pub struct ErasureSummary {
     pub erasure_id: ID,
@@ -640,6 +651,7 @@ impl From<retention::Policy> for RetentionPolicy {
     }
 }
 
+/// A value object (no id): one row of a retention dry run.
 #[derive(SimpleObject)]
 pub struct RetentionCandidate {
     pub person_id: ID,
@@ -652,6 +664,7 @@ pub struct RetentionCandidate {
     pub flagged: bool,
 }
 
+/// A value object (no id): computed: what a retention policy would erase.
 #[derive(SimpleObject)]
 pub struct RetentionDryRun {
     pub cutoff: DateTime<Utc>,

@@ -248,6 +248,7 @@ pub(crate) async fn timeline_connection(
     ))
 }
 
+/// A value object (no id): a computed score breakdown of the person that holds it.
 #[derive(SimpleObject)]
 pub struct Quality {
     /// 0-100: half completeness, 30% freshness, 20% no duplicate suspicion.
@@ -638,6 +639,8 @@ pub enum TimelineEntry {
 }
 
 /// A timeline entry: an interaction.
+///
+/// A value object (no id): a timeline entry: the interaction inside has its id.
 #[derive(SimpleObject)]
 pub struct InteractionEntry {
     /// When it happened; the timeline is ordered by it, newest first.
@@ -646,6 +649,8 @@ pub struct InteractionEntry {
 }
 
 /// A timeline entry: an order, invoice, quote or credit note (`at` is its issue date).
+///
+/// A value object (no id): a timeline entry: the transaction inside has its id.
 #[derive(SimpleObject)]
 pub struct TransactionEntry {
     /// When it happened; the timeline is ordered by it, newest first.
@@ -654,6 +659,8 @@ pub struct TransactionEntry {
 }
 
 /// A timeline entry: a duplicate merged into this record.
+///
+/// A value object (no id): a timeline entry: the merge inside has its id.
 #[derive(SimpleObject)]
 pub struct MergeEntry {
     /// When it happened; the timeline is ordered by it, newest first.
@@ -662,6 +669,8 @@ pub struct MergeEntry {
 }
 
 /// A timeline entry: a campaign message or manual touch.
+///
+/// A value object (no id): a timeline entry: the campaign message inside has its id.
 #[derive(SimpleObject)]
 pub struct MessageEntry {
     /// When it happened; the timeline is ordered by it, newest first.
@@ -768,6 +777,7 @@ impl From<(DateTime<Utc>, timeline::Event)> for TimelineEntry {
     }
 }
 
+/// A value object (no id): computed live: a likely duplicate and its score.
 #[derive(SimpleObject)]
 pub struct DuplicateCandidate {
     pub a_id: ID,
@@ -964,6 +974,7 @@ impl From<rules::CustomField> for CustomField {
     }
 }
 
+/// A value object (no id): computed data-quality figures.
 #[derive(SimpleObject)]
 pub struct DataQualityReport {
     pub persons: i64,
@@ -1122,6 +1133,7 @@ impl From<import::Import> for Import {
     }
 }
 
+/// A value object (no id): one line of an import's error report, read through its import.
 #[derive(SimpleObject)]
 pub struct ImportRowError {
     pub line: i64,
@@ -1175,12 +1187,14 @@ impl Import {
     }
 }
 
+/// A value object (no id): one row of an import preview.
 #[derive(SimpleObject)]
 pub struct ImportPreviewRow {
     pub line: i64,
     pub cells: Vec<String>,
 }
 
+/// A value object (no id): computed from an upload before it is imported.
 #[derive(SimpleObject)]
 pub struct ImportPreview {
     pub format: ImportFormat,
@@ -1611,6 +1625,7 @@ pub struct MergePersonsInput {
     pub dry_run: bool,
 }
 
+/// A value object (no id): the result of one merge (the persons inside have their ids).
 #[derive(SimpleObject)]
 pub struct MergeResult {
     pub dry_run: bool,
@@ -1832,6 +1847,7 @@ crate::payload! {
     }
 }
 
+/// A value object (no id): the result of one duplicate scan.
 #[derive(SimpleObject)]
 pub struct DuplicateScan {
     pub persons_scanned: i64,

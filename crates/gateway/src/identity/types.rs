@@ -192,6 +192,8 @@ impl Actor {
     }
 }
 
+/// A value object (no id): who did something, as recorded — a user, an API key of the tenant,
+/// or Kartei itself (a scheduled job, a public page); `user` links the user where there is one.
 #[Object]
 impl Actor {
     /// As recorded: `user:<id>`, `api_key:<id>`, `system:<job>`, `public:<page>`.

@@ -106,6 +106,8 @@ impl From<SearchFilterInput> for Filters {
 }
 
 /// A matched field: its text HTML-escaped, the matched words in `<mark>`.
+///
+/// A value object (no id): one highlighted field of a search hit.
 #[derive(SimpleObject)]
 pub struct SearchHighlight {
     /// `name`, `organization`, `email`, `city`, `postalCode` or `phone`.
@@ -164,12 +166,14 @@ impl SearchHit {
     }
 }
 
+/// A value object (no id): one value of a search facet.
 #[derive(SimpleObject)]
 pub struct FacetValue {
     pub value: String,
     pub count: i64,
 }
 
+/// A value object (no id): one facet of a search answer.
 #[derive(SimpleObject)]
 pub struct FacetCount {
     pub facet: SearchFacet,
@@ -252,6 +256,7 @@ pub fn search_result(r: SearchResults) -> SearchResult {
     conn
 }
 
+/// A value object (no id): the search backend's state, computed.
 #[derive(SimpleObject)]
 pub struct SearchStatus {
     /// `postgres` or `meilisearch`.

@@ -195,13 +195,14 @@ impl From<SegmentInput> for segments::SegmentDraft {
     }
 }
 
-/// What a rule would select now: its count and its members (paged like every list), without
-/// saving a segment.
+/// What a rule would select now (see the `#[Object]` block for the SDL's description).
 pub struct SegmentPreview {
     /// The compiled rule (checked when the preview was asked for).
     pub(crate) cond: sea_orm::sea_query::Expr,
 }
 
+/// A value object (no id): what a rule would select now, its count and its members (paged like
+/// every list), without saving a segment.
 #[Object]
 impl SegmentPreview {
     /// How many persons the rule selects.
@@ -277,6 +278,7 @@ impl From<segments::MembershipEvent> for MembershipEvent {
     }
 }
 
+/// A value object (no id): the result of one segment refresh.
 #[derive(SimpleObject)]
 pub struct SegmentRefresh {
     pub entered: u64,
@@ -348,6 +350,8 @@ impl SegmentSnapshot {
 }
 
 /// A field rules can use, with its type and operators.
+///
+/// A value object (no id): one entry of the static segment-field catalog.
 #[derive(SimpleObject)]
 pub struct SegmentField {
     pub field: String,
@@ -363,6 +367,7 @@ pub enum AbcBasis {
     Margin,
 }
 
+/// A value object (no id): the tenant's singleton ABC settings (Query.abcSettings).
 #[derive(SimpleObject, InputObject)]
 #[graphql(input_name = "AbcSettingsInput")]
 pub struct AbcSettings {
@@ -449,6 +454,7 @@ pub enum LifecycleChange {
     BecameCustomer,
 }
 
+/// A value object (no id): one class's figures inside an AbcReport.
 #[derive(SimpleObject)]
 pub struct AbcClassStats {
     pub class: AbcClass,
@@ -461,12 +467,14 @@ pub struct AbcClassStats {
     pub downgraded: i64,
 }
 
+/// A value object (no id): one point of a computed Pareto curve.
 #[derive(SimpleObject)]
 pub struct ParetoPoint {
     pub customer_share: f64,
     pub value_share: f64,
 }
 
+/// A value object (no id): the result of one ABC run, computed.
 #[derive(SimpleObject)]
 pub struct AbcReport {
     pub run_id: ID,
@@ -553,6 +561,7 @@ impl From<abc::CustomerResult> for AbcResult {
     }
 }
 
+/// A value object (no id): the tenant's singleton lifecycle settings.
 #[derive(SimpleObject, InputObject)]
 #[graphql(input_name = "LifecycleSettingsInput")]
 pub struct LifecycleSettings {
@@ -581,6 +590,7 @@ impl From<LifecycleSettings> for lifecycle::LifecycleSettings {
     }
 }
 
+/// A value object (no id): the result of one lifecycle run.
 #[derive(SimpleObject)]
 pub struct LifecycleRun {
     pub became_dormant: u64,

@@ -138,6 +138,7 @@ impl From<apikeys::ApiKey> for ApiKey {
     }
 }
 
+/// A value object (no id): the one-time reveal of a new key's secret (the key has its id).
 #[derive(SimpleObject)]
 pub struct CreatedApiKey {
     pub api_key: ApiKey,
