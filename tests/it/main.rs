@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod abuse;
 mod auth;
 mod browser;
 mod campaigns;

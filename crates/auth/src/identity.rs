@@ -138,6 +138,15 @@ fn validate_new_user(
 }
 
 impl Auth {
+    /// Spends one of the principal's template previews (RATE_LIMITED when none is left).
+    pub async fn spend_preview(&self, principal: &Principal) -> Result<()> {
+        self.limit(
+            format!("preview:{}", principal.rate_key()),
+            self.limits.previews,
+        )
+        .await
+    }
+
     async fn limit(&self, key: String, limit: crate::ratelimit::Limit) -> Result<()> {
         let d = self.store.rate(&key, limit).await?;
         if d.allowed {

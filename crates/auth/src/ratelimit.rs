@@ -54,6 +54,8 @@ pub struct Limits {
     pub login_per_account: Limit,
     /// Tenants an agency may have (each is a full schema); `createTenant` refuses beyond.
     pub tenants_per_agency: u32,
+    /// Template previews per principal (each renders a template on the server).
+    pub previews: Limit,
 }
 
 impl Default for Limits {
@@ -64,6 +66,7 @@ impl Default for Limits {
             login_per_ip: Limit::per_minute(30, 30),
             login_per_account: Limit::per_minute(6, 10),
             tenants_per_agency: 50,
+            previews: Limit::per_minute(30, 10),
         }
     }
 }

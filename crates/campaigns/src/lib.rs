@@ -13,6 +13,7 @@
 //! No HTTP and no GraphQL here: the gateway maps these functions onto the API and the public
 //! tracking endpoints; the worker runs the send and daily occasion jobs.
 
+pub mod bound;
 pub mod campaigns;
 pub mod error;
 pub mod letters;

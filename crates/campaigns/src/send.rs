@@ -534,21 +534,26 @@ impl Job<'_> {
         } else {
             None
         };
-        let rendered =
-            match renderer.render(&contact, unsubscribe.as_ref().map(|(u, _)| u.as_str()))? {
-                Ok(r) => r,
-                Err(missing) => {
-                    return self
-                        .skip(
-                            tx,
-                            round,
-                            step,
-                            person,
-                            &format!("MISSING_VALUE:{}", missing.0),
-                        )
-                        .await;
-                }
-            };
+        let rendered = match renderer
+            .render_off_runtime(
+                contact.clone(),
+                unsubscribe.as_ref().map(|(u, _)| u.clone()),
+            )
+            .await?
+        {
+            Ok(r) => r,
+            Err(missing) => {
+                return self
+                    .skip(
+                        tx,
+                        round,
+                        step,
+                        person,
+                        &format!("MISSING_VALUE:{}", missing.0),
+                    )
+                    .await;
+            }
+        };
         let send_id = Uuid::now_v7();
         match step.channel.as_str() {
             "letter" | "phone" | "social" => {

@@ -2,8 +2,17 @@
 //! no includes, only the variables of one contact. Unknown variables and syntax errors are
 //! refused when a template or snippet is saved; a contact who lacks a value a template prints
 //! is skipped with the variable's name, never sent a blank.
+//!
+//! A render is bounded: [`crate::bound`] refuses templates that could build huge values (on
+//! save, and again before compiling), fuel bounds the steps, every text's output is capped
+//! ([`crate::bound::OUTPUT_BYTES`]; a rendered snippet at [`crate::bound::VAR_BYTES`]), and
+//! [`Renderer::render_off_runtime`] renders on a blocking thread under [`RENDER_TIME_LIMIT`],
+//! so a render never holds up the async runtime.
 
 use std::collections::BTreeMap;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_tenancy::db::TenantTx;
@@ -13,8 +22,13 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::bound::{OUTPUT_BYTES, VAR_BYTES};
 use crate::error::{Error, Result};
 use crate::settings::AddressForm;
+
+/// How long the caller of one render waits for it (the render itself is bounded by fuel and
+/// by [`crate::bound`], so a thread it runs on is freed soon after in any case).
+pub const RENDER_TIME_LIMIT: Duration = Duration::from_secs(2);
 
 /// Variables a template may use (besides `snippets.<key>` and `custom.<field>`).
 pub const VARIABLES: &[&str] = &[
@@ -122,6 +136,9 @@ fn check_text(
     snippets: &[String],
     allow_snippets: bool,
 ) -> std::result::Result<(), String> {
+    // Before compiling: the compiler folds constant expressions, huge ones too.
+    crate::bound::check(text, field)
+        .map_err(|r| format!("is refused in line {}: {}", r.line, r.message))?;
     let env = env();
     let t = env
         .template_from_named_str(field, text)
@@ -505,6 +522,22 @@ impl Renderer {
         let bad = |field: &str, e: minijinja::Error| {
             Error::field(field, format!("does not compile: {e}"))
         };
+        // Templates saved before a limit existed are checked here too, before compiling.
+        let bounded = |field: &str, text: &str| {
+            crate::bound::check(text, field).map_err(|r| {
+                Error::field(
+                    field,
+                    format!("is refused in line {}: {}", r.line, r.message),
+                )
+            })
+        };
+        bounded("body", &t.body)?;
+        if let Some(s) = &t.subject {
+            bounded("subject", s)?;
+        }
+        if let Some(h) = &t.html {
+            bounded("html", h)?;
+        }
         env.add_template_owned("body.txt", t.body.clone())
             .map_err(|e| bad("body", e))?;
         if let Some(s) = &t.subject {
@@ -534,6 +567,7 @@ impl Renderer {
                 .get(key)
                 .ok_or_else(|| Error::field("body", format!("uses the unknown snippet '{key}'")))?;
             let name = format!("snippet.{key}.txt");
+            bounded("snippet", body)?;
             env.add_template_owned(name.clone(), body.clone())
                 .map_err(|e| bad("snippet", e))?;
             if let Ok(tpl) = env.get_template(&name) {
@@ -558,7 +592,7 @@ impl Renderer {
         let mut m = BTreeMap::new();
         let mut put = |k: &str, v: Option<&str>| {
             if let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) {
-                m.insert(k.to_owned(), J::from(v.to_owned()));
+                m.insert(k.to_owned(), J::from(cut(v, VAR_BYTES).to_owned()));
             }
         };
         put("salutation", c.salutation.as_deref());
@@ -600,7 +634,12 @@ impl Renderer {
                     .collect()
             })
             .unwrap_or_default();
-        m.insert("custom".into(), J::from(custom));
+        // All custom values together are one variable's worth at most (see `bound`); a
+        // contact with more is rendered as if it had none (templates reading one skip it).
+        let custom_bytes = serde_json::to_string(&c.custom).map_or(usize::MAX, |s| s.len());
+        if custom_bytes <= VAR_BYTES {
+            m.insert("custom".into(), J::from(custom));
+        }
         m
     }
 
@@ -635,6 +674,10 @@ impl Renderer {
         let fail = |ctx: &BTreeMap<String, J>, e: minijinja::Error| -> Result<Missing> {
             match e.kind() {
                 minijinja::ErrorKind::UndefinedError => Ok(self.missing(ctx)),
+                minijinja::ErrorKind::WriteFailure => Err(Error::field(
+                    "body",
+                    "renders too much text (at most 1 MiB per text, 32 KiB per snippet)",
+                )),
                 _ => Err(Error::field("body", format!("cannot be rendered: {e}"))),
             }
         };
@@ -645,7 +688,7 @@ impl Renderer {
                 .env
                 .get_template(&name)
                 .map_err(|e| Error::field("snippet", e.to_string()))?;
-            match tpl.render(&ctx) {
+            match capped(&tpl, &ctx, VAR_BYTES) {
                 Ok(s) => {
                     rendered_snippets.insert(key.clone(), J::from(s));
                 }
@@ -658,7 +701,7 @@ impl Renderer {
                 .env
                 .get_template(name)
                 .map_err(|e| Error::field("body", e.to_string()))?;
-            match tpl.render(&ctx) {
+            match capped(&tpl, &ctx, OUTPUT_BYTES) {
                 Ok(s) => Ok(Ok(s)),
                 Err(e) => Ok(Err(fail(&ctx, e)?)),
             }
@@ -689,6 +732,73 @@ impl Renderer {
             text,
         }))
     }
+
+    /// [`Renderer::render`] on a blocking thread, waiting at most [`RENDER_TIME_LIMIT`].
+    pub async fn render_off_runtime(
+        self: &Arc<Self>,
+        c: Contact,
+        unsubscribe_url: Option<String>,
+    ) -> Result<std::result::Result<Rendered, Missing>> {
+        let me = Arc::clone(self);
+        let job = tokio::task::spawn_blocking(move || me.render(&c, unsubscribe_url.as_deref()));
+        match tokio::time::timeout(RENDER_TIME_LIMIT, job).await {
+            Ok(Ok(rendered)) => rendered,
+            Ok(Err(_)) => Err(Error::field("body", "cannot be rendered")),
+            Err(_) => Err(Error::field(
+                "body",
+                format!(
+                    "took longer than {} s to render",
+                    RENDER_TIME_LIMIT.as_secs()
+                ),
+            )),
+        }
+    }
+}
+
+/// `v` cut to at most `max` bytes, at a character boundary.
+fn cut(v: &str, max: usize) -> &str {
+    if v.len() <= max {
+        return v;
+    }
+    let mut end = max;
+    while !v.is_char_boundary(end) {
+        end -= 1;
+    }
+    &v[..end]
+}
+
+/// A writer that refuses to grow past its cap (minijinja then stops with `WriteFailure`).
+struct Capped {
+    buf: Vec<u8>,
+    cap: usize,
+}
+
+impl io::Write for Capped {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        if self.buf.len() + b.len() > self.cap {
+            return Err(io::Error::other("the render's output cap is reached"));
+        }
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Renders `tpl` into at most `cap` bytes.
+fn capped(
+    tpl: &minijinja::Template<'_, '_>,
+    ctx: &BTreeMap<String, J>,
+    cap: usize,
+) -> std::result::Result<String, minijinja::Error> {
+    let mut out = Capped {
+        buf: Vec::new(),
+        cap,
+    };
+    tpl.render_captured_to(ctx, &mut out)?;
+    Ok(String::from_utf8_lossy(&out.buf).into_owned())
 }
 
 /// Renders a template for one contact, as it would be sent (the unsubscribe link is a
@@ -699,9 +809,13 @@ pub async fn preview(
     person_id: Uuid,
 ) -> Result<std::result::Result<Rendered, Missing>> {
     let t = get_template(tx, template_id).await?;
-    let r = Renderer::new(&t, RenderEnv::load(tx, "Vorschau").await?)?;
+    let r = Arc::new(Renderer::new(&t, RenderEnv::load(tx, "Vorschau").await?)?);
     let c = contact(tx, person_id).await?;
-    r.render(&c, Some("https://example.invalid/unsubscribe-preview"))
+    r.render_off_runtime(
+        c,
+        Some("https://example.invalid/unsubscribe-preview".to_owned()),
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -823,21 +937,46 @@ mod tests {
             )
             .is_ok()
         );
-        // The sandbox: no includes, no runaway loops.
-        assert!(check_text("body", "{% include 'x' %}", &[], true).is_ok());
+        // The sandbox: no includes, no functions, nothing that builds huge values; templates
+        // stored before these rules are refused when compiled for a render.
+        for src in [
+            "{% include 'x' %}",
+            "{% for i in range(100000) %}x{% endfor %}",
+            "{{ 'x' * 100000000 }}",
+        ] {
+            assert!(
+                check_text("body", src, &[], true)
+                    .unwrap_err()
+                    .contains("line 1")
+            );
+            let e = Renderer::new(&template(src), renv(AddressForm::Sie)).unwrap_err();
+            assert!(e.to_string().contains("refused"), "{e}");
+        }
+    }
+
+    #[test]
+    fn output_is_capped_and_long_values_are_cut() {
+        let big = "y".repeat(20_000);
+        let list: Vec<u32> = (0..100).collect();
+        let mut c = anna();
+        c.custom = serde_json::json!({ "s": big, "l": list });
         let r = Renderer::new(
-            &template("{% include '/etc/passwd' %}"),
+            &template("{% for a in custom.l %}{% for b in custom.l %}{{ custom.s }}{% endfor %}{% endfor %}"),
             renv(AddressForm::Sie),
         )
         .unwrap();
-        assert!(r.render(&anna(), None).is_err());
-        let r = Renderer::new(
-            &template(
-                "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
-            ),
-            renv(AddressForm::Sie),
-        )
-        .unwrap();
-        assert!(r.render(&anna(), None).is_err());
+        let e = r.render(&c, None).unwrap_err().to_string();
+        assert!(e.contains("too much text"), "{e}");
+        // More custom data than one variable may hold: rendered as if there were none.
+        c.custom = serde_json::json!({ "s": "z".repeat(40_000) });
+        let r = Renderer::new(&template("{{ custom.s }}"), renv(AddressForm::Sie)).unwrap();
+        assert_eq!(
+            r.render(&c, None).unwrap().unwrap_err(),
+            Missing("custom.s".into())
+        );
+        c.last_name = Some("ü".repeat(20_000));
+        let r = Renderer::new(&template("{{ last_name }}"), renv(AddressForm::Sie)).unwrap();
+        let text = r.render(&c, None).unwrap().unwrap().text;
+        assert!(text.len() <= crate::bound::VAR_BYTES && text.starts_with("üü"));
     }
 }

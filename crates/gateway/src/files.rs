@@ -200,8 +200,30 @@ async fn upload(
     }
     let db = &state.services.db;
     let actor = t.actor.audit_label();
+    let quota = state.options.upload_storage_bytes;
+    let quota_full = |held: u64| {
+        ApiError::new(
+            Code::PayloadTooLarge,
+            format!(
+                "the tenant's upload storage of {} MiB is full ({} MiB are held by files not \
+                 imported yet; an import that completes frees its file)",
+                quota >> 20,
+                held >> 20
+            ),
+        )
+    };
     let result: Result<_, ApiError> = async {
         let tx = db.begin_tenant(t.tenant_id).await?;
+        // What is left of the quota bounds this upload from the start (checked again, under
+        // the tenant's upload lock, before it is kept).
+        let held = import::stored_upload_bytes(&tx, None, false).await?;
+        if held >= quota {
+            return Err(quota_full(held));
+        }
+        let room = usize::try_from(quota - held).unwrap_or(usize::MAX);
+        if declared.is_some_and(|n| n > room) {
+            return Err(quota_full(held));
+        }
         let id = import::upload_begin(&tx, &query.filename, &actor).await?;
         let mut buf: Vec<u8> = Vec::with_capacity(import::CHUNK_BYTES);
         let mut seq = 0;
@@ -216,6 +238,9 @@ async fn upload(
                     format!("uploads are limited to {limit} bytes"),
                 ));
             }
+            if total > room {
+                return Err(quota_full(held));
+            }
             buf.extend_from_slice(&chunk);
             while buf.len() >= import::CHUNK_BYTES {
                 let rest = buf.split_off(import::CHUNK_BYTES);
@@ -228,6 +253,10 @@ async fn upload(
         }
         if total == 0 {
             return Err(ApiError::field("file", "is empty"));
+        }
+        let held = import::stored_upload_bytes(&tx, Some(id), true).await?;
+        if held + total as u64 > quota {
+            return Err(quota_full(held));
         }
         let up = import::upload_finish(&tx, id).await?;
         kartei_tenancy::audit::record(
@@ -248,7 +277,7 @@ async fn upload(
             "filename": up.filename,
             "sizeBytes": up.size_bytes,
         })),
-        Err(e) if e.code == Code::PayloadTooLarge => too_large(),
+        Err(e) if e.code == Code::PayloadTooLarge => error_response(&e, None),
         Err(e) => rest_error(&e),
     }
 }

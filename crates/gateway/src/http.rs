@@ -29,6 +29,8 @@ pub struct GatewayOptions {
     pub max_body_bytes: usize,
     /// Largest file accepted by `POST /files/uploads`.
     pub max_upload_bytes: usize,
+    /// What one tenant's stored uploads may hold together (files not yet imported).
+    pub upload_storage_bytes: u64,
     pub graphiql: bool,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
@@ -39,7 +41,8 @@ impl Default for GatewayOptions {
     fn default() -> Self {
         Self {
             max_body_bytes: 256 * 1024,
-            max_upload_bytes: 1 << 30,
+            max_upload_bytes: 256 << 20,
+            upload_storage_bytes: 2 << 30,
             graphiql: true,
             trust_forwarded_for: false,
             readiness_timeout: Duration::from_secs(2),

@@ -78,6 +78,7 @@ pub async fn services(settings: &Settings) -> anyhow::Result<(Db, Auth)> {
             login_per_ip: Limit::per_minute(l.login_ip_per_minute, l.login_ip_burst),
             login_per_account: Limit::per_minute(l.login_account_per_minute, l.login_account_burst),
             tenants_per_agency: l.tenants_per_agency,
+            previews: Limit::per_minute(l.previews_per_minute, l.previews_burst),
         },
     };
     let auth = Auth::new(db.clone(), store, config)?;
@@ -214,6 +215,7 @@ impl Application {
             options: GatewayOptions {
                 max_body_bytes: settings.http.max_body_bytes,
                 max_upload_bytes: settings.http.max_upload_bytes,
+                upload_storage_bytes: settings.limits.upload_storage_bytes_per_tenant,
                 graphiql: g.graphiql,
                 trust_forwarded_for: settings.http.trust_forwarded_for,
                 readiness_timeout: Duration::from_secs(2),

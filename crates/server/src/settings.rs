@@ -139,6 +139,11 @@ pub struct LimitSettings {
     pub login_account_burst: u32,
     /// Tenants one agency may create (each is a full schema).
     pub tenants_per_agency: u32,
+    /// Template previews per user or API key (each renders on the server).
+    pub previews_per_minute: u32,
+    pub previews_burst: u32,
+    /// What one tenant's stored uploads (files not yet imported) may hold together.
+    pub upload_storage_bytes_per_tenant: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,7 +171,7 @@ timeout_ms = 1000
 bind = "127.0.0.1:8080"
 public_url = "http://127.0.0.1:8080"
 max_body_bytes = 262144
-max_upload_bytes = 1073741824
+max_upload_bytes = 268435456
 trust_forwarded_for = false
 shutdown_timeout_secs = 30
 
@@ -193,6 +198,9 @@ login_ip_burst = 30
 login_account_per_minute = 6
 login_account_burst = 10
 tenants_per_agency = 50
+previews_per_minute = 30
+previews_burst = 10
+upload_storage_bytes_per_tenant = 2147483648
 
 [worker]
 in_process = true

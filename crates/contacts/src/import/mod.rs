@@ -44,6 +44,31 @@ pub async fn upload_begin(tx: &TenantTx, filename: &str, actor: &str) -> Result<
     Ok(id)
 }
 
+/// Bytes held by the tenant's uploads whose file is still stored (an import that completed
+/// purges its file), leaving out `except`. With `lock`, first takes the tenant's upload lock
+/// until the transaction ends, so uploads finishing at the same time are counted one after
+/// the other and together cannot pass the tenant's quota.
+pub async fn stored_upload_bytes(tx: &TenantTx, except: Option<Uuid>, lock: bool) -> Result<u64> {
+    if lock {
+        tx.execute_unprepared(
+            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.uploads'))",
+        )
+        .await?;
+    }
+    let row = tx
+        .query_one_raw(stmt(
+            "SELECT coalesce(sum(size_bytes), 0)::bigint FROM uploads \
+             WHERE purged_at IS NULL AND id IS DISTINCT FROM $1",
+            vec![except.into()],
+        ))
+        .await?;
+    let held: i64 = match row {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(u64::try_from(held).unwrap_or(0))
+}
+
 pub async fn upload_chunk(tx: &TenantTx, id: Uuid, seq: i32, data: Vec<u8>) -> Result<()> {
     let len = data.len() as i64;
     tx.execute_raw(stmt(

@@ -132,6 +132,7 @@ pub fn for_each_row(
             }
         }
         Format::Xlsx => {
+            check_xlsx(path)?;
             let mut wb: Xlsx<_> = calamine::open_workbook(path)
                 .map_err(|e: calamine::XlsxError| Error::File(e.to_string()))?;
             let sheet = wb
@@ -166,6 +167,77 @@ pub fn for_each_row(
     }
     if !seen_header {
         return Err(Error::File("the file has no header row".into()));
+    }
+    Ok(())
+}
+
+/// The most an XLSX file may unpack to, all parts together.
+pub const XLSX_MAX_UNPACKED: u64 = 1 << 30;
+/// The most its shared strings may unpack to (the reader holds them in memory): about
+/// 150,000 rows of a typical contact list; larger lists are imported as CSV.
+pub const XLSX_MAX_SHARED_STRINGS: u64 = 64 << 20;
+/// The most a part larger than a MiB may grow when unpacked (spreadsheets reach 10 to 20;
+/// decompression bombs hundreds or thousands).
+pub const XLSX_MAX_RATIO: u64 = 100;
+
+/// Refuses a decompression bomb before the workbook is parsed: every part is unpacked once
+/// into nothing and counted (sizes in the archive's directory can lie), against
+/// [`XLSX_MAX_UNPACKED`], [`XLSX_MAX_SHARED_STRINGS`] and [`XLSX_MAX_RATIO`]. Stops at the
+/// first limit passed, so a bomb costs at most the limit's worth of unpacking.
+pub fn check_xlsx(path: &Path) -> Result<()> {
+    let file = File::open(path).map_err(|e| Error::File(e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file))
+        .map_err(|e| Error::File(format!("not a readable XLSX file: {e}")))?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut part = zip
+            .by_index(i)
+            .map_err(|e| Error::File(format!("not a readable XLSX file: {e}")))?;
+        let name = part
+            .name()
+            .map_or_else(|_| "?".to_owned(), |n| n.into_owned());
+        let packed = part.compressed_size().max(1);
+        let shared = name.eq_ignore_ascii_case("xl/sharedStrings.xml");
+        // Unpack at most one byte more than the tightest limit allows, then judge by it.
+        let mib = |b: u64| b >> 20;
+        let limits = [
+            (
+                packed.saturating_mul(XLSX_MAX_RATIO).max(1 << 20),
+                format!(
+                    "the XLSX part {name} unpacks to more than {XLSX_MAX_RATIO} times its \
+                     packed size (a decompression bomb?); save the list as CSV instead"
+                ),
+            ),
+            (
+                if shared {
+                    XLSX_MAX_SHARED_STRINGS
+                } else {
+                    XLSX_MAX_UNPACKED
+                },
+                format!(
+                    "the XLSX file's text unpacks to more than {} MiB; import a list this \
+                     large as CSV",
+                    mib(XLSX_MAX_SHARED_STRINGS)
+                ),
+            ),
+            (
+                XLSX_MAX_UNPACKED - total,
+                format!(
+                    "the XLSX file unpacks to more than {} MiB; import a list this large as CSV",
+                    mib(XLSX_MAX_UNPACKED)
+                ),
+            ),
+        ];
+        let (cap, why) = limits
+            .into_iter()
+            .min_by_key(|(cap, _)| *cap)
+            .unwrap_or((0, String::new()));
+        let n = std::io::copy(&mut (&mut part).take(cap + 1), &mut std::io::sink())
+            .map_err(|e| Error::File(format!("not a readable XLSX file: {e}")))?;
+        if n > cap {
+            return Err(Error::File(why));
+        }
+        total += n;
     }
     Ok(())
 }

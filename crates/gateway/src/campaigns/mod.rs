@@ -757,6 +757,11 @@ impl CampaignsQuery {
         let t = parse_uuid(&template_id, "templateId")?;
         let p = parse_uuid(&person_id, "personId")?;
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        crate::context::services(ctx)?
+            .auth
+            .spend_preview(crate::context::principal(ctx)?)
+            .await
+            .map_err(|e| crate::error::ApiError::from(e).to_gql())?;
         let r = templates::preview(tx, t, p).await.map_err(api)?;
         Ok(match r {
             Ok(r) => TemplatePreview {

@@ -1,0 +1,253 @@
+//! Abuse resistance: what a logged-in user of any tenant or an anonymous visitor could do to
+//! stall the server or spam through it, each tried as an attacker would.
+
+use kartei_tests::TestApp;
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+
+async fn exec(app: &TestApp, tenant: &str, sql: &str) {
+    let id: kartei_core::id::TenantId = tenant.parse().unwrap();
+    let tx = app.db.begin_tenant(id).await.unwrap();
+    tx.execute_unprepared(sql).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+const CREATE_TEMPLATE: &str = "mutation($i: TemplateInput!) { createTemplate(input: $i) { \
+    template { id } userErrors { field message code } } }";
+const PREVIEW: &str = "query($t: ID!, $p: ID!) { previewTemplate(templateId: $t, personId: $p) { \
+    text missingValue } }";
+
+#[tokio::test]
+async fn templates_that_would_build_huge_values_are_refused_and_previews_are_limited() {
+    let app = kartei_tests::spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+
+    // Each of these built hundreds of megabytes in one render (or while compiling).
+    let doubling: String = std::iter::once("{% set s = first_name %}".to_owned())
+        .chain((0..30).map(|_| "{% set s = s ~ s %}".to_owned()))
+        .chain(std::iter::once("{{ s }}".to_owned()))
+        .collect();
+    for (body, needle) in [
+        ("{{ \"x\" * 100000000 }}", "multiplies by more than 1000"),
+        (doubling.as_str(), "more than 8 variable values"),
+        (
+            "{{ first_name|replace('', 'xxxxxxxxxx')|replace('', 'xxxxxxxxxx') }}",
+            "more than 8 variable values",
+        ),
+        (
+            "{% for i in range(100000000) %}x{% endfor %}",
+            "calls a function",
+        ),
+        (
+            "{% set ns = namespace(s='x') %}{{ ns.s }}",
+            "calls a function",
+        ),
+    ] {
+        let r = app
+            .gql(
+                CREATE_TEMPLATE,
+                json!({"i": {"name": "Bombe", "channel": "EMAIL", "subject": "s", "body": body}}),
+                Some(t),
+                Some(&tenant),
+            )
+            .await;
+        assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{body}: {}", r.body);
+        let msg = r.fields()["body"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            msg.contains("line 1") && msg.contains(needle),
+            "{body}: {msg}"
+        );
+    }
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM templates")
+            .await,
+        0
+    );
+
+    // A template stored before these rules existed is refused when compiled for a render.
+    exec(
+        &app,
+        &tenant,
+        "INSERT INTO persons (id, first_name, last_name, name_key) \
+           VALUES ('00000000-0000-7000-8000-000000000001', 'Anna', 'Alt', 'alt anna'); \
+         INSERT INTO templates (id, name, channel, subject, body) VALUES \
+           ('00000000-0000-7000-8000-0000000000b0', 'alt', 'email', 's', '{{ ''x'' * 100000000 }}')",
+    )
+    .await;
+    let person = "00000000-0000-7000-8000-000000000001";
+    let r = app
+        .gql(
+            PREVIEW,
+            json!({"t": "00000000-0000-7000-8000-0000000000b0", "p": person}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+    assert!(
+        r.body.to_string().contains("refused in line 1"),
+        "{}",
+        r.body
+    );
+
+    // An ordinary template previews; previews are limited per user (burst 10, of which the
+    // refused preview above spent one, then 30 a minute: 25 in a row cannot all pass however
+    // slow the machine is).
+    let r = app
+        .gql(
+            CREATE_TEMPLATE,
+            json!({"i": {"name": "Gut", "channel": "EMAIL", "subject": "Hallo",
+                         "body": "{{ greeting }} {{ first_name ~ ' ' ~ last_name }}"}}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let id = r.data()["createTemplate"]["template"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (mut ok, mut limited) = (0, 0);
+    for _ in 0..25 {
+        let r = app
+            .gql(
+                PREVIEW,
+                json!({"t": id, "p": person}),
+                Some(t),
+                Some(&tenant),
+            )
+            .await;
+        match r.code() {
+            None => {
+                assert!(
+                    r.data()["previewTemplate"]["text"]
+                        .as_str()
+                        .unwrap()
+                        .ends_with("Anna Alt")
+                );
+                ok += 1;
+            }
+            Some("RATE_LIMITED") => limited += 1,
+            other => panic!("preview: {other:?} {}", r.body),
+        }
+    }
+    println!("previews: {ok} rendered, {limited} RATE_LIMITED");
+    assert!(ok >= 9 && limited > 0, "{ok} rendered, {limited} limited");
+}
+
+/// A real workbook whose sheet carries `padding` bytes of whitespace between its rows: valid
+/// XML that packs to almost nothing, as a decompression bomb does.
+fn padded_xlsx(padding: usize) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, v) in ["Vorname", "Nachname", "E-Mail"].iter().enumerate() {
+        ws.write_string(0, c as u16, *v).unwrap();
+    }
+    for (c, v) in ["Käthe", "Süßmilch", "kaethe@example.de"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    let plain = wb.save_to_buffer().unwrap();
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(plain)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..zin.len() {
+        let mut part = zin.by_index(i).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let mut text = String::new();
+        part.read_to_string(&mut text).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            text = text.replacen("</row>", &format!("</row>{}", " ".repeat(padding)), 1);
+        }
+        out.start_file(name, opts).unwrap();
+        out.write_all(text.as_bytes()).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+const IMPORT_PREVIEW: &str =
+    "query($u: ID!) { importPreview(uploadId: $u) { format headers rows { cells } } }";
+
+#[tokio::test]
+async fn an_xlsx_bomb_is_refused_before_parsing_and_uploads_have_a_tenant_quota() {
+    let app = kartei_tests::spawn_app_with(kartei_tests::Redis::Shared, None, |s| {
+        s.limits.upload_storage_bytes_per_tenant = 1 << 20;
+    })
+    .await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+
+    // The same workbook reads fine with a little padding, and is refused with a lot.
+    let fine = app
+        .upload(t, &tenant, "kunden.xlsx", padded_xlsx(1000))
+        .await;
+    let r = app
+        .gql(IMPORT_PREVIEW, json!({"u": fine}), Some(t), Some(&tenant))
+        .await;
+    assert_eq!(
+        r.data()["importPreview"]["rows"][0]["cells"],
+        json!(["Käthe", "Süßmilch", "kaethe@example.de"]),
+        "{}",
+        r.body
+    );
+    let bomb = padded_xlsx(8 << 20);
+    println!("bomb: {} bytes packed, 8 MiB more unpacked", bomb.len());
+    assert!(bomb.len() < 100_000);
+    let bomb = app.upload(t, &tenant, "bombe.xlsx", bomb).await;
+    let r = app
+        .gql(IMPORT_PREVIEW, json!({"u": bomb}), Some(t), Some(&tenant))
+        .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+    assert!(
+        r.message()
+            .unwrap_or_default()
+            .contains("decompression bomb"),
+        "{}",
+        r.body
+    );
+
+    // The tenant's stored uploads may hold 1 MiB here: a file that would pass it is refused
+    // (and not kept), while another tenant uploads as usual.
+    let send = |tenant: String, bytes: Vec<u8>| {
+        let app = &app;
+        async move {
+            let res = app
+                .http
+                .post(format!("{}/files/uploads", app.url))
+                .query(&[("filename", "gross.csv")])
+                .header("authorization", format!("Bearer {t}"))
+                .header("x-tenant-id", tenant)
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (status, res.text().await.unwrap())
+        }
+    };
+    let csv = |n: usize| {
+        let mut s = String::from("E-Mail\n");
+        while s.len() < n {
+            s.push_str("a@example.de\n");
+        }
+        s.into_bytes()
+    };
+    let before = app
+        .tenant_i64(&tenant, "SELECT count(*) FROM uploads")
+        .await;
+    let (status, body) = send(tenant.clone(), csv(1 << 20)).await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("upload storage of 1 MiB is full"), "{body}");
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM uploads")
+            .await,
+        before
+    );
+    let other = app.create_tenant(&owner, "Zweite GmbH").await;
+    let (status, body) = send(other, csv(600_000)).await;
+    assert_eq!(status, 201, "{body}");
+}
