@@ -251,3 +251,120 @@ async fn an_xlsx_bomb_is_refused_before_parsing_and_uploads_have_a_tenant_quota(
     let (status, body) = send(other, csv(600_000)).await;
     assert_eq!(status, 201, "{body}");
 }
+
+/// A subscribe form for the newsletter in `tenant`.
+async fn subscribe_form(app: &TestApp, t: &str, tenant: &str) -> String {
+    let r = app
+        .gql(
+            "mutation { storeConsentText(input: {title: \"Newsletter\", body: \"Ich möchte den Newsletter.\"}) { consentText { hash } } }",
+            json!({}),
+            Some(t),
+            Some(tenant),
+        )
+        .await;
+    let text = r.data()["storeConsentText"]["consentText"]["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .gql(
+            "mutation($x: String!) { createSubscribeForm(input: {purpose: \"newsletter\", textHash: $x}) { subscribeForm { token } } }",
+            json!({"x": text}),
+            Some(t),
+            Some(tenant),
+        )
+        .await;
+    r.data()["createSubscribeForm"]["subscribeForm"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_subscribe_form_is_no_mail_cannon() {
+    let app = kartei_tests::spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let token = subscribe_form(&app, t, &tenant).await;
+    let post = |fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let mut form = vec![("token", token)];
+            form.extend(fields);
+            let res = app
+                .http
+                .post(format!("{}/p/subscribe", app.url))
+                .header("Accept", "application/json")
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            let retry = res.headers().get("retry-after").is_some();
+            (res.status().as_u16(), retry)
+        }
+    };
+
+    // One mailbox under fifteen spellings (tags and case): three confirmation mails, no more.
+    let mut answers = Vec::new();
+    for i in 1..=15 {
+        let email = if i % 2 == 0 {
+            format!("Opfer+{i}@Example.ORG")
+        } else {
+            format!("opfer+{i}@example.org")
+        };
+        answers.push(
+            post(vec![
+                ("email", email),
+                ("firstName", "<img src=x onerror=alert(1)>".into()),
+            ])
+            .await,
+        );
+    }
+    let accepted = answers.iter().filter(|(s, _)| *s == 202).count();
+    let limited = answers.iter().filter(|(s, r)| *s == 429 && *r).count();
+    println!("one mailbox, 15 spellings: {accepted} accepted, {limited} RATE_LIMITED");
+    assert_eq!((accepted, limited), (3, 12), "{answers:?}");
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM consent_events WHERE kind = 'pending'"
+        )
+        .await,
+        3
+    );
+    // The persons the form created are not contacts until confirmed: archived, out of lists.
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM persons WHERE archived_at IS NULL OR unconfirmed_since IS NULL"
+        )
+        .await,
+        0
+    );
+
+    // Many mailboxes of one domain: throttled too (a burst of 20, then one a minute).
+    let mut answers = Vec::new();
+    for i in 0..25 {
+        answers.push(post(vec![("email", format!("person{i}@victim.example"))]).await);
+    }
+    let accepted = answers.iter().filter(|(s, _)| *s == 202).count();
+    println!("one domain, 25 mailboxes: {accepted} accepted");
+    assert!((20..25).contains(&accepted), "{answers:?}");
+
+    // A post that fills the honeypot field is answered alike and does nothing.
+    let before = app
+        .tenant_i64(&tenant, "SELECT count(*) FROM persons")
+        .await;
+    let (status, _) = post(vec![
+        ("email", "bot@bots.example".into()),
+        ("website", "https://spam.example".into()),
+    ])
+    .await;
+    assert_eq!(status, 202);
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
+            .await,
+        before
+    );
+}

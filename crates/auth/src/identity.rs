@@ -147,6 +147,14 @@ impl Auth {
         .await
     }
 
+    /// Spends one subscription of each of its throttles (`keys`: mailbox, domain, form).
+    pub async fn spend_subscription(&self, mailbox: &str, domain: &str, form: &str) -> Result<()> {
+        let l = &self.limits;
+        self.limit(mailbox.to_owned(), l.doi_per_mailbox).await?;
+        self.limit(domain.to_owned(), l.doi_per_domain).await?;
+        self.limit(form.to_owned(), l.doi_per_form).await
+    }
+
     async fn limit(&self, key: String, limit: crate::ratelimit::Limit) -> Result<()> {
         let d = self.store.rate(&key, limit).await?;
         if d.allowed {

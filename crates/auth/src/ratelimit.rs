@@ -10,6 +10,14 @@ pub struct Limit {
 }
 
 impl Limit {
+    /// `per_hour` steady rate with the given burst.
+    pub fn per_hour(per_hour: u32, burst: u32) -> Self {
+        Self {
+            burst: burst.max(1),
+            interval: Duration::from_millis(3_600_000 / u64::from(per_hour.max(1))),
+        }
+    }
+
     /// `per_minute` steady rate with the given burst.
     pub fn per_minute(per_minute: u32, burst: u32) -> Self {
         Self {
@@ -56,6 +64,12 @@ pub struct Limits {
     pub tenants_per_agency: u32,
     /// Template previews per principal (each renders a template on the server).
     pub previews: Limit,
+    /// Subscriptions (confirmation mails) per mailbox, across tenants.
+    pub doi_per_mailbox: Limit,
+    /// Subscriptions per address domain within a tenant.
+    pub doi_per_domain: Limit,
+    /// Subscriptions per form token.
+    pub doi_per_form: Limit,
 }
 
 impl Default for Limits {
@@ -67,6 +81,9 @@ impl Default for Limits {
             login_per_account: Limit::per_minute(6, 10),
             tenants_per_agency: 50,
             previews: Limit::per_minute(30, 10),
+            doi_per_mailbox: Limit::per_hour(3, 3),
+            doi_per_domain: Limit::per_hour(60, 20),
+            doi_per_form: Limit::per_hour(600, 100),
         }
     }
 }

@@ -6,6 +6,12 @@
 //! and user agent of that request. Unsubscribe (a page, or RFC 8058 one-click POST) records
 //! `revoked`, which the very next policy decision sees. Confirm and unsubscribe links work
 //! once; a second use is TOKEN_USED and changes nothing.
+//!
+//! A public form is an attacker's tool too: the gateway throttles subscriptions per mailbox
+//! ([`throttle_keys`]: `+tags` and case do not make a new one), per domain and per form; the
+//! confirmation mail carries no text the visitor typed (no name in greeting or header); and a
+//! person the form creates stays archived (so out of segments, campaigns, search and lists)
+//! until the address is confirmed.
 
 use chrono::Utc;
 use kartei_contacts::persons::{self, PersonDraft};
@@ -93,6 +99,34 @@ pub async fn form_token(
     links.sign(&c)
 }
 
+/// The keys one subscription is throttled under, hashed (no address is kept in Redis).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleKeys {
+    /// The mailbox: lower case, without a `+tag`; across tenants (one mailbox is one person,
+    /// however many forms name it).
+    pub mailbox: String,
+    /// The address's domain, within the form's tenant.
+    pub domain: String,
+    /// The form (its token).
+    pub form: String,
+}
+
+pub fn throttle_keys(form: &Claims, email: &str) -> Result<ThrottleKeys> {
+    use sha2::Digest;
+    let email = EmailAddress::parse(email)
+        .map_err(|e| Error::field("email", e.to_string()))?
+        .normalized()
+        .to_lowercase();
+    let (local, domain) = email.rsplit_once('@').unwrap_or((email.as_str(), ""));
+    let local = local.split('+').next().unwrap_or(local);
+    let digest = |s: &str| hex::encode(&sha2::Sha256::digest(s.as_bytes())[..16]);
+    Ok(ThrottleKeys {
+        mailbox: format!("doi:mailbox:{}", digest(&format!("{local}@{domain}"))),
+        domain: format!("doi:domain:{}:{}", form.tid, digest(domain)),
+        form: format!("doi:form:{}", form.jti),
+    })
+}
+
 #[derive(FromQueryResult)]
 struct Found {
     id: Uuid,
@@ -140,7 +174,14 @@ pub async fn subscribe(
                 source: Some("web_form".into()),
                 ..PersonDraft::default()
             };
-            persons::create(tx, &draft).await?.id
+            let id = persons::create(tx, &draft).await?.id;
+            // Anyone can post a form: the contact counts only once its address confirmed.
+            tx.execute_raw(stmt(
+                "UPDATE persons SET archived_at = now(), unconfirmed_since = now() WHERE id = $1",
+                vec![id.into()],
+            ))
+            .await?;
+            id
         }
     };
     let latest = Latest::find_by_statement(stmt(
@@ -194,9 +235,6 @@ struct PendingMail {
     kind: String,
     email: Option<String>,
     email_normalized: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    salutation: Option<String>,
     address_hash: Option<Vec<u8>>,
     text_title: Option<String>,
     text_body: Option<String>,
@@ -214,8 +252,8 @@ pub async fn send_confirmation(
 ) -> Result<bool> {
     let tx = db.begin_tenant(tenant).await?;
     let Some(p) = PendingMail::find_by_statement(stmt(
-        "SELECT e.person_id, e.purpose, e.kind, p.email, p.email_normalized, p.first_name, \
-             p.last_name, p.salutation, e.address_hash, t.title AS text_title, t.body AS text_body, \
+        "SELECT e.person_id, e.purpose, e.kind, p.email, p.email_normalized, \
+             e.address_hash, t.title AS text_title, t.body AS text_body, \
              cp.label AS purpose_label \
          FROM consent_events e JOIN persons p ON p.id = e.person_id \
          JOIN consent_purposes cp ON cp.key = e.purpose \
@@ -263,13 +301,9 @@ pub async fn send_confirmation(
     c.pid = Some(p.person_id);
     c.evt = Some(event_id);
     let url = links.url(Action::Confirm, &links.sign(&c)?);
-    let greeting = match (&p.salutation, &p.last_name) {
-        (Some(s), Some(l)) => format!("Guten Tag {s} {l},"),
-        _ => match &p.first_name {
-            Some(f) => format!("Hallo {f},"),
-            None => "Guten Tag,".to_owned(),
-        },
-    };
+    // Nothing the visitor typed goes into this mail (anyone can post any name with anyone's
+    // address): the greeting and the recipient header carry no name.
+    let greeting = "Guten Tag,";
     let consent = match (&p.text_title, &p.text_body) {
         (Some(t), Some(b)) => format!("\n\n{t}:\n{b}"),
         _ => String::new(),
@@ -281,15 +315,10 @@ pub async fn send_confirmation(
         label = p.purpose_label,
     );
     let subject = format!("Bitte bestätigen: {}", p.purpose_label);
-    let name = match (&p.first_name, &p.last_name) {
-        (Some(f), Some(l)) => Some(format!("{f} {l}")),
-        (None, Some(l)) => Some(l.clone()),
-        _ => None,
-    };
     let id = mailer
         .send(&Outgoing {
             to: email,
-            to_name: name,
+            to_name: None,
             subject,
             text,
             html: None,
@@ -363,6 +392,13 @@ pub async fn confirm(
     let person_id = live_person(tx, person_id)
         .await?
         .ok_or(Error::TokenInvalid)?;
+    // A person the form created becomes a contact now.
+    tx.execute_raw(stmt(
+        "UPDATE persons SET archived_at = NULL, unconfirmed_since = NULL \
+         WHERE id = $1 AND unconfirmed_since IS NOT NULL",
+        vec![person_id.into()],
+    ))
+    .await?;
     ledger::record(
         tx,
         &NewEvent {

@@ -79,6 +79,18 @@ pub async fn services(settings: &Settings) -> anyhow::Result<(Db, Auth)> {
             login_per_account: Limit::per_minute(l.login_account_per_minute, l.login_account_burst),
             tenants_per_agency: l.tenants_per_agency,
             previews: Limit::per_minute(l.previews_per_minute, l.previews_burst),
+            doi_per_mailbox: Limit::per_hour(
+                l.doi_per_mailbox_per_hour,
+                l.doi_per_mailbox_per_hour,
+            ),
+            doi_per_domain: Limit::per_hour(
+                l.doi_per_domain_per_hour,
+                l.doi_per_domain_per_hour.div_ceil(3),
+            ),
+            doi_per_form: Limit::per_hour(
+                l.doi_per_form_per_hour,
+                l.doi_per_form_per_hour.div_ceil(6),
+            ),
         },
     };
     let auth = Auth::new(db.clone(), store, config)?;

@@ -144,6 +144,13 @@ pub struct LimitSettings {
     pub previews_burst: u32,
     /// What one tenant's stored uploads (files not yet imported) may hold together.
     pub upload_storage_bytes_per_tenant: u64,
+    /// Subscribe-form posts (each a confirmation mail) per mailbox (case and `+tags`
+    /// ignored), across tenants.
+    pub doi_per_mailbox_per_hour: u32,
+    /// Subscribe-form posts per address domain within one tenant.
+    pub doi_per_domain_per_hour: u32,
+    /// Subscribe-form posts per form token.
+    pub doi_per_form_per_hour: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,6 +208,9 @@ tenants_per_agency = 50
 previews_per_minute = 30
 previews_burst = 10
 upload_storage_bytes_per_tenant = 2147483648
+doi_per_mailbox_per_hour = 3
+doi_per_domain_per_hour = 60
+doi_per_form_per_hour = 600
 
 [worker]
 in_process = true

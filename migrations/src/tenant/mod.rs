@@ -31,5 +31,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0006_campaigns",
             up: include_str!("t0006_campaigns.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0007_web_form_confirmation",
+            up: include_str!("t0007_web_form_confirmation.sql"),
+        }),
     ]
 }

@@ -77,7 +77,11 @@ fn page(status: StatusCode, title: &str, body_html: &str) -> HttpResponse {
 fn failure(req: &HttpRequest, e: &ApiError) -> HttpResponse {
     let status = StatusCode::from_u16(e.code.rest_status()).unwrap_or(StatusCode::BAD_REQUEST);
     if wants_json(req) {
-        return HttpResponse::build(status)
+        let mut res = HttpResponse::build(status);
+        if let Some(secs) = e.retry_after_secs {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        return res
             .insert_header(("X-Kartei-Code", e.code.as_str()))
             .json(json!({ "errors": [{ "message": e.message, "extensions": { "code": e.code.as_str() } }] }));
     }
@@ -90,6 +94,12 @@ fn failure(req: &HttpRequest, e: &ApiError) -> HttpResponse {
             e.code.as_str()
         ),
     );
+    if let Some(v) = e
+        .retry_after_secs
+        .and_then(|s| header::HeaderValue::from_str(&s.to_string()).ok())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
     if let Ok(v) = header::HeaderValue::from_str(e.code.as_str()) {
         res.headers_mut()
             .insert(header::HeaderName::from_static("x-kartei-code"), v);
@@ -187,6 +197,10 @@ struct SubscribeForm {
     first_name: Option<String>,
     last_name: Option<String>,
     salutation: Option<String>,
+    /// A honeypot: a field the embedding page hides from people. A post that fills it is
+    /// answered like any other and does nothing.
+    #[serde(default)]
+    website: Option<String>,
 }
 
 async fn subscribe(
@@ -201,6 +215,19 @@ async fn subscribe(
         let body = read(payload).await?;
         let form: SubscribeForm = parse(&req, &body)?;
         let (claims, tx) = tenant_tx(&state, &form.token, Action::Subscribe).await?;
+        if form
+            .website
+            .as_deref()
+            .is_some_and(|w| !w.trim().is_empty())
+        {
+            return Ok(SubscribeOutcome::Suppressed);
+        }
+        let keys = doi::throttle_keys(&claims, &form.email)?;
+        state
+            .services
+            .auth
+            .spend_subscription(&keys.mailbox, &keys.domain, &keys.form)
+            .await?;
         let blank = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let outcome = doi::subscribe(
             &tx,
