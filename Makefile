@@ -14,6 +14,7 @@ run:
 	export KARTEI__LOG__FORMAT="$${KARTEI__LOG__FORMAT:-pretty}"; \
 	export KARTEI__GRAPHQL__INTROSPECTION="$${KARTEI__GRAPHQL__INTROSPECTION:-true}"; \
 	export KARTEI__GRAPHQL__GRAPHIQL="$${KARTEI__GRAPHQL__GRAPHIQL:-true}"; \
+	export KARTEI__HTTP__METRICS_BIND="$${KARTEI__HTTP__METRICS_BIND:-127.0.0.1:9091}"; \
 	$(CARGO) build -p kartei-server --bin kartei && \
 	$(KARTEI) demo --contacts 2000 && \
 	exec $(KARTEI) serve

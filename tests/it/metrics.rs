@@ -18,9 +18,17 @@ fn parse(text: &str) -> HashMap<String, f64> {
 }
 
 async fn scrape(app: &kartei_tests::TestApp) -> (String, HashMap<String, f64>) {
-    let res = app
+    // Not on the API's port, where anyone could read it (and, once, grow its series).
+    let public = app
         .http
         .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 404);
+    let res = app
+        .http
+        .get(app.metrics_url.as_deref().unwrap())
         .send()
         .await
         .unwrap();

@@ -75,6 +75,8 @@ pub async fn ensure_database(url: &str) {
 
 pub struct TestApp {
     pub url: String,
+    /// `/metrics` on its own port (`http.metrics_bind`).
+    pub metrics_url: Option<String>,
     pub http: reqwest::Client,
     pub db: Db,
 }
@@ -152,14 +154,20 @@ pub async fn spawn_app_on(
     // Likewise a request waiting for its tenant's share of the pool (the fair-share test
     // sets its own, short wait).
     settings.database.tenant_wait_ms = 10_000;
+    // `/metrics` is served on an address of its own, never on the API's.
+    settings.http.metrics_bind = Some("127.0.0.1:0".into());
     tweak(&mut settings);
     let (db, _) = kartei_server::services(&settings).await.unwrap();
     kartei_tenancy::migrate::platform(&db).await.unwrap();
     let app = Application::build(settings).await.unwrap();
     let url = format!("http://127.0.0.1:{}", app.port());
+    let metrics_url = app
+        .metrics_port()
+        .map(|p| format!("http://127.0.0.1:{p}/metrics"));
     tokio::spawn(app.run_until_stopped());
     TestApp {
         url,
+        metrics_url,
         http: reqwest::Client::new(),
         db,
     }

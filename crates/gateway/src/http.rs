@@ -65,8 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(readyz))
         .configure(crate::files::configure)
         .configure(crate::compliance::public::configure)
-        .configure(crate::campaigns::public::configure)
-        .configure(crate::metrics::configure);
+        .configure(crate::campaigns::public::configure);
 }
 
 /// Opens the request's span (request id from `X-Request-Id` when sane, else new) and logs

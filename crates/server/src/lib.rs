@@ -193,6 +193,8 @@ pub fn worker_ctx(settings: &Settings, db: Db) -> anyhow::Result<worker::WorkerC
 
 pub struct Application {
     port: u16,
+    metrics_port: Option<u16>,
+    metrics: Option<Server>,
     server: Server,
     worker: Option<tokio::task::JoinHandle<()>>,
 }
@@ -237,6 +239,26 @@ impl Application {
             .with_context(|| format!("cannot bind {}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state);
+        // `/metrics` on an address of its own (in a cluster: reachable by the scraper only).
+        let (metrics, metrics_port) = match &settings.http.metrics_bind {
+            None => (None, None),
+            Some(bind) => {
+                let listener = TcpListener::bind(bind)
+                    .with_context(|| format!("cannot bind http.metrics_bind {bind}"))?;
+                let port = listener.local_addr()?.port();
+                let data = data.clone();
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(data.clone())
+                        .configure(kartei_gateway::metrics::configure)
+                })
+                .workers(1)
+                .disable_signals()
+                .listen(listener)?
+                .run();
+                (Some(server), Some(port))
+            }
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
@@ -255,6 +277,8 @@ impl Application {
         };
         Ok(Self {
             port,
+            metrics_port,
+            metrics,
             server,
             worker,
         })
@@ -264,9 +288,19 @@ impl Application {
         self.port
     }
 
+    /// The port of `/metrics`, when `http.metrics_bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
+    }
+
     /// Serves until SIGTERM/SIGINT, then drains in-flight requests (graceful shutdown).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics.map(|m| (m.handle(), tokio::spawn(m)));
         let res = self.server.await;
+        if let Some((handle, task)) = metrics {
+            handle.stop(true).await;
+            task.abort();
+        }
         // Jobs resume from their checkpoints in the next worker.
         if let Some(w) = self.worker {
             w.abort();

@@ -59,7 +59,6 @@ pub struct WorkerSettings {
     /// A running job without a heartbeat for this long is presumed dead and taken over.
     pub stale_after_secs: u64,
     /// Where `kartei worker` serves `GET /metrics` (e.g. `0.0.0.0:9090`); none: not served.
-    /// (`kartei serve` serves it on its own port.)
     #[serde(default)]
     pub metrics_bind: Option<String>,
 }
@@ -97,6 +96,10 @@ pub struct HttpSettings {
     pub max_upload_bytes: usize,
     pub trust_forwarded_for: bool,
     pub shutdown_timeout_secs: u64,
+    /// Where `kartei serve` serves `GET /metrics` (e.g. `0.0.0.0:9090`): an address of its
+    /// own, never the public port; none: not served.
+    #[serde(default)]
+    pub metrics_bind: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
