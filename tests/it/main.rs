@@ -13,6 +13,7 @@ mod doi;
 mod erasure;
 mod faults;
 mod graph;
+mod hostile;
 mod http;
 mod imports;
 mod input;
