@@ -154,6 +154,7 @@ async fn hostile_cursors_and_search_queries() {
         .to_owned();
     let (mut runner, seed) = runner();
     let cursor = prop_oneof![
+        Just(valid.clone()),
         nasty_text(),
         "[A-Za-z0-9+/=_-]{0,60}",
         (0..valid.len(), any::<char>()).prop_map({
