@@ -831,6 +831,12 @@ export type CompliancePolicyInput = {
   requireDoubleOptIn: Scalars['Boolean']['input'];
 };
 
+/** The input of `confirmSignUp`. */
+export type ConfirmSignUpInput = {
+  /** The token of the link in the confirmation mail. */
+  token: Scalars['String']['input'];
+};
+
 /** A value object (no id): the result of a consent-chain check, computed. */
 export type ConsentChainReport = {
   __typename?: 'ConsentChainReport';
@@ -2022,6 +2028,11 @@ export type Mutation = {
   /** Closes a request as completed (or rejected). */
   closeDataSubjectRequest: CloseDataSubjectRequestPayload;
   completeCampaignTask: CompleteCampaignTaskPayload;
+  /**
+   * Uses the token of a sign-up mail: creates the agency and its admin and logs them in.
+   * An unknown, used or expired token is `TOKEN_INVALID`.
+   */
+  confirmSignUp: AuthPayload;
   /** Creates an API key for the current tenant; the secret is returned only here. */
   createApiKey: CreateApiKeyPayload;
   createCampaign: CreateCampaignPayload;
@@ -2142,8 +2153,12 @@ export type Mutation = {
   setMember: SetMemberPayload;
   /** Sets a tenant setting (tenant admins); audited. */
   setSetting: SetSettingPayload;
-  /** Registers an agency with its first user (an agency admin) and logs them in. */
-  signUp: AuthPayload;
+  /**
+   * Asks for a new agency with its first user (an agency admin). The answer is the same
+   * whether or not the address has an account: a mail goes to it either way, with a link
+   * to `confirmSignUp` (valid 24 hours) or, for an existing account, a note to its owner.
+   */
+  signUp: SignUpPayload;
   /** Queues an import of an uploaded file (`POST /files/uploads`); poll `import(id)`. */
   startImport: StartImportPayload;
   /** Stores a consent text version (tenant admins); the same body is the same version. */
@@ -2236,6 +2251,11 @@ export type MutationCloseDataSubjectRequestArgs = {
 
 export type MutationCompleteCampaignTaskArgs = {
   input: CompleteCampaignTaskInput;
+};
+
+
+export type MutationConfirmSignUpArgs = {
+  input: ConfirmSignUpInput;
 };
 
 
@@ -4216,6 +4236,18 @@ export type SignUpInput = {
   displayName: Scalars['String']['input'];
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
+};
+
+/** The result of `signUp`: the same whether or not the address has an account. */
+export type SignUpPayload = {
+  __typename?: 'SignUpPayload';
+  /**
+   * True: a mail is on its way to the address (a confirmation link, or, when the
+   * address has an account already, a note to its owner).
+   */
+  accepted?: Maybe<Scalars['Boolean']['output']>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
 };
 
 export type Snippet = {

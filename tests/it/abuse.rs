@@ -368,3 +368,95 @@ async fn a_subscribe_form_is_no_mail_cannon() {
         before
     );
 }
+
+#[tokio::test]
+async fn sign_up_answers_alike_for_taken_addresses_and_tells_the_owner_by_mail() {
+    let smtpd = kartei_tests::Smtpd::start();
+    let smtp = smtpd.url();
+    let app = kartei_tests::spawn_app_with(kartei_tests::Redis::Shared, None, move |s| {
+        s.mail.smtp_url = Some(smtp.into());
+    })
+    .await;
+    let owner = app.sign_up().await;
+    let fresh = kartei_tests::unique_email("neu");
+    let ask = |email: String| {
+        let app = &app;
+        async move {
+            app.gql(
+                "mutation($i: SignUpInput!) { signUp(input: $i) { accepted userErrors { field message code } } }",
+                json!({"i": {"agencyName": "Wettbewerb <b>GmbH</b>", "displayName": "Eve Späher",
+                             "email": email, "password": kartei_tests::PASSWORD}}),
+                None,
+                None,
+            )
+            .await
+        }
+    };
+    let taken = ask(owner.email.clone()).await;
+    let free = ask(fresh.clone()).await;
+    // Before: CONFLICT "a user with this email already exists" for the taken one.
+    assert_eq!(taken.status, free.status);
+    assert_eq!(taken.body, free.body);
+    assert_eq!(free.data()["signUp"]["accepted"], true, "{}", free.body);
+
+    // Three mails: the owner's own sign-up, the note to the owner, the new address's link.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while smtpd.all_messages().len() < 3 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mails: Vec<String> = smtpd
+        .all_messages()
+        .iter()
+        .map(|m| kartei_tests::decode_quoted_printable(m))
+        .collect();
+    assert_eq!(mails.len(), 3);
+    let to = |addr: &str| -> Vec<&String> {
+        mails
+            .iter()
+            .filter(|m| m.contains(&format!("To: {addr}")) || m.contains(&format!("<{addr}>")))
+            .collect()
+    };
+    let notes: Vec<&String> = to(&owner.email)
+        .into_iter()
+        .filter(|m| m.contains("bereits einen Zugang"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{mails:?}");
+    let note = notes[0].clone();
+    assert!(!note.contains("token="), "{note}");
+    let fresh_mails = to(&fresh);
+    assert_eq!(fresh_mails.len(), 1, "{mails:?}");
+    let confirm = fresh_mails[0].clone();
+    assert!(confirm.contains("/p/sign-up?token="), "{confirm}");
+    for m in [&note, &confirm] {
+        assert!(
+            !m.contains("Eve") && !m.contains("Wettbewerb"),
+            "typed text in a mail: {m}"
+        );
+    }
+
+    // The link's page has a button; pressing it creates the agency, and the admin logs in.
+    let start = confirm.find("/p/sign-up?token=").unwrap();
+    let link: String = confirm[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let page = app
+        .http
+        .get(format!("{}{link}", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let token = link.split("token=").nth(1).unwrap();
+    let post = || {
+        app.http
+            .post(format!("{}/p/sign-up", app.url))
+            .header("accept", "application/json")
+            .form(&[("token", token)])
+            .send()
+    };
+    assert_eq!(post().await.unwrap().status(), 200);
+    assert_eq!(post().await.unwrap().status(), 400, "a link works once");
+    let l = app.login(&fresh, kartei_tests::PASSWORD).await;
+    assert!(l.data()["login"]["accessToken"].is_string(), "{}", l.body);
+}

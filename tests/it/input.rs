@@ -3,7 +3,7 @@
 use kartei_tests::{PASSWORD, spawn_app, unique_email};
 use serde_json::json;
 
-const SIGN_UP: &str = "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken userErrors { field message code } } }";
+const SIGN_UP: &str = "mutation($i: SignUpInput!) { signUp(input: $i) { accepted userErrors { field message code } } }";
 
 #[tokio::test]
 async fn invalid_sign_up_reports_every_field_and_writes_nothing() {
@@ -47,16 +47,40 @@ async fn invalid_sign_up_reports_every_field_and_writes_nothing() {
         ))
         .await;
     assert_eq!(n, 0, "a rejected sign-up wrote a user");
-    // The same email twice: CONFLICT, and still one user.
-    app.gql(
-        SIGN_UP,
-        json!({"i": {"agencyName": "A", "displayName": "B", "email": email, "password": PASSWORD}}),
-        None,
-        None,
-    )
-    .await;
-    let r = app.gql(SIGN_UP, json!({"i": {"agencyName": "A", "displayName": "B", "email": email.to_uppercase(), "password": PASSWORD}}), None, None).await;
-    assert_eq!(r.code(), Some("CONFLICT"), "{}", r.body);
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT count(*) FROM platform.sign_up_requests WHERE lower(email) = '{email}'"
+        ))
+        .await,
+        0,
+        "a rejected sign-up stored a request"
+    );
+    // The same email twice, once registered: answered alike (no CONFLICT that would tell an
+    // account exists), and still one user.
+    let first = app
+        .gql(
+            SIGN_UP,
+            json!({"i": {"agencyName": "A", "displayName": "B", "email": email, "password": PASSWORD}}),
+            None,
+            None,
+        )
+        .await;
+    let token = app.sign_up_token(&email).await;
+    let r = app
+        .gql(
+            "mutation($t: String!) { confirmSignUp(input: {token: $t}) { accessToken } }",
+            json!({"t": token}),
+            None,
+            None,
+        )
+        .await;
+    assert!(
+        r.data()["confirmSignUp"]["accessToken"].is_string(),
+        "{}",
+        r.body
+    );
+    let again = app.gql(SIGN_UP, json!({"i": {"agencyName": "A", "displayName": "B", "email": email.to_uppercase(), "password": PASSWORD}}), None, None).await;
+    assert_eq!(again.body, first.body);
     assert_eq!(
         app.scalar_i64(&format!(
             "SELECT count(*) FROM platform.users WHERE email_normalized = '{email}'"
@@ -64,6 +88,16 @@ async fn invalid_sign_up_reports_every_field_and_writes_nothing() {
         .await,
         1
     );
+    // A used token does not work twice.
+    let r = app
+        .gql(
+            "mutation($t: String!) { confirmSignUp(input: {token: $t}) { accessToken userErrors { field message code } } }",
+            json!({"t": token}),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.code(), Some("TOKEN_INVALID"), "{}", r.body);
 }
 
 #[tokio::test]
@@ -194,13 +228,13 @@ async fn error_extensions_are_a_stable_contract() {
     assert_eq!(r.body["errors"][0]["message"], "authentication required");
     // A mutation answers what the user can fix as userErrors, each with its input path.
     let r = app
-        .gql("mutation($i: SignUpInput!) { signUp(input: $i) { accessToken userErrors { field message code } } }",
+        .gql("mutation($i: SignUpInput!) { signUp(input: $i) { accepted userErrors { field message code } } }",
              json!({"i": {"agencyName": "A", "displayName": "B", "email": "x", "password": PASSWORD}}), None, None)
         .await;
     assert!(r.body["errors"].is_null(), "{}", r.body);
     assert_eq!(
         r.data()["signUp"],
-        json!({"accessToken": null, "userErrors": [{"field": ["input", "email"],
+        json!({"accepted": null, "userErrors": [{"field": ["input", "email"],
                "message": "is not a valid email address", "code": "VALIDATION_FAILED"}]})
     );
     // Elsewhere a bad argument is a top-level error with the field in `extensions.fields`.

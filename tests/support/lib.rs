@@ -282,24 +282,65 @@ impl TestApp {
         self.post_raw(body, token, tenant).await
     }
 
+    /// Signs up a new agency as a client would: `signUp`, then `confirmSignUp` with the token
+    /// of the mail (which the test knows by setting it: the mail itself is tested in
+    /// `abuse.rs`).
     pub async fn sign_up(&self) -> Account {
         let email = unique_email("owner");
         let r = self
             .gql(
-                "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken refreshToken } }",
+                "mutation($i: SignUpInput!) { signUp(input: $i) { accepted userErrors { field message code } } }",
                 json!({"i": {"agencyName": "Agentur Süd", "displayName": "Anna Admin",
                              "email": email, "password": PASSWORD}}),
                 None,
                 None,
             )
             .await;
-        let d = &r.data()["signUp"];
-        assert!(d.is_object(), "signUp failed: {}", r.body);
+        assert_eq!(
+            r.data()["signUp"]["accepted"],
+            true,
+            "signUp failed: {}",
+            r.body
+        );
+        let token = self.sign_up_token(&email).await;
+        let r = self
+            .gql(
+                "mutation($t: String!) { confirmSignUp(input: {token: $t}) { accessToken refreshToken } }",
+                json!({"t": token}),
+                None,
+                None,
+            )
+            .await;
+        let d = &r.data()["confirmSignUp"];
+        assert!(
+            d["accessToken"].is_string(),
+            "confirmSignUp failed: {}",
+            r.body
+        );
         Account {
             email,
             access: d["accessToken"].as_str().unwrap().to_owned(),
             refresh: d["refreshToken"].as_str().unwrap().to_owned(),
         }
+    }
+
+    /// Gives the open sign-up request of `email` a token the test knows, and returns it.
+    pub async fn sign_up_token(&self, email: &str) -> String {
+        let token = format!("test-{}", uuid::Uuid::new_v4().simple());
+        let n = self
+            .db
+            .platform()
+            .execute_raw(kartei_tenancy::tenants::stmt(
+                "UPDATE platform.sign_up_requests \
+                   SET token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex') \
+                 WHERE email = $2 AND used_at IS NULL",
+                vec![token.clone().into(), email.into()],
+            ))
+            .await
+            .unwrap()
+            .rows_affected();
+        assert_eq!(n, 1, "one open sign-up request for {email}");
+        token
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {
@@ -574,8 +615,17 @@ impl Smtpd {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// The raw messages received so far.
+    /// The raw messages received so far, without the sign-up mails of the test's own
+    /// accounts ([`TestApp::sign_up`]; `X-Kartei-Mail: sign-up`): tests count what they send.
     pub fn messages(&self) -> Vec<String> {
+        self.all_messages()
+            .into_iter()
+            .filter(|m| !m.contains("X-Kartei-Mail: sign-up"))
+            .collect()
+    }
+
+    /// Every raw message received so far, sign-up mails too.
+    pub fn all_messages(&self) -> Vec<String> {
         let mut out = Vec::new();
         for sub in ["new", "cur"] {
             if let Ok(entries) = std::fs::read_dir(self.dir.path().join("mail").join(sub)) {

@@ -19,6 +19,9 @@ pub enum Error {
     Conflict(String),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A single-use link (a sign-up confirmation) that is unknown, used or expired.
+    #[error("{0}")]
+    TokenInvalid(&'static str),
     #[error("session store unavailable: {0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -38,6 +41,7 @@ impl Error {
             Error::Invalid(_) => Code::ValidationFailed,
             Error::Conflict(_) => Code::Conflict,
             Error::NotFound(_) => Code::NotFound,
+            Error::TokenInvalid(_) => Code::TokenInvalid,
             Error::Unavailable(_) => Code::Unavailable,
             Error::Data(e) => e.code(),
             Error::Internal(_) => Code::Internal,

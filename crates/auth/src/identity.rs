@@ -107,6 +107,18 @@ pub struct NewUser {
     pub agency_admin: bool,
 }
 
+/// How long a sign-up confirmation link works.
+pub const SIGN_UP_LINK_HOURS: i32 = 24;
+
+/// What [`Auth::request_sign_up`] found; the API answers both alike.
+#[derive(Debug, Clone)]
+pub enum SignUpRequest {
+    /// The address is free: mail it this single-use token.
+    Confirm { email: String, token: String },
+    /// The address has an account: tell its owner.
+    Taken { email: String },
+}
+
 /// Where a request came from, for per-IP limits.
 #[derive(Debug, Clone, Default)]
 pub struct Client {
@@ -164,7 +176,135 @@ impl Auth {
         }
     }
 
-    /// Creates an agency and its first user (an agency admin), and logs that user in.
+    /// Asks for a new agency: checks the input, then either stores the request under a
+    /// single-use token (the caller mails the confirmation link) or, when the address has an
+    /// account already, says so (the caller mails its owner). The caller answers both alike,
+    /// so the API does not tell whether an address has an account; the work done (a password
+    /// hash, one write or one read, a mail) is alike too.
+    pub async fn request_sign_up(&self, input: SignUp, client: &Client) -> Result<SignUpRequest> {
+        let mut errors = FieldErrors::new();
+        let agency_name = errors.check("agencyName", Name::parse(&input.agency_name, 200));
+        let (name, email) = validate_new_user(
+            &mut errors,
+            &input.display_name,
+            &input.email,
+            &input.password,
+        );
+        let (Some(agency_name), Some(name), Some(email), true) =
+            (agency_name, name, email, errors.is_empty())
+        else {
+            return Err(Error::Invalid(errors));
+        };
+        self.limit(format!("signup:ip:{}", client.ip), self.limits.login_per_ip)
+            .await?;
+        // One address gets few mails, however often it is entered.
+        self.limit(
+            format!("signup:email:{}", sha256_hex(&email.normalized())),
+            self.limits.doi_per_mailbox,
+        )
+        .await?;
+        let hash = password::hash(input.password).await?;
+        #[derive(FromQueryResult)]
+        struct Taken {
+            #[allow(dead_code)]
+            id: Uuid,
+        }
+        let taken = Taken::find_by_statement(stmt(
+            "SELECT id FROM platform.users WHERE email_normalized = $1",
+            vec![email.normalized().into()],
+        ))
+        .one(self.db.platform())
+        .await?;
+        if taken.is_some() {
+            return Ok(SignUpRequest::Taken {
+                email: email.as_str().to_owned(),
+            });
+        }
+        let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+        self.db
+            .platform()
+            .execute_raw(stmt(
+                "INSERT INTO platform.sign_up_requests \
+                   (id, email, agency_name, display_name, password_hash, token_hash, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(hours => $7))",
+                vec![
+                    Uuid::now_v7().into(),
+                    email.as_str().into(),
+                    agency_name.as_str().into(),
+                    name.as_str().into(),
+                    hash.into(),
+                    sha256_hex(&token).into(),
+                    SIGN_UP_LINK_HOURS.into(),
+                ],
+            ))
+            .await?;
+        Ok(SignUpRequest::Confirm {
+            email: email.as_str().to_owned(),
+            token,
+        })
+    }
+
+    /// Uses a sign-up confirmation token: creates the agency and its admin as requested and
+    /// logs the admin in. An unknown, used or expired token is TOKEN_INVALID.
+    pub async fn confirm_sign_up(&self, token: &str) -> Result<(User, Tokens)> {
+        #[derive(FromQueryResult)]
+        struct Request {
+            id: Uuid,
+            email: String,
+            agency_name: String,
+            display_name: String,
+            password_hash: String,
+        }
+        let invalid = || Error::TokenInvalid("this sign-up link is unknown, used or expired");
+        if token.is_empty() || token.len() > 200 {
+            return Err(invalid());
+        }
+        let txn = self.db.platform().begin().await?;
+        let request = Request::find_by_statement(stmt(
+            "SELECT id, email, agency_name, display_name, password_hash \
+             FROM platform.sign_up_requests \
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE",
+            vec![sha256_hex(token).into()],
+        ))
+        .one(&txn)
+        .await?
+        .ok_or_else(invalid)?;
+        let email = EmailAddress::parse(&request.email).map_err(|_| invalid())?;
+        let name = Name::parse(&request.display_name, 200).map_err(|_| invalid())?;
+        let agency = AgencyId::new();
+        txn.execute_raw(stmt(
+            "INSERT INTO platform.agencies (id, name) VALUES ($1, $2)",
+            vec![agency.0.into(), request.agency_name.into()],
+        ))
+        .await?;
+        let user = insert_user(
+            &txn,
+            agency,
+            &name,
+            &email,
+            &request.password_hash,
+            AgencyRole::Admin,
+        )
+        .await
+        .map_err(|e| match e {
+            // Registered in the meantime (another request for the same address won).
+            Error::Conflict(_) => Error::Conflict(
+                "this address has an account already; log in or reset the password".into(),
+            ),
+            e => e,
+        })?;
+        txn.execute_raw(stmt(
+            "UPDATE platform.sign_up_requests SET used_at = now() WHERE id = $1",
+            vec![request.id.into()],
+        ))
+        .await?;
+        txn.commit().await?;
+        let tokens = self.start_session(user.id).await?;
+        Ok((user, tokens))
+    }
+
+    /// Creates an agency and its first user (an agency admin) at once, and logs that user in:
+    /// for operators (`kartei demo`), not the public API (which confirms by mail first).
     pub async fn sign_up(&self, input: SignUp, client: &Client) -> Result<(User, Tokens)> {
         let mut errors = FieldErrors::new();
         let agency_name = errors.check("agencyName", Name::parse(&input.agency_name, 200));

@@ -35,6 +35,8 @@ pub struct Services {
     pub tracker: kartei_campaigns::tracking::Tracker,
     /// How many pooled connections one tenant's requests may hold at once.
     pub gate: Arc<TenantGate>,
+    /// Mails the API sends itself (sign-up confirmations).
+    pub mailer: kartei_compliance::mail::Mailer,
 }
 
 /// What a GraphQL operation does with its transaction at the end.

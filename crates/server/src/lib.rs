@@ -225,6 +225,7 @@ impl Application {
                     ),
                     Duration::from_millis(settings.database.tenant_wait_ms),
                 )),
+                mailer: mailer(&settings)?,
             },
             options: GatewayOptions {
                 max_body_bytes: settings.http.max_body_bytes,

@@ -18,5 +18,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "p0003_search",
             up: include_str!("p0003_search.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "p0004_sign_up_requests",
+            up: include_str!("p0004_sign_up_requests.sql"),
+        }),
     ]
 }

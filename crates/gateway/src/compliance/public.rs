@@ -8,6 +8,9 @@
 //! - `GET /p/unsubscribe?token=…`: a page with a button; `POST /p/unsubscribe?token=…` revokes,
 //!   also as RFC 8058 one-click (`List-Unsubscribe=One-Click` in the body).
 //!
+//! - `GET /p/sign-up?token=…`: the page behind a sign-up confirmation link, with a button;
+//!   `POST /p/sign-up` creates the agency and its admin (who then logs in).
+//!
 //! Failures carry a stable code (`TOKEN_INVALID`, `TOKEN_EXPIRED`, `TOKEN_USED`, …) in the
 //! `X-Kartei-Code` header and the body (JSON when asked for, HTML otherwise) and change nothing.
 
@@ -34,7 +37,60 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/p/confirm", web::get().to(confirm_page))
         .route("/p/confirm", web::post().to(confirm))
         .route("/p/unsubscribe", web::get().to(unsubscribe_page))
-        .route("/p/unsubscribe", web::post().to(unsubscribe));
+        .route("/p/unsubscribe", web::post().to(unsubscribe))
+        .route("/p/sign-up", web::get().to(sign_up_page))
+        .route("/p/sign-up", web::post().to(sign_up));
+}
+
+/// The page behind a sign-up link: a button, since mail scanners follow links.
+async fn sign_up_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<TokenQuery>,
+) -> HttpResponse {
+    if let Err(resp) = identify(&state, &req).await {
+        return resp;
+    }
+    match token_of(&q) {
+        Err(e) => failure(&req, &e),
+        Ok(token) => page(
+            StatusCode::OK,
+            "Registrierung bestätigen",
+            &format!(
+                "<p>Bitte bestätigen Sie Ihre Registrierung bei Kartei.</p>{}",
+                button_form("/p/sign-up", token, "Registrierung bestätigen")
+            ),
+        ),
+    }
+}
+
+async fn sign_up(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    if let Err(resp) = identify(&state, &req).await {
+        return resp;
+    }
+    let result: Result<(), ApiError> = async {
+        let body = read(payload).await?;
+        let form: TokenForm = parse(&req, &body)?;
+        let token = token_of(&TokenQuery { token: form.token })?.to_owned();
+        // The session it opens is not handed out here: the new admin logs in as usual.
+        state.services.auth.confirm_sign_up(&token).await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Err(e) => failure(&req, &e),
+        Ok(()) if wants_json(&req) => HttpResponse::Ok().json(json!({ "status": "registered" })),
+        Ok(()) => page(
+            StatusCode::OK,
+            "Willkommen bei Kartei",
+            "<p>Ihr Zugang ist eingerichtet. Melden Sie sich mit Ihrer E-Mail-Adresse und Ihrem \
+             Passwort an.</p>",
+        ),
+    }
 }
 
 fn escape(s: &str) -> String {

@@ -6,8 +6,9 @@ use kartei_auth::identity::{NewUser, SignUp};
 use crate::context::{principal, request, services};
 use crate::error::api;
 use crate::identity::types::{
-    AuthPayload, ChangePasswordInput, ChangePasswordPayload, CreateUserInput, CreateUserPayload,
-    LoginInput, LogoutEverywherePayload, LogoutPayload, RefreshInput, SignUpInput, User,
+    AuthPayload, ChangePasswordInput, ChangePasswordPayload, ConfirmSignUpInput, CreateUserInput,
+    CreateUserPayload, LoginInput, LogoutEverywherePayload, LogoutPayload, RefreshInput,
+    SignUpInput, SignUpPayload, User,
 };
 use crate::payload::settle;
 
@@ -16,17 +17,20 @@ pub struct IdentityMutation;
 
 #[Object]
 impl IdentityMutation {
-    /// Registers an agency with its first user (an agency admin) and logs them in.
+    /// Asks for a new agency with its first user (an agency admin). The answer is the same
+    /// whether or not the address has an account: a mail goes to it either way, with a link
+    /// to `confirmSignUp` (valid 24 hours) or, for an existing account, a note to its owner.
     async fn sign_up(
         &self,
         ctx: &Context<'_>,
         input: SignUpInput,
-    ) -> async_graphql::Result<AuthPayload> {
+    ) -> async_graphql::Result<SignUpPayload> {
         let r = async {
             let req = request(ctx)?;
-            let (_, tokens) = services(ctx)?
+            let s = services(ctx)?;
+            let found = s
                 .auth
-                .sign_up(
+                .request_sign_up(
                     SignUp {
                         agency_name: input.agency_name,
                         display_name: input.display_name,
@@ -35,6 +39,28 @@ impl IdentityMutation {
                     },
                     &req.client,
                 )
+                .await
+                .map_err(api)?;
+            crate::identity::sign_up_mail(s, found).await?;
+            Ok(SignUpPayload {
+                accepted: Some(true),
+                user_errors: vec![],
+            })
+        };
+        settle(ctx, r).await
+    }
+
+    /// Uses the token of a sign-up mail: creates the agency and its admin and logs them in.
+    /// An unknown, used or expired token is `TOKEN_INVALID`.
+    async fn confirm_sign_up(
+        &self,
+        ctx: &Context<'_>,
+        input: ConfirmSignUpInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let r = async {
+            let (_, tokens) = services(ctx)?
+                .auth
+                .confirm_sign_up(input.token.trim())
                 .await
                 .map_err(api)?;
             Ok(AuthPayload::from(tokens))

@@ -148,6 +148,18 @@ crate::payload! {
         /// How many other sessions were ended.
         ended_sessions: u64,
     }
+    SignUpPayload "The result of `signUp`: the same whether or not the address has an account." {
+        /// True: a mail is on its way to the address (a confirmation link, or, when the
+        /// address has an account already, a note to its owner).
+        accepted: bool,
+    }
+}
+
+/// The input of `confirmSignUp`.
+#[derive(InputObject)]
+pub struct ConfirmSignUpInput {
+    /// The token of the link in the confirmation mail.
+    pub token: String,
 }
 
 #[derive(InputObject)]
