@@ -460,3 +460,64 @@ async fn sign_up_answers_alike_for_taken_addresses_and_tells_the_owner_by_mail()
     let l = app.login(&fresh, kartei_tests::PASSWORD).await;
     assert!(l.data()["login"]["accessToken"].is_string(), "{}", l.body);
 }
+
+#[tokio::test]
+async fn tracking_hits_beyond_the_per_ip_limit_are_served_but_not_counted() {
+    let app = kartei_tests::spawn_app_with(kartei_tests::Redis::Shared, None, |s| {
+        s.limits.anonymous_burst = 2;
+        s.limits.anonymous_per_minute = 1;
+    })
+    .await;
+    let (_owner, tenant) = app.owner_with_tenant().await;
+    exec(
+        &app,
+        &tenant,
+        "INSERT INTO persons (id, first_name, last_name, name_key) \
+           SELECT ('00000000-0000-7000-8000-00000000010' || g)::uuid, 'P', 'N' || g, 'n' || g \
+           FROM generate_series(1, 5) g; \
+         INSERT INTO templates (id, name, channel, subject, body) VALUES \
+           ('00000000-0000-7000-8000-0000000000c1', 't', 'email', 's', 'b'); \
+         INSERT INTO segments (id, name, kind, created_by) VALUES \
+           ('00000000-0000-7000-8000-0000000000c4', 's', 'static', 'test'); \
+         INSERT INTO campaigns (id, name, kind, purpose, goal_kind, goal_target, created_by, \
+             segment_id) VALUES \
+           ('00000000-0000-7000-8000-0000000000c2', 'c', 'newsletter', 'newsletter', 'click', 1, \
+            'test', '00000000-0000-7000-8000-0000000000c4'); \
+         INSERT INTO campaign_steps (id, campaign_id, position, channel, template_id) VALUES \
+           ('00000000-0000-7000-8000-0000000000c3', '00000000-0000-7000-8000-0000000000c2', 1, \
+            'email', '00000000-0000-7000-8000-0000000000c1'); \
+         INSERT INTO campaign_sends (id, campaign_id, step_id, person_id, round, channel, status) \
+           SELECT ('00000000-0000-7000-8000-00000000020' || g)::uuid, \
+                  '00000000-0000-7000-8000-0000000000c2', '00000000-0000-7000-8000-0000000000c3', \
+                  ('00000000-0000-7000-8000-00000000010' || g)::uuid, current_date, 'email', 'sent' \
+           FROM generate_series(1, 5) g",
+    )
+    .await;
+    let tracker = kartei_campaigns::tracking::Tracker::new(
+        &secrecy::SecretString::from(kartei_tests::JWT_SECRET),
+        &app.url,
+    );
+    let tid: kartei_core::id::TenantId = tenant.parse().unwrap();
+    // Five recipients' pixels from one IP: every one is served, two are counted.
+    for g in 1..=5 {
+        let send: uuid::Uuid = format!("00000000-0000-7000-8000-00000000020{g}")
+            .parse()
+            .unwrap();
+        let res = app
+            .http
+            .get(tracker.open_url(tid, send))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "image/gif");
+    }
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM campaign_sends WHERE opens > 0"
+        )
+        .await,
+        2
+    );
+}

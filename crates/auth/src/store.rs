@@ -658,6 +658,32 @@ mod tests {
         assert!(d.retry_after > Duration::from_millis(900));
     }
 
+    #[test]
+    fn the_memory_store_drops_expired_sessions_as_new_ones_come() {
+        let m = MemoryStore::default();
+        let live = Duration::from_secs(600);
+        m.session_create("keep", "u0", "h", live, live);
+        // 10,000 sessions that are over at once (a zero lifetime), of one user each.
+        for i in 0..10_000 {
+            m.session_create(
+                &format!("s{i}"),
+                &format!("u{}", i + 1),
+                "h",
+                Duration::ZERO,
+                live,
+            );
+        }
+        assert_eq!(m.lock().sessions.len(), 10_001);
+        // The next one finds the map full and drops what has expired, with their users' sets.
+        m.session_create("new", "u0", "h", live, live);
+        let s = m.lock();
+        let mut left: Vec<&str> = s.sessions.keys().map(String::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["keep", "new"]);
+        assert_eq!(s.user_sessions.len(), 1);
+        assert_eq!(s.user_sessions["u0"].len(), 2);
+    }
+
     #[tokio::test]
     async fn memory_rotation_detects_reuse() {
         let store = Store::memory();
