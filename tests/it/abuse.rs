@@ -252,40 +252,12 @@ async fn an_xlsx_bomb_is_refused_before_parsing_and_uploads_have_a_tenant_quota(
     assert_eq!(status, 201, "{body}");
 }
 
-/// A subscribe form for the newsletter in `tenant`.
-async fn subscribe_form(app: &TestApp, t: &str, tenant: &str) -> String {
-    let r = app
-        .gql(
-            "mutation { storeConsentText(input: {title: \"Newsletter\", body: \"Ich möchte den Newsletter.\"}) { consentText { hash } } }",
-            json!({}),
-            Some(t),
-            Some(tenant),
-        )
-        .await;
-    let text = r.data()["storeConsentText"]["consentText"]["hash"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = app
-        .gql(
-            "mutation($x: String!) { createSubscribeForm(input: {purpose: \"newsletter\", textHash: $x}) { subscribeForm { token } } }",
-            json!({"x": text}),
-            Some(t),
-            Some(tenant),
-        )
-        .await;
-    r.data()["createSubscribeForm"]["subscribeForm"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn a_subscribe_form_is_no_mail_cannon() {
     let app = kartei_tests::spawn_app().await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
-    let token = subscribe_form(&app, t, &tenant).await;
+    let token = app.subscribe_form(t, &tenant).await;
     let post = |fields: Vec<(&'static str, String)>| {
         let app = &app;
         let token = token.clone();
@@ -367,6 +339,88 @@ async fn a_subscribe_form_is_no_mail_cannon() {
             .await,
         before
     );
+}
+
+#[tokio::test]
+async fn a_form_contact_never_confirmed_is_discarded_once_its_link_expired() {
+    let app = kartei_tests::spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let token = app.subscribe_form(&owner.access, &tenant).await;
+    for email in ["spaet@example.org", "frisch@example.org"] {
+        let res = app
+            .http
+            .post(format!("{}/p/subscribe", app.url))
+            .header("Accept", "application/json")
+            .form(&[("token", token.as_str()), ("email", email)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 202);
+    }
+    // The cleanup is scheduled for when the first link has expired (72 h by default, plus an hour).
+    let id: kartei_core::id::TenantId = tenant.parse().unwrap();
+    let scheduled = app
+        .tenant_i64(
+            &tenant,
+            &format!(
+                "SELECT count(*) FROM platform.jobs WHERE tenant_id = '{}' \
+                 AND kind = 'compliance.discard_unconfirmed' AND status = 'queued' \
+                 AND run_after > now() + interval '72 hours'",
+                id.0
+            ),
+        )
+        .await;
+    assert_eq!(scheduled, 1);
+    // One of them waited past its link's lifetime.
+    exec(
+        &app,
+        &tenant,
+        "UPDATE persons SET unconfirmed_since = now() - interval '74 hours' \
+         WHERE email = 'spaet@example.org'",
+    )
+    .await;
+    let tx = app.db.begin_tenant(id).await.unwrap();
+    let done = kartei_compliance::doi::discard_unconfirmed(&tx, chrono::Utc::now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // Before: never removed (no cleanup existed).
+    assert_eq!(done.persons, 1);
+    assert!(done.next.is_some(), "the fresh one is still waiting");
+    let count = |sql: &'static str| app.tenant_i64(&tenant, sql);
+    assert_eq!(count("SELECT count(*) FROM persons").await, 1);
+    assert_eq!(
+        count("SELECT count(*) FROM persons WHERE email = 'frisch@example.org'").await,
+        1
+    );
+    // The ledger keeps both requests; the discarded one is redacted, as in an erasure.
+    assert_eq!(
+        count("SELECT count(*) FROM consent_events WHERE kind = 'pending'").await,
+        2
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM consent_events WHERE person_id IS NULL AND redacted_at IS NOT NULL \
+             AND address_hash IS NULL AND ip IS NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM audit_log WHERE action = 'person.unconfirmed_discarded'").await,
+        1
+    );
+    // The address is not suppressed: its owner can still subscribe.
+    let res = app
+        .http
+        .post(format!("{}/p/subscribe", app.url))
+        .header("Accept", "application/json")
+        .form(&[("token", token.as_str()), ("email", "spaet@example.org")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    assert_eq!(count("SELECT count(*) FROM persons").await, 2);
 }
 
 #[tokio::test]
@@ -461,7 +515,25 @@ async fn sign_up_answers_alike_for_taken_addresses_and_tells_the_owner_by_mail()
     assert_eq!(post().await.unwrap().status(), 200);
     assert_eq!(post().await.unwrap().status(), 400, "a link works once");
     let l = app.login(&fresh, kartei_tests::PASSWORD).await;
-    assert!(l.data()["login"]["accessToken"].is_string(), "{}", l.body);
+    let access = l.data()["login"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", l.body))
+        .to_owned();
+    // The page opened no session of its own: the login's is the only one.
+    let out = app
+        .gql(
+            "mutation { logoutEverywhere { endedSessions } }",
+            json!({}),
+            Some(&access),
+            None,
+        )
+        .await;
+    assert_eq!(
+        out.data()["logoutEverywhere"]["endedSessions"],
+        1,
+        "{}",
+        out.body
+    );
 }
 
 #[tokio::test]

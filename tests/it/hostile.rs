@@ -577,30 +577,7 @@ async fn hostile_form_posts_and_public_tokens() {
     let app = app().await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
-    let text = app
-        .gql(
-            "mutation { storeConsentText(input: {title: \"Newsletter\", body: \"Ja.\"}) { consentText { hash } } }",
-            json!({}),
-            Some(t),
-            Some(&tenant),
-        )
-        .await
-        .data()["storeConsentText"]["consentText"]["hash"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let form = app
-        .gql(
-            "mutation($x: String!) { createSubscribeForm(input: {purpose: \"newsletter\", textHash: $x}) { subscribeForm { token } } }",
-            json!({"x": text}),
-            Some(t),
-            Some(&tenant),
-        )
-        .await
-        .data()["createSubscribeForm"]["subscribeForm"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let form = app.subscribe_form(t, &tenant).await;
     let token = prop_oneof![
         3 => Just(form.clone()),
         1 => (0..form.len(), "[A-Za-z0-9_-]").prop_map({

@@ -324,6 +324,34 @@ impl TestApp {
         }
     }
 
+    /// The token of a new subscribe form for the newsletter in `tenant`.
+    pub async fn subscribe_form(&self, token: &str, tenant: &str) -> String {
+        let r = self
+            .gql(
+                "mutation { storeConsentText(input: {title: \"Newsletter\", body: \"Ich möchte den Newsletter.\"}) { consentText { hash } } }",
+                json!({}),
+                Some(token),
+                Some(tenant),
+            )
+            .await;
+        let text = r.data()["storeConsentText"]["consentText"]["hash"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = self
+            .gql(
+                "mutation($x: String!) { createSubscribeForm(input: {purpose: \"newsletter\", textHash: $x}) { subscribeForm { token } } }",
+                json!({"x": text}),
+                Some(token),
+                Some(tenant),
+            )
+            .await;
+        r.data()["createSubscribeForm"]["subscribeForm"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Gives the open sign-up request of `email` a token the test knows, and returns it.
     pub async fn sign_up_token(&self, email: &str) -> String {
         let token = format!("test-{}", uuid::Uuid::new_v4().simple());

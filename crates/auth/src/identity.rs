@@ -182,21 +182,7 @@ impl Auth {
     /// so the API does not tell whether an address has an account; the work done (a password
     /// hash, one write or one read, a mail) is alike too.
     pub async fn request_sign_up(&self, input: SignUp, client: &Client) -> Result<SignUpRequest> {
-        let mut errors = FieldErrors::new();
-        let agency_name = errors.check("agencyName", Name::parse(&input.agency_name, 200));
-        let (name, email) = validate_new_user(
-            &mut errors,
-            &input.display_name,
-            &input.email,
-            &input.password,
-        );
-        let (Some(agency_name), Some(name), Some(email), true) =
-            (agency_name, name, email, errors.is_empty())
-        else {
-            return Err(Error::Invalid(errors));
-        };
-        self.limit(format!("signup:ip:{}", client.ip), self.limits.login_per_ip)
-            .await?;
+        let (agency_name, name, email) = self.check_sign_up(&input, client).await?;
         // One address gets few mails, however often it is entered.
         self.limit(
             format!("signup:email:{}", sha256_hex(&email.normalized())),
@@ -244,9 +230,10 @@ impl Auth {
         })
     }
 
-    /// Uses a sign-up confirmation token: creates the agency and its admin as requested and
-    /// logs the admin in. An unknown, used or expired token is TOKEN_INVALID.
-    pub async fn confirm_sign_up(&self, token: &str) -> Result<(User, Tokens)> {
+    /// Uses a sign-up confirmation token: creates the agency and its admin as requested. No
+    /// session is opened here ([`Self::open_session`] does, for a caller that hands the
+    /// tokens out). An unknown, used or expired token is TOKEN_INVALID.
+    pub async fn confirm_sign_up(&self, token: &str) -> Result<User> {
         #[derive(FromQueryResult)]
         struct Request {
             id: Uuid,
@@ -299,13 +286,20 @@ impl Auth {
         ))
         .await?;
         txn.commit().await?;
-        let tokens = self.start_session(user.id).await?;
-        Ok((user, tokens))
+        Ok(user)
     }
 
-    /// Creates an agency and its first user (an agency admin) at once, and logs that user in:
-    /// for operators (`kartei demo`), not the public API (which confirms by mail first).
-    pub async fn sign_up(&self, input: SignUp, client: &Client) -> Result<(User, Tokens)> {
+    /// Opens a session for a user who just proved who they are (a confirmed sign-up).
+    pub async fn open_session(&self, user: &User) -> Result<Tokens> {
+        self.start_session(user.id).await
+    }
+
+    /// The checks of every sign-up: each field (all errors at once), then the per-IP limit.
+    async fn check_sign_up(
+        &self,
+        input: &SignUp,
+        client: &Client,
+    ) -> Result<(Name, Name, EmailAddress)> {
         let mut errors = FieldErrors::new();
         let agency_name = errors.check("agencyName", Name::parse(&input.agency_name, 200));
         let (name, email) = validate_new_user(
@@ -321,6 +315,13 @@ impl Auth {
         };
         self.limit(format!("signup:ip:{}", client.ip), self.limits.login_per_ip)
             .await?;
+        Ok((agency_name, name, email))
+    }
+
+    /// Creates an agency and its first user (an agency admin) at once, and logs that user in:
+    /// for operators (`kartei demo`), not the public API (which confirms by mail first).
+    pub async fn sign_up(&self, input: SignUp, client: &Client) -> Result<(User, Tokens)> {
+        let (agency_name, name, email) = self.check_sign_up(&input, client).await?;
         let hash = password::hash(input.password).await?;
         let txn = self.db.platform().begin().await?;
         let agency = AgencyId::new();

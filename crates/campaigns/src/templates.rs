@@ -955,6 +955,16 @@ mod tests {
     }
 
     #[test]
+    fn a_set_inside_a_loop_stays_inside_it() {
+        // The bound (crate::bound) counts a loop body once; that holds only because a `set`
+        // in a loop does not outlive its iteration.
+        let src = "{% set s = 'x' %}{% for i in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] %}\
+                   {% set s = s ~ s %}{% endfor %}{{ s }}";
+        let r = Renderer::new(&template(src), renv(AddressForm::Sie)).unwrap();
+        assert_eq!(r.render(&anna(), None).unwrap().unwrap().text, "x");
+    }
+
+    #[test]
     fn output_is_capped_and_long_values_are_cut() {
         let big = "y".repeat(20_000);
         let list: Vec<u32> = (0..100).collect();

@@ -13,7 +13,7 @@
 //! person the form creates stays archived (so out of segments, campaigns, search and lists)
 //! until the address is confirmed.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use kartei_contacts::persons::{self, PersonDraft};
 use kartei_core::id::TenantId;
 use kartei_core::validate::EmailAddress;
@@ -31,6 +31,11 @@ use crate::policy::PolicySettings;
 use crate::suppression::Key;
 
 pub const MAIL_JOB: &str = "compliance.doi_mail";
+/// Removes the persons a subscribe form created whose address was never confirmed.
+pub const DISCARD_JOB: &str = "compliance.discard_unconfirmed";
+/// How long after its confirmation link expired an unconfirmed form contact is kept (the
+/// link is signed when the mail goes out, a little after the post).
+const DISCARD_GRACE_HOURS: i64 = 1;
 /// One confirmation mail per person and purpose in this window, however often the form is sent.
 const RESEND_AFTER_MINUTES: i64 = 10;
 /// How long an unsubscribe link in a mail stays valid.
@@ -175,12 +180,15 @@ pub async fn subscribe(
                 ..PersonDraft::default()
             };
             let id = persons::create(tx, &draft).await?.id;
-            // Anyone can post a form: the contact counts only once its address confirmed.
+            // Anyone can post a form: the contact counts only once its address confirmed,
+            // and is gone once the link can no longer be used.
             tx.execute_raw(stmt(
                 "UPDATE persons SET archived_at = now(), unconfirmed_since = now() WHERE id = $1",
                 vec![id.into()],
             ))
             .await?;
+            let due = Utc::now() + unconfirmed_lifetime(tx).await?;
+            jobs::enqueue_after(tx, DISCARD_JOB, Uuid::nil(), due).await?;
             id
         }
     };
@@ -226,6 +234,114 @@ pub async fn subscribe(
     .await?;
     jobs::enqueue(tx, MAIL_JOB, event.id).await?;
     Ok(SubscribeOutcome::MailQueued)
+}
+
+/// How long a person a form created waits for the confirmation of their address.
+async fn unconfirmed_lifetime(tx: &TenantTx) -> Result<chrono::Duration> {
+    let hours = i64::from(PolicySettings::load(tx).await?.double_opt_in_link_hours);
+    Ok(chrono::Duration::hours(hours + DISCARD_GRACE_HOURS))
+}
+
+/// What [`discard_unconfirmed`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Discarded {
+    pub persons: u64,
+    /// When the next of those still waiting is due (the job is scheduled for then).
+    pub next: Option<DateTime<Utc>>,
+}
+
+/// The worker's job: deletes the persons a subscribe form created whose address was not
+/// confirmed while the link was valid. They never became contacts, and keeping what a
+/// stranger typed into a form has no purpose (GDPR Art. 5(1)(c), (e)). Their pending consent
+/// events are redacted like an erasure's (the ledger keeps its chain); the address is not
+/// suppressed, so its owner can still subscribe. A person someone worked with meanwhile
+/// (un-archived, merged into, or given interactions or purchases) stays.
+pub async fn discard_unconfirmed(tx: &TenantTx, now: DateTime<Utc>) -> Result<Discarded> {
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: Uuid,
+    }
+    const UNTOUCHED: &str = "p.unconfirmed_since IS NOT NULL AND p.archived_at IS NOT NULL \
+         AND p.merged_into IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM persons m WHERE m.merged_into = p.id) \
+         AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.person_id = p.id) \
+         AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.person_id = p.id)";
+    let lifetime = unconfirmed_lifetime(tx).await?;
+    let cutoff = now - lifetime;
+    let ids: Vec<Uuid> = Id::find_by_statement(stmt(
+        &format!(
+            "SELECT p.id FROM persons p WHERE {UNTOUCHED} AND p.unconfirmed_since < $1 \
+             ORDER BY p.id FOR UPDATE OF p"
+        ),
+        vec![cutoff.into()],
+    ))
+    .all(&**tx)
+    .await?
+    .into_iter()
+    .map(|r| r.id)
+    .collect();
+    if !ids.is_empty() {
+        let id_array = || kartei_contacts::sql::uuid_array(ids.clone());
+        tx.execute_raw(stmt(
+            "SELECT set_config('kartei.erasure', 'on', true)",
+            vec![],
+        ))
+        .await?;
+        tx.execute_raw(stmt(
+            "UPDATE consent_events SET person_id = NULL, source_ref = NULL, address_hash = NULL, \
+                 ip = NULL, user_agent = NULL, note = NULL, redacted_at = now() \
+             WHERE person_id = ANY($1)",
+            vec![id_array()],
+        ))
+        .await?;
+        tx.execute_raw(stmt(
+            "SELECT set_config('kartei.erasure', 'off', true)",
+            vec![],
+        ))
+        .await?;
+        tx.execute_raw(stmt(
+            "DELETE FROM persons WHERE id = ANY($1)",
+            vec![id_array()],
+        ))
+        .await?;
+        tx.execute_raw(stmt(
+            "DELETE FROM search_documents WHERE id = ANY($1)",
+            vec![id_array()],
+        ))
+        .await?;
+        tx.execute_raw(stmt(
+            "INSERT INTO outbox (topic, subject_id) SELECT 'person.erased', unnest($1::uuid[])",
+            vec![id_array()],
+        ))
+        .await?;
+        kartei_tenancy::audit::record(
+            tx,
+            "system:double_opt_in",
+            "person.unconfirmed_discarded",
+            None,
+            serde_json::json!({ "persons": ids.len(), "unconfirmedBefore": cutoff }),
+        )
+        .await?;
+    }
+    #[derive(FromQueryResult)]
+    struct Oldest {
+        at: Option<DateTime<Utc>>,
+    }
+    let next = Oldest::find_by_statement(stmt(
+        &format!("SELECT min(p.unconfirmed_since) AS at FROM persons p WHERE {UNTOUCHED}"),
+        vec![],
+    ))
+    .one(&**tx)
+    .await?
+    .and_then(|o| o.at)
+    .map(|at| at + lifetime);
+    if let Some(at) = next {
+        jobs::enqueue_after(tx, DISCARD_JOB, Uuid::nil(), at).await?;
+    }
+    Ok(Discarded {
+        persons: ids.len() as u64,
+        next,
+    })
 }
 
 #[derive(FromQueryResult)]

@@ -137,6 +137,16 @@ async fn execute(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
             tracing::info!(event_id = %job.subject_id, sent, "double opt-in mail");
             Ok(())
         }
+        kartei_compliance::doi::DISCARD_JOB => {
+            let tx = db.begin_tenant(job.tenant()).await?;
+            let done = kartei_compliance::doi::discard_unconfirmed(&tx, chrono::Utc::now()).await?;
+            tx.commit().await?;
+            tracing::info!(
+                persons = done.persons, next = ?done.next,
+                "unconfirmed web-form contacts discarded"
+            );
+            Ok(())
+        }
         kartei_compliance::retention::JOB_KIND => {
             let tx = db.begin_tenant(job.tenant()).await?;
             let res = kartei_compliance::retention::run_job(&tx, job.subject_id).await?;

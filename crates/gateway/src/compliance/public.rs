@@ -76,7 +76,7 @@ async fn sign_up(
         let body = read(payload).await?;
         let form: TokenForm = parse(&req, &body)?;
         let token = token_of(&TokenQuery { token: form.token })?.to_owned();
-        // The session it opens is not handed out here: the new admin logs in as usual.
+        // No session: the page would have nowhere to keep it; the new admin logs in as usual.
         state.services.auth.confirm_sign_up(&token).await?;
         Ok(())
     }

@@ -58,12 +58,14 @@ impl IdentityMutation {
         input: ConfirmSignUpInput,
     ) -> async_graphql::Result<AuthPayload> {
         let r = async {
-            let (_, tokens) = services(ctx)?
-                .auth
+            let auth = &services(ctx)?.auth;
+            let user = auth
                 .confirm_sign_up(input.token.trim())
                 .await
                 .map_err(api)?;
-            Ok(AuthPayload::from(tokens))
+            Ok(AuthPayload::from(
+                auth.open_session(&user).await.map_err(api)?,
+            ))
         };
         settle(ctx, r).await
     }
