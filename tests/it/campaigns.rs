@@ -45,6 +45,20 @@ async fn seed(app: &TestApp, tenant: &str, tag: &str, n: usize, consent: bool) {
     }
 }
 
+/// The first column of every row `sql` selects in `tenant`'s schema, as text.
+async fn texts(app: &TestApp, tenant: &str, sql: &str) -> Vec<String> {
+    let id: kartei_core::id::TenantId = tenant.parse().unwrap();
+    let tx = app.db.begin_tenant(id).await.unwrap();
+    let rows = tx
+        .query_all_raw(kartei_tenancy::tenants::stmt(sql, vec![]))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    rows.iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect()
+}
+
 async fn person_id(app: &TestApp, tenant: &str, email: &str) -> String {
     let id: kartei_core::id::TenantId = tenant.parse().unwrap();
     let tx = app.db.begin_tenant(id).await.unwrap();
@@ -652,7 +666,7 @@ async fn invalid_transitions_templates_and_links_change_nothing() {
 }
 
 #[tokio::test]
-async fn a_killed_worker_sends_every_mail_exactly_once() {
+async fn a_killed_worker_sends_no_mail_twice_and_resends_what_the_server_never_got() {
     const N: usize = 2000;
     let smtpd = Smtpd::start();
     let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_campaign_kill");
@@ -773,20 +787,36 @@ async fn a_killed_worker_sends_every_mail_exactly_once() {
             .or_default() += 1;
     }
     let twice = per.values().filter(|n| **n > 1).count();
-    let unconfirmed = app
-        .tenant_i64(
-            &tenant,
-            "SELECT count(*) FROM campaign_sends WHERE reason = 'UNCONFIRMED_HANDOVER'",
-        )
-        .await;
+    // A kill between the `handed` COMMIT and the final dot, two system calls apart (the
+    // documented gap of any SMTP client, RFC 1047), may lose that one mail: a loaded machine
+    // can deschedule the worker right there. Such a send is counted as sent and marked
+    // UNCONFIRMED_HANDOVER; every other recipient gets exactly one mail.
+    let unconfirmed = texts(
+        &app,
+        &tenant,
+        "SELECT p.email FROM campaign_sends s JOIN persons p ON p.id = s.person_id \
+         WHERE s.reason = 'UNCONFIRMED_HANDOVER'",
+    )
+    .await;
+    let got = |email: &str| per.keys().any(|to| to.contains(&format!("<{email}>")));
+    let lost = unconfirmed.iter().filter(|e| !got(e)).count();
     println!(
-        "after restart: {} mails, {} recipients, {twice} got more than one, {unconfirmed} handed over by the killed run",
+        "after restart: {} mails, {} recipients, {twice} got more than one, {} handed over by the killed run ({lost} of them lost in the gap)",
         mails.len(),
-        per.len()
+        per.len(),
+        unconfirmed.len()
     );
-    assert_eq!(per.len(), N, "every recipient got a mail");
     assert_eq!(twice, 0, "nobody got two");
-    assert_eq!(mails.len(), N);
+    assert_eq!(mails.len(), per.len());
+    assert_eq!(
+        per.len() + lost,
+        N,
+        "every recipient got a mail, but for handovers cut by the kill"
+    );
+    assert!(
+        lost <= in_flight as usize,
+        "only sends in flight can be lost"
+    );
     assert_eq!(
         app.tenant_i64(
             &tenant,
