@@ -277,7 +277,7 @@ async fn api_calls_are_limited_per_user_and_tenant_with_headers() {
 #[tokio::test]
 async fn session_and_rate_limit_are_checked_together() {
     use kartei_auth::ratelimit::Limit;
-    use kartei_auth::store::Store;
+    use kartei_auth::store::{SessionRate, Store};
     use std::time::Duration;
 
     let prefix = format!("test:{}:", uuid::Uuid::new_v4());
@@ -296,24 +296,48 @@ async fn session_and_rate_limit_are_checked_together() {
             )
             .await
             .unwrap();
+        let mut epochs = Vec::new();
         for remaining in [2, 1, 0] {
-            let (owner, d) = store
+            let SessionRate {
+                owner,
+                decision: d,
+                access_epoch,
+            } = store
                 .session_rate("s1", "u1", ("user:u1", user), ("anon:ip", anon))
                 .await
                 .unwrap();
+            epochs.push(access_epoch);
             assert_eq!(owner.as_deref(), Some("u1"), "{}", store.kind());
             assert!(d.allowed, "{}", store.kind());
             assert_eq!(d.remaining, remaining, "{}", store.kind());
         }
-        let (_, d) = store
+        assert!(
+            epochs.windows(2).all(|w| w[0] == w[1]),
+            "the access epoch stays while nothing changes ({})",
+            store.kind()
+        );
+        store.access_changed().await.unwrap();
+        let SessionRate {
+            decision: d,
+            access_epoch,
+            ..
+        } = store
             .session_rate("s1", "u1", ("user:u1", user), ("anon:ip", anon))
             .await
             .unwrap();
         assert!(!d.allowed, "the user's burst is spent ({})", store.kind());
+        assert_ne!(
+            Some(&access_epoch),
+            epochs.last(),
+            "a change of access renews the epoch ({})",
+            store.kind()
+        );
 
         // Someone else's session, or none: counted as anonymous, whose burst is one.
         for (sid, uid) in [("s1", "u2"), ("gone", "u1")] {
-            let (owner, d) = store
+            let SessionRate {
+                owner, decision: d, ..
+            } = store
                 .session_rate(sid, uid, (&format!("user:{uid}"), user), ("anon:ip", anon))
                 .await
                 .unwrap();

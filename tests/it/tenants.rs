@@ -418,3 +418,136 @@ async fn an_agency_has_a_tenant_quota() {
     let other = app.sign_up().await;
     app.create_tenant(&other, "Andere Agentur").await;
 }
+
+/// Access is remembered per node under the access epoch (see `kartei_auth::access`): a change
+/// made through one node ends what another node remembers with that node's next request.
+#[tokio::test]
+async fn remembered_access_ends_with_the_next_request_after_a_change() {
+    // Two API nodes sharing Postgres and Redis, as behind a load balancer.
+    let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    let shared = prefix.clone();
+    let a = spawn_app_with(Redis::Shared, None, |s| s.redis.key_prefix = prefix).await;
+    let b = spawn_app_with(Redis::Shared, None, |s| s.redis.key_prefix = shared).await;
+    let agency_admin = a.sign_up().await;
+    let tenant = a.create_tenant(&agency_admin, "Gedächtnis").await;
+    let member = a.create_user(&agency_admin, false).await;
+    let set = "mutation($e: String!, $r: Role!) { setMember(input: {email: $e, role: $r}) { member { role } userErrors { field message code } } }";
+    let set_role = |role: &'static str| {
+        let (a, admin, email, tenant) = (&a, &agency_admin, member.email.clone(), &tenant);
+        async move {
+            let r = a
+                .gql(
+                    set,
+                    json!({"e": email, "r": role}),
+                    Some(&admin.access),
+                    Some(tenant),
+                )
+                .await;
+            assert_eq!(r.data()["setMember"]["member"]["role"], role, "{}", r.body);
+        }
+    };
+    // What the member can do through node b: create a person (MEMBER and up), read (VIEWER).
+    let create = |n: usize| {
+        let (b, member, tenant) = (&b, &member, &tenant);
+        async move {
+            b.gql(
+                "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }",
+                json!({"i": {"lastName": format!("Gedächtnis {n}")}}),
+                Some(&member.access),
+                Some(tenant),
+            )
+            .await
+        }
+    };
+    let read = || {
+        b.gql(
+            "{ currentTenant { name } }",
+            json!({}),
+            Some(&member.access),
+            Some(&tenant),
+        )
+    };
+
+    set_role("MEMBER").await;
+    for n in 0..3 {
+        let r = create(n).await;
+        assert!(
+            r.body["errors"].is_null(),
+            "node b remembers MEMBER: {}",
+            r.body
+        );
+    }
+    set_role("VIEWER").await;
+    let r = create(3).await;
+    assert_eq!(
+        r.code(),
+        Some("FORBIDDEN"),
+        "demoted on node a, refused on node b: {}",
+        r.body
+    );
+    assert_eq!(read().await.data()["currentTenant"]["name"], "Gedächtnis");
+
+    set_role("MEMBER").await;
+    assert!(create(4).await.body["errors"].is_null());
+    let member_id = {
+        let r = b
+            .gql("{ me { id } }", json!({}), Some(&member.access), None)
+            .await;
+        r.data()["me"]["id"].as_str().unwrap().to_owned()
+    };
+    let r = a
+        .gql(
+            "mutation($u: ID!) { removeMember(input: {userId: $u}) { removed userErrors { field message code } } }",
+            json!({"u": member_id}),
+            Some(&agency_admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.data()["removeMember"]["removed"], true, "{}", r.body);
+    let r = read().await;
+    assert_eq!(
+        r.code(),
+        Some("FORBIDDEN"),
+        "removed on node a, refused on node b: {}",
+        r.body
+    );
+
+    set_role("MEMBER").await;
+    assert!(create(5).await.body["errors"].is_null());
+    let r = a
+        .gql(
+            "mutation($id: ID!) { suspendTenant(input: {id: $id}) { tenant { status } userErrors { field message code } } }",
+            json!({"id": tenant}),
+            Some(&agency_admin.access),
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.data()["suspendTenant"]["tenant"]["status"],
+        "SUSPENDED",
+        "{}",
+        r.body
+    );
+    let r = read().await;
+    assert_eq!(
+        r.code(),
+        Some("FORBIDDEN"),
+        "suspended on node a, refused on node b: {}",
+        r.body
+    );
+    assert!(
+        r.message().unwrap_or_default().contains("suspended"),
+        "{}",
+        r.body
+    );
+    // The agency admin, remembered as owner on node a before, is refused there too.
+    let r = a
+        .gql(
+            "{ currentTenant { name } }",
+            json!({}),
+            Some(&agency_admin.access),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(r.code(), Some("FORBIDDEN"), "{}", r.body);
+}

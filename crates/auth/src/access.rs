@@ -1,9 +1,18 @@
 //! Access control over tenants: who may act in which tenant with which role, and the tenant
 //! and membership administration that changes it.
 //!
-//! Access is checked against Postgres on every request (one indexed lookup), so a removed
-//! membership, a revoked key or a suspended tenant takes effect on the very next request;
-//! there is no cache to invalidate.
+//! A user's access to a tenant is read from Postgres and remembered in-process per (user,
+//! tenant) under the *access epoch*, a token kept beside the sessions (Redis, or the
+//! in-process store) that the session check of every request already returns, at no extra
+//! round trip. Every change that can take access away (a membership set or removed, a tenant
+//! suspended or deleted) renews the epoch after it commits, so on every node the very next
+//! request reads Postgres again; a remembered grant is also forgotten after
+//! [`REMEMBER_FOR`] in case renewing the epoch failed. Refusals are never remembered, and API
+//! keys are checked against Postgres on every request.
+
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use kartei_core::ctx::{Actor, Role, TenantCtx};
@@ -14,6 +23,7 @@ use kartei_tenancy::audit;
 use kartei_tenancy::error::is_unique_violation;
 use kartei_tenancy::paging::keyset;
 use kartei_tenancy::tenants::{self, TENANT_COLUMNS, Tenant, TenantStatus, stmt};
+use lru::LruCache;
 use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
 use uuid::Uuid;
 
@@ -22,6 +32,58 @@ use crate::identity::{AgencyRole, User};
 use crate::{Auth, Principal};
 
 const NO_ACCESS: &str = "no access to this tenant";
+
+/// How long a remembered grant is used at most, even when the epoch did not change.
+pub const REMEMBER_FOR: Duration = Duration::from_secs(60);
+/// How many (user, tenant) grants one node remembers (the least recently used go first).
+const REMEMBERED: NonZeroUsize = NonZeroUsize::new(10_000).expect("non-zero");
+
+/// Grants read from Postgres, per (user, tenant), with the access epoch they were read under.
+pub(crate) struct RememberedAccess {
+    grants: Mutex<LruCache<(UserId, TenantId), Grant>>,
+}
+
+struct Grant {
+    epoch: String,
+    role: Role,
+    at: Instant,
+}
+
+impl RememberedAccess {
+    pub(crate) fn new() -> Self {
+        Self {
+            grants: Mutex::new(LruCache::new(REMEMBERED)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<(UserId, TenantId), Grant>> {
+        // Losing the cache is harmless: a poisoned lock is taken over.
+        self.grants.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get(&self, key: (UserId, TenantId), epoch: &str) -> Option<Role> {
+        let mut grants = self.lock();
+        match grants.get(&key) {
+            Some(g) if g.epoch == epoch && g.at.elapsed() < REMEMBER_FOR => Some(g.role),
+            Some(_) => {
+                grants.pop(&key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn put(&self, key: (UserId, TenantId), epoch: &str, role: Role) {
+        self.lock().put(
+            key,
+            Grant {
+                epoch: epoch.to_owned(),
+                role,
+                at: Instant::now(),
+            },
+        );
+    }
+}
 
 #[derive(Debug, FromQueryResult)]
 struct AccessRow {
@@ -67,9 +129,27 @@ fn suspended() -> Error {
 impl Auth {
     /// Checks that `principal` may act in `tenant` and returns the context every tenant-scoped
     /// call takes. Agency admins reach every tenant of their agency as owners.
-    pub async fn authorize(&self, principal: &Principal, tenant: TenantId) -> Result<TenantCtx> {
+    ///
+    /// `access_epoch` is what this request's session check returned (see
+    /// [`crate::identity::Authenticated`]); with it, a grant read under the same epoch is
+    /// used without asking Postgres.
+    pub async fn authorize(
+        &self,
+        principal: &Principal,
+        tenant: TenantId,
+        access_epoch: Option<&str>,
+    ) -> Result<TenantCtx> {
         match *principal {
             Principal::User { user_id, .. } => {
+                let remembered =
+                    access_epoch.and_then(|e| self.remembered.get((user_id, tenant), e));
+                if let Some(role) = remembered {
+                    return Ok(TenantCtx {
+                        tenant_id: tenant,
+                        actor: Actor::User(user_id),
+                        role,
+                    });
+                }
                 let row = AccessRow::find_by_statement(stmt(
                     "SELECT t.status, \
                             (t.agency_id = u.agency_id AND u.agency_role = 'admin') AS agency_admin, \
@@ -93,6 +173,9 @@ impl Auth {
                 };
                 if row.status == TenantStatus::Suspended.as_str() {
                     return Err(suspended());
+                }
+                if let Some(epoch) = access_epoch {
+                    self.remembered.put((user_id, tenant), epoch, role);
                 }
                 Ok(TenantCtx {
                     tenant_id: tenant,
@@ -356,6 +439,7 @@ impl Auth {
         )
         .await?;
         txn.commit().await?;
+        self.access_changed().await;
         Ok(tenant)
     }
 
@@ -387,6 +471,7 @@ impl Auth {
         )
         .await?;
         txn.commit().await?;
+        self.access_changed().await;
         tracing::info!(tenant_id = %id, "tenant deleted");
         Ok(())
     }
@@ -491,6 +576,7 @@ impl Auth {
         .await?;
         keeps_an_owner(&tx, ctx.tenant_id, owners_before).await?;
         tx.commit().await?;
+        self.access_changed().await;
         Ok(row.into())
     }
 
@@ -531,7 +617,20 @@ impl Auth {
         }
         keeps_an_owner(&tx, ctx.tenant_id, owners_before).await?;
         tx.commit().await?;
+        if removed {
+            self.access_changed().await;
+        }
         Ok(removed)
+    }
+
+    /// Renews the access epoch after a committed change that can take access away, so every
+    /// node forgets the grants it remembers. When the store cannot be reached the change
+    /// stands (it is committed) and remembered grants end within [`REMEMBER_FOR`].
+    pub async fn access_changed(&self) {
+        self.remembered.lock().clear();
+        if let Err(e) = self.store.access_changed().await {
+            tracing::warn!(error = %e, "access changed, but the access epoch could not be renewed: other nodes forget their grants within {}s", REMEMBER_FOR.as_secs());
+        }
     }
 }
 

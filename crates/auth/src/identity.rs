@@ -149,6 +149,16 @@ fn validate_new_user(
     (name, email)
 }
 
+/// What [`Auth::authenticate_rated`] found: the principal (none without credentials, an error
+/// for bad ones), the rate decision, and for a user's session the access epoch under which
+/// [`Auth::authorize`] may use a remembered grant.
+#[derive(Debug)]
+pub struct Authenticated {
+    pub principal: Option<Result<Principal>>,
+    pub decision: Decision,
+    pub access_epoch: Option<String>,
+}
+
 impl Auth {
     /// Spends one of the principal's template previews (RATE_LIMITED when none is left).
     pub async fn spend_preview(&self, principal: &Principal) -> Result<()> {
@@ -498,11 +508,12 @@ impl Auth {
     /// nothing the client chooses freely, such as a tenant header, may pick the bucket), and
     /// under `anon_key` with the anonymous limit when there is none or it is not valid.
     /// The outer error is a store or database outage; the inner one is a bad credential.
+    /// A user's answer also carries the access epoch for [`Auth::authorize`].
     pub async fn authenticate_rated(
         &self,
         bearer: Option<&str>,
         anon_key: &str,
-    ) -> Result<(Option<Result<Principal>>, Decision)> {
+    ) -> Result<Authenticated> {
         let user_key = |p: &Principal| format!("api:{}", p.rate_key());
         let anon = (anon_key, self.limits.anonymous);
         let principal = match bearer {
@@ -518,7 +529,7 @@ impl Auth {
                         session_id: SessionId(claims.sid),
                     };
                     let uid = claims.sub.to_string();
-                    let (owner, decision) = self
+                    let checked = self
                         .store
                         .session_rate(
                             &claims.sid.to_string(),
@@ -527,11 +538,15 @@ impl Auth {
                             anon,
                         )
                         .await?;
-                    let p = match owner {
+                    let principal = match checked.owner {
                         Some(o) if o == uid => Ok(p),
                         _ => Err(Error::Unauthenticated("session has ended; log in again")),
                     };
-                    return Ok((Some(p), decision));
+                    return Ok(Authenticated {
+                        principal: Some(principal),
+                        decision: checked.decision,
+                        access_epoch: Some(checked.access_epoch),
+                    });
                 }
             },
         };
@@ -542,7 +557,11 @@ impl Auth {
             Some(Ok(p)) => self.store.rate(&user_key(p), self.limits.api).await?,
             _ => self.store.rate(anon.0, anon.1).await?,
         };
-        Ok((principal, decision))
+        Ok(Authenticated {
+            principal,
+            decision,
+            access_epoch: None,
+        })
     }
 
     pub async fn logout(&self, principal: &Principal) -> Result<()> {

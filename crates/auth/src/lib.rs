@@ -76,6 +76,7 @@ pub struct Auth {
     pub(crate) limits: Limits,
     pub(crate) refresh_ttl: Duration,
     pub(crate) session_max_age: Duration,
+    pub(crate) remembered: Arc<access::RememberedAccess>,
 }
 
 impl std::fmt::Debug for Auth {
@@ -95,6 +96,7 @@ impl Auth {
             limits: config.limits,
             refresh_ttl: config.refresh_ttl,
             session_max_age: config.session_max_age,
+            remembered: Arc::new(access::RememberedAccess::new()),
         })
     }
 

@@ -6,6 +6,7 @@
 //! [`Error::Unavailable`] quickly instead of hanging.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,16 @@ pub struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
     timeout: Duration,
+}
+
+/// What one session check answers: whose session it is, the request's rate decision, and the
+/// access epoch, a token that changes whenever any access changes (see
+/// [`Store::access_changed`]).
+#[derive(Debug, Clone)]
+pub struct SessionRate {
+    pub owner: Option<String>,
+    pub decision: Decision,
+    pub access_epoch: String,
 }
 
 /// Outcome of presenting a refresh token.
@@ -74,7 +85,8 @@ const GCRA_LUA: &str = concat!(
 
 /// A user's session check and that request's rate limit in one round trip: the limit counts
 /// under the user's key when the session is live and belongs to the token's user, else under
-/// the anonymous key. Returns the session's user id ('' when none) and the GCRA answer.
+/// the anonymous key. Returns the session's user id ('' when none), the GCRA answer and the
+/// access epoch (KEYS[4], '' when unset; see [`Store::access_changed`]).
 const SESSION_RATE_LUA: &str = concat!(
     gcra_lua!(),
     r#"
@@ -85,7 +97,7 @@ if uid == ARGV[1] then
 else
   r = gcra(KEYS[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
 end
-return {uid or '', r[1], r[2], r[3], r[4]}
+return {uid or '', r[1], r[2], r[3], r[4], redis.call('GET', KEYS[4]) or ''}
 "#
 );
 
@@ -211,16 +223,17 @@ impl Store {
         Ok(decision(limit, answer))
     }
 
-    /// The user id of session `sid` and a rate decision, in one round trip: the request counts
-    /// under `user_key` and `user_limit` when the session is live and belongs to `uid`, and
-    /// under `anon_key` and `anon_limit` otherwise (a dead session is an anonymous caller).
+    /// The user id of session `sid`, a rate decision and the access epoch, in one round trip:
+    /// the request counts under `user_key` and `user_limit` when the session is live and
+    /// belongs to `uid`, and under `anon_key` and `anon_limit` otherwise (a dead session is an
+    /// anonymous caller).
     pub async fn session_rate(
         &self,
         sid: &str,
         uid: &str,
         (user_key, user_limit): (&str, Limit),
         (anon_key, anon_limit): (&str, Limit),
-    ) -> Result<(Option<String>, Decision)> {
+    ) -> Result<SessionRate> {
         let ms = |l: Limit| l.interval.as_millis() as i64;
         let burst = |l: Limit| i64::from(l.burst);
         match self {
@@ -230,17 +243,28 @@ impl Store {
                 call.key(format!("{}sess:{sid}", r.prefix))
                     .key(format!("{}rl:{user_key}", r.prefix))
                     .key(format!("{}rl:{anon_key}", r.prefix))
+                    .key(r.epoch_key())
                     .arg(uid)
                     .arg(ms(user_limit))
                     .arg(burst(user_limit))
                     .arg(ms(anon_limit))
                     .arg(burst(anon_limit));
-                let (owner, a, rem, retry, reset): (String, i64, i64, i64, i64) = r
+                let (owner, a, rem, retry, reset, access_epoch): (
+                    String,
+                    i64,
+                    i64,
+                    i64,
+                    i64,
+                    String,
+                ) = r
                     .bounded(async move { call.invoke_async(&mut c).await })
                     .await?;
                 let limit = if owner == uid { user_limit } else { anon_limit };
-                let owner = (!owner.is_empty()).then_some(owner);
-                Ok((owner, decision(limit, (a, rem, retry, reset))))
+                Ok(SessionRate {
+                    owner: (!owner.is_empty()).then_some(owner),
+                    decision: decision(limit, (a, rem, retry, reset)),
+                    access_epoch,
+                })
             }
             Store::Memory(m) => {
                 let owner = m.session_user(sid);
@@ -250,7 +274,31 @@ impl Store {
                     (anon_key, anon_limit)
                 };
                 let answer = m.gcra(key, ms(limit), burst(limit));
-                Ok((owner, decision(limit, answer)))
+                Ok(SessionRate {
+                    owner,
+                    decision: decision(limit, answer),
+                    access_epoch: m.access_epoch.load(Ordering::Acquire).to_string(),
+                })
+            }
+        }
+    }
+
+    /// Says that who may act in which tenant has changed (a membership, a tenant's status, a
+    /// deletion), so every node's remembered access is stale from the next request on: the
+    /// access epoch every session check returns gets a new random value (random, so a Redis
+    /// that restarted empty cannot count back up to an epoch some node still holds).
+    pub async fn access_changed(&self) -> Result<()> {
+        match self {
+            Store::Redis(r) => {
+                let mut c = r.conn.clone();
+                let key = r.epoch_key();
+                let value = uuid::Uuid::new_v4().simple().to_string();
+                r.bounded(async move { c.set::<_, _, ()>(key, value).await })
+                    .await
+            }
+            Store::Memory(m) => {
+                m.access_epoch.fetch_add(1, Ordering::AcqRel);
+                Ok(())
             }
         }
     }
@@ -445,6 +493,10 @@ impl Store {
 }
 
 impl RedisStore {
+    fn epoch_key(&self) -> String {
+        format!("{}access:epoch", self.prefix)
+    }
+
     async fn bounded<T>(&self, fut: impl Future<Output = redis::RedisResult<T>>) -> Result<T> {
         match tokio::time::timeout(self.timeout, fut).await {
             Ok(Ok(v)) => Ok(v),
@@ -473,6 +525,7 @@ fn decision(
 pub struct MemoryStore {
     state: Mutex<MemState>,
     epoch: Instant,
+    access_epoch: AtomicU64,
 }
 
 impl Default for MemoryStore {
@@ -480,6 +533,7 @@ impl Default for MemoryStore {
         Self {
             state: Mutex::default(),
             epoch: Instant::now(),
+            access_epoch: AtomicU64::new(0),
         }
     }
 }

@@ -546,8 +546,12 @@ pub(crate) async fn identify(
         .auth
         .authenticate_rated(token.clone().and_then(Result::ok), &anon_key)
         .await;
-    let (principal, decision) = match checked {
-        Ok((p, d)) => (p.map(|r| r.map_err(ApiError::from)), d),
+    let (principal, decision, access_epoch) = match checked {
+        Ok(a) => (
+            a.principal.map(|r| r.map_err(ApiError::from)),
+            a.decision,
+            a.access_epoch,
+        ),
         Err(e) => return Err(error_response(&ApiError::from(e), None)),
     };
     // A malformed header is a bad credential, counted like an anonymous call.
@@ -586,9 +590,13 @@ pub(crate) async fn identify(
     let tenant = match (&principal, tenant_id) {
         (_, None) => None,
         (_, Some(Err(e))) => Some(Err(e)),
-        (Some(Ok(p)), Some(Ok(id))) => {
-            Some(services.auth.authorize(p, id).await.map_err(ApiError::from))
-        }
+        (Some(Ok(p)), Some(Ok(id))) => Some(
+            services
+                .auth
+                .authorize(p, id, access_epoch.as_deref())
+                .await
+                .map_err(ApiError::from),
+        ),
         (Some(Err(e)), Some(Ok(_))) => Some(Err(e.clone())),
         (None, Some(Ok(_))) => Some(Err(ApiError::new(
             Code::Unauthenticated,

@@ -334,6 +334,7 @@ async fn tenant_command(settings: &Settings, command: TenantCommand) -> anyhow::
         }
         TenantCommand::Suspend { id } => {
             tenants::set_status(conn, id, TenantStatus::Suspended).await?;
+            auth.access_changed().await;
         }
         TenantCommand::Resume { id } => {
             tenants::set_status(conn, id, TenantStatus::Active).await?;
@@ -357,6 +358,7 @@ async fn tenant_command(settings: &Settings, command: TenantCommand) -> anyhow::
             )
             .await?;
             txn.commit().await?;
+            auth.access_changed().await;
             if let Err(e) = kartei_server::search(settings)?
                 .backend()
                 .drop_tenant(id)
