@@ -31,6 +31,10 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+/// The allocator the `kartei` binary ships with, so the server measured here is the one deployed.
+#[global_allocator]
+static ALLOCATOR: kartei_server::Allocator = kartei_server::Allocator {};
+
 fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }

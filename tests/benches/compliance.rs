@@ -25,6 +25,10 @@ use kartei_tests::{bench, spawn_app};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
+/// The allocator the `kartei` binary ships with, so the server measured here is the one deployed.
+#[global_allocator]
+static ALLOCATOR: kartei_server::Allocator = kartei_server::Allocator {};
+
 async fn exec(tx: &kartei_tenancy::db::TenantTx, sql: &str, values: Vec<sea_orm::Value>) -> u64 {
     tx.execute_raw(stmt(sql, values))
         .await

@@ -17,6 +17,10 @@ use kartei_tests::spawn_app;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
+/// The allocator the `kartei` binary ships with, so the server measured here is the one deployed.
+#[global_allocator]
+static ALLOCATOR: kartei_server::Allocator = kartei_server::Allocator {};
+
 #[tokio::main]
 async fn main() {
     let only = std::env::var("KARTEI_BENCH_ONLY").unwrap_or_default();

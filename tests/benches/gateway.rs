@@ -15,6 +15,10 @@ use kartei_tests::{Redis, spawn_app_with};
 use sea_orm::FromQueryResult;
 use serde_json::json;
 
+/// The allocator the `kartei` binary ships with, so the server measured here is the one deployed.
+#[global_allocator]
+static ALLOCATOR: kartei_server::Allocator = kartei_server::Allocator {};
+
 const REQUESTS: usize = 5_000;
 const WARMUP: usize = 500;
 const CONCURRENCY: usize = 16;
@@ -148,6 +152,11 @@ async fn main() {
     })
     .await;
     let admin = app.sign_up().await;
+    let profile = std::env::var("KARTEI_BENCH_LOAD").unwrap_or_default();
+    if profile == "flat" || profile == "nested" {
+        nested(&app, &admin).await;
+        return;
+    }
     let tenant = app.create_tenant(&admin, "Bench").await;
     for i in 0..20 {
         app.gql(
@@ -196,6 +205,16 @@ async fn main() {
 
     load(gateway, WARMUP).await;
     load(baseline, WARMUP).await;
+    // For a profiler: `KARTEI_BENCH_LOAD=gateway|bare` runs only that load and writes nothing.
+    if profile == "gateway" || profile == "bare" {
+        let s = if profile == "bare" {
+            load(baseline, REQUESTS * 2).await
+        } else {
+            load(gateway, REQUESTS * 2).await
+        };
+        println!("{profile}: {:.0} requests/s", s.rps);
+        return;
+    }
     let Paired {
         base: b,
         subject: gw,
@@ -316,6 +335,16 @@ async fn nested(app: &kartei_tests::TestApp, admin: &kartei_tests::Account) {
     );
     load_with(&flat, WARMUP, NESTED_CLIENTS).await;
     load_with(&nested_req, WARMUP, NESTED_CLIENTS).await;
+    // For a profiler: `KARTEI_BENCH_LOAD=flat|nested` runs only that load and writes nothing.
+    if let Ok(which) = std::env::var("KARTEI_BENCH_LOAD") {
+        let s = if which == "flat" {
+            load_with(&flat, NESTED_REQUESTS * 2, NESTED_CLIENTS).await
+        } else {
+            load_with(&nested_req, NESTED_REQUESTS * 2, NESTED_CLIENTS).await
+        };
+        println!("{which}: {:.0} requests/s", s.rps);
+        return;
+    }
     let Paired {
         base: f,
         subject: n,

@@ -18,6 +18,10 @@ use kartei_tests::{bench, spawn_app};
 use sea_orm::{ConnectionTrait, Value};
 use serde_json::json;
 
+/// The allocator the `kartei` binary ships with, so the server measured here is the one deployed.
+#[global_allocator]
+static ALLOCATOR: kartei_server::Allocator = kartei_server::Allocator {};
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }

@@ -55,6 +55,8 @@ pub struct AppState {
     pub schema: KarteiSchema,
     pub services: Services,
     pub options: GatewayOptions,
+    /// Documents parsed before, by their text.
+    pub documents: std::sync::Arc<crate::documents::Documents>,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -385,7 +387,9 @@ async fn graphql_as(
             return resp;
         }
     };
-    // Parsed once here; the schema executes this parsed document.
+    // Parsed once here (or remembered from an earlier request with the same text); the schema
+    // executes this parsed document.
+    state.documents.prepare(&mut gql_request);
     let operation = crate::metrics::operation_label(&mut gql_request);
     let services = &state.services;
     let kind = if operation.starts_with("mutation") {
@@ -701,13 +705,17 @@ fn graphql_response(
     if let Some(secs) = retry_after {
         builder.insert_header((header::RETRY_AFTER, secs));
     }
-    let body = serde_json::to_value(&response).map(|mut v| {
-        if not_executed && let Some(o) = v.as_object_mut() {
-            o.remove("data");
-        }
-        v
-    });
-    let resp = match body.and_then(|v| serde_json::to_vec(&v)) {
+    // Written straight from the response, in the order of the query's selections; a request
+    // that was not executed has no `data` entry.
+    let body = if not_executed {
+        serde_json::to_vec(&Unexecuted {
+            errors: &response.errors,
+            extensions: &response.extensions,
+        })
+    } else {
+        serde_json::to_vec(&response)
+    };
+    let resp = match body {
         // The content type is set by `Media::label`, for this and every other answer.
         Ok(body) => builder.body(body),
         Err(_) => HttpResponse::InternalServerError().finish(),
@@ -717,6 +725,14 @@ fn graphql_response(
         first_code.unwrap_or_else(|| "OK".to_owned()),
         !not_executed,
     )
+}
+
+/// The body of a request that was not executed: its errors, and no `data`.
+#[derive(serde::Serialize)]
+struct Unexecuted<'a> {
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
 fn rate_headers(builder: &mut HttpResponseBuilder, decision: Option<Decision>) {

@@ -8,6 +8,7 @@ mod campaigns;
 mod compliance;
 pub mod contacts;
 pub mod context;
+mod documents;
 pub mod error;
 mod files;
 pub mod http;

@@ -26,6 +26,11 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::settings::Settings;
 
+/// The memory allocator the `kartei` binary runs on (and the benchmarks, which measure it):
+/// mimalloc, which serves a GraphQL request's many small, short-lived allocations (values,
+/// strings, futures) faster than glibc's malloc; see BENCHMARKS.md.
+pub type Allocator = mimalloc::MiMalloc;
+
 /// Connects the PostgreSQL pool.
 pub async fn connect_db(settings: &Settings) -> anyhow::Result<Db> {
     let mut opts = DbOptions::new(settings.database.url.expose_secret());
@@ -235,6 +240,7 @@ impl Application {
                 trust_forwarded_for: settings.http.trust_forwarded_for,
                 readiness_timeout: Duration::from_secs(2),
             },
+            documents: Default::default(),
         };
         let listener = TcpListener::bind(&settings.http.bind)
             .with_context(|| format!("cannot bind {}", settings.http.bind))?;

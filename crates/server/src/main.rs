@@ -10,6 +10,9 @@ use kartei_tenancy::migrate::{self, Progress};
 use kartei_tenancy::tenants::{self, TENANT_COLUMNS, TenantStatus, stmt};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
+#[global_allocator]
+static ALLOCATOR: kartei_server::Allocator = kartei_server::Allocator {};
+
 #[derive(Parser)]
 #[command(
     name = "kartei",

@@ -1,10 +1,15 @@
 //! Contacts queries.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 use kartei_contacts::{
     duplicates, import, organizations, persons, quality, relations, rules, timeline,
 };
 use kartei_core::ctx::Role;
+use kartei_tenancy::db::TenantTx;
+use uuid::Uuid;
 
 use super::types::{
     ContactEntity, CustomField, DataQualityReport, DuplicatePair, Import, ImportPreview,
@@ -18,6 +23,56 @@ use crate::relay::{self, Conn};
 
 #[derive(Default)]
 pub struct ContactsQuery;
+
+/// The relations of a page of persons, by person, when the query asks each row for its
+/// organizations (`edges { node { organizations … } }` or `nodes { organizations … }`): one
+/// statement for the page's relations and, when `organization` is selected under them, one
+/// for their organizations, run with the page. The same statements a loader batch would
+/// run, without the batching round: each row's resolver finds its part ready. `None` when
+/// the rows' organizations are not asked for (or behind a selection the look-ahead cannot
+/// see; the loader still batches those).
+async fn relations_of_page(
+    ctx: &Context<'_>,
+    tx: &TenantTx,
+    tenant: Uuid,
+    persons: &[Uuid],
+) -> async_graphql::Result<Option<HashMap<Uuid, Arc<Vec<Relation>>>>> {
+    let look = ctx.look_ahead();
+    let rows = [
+        look.field("edges").field("node").field("organizations"),
+        look.field("nodes").field("organizations"),
+    ];
+    if persons.is_empty() || !rows.iter().any(|r| r.exists()) {
+        return Ok(None);
+    }
+    let found = relations::of_persons(tx, persons).await.map_err(api)?;
+    let mut organizations: HashMap<Uuid, Arc<organizations::Organization>> = HashMap::new();
+    if rows.iter().any(|r| r.field("organization").exists()) {
+        let mut ids: Vec<Uuid> = found.iter().map(|r| r.organization_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        organizations = organizations::find_many(tx, &ids)
+            .await
+            .map_err(api)?
+            .into_iter()
+            .map(|o| (o.id, Arc::new(o)))
+            .collect();
+    }
+    let mut by_person: HashMap<Uuid, Vec<Relation>> = HashMap::new();
+    for r in found {
+        let organization = organizations.get(&r.organization_id).cloned();
+        by_person
+            .entry(r.person_id)
+            .or_default()
+            .push(Relation::with_organization(r, tenant, organization));
+    }
+    Ok(Some(
+        by_person
+            .into_iter()
+            .map(|(p, r)| (p, Arc::new(r)))
+            .collect(),
+    ))
+}
 
 /// A person by id, for a viewer; the read is audited (personal-data access).
 pub(crate) async fn load_person(
@@ -84,13 +139,23 @@ impl ContactsQuery {
     ) -> async_graphql::Result<Conn<Person>> {
         let req = relay::request::<persons::SortKey>(first, after, last, before)?;
         let filter = filter.unwrap_or_default().to_domain()?;
-        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let (t, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let page = persons::list(tx, &filter, sort.into(), descending, &req)
             .await
             .map_err(api)?;
+        let ids: Vec<Uuid> = page.items.iter().map(|(_, p)| p.id).collect();
+        let relations = relations_of_page(ctx, tx, t.tenant_id.0, &ids).await?;
         Ok(relay::connection(
             page,
-            Person::from,
+            |p| {
+                let relations = relations
+                    .as_ref()
+                    .map(|r| r.get(&p.id).cloned().unwrap_or_default());
+                Person {
+                    relations,
+                    ..Person::from(p)
+                }
+            },
             crate::total!(filter; |tx| persons::count(tx, &filter)),
         ))
     }

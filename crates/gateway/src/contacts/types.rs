@@ -2,7 +2,8 @@
 
 use async_graphql::connection::{Edge, EmptyFields};
 use async_graphql::{
-    ComplexObject, Context, Enum, ID, InputObject, Interface, Json, MaybeUndefined, SimpleObject,
+    ComplexObject, Context, Enum, ID, InputObject, Interface, Json, MaybeUndefined, Object,
+    SimpleObject,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_contacts::{
@@ -97,6 +98,10 @@ pub struct Person {
     pub updated_at: DateTime<Utc>,
     #[graphql(skip)]
     pub inner: persons::Person,
+    /// The person's relations, when the page that listed the person loaded them for all its
+    /// rows at once (see `contacts::query::relations_of_page`).
+    #[graphql(skip)]
+    pub relations: Option<std::sync::Arc<Vec<Relation>>>,
 }
 
 impl From<persons::Person> for Person {
@@ -135,6 +140,7 @@ impl From<persons::Person> for Person {
             created_at: p.created_at,
             updated_at: p.updated_at,
             inner: p,
+            relations: None,
         }
     }
 }
@@ -144,6 +150,9 @@ impl Person {
     /// Organizations this person works for, the primary one first.
     async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Relation>> {
         let tenant_id = tenant(ctx, Role::Viewer)?.tenant_id.0;
+        if let Some(loaded) = &self.relations {
+            return Ok(loaded.as_ref().clone());
+        }
         let rels = loaders::one(ctx, loaders::RelationsOfPerson(self.inner.id)).await?;
         Ok(rels
             .map(|r| {
@@ -414,36 +423,72 @@ impl BuyingRole {
     }
 }
 
-/// Who works where: a person at an organization, with job title and buying-center role.
-#[derive(SimpleObject, Clone)]
-#[graphql(complex)]
+// Kept as the domain row: ids are encoded only when a client asks for them, and the two ends
+// load by their UUIDs without decoding an id again (a page of people with their
+// organizations resolves many of these).
+#[derive(Clone)]
 pub struct Relation {
-    /// Opaque; the same for as long as the person and the organization stay linked.
-    #[graphql(owned)]
-    pub id: ID,
-    pub person_id: ID,
-    pub organization_id: ID,
-    pub job_title: Option<String>,
-    pub is_primary: bool,
-    pub buying_role: Option<BuyingRole>,
-    pub created_at: DateTime<Utc>,
+    inner: relations::Relation,
+    tenant: Uuid,
+    /// The organization, when loaded together with the relation.
+    organization: Option<std::sync::Arc<organizations::Organization>>,
 }
 
-#[ComplexObject]
+/// Who works where: a person at an organization, with job title and buying-center role.
+#[Object]
 impl Relation {
+    /// Opaque; the same for as long as the person and the organization stay linked.
+    pub async fn id(&self) -> ID {
+        Self::id_of(
+            self.tenant,
+            self.inner.person_id,
+            self.inner.organization_id,
+        )
+    }
+
+    async fn person_id(&self) -> ID {
+        node::id(Kind::Person, self.inner.person_id)
+    }
+
+    async fn organization_id(&self) -> ID {
+        node::id(Kind::Organization, self.inner.organization_id)
+    }
+
+    async fn job_title(&self) -> Option<&str> {
+        self.inner.job_title.as_deref()
+    }
+
+    async fn is_primary(&self) -> bool {
+        self.inner.is_primary
+    }
+
+    async fn buying_role(&self) -> Option<BuyingRole> {
+        self.inner.buying_role.as_deref().map(|b| match b {
+            "economic_buyer" => BuyingRole::EconomicBuyer,
+            "user_buyer" => BuyingRole::UserBuyer,
+            "technical_buyer" => BuyingRole::TechnicalBuyer,
+            _ => BuyingRole::Coach,
+        })
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.inner.created_at
+    }
+
     /// The person.
     async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         tenant(ctx, Role::Viewer)?;
-        let id = parse_uuid(&self.person_id, "personId")?;
-        let p = loaders::one(ctx, loaders::PersonKey(id)).await?;
+        let p = loaders::one(ctx, loaders::PersonKey(self.inner.person_id)).await?;
         Ok(p.map(|p| Person::from(std::sync::Arc::unwrap_or_clone(p))))
     }
 
     /// The organization.
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
         tenant(ctx, Role::Viewer)?;
-        let id = parse_uuid(&self.organization_id, "organizationId")?;
-        let o = loaders::one(ctx, loaders::OrganizationKey(id)).await?;
+        if let Some(o) = &self.organization {
+            return Ok(Some(Organization::from(o.as_ref().clone())));
+        }
+        let o = loaders::one(ctx, loaders::OrganizationKey(self.inner.organization_id)).await?;
         Ok(o.map(|o| Organization::from(std::sync::Arc::unwrap_or_clone(o))))
     }
 }
@@ -456,18 +501,22 @@ impl Relation {
 
     pub fn of(r: relations::Relation, tenant: Uuid) -> Self {
         Relation {
-            id: Self::id_of(tenant, r.person_id, r.organization_id),
-            person_id: node::id(Kind::Person, r.person_id),
-            organization_id: node::id(Kind::Organization, r.organization_id),
-            job_title: r.job_title,
-            is_primary: r.is_primary,
-            buying_role: r.buying_role.as_deref().map(|b| match b {
-                "economic_buyer" => BuyingRole::EconomicBuyer,
-                "user_buyer" => BuyingRole::UserBuyer,
-                "technical_buyer" => BuyingRole::TechnicalBuyer,
-                _ => BuyingRole::Coach,
-            }),
-            created_at: r.created_at,
+            inner: r,
+            tenant,
+            organization: None,
+        }
+    }
+
+    /// The relation with its organization, loaded together.
+    pub fn with_organization(
+        r: relations::Relation,
+        tenant: Uuid,
+        organization: Option<std::sync::Arc<organizations::Organization>>,
+    ) -> Self {
+        Relation {
+            inner: r,
+            tenant,
+            organization,
         }
     }
 }
