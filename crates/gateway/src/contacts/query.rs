@@ -46,7 +46,7 @@ async fn relations_of_page(
         return Ok(None);
     }
     let found = relations::of_persons(tx, persons).await.map_err(api)?;
-    let mut organizations: HashMap<Uuid, Arc<organizations::Organization>> = HashMap::new();
+    let mut organizations: HashMap<Uuid, Arc<Organization>> = HashMap::new();
     if rows.iter().any(|r| r.field("organization").exists()) {
         let mut ids: Vec<Uuid> = found.iter().map(|r| r.organization_id).collect();
         ids.sort_unstable();
@@ -55,7 +55,7 @@ async fn relations_of_page(
             .await
             .map_err(api)?
             .into_iter()
-            .map(|o| (o.id, Arc::new(o)))
+            .map(|o| (o.id, Arc::new(Organization::from(o))))
             .collect();
     }
     let mut by_person: HashMap<Uuid, Vec<Relation>> = HashMap::new();

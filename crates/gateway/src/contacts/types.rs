@@ -148,20 +148,24 @@ impl From<persons::Person> for Person {
 #[ComplexObject]
 impl Person {
     /// Organizations this person works for, the primary one first.
-    async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Relation>> {
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<std::sync::Arc<Vec<Relation>>> {
         let tenant_id = tenant(ctx, Role::Viewer)?.tenant_id.0;
         if let Some(loaded) = &self.relations {
-            return Ok(loaded.as_ref().clone());
+            return Ok(loaded.clone());
         }
         let rels = loaders::one(ctx, loaders::RelationsOfPerson(self.inner.id)).await?;
-        Ok(rels
-            .map(|r| {
+        Ok(std::sync::Arc::new(
+            rels.map(|r| {
                 r.iter()
                     .cloned()
                     .map(|r| Relation::of(r, tenant_id))
                     .collect()
             })
-            .unwrap_or_default())
+            .unwrap_or_default(),
+        ))
     }
 
     /// Interactions, transactions, merges and campaign messages, newest first.
@@ -430,8 +434,9 @@ impl BuyingRole {
 pub struct Relation {
     inner: relations::Relation,
     tenant: Uuid,
-    /// The organization, when loaded together with the relation.
-    organization: Option<std::sync::Arc<organizations::Organization>>,
+    /// The organization, when loaded together with the relation (shared by every relation
+    /// to it on the page).
+    organization: Option<std::sync::Arc<Organization>>,
 }
 
 /// Who works where: a person at an organization, with job title and buying-center role.
@@ -483,13 +488,16 @@ impl Relation {
     }
 
     /// The organization.
-    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<std::sync::Arc<Organization>>> {
         tenant(ctx, Role::Viewer)?;
         if let Some(o) = &self.organization {
-            return Ok(Some(Organization::from(o.as_ref().clone())));
+            return Ok(Some(o.clone()));
         }
         let o = loaders::one(ctx, loaders::OrganizationKey(self.inner.organization_id)).await?;
-        Ok(o.map(|o| Organization::from(std::sync::Arc::unwrap_or_clone(o))))
+        Ok(o.map(|o| std::sync::Arc::new(Organization::from(std::sync::Arc::unwrap_or_clone(o)))))
     }
 }
 
@@ -511,7 +519,7 @@ impl Relation {
     pub fn with_organization(
         r: relations::Relation,
         tenant: Uuid,
-        organization: Option<std::sync::Arc<organizations::Organization>>,
+        organization: Option<std::sync::Arc<Organization>>,
     ) -> Self {
         Relation {
             inner: r,
