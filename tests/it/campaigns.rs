@@ -45,20 +45,6 @@ async fn seed(app: &TestApp, tenant: &str, tag: &str, n: usize, consent: bool) {
     }
 }
 
-/// The first column of every row `sql` selects in `tenant`'s schema, as text.
-async fn texts(app: &TestApp, tenant: &str, sql: &str) -> Vec<String> {
-    let id: kartei_core::id::TenantId = tenant.parse().unwrap();
-    let tx = app.db.begin_tenant(id).await.unwrap();
-    let rows = tx
-        .query_all_raw(kartei_tenancy::tenants::stmt(sql, vec![]))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    rows.iter()
-        .map(|r| r.try_get_by_index::<String>(0).unwrap())
-        .collect()
-}
-
 async fn person_id(app: &TestApp, tenant: &str, email: &str) -> String {
     let id: kartei_core::id::TenantId = tenant.parse().unwrap();
     let tx = app.db.begin_tenant(id).await.unwrap();
@@ -791,13 +777,13 @@ async fn a_killed_worker_sends_no_mail_twice_and_resends_what_the_server_never_g
     // documented gap of any SMTP client, RFC 1047), may lose that one mail: a loaded machine
     // can deschedule the worker right there. Such a send is counted as sent and marked
     // UNCONFIRMED_HANDOVER; every other recipient gets exactly one mail.
-    let unconfirmed = texts(
-        &app,
-        &tenant,
-        "SELECT p.email FROM campaign_sends s JOIN persons p ON p.id = s.person_id \
-         WHERE s.reason = 'UNCONFIRMED_HANDOVER'",
-    )
-    .await;
+    let unconfirmed = app
+        .tenant_texts(
+            &tenant,
+            "SELECT p.email FROM campaign_sends s JOIN persons p ON p.id = s.person_id \
+             WHERE s.reason = 'UNCONFIRMED_HANDOVER'",
+        )
+        .await;
     let got = |email: &str| per.keys().any(|to| to.contains(&format!("<{email}>")));
     let lost = unconfirmed.iter().filter(|e| !got(e)).count();
     println!(

@@ -580,6 +580,20 @@ impl TestApp {
     pub async fn tenant_i64(&self, tenant: &str, sql: &str) -> i64 {
         bench::scalar(&self.db, tenant.parse().unwrap(), sql).await
     }
+
+    /// The first column, as text, of every row SQL selects inside a tenant's schema.
+    pub async fn tenant_texts(&self, tenant: &str, sql: &str) -> Vec<String> {
+        use sea_orm::ConnectionTrait;
+        let tx = self.db.begin_tenant(tenant.parse().unwrap()).await.unwrap();
+        let rows = tx
+            .query_all_raw(kartei_tenancy::tenants::stmt(sql, vec![]))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        rows.iter()
+            .map(|r| r.try_get_by_index::<String>(0).unwrap())
+            .collect()
+    }
 }
 
 /// Settings for running the worker's jobs in a test or benchmark process against `db`, with
