@@ -290,20 +290,13 @@ async fn main() {
             hits: 0,
         },
     ];
-    let phones: Vec<String> = {
-        let tx = db.begin_tenant(tenant).await.unwrap();
-        let rows = tx
-            .query_all_raw(stmt(
-                "SELECT phone FROM persons TABLESAMPLE SYSTEM (2) WHERE phone IS NOT NULL LIMIT $1",
-                vec![(queries as i64).into()],
-            ))
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        rows.iter()
-            .map(|r| r.try_get_by_index::<String>(0).unwrap())
-            .collect()
-    };
+    let phones = bench::texts(
+        db,
+        tenant,
+        "SELECT phone FROM persons TABLESAMPLE SYSTEM (2) WHERE phone IS NOT NULL LIMIT $1",
+        vec![(queries as i64).into()],
+    )
+    .await;
     for (i, (first, last, _city)) in samples.iter().enumerate() {
         let prefix: String = last.chars().take(5).collect();
         let full = format!("{first} {last}");

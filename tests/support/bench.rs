@@ -73,6 +73,25 @@ pub async fn exec(tx: &kartei_tenancy::db::TenantTx, sql: &str) -> u64 {
         .rows_affected()
 }
 
+/// The first column, as text, of every row a statement selects inside a tenant's schema.
+pub async fn texts(
+    db: &kartei_tenancy::db::Db,
+    tenant: kartei_core::id::TenantId,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Vec<String> {
+    use sea_orm::ConnectionTrait;
+    let tx = db.begin_tenant(tenant).await.unwrap();
+    let rows = tx
+        .query_all_raw(kartei_tenancy::tenants::stmt(sql, values))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    rows.iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect()
+}
+
 /// One number from `sql`, in a transaction of its own.
 pub async fn scalar(
     db: &kartei_tenancy::db::Db,

@@ -583,16 +583,7 @@ impl TestApp {
 
     /// The first column, as text, of every row SQL selects inside a tenant's schema.
     pub async fn tenant_texts(&self, tenant: &str, sql: &str) -> Vec<String> {
-        use sea_orm::ConnectionTrait;
-        let tx = self.db.begin_tenant(tenant.parse().unwrap()).await.unwrap();
-        let rows = tx
-            .query_all_raw(kartei_tenancy::tenants::stmt(sql, vec![]))
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        rows.iter()
-            .map(|r| r.try_get_by_index::<String>(0).unwrap())
-            .collect()
+        bench::texts(&self.db, tenant.parse().unwrap(), sql, vec![]).await
     }
 }
 
