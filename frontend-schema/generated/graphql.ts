@@ -1569,12 +1569,18 @@ export type Import = Node & {
   rowsUnchanged: Scalars['Int']['output'];
   rowsUpdated: Scalars['Int']['output'];
   /**
-   * Rows written with a warning (a suppressed address: imported, never contacted, no
-   * consent recorded); listed in `errors` with severity `warning`.
+   * Rows written with a warning (a field left empty because its value was invalid; a
+   * suppressed address: imported, never contacted, no consent recorded); listed in
+   * `errors` with severity `warning`.
    */
   rowsWarned: Scalars['Int']['output'];
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: ImportStatus;
+  /**
+   * Rows with an invalid field are refused whole (otherwise the field is left empty and
+   * the row imported with a warning).
+   */
+  strict: Scalars['Boolean']['output'];
   /** The uploaded file this import reads. */
   upload?: Maybe<Upload>;
   uploadId: Scalars['ID']['output'];
@@ -1630,6 +1636,23 @@ export type ImportFormat =
   | 'CSV'
   | 'XLSX';
 
+/** A value object (no id): a custom field an import creates for a column. */
+export type ImportNewField = {
+  __typename?: 'ImportNewField';
+  /** 1 to 40 characters of a-z, 0-9 and '_', starting with a letter. */
+  key: Scalars['String']['output'];
+  kind: CustomFieldKind;
+  label: Scalars['String']['output'];
+};
+
+/** A value object (no id): a custom field an import creates for a column. */
+export type ImportNewFieldInput = {
+  /** 1 to 40 characters of a-z, 0-9 and '_', starting with a letter. */
+  key: Scalars['String']['input'];
+  kind: CustomFieldKind;
+  label: Scalars['String']['input'];
+};
+
 /** A value object (no id): computed from an upload before it is imported. */
 export type ImportPreview = {
   __typename?: 'ImportPreview';
@@ -1638,8 +1661,17 @@ export type ImportPreview = {
   format: ImportFormat;
   headers: Array<Scalars['String']['output']>;
   rows: Array<ImportPreviewRow>;
-  /** A suggested target field per column (German and English headers understood). */
+  /**
+   * A suggested target field per column (German and English headers understood, the
+   * exports of Outlook, Excel lists and common CRMs).
+   */
   suggestedMapping: Array<Maybe<Scalars['String']['output']>>;
+  /**
+   * Per column nothing above takes: a custom field the import can create for it (pass it
+   * in `startImport`'s `newFields` and map the column to `custom.<key>`), typed by the
+   * column's values; null for mapped columns.
+   */
+  suggestedNewFields: Array<Maybe<ImportNewField>>;
 };
 
 /** A value object (no id): one row of an import preview. */
@@ -1657,10 +1689,12 @@ export type ImportRowError = {
   line: Scalars['Int']['output'];
   reason: Scalars['String']['output'];
   /**
-   * `error`: the row was not written; `warning`: written, with a caveat (e.g. a suppressed
-   * address that gets no consent).
+   * `error`: the row was not written; `warning`: written, with a caveat (a value left out
+   * because it was invalid, a suppressed address that gets no consent).
    */
   severity: RowSeverity;
+  /** The file's value the line is about (up to 200 characters), if the column had one. */
+  value?: Maybe<Scalars['String']['output']>;
 };
 
 export type ImportRowErrorConnection = {
@@ -4270,12 +4304,23 @@ export type StartImportInput = {
   dryRun?: Scalars['Boolean']['input'];
   /**
    * One entry per column: a person field (`first_name`, `email`, `custom.<key>`, `tags`,
-   * `organization`, `job_title`, …) or null to skip. Take `importPreview.suggestedMapping`
-   * as the starting point.
+   * `organization`, `job_title`, `note` — a note on the person's timeline — …) or null to
+   * skip. Take `importPreview.suggestedMapping` as the starting point.
    */
   mapping: Array<InputMaybe<Scalars['String']['input']>>;
   /** Existing persons are matched on these, in order: `email`, `external_id`. */
   matchKeys?: Array<Scalars['String']['input']>;
+  /**
+   * Custom fields to create for columns mapped to `custom.<key>` (see
+   * `importPreview.suggestedNewFields`); one that exists with the same kind is used as is.
+   */
+  newFields?: Array<ImportNewFieldInput>;
+  /**
+   * Refuse a row with any invalid field. By default an invalid optional field (an email,
+   * phone, birthday, picklist value) is left empty and reported as a warning, and only rows
+   * with neither a last name nor a usable email are refused.
+   */
+  strict?: Scalars['Boolean']['input'];
   uploadId: Scalars['ID']['input'];
 };
 

@@ -31,6 +31,7 @@ export const valueObjects = {
   FacetValue: "one value of a search facet",
   ImportPreview: "computed from an upload before it is imported",
   ImportPreviewRow: "one row of an import preview",
+  ImportNewField: "a suggested custom field inside an import preview",
   InteractionEntry: "a timeline entry: the interaction inside has its id",
   TransactionEntry: "a timeline entry: the transaction inside has its id",
   MessageEntry: "a timeline entry: the campaign message inside has its id",

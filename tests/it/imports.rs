@@ -191,7 +191,7 @@ async fn a_german_excel_csv_imports_exports_byte_exact_and_reimports_to_nothing_
 }
 
 #[tokio::test]
-async fn broken_rows_are_skipped_whole_and_reported_by_line_and_column() {
+async fn a_strict_import_skips_broken_rows_whole_and_reports_them_by_line_and_column() {
     let app = spawn_app().await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
@@ -213,7 +213,7 @@ Emil,Datum,emil@example.com,,31.02.2000\n\
         .import_and_wait(
             t,
             &tenant,
-            json!({"uploadId": upload, "mapping": p["suggestedMapping"]}),
+            json!({"uploadId": upload, "mapping": p["suggestedMapping"], "strict": true}),
         )
         .await;
     assert_eq!(
@@ -249,7 +249,7 @@ Emil,Datum,emil@example.com,,31.02.2000\n\
         .import_and_wait(
             t,
             &tenant,
-            json!({"uploadId": up2, "mapping": p2["suggestedMapping"], "dryRun": true}),
+            json!({"uploadId": up2, "mapping": p2["suggestedMapping"], "dryRun": true, "strict": true}),
         )
         .await;
     let lines2: Vec<i64> = done2["errors"]["edges"]
@@ -279,7 +279,7 @@ Emil,Datum,emil@example.com,,31.02.2000\n\
     assert_eq!(status, 200);
     let report = String::from_utf8(report).unwrap();
     assert!(
-        report.starts_with("\u{feff}line;column;reason;severity\r\n"),
+        report.starts_with("\u{feff}line;column;reason;severity;value\r\n"),
         "{report}"
     );
     for l in ["3;E-Mail;", "4;Telefon;", "6;Nachname;", "7;Geburtstag;"] {
@@ -667,4 +667,301 @@ async fn every_export_writes_formula_cells_as_text() {
     assert_eq!(status, 200);
     let cells = check("errors.csv", &report, b';');
     assert!(cells.iter().any(|c| c.starts_with("'=")), "{cells:?}");
+}
+
+/// A customer list as a German Excel export really looks (Windows-1252, `;`, CRLF, a quoted
+/// remark over two lines, Outlook's column names, an email with trailing spaces, accents and
+/// `ß` in local parts, a birthday `00.00.0000`, a blank line, a totals row), with the line
+/// each record starts on.
+const MESSY_HEADER: &str = "Kundennummer;Anrede;Titel;Vorname;Nachname;Firma;Abteilung;\
+Telefon (geschäftlich);Telefon privat;Mobiltelefon;E-Mail-Adresse;Straße;PLZ;Ort;Geburtstag;\
+Kunde seit;Umsatz 2025 (€);Bemerkung";
+const MESSY_ROWS: &[(u64, &str)] = &[
+    (
+        2,
+        "1001;Herr;Dr.;Jürgen;Groß;Bäckerei Groß GmbH;Einkauf;030 1234567;030 7654321;0171 1234567;G.Groß1@firma1.de  ;Hauptstraße 1;01067;Dresden;24.12.1970;01.03.2015;1.234,50;\"Ruft lieber vormittags an.\r\nWill Rechnungen per Post.\"",
+    ),
+    (
+        4,
+        "1002;Frau;;Bärbel;Weiß;;;0221 555123;;;josé.3@example.de;Königsallee 5;50667;Köln;00.00.0000;15.07.2018;980;",
+    ),
+    (
+        5,
+        "1003;Herr;;Hans;Müller;Müller KG;Vertrieb;;;;hans@@example.de;Am Markt 2;80331;München;;seit 2019;0;\"Bitte \"\"nicht\"\" vor 10 Uhr; lieber per E-Mail\"",
+    ),
+    (
+        6,
+        "1004;;;;;Firma Vier GmbH;;;;;info@firma4.de;;;;;01.01.2020;;",
+    ),
+    (7, "1005;Frau;;Petra;;;;;;;kaputt@;;;;;;;"),
+    (
+        8,
+        "1006;Herr;;Klaus;Schmidt;;;12;;;klaus.schmidt@example.de;;;;31.02.1980;2021-05-01;;",
+    ),
+    (9, ""),
+    (
+        10,
+        "1007;Frau;Prof. Dr.;Zoë;Ørsted;;;;;+49 171 9876543;zoe@example.dk;;;;;;12.345,67 €;",
+    ),
+    (11, "Summe;;;;;;;;;;;;;;;;15.570,17;"),
+];
+
+fn messy_file() -> Vec<u8> {
+    let mut text = format!("{MESSY_HEADER}\r\n");
+    for (line, row) in MESSY_ROWS {
+        assert_eq!(text.matches("\r\n").count() as u64 + 1, *line, "{row}");
+        text.push_str(row);
+        text.push_str("\r\n");
+    }
+    cp1252(&text)
+}
+
+#[tokio::test]
+async fn a_messy_excel_export_keeps_every_usable_row_and_reimports_to_nothing_new() {
+    let app = spawn_app().await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let file = messy_file();
+    let upload = app
+        .upload(t, &tenant, "Kunden 2025.csv", file.clone())
+        .await;
+    let r = app
+        .gql(
+            "query($u: ID!) { importPreview(uploadId: $u) { encoding delimiter headers suggestedMapping \
+             suggestedNewFields { key label kind } rows { line cells } } }",
+            json!({"u": upload}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let p = r.data()["importPreview"].clone();
+    assert_eq!(
+        (p["encoding"].as_str(), p["delimiter"].as_str()),
+        (Some("windows-1252"), Some(";")),
+        "{}",
+        r.body
+    );
+    // Outlook's names find their fields; what has no field is offered as a new custom field,
+    // typed by its values (one `seit 2019` among dates still makes a date column).
+    assert_eq!(
+        p["suggestedMapping"],
+        json!([
+            "external_id",
+            "salutation",
+            "title",
+            "first_name",
+            "last_name",
+            "organization",
+            null,
+            "phone",
+            null,
+            "mobile",
+            "email",
+            "street",
+            "postal_code",
+            "city",
+            "birthday",
+            null,
+            null,
+            "note"
+        ])
+    );
+    let new_fields: Vec<(usize, Value)> = p["suggestedNewFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.is_null())
+        .map(|(i, f)| (i, f.clone()))
+        .collect();
+    let kinds: Vec<(usize, &str, &str)> = new_fields
+        .iter()
+        .map(|(i, f)| (*i, f["key"].as_str().unwrap(), f["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (6, "abteilung", "TEXT"),
+            (8, "telefon_privat", "TEXT"),
+            (15, "kunde_seit", "DATE"),
+            (16, "umsatz_2025", "NUMBER")
+        ]
+    );
+    assert_eq!(
+        p["rows"][0]["cells"][17],
+        "Ruft lieber vormittags an.\nWill Rechnungen per Post."
+    );
+    // Take every suggestion, as a user pressing "create the new fields" would.
+    let mut mapping = p["suggestedMapping"].clone();
+    for (i, f) in &new_fields {
+        mapping[*i] = json!(format!("custom.{}", f["key"].as_str().unwrap()));
+    }
+    let fields: Vec<Value> = new_fields.iter().map(|(_, f)| f.clone()).collect();
+    let input = json!({"uploadId": upload, "mapping": mapping, "newFields": fields,
+                       "matchKeys": ["external_id", "email"]});
+
+    // Strict (a dry run): any invalid field refuses its row.
+    let mut strict = input.clone();
+    strict["strict"] = json!(true);
+    strict["dryRun"] = json!(true);
+    let s = app.import_and_wait(t, &tenant, strict).await;
+    assert_eq!(
+        (
+            s["strict"].as_bool(),
+            s["rowsCreated"].as_i64(),
+            s["rowsFailed"].as_i64()
+        ),
+        (Some(true), Some(3), Some(5)),
+        "{s}"
+    );
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM custom_fields")
+            .await,
+        0,
+        "a dry run defines nothing"
+    );
+
+    // The default keeps every row with a last name or a usable email; each dropped value is
+    // a warning with its line, column and value.
+    let done = app.import_and_wait(t, &tenant, input.clone()).await;
+    assert_eq!(
+        (
+            done["rowsCreated"].as_i64(),
+            done["rowsFailed"].as_i64(),
+            done["rowsWarned"].as_i64()
+        ),
+        (Some(6), Some(2), Some(3)),
+        "{done}"
+    );
+    let report: Vec<(i64, String, String, Value)> = done["errors"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let n = &e["node"];
+            (
+                n["line"].as_i64().unwrap(),
+                n["column"].as_str().unwrap().to_owned(),
+                n["severity"].as_str().unwrap().to_owned(),
+                n["value"].clone(),
+            )
+        })
+        .collect();
+    let w = |l: i64, c: &str, v: &str| (l, c.to_owned(), "WARNING".to_owned(), json!(v));
+    let e = |l: i64, c: &str, v: Value| (l, c.to_owned(), "ERROR".to_owned(), v);
+    assert_eq!(
+        report,
+        [
+            w(4, "Geburtstag", "00.00.0000"),
+            w(5, "E-Mail-Adresse", "hans@@example.de"),
+            w(5, "Kunde seit", "seit 2019"),
+            e(7, "E-Mail-Adresse", json!("kaputt@")),
+            e(7, "Nachname", Value::Null),
+            w(8, "Geburtstag", "31.02.1980"),
+            w(8, "Telefon (geschäftlich)", "12"),
+            e(11, "Nachname", Value::Null),
+        ],
+        "{done}"
+    );
+    let one = |sql: &'static str| app.tenant_texts(&tenant, sql);
+    assert_eq!(
+        one("SELECT external_id FROM persons ORDER BY external_id").await,
+        ["1001", "1002", "1003", "1004", "1006", "1007"]
+    );
+    // What was valid in a row with a bad field is all there.
+    assert_eq!(
+        one("SELECT concat_ws('|', email, email_normalized, postal_code, phone, mobile, title, \
+             custom->>'kunde_seit', custom->>'umsatz_2025', custom->>'abteilung', custom->>'telefon_privat') \
+             FROM persons WHERE external_id = '1001'")
+        .await,
+        ["G.Groß1@firma1.de|g.groß1@firma1.de|01067|+49301234567|+491711234567|Dr.|2015-03-01|1234.5|Einkauf|030 7654321"]
+    );
+    assert_eq!(
+        one("SELECT concat_ws('|', email, birthday, city) FROM persons WHERE external_id = '1002'")
+            .await,
+        ["josé.3@example.de|Köln"]
+    );
+    assert_eq!(
+        one(
+            "SELECT concat_ws('|', last_name, email, custom->>'kunde_seit', custom->>'abteilung') \
+             FROM persons WHERE external_id = '1003'"
+        )
+        .await,
+        ["Müller|Vertrieb"]
+    );
+    assert_eq!(
+        one("SELECT concat_ws('|', email, phone, birthday, custom->>'kunde_seit') FROM persons WHERE external_id = '1006'").await,
+        ["klaus.schmidt@example.de|2021-05-01"]
+    );
+    assert_eq!(
+        one("SELECT concat_ws('|', mobile, custom->>'umsatz_2025') FROM persons WHERE external_id = '1007'").await,
+        ["+491719876543|12345.67"]
+    );
+    // The remarks are notes on the timeline, multi-line and quoted text as written.
+    assert_eq!(
+        one("SELECT p.external_id || ': ' || i.summary FROM interactions i JOIN persons p ON p.id = i.person_id \
+             WHERE i.kind = 'note' ORDER BY 1")
+        .await,
+        [
+            "1001: Ruft lieber vormittags an.\nWill Rechnungen per Post.",
+            "1003: Bitte \"nicht\" vor 10 Uhr; lieber per E-Mail"
+        ]
+    );
+    assert_eq!(
+        one("SELECT key || ':' || kind FROM custom_fields ORDER BY key").await,
+        [
+            "abteilung:text",
+            "kunde_seit:date",
+            "telefon_privat:text",
+            "umsatz_2025:number"
+        ]
+    );
+    let tl = app
+        .gql(
+            "query { persons(first: 10, filter: {query: \"Groß\"}) { edges { node { lastName timeline(first: 5) { edges { node { __typename ... on InteractionEntry { interaction { kind summary } } } } } } } } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert!(
+        tl.body.to_string().contains("Ruft lieber vormittags an."),
+        "{}",
+        tl.body
+    );
+
+    // The same file again (a new upload, the same mapping and fields) changes nothing.
+    let before = one("SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM persons p").await;
+    let mut again = input.clone();
+    again["uploadId"] = json!(app.upload(t, &tenant, "Kunden 2025.csv", file).await);
+    let done = app.import_and_wait(t, &tenant, again).await;
+    assert_eq!(
+        (
+            done["rowsCreated"].as_i64(),
+            done["rowsUpdated"].as_i64(),
+            done["rowsUnchanged"].as_i64(),
+            done["rowsFailed"].as_i64()
+        ),
+        (Some(0), Some(0), Some(6), Some(2)),
+        "{done}"
+    );
+    assert_eq!(
+        one("SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM persons p").await,
+        before
+    );
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM interactions")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM custom_fields")
+            .await,
+        4
+    );
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM organizations")
+            .await,
+        3
+    );
 }

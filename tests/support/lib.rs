@@ -467,20 +467,29 @@ impl TestApp {
         filename: &str,
         bytes: Vec<u8>,
     ) -> String {
-        let res = self
-            .http
-            .post(format!("{}/files/uploads", self.url))
-            .query(&[("filename", filename)])
-            .header("authorization", format!("Bearer {token}"))
-            .header("x-tenant-id", tenant)
-            .body(bytes)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let body: Value = res.json().await.unwrap();
-        assert_eq!(status, StatusCode::CREATED, "upload: {body}");
-        body["id"].as_str().unwrap().to_owned()
+        // A saturated machine (the whole suite runs in parallel) may answer UNAVAILABLE with
+        // Retry-After, as the API documents; a client retries. Anything else fails the test.
+        for attempt in 1.. {
+            let res = self
+                .http
+                .post(format!("{}/files/uploads", self.url))
+                .query(&[("filename", filename)])
+                .header("authorization", format!("Bearer {token}"))
+                .header("x-tenant-id", tenant)
+                .body(bytes.clone())
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let body: Value = res.json().await.unwrap();
+            if status == StatusCode::SERVICE_UNAVAILABLE && attempt < 5 {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+            assert_eq!(status, StatusCode::CREATED, "upload: {body}");
+            return body["id"].as_str().unwrap().to_owned();
+        }
+        unreachable!()
     }
 
     /// A file endpoint's status and body bytes.
@@ -551,7 +560,7 @@ impl TestApp {
                 .gql(
                     "query($id: ID!) { import(id: $id) { id status rowsTotal rowsDone rowsCreated rowsUpdated \
                      rowsUnchanged rowsFailed duplicateWarnings rowsWarned preview error encoding delimiter errorReportPath \
-                     errors(first: 100) { edges { node { line column reason severity } } } } }",
+                     strict errors(first: 100) { edges { node { line column reason severity value } } } } }",
                     json!({ "id": id }),
                     Some(token),
                     Some(tenant),

@@ -219,6 +219,22 @@ impl Conn {
         body_is_ascii: bool,
     ) -> std::result::Result<(), Failure> {
         let mut options = Vec::new();
+        // An internationalized address (RFC 6531) needs a server that offers SMTPUTF8; one
+        // that does not is never sent such an address (the send fails with this reason).
+        if !(from.to_string().is_ascii() && to.to_string().is_ascii()) {
+            if !self
+                .0
+                .server_info()
+                .supports_feature(Extension::SmtpUtfEight)
+            {
+                return Err(Failure::Permanent(
+                    "the address has non-ASCII characters and the server does not offer \
+                     SMTPUTF8 (RFC 6531)"
+                        .into(),
+                ));
+            }
+            options.push(MailParameter::SmtpUtfEight);
+        }
         if !body_is_ascii {
             if !self
                 .0

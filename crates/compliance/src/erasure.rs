@@ -194,7 +194,7 @@ pub async fn erase_person(
         let pats = text_array(patterns(&record_patterns));
         s.import_errors = tx
             .execute_raw(stmt(
-                "DELETE FROM import_errors WHERE reason ILIKE ANY($1)",
+                "DELETE FROM import_errors WHERE reason ILIKE ANY($1) OR value ILIKE ANY($1)",
                 vec![pats.clone()],
             ))
             .await?

@@ -69,7 +69,7 @@ impl FieldKind {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub fn parse(s: &str) -> Self {
         match s {
             "number" => FieldKind::Number,
             "date" => FieldKind::Date,
@@ -233,9 +233,13 @@ fn coerce(def: &CustomField, value: &Json, rules: &Rules) -> Result<Json, String
     }
 }
 
-/// `1234.5`, `1.234,5` and `1234,5` all read as 1234.5.
+/// `1234.5`, `1.234,5` and `1234,5` all read as 1234.5; a currency or percent sign before
+/// or after the number (`1.234,50 €`, `€ 99`, `15 %`) is left out, as spreadsheets show them.
 pub fn parse_number(s: &str) -> Option<f64> {
-    let s = s.trim();
+    let s = s
+        .trim_matches(|c: char| c.is_whitespace() || matches!(c, '€' | '$' | '£' | '%'))
+        .trim_end_matches(" EUR")
+        .trim();
     let normalized = if s.contains(',') {
         s.replace('.', "").replace(',', ".")
     } else {

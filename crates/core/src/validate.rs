@@ -81,10 +81,24 @@ impl EmailAddress {
         if s.len() > 254 {
             return Err(EmailError::TooLong);
         }
-        if !s.validate_email() {
+        let (local, domain) = s.rsplit_once('@').ok_or(EmailError::Invalid)?;
+        // Internationalized local parts (RFC 6531: `josé@…`, `G.Groß@…`) are addresses too:
+        // every non-ASCII letter or digit counts as an ordinary atom character, and the rest
+        // of the address is checked as before (the domain may be an IDN).
+        let checked = if local.is_ascii() {
+            std::borrow::Cow::Borrowed(s)
+        } else if local.chars().all(|c| c.is_ascii() || c.is_alphanumeric()) {
+            let atoms: String = local
+                .chars()
+                .map(|c| if c.is_ascii() { c } else { 'x' })
+                .collect();
+            std::borrow::Cow::Owned(format!("{atoms}@{domain}"))
+        } else {
+            return Err(EmailError::Invalid);
+        };
+        if !checked.validate_email() {
             return Err(EmailError::Invalid);
         }
-        let (local, domain) = s.rsplit_once('@').ok_or(EmailError::Invalid)?;
         Ok(Self(format!("{local}@{}", domain.to_lowercase())))
     }
 
@@ -243,6 +257,22 @@ mod tests {
             Ok("Anna.Mueller@example.de".to_owned())
         );
         assert_eq!(EmailAddress::parse("no-at-sign"), Err(EmailError::Invalid));
+        // RFC 6531: non-ASCII letters in the local part, an IDN domain.
+        for ok in ["josé.3@example.de", "G.Groß1@firma1.de", "müller@bücher.de"] {
+            assert!(EmailAddress::parse(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            EmailAddress::parse("G.Groß1@Firma1.DE").map(|e| e.normalized()),
+            Ok("g.groß1@firma1.de".to_owned())
+        );
+        for bad in [
+            "jo sé@example.de",
+            "a€b@example.de",
+            "josé@@example.de",
+            "josé@",
+        ] {
+            assert_eq!(EmailAddress::parse(bad), Err(EmailError::Invalid), "{bad}");
+        }
         assert_eq!(EmailAddress::parse(" "), Err(EmailError::Empty));
     }
 

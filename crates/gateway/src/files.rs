@@ -178,7 +178,10 @@ async fn upload(
 ) -> HttpResponse {
     let t = match tenant_ctx(&state, &req, Role::Member).await {
         Ok(t) => t,
-        Err(resp) => return resp,
+        Err(resp) => {
+            discard(&mut payload).await;
+            return resp;
+        }
     };
     let limit = state.options.max_upload_bytes;
     let declared = req
@@ -278,7 +281,27 @@ async fn upload(
             "sizeBytes": up.size_bytes,
         })),
         Err(e) if e.code == Code::PayloadTooLarge => error_response(&e, None),
-        Err(e) => rest_error(&e),
+        Err(e) => {
+            discard(&mut payload).await;
+            rest_error(&e)
+        }
+    }
+}
+
+/// The most of a refused upload's body read and thrown away before answering.
+const DISCARD_BYTES: usize = 16 << 20;
+
+/// Reads and throws away what is left of a refused upload's body (up to [`DISCARD_BYTES`]),
+/// so that a client still sending it reads the answer (401, 429, 503 with `Retry-After`)
+/// instead of a connection reset halfway through its upload. Beyond that, the connection is
+/// closed: nobody makes the server read a large body it has refused.
+async fn discard(payload: &mut web::Payload) {
+    let mut left = DISCARD_BYTES;
+    while left > 0 {
+        match payload.next().await {
+            Some(Ok(chunk)) => left = left.saturating_sub(chunk.len()),
+            _ => break,
+        }
     }
 }
 

@@ -617,6 +617,8 @@ pub async fn fill(
             mapping: preview.suggested_mapping,
             match_keys: vec!["external_id".into()],
             dry_run: false,
+            strict: false,
+            new_fields: Vec::new(),
             consent: None,
         },
         false,

@@ -35,5 +35,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0007_web_form_confirmation",
             up: include_str!("t0007_web_form_confirmation.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0008_imports_keep_rows",
+            up: include_str!("t0008_imports_keep_rows.sql"),
+        }),
     ]
 }

@@ -202,6 +202,8 @@ pub struct Preview {
     pub delimiter: Option<String>,
     pub headers: Vec<String>,
     pub suggested_mapping: Vec<Option<String>>,
+    /// For each column nothing else takes, a custom field the import could create for it.
+    pub suggested_new_fields: Vec<Option<mapping::NewField>>,
     /// The first data rows as read: `(line, cells)`.
     pub rows: Vec<(u64, Vec<String>)>,
 }
@@ -214,9 +216,12 @@ pub async fn preview(db: &Db, tenant: TenantId, upload_id: Uuid) -> Result<Previ
     }
     let custom: Vec<(String, String)> = {
         let tx = db.begin_tenant(tenant).await?;
-        let defs = rules::custom_fields(&tx, Some(Entity::Person)).await?;
+        let defs = rules::custom_fields(&tx, None).await?;
         tx.commit().await?;
-        defs.into_iter().map(|d| (d.key, d.label)).collect()
+        defs.into_iter()
+            .filter(|d| d.entity == Entity::Person.as_str())
+            .map(|d| (d.key, d.label))
+            .collect()
     };
     tokio::task::spawn_blocking(move || {
         let path = file.path();
@@ -241,12 +246,16 @@ pub async fn preview(db: &Db, tenant: TenantId, upload_id: Uuid) -> Result<Previ
             return Err(e);
         }
         let suggested_mapping = mapping::suggest(&headers, &custom);
+        let taken: Vec<String> = custom.iter().map(|(k, _)| k.clone()).collect();
+        let suggested_new_fields =
+            mapping::suggest_new_fields(&headers, &suggested_mapping, &rows, &taken);
         Ok(Preview {
             format,
             encoding: dialect.as_ref().map(|d| d.encoding.name().to_owned()),
             delimiter: dialect.map(|d| (d.delimiter as char).to_string()),
             headers,
             suggested_mapping,
+            suggested_new_fields,
             rows,
         })
     })
@@ -264,6 +273,11 @@ pub struct Import {
     pub mapping: serde_json::Value,
     pub match_keys: Vec<String>,
     pub dry_run: bool,
+    /// Refuse a row with any invalid field (instead of leaving the field empty with a
+    /// warning).
+    pub strict: bool,
+    /// `[key, label, kind]` of each custom field the import asked for.
+    pub new_fields: serde_json::Value,
     pub status: String,
     pub encoding: Option<String>,
     pub delimiter: Option<String>,
@@ -293,12 +307,26 @@ impl Import {
         serde_json::from_value(self.mapping.clone()).unwrap_or_default()
     }
 
+    /// The custom fields this import asked for (created at its start unless a dry run).
+    pub fn new_fields(&self) -> Vec<mapping::NewField> {
+        let items: Vec<(String, String, String)> =
+            serde_json::from_value(self.new_fields.clone()).unwrap_or_default();
+        items
+            .into_iter()
+            .map(|(key, label, kind)| mapping::NewField {
+                key,
+                label,
+                kind: rules::FieldKind::parse(&kind),
+            })
+            .collect()
+    }
+
     pub fn is_finished(&self) -> bool {
         matches!(self.status.as_str(), "completed" | "failed" | "cancelled")
     }
 }
 
-const SELECT: &str = "SELECT id, upload_id, format, mapping, match_keys, dry_run, status, \
+const SELECT: &str = "SELECT id, upload_id, format, mapping, match_keys, dry_run, strict, new_fields, status, \
     encoding, delimiter, rows_total, rows_done, rows_created, rows_updated, rows_unchanged, \
     rows_failed, duplicate_warnings, rows_warned, consent, checkpoint_line, preview, cancel_requested, error, \
     created_by, created_at, started_at, finished_at FROM imports";
@@ -345,6 +373,10 @@ pub struct StartImport {
     /// Existing persons are matched on these, in order: `email`, `external_id`.
     pub match_keys: Vec<String>,
     pub dry_run: bool,
+    /// Refuse rows with an invalid field instead of importing them without it.
+    pub strict: bool,
+    /// Custom fields to create for columns the mapping sends to `custom.<key>`.
+    pub new_fields: Vec<mapping::NewField>,
     /// A consent every written row is given (checked and recorded by the import hook).
     pub consent: Option<serde_json::Value>,
 }
@@ -366,10 +398,12 @@ pub async fn create(
     let preview = preview(db, tenant, input.upload_id).await?;
     mapping::check(&preview.headers, &input.mapping, &input.match_keys).map_err(Error::Invalid)?;
     let tx = db.begin_tenant(tenant).await?;
+    define_new_fields(&tx, &input.mapping, &input.new_fields, input.dry_run).await?;
     let id = Uuid::now_v7();
     tx.execute_raw(stmt(
         "INSERT INTO imports (id, upload_id, format, mapping, match_keys, dry_run, encoding, \
-         delimiter, created_by, consent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         delimiter, created_by, consent, strict, new_fields) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         vec![
             id.into(),
             input.upload_id.into(),
@@ -383,6 +417,15 @@ pub async fn create(
             preview.delimiter.into(),
             actor.into(),
             input.consent.into(),
+            input.strict.into(),
+            serde_json::Value::from(
+                input
+                    .new_fields
+                    .iter()
+                    .map(|f| serde_json::json!([f.key, f.label, f.kind.as_str()]))
+                    .collect::<Vec<_>>(),
+            )
+            .into(),
         ],
     ))
     .await?;
@@ -404,6 +447,83 @@ pub async fn create(
     let import = get(&tx, id).await?;
     tx.commit().await?;
     Ok(import)
+}
+
+/// Creates the custom fields an import asked for (one that exists with the same type is
+/// taken as it is) and checks that every `custom.<key>` the mapping names exists then. A dry
+/// run checks the same and creates nothing: its rows are validated against the new fields
+/// as if they existed.
+async fn define_new_fields(
+    tx: &TenantTx,
+    mapping: &[Option<String>],
+    new_fields: &[mapping::NewField],
+    dry_run: bool,
+) -> Result<()> {
+    let existing = rules::custom_fields(tx, Some(Entity::Person)).await?;
+    let mut e = kartei_core::validate::FieldErrors::new();
+    let mapped = |key: &str| {
+        mapping
+            .iter()
+            .flatten()
+            .any(|t| t.strip_prefix("custom.") == Some(key))
+    };
+    for (i, f) in new_fields.iter().enumerate() {
+        if !mapped(&f.key) {
+            e.add(
+                format!("newFields.{i}.key"),
+                format!("no column is mapped to 'custom.{}'", f.key),
+            );
+            continue;
+        }
+        match existing.iter().find(|d| d.key == f.key) {
+            Some(d) if d.kind == f.kind => {}
+            Some(d) => e.add(
+                format!("newFields.{i}.kind"),
+                format!(
+                    "custom field '{}' exists already, as {}",
+                    f.key,
+                    d.kind.as_str()
+                ),
+            ),
+            None if dry_run => {}
+            None => {
+                rules::define_custom_field(
+                    tx,
+                    rules::CustomFieldInput {
+                        entity: Entity::Person,
+                        key: f.key.clone(),
+                        label: f.label.clone(),
+                        kind: f.kind,
+                        picklist_key: None,
+                        required: false,
+                    },
+                )
+                .await
+                .map_err(|err| match err {
+                    Error::Invalid(fe) => Error::Invalid(kartei_core::validate::FieldErrors(
+                        fe.0.into_iter()
+                            .map(|(k, v)| (format!("newFields.{i}.{k}"), v))
+                            .collect(),
+                    )),
+                    other => other,
+                })?;
+            }
+        }
+    }
+    for (i, t) in mapping.iter().enumerate() {
+        let Some(key) = t.as_deref().and_then(|t| t.strip_prefix("custom.")) else {
+            continue;
+        };
+        let known =
+            existing.iter().any(|d| d.key == key) || new_fields.iter().any(|f| f.key == key);
+        if !known {
+            e.add(
+                format!("mapping.{i}"),
+                format!("'custom.{key}' is no custom field; define it, or add it to newFields"),
+            );
+        }
+    }
+    e.into_result().map_err(Error::Invalid)
 }
 
 /// Asks a queued or running import to stop; rows already committed stay.
@@ -431,6 +551,8 @@ pub struct RowError {
     pub line: i64,
     pub col: String,
     pub reason: String,
+    /// The file's value the reason is about (a warning's dropped value), if any.
+    pub value: Option<String>,
     /// `error` (the row was not written) or `warning` (written, with a caveat).
     pub severity: String,
 }
@@ -463,7 +585,7 @@ pub async fn errors_page(
     };
     let rows = RowError::find_by_statement(stmt(
         &format!(
-            "SELECT line, col, reason, severity FROM import_errors WHERE {} ORDER BY line {dir}, col {dir} LIMIT {}",
+            "SELECT line, col, reason, severity, value FROM import_errors WHERE {} ORDER BY line {dir}, col {dir} LIMIT {}",
             cond.join(" AND "),
             req.limit + 1
         ),
@@ -476,7 +598,7 @@ pub async fn errors_page(
     }))
 }
 
-/// The error report as CSV (`line;column;reason;severity`, UTF-8 with BOM for Excel), written in
+/// The error report as CSV (`line;column;reason;severity;value`, UTF-8 with BOM for Excel), written in
 /// pages so a report of any size streams.
 pub async fn errors_csv(
     db: &Db,
@@ -486,7 +608,7 @@ pub async fn errors_csv(
 ) -> Result<()> {
     let mut after: Option<(i64, String)> = None;
     if out
-        .send(b"\xEF\xBB\xBFline;column;reason;severity\r\n".to_vec())
+        .send(b"\xEF\xBB\xBFline;column;reason;severity;value\r\n".to_vec())
         .await
         .is_err()
     {
@@ -497,7 +619,7 @@ pub async fn errors_csv(
         get(&tx, id).await?;
         let (l, c) = after.clone().unwrap_or((-1, String::new()));
         let rows = RowError::find_by_statement(stmt(
-            "SELECT line, col, reason, severity FROM import_errors WHERE import_id = $1 \
+            "SELECT line, col, reason, severity, value FROM import_errors WHERE import_id = $1 \
              AND (line, col) > ($2, $3) ORDER BY line, col LIMIT 5000",
             vec![id.into(), l.into(), c.into()],
         ))
@@ -518,6 +640,7 @@ pub async fn errors_csv(
                 &r.col,
                 &r.reason,
                 &r.severity,
+                r.value.as_deref().unwrap_or_default(),
             ]))
             .map_err(|e| Error::File(e.to_string()))?;
         }

@@ -122,7 +122,15 @@ pub fn for_each_row(
                 match reader.read_record(&mut record) {
                     Ok(false) => break,
                     Ok(true) => {
-                        let line = record.position().map_or(0, |p| p.line());
+                        // Where the record started: the reader's own start position counts
+                        // from before any blank lines it skipped, so count back from its end
+                        // (every record ends with a line end, see `CrlfToLf`) over the line
+                        // ends inside its quoted fields.
+                        let inner: u64 = record
+                            .iter()
+                            .map(|f| f.bytes().filter(|&b| b == b'\n').count() as u64)
+                            .sum();
+                        let line = reader.position().line().saturating_sub(inner + 1).max(1);
                         if !emit((line, record.iter().map(str::to_owned).collect()))? {
                             break;
                         }
@@ -279,6 +287,9 @@ struct CrlfToLf<R> {
     inner: R,
     /// A CR read at the end of the last chunk, not yet known to precede an LF.
     pending_cr: bool,
+    /// The last byte handed out: a file whose last line has no line end gets one, so every
+    /// record ends with one (the reader counts lines from where a record ends).
+    last: Option<u8>,
 }
 
 impl<R> CrlfToLf<R> {
@@ -286,6 +297,7 @@ impl<R> CrlfToLf<R> {
         Self {
             inner,
             pending_cr: false,
+            last: None,
         }
     }
 }
@@ -302,13 +314,15 @@ impl<R: Read> Read for CrlfToLf<R> {
             }
             let n = self.inner.read(&mut buf[start..])?;
             if n == 0 {
-                // A CR at the very end is a line end of its own.
-                let had = self.pending_cr;
+                // A CR at the very end is a line end of its own, and so is the end of a file
+                // whose last line has none.
+                let close = self.pending_cr || self.last.is_some_and(|b| b != b'\n');
                 self.pending_cr = false;
-                if had {
+                if close {
                     buf[0] = b'\n';
+                    self.last = Some(b'\n');
                 }
-                return Ok(usize::from(had));
+                return Ok(usize::from(close));
             }
             let filled = start + n;
             let mut w = 0;
@@ -333,6 +347,7 @@ impl<R: Read> Read for CrlfToLf<R> {
                 w += 1;
             }
             if w > 0 {
+                self.last = Some(buf[w - 1]);
                 return Ok(w);
             }
         }
@@ -371,6 +386,8 @@ mod tests {
             "a;b\r\n1;2\r\n3;4\r\n",
             "a;b\r\n\"x\r\ny\";2\r\n3;4\r\n",
             "a;b\r1;2\r3;4",
+            "a;b\n1;2\n\n\n3;4",
+            "a;b\r\n\r\n1;2\r\n3;4\r\n\r\n",
         ] {
             let mut f = tempfile::NamedTempFile::new().unwrap();
             std::io::Write::write_all(&mut f, body.as_bytes()).unwrap();
@@ -380,8 +397,28 @@ mod tests {
                 Ok(true)
             })
             .unwrap();
-            assert_eq!(lines[..2], [1, 2], "{body:?}");
             assert_eq!(lines.len(), 3, "{body:?}");
+            // The line each record starts on, blank lines and line ends in quotes counted.
+            let want: Vec<u64> = {
+                let lf = body.replace("\r\n", "\n").replace('\r', "\n");
+                let mut starts = Vec::new();
+                let mut quoted = false;
+                let mut at_start = true;
+                for (i, c) in lf.char_indices() {
+                    let line = lf[..i].matches('\n').count() as u64 + 1;
+                    if at_start && c != '\n' {
+                        starts.push(line);
+                        at_start = false;
+                    }
+                    match c {
+                        '"' => quoted = !quoted,
+                        '\n' if !quoted => at_start = true,
+                        _ => {}
+                    }
+                }
+                starts
+            };
+            assert_eq!(lines, want, "{body:?}");
         }
     }
 }

@@ -14,7 +14,7 @@ use kartei_tenancy::tenants::stmt;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-use super::mapping::{JOB_TITLE, ORGANIZATION};
+use super::mapping::{JOB_TITLE, NOTE, ORGANIZATION};
 use super::reader::{self, Format, Row};
 use super::{Import, PREVIEW_ROWS, get, spill_upload};
 use crate::error::{Error, Result};
@@ -324,9 +324,65 @@ struct Counts {
 
 struct Prepared {
     line: u64,
+    /// The row's cells as read (for the values a report names).
+    cells: Vec<String>,
     draft: PersonDraft,
     organization: Option<String>,
     job_title: Option<String>,
+    note: Option<String>,
+}
+
+/// A line of the import's report: an error (the row was not written) or a warning.
+struct Issue {
+    line: u64,
+    col: String,
+    reason: String,
+    value: Option<String>,
+}
+
+/// A person's draft fields (`custom.<key>` and `tags` included) read back by name.
+fn draft_value(d: &PersonDraft, field: &str) -> Option<String> {
+    if field == "tags" {
+        return (!d.tags.is_empty()).then(|| d.tags.join(", "));
+    }
+    if let Some(key) = field.strip_prefix("custom.") {
+        return d.custom.get(key).map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+    }
+    d.get(field).flatten().map(str::to_owned)
+}
+
+/// Puts `value` into a draft field by name; false if that changes nothing.
+fn reset_field(d: &mut PersonDraft, field: &str, value: Option<&PersonDraft>) -> bool {
+    let before = draft_value(d, field);
+    match (field, value) {
+        ("tags", Some(cur)) => d.tags = cur.tags.clone(),
+        (f, Some(cur)) if f.starts_with("custom.") => {
+            let key = &f["custom.".len()..];
+            match cur.custom.get(key) {
+                Some(v) => {
+                    d.custom.insert(key.to_owned(), v.clone());
+                }
+                None => {
+                    d.custom.remove(key);
+                }
+            }
+        }
+        (f, Some(cur)) => {
+            d.set(f, cur.get(f).flatten().map(str::to_owned));
+        }
+        (f, None) => {
+            d.set(f, None);
+        }
+    }
+    draft_value(d, field) != before
+}
+
+/// The one error that no dropped field can mend: nothing left to know the person by.
+fn is_identity(field: &str, reason: &str) -> bool {
+    field == "lastName" && reason.contains("is required")
 }
 
 /// The file's column name for an error on `field` (an API field name).
@@ -396,8 +452,22 @@ impl Batches<'_> {
         let last_line = rows.last().map_or(0, |r| r.0) as i64;
         let n = rows.len() as i64;
         let tx = db.begin_tenant(tenant).await?;
-        let rules = Rules::load(&tx, Entity::Person).await?;
-        let mut errors: Vec<(u64, String, String)> = Vec::new();
+        let mut rules = Rules::load(&tx, Entity::Person).await?;
+        // A dry run validates against the fields the import would create as if they existed.
+        for f in imp.new_fields() {
+            if !rules.custom.iter().any(|d| d.key == f.key) {
+                rules.custom.push(crate::rules::CustomField {
+                    entity: Entity::Person.as_str().to_owned(),
+                    key: f.key,
+                    label: f.label,
+                    kind: f.kind,
+                    picklist_key: None,
+                    required: false,
+                });
+            }
+        }
+        let mut errors: Vec<Issue> = Vec::new();
+        let mut dropped: Vec<Issue> = Vec::new();
         let mut counts = Counts::default();
 
         // 1. Rows → drafts (cells beyond a short row are empty).
@@ -405,9 +475,11 @@ impl Batches<'_> {
         for (line, cells) in rows {
             let mut p = Prepared {
                 line,
+                cells: Vec::new(),
                 draft: PersonDraft::default(),
                 organization: None,
                 job_title: None,
+                note: None,
             };
             for (i, target) in mapping.iter().enumerate() {
                 let Some(target) = target else { continue };
@@ -419,11 +491,13 @@ impl Batches<'_> {
                 match target.as_str() {
                     ORGANIZATION => p.organization = v,
                     JOB_TITLE => p.job_title = v,
+                    NOTE => p.note = v,
                     t => {
                         p.draft.set(t, v);
                     }
                 }
             }
+            p.cells = cells;
             prepared.push(p);
         }
 
@@ -525,14 +599,15 @@ impl Batches<'_> {
                 }
             }
             if let Some((key, n)) = ambiguous {
-                errors.push((
-                    p.line,
-                    column_of(&key, headers, mapping),
-                    format!("matches {n} existing persons; merge those duplicates first"),
-                ));
+                errors.push(Issue {
+                    line: p.line,
+                    col: column_of(&key, headers, mapping),
+                    reason: format!("matches {n} existing persons; merge those duplicates first"),
+                    value: cell_of(&p.cells, &key, mapping),
+                });
                 continue;
             }
-            let (draft, current) = match matched {
+            let (mut draft, current) = match matched {
                 Some(cur) => {
                     let mut d = cur.to_draft();
                     for f in PersonDraft::TEXT_FIELDS {
@@ -552,15 +627,59 @@ impl Batches<'_> {
                 }
                 None => (p.draft.clone(), None),
             };
-            match draft.validate(&rules) {
-                Err(fields) => push_errors(&mut errors, p.line, &fields, headers, mapping),
-                Ok(data) if data.owner_id.is_some_and(|o| !valid_owners.contains(&o)) => errors
-                    .push((
-                        p.line,
-                        column_of("ownerId", headers, mapping),
-                        "is not a member of this tenant".into(),
-                    )),
+            // An invalid optional field is left empty (a matched person keeps what it has) and
+            // reported as a warning, until the row validates or nothing is left to know the
+            // person by; a strict import refuses the row instead.
+            let stored = current.map(|c| c.to_draft());
+            let mut row_dropped: Vec<Issue> = Vec::new();
+            let mut refused_for: Vec<(String, String)> = Vec::new();
+            let outcome = loop {
+                let mut fields = match draft.validate(&rules) {
+                    Ok(data) if data.owner_id.is_some_and(|o| !valid_owners.contains(&o)) => {
+                        let mut f = FieldErrors::new();
+                        f.add("ownerId", "is not a member of this tenant");
+                        f
+                    }
+                    Ok(data) => break Ok(data),
+                    Err(fields) => fields,
+                };
+                if imp.strict || row_dropped.len() > PersonDraft::TEXT_FIELDS.len() {
+                    break Err(fields);
+                }
+                let mut mended = false;
+                for (field, reason) in &fields.0 {
+                    if is_identity(field, reason) {
+                        continue;
+                    }
+                    let name = persons::field_name(field);
+                    if reset_field(&mut draft, &name, stored.as_ref()) {
+                        mended = true;
+                        refused_for.push((field.clone(), reason.clone()));
+                        row_dropped.push(Issue {
+                            line: p.line,
+                            col: column_of(field, headers, mapping),
+                            reason: if stored.is_some() {
+                                format!("{reason}; the person keeps its stored value")
+                            } else {
+                                format!("{reason}; imported without it")
+                            },
+                            value: cell_of(&p.cells, &name, mapping),
+                        });
+                    }
+                }
+                if !mended {
+                    // Report what the row still had wrong, with what was dropped before.
+                    for (field, reason) in refused_for.drain(..) {
+                        fields.0.entry(field).or_insert(reason);
+                    }
+                    row_dropped.clear();
+                    break Err(fields);
+                }
+            };
+            match outcome {
+                Err(fields) => push_errors(&mut errors, p, &fields, headers, mapping),
                 Ok(data) => {
+                    dropped.append(&mut row_dropped);
                     if *preview_left > 0 {
                         *preview_left -= 1;
                         preview_row(&tx, imp.id, p.line, &data, p.organization.as_deref()).await?;
@@ -594,6 +713,12 @@ impl Batches<'_> {
             let failed = insert_batch(&tx, &inserts, &mut errors).await?;
             if !failed.is_empty() {
                 counts.created -= failed.len() as i64;
+                let lines: HashSet<u64> = inserts
+                    .iter()
+                    .filter(|(id, _, _)| failed.contains(id))
+                    .map(|(_, _, p)| p.line)
+                    .collect();
+                dropped.retain(|d| !lines.contains(&d.line));
                 links.retain(|(id, _)| !failed.contains(id));
                 inserts.retain(|(id, _, _)| !failed.contains(id));
             }
@@ -602,11 +727,13 @@ impl Batches<'_> {
                     Ok(_) => {}
                     Err(Error::Conflict(_)) => {
                         counts.updated -= 1;
-                        errors.push((
-                            p.line,
-                            "(row)".into(),
-                            "the person changed during the import; import again".into(),
-                        ));
+                        dropped.retain(|d| d.line != p.line);
+                        errors.push(Issue {
+                            line: p.line,
+                            col: "(row)".into(),
+                            reason: "the person changed during the import; import again".into(),
+                            value: None,
+                        });
                     }
                     Err(e) => return Err(e),
                 }
@@ -614,6 +741,8 @@ impl Batches<'_> {
             mark("write", &mut since);
             link_organizations(&tx, &links).await?;
             mark("organizations", &mut since);
+            add_notes(&tx, &imp.created_by, &links).await?;
+            mark("notes", &mut since);
             counts.duplicates = duplicate_warnings(&tx, &inserts).await?;
             mark("duplicates", &mut since);
         }
@@ -634,12 +763,22 @@ impl Batches<'_> {
         mark("hook", &mut since);
         counts.failed = failed_rows(&errors);
         write_errors(&tx, imp.id, &errors, "error").await?;
+        let mut warnings: Vec<Issue> = warnings
+            .into_iter()
+            .map(|w| {
+                let name = persons::field_name(&w.field);
+                let row = prepared.iter().find(|p| p.line == w.line);
+                Issue {
+                    line: w.line,
+                    col: column_of(&w.field, headers, mapping),
+                    reason: w.reason,
+                    value: row.and_then(|p| cell_of(&p.cells, &name, mapping)),
+                }
+            })
+            .collect();
+        warnings.append(&mut dropped);
         let warned: HashSet<u64> = warnings.iter().map(|w| w.line).collect();
         counts.warned = warned.len() as i64;
-        let warnings: Vec<(u64, String, String)> = warnings
-            .into_iter()
-            .map(|w| (w.line, column_of(&w.field, headers, mapping), w.reason))
-            .collect();
         write_errors(&tx, imp.id, &warnings, "warning").await?;
         // The checkpoint doubles as a fencing token: if another worker took the job over and
         // committed past where this one started, this batch rolls back instead of writing twice.
@@ -682,20 +821,37 @@ impl Batches<'_> {
 }
 
 /// Rows with at least one error (a row can fail on several columns).
-fn failed_rows(errors: &[(u64, String, String)]) -> i64 {
-    let lines: HashSet<u64> = errors.iter().map(|e| e.0).collect();
+fn failed_rows(errors: &[Issue]) -> i64 {
+    let lines: HashSet<u64> = errors.iter().map(|e| e.line).collect();
     lines.len() as i64
 }
 
+/// The row's cell in the column mapped to `field` (a target name such as `email`,
+/// `custom.<key>`, or an API field name).
+fn cell_of(cells: &[String], field: &str, mapping: &[Option<String>]) -> Option<String> {
+    let name = persons::field_name(field);
+    mapping
+        .iter()
+        .position(|m| m.as_deref() == Some(name.as_str()))
+        .and_then(|i| cells.get(i))
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
 fn push_errors(
-    errors: &mut Vec<(u64, String, String)>,
-    line: u64,
+    errors: &mut Vec<Issue>,
+    p: &Prepared,
     fields: &FieldErrors,
     headers: &[String],
     mapping: &[Option<String>],
 ) {
     for (field, msg) in &fields.0 {
-        errors.push((line, column_of(field, headers, mapping), msg.clone()));
+        errors.push(Issue {
+            line: p.line,
+            col: column_of(field, headers, mapping),
+            reason: msg.clone(),
+            value: cell_of(&p.cells, field, mapping),
+        });
     }
 }
 
@@ -704,7 +860,7 @@ fn push_errors(
 async fn insert_batch(
     tx: &TenantTx,
     inserts: &[(Uuid, PersonData, &Prepared)],
-    errors: &mut Vec<(u64, String, String)>,
+    errors: &mut Vec<Issue>,
 ) -> Result<HashSet<Uuid>> {
     let mut failed = HashSet::new();
     if inserts.is_empty() {
@@ -734,7 +890,12 @@ async fn insert_batch(
                 tx.execute_unprepared("ROLLBACK TO SAVEPOINT import_row")
                     .await?;
                 for (f, m) in &fields.0 {
-                    errors.push((p.line, f.clone(), m.clone()));
+                    errors.push(Issue {
+                        line: p.line,
+                        col: f.clone(),
+                        reason: m.clone(),
+                        value: None,
+                    });
                 }
                 failed.insert(*id);
             }
@@ -884,25 +1045,58 @@ async fn duplicate_warnings(
         .unwrap_or(0))
 }
 
-async fn write_errors(
-    tx: &TenantTx,
-    id: Uuid,
-    errors: &[(u64, String, String)],
-    severity: &str,
-) -> Result<()> {
+async fn write_errors(tx: &TenantTx, id: Uuid, errors: &[Issue], severity: &str) -> Result<()> {
     if errors.is_empty() {
         return Ok(());
     }
+    // A report names values, not whole cells of any size.
+    let value = |v: &Option<String>| v.as_ref().map(|v| v.chars().take(200).collect::<String>());
     tx.execute_raw(stmt(
-        "INSERT INTO import_errors (import_id, line, col, reason, severity) \
-         SELECT $1, l::bigint, c, r, $5 FROM UNNEST($2::text[], $3::text[], $4::text[]) AS u(l, c, r) \
+        &format!(
+            "INSERT INTO import_errors (import_id, line, col, reason, severity, value) \
+         SELECT $1, l::bigint, c, r, $5, {} \
+         FROM UNNEST($2::text[], $3::text[], $4::text[], $6::text[]) AS u(l, c, r, v) \
          ON CONFLICT DO NOTHING",
+            crate::sql::nullable("v")
+        ),
         vec![
             id.into(),
-            text_array(errors.iter().map(|e| Some(e.0.to_string())).collect()),
-            text_array(errors.iter().map(|e| Some(e.1.clone())).collect()),
-            text_array(errors.iter().map(|e| Some(e.2.clone())).collect()),
+            text_array(errors.iter().map(|e| Some(e.line.to_string())).collect()),
+            text_array(errors.iter().map(|e| Some(e.col.clone())).collect()),
+            text_array(errors.iter().map(|e| Some(e.reason.clone())).collect()),
             severity.into(),
+            text_array(errors.iter().map(|e| value(&e.value)).collect()),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// A note column's text as a note on each written person's timeline, once: the same text
+/// from a re-run of the file (or another import) is not added again.
+async fn add_notes(tx: &TenantTx, author: &str, links: &[(Uuid, &Prepared)]) -> Result<()> {
+    let (mut ids, mut notes) = (Vec::new(), Vec::new());
+    for (pid, p) in links {
+        if let Some(n) = &p.note {
+            ids.push(*pid);
+            notes.push(Some(n.chars().take(20_000).collect::<String>()));
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let n = ids.len();
+    tx.execute_raw(stmt(
+        "INSERT INTO interactions (id, person_id, kind, direction, occurred_at, author, subject, summary) \
+         SELECT u.i, u.p, 'note', 'internal', now(), $3, 'Import', u.n \
+         FROM UNNEST($1::uuid[], $2::text[], $4::uuid[]) AS u(p, n, i) \
+         WHERE NOT EXISTS (SELECT 1 FROM interactions i WHERE i.person_id = u.p \
+                           AND i.kind = 'note' AND i.summary = u.n AND i.archived_at IS NULL)",
+        vec![
+            crate::sql::uuid_array(ids),
+            text_array(notes),
+            author.into(),
+            crate::sql::uuid_array((0..n).map(|_| Uuid::now_v7()).collect()),
         ],
     ))
     .await?;

@@ -895,6 +895,8 @@ impl ContactsMutation {
                     mapping: input.mapping,
                     match_keys: input.match_keys,
                     dry_run: input.dry_run,
+                    strict: input.strict,
+                    new_fields: input.new_fields.into_iter().map(Into::into).collect(),
                     consent,
                 },
             )

@@ -341,6 +341,11 @@ impl ContactsQuery {
             delimiter: p.delimiter,
             headers: p.headers,
             suggested_mapping: p.suggested_mapping,
+            suggested_new_fields: p
+                .suggested_new_fields
+                .into_iter()
+                .map(|f| f.map(Into::into))
+                .collect(),
             rows: p
                 .rows
                 .into_iter()

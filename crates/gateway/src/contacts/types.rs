@@ -1124,6 +1124,9 @@ pub struct Import {
     pub mapping: Vec<Option<String>>,
     pub match_keys: Vec<String>,
     pub dry_run: bool,
+    /// Rows with an invalid field are refused whole (otherwise the field is left empty and
+    /// the row imported with a warning).
+    pub strict: bool,
     pub status: ImportStatus,
     pub encoding: Option<String>,
     pub delimiter: Option<String>,
@@ -1135,8 +1138,9 @@ pub struct Import {
     pub rows_failed: i64,
     /// New persons that look like someone already in the tenant.
     pub duplicate_warnings: i64,
-    /// Rows written with a warning (a suppressed address: imported, never contacted, no
-    /// consent recorded); listed in `errors` with severity `warning`.
+    /// Rows written with a warning (a field left empty because its value was invalid; a
+    /// suppressed address: imported, never contacted, no consent recorded); listed in
+    /// `errors` with severity `warning`.
     pub rows_warned: i64,
     /// Dry runs: the first rows as they would be stored.
     pub preview: Json<serde_json::Value>,
@@ -1161,6 +1165,7 @@ impl From<import::Import> for Import {
             format: ImportFormat::parse(&i.format),
             match_keys: i.match_keys,
             dry_run: i.dry_run,
+            strict: i.strict,
             status: match i.status.as_str() {
                 "running" => ImportStatus::Running,
                 "completed" => ImportStatus::Completed,
@@ -1197,9 +1202,11 @@ pub struct ImportRowError {
     /// The file's column header (or `(row)`).
     pub column: String,
     pub reason: String,
-    /// `error`: the row was not written; `warning`: written, with a caveat (e.g. a suppressed
-    /// address that gets no consent).
+    /// `error`: the row was not written; `warning`: written, with a caveat (a value left out
+    /// because it was invalid, a suppressed address that gets no consent).
     pub severity: RowSeverity,
+    /// The file's value the line is about (up to 200 characters), if the column had one.
+    pub value: Option<String>,
 }
 
 #[ComplexObject]
@@ -1233,6 +1240,7 @@ impl Import {
                 line: e.line,
                 column: e.col,
                 reason: e.reason,
+                value: e.value,
                 severity: if e.severity == "warning" {
                     RowSeverity::Warning
                 } else {
@@ -1258,9 +1266,44 @@ pub struct ImportPreview {
     pub encoding: Option<String>,
     pub delimiter: Option<String>,
     pub headers: Vec<String>,
-    /// A suggested target field per column (German and English headers understood).
+    /// A suggested target field per column (German and English headers understood, the
+    /// exports of Outlook, Excel lists and common CRMs).
     pub suggested_mapping: Vec<Option<String>>,
+    /// Per column nothing above takes: a custom field the import can create for it (pass it
+    /// in `startImport`'s `newFields` and map the column to `custom.<key>`), typed by the
+    /// column's values; null for mapped columns.
+    pub suggested_new_fields: Vec<Option<ImportNewField>>,
     pub rows: Vec<ImportPreviewRow>,
+}
+
+/// A value object (no id): a custom field an import creates for a column.
+#[derive(SimpleObject, InputObject, Clone)]
+#[graphql(input_name = "ImportNewFieldInput")]
+pub struct ImportNewField {
+    /// 1 to 40 characters of a-z, 0-9 and '_', starting with a letter.
+    pub key: String,
+    pub label: String,
+    pub kind: CustomFieldKind,
+}
+
+impl From<import::mapping::NewField> for ImportNewField {
+    fn from(f: import::mapping::NewField) -> Self {
+        ImportNewField {
+            key: f.key,
+            label: f.label,
+            kind: f.kind.into(),
+        }
+    }
+}
+
+impl From<ImportNewField> for import::mapping::NewField {
+    fn from(f: ImportNewField) -> Self {
+        import::mapping::NewField {
+            key: f.key,
+            label: f.label,
+            kind: f.kind.into(),
+        }
+    }
 }
 
 // ---- inputs --------------------------------------------------------------------------------
@@ -1739,9 +1782,18 @@ pub struct BulkAction {
 pub struct StartImportInput {
     pub upload_id: ID,
     /// One entry per column: a person field (`first_name`, `email`, `custom.<key>`, `tags`,
-    /// `organization`, `job_title`, …) or null to skip. Take `importPreview.suggestedMapping`
-    /// as the starting point.
+    /// `organization`, `job_title`, `note` — a note on the person's timeline — …) or null to
+    /// skip. Take `importPreview.suggestedMapping` as the starting point.
     pub mapping: Vec<Option<String>>,
+    /// Custom fields to create for columns mapped to `custom.<key>` (see
+    /// `importPreview.suggestedNewFields`); one that exists with the same kind is used as is.
+    #[graphql(default)]
+    pub new_fields: Vec<ImportNewField>,
+    /// Refuse a row with any invalid field. By default an invalid optional field (an email,
+    /// phone, birthday, picklist value) is left empty and reported as a warning, and only rows
+    /// with neither a last name nor a usable email are refused.
+    #[graphql(default)]
+    pub strict: bool,
     /// Existing persons are matched on these, in order: `email`, `external_id`.
     #[graphql(default_with = "vec![\"email\".to_string()]")]
     pub match_keys: Vec<String>,
