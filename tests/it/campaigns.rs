@@ -812,3 +812,64 @@ async fn a_killed_worker_sends_no_mail_twice_and_resends_what_the_server_never_g
         N as i64
     );
 }
+
+#[tokio::test]
+async fn an_internationalized_address_is_sent_where_the_server_offers_smtputf8_and_fails_with_a_reason_where_not()
+ {
+    for smtputf8 in [true, false] {
+        let smtpd = Smtpd::start_with(smtputf8);
+        let db = kartei_tests::database_url()
+            .replace("/kartei_test", &format!("/kartei_test_smtputf8_{smtputf8}"));
+        kartei_tests::drop_database(&db).await;
+        let smtp = smtpd.url();
+        let app = spawn_app_with(Redis::Shared, Some(db), move |s| {
+            s.mail.smtp_url = Some(smtp.into());
+        })
+        .await;
+        let (owner, tenant) = app.owner_with_tenant().await;
+        let t = owner.access.as_str();
+        // Addresses as an import stores them (RFC 6531 local parts are valid there).
+        exec(
+            &app,
+            &tenant,
+            "INSERT INTO persons (id, first_name, last_name, name_key, email, email_normalized, tags) VALUES \
+             (gen_random_uuid(), 'Anna', 'Ascii', 'ascii anna', 'anna@example.de', 'anna@example.de', ARRAY['idn']), \
+             (gen_random_uuid(), 'José', 'Groß', 'gross jose', 'josé.groß@example.de', 'josé.groß@example.de', ARRAY['idn']); \
+             INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, actor, address_hash) \
+             SELECT gen_random_uuid(), p.id, 'email', 'newsletter', 'confirmed', now() - interval '1 day', 'import', \
+                 'test', p.email_hash FROM persons p",
+        )
+        .await;
+        let (id, version) = campaign(&app, t, &tenant, "idn", "IDN").await;
+        assert_eq!(launch(&app, t, &tenant, &id, version).await["audience"], 2);
+        wait_status(&app, t, &tenant, &id, "COMPLETED", Duration::from_secs(60)).await;
+        let want = if smtputf8 { 2 } else { 1 };
+        let mails = smtpd.wait_for(want, Duration::from_secs(10)).await;
+        let sends = app
+            .tenant_texts(
+                &tenant,
+                "SELECT p.email || ' ' || s.status || coalesce(' ' || s.reason, '') FROM campaign_sends s \
+                 JOIN persons p ON p.id = s.person_id ORDER BY p.email",
+            )
+            .await;
+        println!(
+            "SMTPUTF8 offered: {smtputf8}: {} mails; {sends:?}",
+            mails.len()
+        );
+        assert_eq!(mails.len(), want, "{sends:?}");
+        assert_eq!(sends[0], "anna@example.de sent");
+        if smtputf8 {
+            assert_eq!(sends[1], "josé.groß@example.de sent");
+            assert!(
+                mails.iter().any(|m| m.contains("josé.groß@example.de")),
+                "{mails:?}"
+            );
+        } else {
+            assert!(
+                sends[1].starts_with("josé.groß@example.de failed SMTP_REJECTED: ")
+                    && sends[1].contains("does not offer SMTPUTF8"),
+                "{sends:?}"
+            );
+        }
+    }
+}

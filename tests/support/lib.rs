@@ -625,6 +625,12 @@ pub struct Smtpd {
 
 impl Smtpd {
     pub fn start() -> Smtpd {
+        Self::start_with(false)
+    }
+
+    /// With `smtputf8`, the server offers SMTPUTF8 (RFC 6531: internationalized addresses);
+    /// without, it does not, as many still do not.
+    pub fn start_with(smtputf8: bool) -> Smtpd {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -636,6 +642,7 @@ impl Smtpd {
         let mut child = std::process::Command::new(python)
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))
+            .args(if smtputf8 { &["-u"][..] } else { &[][..] })
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(dir.path().join("mail"))
             .stdout(std::process::Stdio::null())
