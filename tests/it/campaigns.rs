@@ -873,3 +873,277 @@ async fn an_internationalized_address_is_sent_where_the_server_offers_smtputf8_a
         }
     }
 }
+
+/// `kartei worker` processes under one `worker.name`, as a restarted container runs them,
+/// with their temp folder in `tmp` and a stale window (an hour) no test would wait out: only a
+/// worker that takes over its dead predecessor's jobs at once gets anywhere.
+struct Workers {
+    exe: std::path::PathBuf,
+    db: String,
+    smtp: String,
+    tmp: tempfile::TempDir,
+}
+
+impl Workers {
+    fn start(&self) -> std::process::Child {
+        std::process::Command::new(&self.exe)
+            .arg("worker")
+            .env("DATABASE_URL", &self.db)
+            .env("SMTP_URL", &self.smtp)
+            .env("KARTEI_JWT_SECRET", kartei_tests::JWT_SECRET)
+            .env("KARTEI__WORKER__NAME", "crash-test")
+            .env("KARTEI__WORKER__STALE_AFTER_SECS", "3600")
+            .env("KARTEI__WORKER__POLL_MS", "100")
+            .env("KARTEI__WORKER__CONCURRENCY", "1")
+            .env("KARTEI__MAIL__FROM", "Kartei <kampagne@kartei.example>")
+            .env("KARTEI__LOG__LEVEL", "warn")
+            .env("TMPDIR", self.tmp.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Files in the workers' temp folder.
+    fn leftovers(&self) -> Vec<String> {
+        std::fs::read_dir(self.tmp.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+}
+
+/// Starts a worker, waits until `progress` moves past `before` (a progress that cannot move
+/// without a takeover of the killed run's job), and kills it; returns the new progress.
+async fn kill_after_progress<F, Fut>(workers: &Workers, before: i64, progress: F) -> i64
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = i64>,
+{
+    let mut worker = workers.start();
+    let start = Instant::now();
+    let now = loop {
+        let now = progress().await;
+        if now > before {
+            break now;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(180),
+            "the restarted worker did not take the job over ({before} done)"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    now
+}
+
+#[tokio::test]
+async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_once() {
+    const ROWS: u64 = 20_000;
+    const MAILS: i64 = 1000;
+    const KILLS: usize = kartei_tenancy::jobs::MAX_ATTEMPTS as usize + 2;
+    let smtpd = Smtpd::start();
+    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_crashes");
+    kartei_tests::drop_database(&db).await;
+    let app = spawn_app_with(Redis::Shared, Some(db.clone()), |s| {
+        s.worker.in_process = false
+    })
+    .await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let exe = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("kartei");
+    let workers = Workers {
+        exe,
+        db,
+        smtp: smtpd.url(),
+        tmp: tempfile::tempdir().unwrap(),
+    };
+    let job = |kind: &'static str| {
+        let app = &app;
+        async move {
+            bench_row(
+                app,
+                &format!(
+                    "SELECT concat_ws(' ', status, attempts, takeovers) FROM platform.jobs \
+                     WHERE kind = '{kind}' ORDER BY created_at DESC LIMIT 1"
+                ),
+            )
+            .await
+        }
+    };
+
+    // An import killed mid-way, again and again.
+    let mut file = Vec::new();
+    kartei_server::demo_data::write_csv(&mut file, ROWS, 11, false).unwrap();
+    let upload = app.upload(t, &tenant, "altsystem.csv", file).await;
+    let r = app
+        .gql(
+            "query($u: ID!) { importPreview(uploadId: $u) { suggestedMapping } }",
+            json!({"u": upload}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let mapping = ok(&r, "preview")["importPreview"]["suggestedMapping"].clone();
+    let r = app
+        .gql(
+            "mutation($i: StartImportInput!) { startImport(input: $i) { import { id } userErrors { field message code } } }",
+            json!({"i": {"uploadId": upload, "mapping": mapping, "matchKeys": ["external_id"]}}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let import = ok(&r, "startImport")["startImport"]["import"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rows_done = || app.tenant_i64(&tenant, "SELECT rows_done FROM imports");
+    let mut done = 0;
+    for kill in 1..=KILLS {
+        done = kill_after_progress(&workers, done, rows_done).await;
+        let left = workers.leftovers();
+        println!("import: kill {kill} at {done} of {ROWS} rows; temp files left: {left:?}");
+        assert!(
+            left.is_empty(),
+            "a copy of the upload outlived the worker: {left:?}"
+        );
+        assert!(done < ROWS as i64, "the import ended before kill {kill}");
+    }
+    let mut last = workers.start();
+    let finished = app
+        .wait_import_for(t, &tenant, &import, Duration::from_secs(300))
+        .await;
+    last.kill().unwrap();
+    last.wait().unwrap();
+    let import_job = job("contacts.import").await;
+    println!(
+        "import after {KILLS} kills: {} created, {} failed; job (status attempts takeovers): {import_job}",
+        finished["rowsCreated"], finished["rowsFailed"]
+    );
+    assert_eq!(finished["status"], "COMPLETED", "{finished}");
+    assert_eq!(import_job, format!("done 0 {KILLS}"));
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
+            .await,
+        ROWS as i64
+    );
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(DISTINCT external_id) FROM persons")
+            .await,
+        ROWS as i64
+    );
+    assert!(workers.leftovers().is_empty());
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM upload_chunks")
+            .await,
+        0,
+        "the completed import's file is gone from the database too"
+    );
+
+    // A send killed mid-way, again and again.
+    exec(
+        &app,
+        &tenant,
+        &format!(
+            "UPDATE persons SET tags = ARRAY['crash'] WHERE id IN (SELECT DISTINCT ON (email_normalized) id \
+                 FROM persons WHERE email_normalized IS NOT NULL ORDER BY email_normalized, id LIMIT {MAILS}); \
+             INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, actor, address_hash) \
+             SELECT gen_random_uuid(), p.id, 'email', 'newsletter', 'confirmed', now() - interval '1 day', \
+                 'import', 'test', p.email_hash FROM persons p WHERE 'crash' = ANY(p.tags)"
+        ),
+    )
+    .await;
+    let r = app
+        .gql(
+            "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 5, capDays: 7, throttlePerSecond: 10000}) { settings { capTouches } userErrors { field message code } } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    ok(&r, "settings");
+    let (id, version) = campaign(&app, t, &tenant, "crash", "Dauerabsturz").await;
+    assert_eq!(
+        launch(&app, t, &tenant, &id, version).await["audience"],
+        MAILS
+    );
+    let mails = || {
+        let n = smtpd.messages().len() as i64;
+        async move { n }
+    };
+    let (mut sent, mut in_flight) = (0, 0);
+    for kill in 1..=KILLS {
+        sent = kill_after_progress(&workers, sent, mails).await;
+        sent = sent.max(smtpd.messages().len() as i64);
+        in_flight += app
+            .tenant_i64(
+                &tenant,
+                "SELECT count(*) FROM campaign_sends WHERE status IN ('claimed', 'handed')",
+            )
+            .await;
+        println!("send: kill {kill} after {sent} of {MAILS} mails");
+        assert!(sent < MAILS, "the send ended before kill {kill}");
+    }
+    let mut last = workers.start();
+    wait_status(&app, t, &tenant, &id, "COMPLETED", Duration::from_secs(300)).await;
+    last.kill().unwrap();
+    last.wait().unwrap();
+    let send_job = job("campaigns.send").await;
+    let all = smtpd.messages();
+    let mut per: HashMap<String, usize> = HashMap::new();
+    for m in &all {
+        *per.entry(header(m, "To").unwrap_or("?").to_owned())
+            .or_default() += 1;
+    }
+    let twice = per.values().filter(|n| **n > 1).count();
+    let unconfirmed = app
+        .tenant_texts(
+            &tenant,
+            "SELECT p.email FROM campaign_sends s JOIN persons p ON p.id = s.person_id \
+             WHERE s.reason = 'UNCONFIRMED_HANDOVER'",
+        )
+        .await;
+    let got = |email: &str| per.keys().any(|to| to.contains(&format!("<{email}>")));
+    let lost = unconfirmed.iter().filter(|e| !got(e)).count();
+    println!(
+        "send after {KILLS} kills: {} mails to {} recipients, {twice} got more than one, {lost} lost between \
+         COMMIT and dot; job (status attempts takeovers): {send_job}",
+        all.len(),
+        per.len()
+    );
+    assert_eq!(twice, 0, "nobody got two");
+    assert_eq!(per.len() + lost, MAILS as usize);
+    assert!(lost as i64 <= in_flight);
+    // Done, never failed: takeovers are no failed attempts (the kills may fall on an earlier
+    // job of the send, so only some of them on this one).
+    assert!(send_job.starts_with("done 0 "), "{send_job}");
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM campaign_sends WHERE status = 'sent'"
+        )
+        .await,
+        MAILS
+    );
+    assert!(workers.leftovers().is_empty());
+}
+
+/// One text from SQL on the platform schema.
+async fn bench_row(app: &TestApp, sql: &str) -> String {
+    let row = app
+        .db
+        .platform()
+        .query_one_raw(kartei_tenancy::tenants::stmt(sql, vec![]))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<String>(0).unwrap()
+}

@@ -79,6 +79,23 @@ pub struct TestApp {
     pub metrics_url: Option<String>,
     pub http: reqwest::Client,
     pub db: Db,
+    _server: ServerThread,
+}
+
+/// The app runs as a server does: on a runtime of its own, in its own threads, so its
+/// background work (the Redis connection's driver, the in-process worker) never waits for the
+/// test's thread (a test that generates a file or runs a process synchronously would
+/// otherwise stall the app's Redis calls into UNAVAILABLE). Stopped when the `TestApp` drops.
+struct ServerThread {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for ServerThread {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -159,17 +176,35 @@ pub async fn spawn_app_on(
     tweak(&mut settings);
     let (db, _) = kartei_server::services(&settings).await.unwrap();
     kartei_tenancy::migrate::platform(&db).await.unwrap();
-    let app = Application::build(settings).await.unwrap();
-    let url = format!("http://127.0.0.1:{}", app.port());
-    let metrics_url = app
-        .metrics_port()
-        .map(|p| format!("http://127.0.0.1:{p}/metrics"));
-    tokio::spawn(app.run_until_stopped());
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let app = Application::build(settings).await.unwrap();
+            let _ = ready_tx.send((app.port(), app.metrics_port()));
+            tokio::select! {
+                _ = app.run_until_stopped() => {}
+                _ = stop_rx => {}
+            }
+        });
+        rt.shutdown_background();
+    });
+    let (port, metrics_port) = ready_rx
+        .await
+        .expect("the app did not start (see its panic)");
     TestApp {
-        url,
-        metrics_url,
+        url: format!("http://127.0.0.1:{port}"),
+        metrics_url: metrics_port.map(|p| format!("http://127.0.0.1:{p}/metrics")),
         http: reqwest::Client::new(),
         db,
+        _server: ServerThread {
+            stop: Some(stop_tx),
+        },
     }
 }
 

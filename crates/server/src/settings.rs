@@ -58,6 +58,12 @@ pub struct WorkerSettings {
     pub poll_ms: u64,
     /// A running job without a heartbeat for this long is presumed dead and taken over.
     pub stale_after_secs: u64,
+    /// This worker's name, unique among the workers running at one time; a worker that
+    /// starts under a name takes over the jobs its dead predecessor of that name left at
+    /// once. Unset: `<hostname>:<pid>` (a restarted container whose process is PID 1 keeps its
+    /// name; give workers that share a host distinct names to get that on a plain host too).
+    #[serde(default)]
+    pub name: Option<String>,
     /// Where `kartei worker` serves `GET /metrics` (e.g. `0.0.0.0:9090`); none: not served.
     #[serde(default)]
     pub metrics_bind: Option<String>,

@@ -21,12 +21,14 @@ pub struct WorkerCtx {
     pub campaigns: kartei_campaigns::send::Sender,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct WorkerOptions {
     pub poll: Duration,
     pub concurrency: usize,
     /// A job whose heartbeat is older than this is taken over; heartbeats come at a quarter.
     pub stale_after: Duration,
+    /// Unique among running workers (`worker.name`, else `<hostname>:<pid>`).
+    pub name: String,
 }
 
 impl WorkerOptions {
@@ -35,6 +37,11 @@ impl WorkerOptions {
             poll: Duration::from_millis(w.poll_ms),
             concurrency: w.concurrency,
             stale_after: Duration::from_secs(w.stale_after_secs.max(4)),
+            name: w
+                .name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| format!("{}:{}", hostname(), std::process::id())),
         }
     }
 }
@@ -42,17 +49,38 @@ impl WorkerOptions {
 /// Runs forever (until the task is dropped), `concurrency` jobs at a time.
 pub async fn run(ctx: Arc<WorkerCtx>, opts: WorkerOptions) {
     let WorkerOptions {
-        poll, concurrency, ..
+        poll,
+        concurrency,
+        stale_after,
+        ref name,
     } = opts;
-    let worker_id = format!("{}:{}", hostname(), std::process::id());
+    // `#` and `:` separate the parts of a lock; a name keeps neither.
+    let name = name.replace(['#', ':'], "-");
+    let incarnation = uuid::Uuid::now_v7().simple().to_string();
+    let worker_id = format!("{name}#{incarnation}");
     tracing::info!(worker = %worker_id, concurrency, "worker started");
+    // Jobs this name's dead predecessor held are taken over now, not after the stale window.
+    loop {
+        match jobs::release_dead(&ctx.db, &name, &incarnation).await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::info!(jobs = n, worker = %name, "taking over the jobs of this worker's previous run");
+                }
+                break;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "worker: cannot reach the job queue; retrying");
+                tokio::time::sleep(poll * 4).await;
+            }
+        }
+    }
     let mut tasks = tokio::task::JoinSet::new();
     for slot in 0..concurrency.max(1) {
         let ctx = ctx.clone();
         let id = format!("{worker_id}:{slot}");
         tasks.spawn(async move {
             loop {
-                match run_one(&ctx, &id, opts.stale_after).await {
+                match run_one(&ctx, &id, stale_after).await {
                     Ok(true) => {}
                     Ok(false) => tokio::time::sleep(poll).await,
                     Err(e) => {
@@ -76,6 +104,18 @@ pub async fn run_one(ctx: &WorkerCtx, worker: &str, stale_after: Duration) -> an
         tracing::info_span!("job", job_id = %job.id, kind = %job.kind, tenant_id = %job.tenant_id);
     let _enter = span.enter();
     drop(_enter);
+    if job.takeovers > 0 {
+        tracing::warn!(job_id = %job.id, kind = %job.kind, takeovers = job.takeovers, "taking over a job whose worker died");
+    }
+    if job.takeovers > jobs::MAX_TAKEOVERS {
+        let why = format!(
+            "given up: its worker died {} times while running it",
+            job.takeovers
+        );
+        jobs::give_up(db, &job, &why).await?;
+        tracing::error!(job_id = %job.id, kind = %job.kind, "{why}");
+        return Ok(true);
+    }
     let beat = {
         let db = db.clone();
         let (id, w) = (job.id, worker.to_owned());

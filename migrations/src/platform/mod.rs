@@ -22,5 +22,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "p0004_sign_up_requests",
             up: include_str!("p0004_sign_up_requests.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "p0005_job_takeovers",
+            up: include_str!("p0005_job_takeovers.sql"),
+        }),
     ]
 }

@@ -145,16 +145,16 @@ struct Chunk {
     data: Vec<u8>,
 }
 
-/// Copies an upload to a temporary file, one chunk (1 MiB) in memory at a time; with
-/// `max_chunks`, only its beginning. Returns the file and whether it is the whole upload.
+/// Copies an upload to an anonymous temporary file ([`reader::Spool`]: it vanishes with the
+/// process, whatever happens), one chunk (1 MiB) in memory at a time; with `max_chunks`, only
+/// its beginning. Returns the file and whether it is the whole upload.
 pub async fn spill_upload(
     db: &Db,
     tenant: TenantId,
     id: Uuid,
     max_chunks: Option<i32>,
-) -> Result<(tempfile::NamedTempFile, bool)> {
-    use std::io::{Seek, SeekFrom, Write};
-    let mut file = tempfile::NamedTempFile::new().map_err(|e| Error::File(e.to_string()))?;
+) -> Result<(reader::Spool, bool)> {
+    let mut file = reader::Spool::new()?;
     let tx = db.begin_tenant(tenant).await?;
     upload(&tx, id).await?;
     let mut seq = 0i32;
@@ -177,15 +177,10 @@ pub async fn spill_upload(
         .one(&*tx)
         .await?;
         let Some(chunk) = chunk else { break };
-        file.write_all(&chunk.data)
-            .map_err(|e| Error::File(e.to_string()))?;
+        file.write_all(&chunk.data)?;
         seq += 1;
     }
     tx.commit().await?;
-    file.flush().map_err(|e| Error::File(e.to_string()))?;
-    file.as_file_mut()
-        .seek(SeekFrom::Start(0))
-        .map_err(|e| Error::File(e.to_string()))?;
     Ok((file, whole))
 }
 
@@ -211,7 +206,7 @@ pub struct Preview {
 pub async fn preview(db: &Db, tenant: TenantId, upload_id: Uuid) -> Result<Preview> {
     // A CSV's preview needs only its beginning; an XLSX (a ZIP, directory at the end) all.
     let (mut file, mut whole) = spill_upload(db, tenant, upload_id, Some(PREVIEW_CHUNKS)).await?;
-    if !whole && Format::sniff(file.path())? == Format::Xlsx {
+    if !whole && Format::sniff(&file)? == Format::Xlsx {
         (file, whole) = spill_upload(db, tenant, upload_id, None).await?;
     }
     let custom: Vec<(String, String)> = {
@@ -224,14 +219,13 @@ pub async fn preview(db: &Db, tenant: TenantId, upload_id: Uuid) -> Result<Previ
             .collect()
     };
     tokio::task::spawn_blocking(move || {
-        let path = file.path();
-        let format = Format::sniff(path)?;
+        let format = Format::sniff(&file)?;
         let dialect = (format == Format::Csv)
-            .then(|| reader::detect_csv(path))
+            .then(|| reader::detect_csv(&file))
             .transpose()?;
         let mut headers = Vec::new();
         let mut rows = Vec::new();
-        let read = reader::for_each_row(path, format, |row| {
+        let read = reader::for_each_row(&file, format, |row| {
             if headers.is_empty() {
                 headers = row.1;
                 return Ok(true);

@@ -2,14 +2,40 @@
 //! writes, with `;`), and XLSX read cell by cell. Neither holds more than one row at a time.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 
 use calamine::{DataRef, Reader, Xlsx};
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use crate::error::{Error, Result};
+
+fn io(e: std::io::Error) -> Error {
+    Error::File(e.to_string())
+}
+
+/// An upload's bytes while they are read, in an anonymous temporary file: it has no name in
+/// any directory (`O_TMPFILE`), so no other process can open it and nothing of it outlives the
+/// process however that ends (a crash, SIGKILL): the personal data stays in the database.
+#[derive(Debug)]
+pub struct Spool(File);
+
+impl Spool {
+    pub fn new() -> Result<Self> {
+        tempfile::tempfile().map(Spool).map_err(io)
+    }
+
+    pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        self.0.write_all(bytes).map_err(io)
+    }
+
+    /// A reader from the first byte. Readers share one file position: use one at a time.
+    pub fn reader(&self) -> Result<File> {
+        let mut f = self.0.try_clone().map_err(io)?;
+        f.seek(SeekFrom::Start(0)).map_err(io)?;
+        Ok(f)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -26,11 +52,9 @@ impl Format {
     }
 
     /// From the file's first bytes: XLSX is a ZIP archive (`PK\x03\x04`).
-    pub fn sniff(path: &Path) -> Result<Self> {
+    pub fn sniff(spool: &Spool) -> Result<Self> {
         let mut head = [0u8; 4];
-        let n = File::open(path)
-            .and_then(|mut f| f.read(&mut head))
-            .map_err(|e| Error::File(e.to_string()))?;
+        let n = spool.reader()?.read(&mut head).map_err(io)?;
         Ok(if n == 4 && head == *b"PK\x03\x04" {
             Format::Xlsx
         } else {
@@ -48,8 +72,8 @@ pub struct CsvDialect {
 
 /// UTF-8 (with or without BOM) if the first MiB decodes as UTF-8, else Windows-1252; the
 /// delimiter is whichever of `;`, `,`, tab and `|` the first line has most of.
-pub fn detect_csv(path: &Path) -> Result<CsvDialect> {
-    let mut f = File::open(path).map_err(|e| Error::File(e.to_string()))?;
+pub fn detect_csv(spool: &Spool) -> Result<CsvDialect> {
+    let mut f = spool.reader()?;
     let mut buf = vec![0u8; 1 << 20];
     let mut n = 0;
     while n < buf.len() {
@@ -86,7 +110,7 @@ pub type Row = (u64, Vec<String>);
 /// Reads a file row by row: `f` gets the header first, then every non-empty data row, and
 /// returns whether to go on. Holds one row in memory at a time, for CSV and XLSX alike.
 pub fn for_each_row(
-    path: &Path,
+    spool: &Spool,
     format: Format,
     mut f: impl FnMut(Row) -> Result<bool>,
 ) -> Result<()> {
@@ -104,8 +128,8 @@ pub fn for_each_row(
     };
     match format {
         Format::Csv => {
-            let dialect = detect_csv(path)?;
-            let file = File::open(path).map_err(|e| Error::File(e.to_string()))?;
+            let dialect = detect_csv(spool)?;
+            let file = spool.reader()?;
             let decoded = CrlfToLf::new(
                 DecodeReaderBytesBuilder::new()
                     .encoding(Some(dialect.encoding))
@@ -140,8 +164,8 @@ pub fn for_each_row(
             }
         }
         Format::Xlsx => {
-            check_xlsx(path)?;
-            let mut wb: Xlsx<_> = calamine::open_workbook(path)
+            check_xlsx(spool)?;
+            let mut wb: Xlsx<_> = Xlsx::new(BufReader::new(spool.reader()?))
                 .map_err(|e: calamine::XlsxError| Error::File(e.to_string()))?;
             let sheet = wb
                 .sheet_names()
@@ -192,8 +216,8 @@ pub const XLSX_MAX_RATIO: u64 = 100;
 /// into nothing and counted (sizes in the archive's directory can lie), against
 /// [`XLSX_MAX_UNPACKED`], [`XLSX_MAX_SHARED_STRINGS`] and [`XLSX_MAX_RATIO`]. Stops at the
 /// first limit passed, so a bomb costs at most the limit's worth of unpacking.
-pub fn check_xlsx(path: &Path) -> Result<()> {
-    let file = File::open(path).map_err(|e| Error::File(e.to_string()))?;
+pub fn check_xlsx(spool: &Spool) -> Result<()> {
+    let file = spool.reader()?;
     let mut zip = zip::ZipArchive::new(BufReader::new(file))
         .map_err(|e| Error::File(format!("not a readable XLSX file: {e}")))?;
     let mut total = 0u64;
@@ -355,23 +379,13 @@ impl<R: Read> Read for CrlfToLf<R> {
 }
 
 /// Counts data rows without keeping them, for progress totals.
-pub fn count_rows(path: &Path, format: Format) -> Result<u64> {
+pub fn count_rows(spool: &Spool, format: Format) -> Result<u64> {
     let mut n: u64 = 0;
-    for_each_row(path, format, |_| {
+    for_each_row(spool, format, |_| {
         n += 1;
         Ok(true)
     })?;
     Ok(n.saturating_sub(1))
-}
-
-/// Copies a readable stream to a fresh temporary file and rewinds it.
-pub fn spill(mut from: impl Read) -> Result<tempfile::NamedTempFile> {
-    let mut tmp = tempfile::NamedTempFile::new().map_err(|e| Error::File(e.to_string()))?;
-    std::io::copy(&mut from, &mut tmp).map_err(|e| Error::File(e.to_string()))?;
-    tmp.as_file_mut()
-        .seek(SeekFrom::Start(0))
-        .map_err(|e| Error::File(e.to_string()))?;
-    Ok(tmp)
 }
 
 #[cfg(test)]
@@ -389,10 +403,10 @@ mod tests {
             "a;b\n1;2\n\n\n3;4",
             "a;b\r\n\r\n1;2\r\n3;4\r\n\r\n",
         ] {
-            let mut f = tempfile::NamedTempFile::new().unwrap();
-            std::io::Write::write_all(&mut f, body.as_bytes()).unwrap();
+            let mut f = Spool::new().unwrap();
+            f.write_all(body.as_bytes()).unwrap();
             let mut lines = Vec::new();
-            for_each_row(f.path(), Format::Csv, |(line, _)| {
+            for_each_row(&f, Format::Csv, |(line, _)| {
                 lines.push(line);
                 Ok(true)
             })

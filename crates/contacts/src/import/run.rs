@@ -169,9 +169,8 @@ async fn execute(
     };
     let (tx_rows, mut rx) = tokio::sync::mpsc::channel::<Result<Msg>>(4);
     let reader_task = tokio::task::spawn_blocking(move || {
-        let path = file.path();
         let send = |m: Result<Msg>| tx_rows.blocking_send(m).is_ok();
-        match reader::count_rows(path, format) {
+        match reader::count_rows(&file, format) {
             Ok(n) => {
                 if !send(Ok(Msg::Total(n))) {
                     return;
@@ -184,7 +183,7 @@ async fn execute(
         }
         let mut batch = Vec::with_capacity(BATCH_ROWS);
         let mut header_sent = false;
-        let res = reader::for_each_row(path, format, |row| {
+        let res = reader::for_each_row(&file, format, |row| {
             if !header_sent {
                 header_sent = true;
                 return Ok(send(Ok(Msg::Header(row.1))));
