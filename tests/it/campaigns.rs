@@ -214,6 +214,44 @@ fn between<'a>(s: &'a str, start: &str, end: char) -> Option<&'a str> {
     Some(&rest[..rest.find(end)?])
 }
 
+/// What a send left in `smtpd`: the mails, the recipients, how many got more than one, and the
+/// sends a killed run handed over whose mail never arrived. A kill between the `handed`
+/// COMMIT and the final dot, two system calls apart (the documented gap of any SMTP client,
+/// RFC 1047), may lose that one mail: a loaded machine can deschedule the worker right there.
+/// Such a send is counted as sent and marked UNCONFIRMED_HANDOVER; every other recipient gets
+/// exactly one mail.
+struct Tally {
+    mails: usize,
+    recipients: usize,
+    twice: usize,
+    unconfirmed: usize,
+    lost: usize,
+}
+
+async fn tally(app: &TestApp, tenant: &str, smtpd: &Smtpd) -> Tally {
+    let mails = smtpd.messages();
+    let mut per: HashMap<String, usize> = HashMap::new();
+    for m in &mails {
+        *per.entry(header(m, "To").unwrap_or("?").to_owned())
+            .or_default() += 1;
+    }
+    let unconfirmed = app
+        .tenant_texts(
+            tenant,
+            "SELECT p.email FROM campaign_sends s JOIN persons p ON p.id = s.person_id \
+             WHERE s.reason = 'UNCONFIRMED_HANDOVER'",
+        )
+        .await;
+    let got = |email: &str| per.keys().any(|to| to.contains(&format!("<{email}>")));
+    Tally {
+        mails: mails.len(),
+        recipients: per.len(),
+        twice: per.values().filter(|n| **n > 1).count(),
+        unconfirmed: unconfirmed.len(),
+        lost: unconfirmed.iter().filter(|e| !got(e)).count(),
+    }
+}
+
 /// Runs queued jobs in this process until none is ready.
 async fn run_jobs(app: &TestApp, settings: &Settings) {
     let ctx = kartei_server::worker_ctx(settings, app.db.clone()).unwrap();
@@ -766,36 +804,20 @@ async fn a_killed_worker_sends_no_mail_twice_and_resends_what_the_server_never_g
     second.kill().unwrap();
     second.wait().unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let mails = smtpd.messages();
-    let mut per: HashMap<String, usize> = HashMap::new();
-    for m in &mails {
-        *per.entry(header(m, "To").unwrap_or("?").to_owned())
-            .or_default() += 1;
-    }
-    let twice = per.values().filter(|n| **n > 1).count();
-    // A kill between the `handed` COMMIT and the final dot, two system calls apart (the
-    // documented gap of any SMTP client, RFC 1047), may lose that one mail: a loaded machine
-    // can deschedule the worker right there. Such a send is counted as sent and marked
-    // UNCONFIRMED_HANDOVER; every other recipient gets exactly one mail.
-    let unconfirmed = app
-        .tenant_texts(
-            &tenant,
-            "SELECT p.email FROM campaign_sends s JOIN persons p ON p.id = s.person_id \
-             WHERE s.reason = 'UNCONFIRMED_HANDOVER'",
-        )
-        .await;
-    let got = |email: &str| per.keys().any(|to| to.contains(&format!("<{email}>")));
-    let lost = unconfirmed.iter().filter(|e| !got(e)).count();
+    let Tally {
+        mails,
+        recipients,
+        twice,
+        unconfirmed,
+        lost,
+    } = tally(&app, &tenant, &smtpd).await;
     println!(
-        "after restart: {} mails, {} recipients, {twice} got more than one, {} handed over by the killed run ({lost} of them lost in the gap)",
-        mails.len(),
-        per.len(),
-        unconfirmed.len()
+        "after restart: {mails} mails, {recipients} recipients, {twice} got more than one, {unconfirmed} handed over by the killed run ({lost} of them lost in the gap)"
     );
     assert_eq!(twice, 0, "nobody got two");
-    assert_eq!(mails.len(), per.len());
+    assert_eq!(mails, recipients);
     assert_eq!(
-        per.len() + lost,
+        recipients + lost,
         N,
         "every recipient got a mail, but for handovers cut by the kill"
     );
@@ -969,13 +991,10 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
     let job = |kind: &'static str| {
         let app = &app;
         async move {
-            bench_row(
-                app,
-                &format!(
-                    "SELECT concat_ws(' ', status, attempts, takeovers) FROM platform.jobs \
-                     WHERE kind = '{kind}' ORDER BY created_at DESC LIMIT 1"
-                ),
-            )
+            app.platform_text(&format!(
+                "SELECT concat_ws(' ', status, attempts, takeovers) FROM platform.jobs \
+                 WHERE kind = '{kind}' ORDER BY created_at DESC LIMIT 1"
+            ))
             .await
         }
     };
@@ -1097,30 +1116,20 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
     last.kill().unwrap();
     last.wait().unwrap();
     let send_job = job("campaigns.send").await;
-    let all = smtpd.messages();
-    let mut per: HashMap<String, usize> = HashMap::new();
-    for m in &all {
-        *per.entry(header(m, "To").unwrap_or("?").to_owned())
-            .or_default() += 1;
-    }
-    let twice = per.values().filter(|n| **n > 1).count();
-    let unconfirmed = app
-        .tenant_texts(
-            &tenant,
-            "SELECT p.email FROM campaign_sends s JOIN persons p ON p.id = s.person_id \
-             WHERE s.reason = 'UNCONFIRMED_HANDOVER'",
-        )
-        .await;
-    let got = |email: &str| per.keys().any(|to| to.contains(&format!("<{email}>")));
-    let lost = unconfirmed.iter().filter(|e| !got(e)).count();
+    let Tally {
+        mails,
+        recipients,
+        twice,
+        lost,
+        ..
+    } = tally(&app, &tenant, &smtpd).await;
     println!(
-        "send after {KILLS} kills: {} mails to {} recipients, {twice} got more than one, {lost} lost between \
-         COMMIT and dot; job (status attempts takeovers): {send_job}",
-        all.len(),
-        per.len()
+        "send after {KILLS} kills: {mails} mails to {recipients} recipients, {twice} got more than one, {lost} lost \
+         between COMMIT and dot; job (status attempts takeovers): {send_job}"
     );
     assert_eq!(twice, 0, "nobody got two");
-    assert_eq!(per.len() + lost, MAILS as usize);
+    assert_eq!(mails, recipients);
+    assert_eq!(recipients + lost, MAILS as usize);
     assert!(lost as i64 <= in_flight);
     // Done, never failed: takeovers are no failed attempts (the kills may fall on an earlier
     // job of the send, so only some of them on this one).
@@ -1134,16 +1143,4 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
         MAILS
     );
     assert!(workers.leftovers().is_empty());
-}
-
-/// One text from SQL on the platform schema.
-async fn bench_row(app: &TestApp, sql: &str) -> String {
-    let row = app
-        .db
-        .platform()
-        .query_one_raw(kartei_tenancy::tenants::stmt(sql, vec![]))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<String>(0).unwrap()
 }

@@ -477,6 +477,15 @@ impl TestApp {
 
     /// One scalar from SQL on the platform connection.
     pub async fn scalar_i64(&self, sql: &str) -> i64 {
+        self.platform_value(sql).await
+    }
+
+    /// One text from SQL on the platform connection.
+    pub async fn platform_text(&self, sql: &str) -> String {
+        self.platform_value(sql).await
+    }
+
+    async fn platform_value<T: sea_orm::TryGetable>(&self, sql: &str) -> T {
         let row = self
             .db
             .platform()
@@ -484,7 +493,7 @@ impl TestApp {
             .await
             .unwrap()
             .unwrap();
-        row.try_get_by_index::<i64>(0).unwrap()
+        row.try_get_by_index::<T>(0).unwrap()
     }
 
     /// Signs up an agency owner and creates a tenant: (token, tenant id).
