@@ -252,6 +252,36 @@ async fn tally(app: &TestApp, tenant: &str, smtpd: &Smtpd) -> Tally {
     }
 }
 
+/// The `kartei` binary next to the test binary (built by `cargo build --workspace`).
+fn kartei_exe() -> std::path::PathBuf {
+    let exe = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("kartei");
+    assert!(
+        exe.exists(),
+        "{} (built by cargo build --workspace)",
+        exe.display()
+    );
+    exe
+}
+
+/// Campaign settings for sending thousands at once: no throttle to speak of, a cap of five.
+async fn bulk_send_settings(app: &TestApp, t: &str, tenant: &str) {
+    let r = app
+        .gql(
+            "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 5, capDays: 7, throttlePerSecond: 10000}) { settings { capTouches } userErrors { field message code } } }",
+            json!({}),
+            Some(t),
+            Some(tenant),
+        )
+        .await;
+    ok(&r, "settings");
+}
+
 /// Runs queued jobs in this process until none is ready.
 async fn run_jobs(app: &TestApp, settings: &Settings) {
     let ctx = kartei_server::worker_ctx(settings, app.db.clone()).unwrap();
@@ -701,31 +731,12 @@ async fn a_killed_worker_sends_no_mail_twice_and_resends_what_the_server_never_g
     .await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
-    let r = app
-        .gql(
-            "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 5, capDays: 7, throttlePerSecond: 10000}) { settings { capTouches } userErrors { field message code } } }",
-            json!({}),
-            Some(t),
-            Some(&tenant),
-        )
-        .await;
-    ok(&r, "settings");
+    bulk_send_settings(&app, t, &tenant).await;
     seed(&app, &tenant, "kill", N, true).await;
     let (id, version) = campaign(&app, t, &tenant, "kill", "Großversand").await;
     assert_eq!(launch(&app, t, &tenant, &id, version).await["audience"], N);
 
-    let exe = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("kartei");
-    assert!(
-        exe.exists(),
-        "{} (built by cargo build --workspace)",
-        exe.display()
-    );
+    let exe = kartei_exe();
     let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -975,15 +986,8 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
     .await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
-    let exe = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("kartei");
     let workers = Workers {
-        exe,
+        exe: kartei_exe(),
         db,
         smtp: smtpd.url(),
         tmp: tempfile::tempdir().unwrap(),
@@ -1080,15 +1084,7 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
         ),
     )
     .await;
-    let r = app
-        .gql(
-            "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 5, capDays: 7, throttlePerSecond: 10000}) { settings { capTouches } userErrors { field message code } } }",
-            json!({}),
-            Some(t),
-            Some(&tenant),
-        )
-        .await;
-    ok(&r, "settings");
+    bulk_send_settings(&app, t, &tenant).await;
     let (id, version) = campaign(&app, t, &tenant, "crash", "Dauerabsturz").await;
     assert_eq!(
         launch(&app, t, &tenant, &id, version).await["audience"],
