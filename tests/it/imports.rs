@@ -800,6 +800,67 @@ async fn a_messy_excel_export_keeps_every_usable_row_and_reimports_to_nothing_ne
     let input = json!({"uploadId": upload, "mapping": mapping, "newFields": fields,
                        "matchKeys": ["external_id", "email"]});
 
+    // A mapping to a custom field nobody defines, a new field no column goes to, or one that
+    // exists with another kind are refused before anything is written.
+    let refuse = |input: Value| {
+        let app = &app;
+        let tenant = &tenant;
+        async move {
+            let r = app
+                .gql(
+                    "mutation($i: StartImportInput!) { startImport(input: $i) { import { id } userErrors { field message code } } }",
+                    json!({"i": input}),
+                    Some(t),
+                    Some(tenant),
+                )
+                .await;
+            assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+            r.fields()
+        }
+    };
+    let mut unknown = input.clone();
+    unknown["newFields"] = json!([]);
+    assert!(
+        refuse(unknown).await["mapping.6"]
+            .as_str()
+            .unwrap()
+            .contains("no custom field")
+    );
+    let mut unmapped = input.clone();
+    unmapped["newFields"][0]["key"] = json!("nirgends");
+    let f = refuse(unmapped).await;
+    assert!(
+        f["newFields.0.key"].as_str().unwrap().contains("no column"),
+        "{f}"
+    );
+    app.gql(
+        "mutation { defineCustomField(input: {entity: PERSON, key: \"abteilung\", label: \"Abteilung\", kind: NUMBER}) { customField { key } userErrors { field message code } } }",
+        json!({}),
+        Some(t),
+        Some(&tenant),
+    )
+    .await;
+    let f = refuse(input.clone()).await;
+    assert!(
+        f["newFields.0.kind"]
+            .as_str()
+            .unwrap()
+            .contains("exists already, as number"),
+        "{f}"
+    );
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM imports")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.tenant_texts(&tenant, "SELECT key FROM custom_fields")
+            .await,
+        ["abteilung"]
+    );
+    app.tenant_texts(&tenant, "DELETE FROM custom_fields RETURNING key")
+        .await;
+
     // Strict (a dry run): any invalid field refuses its row.
     let mut strict = input.clone();
     strict["strict"] = json!(true);
