@@ -974,7 +974,8 @@ where
 
 #[tokio::test]
 async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_once() {
-    const ROWS: u64 = 20_000;
+    // Twenty batches of `BATCH_ROWS`: enough that seven kills land before the end.
+    const ROWS: u64 = 20 * kartei_contacts::import::run::BATCH_ROWS as u64;
     const MAILS: i64 = 1000;
     const KILLS: usize = kartei_tenancy::jobs::MAX_ATTEMPTS as usize + 2;
     let smtpd = Smtpd::start();

@@ -2546,6 +2546,51 @@ async fn segments_over_graphql_preview_history_snapshots_and_cycles() {
         .await;
     assert!(frozen.is_err(), "snapshot rows must not be deletable");
     drop(tx);
+    // References are checked once per statement: a member that names no person is refused
+    // with a foreign-key violation, and erasing a person takes its membership with it.
+    let tx = ttx(&app, &tenant).await;
+    let dangling = tx
+        .execute_raw(stmt(
+            "INSERT INTO segment_snapshot_members (snapshot_id, person_id) VALUES ($1, $2)",
+            vec![
+                uuid::Uuid::parse_str(&kartei_tests::uuid(&snap_id))
+                    .unwrap()
+                    .into(),
+                uuid::Uuid::now_v7().into(),
+            ],
+        ))
+        .await;
+    let err = dangling.expect_err("a member without a person must be refused");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    drop(tx);
+    let tx = ttx(&app, &tenant).await;
+    exec(&tx, "SET LOCAL kartei.erasure = 'on'", vec![]).await;
+    for table in ["interactions", "transactions"] {
+        exec(
+            &tx,
+            &format!("DELETE FROM {table} WHERE person_id = $1"),
+            vec![f.anna.into()],
+        )
+        .await;
+    }
+    exec(
+        &tx,
+        "DELETE FROM persons WHERE id = $1",
+        vec![f.anna.into()],
+    )
+    .await;
+    let left = tx
+        .query_one_raw(stmt(
+            "SELECT count(*) AS n FROM segment_snapshot_members WHERE person_id = $1",
+            vec![f.anna.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(left, 0, "the erased person's membership went with it");
+    drop(tx);
     let tx = ttx(&app, &tenant).await;
     exec(
         &tx,

@@ -617,7 +617,7 @@ async fn launch(
         vec![c.id.into(), snap.id.into()],
     ))
     .await?;
-    add_recipients(
+    let added = add_recipients(
         tx,
         c,
         now.date_naive(),
@@ -625,8 +625,17 @@ async fn launch(
         "SELECT sm.person_id AS id FROM segment_snapshot_members sm WHERE sm.snapshot_id = $1",
         vec![snap.id.into()],
     )
-    .await
+    .await?;
+    // A large audience changes what the send, the report and the reach plan for.
+    if added.0 >= ANALYZE_AFTER_RECIPIENTS {
+        tx.execute_unprepared("ANALYZE segment_snapshot_members, campaign_recipients")
+            .await?;
+    }
+    Ok(added)
 }
+
+/// Recipients in one launch above which their tables are analyzed in the launch.
+const ANALYZE_AFTER_RECIPIENTS: i64 = 10_000;
 
 /// Adds the contacts `source` (a query with an `id` column, parameters from `$1`) yields as
 /// the recipients of one round, each with the reason it is excluded, if it is. Returns how

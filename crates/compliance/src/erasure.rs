@@ -249,8 +249,8 @@ pub async fn erase_person(
         ))
         .await?
         .rows_affected();
-    // The in-database search index at once (this waits for a drain writing the person's
-    // document, which holds the row share-locked); other engines learn it from the outbox.
+    // The in-database search index at once (the delete above waited for a drain writing the
+    // person's document: it takes the drain's lock); other engines learn it from the outbox.
     tx.execute_raw(stmt(
         "DELETE FROM search_documents WHERE id = ANY($1)",
         vec![id_array()],

@@ -241,14 +241,14 @@ impl From<OrgRow> for Document {
     }
 }
 
-/// The documents of these live persons. The rows are share-locked (`FOR KEY SHARE`) until
-/// the caller's transaction ends, so an erasure waits for the document write and then removes
-/// it, rather than racing it.
+/// The documents of these live persons. The caller holds the tenant's drain lock: deleting a
+/// person takes it too (a statement trigger on `persons`), so an erasure waits for the
+/// document write and then removes it, rather than racing it.
 pub async fn persons(tx: &TenantTx, ids: &[Uuid]) -> Result<Vec<Document>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("{PERSON_SELECT} AND p.id = ANY($1) FOR KEY SHARE OF p");
+    let sql = format!("{PERSON_SELECT} AND p.id = ANY($1)");
     let rows = PersonRow::find_by_statement(stmt(&sql, vec![uuid_array(ids)]))
         .all(&**tx)
         .await?;

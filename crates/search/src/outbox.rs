@@ -69,6 +69,23 @@ async fn try_lock(tx: &TenantTx) -> Result<bool> {
     .is_some_and(|f| f.ok))
 }
 
+/// Rows of a running import above which the tenant's index waits for the import to finish:
+/// indexing a large list while it is written would take half the machine from the import and
+/// index many people twice (once written, once linked to their organization); the drainer
+/// catches up right after, in large batches.
+pub const DEFER_FOR_IMPORT_ROWS: i64 = 50_000;
+
+async fn bulk_import_running(tx: &TenantTx) -> Result<bool> {
+    Ok(Flag::find_by_statement(stmt(
+        "SELECT EXISTS (SELECT 1 FROM imports WHERE status = 'running' AND NOT dry_run \
+                AND rows_total > $1) AS ok",
+        vec![DEFER_FOR_IMPORT_ROWS.into()],
+    ))
+    .one(&**tx)
+    .await?
+    .is_some_and(|f| f.ok))
+}
+
 /// Drains `tenant`'s outbox into `backend` until it is empty, the engine fails, or another
 /// drainer holds the tenant. `progress` gets the running count after each batch.
 pub async fn drain(
@@ -81,7 +98,7 @@ pub async fn drain(
     let mut batches = 0u32;
     loop {
         let tx = db.begin_tenant(tenant).await?;
-        if !try_lock(&tx).await? {
+        if !try_lock(&tx).await? || bulk_import_running(&tx).await? {
             return Ok(Drained::Busy);
         }
         let rows = OutboxRow::find_by_statement(stmt(

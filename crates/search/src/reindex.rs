@@ -79,6 +79,11 @@ pub async fn reindex(
     tx.execute_unprepared("UPDATE search_state SET reindexed_at = now()")
         .await?;
     tx.commit().await?;
+    // The in-database index was rewritten: statistics for its queries.
+    let tx = db.begin_tenant(tenant).await?;
+    tx.execute_unprepared("ANALYZE search_documents, search_words")
+        .await?;
+    tx.commit().await?;
     Ok(Reindexed {
         documents: done,
         took: started.elapsed(),

@@ -192,6 +192,9 @@ pub async fn run(tx: &TenantTx, at: NaiveDate, actor: &str) -> Result<Report> {
     .await?;
     tx.execute_raw(stmt("DELETE FROM abc_results", vec![]))
         .await?;
+    // The run reads every invoice in the period: plan it on current statistics (autovacuum
+    // may be off or behind after a bulk load; a fresh tenant's tables were never analyzed).
+    tx.execute_unprepared("ANALYZE transactions").await?;
     tx.execute_raw(stmt(
         &format!(
             "WITH v AS ( \
@@ -248,6 +251,7 @@ pub async fn run(tx: &TenantTx, at: NaiveDate, actor: &str) -> Result<Report> {
         ],
     ))
     .await?;
+    tx.execute_unprepared("ANALYZE abc_results").await?;
     let (customers, value_minor, classes) = distribution(tx).await?;
     let pareto = pareto(tx, customers).await?;
     tx.execute_raw(stmt(

@@ -167,6 +167,11 @@ pub async fn run(tx: &TenantTx, at: DateTime<Utc>) -> Result<Changes> {
         vec![ex_cutoff.into(), at.date_naive().into(), at.into()],
     )
     .await?;
+    // Statistics after a bulk change, so the segments that follow plan for today's stages.
+    if became_dormant + woke_up + became_ex_customer + became_customer >= BULK_CHANGES {
+        tx.execute_unprepared("ANALYZE persons, lifecycle_events")
+            .await?;
+    }
     Ok(Changes {
         became_dormant,
         woke_up,
@@ -174,6 +179,9 @@ pub async fn run(tx: &TenantTx, at: DateTime<Utc>) -> Result<Changes> {
         became_customer,
     })
 }
+
+/// Changes in one run above which the touched tables are analyzed again.
+const BULK_CHANGES: u64 = 10_000;
 
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct LifecycleEvent {

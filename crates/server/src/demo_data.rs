@@ -780,6 +780,9 @@ async fn history(
     }
     let tx = db.begin_tenant(tenant).await?;
     kartei_contacts::timeline::refresh_all_touches(&tx).await?;
+    // Statistics for what follows (segments, ABC analysis): these tables were just filled.
+    tx.execute_unprepared("ANALYZE persons, interactions, transactions")
+        .await?;
     tx.commit().await?;
     Ok((n_int, n_tr))
 }
@@ -885,6 +888,7 @@ pub async fn consents(db: &Db, tenant: TenantId) -> anyhow::Result<u64> {
     .save(&tx, "demo")
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tx.execute_unprepared("ANALYZE consent_events").await?;
     tx.commit().await?;
     Ok(written)
 }

@@ -39,5 +39,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0008_imports_keep_rows",
             up: include_str!("t0008_imports_keep_rows.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0009_bulk_writes",
+            up: include_str!("t0009_bulk_writes.sql"),
+        }),
     ]
 }

@@ -1,6 +1,9 @@
-//! Running an import: the file is read on a blocking thread and handed over in batches
-//! through a bounded channel (so memory stays flat at any file size); each batch is validated,
-//! matched and written in its own transaction together with its counters, errors and the
+//! Running an import: the file is read, and every row turned into a draft and validated as a
+//! new person, on a blocking thread that hands the rows over in batches through a bounded
+//! channel (so memory stays flat at any file size, and the Rust work of one batch overlaps the
+//! database work of the one before). Each batch is matched by its keys in one query per key,
+//! rows that met a stored person are merged and validated again, and everything is written with
+//! set-based statements in one transaction together with its counters, errors and the
 //! checkpoint, so a crash loses nothing acknowledged and a resumed job skips what committed.
 
 use std::collections::{HashMap, HashSet};
@@ -24,7 +27,7 @@ use crate::rules::{Entity, Rules};
 use crate::sql::text_array;
 
 /// Rows per transaction.
-pub const BATCH_ROWS: usize = 1000;
+pub const BATCH_ROWS: usize = 2000;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Progress {
@@ -35,7 +38,7 @@ pub struct Progress {
 enum Msg {
     Total(u64),
     Header(Vec<String>),
-    Rows(Vec<Row>),
+    Rows(Vec<Prepared>),
 }
 
 /// A row a batch wrote (or, in a dry run, would write), for other domains to act on in the
@@ -167,46 +170,74 @@ async fn execute(
     } else {
         Format::Csv
     };
+    // The rules the whole run validates against (a dry run's planned fields as if they existed).
+    let rules = {
+        let tx = db.begin_tenant(tenant).await?;
+        let mut rules = Rules::load(&tx, Entity::Person).await?;
+        tx.commit().await?;
+        for f in imp.new_fields() {
+            if !rules.custom.iter().any(|d| d.key == f.key) {
+                rules.custom.push(crate::rules::CustomField {
+                    entity: Entity::Person.as_str().to_owned(),
+                    key: f.key,
+                    label: f.label,
+                    kind: f.kind,
+                    picklist_key: None,
+                    required: false,
+                });
+            }
+        }
+        std::sync::Arc::new(rules)
+    };
+    let mapping = imp.mapping();
     let (tx_rows, mut rx) = tokio::sync::mpsc::channel::<Result<Msg>>(4);
-    let reader_task = tokio::task::spawn_blocking(move || {
-        let send = |m: Result<Msg>| tx_rows.blocking_send(m).is_ok();
-        match reader::count_rows(&file, format) {
-            Ok(n) => {
-                if !send(Ok(Msg::Total(n))) {
+    let reader_task = {
+        let rules = rules.clone();
+        let mapping = mapping.clone();
+        let (strict, checkpoint) = (imp.strict, imp.checkpoint_line);
+        tokio::task::spawn_blocking(move || {
+            let send = |m: Result<Msg>| tx_rows.blocking_send(m).is_ok();
+            match reader::count_rows(&file, format) {
+                Ok(n) => {
+                    if !send(Ok(Msg::Total(n))) {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    send(Err(e));
                     return;
                 }
             }
-            Err(e) => {
-                send(Err(e));
-                return;
-            }
-        }
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
-        let mut header_sent = false;
-        let res = reader::for_each_row(&file, format, |row| {
-            if !header_sent {
-                header_sent = true;
-                return Ok(send(Ok(Msg::Header(row.1))));
-            }
-            batch.push(row);
-            if batch.len() == BATCH_ROWS {
-                return Ok(send(Ok(Msg::Rows(std::mem::take(&mut batch)))));
-            }
-            Ok(true)
-        });
-        match res {
-            Ok(()) => {
-                if !batch.is_empty() {
-                    send(Ok(Msg::Rows(batch)));
+            let mut batch = Vec::with_capacity(BATCH_ROWS);
+            let mut headers: Option<Vec<String>> = None;
+            let res = reader::for_each_row(&file, format, |row| {
+                let Some(headers) = &headers else {
+                    headers = Some(row.1.clone());
+                    return Ok(send(Ok(Msg::Header(row.1))));
+                };
+                // Rows before the checkpoint were written by an earlier run.
+                if (row.0 as i64) <= checkpoint {
+                    return Ok(true);
+                }
+                batch.push(prepare(row, &mapping, headers, &rules, strict));
+                if batch.len() == BATCH_ROWS {
+                    return Ok(send(Ok(Msg::Rows(std::mem::take(&mut batch)))));
+                }
+                Ok(true)
+            });
+            match res {
+                Ok(()) => {
+                    if !batch.is_empty() {
+                        send(Ok(Msg::Rows(batch)));
+                    }
+                }
+                Err(e) => {
+                    send(Err(e));
                 }
             }
-            Err(e) => {
-                send(Err(e));
-            }
-        }
-    });
+        })
+    };
 
-    let mapping = imp.mapping();
     let key_cols: Vec<usize> = mapping
         .iter()
         .enumerate()
@@ -221,6 +252,7 @@ async fn execute(
         tenant,
         imp,
         hook,
+        rules,
         headers: Vec::new(),
         mapping,
         checkpoint: imp.checkpoint_line,
@@ -233,6 +265,7 @@ async fn execute(
         keys: HashSet::new(),
         done: imp.rows_done,
         total: imp.rows_total,
+        analyzed_at: 0,
     };
     let mut cancelled = false;
     while let Some(msg) = rx.recv().await {
@@ -254,14 +287,11 @@ async fn execute(
                     break;
                 }
                 for row in rows {
-                    if (row.0 as i64) <= imp.checkpoint_line {
-                        continue;
-                    }
                     // A key seen twice in one batch: write what came before, so the repeat
                     // matches the record the first occurrence created.
                     let row_keys: Vec<String> = key_cols
                         .iter()
-                        .filter_map(|&i| row.1.get(i))
+                        .filter_map(|&i| row.cells.get(i))
                         .map(|v| v.trim().to_lowercase())
                         .filter(|v| !v.is_empty())
                         .collect();
@@ -286,6 +316,60 @@ async fn execute(
         analyze(db, tenant).await?;
     }
     Ok(cancelled)
+}
+
+/// Turns a row into a draft and, unless it names an owner (checked against the tenant's
+/// members in its batch), validates it as a new person.
+fn prepare(
+    (line, cells): Row,
+    mapping: &[Option<String>],
+    headers: &[String],
+    rules: &Rules,
+    strict: bool,
+) -> Prepared {
+    let mut p = Prepared {
+        line,
+        cells: Vec::new(),
+        draft: PersonDraft::default(),
+        organization: None,
+        job_title: None,
+        note: None,
+        email_key: None,
+        fresh: None,
+    };
+    for (i, target) in mapping.iter().enumerate() {
+        let Some(target) = target else { continue };
+        let v = cells
+            .get(i)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        match target.as_str() {
+            ORGANIZATION => p.organization = v,
+            JOB_TITLE => p.job_title = v,
+            NOTE => p.note = v,
+            t => {
+                p.draft.set(t, v);
+            }
+        }
+    }
+    p.email_key = p
+        .draft
+        .email
+        .as_deref()
+        .and_then(|e| EmailAddress::parse(e).ok())
+        .map(|e| e.normalized());
+    p.cells = cells;
+    if p.draft.owner_id.is_none() {
+        let at = RowAt {
+            line,
+            cells: &p.cells,
+            headers,
+            mapping,
+        };
+        p.fresh = Some(settle(p.draft.clone(), None, rules, strict, |_| true, &at));
+    }
+    p
 }
 
 async fn analyze(db: &Db, tenant: TenantId) -> Result<()> {
@@ -329,6 +413,78 @@ struct Prepared {
     organization: Option<String>,
     job_title: Option<String>,
     note: Option<String>,
+    /// The normalized email, for matching.
+    email_key: Option<String>,
+    /// The row validated as a new person (`None` when it names an owner).
+    fresh: Option<Settled>,
+}
+
+/// A row's validated data with the fields left out of it, or why it cannot be written.
+type Settled = std::result::Result<(PersonData, Vec<Issue>), FieldErrors>;
+
+/// Where a row came from, for naming columns and values in the report.
+struct RowAt<'a> {
+    line: u64,
+    cells: &'a [String],
+    headers: &'a [String],
+    mapping: &'a [Option<String>],
+}
+
+/// Validates a row's draft. An invalid optional field is left empty (a matched person keeps
+/// its `stored` value) and reported as a warning, until the row validates or nothing is left
+/// to know the person by; a strict import refuses the row instead.
+fn settle(
+    mut draft: PersonDraft,
+    stored: Option<&PersonDraft>,
+    rules: &Rules,
+    strict: bool,
+    owner_ok: impl Fn(Uuid) -> bool,
+    at: &RowAt<'_>,
+) -> Settled {
+    let mut dropped: Vec<Issue> = Vec::new();
+    let mut refused_for: Vec<(String, String)> = Vec::new();
+    loop {
+        let mut fields = match draft.validate(rules) {
+            Ok(data) if data.owner_id.is_some_and(|o| !owner_ok(o)) => {
+                let mut f = FieldErrors::new();
+                f.add("ownerId", "is not a member of this tenant");
+                f
+            }
+            Ok(data) => return Ok((data, dropped)),
+            Err(fields) => fields,
+        };
+        if strict || dropped.len() > PersonDraft::TEXT_FIELDS.len() {
+            return Err(fields);
+        }
+        let mut mended = false;
+        for (field, reason) in &fields.0 {
+            if is_identity(field, reason) {
+                continue;
+            }
+            let name = persons::field_name(field);
+            if reset_field(&mut draft, &name, stored) {
+                mended = true;
+                refused_for.push((field.clone(), reason.clone()));
+                dropped.push(Issue {
+                    line: at.line,
+                    col: column_of(field, at.headers, at.mapping),
+                    reason: if stored.is_some() {
+                        format!("{reason}; the person keeps its stored value")
+                    } else {
+                        format!("{reason}; imported without it")
+                    },
+                    value: cell_of(at.cells, &name, at.mapping),
+                });
+            }
+        }
+        if !mended {
+            // Report what the row still had wrong, with what was dropped before.
+            for (field, reason) in refused_for.drain(..) {
+                fields.0.entry(field).or_insert(reason);
+            }
+            return Err(fields);
+        }
+    }
 }
 
 /// A line of the import's report: an error (the row was not written) or a warning.
@@ -401,14 +557,17 @@ struct Batches<'a> {
     tenant: TenantId,
     imp: &'a Import,
     hook: &'a dyn ImportHook,
+    rules: std::sync::Arc<Rules>,
     headers: Vec<String>,
     mapping: Vec<Option<String>>,
     checkpoint: i64,
     preview_left: usize,
-    pending: Vec<Row>,
+    pending: Vec<Prepared>,
     keys: HashSet<String>,
     done: i64,
     total: Option<i64>,
+    /// Rows written when the tables were last analyzed.
+    analyzed_at: i64,
 }
 
 impl Batches<'_> {
@@ -420,6 +579,13 @@ impl Batches<'_> {
             return Ok(());
         }
         self.done += self.write(rows).await?;
+        // Statistics as soon as the first batch landed and again each time the rows written
+        // quadrupled, so the planner never plans for a table a fraction of its size (autovacuum
+        // may be off or behind).
+        if !self.imp.dry_run && (self.analyzed_at == 0 || self.done >= 4 * self.analyzed_at) {
+            analyze(self.db, self.tenant).await?;
+            self.analyzed_at = self.done.max(1);
+        }
         progress(Progress {
             done: self.done,
             total: self.total,
@@ -427,8 +593,8 @@ impl Batches<'_> {
         Ok(())
     }
 
-    /// Validates, matches and writes one batch in one transaction; returns the rows consumed.
-    async fn write(&mut self, rows: Vec<Row>) -> Result<i64> {
+    /// Matches and writes one batch in one transaction; returns the rows consumed.
+    async fn write(&mut self, mut prepared: Vec<Prepared>) -> Result<i64> {
         let Batches {
             db,
             tenant,
@@ -438,9 +604,11 @@ impl Batches<'_> {
             checkpoint,
             preview_left,
             hook,
+            rules,
             ..
         } = self;
         let (db, tenant, imp): (&Db, TenantId, &Import) = (*db, *tenant, *imp);
+        let rules: &Rules = rules;
         let started = std::time::Instant::now();
         let mut phases: Vec<(&str, std::time::Duration)> = Vec::new();
         let mut mark = |name: &'static str, since: &mut std::time::Instant| {
@@ -448,64 +616,23 @@ impl Batches<'_> {
             *since = std::time::Instant::now();
         };
         let mut since = started;
-        let last_line = rows.last().map_or(0, |r| r.0) as i64;
-        let n = rows.len() as i64;
+        let last_line = prepared.last().map_or(0, |r| r.line) as i64;
+        let n = prepared.len() as i64;
         let tx = db.begin_tenant(tenant).await?;
-        let mut rules = Rules::load(&tx, Entity::Person).await?;
-        // A dry run validates against the fields the import would create as if they existed.
-        for f in imp.new_fields() {
-            if !rules.custom.iter().any(|d| d.key == f.key) {
-                rules.custom.push(crate::rules::CustomField {
-                    entity: Entity::Person.as_str().to_owned(),
-                    key: f.key,
-                    label: f.label,
-                    kind: f.kind,
-                    picklist_key: None,
-                    required: false,
-                });
-            }
-        }
+        // A crash of the server may lose the last batches' commits, but never a batch without
+        // its checkpoint (both are in one transaction): the resumed run writes them again.
+        tx.execute_unprepared("SET LOCAL synchronous_commit = off")
+            .await?;
         let mut errors: Vec<Issue> = Vec::new();
         let mut dropped: Vec<Issue> = Vec::new();
         let mut counts = Counts::default();
+        let fresh: Vec<Option<Settled>> = prepared.iter_mut().map(|p| p.fresh.take()).collect();
 
-        // 1. Rows → drafts (cells beyond a short row are empty).
-        let mut prepared = Vec::with_capacity(rows.len());
-        for (line, cells) in rows {
-            let mut p = Prepared {
-                line,
-                cells: Vec::new(),
-                draft: PersonDraft::default(),
-                organization: None,
-                job_title: None,
-                note: None,
-            };
-            for (i, target) in mapping.iter().enumerate() {
-                let Some(target) = target else { continue };
-                let v = cells
-                    .get(i)
-                    .map(|s| s.trim())
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned);
-                match target.as_str() {
-                    ORGANIZATION => p.organization = v,
-                    JOB_TITLE => p.job_title = v,
-                    NOTE => p.note = v,
-                    t => {
-                        p.draft.set(t, v);
-                    }
-                }
-            }
-            p.cells = cells;
-            prepared.push(p);
-        }
-
-        // 2. Existing persons by match key.
+        // Existing persons by match key: one indexed lookup per key (an OR across keys would
+        // defeat the indexes).
         let emails: Vec<Option<String>> = prepared
             .iter()
-            .filter_map(|p| p.draft.email.as_deref())
-            .filter_map(|e| EmailAddress::parse(e).ok())
-            .map(|e| Some(e.normalized()))
+            .filter_map(|p| p.email_key.clone().map(Some))
             .collect();
         let ext: Vec<Option<String>> = prepared
             .iter()
@@ -514,7 +641,6 @@ impl Batches<'_> {
             .collect();
         let by_email = imp.match_keys.iter().any(|k| k == "email");
         let by_ext = imp.match_keys.iter().any(|k| k == "external_id");
-        // One indexed lookup per match key (an OR across keys would defeat the indexes).
         let mut existing: Vec<Person> = Vec::new();
         for (on, col, values) in [
             (by_email, "email_normalized", emails),
@@ -563,11 +689,11 @@ impl Batches<'_> {
         }
 
         mark("lookup", &mut since);
-        // 3. Decide per row: create, update, unchanged or error.
+        // Decide per row: create, update, unchanged or error.
         let mut inserts: Vec<(Uuid, PersonData, &Prepared)> = Vec::new();
         let mut updates: Vec<(Uuid, i32, PersonData, &Prepared)> = Vec::new();
         let mut links: Vec<(Uuid, &Prepared)> = Vec::new();
-        for p in &prepared {
+        for (p, fresh) in prepared.iter().zip(fresh) {
             let mut matched: Option<&Person> = None;
             let mut ambiguous = None;
             for key in &imp.match_keys {
@@ -578,12 +704,7 @@ impl Batches<'_> {
                         .as_ref()
                         .and_then(|x| ext_idx.get(x))
                         .map(|&i| vec![i]),
-                    _ => p
-                        .draft
-                        .email
-                        .as_deref()
-                        .and_then(|e| EmailAddress::parse(e).ok())
-                        .and_then(|e| email_idx.get(&e.normalized()).cloned()),
+                    _ => p.email_key.as_ref().and_then(|e| email_idx.get(e).cloned()),
                 };
                 match hit.as_deref() {
                     Some([i]) => {
@@ -606,8 +727,15 @@ impl Batches<'_> {
                 });
                 continue;
             }
-            let (mut draft, current) = match matched {
-                Some(cur) => {
+            let at = RowAt {
+                line: p.line,
+                cells: &p.cells,
+                headers,
+                mapping,
+            };
+            let owner_ok = |o: Uuid| valid_owners.contains(&o);
+            let outcome = match (matched, fresh) {
+                (Some(cur), _) => {
                     let mut d = cur.to_draft();
                     for f in PersonDraft::TEXT_FIELDS {
                         if let Some(Some(v)) = p.draft.get(f) {
@@ -622,70 +750,23 @@ impl Batches<'_> {
                     for (k, v) in &p.draft.custom {
                         d.custom.insert(k.clone(), v.clone());
                     }
-                    (d, Some(cur))
+                    let stored = cur.to_draft();
+                    settle(d, Some(&stored), rules, imp.strict, owner_ok, &at)
                 }
-                None => (p.draft.clone(), None),
-            };
-            // An invalid optional field is left empty (a matched person keeps what it has) and
-            // reported as a warning, until the row validates or nothing is left to know the
-            // person by; a strict import refuses the row instead.
-            let stored = current.map(|c| c.to_draft());
-            let mut row_dropped: Vec<Issue> = Vec::new();
-            let mut refused_for: Vec<(String, String)> = Vec::new();
-            let outcome = loop {
-                let mut fields = match draft.validate(&rules) {
-                    Ok(data) if data.owner_id.is_some_and(|o| !valid_owners.contains(&o)) => {
-                        let mut f = FieldErrors::new();
-                        f.add("ownerId", "is not a member of this tenant");
-                        f
-                    }
-                    Ok(data) => break Ok(data),
-                    Err(fields) => fields,
-                };
-                if imp.strict || row_dropped.len() > PersonDraft::TEXT_FIELDS.len() {
-                    break Err(fields);
-                }
-                let mut mended = false;
-                for (field, reason) in &fields.0 {
-                    if is_identity(field, reason) {
-                        continue;
-                    }
-                    let name = persons::field_name(field);
-                    if reset_field(&mut draft, &name, stored.as_ref()) {
-                        mended = true;
-                        refused_for.push((field.clone(), reason.clone()));
-                        row_dropped.push(Issue {
-                            line: p.line,
-                            col: column_of(field, headers, mapping),
-                            reason: if stored.is_some() {
-                                format!("{reason}; the person keeps its stored value")
-                            } else {
-                                format!("{reason}; imported without it")
-                            },
-                            value: cell_of(&p.cells, &name, mapping),
-                        });
-                    }
-                }
-                if !mended {
-                    // Report what the row still had wrong, with what was dropped before.
-                    for (field, reason) in refused_for.drain(..) {
-                        fields.0.entry(field).or_insert(reason);
-                    }
-                    row_dropped.clear();
-                    break Err(fields);
-                }
+                (None, Some(fresh)) => fresh,
+                (None, None) => settle(p.draft.clone(), None, rules, imp.strict, owner_ok, &at),
             };
             match outcome {
                 Err(fields) => push_errors(&mut errors, p, &fields, headers, mapping),
-                Ok(data) => {
+                Ok((data, mut row_dropped)) => {
                     dropped.append(&mut row_dropped);
                     if *preview_left > 0 {
                         *preview_left -= 1;
                         preview_row(&tx, imp.id, p.line, &data, p.organization.as_deref()).await?;
                     }
-                    match current {
+                    match matched {
                         Some(cur) => {
-                            let before = cur.to_draft().validate(&rules).ok();
+                            let before = cur.to_draft().validate(rules).ok();
                             if before.as_ref() == Some(&data) {
                                 counts.unchanged += 1;
                             } else {
@@ -809,11 +890,6 @@ impl Batches<'_> {
         tx.commit().await?;
         mark("commit", &mut since);
         tracing::debug!(rows = n, total = ?started.elapsed(), phases = ?phases, "import batch");
-        // Statistics as soon as the first batch landed, so the planner stops guessing from an
-        // empty table (autovacuum catches up later on its own).
-        if *checkpoint == 0 && !imp.dry_run {
-            analyze(db, tenant).await?;
-        }
         *checkpoint = last_line;
         Ok(n)
     }
@@ -921,20 +997,36 @@ async fn insert_all(
         .map(|n| format!("${n}::text[]"))
         .collect();
     let names: Vec<String> = (0..=COLUMN_COUNT).map(|n| format!("c{n}")).collect();
-    let select: Vec<String> = std::iter::once("c0::uuid".to_owned())
-        .chain(COLUMN_TYPES.iter().enumerate().map(|(i, ty)| {
-            let c = format!("c{}", i + 1);
-            let c = crate::sql::nullable(&c);
-            match *ty {
-                "text" => c,
-                "tags" => format!("string_to_array({c}, chr(31))"),
-                t => format!("{c}::{t}"),
-            }
-        }))
+    let select: Vec<String> = std::iter::once("c0::uuid AS id".to_owned())
+        .chain(
+            COLUMN_TYPES
+                .iter()
+                .zip(COLUMNS.split(',').map(str::trim))
+                .enumerate()
+                .map(|(i, (ty, name))| {
+                    let c = format!("c{}", i + 1);
+                    let c = crate::sql::nullable(&c);
+                    match *ty {
+                        "text" => format!("{c} AS {name}"),
+                        "tags" => format!("string_to_array({c}, chr(31)) AS {name}"),
+                        t => format!("{c}::{t} AS {name}"),
+                    }
+                }),
+        )
         .collect();
+    // The keyed address hashes in the same statement (the row trigger only fills them for a
+    // row that arrives without): the HMAC of `persons_address_hashes()`, computed set-wise.
+    let hmac =
+        |col: &str| format!("sha256(k.opad || sha256(k.ipad || convert_to(r.{col}, 'UTF8')))");
     tx.execute_raw(stmt(
         &format!(
-            "INSERT INTO persons (id, {COLUMNS}) SELECT {} FROM UNNEST({}) AS u({})",
+            "INSERT INTO persons (id, {COLUMNS}, email_hash, phone_hash, mobile_hash) \
+             SELECT r.*, {}, {}, {} \
+             FROM (SELECT {} FROM UNNEST({}) AS u({})) r \
+             LEFT JOIN compliance_secrets k ON k.name = 'suppression'",
+            hmac("email_normalized"),
+            hmac("phone"),
+            hmac("mobile"),
             select.join(", "),
             params.join(", "),
             names.join(", ")
