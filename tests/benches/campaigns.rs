@@ -289,9 +289,10 @@ async fn main() {
             .and_then(|t| t.parse().ok())
             .unwrap_or(0.0)
     };
+    // References are checked by one statement trigger over the inserted rows.
     let fk_ms: f64 = plan
         .iter()
-        .filter(|l| l.starts_with("Trigger for constraint"))
+        .filter(|l| l.starts_with("Trigger snapshot_members_refs"))
         .map(|l| millis(l))
         .sum();
     let total_ms: f64 = plan
@@ -300,7 +301,7 @@ async fn main() {
         .and_then(|l| l.split_whitespace().nth(2))
         .and_then(|t| t.parse().ok())
         .unwrap_or(0.0);
-    eprintln!("snapshot insert: {total_ms:.0} ms, foreign-key triggers {fk_ms:.0} ms");
+    eprintln!("snapshot insert: {total_ms:.0} ms, reference check {fk_ms:.0} ms");
 
     // Send throughput: the send job to the sink.
     let small = campaign(&app, token, &tenant, "mailing", "Reaktivierung Versand").await;
@@ -432,11 +433,12 @@ sending {raw} prebuilt messages of the same size to the same sink, same run.\n\n
 | bare lettre (baseline) | {raw} | {traw:.1} s | **{rr2:.0}** |\n\n\
 Kartei reaches {pct:.0} % of the raw rate of this sink; the per-tenant throttle was at its \
 maximum, 10,000 per second.\n\n\
-Most of the launch time is referential integrity, which the baseline table does not have: \
-each snapshot member and each recipient row is checked against its snapshot or campaign and \
-its contact (four foreign keys, one trigger call per row). `EXPLAIN ANALYZE` of the snapshot \
-insert alone, in this run: {total_ms:.0} ms, of which {fk_ms:.0} ms in its two foreign-key \
-triggers; the recipients insert has two more.\n\
+The launch writes every member twice, as the snapshot and as the recipients of the round, \
+each into a table with two indexes, where the baseline writes one table with one index; \
+references (snapshot or campaign, and contact) are checked once per statement by an \
+anti-join over the inserted rows, no longer by a foreign-key trigger per row. `EXPLAIN \
+ANALYZE` of the snapshot insert alone, in this run: {total_ms:.0} ms, of which \
+{fk_ms:.0} ms in its reference check.\n\
 <!-- campaigns:end -->",
         machine = bench::machine(),
         date = Utc::now().format("%Y-%m-%d"),

@@ -657,6 +657,17 @@ pub async fn add_recipients(
         c.exclude_contacted_days.into(),
         now.into(),
     ]);
+    // A round's first recipients go in with a plain insert; adding to a round that has some
+    // skips those already there (a speculative insert per row costs a third more).
+    let first = tx
+        .query_one_raw(stmt(
+            "SELECT NOT EXISTS (SELECT 1 FROM campaign_recipients WHERE campaign_id = $1 AND round = $2) AS first",
+            vec![c.id.into(), round.into()],
+        ))
+        .await?
+        .map(|r| r.try_get::<bool>("", "first"))
+        .transpose()?
+        .unwrap_or(false);
     let added = tx
         .execute_raw(stmt(
             &format!(
@@ -668,8 +679,8 @@ pub async fn add_recipients(
                          OR EXISTS (SELECT 1 FROM campaign_sends s WHERE s.person_id = p.id AND s.touch \
                              AND coalesce(s.sent_at, s.claimed_at) > {now} - make_interval(days => {days}::int))) \
                          THEN 'RECENTLY_CONTACTED' END \
-                 FROM persons p WHERE p.id IN ({source}) \
-                 ON CONFLICT DO NOTHING",
+                 FROM persons p WHERE p.id IN ({source}) {conflict}",
+                conflict = if first { "" } else { "ON CONFLICT DO NOTHING" },
                 c = p(1),
                 r = p(2),
                 dnr = p(3),

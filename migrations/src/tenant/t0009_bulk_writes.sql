@@ -106,3 +106,29 @@ BEGIN
 END $$;
 CREATE TRIGGER campaigns_recipients_cascade AFTER DELETE ON campaigns
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION campaigns_recipients_cascade();
+
+-- Waking the indexer. A writer with two transactions open at once (the import stages one batch
+-- while the one before finishes) must not let the later one hold the waiting `search.drain`
+-- job's unique slot while the earlier one needs it: the earlier would wait on the later, which
+-- waits for the earlier to commit. Such a writer turns the trigger's wake-up off
+-- (`kartei.outbox_wake`) and calls `outbox_wake_now()` itself where it is safe.
+CREATE FUNCTION outbox_wake_now() RETURNS void
+LANGUAGE sql SET search_path FROM CURRENT AS $$
+    INSERT INTO platform.jobs (id, tenant_id, kind, subject_id)
+    VALUES (gen_random_uuid(), substr(current_schema(), 3)::uuid, 'search.drain',
+            '00000000-0000-0000-0000-000000000000')
+    ON CONFLICT (tenant_id) WHERE kind = 'search.drain' AND status = 'queued' DO NOTHING
+$$;
+CREATE OR REPLACE FUNCTION outbox_wake() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('kartei.outbox_wake', true) = 'off' THEN
+        RETURN NULL;
+    END IF;
+    IF EXISTS (SELECT 1 FROM new_rows) THEN
+        INSERT INTO platform.jobs (id, tenant_id, kind, subject_id)
+        VALUES (gen_random_uuid(), substr(TG_TABLE_SCHEMA, 3)::uuid, 'search.drain',
+                '00000000-0000-0000-0000-000000000000')
+        ON CONFLICT (tenant_id) WHERE kind = 'search.drain' AND status = 'queued' DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;

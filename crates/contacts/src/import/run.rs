@@ -263,6 +263,8 @@ async fn execute(
         },
         pending: Vec::with_capacity(BATCH_ROWS),
         keys: HashSet::new(),
+        staged: None,
+        staged_keys: HashSet::new(),
         done: imp.rows_done,
         total: imp.rows_total,
         analyzed_at: 0,
@@ -307,9 +309,11 @@ async fn execute(
             }
         }
     }
+    // A cancelled run still commits the batch it staged (what is written stays consistent).
     if !cancelled {
         run.flush(progress).await?;
     }
+    run.finish_staged(progress).await?;
     drop(rx);
     reader_task.await.map_err(|e| Error::File(e.to_string()))?;
     if !imp.dry_run {
@@ -550,8 +554,37 @@ fn column_of(field: &str, headers: &[String], mapping: &[Option<String>]) -> Str
         .unwrap_or_else(|| field.to_owned())
 }
 
-/// The state of one run: rows waiting for the next batch, their match keys, the checkpoint
-/// (also the fencing token) and the progress so far.
+/// What every batch of a run shares.
+struct Ctx<'a> {
+    db: &'a Db,
+    tenant: TenantId,
+    imp: &'a Import,
+    hook: &'a dyn ImportHook,
+    rules: &'a Rules,
+    headers: &'a [String],
+    mapping: &'a [Option<String>],
+}
+
+/// A batch whose persons are written in its open transaction. The rest (organizations, notes,
+/// duplicate and suppression warnings, report, checkpoint, commit) follows once the batch
+/// before it committed, so two batches are in the database at once: one writing its persons
+/// while the other finishes.
+struct Staged {
+    tx: TenantTx,
+    rows: Vec<Prepared>,
+    inserts: Vec<(Uuid, PersonData, usize)>,
+    updates: Vec<(Uuid, i32, PersonData, usize)>,
+    links: Vec<(Uuid, usize)>,
+    errors: Vec<Issue>,
+    dropped: Vec<Issue>,
+    counts: Counts,
+    started: std::time::Instant,
+    phases: Vec<(&'static str, std::time::Duration)>,
+}
+
+/// The state of one run: rows waiting for the next batch and their match keys, the batch
+/// staged in the database and its keys, the checkpoint (also the fencing token) and the
+/// progress so far.
 struct Batches<'a> {
     db: &'a Db,
     tenant: TenantId,
@@ -564,6 +597,8 @@ struct Batches<'a> {
     preview_left: usize,
     pending: Vec<Prepared>,
     keys: HashSet<String>,
+    staged: Option<Staged>,
+    staged_keys: HashSet<String>,
     done: i64,
     total: Option<i64>,
     /// Rows written when the tables were last analyzed.
@@ -571,14 +606,76 @@ struct Batches<'a> {
 }
 
 impl Batches<'_> {
-    /// Writes the pending rows as one batch (if any) and reports progress.
+    /// Stages the pending rows as one batch (if any) while the staged batch before finishes.
+    /// A batch that shares a match key with the staged one waits for it to commit first (its
+    /// lookup must see what that one wrote); so does every batch of a dry run.
     async fn flush(&mut self, progress: &(dyn Fn(Progress) + Sync)) -> Result<()> {
         let rows = std::mem::take(&mut self.pending);
-        self.keys.clear();
+        let keys = std::mem::take(&mut self.keys);
         if rows.is_empty() {
             return Ok(());
         }
-        self.done += self.write(rows).await?;
+        if self.imp.dry_run || !keys.is_disjoint(&self.staged_keys) {
+            self.finish_staged(progress).await?;
+        }
+        let before = self.staged.take();
+        let expected = self.checkpoint;
+        let allow = self.preview_left;
+        let ctx = Ctx {
+            db: self.db,
+            tenant: self.tenant,
+            imp: self.imp,
+            hook: self.hook,
+            rules: &self.rules,
+            headers: &self.headers,
+            mapping: &self.mapping,
+        };
+        let (finished, staged) = tokio::join!(
+            async {
+                match before {
+                    Some(b) => finish(&ctx, b, expected).await.map(Some),
+                    None => Ok(None),
+                }
+            },
+            stage(&ctx, rows, allow)
+        );
+        if let Some((n, last_line)) = finished? {
+            self.committed(n, last_line, progress).await?;
+        }
+        let (staged, used) = staged?;
+        self.preview_left -= used;
+        self.staged = Some(staged);
+        self.staged_keys = keys;
+        Ok(())
+    }
+
+    /// Finishes and commits the staged batch, if there is one.
+    async fn finish_staged(&mut self, progress: &(dyn Fn(Progress) + Sync)) -> Result<()> {
+        let Some(staged) = self.staged.take() else {
+            return Ok(());
+        };
+        self.staged_keys.clear();
+        let ctx = Ctx {
+            db: self.db,
+            tenant: self.tenant,
+            imp: self.imp,
+            hook: self.hook,
+            rules: &self.rules,
+            headers: &self.headers,
+            mapping: &self.mapping,
+        };
+        let (n, last_line) = finish(&ctx, staged, self.checkpoint).await?;
+        self.committed(n, last_line, progress).await
+    }
+
+    async fn committed(
+        &mut self,
+        n: i64,
+        last_line: i64,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<()> {
+        self.checkpoint = last_line;
+        self.done += n;
         // Statistics as soon as the first batch landed and again each time the rows written
         // quadrupled, so the planner never plans for a table a fraction of its size (autovacuum
         // may be off or behind).
@@ -592,307 +689,363 @@ impl Batches<'_> {
         });
         Ok(())
     }
+}
 
-    /// Matches and writes one batch in one transaction; returns the rows consumed.
-    async fn write(&mut self, mut prepared: Vec<Prepared>) -> Result<i64> {
-        let Batches {
-            db,
-            tenant,
-            imp,
+/// Begins a batch's transaction, matches its rows, decides each (create, update, unchanged or
+/// error) and writes the persons. Returns the staged batch and the preview rows it wrote.
+async fn stage(
+    ctx: &Ctx<'_>,
+    mut prepared: Vec<Prepared>,
+    preview_allow: usize,
+) -> Result<(Staged, usize)> {
+    let Ctx {
+        db,
+        tenant,
+        imp,
+        rules,
+        headers,
+        mapping,
+        ..
+    } = *ctx;
+    let started = std::time::Instant::now();
+    let mut phases: Vec<(&'static str, std::time::Duration)> = Vec::new();
+    let mut since = started;
+    let mut mark = |name: &'static str, since: &mut std::time::Instant| {
+        phases.push((name, since.elapsed()));
+        *since = std::time::Instant::now();
+    };
+    let mut preview_used = 0;
+    let tx = db.begin_tenant(tenant).await?;
+    // A crash of the server may lose the last batches' commits, but never a batch without its
+    // checkpoint (both are in one transaction): the resumed run writes them again. The search
+    // indexer is woken in `finish`, not by the outbox trigger here: this transaction is open
+    // while the batch before finishes, and must hold nothing that one may wait for.
+    tx.execute_unprepared(
+        "SET LOCAL synchronous_commit = off; SET LOCAL kartei.outbox_wake = 'off'",
+    )
+    .await?;
+    let mut errors: Vec<Issue> = Vec::new();
+    let mut dropped: Vec<Issue> = Vec::new();
+    let mut counts = Counts::default();
+    let fresh: Vec<Option<Settled>> = prepared.iter_mut().map(|p| p.fresh.take()).collect();
+
+    // Existing persons by match key: one indexed lookup per key (an OR across keys would
+    // defeat the indexes).
+    let emails: Vec<Option<String>> = prepared
+        .iter()
+        .filter_map(|p| p.email_key.clone().map(Some))
+        .collect();
+    let ext: Vec<Option<String>> = prepared
+        .iter()
+        .filter_map(|p| p.draft.external_id.clone())
+        .map(Some)
+        .collect();
+    let by_email = imp.match_keys.iter().any(|k| k == "email");
+    let by_ext = imp.match_keys.iter().any(|k| k == "external_id");
+    let mut existing: Vec<Person> = Vec::new();
+    for (on, col, values) in [
+        (by_email, "email_normalized", emails),
+        (by_ext, "external_id", ext),
+    ] {
+        if !on || values.is_empty() {
+            continue;
+        }
+        let found = Person::find_by_statement(stmt(
+            &format!(
+                "{} WHERE p.{col} = ANY($1) AND p.merged_into IS NULL",
+                persons::SELECT
+            ),
+            vec![text_array(values)],
+        ))
+        .all(&*tx)
+        .await?;
+        for p in found {
+            if !existing.iter().any(|e| e.id == p.id) {
+                existing.push(p);
+            }
+        }
+    }
+    let mut email_idx: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut ext_idx: HashMap<String, usize> = HashMap::new();
+    for (i, p) in existing.iter().enumerate() {
+        if let Some(e) = &p.email {
+            email_idx.entry(e.to_lowercase()).or_default().push(i);
+        }
+        if let Some(x) = &p.external_id {
+            ext_idx.insert(x.clone(), i);
+        }
+    }
+
+    // Owners named in the file must be members of the tenant.
+    let mut valid_owners: HashSet<Uuid> = HashSet::new();
+    let named_owners: HashSet<Uuid> = prepared
+        .iter()
+        .filter_map(|p| p.draft.owner_id.as_deref())
+        .filter_map(|s| Uuid::parse_str(s.trim()).ok())
+        .collect();
+    for o in named_owners {
+        if persons::check_owner(&tx, Some(o)).await.is_ok() {
+            valid_owners.insert(o);
+        }
+    }
+
+    mark("lookup", &mut since);
+    // Decide per row: create, update, unchanged or error.
+    let mut inserts: Vec<(Uuid, PersonData, usize)> = Vec::new();
+    let mut updates: Vec<(Uuid, i32, PersonData, usize)> = Vec::new();
+    let mut links: Vec<(Uuid, usize)> = Vec::new();
+    for (i, (p, fresh)) in prepared.iter().zip(fresh).enumerate() {
+        let mut matched: Option<&Person> = None;
+        let mut ambiguous = None;
+        for key in &imp.match_keys {
+            let hit = match key.as_str() {
+                "external_id" => p
+                    .draft
+                    .external_id
+                    .as_ref()
+                    .and_then(|x| ext_idx.get(x))
+                    .map(|&i| vec![i]),
+                _ => p.email_key.as_ref().and_then(|e| email_idx.get(e).cloned()),
+            };
+            match hit.as_deref() {
+                Some([i]) => {
+                    matched = Some(&existing[*i]);
+                    break;
+                }
+                Some(many) if many.len() > 1 => {
+                    ambiguous = Some((key.clone(), many.len()));
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if let Some((key, n)) = ambiguous {
+            errors.push(Issue {
+                line: p.line,
+                col: column_of(&key, headers, mapping),
+                reason: format!("matches {n} existing persons; merge those duplicates first"),
+                value: cell_of(&p.cells, &key, mapping),
+            });
+            continue;
+        }
+        let at = RowAt {
+            line: p.line,
+            cells: &p.cells,
             headers,
             mapping,
-            checkpoint,
-            preview_left,
-            hook,
-            rules,
-            ..
-        } = self;
-        let (db, tenant, imp): (&Db, TenantId, &Import) = (*db, *tenant, *imp);
-        let rules: &Rules = rules;
-        let started = std::time::Instant::now();
-        let mut phases: Vec<(&str, std::time::Duration)> = Vec::new();
-        let mut mark = |name: &'static str, since: &mut std::time::Instant| {
-            phases.push((name, since.elapsed()));
-            *since = std::time::Instant::now();
         };
-        let mut since = started;
-        let last_line = prepared.last().map_or(0, |r| r.line) as i64;
-        let n = prepared.len() as i64;
-        let tx = db.begin_tenant(tenant).await?;
-        // A crash of the server may lose the last batches' commits, but never a batch without
-        // its checkpoint (both are in one transaction): the resumed run writes them again.
-        tx.execute_unprepared("SET LOCAL synchronous_commit = off")
-            .await?;
-        let mut errors: Vec<Issue> = Vec::new();
-        let mut dropped: Vec<Issue> = Vec::new();
-        let mut counts = Counts::default();
-        let fresh: Vec<Option<Settled>> = prepared.iter_mut().map(|p| p.fresh.take()).collect();
-
-        // Existing persons by match key: one indexed lookup per key (an OR across keys would
-        // defeat the indexes).
-        let emails: Vec<Option<String>> = prepared
-            .iter()
-            .filter_map(|p| p.email_key.clone().map(Some))
-            .collect();
-        let ext: Vec<Option<String>> = prepared
-            .iter()
-            .filter_map(|p| p.draft.external_id.clone())
-            .map(Some)
-            .collect();
-        let by_email = imp.match_keys.iter().any(|k| k == "email");
-        let by_ext = imp.match_keys.iter().any(|k| k == "external_id");
-        let mut existing: Vec<Person> = Vec::new();
-        for (on, col, values) in [
-            (by_email, "email_normalized", emails),
-            (by_ext, "external_id", ext),
-        ] {
-            if !on || values.is_empty() {
-                continue;
-            }
-            let found = Person::find_by_statement(stmt(
-                &format!(
-                    "{} WHERE p.{col} = ANY($1) AND p.merged_into IS NULL",
-                    persons::SELECT
-                ),
-                vec![text_array(values)],
-            ))
-            .all(&*tx)
-            .await?;
-            for p in found {
-                if !existing.iter().any(|e| e.id == p.id) {
-                    existing.push(p);
-                }
-            }
-        }
-        let mut email_idx: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut ext_idx: HashMap<String, usize> = HashMap::new();
-        for (i, p) in existing.iter().enumerate() {
-            if let Some(e) = &p.email {
-                email_idx.entry(e.to_lowercase()).or_default().push(i);
-            }
-            if let Some(x) = &p.external_id {
-                ext_idx.insert(x.clone(), i);
-            }
-        }
-
-        // Owners named in the file must be members of the tenant.
-        let mut valid_owners: HashSet<Uuid> = HashSet::new();
-        let named_owners: HashSet<Uuid> = prepared
-            .iter()
-            .filter_map(|p| p.draft.owner_id.as_deref())
-            .filter_map(|s| Uuid::parse_str(s.trim()).ok())
-            .collect();
-        for o in named_owners {
-            if persons::check_owner(&tx, Some(o)).await.is_ok() {
-                valid_owners.insert(o);
-            }
-        }
-
-        mark("lookup", &mut since);
-        // Decide per row: create, update, unchanged or error.
-        let mut inserts: Vec<(Uuid, PersonData, &Prepared)> = Vec::new();
-        let mut updates: Vec<(Uuid, i32, PersonData, &Prepared)> = Vec::new();
-        let mut links: Vec<(Uuid, &Prepared)> = Vec::new();
-        for (p, fresh) in prepared.iter().zip(fresh) {
-            let mut matched: Option<&Person> = None;
-            let mut ambiguous = None;
-            for key in &imp.match_keys {
-                let hit = match key.as_str() {
-                    "external_id" => p
-                        .draft
-                        .external_id
-                        .as_ref()
-                        .and_then(|x| ext_idx.get(x))
-                        .map(|&i| vec![i]),
-                    _ => p.email_key.as_ref().and_then(|e| email_idx.get(e).cloned()),
-                };
-                match hit.as_deref() {
-                    Some([i]) => {
-                        matched = Some(&existing[*i]);
-                        break;
+        let owner_ok = |o: Uuid| valid_owners.contains(&o);
+        let outcome = match (matched, fresh) {
+            (Some(cur), _) => {
+                let mut d = cur.to_draft();
+                for f in PersonDraft::TEXT_FIELDS {
+                    if let Some(Some(v)) = p.draft.get(f) {
+                        d.set(f, Some(v.to_owned()));
                     }
-                    Some(many) if many.len() > 1 => {
-                        ambiguous = Some((key.clone(), many.len()));
-                        break;
-                    }
-                    _ => {}
                 }
+                for t in &p.draft.tags {
+                    if !d.tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
+                        d.tags.push(t.clone());
+                    }
+                }
+                for (k, v) in &p.draft.custom {
+                    d.custom.insert(k.clone(), v.clone());
+                }
+                let stored = cur.to_draft();
+                settle(d, Some(&stored), rules, imp.strict, owner_ok, &at)
             }
-            if let Some((key, n)) = ambiguous {
-                errors.push(Issue {
-                    line: p.line,
-                    col: column_of(&key, headers, mapping),
-                    reason: format!("matches {n} existing persons; merge those duplicates first"),
-                    value: cell_of(&p.cells, &key, mapping),
-                });
-                continue;
-            }
-            let at = RowAt {
-                line: p.line,
-                cells: &p.cells,
-                headers,
-                mapping,
-            };
-            let owner_ok = |o: Uuid| valid_owners.contains(&o);
-            let outcome = match (matched, fresh) {
-                (Some(cur), _) => {
-                    let mut d = cur.to_draft();
-                    for f in PersonDraft::TEXT_FIELDS {
-                        if let Some(Some(v)) = p.draft.get(f) {
-                            d.set(f, Some(v.to_owned()));
+            (None, Some(fresh)) => fresh,
+            (None, None) => settle(p.draft.clone(), None, rules, imp.strict, owner_ok, &at),
+        };
+        match outcome {
+            Err(fields) => push_errors(&mut errors, p, &fields, headers, mapping),
+            Ok((data, mut row_dropped)) => {
+                dropped.append(&mut row_dropped);
+                if preview_used < preview_allow {
+                    preview_used += 1;
+                    preview_row(&tx, imp.id, p.line, &data, p.organization.as_deref()).await?;
+                }
+                match matched {
+                    Some(cur) => {
+                        let before = cur.to_draft().validate(rules).ok();
+                        if before.as_ref() == Some(&data) {
+                            counts.unchanged += 1;
+                        } else {
+                            updates.push((cur.id, cur.version, data, i));
                         }
+                        links.push((cur.id, i));
                     }
-                    for t in &p.draft.tags {
-                        if !d.tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
-                            d.tags.push(t.clone());
-                        }
-                    }
-                    for (k, v) in &p.draft.custom {
-                        d.custom.insert(k.clone(), v.clone());
-                    }
-                    let stored = cur.to_draft();
-                    settle(d, Some(&stored), rules, imp.strict, owner_ok, &at)
-                }
-                (None, Some(fresh)) => fresh,
-                (None, None) => settle(p.draft.clone(), None, rules, imp.strict, owner_ok, &at),
-            };
-            match outcome {
-                Err(fields) => push_errors(&mut errors, p, &fields, headers, mapping),
-                Ok((data, mut row_dropped)) => {
-                    dropped.append(&mut row_dropped);
-                    if *preview_left > 0 {
-                        *preview_left -= 1;
-                        preview_row(&tx, imp.id, p.line, &data, p.organization.as_deref()).await?;
-                    }
-                    match matched {
-                        Some(cur) => {
-                            let before = cur.to_draft().validate(rules).ok();
-                            if before.as_ref() == Some(&data) {
-                                counts.unchanged += 1;
-                            } else {
-                                updates.push((cur.id, cur.version, data, p));
-                            }
-                            links.push((cur.id, p));
-                        }
-                        None => {
-                            let id = Uuid::now_v7();
-                            inserts.push((id, data, p));
-                            links.push((id, p));
-                        }
+                    None => {
+                        let id = Uuid::now_v7();
+                        inserts.push((id, data, i));
+                        links.push((id, i));
                     }
                 }
             }
         }
-
-        // 4. Write (skipped in a dry run), then counters, errors and checkpoint, all in this
-        // transaction.
-        mark("validate", &mut since);
-        counts.created = inserts.len() as i64;
-        counts.updated = updates.len() as i64;
-        if !imp.dry_run {
-            let failed = insert_batch(&tx, &inserts, &mut errors).await?;
-            if !failed.is_empty() {
-                counts.created -= failed.len() as i64;
-                let lines: HashSet<u64> = inserts
-                    .iter()
-                    .filter(|(id, _, _)| failed.contains(id))
-                    .map(|(_, _, p)| p.line)
-                    .collect();
-                dropped.retain(|d| !lines.contains(&d.line));
-                links.retain(|(id, _)| !failed.contains(id));
-                inserts.retain(|(id, _, _)| !failed.contains(id));
-            }
-            for (id, version, data, p) in &updates {
-                match persons::write(&tx, *id, *version, data).await {
-                    Ok(_) => {}
-                    Err(Error::Conflict(_)) => {
-                        counts.updated -= 1;
-                        dropped.retain(|d| d.line != p.line);
-                        errors.push(Issue {
-                            line: p.line,
-                            col: "(row)".into(),
-                            reason: "the person changed during the import; import again".into(),
-                            value: None,
-                        });
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            mark("write", &mut since);
-            link_organizations(&tx, &links).await?;
-            mark("organizations", &mut since);
-            add_notes(&tx, &imp.created_by, &links).await?;
-            mark("notes", &mut since);
-            counts.duplicates = duplicate_warnings(&tx, &inserts).await?;
-            mark("duplicates", &mut since);
-        }
-        let written: Vec<WrittenRow> = inserts
-            .iter()
-            .map(|(id, data, p)| WrittenRow {
-                line: p.line,
-                person_id: *id,
-                data,
-            })
-            .chain(updates.iter().map(|(id, _, data, p)| WrittenRow {
-                line: p.line,
-                person_id: *id,
-                data,
-            }))
-            .collect();
-        let warnings = hook.after_batch(&tx, imp, &written).await?;
-        mark("hook", &mut since);
-        counts.failed = failed_rows(&errors);
-        write_errors(&tx, imp.id, &errors, "error").await?;
-        let mut warnings: Vec<Issue> = warnings
-            .into_iter()
-            .map(|w| {
-                let name = persons::field_name(&w.field);
-                let row = prepared.iter().find(|p| p.line == w.line);
-                Issue {
-                    line: w.line,
-                    col: column_of(&w.field, headers, mapping),
-                    reason: w.reason,
-                    value: row.and_then(|p| cell_of(&p.cells, &name, mapping)),
-                }
-            })
-            .collect();
-        warnings.append(&mut dropped);
-        let warned: HashSet<u64> = warnings.iter().map(|w| w.line).collect();
-        counts.warned = warned.len() as i64;
-        write_errors(&tx, imp.id, &warnings, "warning").await?;
-        // The checkpoint doubles as a fencing token: if another worker took the job over and
-        // committed past where this one started, this batch rolls back instead of writing twice.
-        let fenced = tx
-            .execute_raw(stmt(
-                "UPDATE imports SET rows_done = rows_done + $2, rows_created = rows_created + $3, \
-         rows_updated = rows_updated + $4, rows_unchanged = rows_unchanged + $5, \
-         rows_failed = rows_failed + $6, duplicate_warnings = duplicate_warnings + $7, \
-         checkpoint_line = $8, rows_warned = rows_warned + $10 WHERE id = $1 AND checkpoint_line = $9",
-                vec![
-                    imp.id.into(),
-                    n.into(),
-                    counts.created.into(),
-                    counts.updated.into(),
-                    counts.unchanged.into(),
-                    counts.failed.into(),
-                    counts.duplicates.into(),
-                    last_line.into(),
-                    (*checkpoint).into(),
-                    counts.warned.into(),
-                ],
-            ))
-            .await?;
-        if fenced.rows_affected() == 0 {
-            return Err(Error::Conflict(
-                "another worker has taken over this import; stopping here".into(),
-            ));
-        }
-        tx.commit().await?;
-        mark("commit", &mut since);
-        tracing::debug!(rows = n, total = ?started.elapsed(), phases = ?phases, "import batch");
-        *checkpoint = last_line;
-        Ok(n)
     }
+
+    mark("validate", &mut since);
+    counts.created = inserts.len() as i64;
+    counts.updated = updates.len() as i64;
+    if !imp.dry_run {
+        let failed = insert_batch(&tx, &inserts, &prepared, &mut errors).await?;
+        if !failed.is_empty() {
+            counts.created -= failed.len() as i64;
+            let lines: HashSet<u64> = inserts
+                .iter()
+                .filter(|(id, _, _)| failed.contains(id))
+                .map(|(_, _, i)| prepared[*i].line)
+                .collect();
+            dropped.retain(|d| !lines.contains(&d.line));
+            links.retain(|(id, _)| !failed.contains(id));
+            inserts.retain(|(id, _, _)| !failed.contains(id));
+        }
+        for (id, version, data, i) in &updates {
+            match persons::write(&tx, *id, *version, data).await {
+                Ok(_) => {}
+                Err(Error::Conflict(_)) => {
+                    let line = prepared[*i].line;
+                    counts.updated -= 1;
+                    dropped.retain(|d| d.line != line);
+                    errors.push(Issue {
+                        line,
+                        col: "(row)".into(),
+                        reason: "the person changed during the import; import again".into(),
+                        value: None,
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        mark("persons", &mut since);
+    }
+    Ok((
+        Staged {
+            tx,
+            rows: prepared,
+            inserts,
+            updates,
+            links,
+            errors,
+            dropped,
+            counts,
+            started,
+            phases,
+        },
+        preview_used,
+    ))
+}
+
+/// Writes the rest of a staged batch (organizations, notes, warnings, report) and its
+/// checkpoint, and commits. `expected` is the checkpoint the batch before left: if another
+/// worker took the job over and committed past it, this batch rolls back instead of writing
+/// twice. Returns the rows consumed and the batch's last line.
+async fn finish(ctx: &Ctx<'_>, s: Staged, expected: i64) -> Result<(i64, i64)> {
+    let Ctx {
+        imp,
+        hook,
+        headers,
+        mapping,
+        ..
+    } = *ctx;
+    let Staged {
+        tx,
+        rows,
+        inserts,
+        updates,
+        links,
+        errors,
+        mut dropped,
+        mut counts,
+        started,
+        mut phases,
+    } = s;
+    let mut since = std::time::Instant::now();
+    let mut mark = |name: &'static str, since: &mut std::time::Instant| {
+        phases.push((name, since.elapsed()));
+        *since = std::time::Instant::now();
+    };
+    let n = rows.len() as i64;
+    let last_line = rows.last().map_or(0, |r| r.line) as i64;
+    if !imp.dry_run {
+        let linked: Vec<(Uuid, &Prepared)> = links.iter().map(|(id, i)| (*id, &rows[*i])).collect();
+        link_organizations(&tx, &linked).await?;
+        mark("organizations", &mut since);
+        add_notes(&tx, &imp.created_by, &linked).await?;
+        mark("notes", &mut since);
+        let ids: Vec<Uuid> = inserts.iter().map(|i| i.0).collect();
+        counts.duplicates = duplicate_warnings(&tx, ids).await?;
+        mark("duplicates", &mut since);
+    }
+    let written: Vec<WrittenRow> = inserts
+        .iter()
+        .map(|(id, data, i)| WrittenRow {
+            line: rows[*i].line,
+            person_id: *id,
+            data,
+        })
+        .chain(updates.iter().map(|(id, _, data, i)| WrittenRow {
+            line: rows[*i].line,
+            person_id: *id,
+            data,
+        }))
+        .collect();
+    let warnings = hook.after_batch(&tx, imp, &written).await?;
+    mark("hook", &mut since);
+    counts.failed = failed_rows(&errors);
+    write_errors(&tx, imp.id, &errors, "error").await?;
+    let mut warnings: Vec<Issue> = warnings
+        .into_iter()
+        .map(|w| {
+            let name = persons::field_name(&w.field);
+            let row = rows.iter().find(|p| p.line == w.line);
+            Issue {
+                line: w.line,
+                col: column_of(&w.field, headers, mapping),
+                reason: w.reason,
+                value: row.and_then(|p| cell_of(&p.cells, &name, mapping)),
+            }
+        })
+        .collect();
+    warnings.append(&mut dropped);
+    let warned: HashSet<u64> = warnings.iter().map(|w| w.line).collect();
+    counts.warned = warned.len() as i64;
+    write_errors(&tx, imp.id, &warnings, "warning").await?;
+    if !imp.dry_run {
+        tx.execute_unprepared("SELECT outbox_wake_now()").await?;
+    }
+    // The checkpoint doubles as a fencing token. A batch staged while the one before was
+    // finishing waits here on that one's row lock, then checks against what it committed.
+    let fenced = tx
+        .execute_raw(stmt(
+            "UPDATE imports SET rows_done = rows_done + $2, rows_created = rows_created + $3, \
+             rows_updated = rows_updated + $4, rows_unchanged = rows_unchanged + $5, \
+             rows_failed = rows_failed + $6, duplicate_warnings = duplicate_warnings + $7, \
+             checkpoint_line = $8, rows_warned = rows_warned + $10 WHERE id = $1 AND checkpoint_line = $9",
+            vec![
+                imp.id.into(),
+                n.into(),
+                counts.created.into(),
+                counts.updated.into(),
+                counts.unchanged.into(),
+                counts.failed.into(),
+                counts.duplicates.into(),
+                last_line.into(),
+                expected.into(),
+                counts.warned.into(),
+            ],
+        ))
+        .await?;
+    if fenced.rows_affected() == 0 {
+        return Err(Error::Conflict(
+            "another worker has taken over this import; stopping here".into(),
+        ));
+    }
+    tx.commit().await?;
+    mark("commit", &mut since);
+    tracing::debug!(rows = n, total = ?started.elapsed(), phases = ?phases, "import batch");
+    Ok((n, last_line))
 }
 
 /// Rows with at least one error (a row can fail on several columns).
@@ -934,7 +1087,8 @@ fn push_errors(
 /// insert per row (each under a savepoint) and reports the rows that failed.
 async fn insert_batch(
     tx: &TenantTx,
-    inserts: &[(Uuid, PersonData, &Prepared)],
+    inserts: &[(Uuid, PersonData, usize)],
+    rows: &[Prepared],
     errors: &mut Vec<Issue>,
 ) -> Result<HashSet<Uuid>> {
     let mut failed = HashSet::new();
@@ -954,7 +1108,7 @@ async fn insert_batch(
         }
         Err(e) => return Err(e.into()),
     }
-    for (id, data, p) in inserts {
+    for (id, data, i) in inserts {
         tx.execute_unprepared("SAVEPOINT import_row").await?;
         match persons::insert(tx, *id, data).await {
             Ok(_) => {
@@ -966,7 +1120,7 @@ async fn insert_batch(
                     .await?;
                 for (f, m) in &fields.0 {
                     errors.push(Issue {
-                        line: p.line,
+                        line: rows[*i].line,
                         col: f.clone(),
                         reason: m.clone(),
                         value: None,
@@ -982,7 +1136,7 @@ async fn insert_batch(
 
 async fn insert_all(
     tx: &TenantTx,
-    inserts: &[(Uuid, PersonData, &Prepared)],
+    inserts: &[(Uuid, PersonData, usize)],
 ) -> std::result::Result<(), sea_orm::DbErr> {
     let mut cols: Vec<Vec<Option<String>>> = (0..=COLUMN_COUNT)
         .map(|_| Vec::with_capacity(inserts.len()))
@@ -1110,14 +1264,10 @@ async fn link_organizations(tx: &TenantTx, links: &[(Uuid, &Prepared)]) -> Resul
 }
 
 /// New persons that share a phone, or name sound and city, with someone already there.
-async fn duplicate_warnings(
-    tx: &TenantTx,
-    inserts: &[(Uuid, PersonData, &Prepared)],
-) -> Result<i64> {
-    if inserts.is_empty() {
+async fn duplicate_warnings(tx: &TenantTx, ids: Vec<Uuid>) -> Result<i64> {
+    if ids.is_empty() {
         return Ok(0);
     }
-    let ids: Vec<Uuid> = inserts.iter().map(|i| i.0).collect();
     let row = tx
         .query_one_raw(stmt(
             "SELECT count(*) AS n FROM persons a WHERE a.id = ANY($1) AND ( \
