@@ -125,10 +125,8 @@ BEGIN
         RETURN NULL;
     END IF;
     IF EXISTS (SELECT 1 FROM new_rows) THEN
-        INSERT INTO platform.jobs (id, tenant_id, kind, subject_id)
-        VALUES (gen_random_uuid(), substr(TG_TABLE_SCHEMA, 3)::uuid, 'search.drain',
-                '00000000-0000-0000-0000-000000000000')
-        ON CONFLICT (tenant_id) WHERE kind = 'search.drain' AND status = 'queued' DO NOTHING;
+        -- The schema of the table written, whatever the writer's search_path.
+        EXECUTE format('SELECT %I.outbox_wake_now()', TG_TABLE_SCHEMA);
     END IF;
     RETURN NULL;
 END $$;

@@ -606,6 +606,18 @@ struct Batches<'a> {
 }
 
 impl Batches<'_> {
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            db: self.db,
+            tenant: self.tenant,
+            imp: self.imp,
+            hook: self.hook,
+            rules: &self.rules,
+            headers: &self.headers,
+            mapping: &self.mapping,
+        }
+    }
+
     /// Stages the pending rows as one batch (if any) while the staged batch before finishes.
     /// A batch that shares a match key with the staged one waits for it to commit first (its
     /// lookup must see what that one wrote); so does every batch of a dry run.
@@ -621,15 +633,7 @@ impl Batches<'_> {
         let before = self.staged.take();
         let expected = self.checkpoint;
         let allow = self.preview_left;
-        let ctx = Ctx {
-            db: self.db,
-            tenant: self.tenant,
-            imp: self.imp,
-            hook: self.hook,
-            rules: &self.rules,
-            headers: &self.headers,
-            mapping: &self.mapping,
-        };
+        let ctx = self.ctx();
         let (finished, staged) = tokio::join!(
             async {
                 match before {
@@ -655,15 +659,7 @@ impl Batches<'_> {
             return Ok(());
         };
         self.staged_keys.clear();
-        let ctx = Ctx {
-            db: self.db,
-            tenant: self.tenant,
-            imp: self.imp,
-            hook: self.hook,
-            rules: &self.rules,
-            headers: &self.headers,
-            mapping: &self.mapping,
-        };
+        let ctx = self.ctx();
         let (n, last_line) = finish(&ctx, staged, self.checkpoint).await?;
         self.committed(n, last_line, progress).await
     }
