@@ -658,7 +658,7 @@ pub async fn add_recipients(
         now.into(),
     ]);
     // A round's first recipients go in with a plain insert; adding to a round that has some
-    // skips those already there (a speculative insert per row costs a third more).
+    // skips those already there (ON CONFLICT makes every row a speculative insert).
     let first = tx
         .query_one_raw(stmt(
             "SELECT NOT EXISTS (SELECT 1 FROM campaign_recipients WHERE campaign_id = $1 AND round = $2) AS first",

@@ -780,8 +780,9 @@ async fn history(
     }
     let tx = db.begin_tenant(tenant).await?;
     kartei_contacts::timeline::refresh_all_touches(&tx).await?;
-    // Statistics for what follows (segments, ABC analysis): these tables were just filled.
-    tx.execute_unprepared("ANALYZE persons, interactions, transactions")
+    // Statistics for the segments that follow: these tables were just filled (the ABC run
+    // analyzes the invoices itself).
+    tx.execute_unprepared("ANALYZE persons, interactions")
         .await?;
     tx.commit().await?;
     Ok((n_int, n_tr))
