@@ -321,6 +321,43 @@ async fn campaign_end_to_end_over_real_smtp() {
     let launched = launch(&app, t, &tenant, &id, version).await;
     assert_eq!(launched["audience"], 5, "{launched}");
     assert_eq!(launched["campaign"]["status"], "RUNNING");
+    // The frozen audience is written once, as the launch round's recipients: the campaign's
+    // snapshot counts and pages them, and they cannot be deleted or moved.
+    let r = app
+        .gql(
+            "query($id: ID!) { campaign(id: $id) { snapshotId } }",
+            json!({"id": id}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let snap = ok(&r, "campaign")["campaign"]["snapshotId"]
+        .as_str()
+        .expect("a launched campaign has its snapshot")
+        .to_owned();
+    let r = app
+        .gql(
+            "query($id: ID!) { segmentSnapshot(id: $id) { memberCount members(first: 10) { edges { node { id } } } } }",
+            json!({"id": snap}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    let s = &ok(&r, "segmentSnapshot")["segmentSnapshot"];
+    assert_eq!(s["memberCount"], 5, "{s}");
+    assert_eq!(s["members"]["edges"].as_array().unwrap().len(), 5, "{s}");
+    let tenant_id: kartei_core::id::TenantId = tenant.parse().unwrap();
+    for sql in [
+        "DELETE FROM campaign_recipients",
+        "UPDATE campaign_recipients SET round = round + 1",
+    ] {
+        let tx = app.db.begin_tenant(tenant_id).await.unwrap();
+        let err = tx
+            .execute_unprepared(sql)
+            .await
+            .expect_err("recipients are frozen");
+        assert!(err.to_string().contains("frozen"), "{sql}: {err}");
+    }
     wait_status(&app, t, &tenant, &id, "COMPLETED", Duration::from_secs(60)).await;
     let mails: Vec<String> = smtpd
         .wait_for(3, Duration::from_secs(10))

@@ -610,26 +610,28 @@ async fn launch(
         kartei_tenancy::jobs::enqueue_after(tx, crate::DAILY_JOB, Uuid::nil(), now).await?;
         return Ok((0, 0));
     };
-    let snap =
-        segments::snapshot(tx, segment, Some(&format!("campaign {}", c.name)), actor).await?;
-    tx.execute_raw(stmt(
-        "UPDATE campaigns SET snapshot_id = $2 WHERE id = $1",
-        vec![c.id.into(), snap.id.into()],
-    ))
-    .await?;
-    let added = add_recipients(
+    // The frozen audience is the launch round's recipients, written once; the snapshot
+    // records the segment's rule and count and reads its members from them.
+    let round = now.date_naive();
+    let held = segments::snapshot_for_campaign(
         tx,
-        c,
-        now.date_naive(),
-        now,
-        "SELECT sm.person_id AS id FROM segment_snapshot_members sm WHERE sm.snapshot_id = $1",
-        vec![snap.id.into()],
+        segment,
+        Some(&format!("campaign {}", c.name)),
+        actor,
+        c.id,
+        round,
     )
     .await?;
+    tx.execute_raw(stmt(
+        "UPDATE campaigns SET snapshot_id = $2 WHERE id = $1",
+        vec![c.id.into(), held.id.into()],
+    ))
+    .await?;
+    let added = add_recipients(tx, c, round, now, &held.members, held.values).await?;
+    segments::counted(tx, held.id, added.0).await?;
     // A large audience changes what the send, the report and the reach plan for.
     if added.0 >= ANALYZE_AFTER_RECIPIENTS {
-        tx.execute_unprepared("ANALYZE segment_snapshot_members, campaign_recipients")
-            .await?;
+        tx.execute_unprepared("ANALYZE campaign_recipients").await?;
     }
     Ok(added)
 }

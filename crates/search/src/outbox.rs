@@ -1,10 +1,12 @@
-//! The outbox indexer. Triggers (migration `t0005_search`) write `person.changed`,
-//! `organization.changed` (and erasure `person.erased`) rows into the tenant's `outbox` in the
-//! data's own transaction, and ask for a `search.drain` job. [`drain`] takes batches with
-//! `FOR UPDATE SKIP LOCKED`, loads the current state of each subject (a record that is gone,
-//! archived or merged is deleted from the index), applies it, and deletes the rows in the same
-//! transaction. Applying current state makes it idempotent; one drainer per tenant at a time
-//! (an advisory lock) keeps an older state from overtaking a newer one.
+//! The outbox indexer. Triggers (migrations `t0005_search`, `t0010_written_once`) write
+//! `person.changed`, `organization.changed` (and erasure `person.erased`) rows into the
+//! tenant's `outbox` in the data's own transaction (one per subject and transaction), and ask
+//! for a `search.drain` job. [`drain`] takes batches with `FOR UPDATE SKIP LOCKED`, together
+//! with every other pending row of the same subjects, loads the current state of each subject
+//! (a record that is gone, archived or merged is deleted from the index), applies it, and
+//! deletes the rows in the same transaction. Applying current state makes it idempotent; one
+//! drainer per tenant at a time (an advisory lock) keeps an older state from overtaking a
+//! newer one.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -101,7 +103,7 @@ pub async fn drain(
         if !try_lock(&tx).await? || bulk_import_running(&tx).await? {
             return Ok(Drained::Busy);
         }
-        let rows = OutboxRow::find_by_statement(stmt(
+        let mut rows = OutboxRow::find_by_statement(stmt(
             "SELECT id, topic, subject_id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
             vec![(BATCH as i64).into()],
         ))
@@ -115,25 +117,50 @@ pub async fn drain(
             tx.commit().await?;
             return Ok(Drained::Done { applied, batches });
         }
+        // Later changes of the same subjects, committed before this statement, are answered
+        // by the documents loaded below: claim them too, so no document is built twice.
+        let after = rows.iter().map(|r| r.id).max().unwrap_or(0);
+        let first: BTreeSet<Uuid> = rows.iter().map(|r| r.subject_id).collect();
+        claim_subjects(
+            &tx,
+            &mut rows,
+            after,
+            &first.into_iter().collect::<Vec<_>>(),
+        )
+        .await?;
         let mut persons = BTreeSet::new();
         let mut orgs = BTreeSet::new();
+        let mut changed_orgs = BTreeSet::new();
         for r in &rows {
-            if r.topic.starts_with("organization.") {
+            if r.topic == "organization.created" {
                 orgs.insert(r.subject_id);
+            } else if r.topic.starts_with("organization.") {
+                orgs.insert(r.subject_id);
+                changed_orgs.insert(r.subject_id);
             } else {
                 persons.insert(r.subject_id);
             }
         }
         let org_ids: Vec<Uuid> = orgs.into_iter().collect();
-        if !org_ids.is_empty() {
-            // Their people show the organization's name and industry.
-            let people = PersonId::find_by_statement(stmt(
+        if !changed_orgs.is_empty() {
+            // Their people show the organization's name and industry (a new organization's
+            // people are queued by their links).
+            let changed: Vec<Uuid> = changed_orgs.into_iter().collect();
+            let people: Vec<Uuid> = PersonId::find_by_statement(stmt(
                 "SELECT DISTINCT person_id FROM person_organizations WHERE organization_id = ANY($1)",
-                vec![uuid_array(&org_ids)],
+                vec![uuid_array(&changed)],
             ))
             .all(&*tx)
-            .await?;
-            persons.extend(people.into_iter().map(|p| p.person_id));
+            .await?
+            .into_iter()
+            .map(|p| p.person_id)
+            .filter(|p| !persons.contains(p))
+            .collect();
+            let claimed: BTreeSet<i64> = rows.iter().map(|r| r.id).collect();
+            let mut more = Vec::new();
+            claim_subjects(&tx, &mut more, after, &people).await?;
+            rows.extend(more.into_iter().filter(|r| !claimed.contains(&r.id)));
+            persons.extend(people);
         }
         let person_ids: Vec<Uuid> = persons.into_iter().collect();
         let mut docs = document::persons(&tx, &person_ids).await?;
@@ -157,10 +184,7 @@ pub async fn drain(
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         tx.execute_raw(stmt(
             "DELETE FROM outbox WHERE id = ANY($1)",
-            vec![sea_orm::Value::Array(
-                sea_orm::sea_query::ArrayType::BigInt,
-                Some(Box::new(ids.into_iter().map(|i| i.into()).collect())),
-            )],
+            vec![bigint_array(&ids)],
         ))
         .await?;
         tx.execute_raw(stmt(
@@ -174,6 +198,37 @@ pub async fn drain(
         batches += 1;
         progress(applied);
     }
+}
+
+/// Adds to `rows` the later pending rows of `subjects` (past the batch's first `BATCH` rows,
+/// which are the oldest unlocked ones; a row that commits later with a lower id waits for the
+/// next batch).
+async fn claim_subjects(
+    tx: &TenantTx,
+    rows: &mut Vec<OutboxRow>,
+    after: i64,
+    subjects: &[Uuid],
+) -> Result<()> {
+    if subjects.is_empty() {
+        return Ok(());
+    }
+    rows.extend(
+        OutboxRow::find_by_statement(stmt(
+            "SELECT id, topic, subject_id FROM outbox \
+             WHERE subject_id = ANY($1) AND id > $2 FOR UPDATE SKIP LOCKED",
+            vec![uuid_array(subjects), after.into()],
+        ))
+        .all(&**tx)
+        .await?,
+    );
+    Ok(())
+}
+
+fn bigint_array(ids: &[i64]) -> sea_orm::Value {
+    sea_orm::Value::Array(
+        sea_orm::sea_query::ArrayType::BigInt,
+        Some(Box::new(ids.iter().map(|&i| i.into()).collect())),
+    )
 }
 
 /// Records an engine failure; returns how long to wait before the next attempt (doubling per

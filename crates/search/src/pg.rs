@@ -22,45 +22,85 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct InDatabase;
 
-/// Rows per upsert statement.
+/// Documents per write statement.
 const CHUNK: usize = 1000;
 
-const UPSERT: &str = "INSERT INTO search_documents (id, kind, doc, name_fold, words, tags, \
-        lifecycle_stage, city, industry, owner_id, sort_name, indexed_at) \
-    SELECT r.id, r.kind, r.doc, r.name_fold, r.words, r.tags, r.lifecycle_stage, r.city, \
-        r.industry, r.owner_id, r.sort_name, now() \
-    FROM jsonb_to_recordset($1) AS r(id uuid, kind text, doc jsonb, name_fold text, words text, \
-        tags text[], lifecycle_stage text, city text, industry text, owner_id uuid, sort_name text) \
-    ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, doc = excluded.doc, \
-        name_fold = excluded.name_fold, words = excluded.words, tags = excluded.tags, \
-        lifecycle_stage = excluded.lifecycle_stage, city = excluded.city, \
-        industry = excluded.industry, owner_id = excluded.owner_id, \
-        sort_name = excluded.sort_name, indexed_at = now()";
+const RECORDS: &str = "jsonb_to_recordset($1) AS r(id uuid, kind text, doc jsonb, name_fold text, \
+    words text, tags text[], lifecycle_stage text, city text, industry text, owner_id uuid, \
+    sort_name text)";
 
+/// Writes `docs`: one plain `INSERT` of those not indexed yet and one `UPDATE` of the others
+/// (a speculative `INSERT … ON CONFLICT` costs a third more per new document). Safe because
+/// every writer of `search_documents` holds the tenant's drain lock (erasure's deletes too).
 async fn upsert(tx: &TenantTx, docs: &[Document]) -> Result<()> {
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: Uuid,
+    }
     for chunk in docs.chunks(CHUNK) {
-        let rows: Vec<serde_json::Value> = chunk
-            .iter()
-            .map(|d| {
-                json!({
-                    "id": d.id,
-                    "kind": d.kind.as_str(),
-                    "doc": d,
-                    "name_fold": d.search_name,
-                    "words": d.words(),
-                    "tags": d.tags,
-                    "lifecycle_stage": d.lifecycle_stage,
-                    "city": d.city,
-                    "industry": d.industry,
-                    "owner_id": d.owner_id,
-                    "sort_name": d.sort_name,
-                })
-            })
-            .collect();
-        tx.execute_raw(stmt(UPSERT, vec![serde_json::Value::Array(rows).into()]))
+        let ids: Vec<Uuid> = chunk.iter().map(|d| d.id).collect();
+        let indexed: std::collections::HashSet<Uuid> = Id::find_by_statement(stmt(
+            "SELECT id FROM search_documents WHERE id = ANY($1)",
+            vec![uuid_array(&ids)],
+        ))
+        .all(&**tx)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+        let (updates, inserts): (Vec<&Document>, Vec<&Document>) =
+            chunk.iter().partition(|d| indexed.contains(&d.id));
+        if !inserts.is_empty() {
+            tx.execute_raw(stmt(
+                &format!(
+                    "INSERT INTO search_documents (id, kind, doc, name_fold, words, tags, \
+                         lifecycle_stage, city, industry, owner_id, sort_name, indexed_at) \
+                     SELECT r.id, r.kind, r.doc, r.name_fold, r.words, r.tags, r.lifecycle_stage, \
+                         r.city, r.industry, r.owner_id, r.sort_name, now() FROM {RECORDS}"
+                ),
+                vec![records(&inserts)],
+            ))
             .await?;
+        }
+        if !updates.is_empty() {
+            tx.execute_raw(stmt(
+                &format!(
+                    "UPDATE search_documents d SET kind = r.kind, doc = r.doc, \
+                         name_fold = r.name_fold, words = r.words, tags = r.tags, \
+                         lifecycle_stage = r.lifecycle_stage, city = r.city, \
+                         industry = r.industry, owner_id = r.owner_id, sort_name = r.sort_name, \
+                         indexed_at = now() \
+                     FROM {RECORDS} WHERE d.id = r.id"
+                ),
+                vec![records(&updates)],
+            ))
+            .await?;
+        }
     }
     Ok(())
+}
+
+/// The documents as one JSON array parameter for [`RECORDS`].
+fn records(docs: &[&Document]) -> Value {
+    let rows: Vec<serde_json::Value> = docs
+        .iter()
+        .map(|d| {
+            json!({
+                "id": d.id,
+                "kind": d.kind.as_str(),
+                "doc": d,
+                "name_fold": d.search_name,
+                "words": d.words(),
+                "tags": d.tags,
+                "lifecycle_stage": d.lifecycle_stage,
+                "city": d.city,
+                "industry": d.industry,
+                "owner_id": d.owner_id,
+                "sort_name": d.sort_name,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rows).into()
 }
 
 /// Parameters bound in order; every user value goes through here.

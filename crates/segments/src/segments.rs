@@ -2,7 +2,7 @@
 //! materialized membership with its history (who entered or left, when); snapshots frozen for
 //! campaigns.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kartei_compliance::PolicySettings;
 use kartei_contacts::persons::{Person, SortKey};
 use kartei_contacts::sql::uuid_array;
@@ -606,13 +606,60 @@ pub struct Snapshot {
 const SNAPSHOT: &str =
     "SELECT id, segment_id, label, rule, member_count, taken_by, taken_at FROM segment_snapshots";
 
-/// Freezes the members of a segment as they are now (for a campaign's audience).
+/// Freezes the members of a segment as they are now.
 pub async fn snapshot(
     tx: &TenantTx,
     id: Uuid,
     label: Option<&str>,
     actor: &str,
 ) -> Result<Snapshot> {
+    let held = snapshot_header(tx, id, label, actor, None).await?;
+    let n = held.values.len();
+    let mut values = held.values;
+    values.push(held.id.into());
+    let inserted = tx
+        .execute_raw(stmt(
+            &format!(
+                "INSERT INTO segment_snapshot_members (snapshot_id, person_id) SELECT ${}, ids.id FROM ({}) ids",
+                n + 1,
+                held.members
+            ),
+            values,
+        ))
+        .await?
+        .rows_affected();
+    counted(tx, held.id, i64::try_from(inserted).unwrap_or(i64::MAX)).await
+}
+
+/// A snapshot whose members a campaign keeps: the recipients of its launch round, written
+/// once from [`HeldSnapshot::members`] by the campaign (see the view `snapshot_members`).
+pub struct HeldSnapshot {
+    pub id: Uuid,
+    /// A query of the segment's members now (an `id` column), parameters from `$1`.
+    pub members: String,
+    pub values: Vec<Value>,
+}
+
+/// Freezes a segment as the audience of `campaign`'s round `round`; the campaign writes the
+/// members as that round's recipients and then calls [`counted`].
+pub async fn snapshot_for_campaign(
+    tx: &TenantTx,
+    id: Uuid,
+    label: Option<&str>,
+    actor: &str,
+    campaign: Uuid,
+    round: NaiveDate,
+) -> Result<HeldSnapshot> {
+    snapshot_header(tx, id, label, actor, Some((campaign, round))).await
+}
+
+async fn snapshot_header(
+    tx: &TenantTx,
+    id: Uuid,
+    label: Option<&str>,
+    actor: &str,
+    held_by: Option<(Uuid, NaiveDate)>,
+) -> Result<HeldSnapshot> {
     let seg = get(tx, id).await?;
     if seg.archived_at.is_some() {
         return Err(Error::Conflict("the segment is archived".into()));
@@ -622,41 +669,38 @@ pub async fn snapshot(
         return Err(Error::field("label", "must be at most 200 characters"));
     }
     let c = Compiler::load(tx, Utc::now()).await?;
-    let (ids, mut values) = compile::build(&compile::ids_query(c.segment(&seg)?));
+    let (members, values) = compile::build(&compile::ids_query(c.segment(&seg)?));
     let snap = Uuid::now_v7();
-    let n = values.len();
-    values.push(snap.into());
     tx.execute_raw(stmt(
-        "INSERT INTO segment_snapshots (id, segment_id, label, rule, member_count, taken_by) \
-         VALUES ($1, $2, $3, $4, 0, $5)",
+        "INSERT INTO segment_snapshots (id, segment_id, label, rule, member_count, taken_by, \
+             campaign_id, campaign_round) \
+         VALUES ($1, $2, $3, $4, 0, $5, $6, $7)",
         vec![
             snap.into(),
             id.into(),
             label.map(str::to_owned).into(),
             seg.rule.clone().into(),
             actor.into(),
+            held_by.map(|h| h.0).into(),
+            held_by.map(|h| h.1).into(),
         ],
     ))
     .await?;
-    let inserted = tx
-        .execute_raw(stmt(
-            &format!(
-                "INSERT INTO segment_snapshot_members (snapshot_id, person_id) SELECT ${}, ids.id FROM ({ids}) ids",
-                n + 1
-            ),
-            values,
-        ))
-        .await?
-        .rows_affected();
+    Ok(HeldSnapshot {
+        id: snap,
+        members,
+        values,
+    })
+}
+
+/// Records how many members the snapshot `id` froze.
+pub async fn counted(tx: &TenantTx, id: Uuid, members: i64) -> Result<Snapshot> {
     Snapshot::find_by_statement(stmt(
         &format!(
             "UPDATE segment_snapshots SET member_count = $2 WHERE id = $1 RETURNING {}",
             &SNAPSHOT["SELECT ".len()..SNAPSHOT.len() - " FROM segment_snapshots".len()]
         ),
-        vec![
-            snap.into(),
-            i64::try_from(inserted).unwrap_or(i64::MAX).into(),
-        ],
+        vec![id.into(), members.into()],
     ))
     .one(&**tx)
     .await?
@@ -693,7 +737,7 @@ pub async fn snapshots(
 /// The condition "is in this snapshot", for member pages of a snapshot.
 pub fn in_snapshot(snapshot: Uuid) -> Expr {
     Expr::cust_with_values(
-        "p.id IN (SELECT sm.person_id FROM segment_snapshot_members sm WHERE sm.snapshot_id = $1)",
+        "p.id IN (SELECT sm.person_id FROM snapshot_members sm WHERE sm.snapshot_id = $1)",
         [Value::from(snapshot)],
     )
 }

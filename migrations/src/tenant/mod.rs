@@ -43,5 +43,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0009_bulk_writes",
             up: include_str!("t0009_bulk_writes.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0010_written_once",
+            up: include_str!("t0010_written_once.sql"),
+        }),
     ]
 }
