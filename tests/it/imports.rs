@@ -1025,4 +1025,40 @@ async fn a_messy_excel_export_keeps_every_usable_row_and_reimports_to_nothing_ne
             .await,
         3
     );
+    // Every imported person and organization is indexed once the outbox is drained (the
+    // import queues its new persons itself, outside the persons INSERT).
+    let id: kartei_core::id::TenantId = tenant.parse().unwrap();
+    let search = kartei_search::Search::in_database();
+    let d = kartei_search::outbox::drain_until_empty(
+        &app.db,
+        id,
+        search.backend(),
+        std::time::Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(d, kartei_search::outbox::Drained::Done { .. }),
+        "{d:?}"
+    );
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM persons p WHERE p.merged_into IS NULL AND p.archived_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM search_documents d WHERE d.id = p.id)"
+        )
+        .await,
+        0,
+        "every live person has a search document"
+    );
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM search_documents")
+            .await,
+        app.tenant_i64(
+            &tenant,
+            "SELECT (SELECT count(*) FROM persons WHERE merged_into IS NULL AND archived_at IS NULL) \
+                  + (SELECT count(*) FROM organizations WHERE merged_into IS NULL AND archived_at IS NULL)"
+        )
+        .await
+    );
 }

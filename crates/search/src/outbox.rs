@@ -1,12 +1,11 @@
 //! The outbox indexer. Triggers (migrations `t0005_search`, `t0010_written_once`) write
-//! `person.changed`, `organization.changed` (and erasure `person.erased`) rows into the
-//! tenant's `outbox` in the data's own transaction (one per subject and transaction), and ask
-//! for a `search.drain` job. [`drain`] takes batches with `FOR UPDATE SKIP LOCKED`, together
-//! with every other pending row of the same subjects, loads the current state of each subject
-//! (a record that is gone, archived or merged is deleted from the index), applies it, and
-//! deletes the rows in the same transaction. Applying current state makes it idempotent; one
-//! drainer per tenant at a time (an advisory lock) keeps an older state from overtaking a
-//! newer one.
+//! `person.changed`, `organization.created`, `organization.changed` (and erasure
+//! `person.erased`) rows into the tenant's `outbox` in the data's own transaction, and ask for
+//! a `search.drain` job. [`drain`] takes batches with `FOR UPDATE SKIP LOCKED`, together with
+//! every later pending row of the same subjects, loads the current state of each subject (a
+//! record that is gone, archived or merged is deleted from the index), applies it, and deletes
+//! the rows in the same transaction. Applying current state makes it idempotent; one drainer
+//! per tenant at a time (an advisory lock) keeps an older state from overtaking a newer one.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -303,7 +302,8 @@ pub async fn status(tx: &TenantTx) -> Result<Status> {
                 s.last_drained_at, s.drained_total, s.failures, s.last_error, s.last_error_at, \
                 s.reindexed_at, (SELECT count(*) FROM search_documents)::bigint AS documents \
          FROM search_state s, \
-              (SELECT count(*)::bigint AS pending, min(created_at) AS oldest FROM outbox) o",
+              (SELECT count(*)::bigint AS pending, \
+                      (SELECT created_at FROM outbox ORDER BY id LIMIT 1) AS oldest FROM outbox) o",
         vec![],
     ))
     .one(&**tx)

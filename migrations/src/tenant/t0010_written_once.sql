@@ -1,6 +1,7 @@
 -- Bulk data written once: a campaign's frozen audience is the recipients of its launch round
--- (not copied into segment_snapshot_members as well), and the outbox holds one change per
--- subject and transaction.
+-- (not copied into segment_snapshot_members as well); the indexer builds each subject's
+-- document once per batch however many of its changes wait; optional person columns are
+-- indexed only where they have a value.
 
 -- A snapshot held by a campaign: its members are that campaign's recipients of that round,
 -- the same rows (erasure removes a person from both). Other snapshots keep their own members.
@@ -35,47 +36,6 @@ CREATE TRIGGER campaign_recipients_frozen
 -- The indexer claims every pending row of the subjects it builds (kartei_search::outbox).
 CREATE INDEX outbox_subject_idx ON outbox (subject_id);
 
--- Rows this transaction queued are invisible to the indexer until it commits, and the indexer
--- then loads the state the whole transaction left. Rows of a subtransaction carry its own xid
--- and are not matched (a change queued twice is harmless; one missed is not).
-CREATE OR REPLACE FUNCTION outbox_persons_upd() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    me xid := pg_current_xact_id()::xid;
-BEGIN
-    INSERT INTO outbox (topic, subject_id)
-    SELECT 'person.changed', n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE (o.salutation, o.title, o.first_name, o.last_name, o.email, o.phone, o.mobile,
-           o.position, o.postal_code, o.city, o.country, o.tags, o.owner_id, o.lifecycle_stage,
-           o.archived_at, o.merged_into, o.name_key)
-          IS DISTINCT FROM
-          (n.salutation, n.title, n.first_name, n.last_name, n.email, n.phone, n.mobile,
-           n.position, n.postal_code, n.city, n.country, n.tags, n.owner_id, n.lifecycle_stage,
-           n.archived_at, n.merged_into, n.name_key)
-      AND NOT EXISTS (SELECT 1 FROM outbox q
-                      WHERE q.subject_id = n.id AND q.topic = 'person.changed' AND q.xmin = me);
-    RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION outbox_person_orgs() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    me xid := pg_current_xact_id()::xid;
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        INSERT INTO outbox (topic, subject_id)
-        SELECT DISTINCT 'person.changed', r.person_id FROM old_rows r
-        WHERE NOT EXISTS (SELECT 1 FROM outbox q
-                          WHERE q.subject_id = r.person_id AND q.topic = 'person.changed'
-                            AND q.xmin = me);
-    ELSE
-        INSERT INTO outbox (topic, subject_id)
-        SELECT DISTINCT 'person.changed', r.person_id FROM new_rows r
-        WHERE NOT EXISTS (SELECT 1 FROM outbox q
-                          WHERE q.subject_id = r.person_id AND q.topic = 'person.changed'
-                            AND q.xmin = me);
-    END IF;
-    RETURN NULL;
-END $$;
-
 -- A new organization has no people yet: everyone linked to it later is queued by that link
 -- (outbox_person_orgs). Its row says so, and the indexer builds its own document without
 -- rebuilding those of the people it already has (an import creates organizations and links
@@ -100,3 +60,17 @@ CREATE INDEX persons_last_interaction_idx ON persons (last_interaction_at)
     WHERE last_interaction_at IS NOT NULL;
 CREATE INDEX persons_last_purchase_idx ON persons (last_purchase_at)
     WHERE last_purchase_at IS NOT NULL;
+
+-- An import queues its new persons itself, in the part of a batch that runs beside the next
+-- batch's person writes (kartei_contacts::import), not inside the persons INSERT.
+CREATE OR REPLACE FUNCTION outbox_persons_ins() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('kartei.outbox_persons_ins', true) = 'off' THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO outbox (topic, subject_id) SELECT 'person.changed', id FROM new_rows;
+    RETURN NULL;
+END $$;
+
+-- The oldest waiting change is the one with the lowest id (status reads it by the key).
+DROP INDEX outbox_created_idx;

@@ -715,9 +715,11 @@ async fn stage(
     // A crash of the server may lose the last batches' commits, but never a batch without its
     // checkpoint (both are in one transaction): the resumed run writes them again. The search
     // indexer is woken in `finish`, not by the outbox trigger here: this transaction is open
-    // while the batch before finishes, and must hold nothing that one may wait for.
+    // while the batch before finishes, and must hold nothing that one may wait for. New
+    // persons are queued for the index in `finish` too, beside the next batch's writes.
     tx.execute_unprepared(
-        "SET LOCAL synchronous_commit = off; SET LOCAL kartei.outbox_wake = 'off'",
+        "SET LOCAL synchronous_commit = off; SET LOCAL kartei.outbox_wake = 'off'; \
+         SET LOCAL kartei.outbox_persons_ins = 'off'",
     )
     .await?;
     let mut errors: Vec<Issue> = Vec::new();
@@ -966,11 +968,17 @@ async fn finish(ctx: &Ctx<'_>, s: Staged, expected: i64) -> Result<(i64, i64)> {
     let last_line = rows.last().map_or(0, |r| r.line) as i64;
     if !imp.dry_run {
         let linked: Vec<(Uuid, &Prepared)> = links.iter().map(|(id, i)| (*id, &rows[*i])).collect();
-        link_organizations(&tx, &linked).await?;
+        let ids: Vec<Uuid> = inserts.iter().map(|i| i.0).collect();
+        let created: HashSet<Uuid> = ids.iter().copied().collect();
+        link_organizations(&tx, &linked, &created).await?;
         mark("organizations", &mut since);
         add_notes(&tx, &imp.created_by, &linked).await?;
         mark("notes", &mut since);
-        let ids: Vec<Uuid> = inserts.iter().map(|i| i.0).collect();
+        tx.execute_raw(stmt(
+            "INSERT INTO outbox (topic, subject_id) SELECT 'person.changed', unnest($1::uuid[])",
+            vec![crate::sql::uuid_array(ids.clone())],
+        ))
+        .await?;
         counts.duplicates = duplicate_warnings(&tx, ids).await?;
         mark("duplicates", &mut since);
     }
@@ -1194,8 +1202,13 @@ struct OrgKey {
 }
 
 /// Finds or creates each named organization (by match key) and links the persons to it; a
-/// person without a primary organization gets this one as primary.
-async fn link_organizations(tx: &TenantTx, links: &[(Uuid, &Prepared)]) -> Result<()> {
+/// person without a primary organization gets this one as primary. The persons in `created`
+/// were inserted by this batch (one row each): they have no links yet.
+async fn link_organizations(
+    tx: &TenantTx,
+    links: &[(Uuid, &Prepared)],
+    created: &HashSet<Uuid>,
+) -> Result<()> {
     let named: Vec<(Uuid, String, String, Option<String>)> = links
         .iter()
         .filter_map(|(pid, p)| {
@@ -1238,24 +1251,40 @@ async fn link_organizations(tx: &TenantTx, links: &[(Uuid, &Prepared)]) -> Resul
         ))
         .await?;
     }
-    let mut p = Vec::new();
-    let mut o = Vec::new();
-    let mut j = Vec::new();
-    for (pid, _, key, job) in &named {
-        p.push(Some(pid.to_string()));
-        o.push(ids.get(key).map(Uuid::to_string));
-        j.push(job.clone());
+    // New persons' links go in with a plain insert, as primary; persons that existed may have
+    // this link or a primary already.
+    let (new, known): (Vec<_>, Vec<_>) = named.iter().partition(|n| created.contains(&n.0));
+    for (rows, sql) in [
+        (
+            new,
+            "INSERT INTO person_organizations (person_id, organization_id, job_title, is_primary) \
+             SELECT u.p::uuid, u.o::uuid, NULLIF(u.j, chr(1)), true \
+             FROM UNNEST($1::text[], $2::text[], $3::text[]) AS u(p, o, j)",
+        ),
+        (
+            known,
+            "INSERT INTO person_organizations (person_id, organization_id, job_title, is_primary) \
+             SELECT u.p::uuid, u.o::uuid, NULLIF(u.j, chr(1)), NOT EXISTS (SELECT 1 FROM person_organizations x \
+                    WHERE x.person_id = u.p::uuid AND x.is_primary) \
+             FROM UNNEST($1::text[], $2::text[], $3::text[]) AS u(p, o, j) \
+             ON CONFLICT (person_id, organization_id) DO UPDATE SET \
+                 job_title = COALESCE(EXCLUDED.job_title, person_organizations.job_title)",
+        ),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        let mut p = Vec::new();
+        let mut o = Vec::new();
+        let mut j = Vec::new();
+        for (pid, _, key, job) in rows {
+            p.push(Some(pid.to_string()));
+            o.push(ids.get(key).map(Uuid::to_string));
+            j.push(job.clone());
+        }
+        tx.execute_raw(stmt(sql, vec![text_array(p), text_array(o), text_array(j)]))
+            .await?;
     }
-    tx.execute_raw(stmt(
-        "INSERT INTO person_organizations (person_id, organization_id, job_title, is_primary) \
-         SELECT u.p::uuid, u.o::uuid, NULLIF(u.j, chr(1)), NOT EXISTS (SELECT 1 FROM person_organizations x \
-                WHERE x.person_id = u.p::uuid AND x.is_primary) \
-         FROM UNNEST($1::text[], $2::text[], $3::text[]) AS u(p, o, j) \
-         ON CONFLICT (person_id, organization_id) DO UPDATE SET \
-             job_title = COALESCE(EXCLUDED.job_title, person_organizations.job_title)",
-        vec![text_array(p), text_array(o), text_array(j)],
-    ))
-    .await?;
     Ok(())
 }
 
