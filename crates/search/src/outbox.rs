@@ -70,6 +70,9 @@ async fn try_lock(tx: &TenantTx) -> Result<bool> {
     .is_some_and(|f| f.ok))
 }
 
+/// Outbox rows in one drain above which the index's tables are analyzed at its end.
+const ANALYZE_AFTER_ROWS: u64 = 10_000;
+
 /// Rows of a running import above which the tenant's index waits for the import to finish:
 /// indexing a large list while it is written would take half the machine from the import and
 /// index many people twice (once written, once linked to their organization); the drainer
@@ -102,6 +105,11 @@ pub async fn drain(
         if !try_lock(&tx).await? || bulk_import_running(&tx).await? {
             return Ok(Drained::Busy);
         }
+        // Each batch's statements are planned for the tables as they are now: a plan cached
+        // while `search_documents` was empty (a sequential scan) would stay in use as a drain
+        // after a large import grows it to millions of rows.
+        tx.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
         let mut rows = OutboxRow::find_by_statement(stmt(
             "SELECT id, topic, subject_id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
             vec![(BATCH as i64).into()],
@@ -113,6 +121,10 @@ pub async fn drain(
                 "UPDATE search_state SET last_drained_at = now(), failures = 0, last_error = NULL",
             )
             .await?;
+            if applied >= ANALYZE_AFTER_ROWS {
+                tx.execute_unprepared("ANALYZE search_documents, search_words")
+                    .await?;
+            }
             tx.commit().await?;
             return Ok(Drained::Done { applied, batches });
         }

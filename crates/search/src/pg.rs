@@ -352,8 +352,11 @@ impl Backend for InDatabase {
         // Inside the reindex transaction: readers keep seeing the old documents until commit.
         // Every document is upserted (stamped with this transaction's `now()`), and the ones
         // not stamped are removed at the end; the word list is rebuilt once, not row by row.
-        tx.execute_unprepared("SET LOCAL kartei.search_reindex = 'on'")
-            .await?;
+        // Plans for the tables as they are (see `outbox::drain`).
+        tx.execute_unprepared(
+            "SET LOCAL kartei.search_reindex = 'on'; SET LOCAL plan_cache_mode = force_custom_plan",
+        )
+        .await?;
         Ok(())
     }
 
