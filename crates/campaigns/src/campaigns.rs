@@ -670,30 +670,44 @@ pub async fn add_recipients(
         .map(|r| r.try_get::<bool>("", "first"))
         .transpose()?
         .unwrap_or(false);
-    let added = tx
-        .execute_raw(stmt(
-            &format!(
-                "INSERT INTO campaign_recipients (campaign_id, round, person_id, excluded) \
-                 SELECT {c}, {r}, p.id, CASE \
-                     WHEN p.merged_into IS NOT NULL OR p.archived_at IS NOT NULL THEN 'ARCHIVED' \
-                     WHEN {dnr} AND p.do_not_reactivate THEN 'DO_NOT_REACTIVATE' \
-                     WHEN {days}::int IS NOT NULL AND (p.last_interaction_at > {now} - make_interval(days => {days}::int) \
-                         OR EXISTS (SELECT 1 FROM campaign_sends s WHERE s.person_id = p.id AND s.touch \
-                             AND coalesce(s.sent_at, s.claimed_at) > {now} - make_interval(days => {days}::int))) \
-                         THEN 'RECENTLY_CONTACTED' END \
-                 FROM persons p WHERE p.id IN ({source}) {conflict}",
-                conflict = if first { "" } else { "ON CONFLICT DO NOTHING" },
-                c = p(1),
-                r = p(2),
-                dnr = p(3),
-                days = p(4),
-                now = p(5),
-            ),
-            values,
-        ))
-        .await?
-        .rows_affected();
+    #[derive(FromQueryResult)]
+    struct Added {
+        added: i64,
+        excluded: i64,
+    }
+    // Every row names a person read in the same statement (and deleting persons waits for this
+    // transaction), so the reference trigger checks only the campaign; the counts come from the
+    // rows written.
+    tx.execute_unprepared("SET LOCAL kartei.recipients_from_persons = 'on'")
+        .await?;
+    let inserted = Added::find_by_statement(stmt(
+        &format!(
+            "WITH ins AS (INSERT INTO campaign_recipients (campaign_id, round, person_id, excluded) \
+             SELECT {c}, {r}, p.id, CASE \
+                 WHEN p.merged_into IS NOT NULL OR p.archived_at IS NOT NULL THEN 'ARCHIVED' \
+                 WHEN {dnr} AND p.do_not_reactivate THEN 'DO_NOT_REACTIVATE' \
+                 WHEN {days}::int IS NOT NULL AND (p.last_interaction_at > {now} - make_interval(days => {days}::int) \
+                     OR EXISTS (SELECT 1 FROM campaign_sends s WHERE s.person_id = p.id AND s.touch \
+                         AND coalesce(s.sent_at, s.claimed_at) > {now} - make_interval(days => {days}::int))) \
+                     THEN 'RECENTLY_CONTACTED' END \
+             FROM persons p WHERE p.id IN ({source}) {conflict} RETURNING excluded) \
+             SELECT count(*) AS added, count(excluded) AS excluded FROM ins",
+            conflict = if first { "" } else { "ON CONFLICT DO NOTHING" },
+            c = p(1),
+            r = p(2),
+            dnr = p(3),
+            days = p(4),
+            now = p(5),
+        ),
+        values,
+    ))
+    .one(&**tx)
+    .await?;
+    tx.execute_unprepared("SET LOCAL kartei.recipients_from_persons = 'off'")
+        .await?;
+    let (added, mut excluded) = inserted.map_or((0, 0), |a| (a.added, a.excluded));
     // Contacts in an excluded segment (evaluated now).
+    let mut segment_excluded = 0;
     if !c.exclude_segments.is_empty() {
         let compiler = segments::Compiler::load(tx, now).await?;
         for seg in &c.exclude_segments {
@@ -701,32 +715,39 @@ pub async fn add_recipients(
             let (ids, mut v) = compile::build(&compile::ids_query(compiler.segment(&seg)?));
             let n = v.len();
             v.extend([c.id.into(), round.into()]);
-            tx.execute_raw(stmt(
-                &format!(
-                    "UPDATE campaign_recipients SET excluded = 'EXCLUDED_SEGMENT' \
-                     WHERE campaign_id = ${} AND round = ${} AND excluded IS NULL \
-                       AND person_id IN ({ids})",
-                    n + 1,
-                    n + 2
-                ),
-                v,
-            ))
-            .await?;
+            segment_excluded += tx
+                .execute_raw(stmt(
+                    &format!(
+                        "UPDATE campaign_recipients SET excluded = 'EXCLUDED_SEGMENT' \
+                         WHERE campaign_id = ${} AND round = ${} AND excluded IS NULL \
+                           AND person_id IN ({ids})",
+                        n + 1,
+                        n + 2
+                    ),
+                    v,
+                ))
+                .await?
+                .rows_affected();
         }
     }
-    #[derive(FromQueryResult)]
-    struct N {
-        excluded: i64,
+    if first {
+        // The round is what this call wrote.
+        excluded += i64::try_from(segment_excluded).unwrap_or(i64::MAX);
+    } else {
+        #[derive(FromQueryResult)]
+        struct N {
+            excluded: i64,
+        }
+        excluded = N::find_by_statement(stmt(
+            "SELECT count(*) AS excluded FROM campaign_recipients \
+             WHERE campaign_id = $1 AND round = $2 AND excluded IS NOT NULL",
+            vec![c.id.into(), round.into()],
+        ))
+        .one(&**tx)
+        .await?
+        .map_or(0, |n| n.excluded);
     }
-    let excluded = N::find_by_statement(stmt(
-        "SELECT count(*) AS excluded FROM campaign_recipients \
-         WHERE campaign_id = $1 AND round = $2 AND excluded IS NOT NULL",
-        vec![c.id.into(), round.into()],
-    ))
-    .one(&**tx)
-    .await?
-    .map_or(0, |n| n.excluded);
-    Ok((i64::try_from(added).unwrap_or(i64::MAX), excluded))
+    Ok((added, excluded))
 }
 
 /// Starts scheduled campaigns whose time has come (run by the daily/minutely job).

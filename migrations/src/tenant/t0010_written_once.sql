@@ -74,3 +74,23 @@ END $$;
 
 -- The oldest waiting change is the one with the lowest id (status reads it by the key).
 DROP INDEX outbox_created_idx;
+
+-- A launch writes its recipients from `persons` in the same statement (add_recipients), so
+-- each names a person that exists, and deleting persons waits for the launch (t0009's lock):
+-- it says so (`kartei.recipients_from_persons`) and the check of the persons is skipped for
+-- that statement; the campaign is still checked. Updates cannot move a recipient (frozen), so
+-- they check nothing.
+CREATE OR REPLACE FUNCTION campaign_recipients_refs() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT campaign_id FROM new_rows) n
+               WHERE NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = n.campaign_id))
+       OR (current_setting('kartei.recipients_from_persons', true) IS DISTINCT FROM 'on'
+           AND EXISTS (SELECT 1 FROM new_rows n WHERE NOT EXISTS
+                       (SELECT 1 FROM persons p WHERE p.id = n.person_id))) THEN
+        RAISE EXCEPTION 'a campaign recipient refers to a campaign or person that does not exist'
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+DROP TRIGGER campaign_recipients_refs_upd ON campaign_recipients;
