@@ -358,6 +358,21 @@ async fn campaign_end_to_end_over_real_smtp() {
             .expect_err("recipients are frozen");
         assert!(err.to_string().contains("frozen"), "{sql}: {err}");
     }
+    // A recipient naming no person is refused (the launch's own insert reads persons in the
+    // same statement; any other writer is checked).
+    let tx = app.db.begin_tenant(tenant_id).await.unwrap();
+    let err = tx
+        .execute_raw(kartei_tenancy::tenants::stmt(
+            "INSERT INTO campaign_recipients (campaign_id, round, person_id) VALUES ($1, DATE '2000-01-01', $2)",
+            vec![
+                uuid::Uuid::parse_str(&kartei_tests::uuid(&id)).unwrap().into(),
+                uuid::Uuid::now_v7().into(),
+            ],
+        ))
+        .await
+        .expect_err("a recipient without a person must be refused");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    drop(tx);
     wait_status(&app, t, &tenant, &id, "COMPLETED", Duration::from_secs(60)).await;
     let mails: Vec<String> = smtpd
         .wait_for(3, Duration::from_secs(10))
