@@ -438,10 +438,16 @@ async fn stale_records_are_listed_acted_on_in_bulk_and_reported() {
         None,
     )
     .await;
+    // Untouched for years, but paid last month, or buying through their company: business
+    // inside the window, never stale.
+    let buyer = person(&app, t, &tenant, json!({"lastName": "Kauft"}), None).await;
+    let colleague = person(&app, t, &tenant, json!({"lastName": "Einkauf"}), None).await;
     for (p, at) in [
         (&old, "2022-01-10T00:00:00Z"),
         (&open, "2021-05-01T00:00:00Z"),
         (&fresh, "2026-10-01T00:00:00Z"),
+        (&buyer, "2021-02-01T00:00:00Z"),
+        (&colleague, "2021-02-01T00:00:00Z"),
     ] {
         gql(
             "mutation($p: ID!, $at: DateTime!) { createInteraction(input: {personId: $p, kind: CALL, direction: OUTBOUND, occurredAt: $at}) { interaction { id } userErrors { field message code } } }",
@@ -454,6 +460,43 @@ async fn stale_records_are_listed_acted_on_in_bulk_and_reported() {
         json!({"p": open}),
     )
     .await;
+    let paid = (chrono::Utc::now() - chrono::Duration::days(30)).date_naive();
+    let r = gql(
+        "mutation($p: ID!, $on: NaiveDate!) { createTransaction(input: {personId: $p, kind: INVOICE, number: \"RE-9\", amountMinor: 100, issuedOn: \"2021-02-01\", paidOn: $on, status: PAID}) { transaction { id } userErrors { field message code } } }",
+        json!({"p": buyer, "on": paid.to_string()}),
+    )
+    .await;
+    assert!(
+        r.data()["createTransaction"]["transaction"]["id"].is_string(),
+        "{}",
+        r.body
+    );
+    let r = gql(
+        "mutation { createOrganization(input: {name: \"Kunde GmbH\"}) { organization { id } userErrors { field message code } } }",
+        json!({}),
+    )
+    .await;
+    let org = r.data()["createOrganization"]["organization"]["id"].clone();
+    let r = gql(
+        "mutation($p: ID!, $o: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: $o}) { relation { isPrimary } userErrors { field message code } } }",
+        json!({"p": colleague, "o": org}),
+    )
+    .await;
+    assert!(
+        r.data()["linkPersonToOrganization"]["relation"].is_object(),
+        "{}",
+        r.body
+    );
+    let r = gql(
+        "mutation($o: ID!) { createTransaction(input: {organizationId: $o, kind: INVOICE, number: \"RE-10\", amountMinor: 100, issuedOn: \"2020-06-01\"}) { transaction { id } userErrors { field message code } } }",
+        json!({"o": org}),
+    )
+    .await;
+    assert!(
+        r.data()["createTransaction"]["transaction"]["id"].is_string(),
+        "{}",
+        r.body
+    );
     // Created now: the never-touched person is not stale yet.
     person(&app, t, &tenant, json!({"lastName": "Neu"}), None).await;
     let r = gql(
@@ -491,11 +534,11 @@ async fn stale_records_are_listed_acted_on_in_bulk_and_reported() {
             rep["stale"].as_i64(),
             rep["doNotReactivate"].as_i64()
         ),
-        (Some(4), Some(1), Some(1), Some(1), Some(1)),
+        (Some(6), Some(1), Some(1), Some(1), Some(1)),
         "{}",
         r.body
     );
-    assert_eq!(rep["emailShare"], 0.25);
+    assert_eq!(rep["emailShare"], 0.167);
     let r = gql("mutation { bulkUpdatePersons(input: {target: {staleMonths: 24}, action: {kind: HAND_OVER_FOR_ERASURE}}) { changed userErrors { field message code } } }", json!({})).await;
     assert_eq!(r.data()["bulkUpdatePersons"]["changed"], 1);
     assert_eq!(app.tenant_i64(&tenant, "SELECT count(*) FROM persons WHERE erasure_requested_at IS NOT NULL AND archived_at IS NOT NULL AND 'Karteileiche' = ANY(tags)").await, 1);

@@ -1,5 +1,5 @@
-//! Retention policies: persons with no interaction, no purchase and no consent activity for N
-//! months (and nothing open) are due. A dry run lists them; a run flags them for erasure (they
+//! Retention policies: persons with no contact and no business for N months (the staleness
+//! review's notion, `quality::inactive_since`), no consent activity and no open request are due. A dry run lists them; a run flags them for erasure (they
 //! go to the erasure queue and out of lists) or erases them. The worker runs enabled policies
 //! daily (`compliance.retention` jobs); `kartei compliance retention` runs them by hand.
 
@@ -126,13 +126,17 @@ pub async fn put(
     Ok(p)
 }
 
-/// The condition "due under this policy" over `persons p`, with the cutoff as `$1`.
-const DUE: &str = "p.merged_into IS NULL AND p.created_at < $1 \
-    AND (p.last_interaction_at IS NULL OR p.last_interaction_at < $1) \
-    AND (p.last_purchase_at IS NULL OR p.last_purchase_at < $1::date) \
-    AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.person_id = p.id AND t.status = 'open') \
-    AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.person_id = p.id AND e.at >= $1) \
-    AND NOT EXISTS (SELECT 1 FROM data_subject_requests r WHERE r.person_id = p.id AND r.status = 'open')";
+/// The condition "due under this policy" over `persons p`, with the cutoff as `$1`: no contact
+/// and no business since (the staleness review's own notion), no consent event since and no
+/// open data-subject request.
+fn due() -> String {
+    format!(
+        "p.merged_into IS NULL AND p.created_at < $1 AND {} \
+         AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.person_id = p.id AND e.at >= $1) \
+         AND NOT EXISTS (SELECT 1 FROM data_subject_requests r WHERE r.person_id = p.id AND r.status = 'open')",
+        kartei_contacts::quality::inactive_since("$1")
+    )
+}
 
 pub fn cutoff(months: i32, now: DateTime<Utc>) -> DateTime<Utc> {
     now.checked_sub_months(chrono::Months::new(months.max(0) as u32))
@@ -165,7 +169,7 @@ pub async fn dry_run(tx: &TenantTx, policy: &Policy, limit: u64) -> Result<DryRu
         n: i64,
     }
     let total = N::find_by_statement(stmt(
-        &format!("SELECT count(*) AS n FROM persons p WHERE {DUE}"),
+        &format!("SELECT count(*) AS n FROM persons p WHERE {}", due()),
         vec![cutoff.into()],
     ))
     .one(&**tx)
@@ -175,7 +179,8 @@ pub async fn dry_run(tx: &TenantTx, policy: &Policy, limit: u64) -> Result<DryRu
         &format!(
             "SELECT p.id, p.first_name, p.last_name, p.email, p.last_interaction_at, p.created_at, \
                  p.erasure_requested_at IS NOT NULL AS flagged \
-             FROM persons p WHERE {DUE} ORDER BY p.last_interaction_at NULLS FIRST, p.id LIMIT $2"
+             FROM persons p WHERE {} ORDER BY p.last_interaction_at NULLS FIRST, p.id LIMIT $2",
+            due()
         ),
         vec![cutoff.into(), (limit.min(500) as i64).into()],
     ))
@@ -216,7 +221,8 @@ pub async fn run(tx: &TenantTx, policy: &Policy, actor: &str) -> Result<RunResul
                     "UPDATE persons p SET erasure_requested_at = now(), erasure_requested_by = $2, \
                          archived_at = COALESCE(archived_at, now()), version = version + 1, \
                          updated_at = now() \
-                     WHERE {DUE} AND p.erasure_requested_at IS NULL"
+                     WHERE {} AND p.erasure_requested_at IS NULL",
+                    due()
                 ),
                 vec![cutoff.into(), by.into()],
             ))
@@ -228,7 +234,10 @@ pub async fn run(tx: &TenantTx, policy: &Policy, actor: &str) -> Result<RunResul
             id: Uuid,
         }
         let ids = Id::find_by_statement(stmt(
-            &format!("SELECT p.id FROM persons p WHERE {DUE} ORDER BY p.id LIMIT $2"),
+            &format!(
+                "SELECT p.id FROM persons p WHERE {} ORDER BY p.id LIMIT $2",
+                due()
+            ),
             vec![cutoff.into(), (MAX_ERASURES_PER_RUN as i64).into()],
         ))
         .all(&**tx)

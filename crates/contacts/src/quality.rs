@@ -1,5 +1,5 @@
-//! Data quality: stale records (no interaction for N months and no open transaction), bulk
-//! actions on them, a per-person quality score and the tenant's data-quality report.
+//! Data quality: stale records (no contact and no business for N months: [`inactive_since`]),
+//! bulk actions on them, a per-person quality score and the tenant's data-quality report.
 
 use chrono::{DateTime, Months, Utc};
 use kartei_core::paging::{Direction, Page, PageRequest};
@@ -27,22 +27,34 @@ fn cutoff(months: u32) -> Result<DateTime<Utc>> {
         .ok_or_else(|| Error::field("months", "is out of range"))
 }
 
-/// Active persons untouched since the cutoff (or never touched and created before it) with
-/// no open transaction.
+/// "No contact and no business since `cutoff`" for `persons p`, the one notion of inactivity
+/// the staleness review and the retention policies share (`cutoff` is a placeholder or
+/// expression of type timestamptz): no interaction since (a person never touched counts from
+/// their creation), no purchase since, and no transaction of theirs or of an organization they
+/// belong to that is open or was issued or paid since. Running contracts are not modelled yet.
+pub fn inactive_since(cutoff: &str) -> String {
+    format!(
+        "COALESCE(p.last_interaction_at, p.created_at) < {c} \
+         AND (p.last_purchase_at IS NULL OR p.last_purchase_at < ({c})::date) \
+         AND NOT EXISTS (SELECT 1 FROM transactions t \
+             WHERE (t.person_id = p.id OR t.organization_id IN \
+                    (SELECT po.organization_id FROM person_organizations po WHERE po.person_id = p.id)) \
+               AND t.archived_at IS NULL \
+               AND (t.status = 'open' OR t.issued_on >= ({c})::date OR t.paid_on >= ({c})::date))",
+        c = cutoff
+    )
+}
+
+/// Active persons with no contact and no business since the cutoff.
 fn stale_condition(q: &mut Sql, cutoff: DateTime<Utc>) {
     let c = q.param(cutoff);
     q.and("p.merged_into IS NULL AND p.archived_at IS NULL".into());
-    q.and(format!(
-        "COALESCE(p.last_interaction_at, p.created_at) < {c} \
-         AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.person_id = p.id \
-                         AND t.status = 'open' AND t.archived_at IS NULL)"
-    ));
+    q.and(inactive_since(&c));
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TouchKey(pub DateTime<Utc>, pub Uuid);
 
-/// Stale persons, longest untouched first; `last touch` is `last_interaction_at`.
 /// The number of persons stale for `months`.
 pub async fn stale_count(tx: &TenantTx, months: u32) -> Result<i64> {
     let mut q = Sql::default();
@@ -244,7 +256,7 @@ pub struct Report {
 pub async fn report(tx: &TenantTx, stale_months: u32) -> Result<Report> {
     let cut = cutoff(stale_months)?;
     Report::find_by_statement(stmt(
-        "WITH live AS (SELECT * FROM persons WHERE merged_into IS NULL AND archived_at IS NULL), \
+        &format!("WITH live AS (SELECT * FROM persons WHERE merged_into IS NULL AND archived_at IS NULL), \
               pairs AS (SELECT d.a, d.b FROM duplicate_pairs d JOIN live x ON x.id = d.a \
                         JOIN live y ON y.id = d.b WHERE d.dismissed_at IS NULL) \
          SELECT (SELECT count(*) FROM live) AS persons, \
@@ -255,11 +267,11 @@ pub async fn report(tx: &TenantTx, stale_months: u32) -> Result<Report> {
                 (SELECT count(*) FROM pairs) AS duplicate_pairs, \
                 (SELECT count(DISTINCT id) FROM (SELECT a AS id FROM pairs UNION SELECT b FROM pairs) u) \
                     AS persons_in_duplicate_pairs, \
-                (SELECT count(*) FROM live p WHERE COALESCE(p.last_interaction_at, p.created_at) < $1 \
-                    AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.person_id = p.id \
-                                    AND t.status = 'open' AND t.archived_at IS NULL)) AS stale, \
+                (SELECT count(*) FROM live p WHERE {inactive}) AS stale, \
                 (SELECT count(*) FROM live WHERE do_not_reactivate) AS do_not_reactivate, \
                 (SELECT count(*) FROM persons WHERE merged_into IS NULL AND archived_at IS NOT NULL) AS archived",
+            inactive = inactive_since("$1")
+        ),
         vec![cut.into()],
     ))
     .one(&**tx)
