@@ -573,7 +573,10 @@ export type CampaignMessage = {
 
 /** A campaign message's state on the timeline. */
 export type CampaignMessageStatus =
-  /** Handed to the mail server; its answer was not recorded (counts as sent). */
+  /**
+   * Handed to the mail server; its answer was not recorded (counts as sent; also a message
+   * recovered as sent after a crash, an unconfirmed handover).
+   */
   | 'HANDED'
   /** Accepted by the mail server. */
   | 'SENT'
@@ -1847,6 +1850,21 @@ export type LifecycleStage =
   | 'LEAD'
   | 'PROSPECT';
 
+/** The input of `liftRestriction`. */
+export type LiftRestrictionInput = {
+  personId: Scalars['ID']['input'];
+  /** Why it ends (Art. 18(3): tell the person before); kept in the audit log. */
+  reason: Scalars['String']['input'];
+};
+
+/** The result of `liftRestriction`. */
+export type LiftRestrictionPayload = {
+  __typename?: 'LiftRestrictionPayload';
+  person?: Maybe<Person>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 /** The link, and both ends, whose lists changed. */
 export type LinkPersonToOrganizationPayload = {
   __typename?: 'LinkPersonToOrganizationPayload';
@@ -2110,6 +2128,8 @@ export type Mutation = {
   eraseRequestedPersons: EraseRequestedPersonsPayload;
   /** Extends a request's deadline by two months (once, with the reason; Art. 12(3)). */
   extendDataSubjectRequest: ExtendDataSubjectRequestPayload;
+  /** Lifts a person's restriction of processing, with the reason. */
+  liftRestriction: LiftRestrictionPayload;
   /**
    * Links a person to an organization (or changes the link); the payload carries both
    * ends, whose `organizations` and `people` changed.
@@ -2172,6 +2192,11 @@ export type Mutation = {
   renameTenant: RenameTenantPayload;
   /** Brings an archived person back into lists, segments and campaigns. */
   restorePerson: RestorePersonPayload;
+  /**
+   * Places a person under restriction of processing (Art. 18 GDPR): from now on they are
+   * only stored. A data-subject request of kind RESTRICTION does this by itself.
+   */
+  restrictProcessing: RestrictProcessingPayload;
   revokeApiKey: RevokeApiKeyPayload;
   /** Runs the ABC analysis now (the worker also runs it daily). */
   runAbcAnalysis: RunAbcAnalysisPayload;
@@ -2413,6 +2438,11 @@ export type MutationExtendDataSubjectRequestArgs = {
 };
 
 
+export type MutationLiftRestrictionArgs = {
+  input: LiftRestrictionInput;
+};
+
+
 export type MutationLinkPersonToOrganizationArgs = {
   input: RelationInput;
 };
@@ -2510,6 +2540,11 @@ export type MutationRenameTenantArgs = {
 
 export type MutationRestorePersonArgs = {
   input: RestorePersonInput;
+};
+
+
+export type MutationRestrictProcessingArgs = {
+  input: RestrictProcessingInput;
 };
 
 
@@ -2838,6 +2873,13 @@ export type Person = Node & {
   postalCode?: Maybe<Scalars['String']['output']>;
   /** Data-quality score: completeness, freshness and duplicate suspicion. */
   quality: Quality;
+  /**
+   * Set while the person is under restriction of processing (Art. 18 GDPR): they are only
+   * stored, left out of segments, campaigns, search, exports and analytics, and cannot be
+   * changed until `liftRestriction`.
+   */
+  restrictedAt?: Maybe<Scalars['DateTime']['output']>;
+  restrictionReason?: Maybe<Scalars['String']['output']>;
   salutation?: Maybe<Scalars['String']['output']>;
   /** A value of picklist `source`. */
   source?: Maybe<Scalars['String']['output']>;
@@ -2905,6 +2947,11 @@ export type PersonFilter = {
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** Name, email, phone or city contains this (umlauts and case ignored). */
   query?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * true: only persons under restriction of processing (Art. 18 GDPR); false: none of
+   * them; null: both. Exports never include them.
+   */
+  restricted?: InputMaybe<Scalars['Boolean']['input']>;
   source?: InputMaybe<Scalars['String']['input']>;
   tagsAll?: InputMaybe<Array<Scalars['String']['input']>>;
   tagsAny?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -3735,6 +3782,21 @@ export type RestorePersonInput = {
 /** The person as restored. */
 export type RestorePersonPayload = {
   __typename?: 'RestorePersonPayload';
+  person?: Maybe<Person>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
+/** The input of `restrictProcessing`. */
+export type RestrictProcessingInput = {
+  personId: Scalars['ID']['input'];
+  /** Why (a request, a contested accuracy, a pending objection); kept in the audit log. */
+  reason: Scalars['String']['input'];
+};
+
+/** The result of `restrictProcessing`. */
+export type RestrictProcessingPayload = {
+  __typename?: 'RestrictProcessingPayload';
   person?: Maybe<Person>;
   /** What the user can fix; empty when the mutation succeeded. */
   userErrors: Array<UserError>;
@@ -4876,6 +4938,8 @@ export type UserErrorCode =
   | 'CONSENT_REQUIRED'
   /** An object the input names does not exist, or is not visible to the caller. */
   | 'NOT_FOUND'
+  /** The person is under restriction of processing (Art. 18 GDPR); lift it first. */
+  | 'RESTRICTED'
   /** A signed public link is past its expiry. */
   | 'TOKEN_EXPIRED'
   /** A signed public link is forged, malformed or for another action. */

@@ -10,7 +10,7 @@ use kartei_tests::{Redis, Smtpd, TestApp, decode_quoted_printable, spawn_app_wit
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-async fn exec(app: &TestApp, tenant: &str, sql: &str) {
+pub(crate) async fn exec(app: &TestApp, tenant: &str, sql: &str) {
     let id: kartei_core::id::TenantId = tenant.parse().unwrap();
     let tx = app.db.begin_tenant(id).await.unwrap();
     tx.execute_unprepared(sql).await.unwrap();
@@ -19,7 +19,7 @@ async fn exec(app: &TestApp, tenant: &str, sql: &str) {
 
 /// `n` persons tagged `tag` (Herr for odd, Frau for even numbers), with a confirmed email
 /// consent for the newsletter when `consent`.
-async fn seed(app: &TestApp, tenant: &str, tag: &str, n: usize, consent: bool) {
+pub(crate) async fn seed(app: &TestApp, tenant: &str, tag: &str, n: usize, consent: bool) {
     exec(
         app,
         tenant,
@@ -45,7 +45,7 @@ async fn seed(app: &TestApp, tenant: &str, tag: &str, n: usize, consent: bool) {
     }
 }
 
-async fn person_id(app: &TestApp, tenant: &str, email: &str) -> String {
+pub(crate) async fn person_id(app: &TestApp, tenant: &str, email: &str) -> String {
     let id: kartei_core::id::TenantId = tenant.parse().unwrap();
     let tx = app.db.begin_tenant(id).await.unwrap();
     let row = tx
@@ -61,13 +61,13 @@ async fn person_id(app: &TestApp, tenant: &str, email: &str) -> String {
     v
 }
 
-fn ok(r: &kartei_tests::Reply, what: &str) -> Value {
+pub(crate) fn ok(r: &kartei_tests::Reply, what: &str) -> Value {
     assert!(r.body["errors"].is_null(), "{what}: {}", r.body);
     r.data().clone()
 }
 
 /// `[{reason, count}]` as a map.
-fn reason_counts(list: &Value) -> HashMap<String, i64> {
+pub(crate) fn reason_counts(list: &Value) -> HashMap<String, i64> {
     list.as_array()
         .unwrap()
         .iter()
@@ -82,7 +82,13 @@ fn reason_counts(list: &Value) -> HashMap<String, i64> {
 
 /// A snippet, an email template, a segment of `tag` and a campaign on it; returns the id and
 /// version of the campaign.
-async fn campaign(app: &TestApp, t: &str, tenant: &str, tag: &str, name: &str) -> (String, i64) {
+pub(crate) async fn campaign(
+    app: &TestApp,
+    t: &str,
+    tenant: &str,
+    tag: &str,
+    name: &str,
+) -> (String, i64) {
     let r = app
         .gql(
             "mutation { putSnippet(input: {key: \"angebot\", body: \"Nur für Sie, {{ first_name }}: 20 % Rabatt.\"}) { snippet { version } userErrors { field message code } } }",
@@ -143,7 +149,7 @@ async fn campaign(app: &TestApp, t: &str, tenant: &str, tag: &str, name: &str) -
     )
 }
 
-async fn launch(app: &TestApp, t: &str, tenant: &str, id: &str, version: i64) -> Value {
+pub(crate) async fn launch(app: &TestApp, t: &str, tenant: &str, id: &str, version: i64) -> Value {
     let r = app
         .gql(
             "mutation($id: ID!, $v: Int!) { transitionCampaign(input: {id: $id, version: $v, to: RUNNING}) { transition { campaign { status version } audience excluded } userErrors { field message code } } }",
@@ -155,7 +161,7 @@ async fn launch(app: &TestApp, t: &str, tenant: &str, id: &str, version: i64) ->
     ok(&r, "launch")["transitionCampaign"]["transition"].clone()
 }
 
-async fn status(app: &TestApp, t: &str, tenant: &str, id: &str) -> String {
+pub(crate) async fn status(app: &TestApp, t: &str, tenant: &str, id: &str) -> String {
     let r = app
         .gql(
             "query($id: ID!) { campaign(id: $id) { status } }",
@@ -170,7 +176,14 @@ async fn status(app: &TestApp, t: &str, tenant: &str, id: &str) -> String {
         .to_owned()
 }
 
-async fn wait_status(app: &TestApp, t: &str, tenant: &str, id: &str, want: &str, limit: Duration) {
+pub(crate) async fn wait_status(
+    app: &TestApp,
+    t: &str,
+    tenant: &str,
+    id: &str,
+    want: &str,
+    limit: Duration,
+) {
     let start = Instant::now();
     loop {
         let s = status(app, t, tenant, id).await;
@@ -185,7 +198,7 @@ async fn wait_status(app: &TestApp, t: &str, tenant: &str, id: &str, want: &str,
     }
 }
 
-async fn report(app: &TestApp, t: &str, tenant: &str, id: &str) -> Value {
+pub(crate) async fn report(app: &TestApp, t: &str, tenant: &str, id: &str) -> Value {
     let r = app
         .gql(
             "query($id: ID!) { campaignReport(id: $id) { audience excluded { reason count } skipped { reason count } \
@@ -199,7 +212,7 @@ async fn report(app: &TestApp, t: &str, tenant: &str, id: &str) -> Value {
     ok(&r, "campaignReport")["campaignReport"].clone()
 }
 
-fn header<'a>(mail: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(mail: &'a str, name: &str) -> Option<&'a str> {
     mail.lines()
         .find(|l| {
             l.to_ascii_lowercase()
@@ -253,7 +266,7 @@ async fn tally(app: &TestApp, tenant: &str, smtpd: &Smtpd) -> Tally {
 }
 
 /// The `kartei` binary next to the test binary (built by `cargo build --workspace`).
-fn kartei_exe() -> std::path::PathBuf {
+pub(crate) fn kartei_exe() -> std::path::PathBuf {
     let exe = std::env::current_exe()
         .unwrap()
         .parent()
@@ -283,7 +296,7 @@ async fn bulk_send_settings(app: &TestApp, t: &str, tenant: &str) {
 }
 
 /// Runs queued jobs in this process until none is ready.
-async fn run_jobs(app: &TestApp, settings: &Settings) {
+pub(crate) async fn run_jobs(app: &TestApp, settings: &Settings) {
     let ctx = kartei_server::worker_ctx(settings, app.db.clone()).unwrap();
     while kartei_server::worker::run_one(&ctx, "test-worker", Duration::from_secs(60))
         .await

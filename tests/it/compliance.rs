@@ -38,9 +38,11 @@ enum State {
     Customer,
     NoAddress,
     Archived,
+    /// Confirmed, then restricted (Art. 18 GDPR).
+    Restricted,
 }
 
-const STATES: [State; 13] = [
+const STATES: [State; 14] = [
     State::Nothing,
     State::Pending,
     State::Granted,
@@ -54,6 +56,7 @@ const STATES: [State; 13] = [
     State::Customer,
     State::NoAddress,
     State::Archived,
+    State::Restricted,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,7 +169,7 @@ async fn make_case(
         State::Nothing | State::NoAddress | State::Customer => vec![],
         State::Pending => vec![grant(EventKind::Pending, later)],
         State::Granted => vec![grant(EventKind::Granted, later)],
-        State::Confirmed | State::Archived | State::Suppressed => vec![
+        State::Confirmed | State::Archived | State::Suppressed | State::Restricted => vec![
             grant(EventKind::Pending, earlier),
             grant(EventKind::Confirmed, later),
         ],
@@ -231,6 +234,11 @@ async fn make_case(
             ))
             .await
             .unwrap();
+        }
+        State::Restricted => {
+            kartei_compliance::restriction::restrict(tx, p.id, "accuracy contested", "test")
+                .await
+                .unwrap();
         }
         _ => {}
     }
@@ -302,6 +310,8 @@ async fn policy_table_and_sql_agree() {
         (false, Email, Suppressed, Default, "SUPPRESSED"),
         (false, Email, NoAddress, Default, "NO_ADDRESS"),
         (false, Email, Archived, Default, "ARCHIVED"),
+        (false, Email, Restricted, Default, "RESTRICTED"),
+        (false, Letter, Restricted, Default, "RESTRICTED"),
         (true, Email, Confirmed, Default, "DOUBLE_OPT_IN_CONFIRMED"),
         (true, Email, Customer, ExistingCustomer, "EXISTING_CUSTOMER"),
         (true, Email, Nothing, ExistingCustomer, "NO_CONSENT"),

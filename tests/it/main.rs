@@ -18,6 +18,7 @@ mod http;
 mod imports;
 mod input;
 mod isolation;
+mod law;
 mod metrics;
 mod search;
 mod segments;

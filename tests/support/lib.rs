@@ -675,19 +675,46 @@ impl Smtpd {
     /// With `smtputf8`, the server offers SMTPUTF8 (RFC 6531: internationalized addresses);
     /// without, it does not, as many still do not.
     pub fn start_with(smtputf8: bool) -> Smtpd {
+        Self::spawn(smtputf8, false)
+    }
+
+    /// A server that stores each message and then never answers its final dot: the client
+    /// has handed the message over and waits for a reply that does not come (as when the
+    /// connection or the sending process dies at that moment).
+    pub fn start_stalling() -> Smtpd {
+        Self::spawn(false, true)
+    }
+
+    fn spawn(smtputf8: bool, stall: bool) -> Smtpd {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("stalling.py"),
+            "import asyncio\nfrom aiosmtpd.handlers import Mailbox\n\n\
+             class Stalling(Mailbox):\n    \
+                 async def handle_DATA(self, server, session, envelope):\n        \
+                     self.handle_message(self.prepare_message(session, envelope))\n        \
+                     await asyncio.sleep(3600)\n        \
+                     return '250 OK'\n",
+        )
+        .unwrap();
         let python =
             std::env::var("TEST_SMTPD_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+        let handler = if stall {
+            "stalling.Stalling"
+        } else {
+            "aiosmtpd.handlers.Mailbox"
+        };
         let mut child = std::process::Command::new(python)
+            .env("PYTHONPATH", dir.path())
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))
             .args(if smtputf8 { &["-u"][..] } else { &[][..] })
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .args(["-c", handler])
             .arg(dir.path().join("mail"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

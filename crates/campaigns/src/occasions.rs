@@ -113,7 +113,8 @@ pub async fn daily(tx: &TenantTx, now: DateTime<Utc>) -> Result<DailyRun> {
                 )
             }
             None => (
-                "SELECT p.id FROM persons p WHERE p.archived_at IS NULL AND p.merged_into IS NULL"
+                "SELECT p.id FROM persons p WHERE p.archived_at IS NULL AND p.merged_into IS NULL \
+                 AND p.restricted_at IS NULL"
                     .to_owned(),
                 Vec::new(),
             ),

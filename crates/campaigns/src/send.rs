@@ -226,16 +226,25 @@ pub async fn run(
         Status::Running => c,
         _ => return Ok(Outcome::Stopped),
     };
-    // A message whose body was being handed over when its run died: the server has it.
+    // A message whose body was being handed over when its run died: the server has it, so it
+    // is on the person's record like any other (marked as an unconfirmed handover).
     let resolved = tx
-        .execute_raw(stmt(
-            "UPDATE campaign_sends SET status = 'sent', reason = 'UNCONFIRMED_HANDOVER', \
-                 sent_at = claimed_at, touch = true \
-             WHERE campaign_id = $1 AND status = 'handed'",
+        .query_one_raw(stmt(
+            "WITH r AS (UPDATE campaign_sends SET status = 'sent', reason = 'UNCONFIRMED_HANDOVER', \
+                     sent_at = claimed_at, touch = true \
+                 WHERE campaign_id = $1 AND status = 'handed' \
+                 RETURNING id, person_id, channel, subject, message_id, sent_at), \
+             m AS (INSERT INTO sent_messages (id, person_id, channel, kind, ref_id, subject, \
+                     message_id, sent_at, unconfirmed_handover) \
+                 SELECT gen_random_uuid(), person_id, channel, 'campaign', id, subject, message_id, \
+                     sent_at, true FROM r ON CONFLICT (kind, ref_id) DO NOTHING) \
+             SELECT count(*) AS n FROM r",
             vec![c.id.into()],
         ))
         .await?
-        .rows_affected();
+        .map(|row| row.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
     if resolved > 0 {
         tracing::warn!(campaign_id = %c.id, resolved, "sends handed over by a dead run counted as sent");
     }

@@ -66,8 +66,8 @@ pub async fn create(
     if note.is_some_and(|n| n.chars().count() > 2000) {
         return Err(Error::field("note", "must be at most 2000 characters"));
     }
-    kartei_contacts::persons::get(tx, person_id).await?;
-    get_by(
+    let person = kartei_contacts::persons::get(tx, person_id).await?;
+    let r = get_by(
         tx,
         &format!(
             "INSERT INTO data_subject_requests (id, person_id, kind, received_at, due_at, note, created_by) \
@@ -83,7 +83,18 @@ pub async fn create(
             actor.into(),
         ],
     )
-    .await
+    .await?;
+    // A restriction applies from the request on, while the controller checks it (Art. 18(1)).
+    if kind == RequestKind::Restriction && person.restricted_at.is_none() {
+        crate::restriction::restrict(
+            tx,
+            person_id,
+            &format!("data-subject request {}", r.id),
+            actor,
+        )
+        .await?;
+    }
+    Ok(r)
 }
 
 async fn get_by(tx: &TenantTx, sql: &str, values: Vec<sea_orm::Value>) -> Result<Request> {
@@ -268,7 +279,8 @@ pub async fn collect(tx: &TenantTx, person_id: Uuid) -> Result<Map<String, JsonV
         ),
         (
             "sent_messages",
-            "SELECT id, channel, kind, subject, message_id, sent_at FROM sent_messages \
+            "SELECT id, channel, kind, subject, message_id, sent_at, unconfirmed_handover \
+             FROM sent_messages \
              WHERE person_id = $1 ORDER BY sent_at"
                 .into(),
         ),

@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod links;
 pub mod mail;
 pub mod policy;
+pub mod restriction;
 pub mod retention;
 pub mod ropa;
 pub mod suppression;

@@ -2,8 +2,8 @@
 //! moment? Every answer carries a reason code and, when allowed, its legal basis.
 //!
 //! The rules (DESIGN.md, "Compliance"; GDPR Art. 6 and 21, UWG §7):
-//! - nothing reaches a person on the suppression list, an archived or merged record, or a
-//!   channel the person has no address for;
+//! - nothing reaches a person on the suppression list, an archived or merged record, a person
+//!   under restriction of processing (Art. 18 GDPR), or a channel the person has no address for;
 //! - the latest applicable ledger event decides: a revocation or objection blocks, and it
 //!   applies to the very next decision; a consent counts only for the address it was given for;
 //! - letter: allowed unless objected or revoked (legitimate interest, Art. 6(1)(f) GDPR);
@@ -90,6 +90,7 @@ str_enum!(
         UnknownContact = "UNKNOWN_CONTACT",
         Merged = "MERGED",
         Archived = "ARCHIVED",
+        Restricted = "RESTRICTED",
         Suppressed = "SUPPRESSED",
         NoAddress = "NO_ADDRESS",
         Objected = "OBJECTED",
@@ -143,6 +144,8 @@ impl Decision {
 pub struct Facts {
     pub merged: bool,
     pub archived: bool,
+    /// Under restriction of processing (Art. 18 GDPR).
+    pub restricted: bool,
     pub suppressed: bool,
     pub has_address: bool,
     /// Has an organization relation (a business contact) rather than being a consumer.
@@ -160,6 +163,9 @@ pub fn decide(channel: Channel, f: &Facts, s: &PolicySettings) -> Decision {
     }
     if f.archived {
         return Decision::deny(Reason::Archived);
+    }
+    if f.restricted {
+        return Decision::deny(Reason::Restricted);
     }
     if f.suppressed {
         return Decision::deny(Reason::Suppressed);
@@ -211,6 +217,7 @@ pub fn decide(channel: Channel, f: &Facts, s: &PolicySettings) -> Decision {
 struct PersonFacts {
     merged: bool,
     archived: bool,
+    restricted: bool,
     business: bool,
     email_normalized: Option<String>,
     phone: Option<String>,
@@ -251,6 +258,7 @@ pub async fn facts(
 ) -> Result<Option<Facts>> {
     let Some(p) = PersonFacts::find_by_statement(stmt(
         "SELECT p.merged_into IS NOT NULL AS merged, p.archived_at IS NOT NULL AS archived, \
+             p.restricted_at IS NOT NULL AS restricted, \
              EXISTS (SELECT 1 FROM person_organizations po WHERE po.person_id = p.id) AS business, \
              p.email_normalized, p.phone, p.mobile, \
              (p.street IS NOT NULL AND p.postal_code IS NOT NULL AND p.city IS NOT NULL) AS has_postal \
@@ -325,6 +333,7 @@ pub async fn facts(
     Ok(Some(Facts {
         merged: p.merged,
         archived: p.archived,
+        restricted: p.restricted,
         suppressed,
         has_address,
         business: p.business,
@@ -412,6 +421,7 @@ pub fn decisions_sql(
          CROSS JOIN LATERAL (SELECT CASE \
              WHEN p.merged_into IS NOT NULL THEN 'MERGED' \
              WHEN p.archived_at IS NOT NULL THEN 'ARCHIVED' \
+             WHEN p.restricted_at IS NOT NULL THEN 'RESTRICTED' \
              WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.hash = p.email_hash) \
                  OR EXISTS (SELECT 1 FROM suppressions s WHERE s.hash = p.phone_hash) \
                  OR EXISTS (SELECT 1 FROM suppressions s WHERE s.hash = p.mobile_hash) THEN 'SUPPRESSED' \
@@ -523,6 +533,7 @@ mod tests {
         Facts {
             merged: false,
             archived: false,
+            restricted: false,
             suppressed: false,
             has_address: true,
             business: false,

@@ -128,10 +128,11 @@ pub async fn put(
 
 /// The condition "due under this policy" over `persons p`, with the cutoff as `$1`: no contact
 /// and no business since (the staleness review's own notion), no consent event since and no
-/// open data-subject request.
+/// open data-subject request. A restricted person is kept (restriction is often asked for
+/// instead of erasure, Art. 18(1)(b) and (c)).
 fn due() -> String {
     format!(
-        "p.merged_into IS NULL AND p.created_at < $1 AND {} \
+        "p.merged_into IS NULL AND p.restricted_at IS NULL AND p.created_at < $1 AND {} \
          AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.person_id = p.id AND e.at >= $1) \
          AND NOT EXISTS (SELECT 1 FROM data_subject_requests r WHERE r.person_id = p.id AND r.status = 'open')",
         kartei_contacts::quality::inactive_since("$1")

@@ -135,6 +135,11 @@ pub async fn export(
     {
         return Ok(0);
     }
+    // Persons under restriction of processing (Art. 18 GDPR) are only stored, never exported.
+    let filter = &PersonFilter {
+        restricted: Some(false),
+        ..filter.clone()
+    };
     // One transaction for the whole export: a consistent snapshot of the list.
     let tx = db.begin_tenant(tenant).await?;
     let mut after: Option<SortKey> = None;

@@ -312,6 +312,9 @@ pub struct Person {
     pub dnr_reason: Option<String>,
     pub archived_at: Option<DateTime<Utc>>,
     pub merged_into: Option<Uuid>,
+    /// Under restriction of processing (Art. 18 GDPR) since then, for the reason beside it.
+    pub restricted_at: Option<DateTime<Utc>>,
+    pub restriction_reason: Option<String>,
     pub last_interaction_at: Option<DateTime<Utc>>,
     pub last_purchase_at: Option<NaiveDate>,
     pub version: i32,
@@ -329,7 +332,7 @@ macro_rules! person_columns {
     p.email, p.phone, p.mobile, p.birthday, p.position, p.street, p.postal_code, p.city, \
     p.country, p.website, p.tags, p.custom, p.owner_id, p.source, p.external_id, \
     p.lifecycle_stage, p.do_not_reactivate, p.dnr_reason, p.archived_at, p.merged_into, \
-    p.last_interaction_at, p.last_purchase_at, p.version, p.created_at, p.updated_at, \
+    p.restricted_at, p.restriction_reason, p.last_interaction_at, p.last_purchase_at, p.version, p.created_at, p.updated_at, \
     (SELECT o.name FROM person_organizations po JOIN organizations o ON o.id = po.organization_id \
      WHERE po.person_id = p.id AND po.is_primary) AS organization_name, p.name_key"
     };
@@ -576,6 +579,8 @@ pub struct PersonFilter {
     pub archived: Option<bool>,
     pub include_archived: bool,
     pub do_not_reactivate: Option<bool>,
+    /// `Some(true)`: only persons under restriction of processing; `Some(false)`: none of them.
+    pub restricted: Option<bool>,
     pub organization_id: Option<Uuid>,
     pub city: Option<String>,
     pub country: Option<String>,
@@ -630,6 +635,11 @@ impl PersonFilter {
         if let Some(d) = self.do_not_reactivate {
             let p = q.param(d);
             q.and(format!("p.do_not_reactivate = {p}"));
+        }
+        match self.restricted {
+            Some(true) => q.and("p.restricted_at IS NOT NULL".into()),
+            Some(false) => q.and("p.restricted_at IS NULL".into()),
+            None => {}
         }
         if let Some(o) = self.organization_id {
             let p = q.param(o);

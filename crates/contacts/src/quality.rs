@@ -48,7 +48,8 @@ pub fn inactive_since(cutoff: &str) -> String {
 /// Active persons with no contact and no business since the cutoff.
 fn stale_condition(q: &mut Sql, cutoff: DateTime<Utc>) {
     let c = q.param(cutoff);
-    q.and("p.merged_into IS NULL AND p.archived_at IS NULL".into());
+    // Restricted persons (Art. 18 GDPR) are kept as they are, not reviewed.
+    q.and("p.merged_into IS NULL AND p.archived_at IS NULL AND p.restricted_at IS NULL".into());
     q.and(inactive_since(&c));
 }
 
@@ -267,7 +268,7 @@ pub async fn report(tx: &TenantTx, stale_months: u32) -> Result<Report> {
                 (SELECT count(*) FROM pairs) AS duplicate_pairs, \
                 (SELECT count(DISTINCT id) FROM (SELECT a AS id FROM pairs UNION SELECT b FROM pairs) u) \
                     AS persons_in_duplicate_pairs, \
-                (SELECT count(*) FROM live p WHERE {inactive}) AS stale, \
+                (SELECT count(*) FROM live p WHERE p.restricted_at IS NULL AND {inactive}) AS stale, \
                 (SELECT count(*) FROM live WHERE do_not_reactivate) AS do_not_reactivate, \
                 (SELECT count(*) FROM persons WHERE merged_into IS NULL AND archived_at IS NOT NULL) AS archived",
             inactive = inactive_since("$1")

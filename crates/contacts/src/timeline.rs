@@ -48,6 +48,8 @@ pub struct Message {
     pub campaign_name: String,
     pub channel: String,
     pub status: String,
+    /// `UNCONFIRMED_HANDOVER` for a message recovered as sent after a crash.
+    pub reason: Option<String>,
     pub subject: Option<String>,
     pub sent_at: DateTime<Utc>,
     pub opened_at: Option<DateTime<Utc>>,
@@ -306,7 +308,7 @@ async fn load_events<'a>(
             "message" => {
                 let messages = Message::find_by_statement(stmt(
                     "SELECT s.id, s.campaign_id, c.name AS campaign_name, s.channel, s.status, \
-                         s.subject, s.sent_at, s.opened_at, s.clicked_at \
+                         s.reason, s.subject, s.sent_at, s.opened_at, s.clicked_at \
                      FROM campaign_sends s JOIN campaigns c ON c.id = s.campaign_id \
                      WHERE s.id = ANY($1)",
                     vec![ids],

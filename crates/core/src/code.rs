@@ -24,6 +24,9 @@ pub enum Code {
     RateLimited,
     /// The contact has no consent for the channel and purpose.
     ConsentRequired,
+    /// The person is under restriction of processing (Art. 18 GDPR): nothing about them
+    /// changes until the restriction is lifted (or they are erased).
+    Restricted,
     /// A dependency (Postgres, Redis) is unreachable; retrying later may succeed.
     Unavailable,
     /// The request is malformed (not JSON, not a GraphQL document, unknown field).
@@ -46,7 +49,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 17] = [
         Code::Unauthenticated,
         Code::Forbidden,
         Code::NotFound,
@@ -54,6 +57,7 @@ impl Code {
         Code::Conflict,
         Code::RateLimited,
         Code::ConsentRequired,
+        Code::Restricted,
         Code::Unavailable,
         Code::BadRequest,
         Code::QueryTooDeep,
@@ -74,6 +78,7 @@ impl Code {
             Code::Conflict => "CONFLICT",
             Code::RateLimited => "RATE_LIMITED",
             Code::ConsentRequired => "CONSENT_REQUIRED",
+            Code::Restricted => "RESTRICTED",
             Code::Unavailable => "UNAVAILABLE",
             Code::BadRequest => "BAD_REQUEST",
             Code::QueryTooDeep => "QUERY_TOO_DEEP",
@@ -108,7 +113,7 @@ impl Code {
             Code::Forbidden => 403,
             Code::NotFound => 404,
             Code::ValidationFailed => 400,
-            Code::ConsentRequired => 403,
+            Code::ConsentRequired | Code::Restricted => 403,
             Code::Conflict => 409,
             Code::TokenInvalid => 400,
             Code::TokenExpired => 410,

@@ -108,7 +108,9 @@ impl From<kartei_tenancy::Error> for ApiError {
         use kartei_tenancy::Error as E;
         match e {
             E::Invalid(fields) => ApiError::validation(fields),
-            E::NotFound(_) | E::Conflict(_) => ApiError::new(e.code(), e.to_string()),
+            E::NotFound(_) | E::Conflict(_) | E::Restricted(_) => {
+                ApiError::new(e.code(), e.to_string())
+            }
             E::Busy { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(e.code(), e.to_string())

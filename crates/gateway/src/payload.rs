@@ -3,8 +3,8 @@
 //! `userErrors` for everything the user can fix.
 //!
 //! A mutation body returns `async_graphql::Result<Payload>` as before; [`settle`] runs it and
-//! turns the errors a user can fix (VALIDATION_FAILED, NOT_FOUND, CONFLICT, CONSENT_REQUIRED
-//! and the public-link codes) into the payload's `userErrors`, with the objects null, undoing
+//! turns the errors a user can fix (VALIDATION_FAILED, NOT_FOUND, CONFLICT, CONSENT_REQUIRED,
+//! RESTRICTED and the public-link codes) into the payload's `userErrors`, with the objects null, undoing
 //! what the mutation wrote.
 //! Everything else (UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, UNAVAILABLE, INTERNAL) stays a
 //! top-level error.
@@ -26,6 +26,8 @@ pub enum UserErrorCode {
     Conflict,
     /// The contact has no consent for the channel and purpose.
     ConsentRequired,
+    /// The person is under restriction of processing (Art. 18 GDPR); lift it first.
+    Restricted,
     /// A signed public link is forged, malformed or for another action.
     TokenInvalid,
     /// A signed public link is past its expiry.
@@ -41,6 +43,7 @@ impl UserErrorCode {
             "NOT_FOUND" => Self::NotFound,
             "CONFLICT" => Self::Conflict,
             "CONSENT_REQUIRED" => Self::ConsentRequired,
+            "RESTRICTED" => Self::Restricted,
             "TOKEN_INVALID" => Self::TokenInvalid,
             "TOKEN_EXPIRED" => Self::TokenExpired,
             "TOKEN_USED" => Self::TokenUsed,

@@ -90,7 +90,7 @@ const PERSON_SELECT: &str = "SELECT p.id, p.salutation, p.title, p.first_name, p
         JOIN organizations o ON o.id = po.organization_id \
         WHERE po.person_id = p.id AND o.archived_at IS NULL AND o.merged_into IS NULL \
         ORDER BY po.is_primary DESC, o.name_key LIMIT 1) o ON true \
-    WHERE p.archived_at IS NULL AND p.merged_into IS NULL";
+    WHERE p.archived_at IS NULL AND p.merged_into IS NULL AND p.restricted_at IS NULL";
 
 const ORG_SELECT: &str = "SELECT o.id, o.name, o.name_key, o.industry, o.email, o.phone, \
         o.postal_code, o.city, o.tags, o.owner_id, o.lifecycle_stage \

@@ -200,7 +200,8 @@ pub async fn run(tx: &TenantTx, at: NaiveDate, actor: &str) -> Result<Report> {
             "WITH v AS ( \
                  SELECT t.person_id, sum({value_col})::bigint AS value \
                  FROM transactions t JOIN persons p ON p.id = t.person_id \
-                 WHERE p.merged_into IS NULL AND p.archived_at IS NULL AND t.archived_at IS NULL \
+                 WHERE p.merged_into IS NULL AND p.archived_at IS NULL AND p.restricted_at IS NULL \
+                   AND t.archived_at IS NULL \
                    AND t.status <> 'cancelled' AND t.kind = ANY($2::text[]) \
                    AND t.issued_on > $3 AND t.issued_on <= $4 \
                  GROUP BY t.person_id), \

@@ -27,8 +27,10 @@ pub struct Env<'a> {
     pub catalog: &'a Catalog,
 }
 
-/// Persons a segment can ever contain: neither archived nor merged away.
-pub const BASE: &str = "p.merged_into IS NULL AND p.archived_at IS NULL";
+/// Persons a segment can ever contain: neither archived nor merged away, nor under
+/// restriction of processing (Art. 18 GDPR).
+pub const BASE: &str =
+    "p.merged_into IS NULL AND p.archived_at IS NULL AND p.restricted_at IS NULL";
 
 /// The condition of a rule over `persons p` (without [`BASE`]).
 pub fn condition(node: &Node, env: &Env) -> Result<Expr> {

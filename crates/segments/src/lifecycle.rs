@@ -96,7 +96,8 @@ pub async fn run(tx: &TenantTx, at: DateTime<Utc>) -> Result<Changes> {
         .date_naive()
         .checked_sub_months(Months::new(s.ex_customer_after_months))
         .ok_or_else(|| Error::field("exCustomerAfterMonths", "reaches before the calendar"))?;
-    let active = "merged_into IS NULL AND archived_at IS NULL";
+    // Restricted persons (Art. 18 GDPR) are only stored: no analytics, no change.
+    let active = "merged_into IS NULL AND archived_at IS NULL AND restricted_at IS NULL";
     // The effective date is when the rule was met: the last touch plus the period.
     let became_dormant = changed(
         tx,

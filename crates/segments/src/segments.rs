@@ -492,7 +492,8 @@ pub async fn add_members(tx: &TenantTx, id: Uuid, persons: &[Uuid], actor: &str)
     static_list(tx, id).await?;
     let found = tx
         .query_one_raw(stmt(
-            "SELECT count(*) AS n FROM persons WHERE id = ANY($1) AND merged_into IS NULL AND archived_at IS NULL",
+            "SELECT count(*) AS n FROM persons WHERE id = ANY($1) AND merged_into IS NULL AND archived_at IS NULL \
+                 AND restricted_at IS NULL",
             vec![uuid_array(persons.to_vec())],
         ))
         .await?

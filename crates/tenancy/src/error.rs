@@ -14,6 +14,9 @@ pub enum Error {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// The write would change a person under restriction of processing (Art. 18 GDPR).
+    #[error("{0}")]
+    Restricted(String),
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
     /// The tenant already holds its share of the pool; retry after the hint.
@@ -36,6 +39,7 @@ impl Error {
             Error::Db(_) | Error::Migration { .. } => Code::Internal,
             Error::NotFound(_) => Code::NotFound,
             Error::Conflict(_) => Code::Conflict,
+            Error::Restricted(_) => Code::Restricted,
             Error::Invalid(_) => Code::ValidationFailed,
         }
     }
@@ -45,6 +49,8 @@ impl From<DbErr> for Error {
     fn from(e: DbErr) -> Self {
         if is_unavailable(&e) {
             Error::Unavailable(e)
+        } else if let Some(message) = restricted(&e) {
+            Error::Restricted(message)
         } else {
             Error::Db(e)
         }
@@ -70,6 +76,23 @@ pub fn is_unavailable(e: &DbErr) -> bool {
             c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
         }),
         _ => false,
+    }
+}
+
+/// SQLSTATE of the trigger that keeps a restricted person's record as it is
+/// (`persons_restricted_frozen`, migration `t0011_restriction`).
+pub const RESTRICTED_SQLSTATE: &str = "KR018";
+
+/// The message of a write refused because it would change a restricted person.
+fn restricted(e: &DbErr) -> Option<String> {
+    let (DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s))) = e else {
+        return None;
+    };
+    match s.as_ref() {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some(RESTRICTED_SQLSTATE) => {
+            Some(db.message().to_owned())
+        }
+        _ => None,
     }
 }
 

@@ -1,5 +1,5 @@
 /**
- * @generated SignedSource<<2e18e52b5cd81ce8a5ad0858df24a02c>>
+ * @generated SignedSource<<44ddd4da5f21ea37529e86f41f25ff7b>>
  * @lightSyntaxTransform
  */
 
@@ -25,6 +25,7 @@ export type PersonFilter = {
   organizationId?: string | null | undefined;
   ownerId?: string | null | undefined;
   query?: string | null | undefined;
+  restricted?: boolean | null | undefined;
   source?: string | null | undefined;
   tagsAll?: ReadonlyArray<string> | null | undefined;
   tagsAny?: ReadonlyArray<string> | null | undefined;

@@ -1,5 +1,5 @@
 /**
- * @generated SignedSource<<21de93aec10c3624c8d222ec11919835>>
+ * @generated SignedSource<<0e389c89e2444cb7827606bf57e1e144>>
  * @lightSyntaxTransform
  */
 
@@ -25,6 +25,7 @@ export type PersonFilter = {
   organizationId?: string | null | undefined;
   ownerId?: string | null | undefined;
   query?: string | null | undefined;
+  restricted?: boolean | null | undefined;
   source?: string | null | undefined;
   tagsAll?: ReadonlyArray<string> | null | undefined;
   tagsAny?: ReadonlyArray<string> | null | undefined;

@@ -1,5 +1,5 @@
 /**
- * @generated SignedSource<<96d49b708508fe7b7e939c6a4c16ebd2>>
+ * @generated SignedSource<<ab1a679eac5e42851724b35626a7d625>>
  * @lightSyntaxTransform
  */
 
@@ -10,7 +10,7 @@
 import { ConcreteRequest } from 'relay-runtime';
 import { FragmentRefs } from "relay-runtime";
 export type BuyingRole = "COACH" | "ECONOMIC_BUYER" | "TECHNICAL_BUYER" | "USER_BUYER" | "%future added value";
-export type UserErrorCode = "CONFLICT" | "CONSENT_REQUIRED" | "NOT_FOUND" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_USED" | "VALIDATION_FAILED" | "%future added value";
+export type UserErrorCode = "CONFLICT" | "CONSENT_REQUIRED" | "NOT_FOUND" | "RESTRICTED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_USED" | "VALIDATION_FAILED" | "%future added value";
 export type RelationInput = {
   buyingRole?: BuyingRole | null | undefined;
   isPrimary?: boolean;

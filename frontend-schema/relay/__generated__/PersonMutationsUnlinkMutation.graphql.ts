@@ -1,5 +1,5 @@
 /**
- * @generated SignedSource<<4b895d7e3a3d7eea6cc77f22533b27cd>>
+ * @generated SignedSource<<bad4c8a2fbba9af75accb3f82ba56bf9>>
  * @lightSyntaxTransform
  */
 
@@ -9,7 +9,7 @@
 
 import { ConcreteRequest } from 'relay-runtime';
 import { FragmentRefs } from "relay-runtime";
-export type UserErrorCode = "CONFLICT" | "CONSENT_REQUIRED" | "NOT_FOUND" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_USED" | "VALIDATION_FAILED" | "%future added value";
+export type UserErrorCode = "CONFLICT" | "CONSENT_REQUIRED" | "NOT_FOUND" | "RESTRICTED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_USED" | "VALIDATION_FAILED" | "%future added value";
 export type UnlinkPersonFromOrganizationInput = {
   organizationId: string;
   personId: string;

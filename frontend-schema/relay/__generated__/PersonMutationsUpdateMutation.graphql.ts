@@ -1,5 +1,5 @@
 /**
- * @generated SignedSource<<80da877e44436a60230bf25fca11f9e3>>
+ * @generated SignedSource<<559d4f1d36a768c5c9e72b66476fd54d>>
  * @lightSyntaxTransform
  */
 
@@ -10,7 +10,7 @@
 import { ConcreteRequest } from 'relay-runtime';
 import { FragmentRefs } from "relay-runtime";
 export type LifecycleStage = "CUSTOMER" | "EX_CUSTOMER" | "LEAD" | "PROSPECT" | "%future added value";
-export type UserErrorCode = "CONFLICT" | "CONSENT_REQUIRED" | "NOT_FOUND" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_USED" | "VALIDATION_FAILED" | "%future added value";
+export type UserErrorCode = "CONFLICT" | "CONSENT_REQUIRED" | "NOT_FOUND" | "RESTRICTED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_USED" | "VALIDATION_FAILED" | "%future added value";
 export type UpdatePersonInput = {
   id: string;
   patch: PersonPatch;

@@ -47,5 +47,13 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0010_written_once",
             up: include_str!("t0010_written_once.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0011_restriction",
+            up: include_str!("t0011_restriction.sql"),
+        }),
+        Box::new(SqlMigration {
+            name: "t0012_sends_on_record",
+            up: include_str!("t0012_sends_on_record.sql"),
+        }),
     ]
 }

@@ -794,6 +794,7 @@ async fn stage(
     let mut links: Vec<(Uuid, usize)> = Vec::new();
     for (i, (p, fresh)) in prepared.iter().zip(fresh).enumerate() {
         let mut matched: Option<&Person> = None;
+        let mut matched_by = None;
         let mut ambiguous = None;
         for key in &imp.match_keys {
             let hit = match key.as_str() {
@@ -808,6 +809,7 @@ async fn stage(
             match hit.as_deref() {
                 Some([i]) => {
                     matched = Some(&existing[*i]);
+                    matched_by = Some(key);
                     break;
                 }
                 Some(many) if many.len() > 1 => {
@@ -823,6 +825,18 @@ async fn stage(
                 col: column_of(&key, headers, mapping),
                 reason: format!("matches {n} existing persons; merge those duplicates first"),
                 value: cell_of(&p.cells, &key, mapping),
+            });
+            continue;
+        }
+        if let (Some(cur), Some(key)) = (matched, matched_by)
+            && cur.restricted_at.is_some()
+        {
+            // Art. 18 GDPR: the person is only stored; nothing of the row is applied.
+            errors.push(Issue {
+                line: p.line,
+                col: column_of(key, headers, mapping),
+                reason: "matches a person under restriction of processing; left unchanged".into(),
+                value: cell_of(&p.cells, key, mapping),
             });
             continue;
         }

@@ -3,7 +3,9 @@
 use async_graphql::{Context, ID, Object};
 use chrono::Utc;
 use kartei_compliance::suppression::{self, Key};
-use kartei_compliance::{doi, dsr, erasure, exceptions, ledger, policy, retention, ropa};
+use kartei_compliance::{
+    doi, dsr, erasure, exceptions, ledger, policy, restriction, retention, ropa,
+};
 use kartei_core::ctx::Role;
 use serde_json::json;
 
@@ -15,6 +17,7 @@ use super::types::{
     RecordableConsentKind, RetentionAction, RetentionPolicy, RetentionPolicyInput, SubscribeForm,
     SuppressionReason,
 };
+use crate::contacts::types::Person;
 use crate::context::{services, tenant_tx};
 use crate::error::{ApiError, api, parse_uuid};
 
@@ -88,6 +91,26 @@ pub struct CreateDataSubjectRequestInput {
 }
 
 crate::payload! { CreateDataSubjectRequestPayload "The result of `createDataSubjectRequest`." { data_subject_request: DataSubjectRequest } }
+
+/// The input of `restrictProcessing`.
+#[derive(async_graphql::InputObject)]
+pub struct RestrictProcessingInput {
+    pub person_id: ID,
+    /// Why (a request, a contested accuracy, a pending objection); kept in the audit log.
+    pub reason: String,
+}
+
+crate::payload! { RestrictProcessingPayload "The result of `restrictProcessing`." { person: Person } }
+
+/// The input of `liftRestriction`.
+#[derive(async_graphql::InputObject)]
+pub struct LiftRestrictionInput {
+    pub person_id: ID,
+    /// Why it ends (Art. 18(3): tell the person before); kept in the audit log.
+    pub reason: String,
+}
+
+crate::payload! { LiftRestrictionPayload "The result of `liftRestriction`." { person: Person } }
 
 /// The input of `extendDataSubjectRequest`.
 #[derive(async_graphql::InputObject)]
@@ -638,6 +661,55 @@ impl ComplianceMutation {
         crate::payload::settle(ctx, async {
             r.await.map(|v| CreateDataSubjectRequestPayload {
                 data_subject_request: Some(v),
+                ..Default::default()
+            })
+        })
+        .await
+    }
+
+    /// Places a person under restriction of processing (Art. 18 GDPR): from now on they are
+    /// only stored. A data-subject request of kind RESTRICTION does this by itself.
+    async fn restrict_processing(
+        &self,
+        ctx: &Context<'_>,
+        input: RestrictProcessingInput,
+    ) -> async_graphql::Result<RestrictProcessingPayload> {
+        crate::payload::settle(ctx, async {
+            let person_id = parse_uuid(&input.person_id, "personId")?;
+            let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+            let actor = t.actor.audit_label();
+            restriction::restrict(tx, person_id, &input.reason, &actor)
+                .await
+                .map_err(api)?;
+            let p = kartei_contacts::persons::get(tx, person_id)
+                .await
+                .map_err(api)?;
+            Ok(RestrictProcessingPayload {
+                person: Some(p.into()),
+                ..Default::default()
+            })
+        })
+        .await
+    }
+
+    /// Lifts a person's restriction of processing, with the reason.
+    async fn lift_restriction(
+        &self,
+        ctx: &Context<'_>,
+        input: LiftRestrictionInput,
+    ) -> async_graphql::Result<LiftRestrictionPayload> {
+        crate::payload::settle(ctx, async {
+            let person_id = parse_uuid(&input.person_id, "personId")?;
+            let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+            let actor = t.actor.audit_label();
+            restriction::lift(tx, person_id, &input.reason, &actor)
+                .await
+                .map_err(api)?;
+            let p = kartei_contacts::persons::get(tx, person_id)
+                .await
+                .map_err(api)?;
+            Ok(LiftRestrictionPayload {
+                person: Some(p.into()),
                 ..Default::default()
             })
         })

@@ -89,6 +89,11 @@ pub struct Person {
     pub archived_at: Option<DateTime<Utc>>,
     /// Set on records merged into another; that one is the live record.
     pub merged_into: Option<ID>,
+    /// Set while the person is under restriction of processing (Art. 18 GDPR): they are only
+    /// stored, left out of segments, campaigns, search, exports and analytics, and cannot be
+    /// changed until `liftRestriction`.
+    pub restricted_at: Option<DateTime<Utc>>,
+    pub restriction_reason: Option<String>,
     pub last_interaction_at: Option<DateTime<Utc>>,
     pub last_purchase_at: Option<NaiveDate>,
     /// Send back with updates; a stale version gets CONFLICT.
@@ -133,6 +138,8 @@ impl From<persons::Person> for Person {
             dnr_reason: p.dnr_reason.clone(),
             archived_at: p.archived_at,
             merged_into: p.merged_into.map(|u| node::id(Kind::Person, u)),
+            restricted_at: p.restricted_at,
+            restriction_reason: p.restriction_reason.clone(),
             last_interaction_at: p.last_interaction_at,
             last_purchase_at: p.last_purchase_at,
             version: p.version,
@@ -740,7 +747,8 @@ pub struct MessageEntry {
 pub enum CampaignMessageStatus {
     /// Accepted by the mail server.
     Sent,
-    /// Handed to the mail server; its answer was not recorded (counts as sent).
+    /// Handed to the mail server; its answer was not recorded (counts as sent; also a message
+    /// recovered as sent after a crash, an unconfirmed handover).
     Handed,
     /// A phone or social task.
     Task,
@@ -821,6 +829,9 @@ impl From<(DateTime<Utc>, timeline::Event)> for TimelineEntry {
                     channel: crate::campaigns::channel(&m.channel),
                     status: match m.status.as_str() {
                         "handed" => CampaignMessageStatus::Handed,
+                        _ if m.reason.as_deref() == Some("UNCONFIRMED_HANDOVER") => {
+                            CampaignMessageStatus::Handed
+                        }
                         "task" => CampaignMessageStatus::Task,
                         _ => CampaignMessageStatus::Sent,
                     },
@@ -1321,6 +1332,9 @@ pub struct PersonFilter {
     /// true: only archived; false or null: only active.
     pub archived: Option<bool>,
     pub do_not_reactivate: Option<bool>,
+    /// true: only persons under restriction of processing (Art. 18 GDPR); false: none of
+    /// them; null: both. Exports never include them.
+    pub restricted: Option<bool>,
     pub organization_id: Option<ID>,
     pub city: Option<String>,
     pub country: Option<String>,
@@ -1359,6 +1373,7 @@ impl PersonFilter {
             archived: self.archived,
             include_archived: false,
             do_not_reactivate: self.do_not_reactivate,
+            restricted: self.restricted,
             organization_id: self
                 .organization_id
                 .as_ref()
