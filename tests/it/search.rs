@@ -545,3 +545,64 @@ async fn reindex_rebuilds_the_same_index() {
         seen.lock().unwrap()
     );
 }
+
+/// A writer's wake-up finds a drain already waiting and attaches to it; that drain runs before
+/// the writer commits. The writer's rows must still be indexed: the drain does not end while a
+/// writer that may have attached to it is in flight, and runs again.
+#[tokio::test]
+async fn a_writer_committing_after_the_drain_it_woke_is_still_indexed() {
+    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_wake");
+    kartei_tests::drop_database(&db).await;
+    let settings = kartei_tests::worker_settings(&db, "smtp://127.0.0.1:9");
+    // No worker in the app: the test runs the worker's jobs itself, in the order it needs.
+    let app =
+        kartei_tests::spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false)
+            .await;
+    let (owner, a) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    person(
+        &app,
+        t,
+        &a,
+        json!({"firstName": "Erste", "lastName": "Schreiberin"}),
+    )
+    .await;
+    let waiting =
+        "SELECT count(*) FROM platform.jobs WHERE kind = 'search.drain' AND status = 'queued'";
+    assert_eq!(app.scalar_i64(waiting).await, 1);
+    let tenant: kartei_core::id::TenantId = a.parse().unwrap();
+    let writer = app.db.begin_tenant(tenant).await.unwrap();
+    kartei_contacts::persons::create(
+        &writer,
+        &kartei_contacts::persons::PersonDraft {
+            first_name: Some("Späte".into()),
+            last_name: Some("Schreiberin".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.scalar_i64(waiting).await,
+        1,
+        "the writer's wake-up attached to the waiting drain"
+    );
+    let ctx = kartei_server::worker_ctx(&settings, app.db.clone()).unwrap();
+    let worker = || kartei_server::worker::run_one(&ctx, "test-worker", Duration::from_secs(60));
+    while worker().await.unwrap() {}
+    writer.commit().await.unwrap();
+    let start = Instant::now();
+    while app.tenant_i64(&a, "SELECT count(*) FROM outbox").await > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the late writer's change was left in the outbox with no drain waiting for it"
+        );
+        worker().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        app.tenant_i64(&a, "SELECT count(*) FROM search_documents")
+            .await,
+        2
+    );
+}

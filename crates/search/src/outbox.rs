@@ -32,12 +32,16 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// The lock that keeps one drainer (or a reindex) per tenant.
 pub(crate) const LOCK_KEY: &str = "hashtext(current_schema() || ':search.drain')";
+/// Held shared by every writer from its wake-up of the indexer to its commit
+/// (`outbox_wake_now()`, migration `t0013_wake_lock`).
+const WAKE_KEY: &str = "hashtext(current_schema() || ':search.wake')";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Drained {
     /// The outbox is empty; `applied` changes were applied in `batches` batches.
     Done { applied: u64, batches: u32 },
-    /// Another drainer or a reindex holds the tenant; try again shortly.
+    /// Another drainer or a reindex holds the tenant, or a writer whose wake-up this drain may
+    /// have answered has not committed yet; try again shortly.
     Busy,
     /// The engine failed; retry after `retry_in`.
     Failed { error: String, retry_in: Duration },
@@ -61,8 +65,12 @@ struct PersonId {
 }
 
 async fn try_lock(tx: &TenantTx) -> Result<bool> {
+    try_xact_lock(tx, LOCK_KEY).await
+}
+
+async fn try_xact_lock(tx: &TenantTx, key: &str) -> Result<bool> {
     Ok(Flag::find_by_statement(stmt(
-        &format!("SELECT pg_try_advisory_xact_lock({LOCK_KEY}) AS ok"),
+        &format!("SELECT pg_try_advisory_xact_lock({key}) AS ok"),
         vec![],
     ))
     .one(&**tx)
@@ -117,6 +125,24 @@ pub async fn drain(
         .all(&*tx)
         .await?;
         if rows.is_empty() {
+            // A writer whose wake-up attached to the job this drain runs for (it was still
+            // waiting when the writer asked) may not have committed: its rows are invisible
+            // here, and no other job waits for them. Such writers hold the wake lock shared
+            // until they commit, so the drain ends only once it holds that lock and the
+            // outbox is still empty; otherwise it runs again shortly.
+            if !try_xact_lock(&tx, WAKE_KEY).await? {
+                return Ok(Drained::Busy);
+            }
+            let late = OutboxRow::find_by_statement(stmt(
+                "SELECT id, topic, subject_id FROM outbox LIMIT 1",
+                vec![],
+            ))
+            .one(&*tx)
+            .await?;
+            if late.is_some() {
+                tx.commit().await?;
+                continue;
+            }
             tx.execute_unprepared(
                 "UPDATE search_state SET last_drained_at = now(), failures = 0, last_error = NULL",
             )

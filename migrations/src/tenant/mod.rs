@@ -55,5 +55,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0012_sends_on_record",
             up: include_str!("t0012_sends_on_record.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0013_wake_lock",
+            up: include_str!("t0013_wake_lock.sql"),
+        }),
     ]
 }
