@@ -630,6 +630,12 @@ export type CampaignSettingsInput = {
   capTouches: Scalars['Int']['input'];
   /** Emails per second for the tenant. */
   throttlePerSecond: Scalars['Int']['input'];
+  /**
+   * Open and click tracking (§25 TDDDG). Off by default; when on, applied only to
+   * recipients with a consent for the purpose `tracking` on record (collect it with a
+   * subscribe form for that purpose). Reports count them as `measurable`.
+   */
+  tracking?: Scalars['Boolean']['input'];
 };
 
 /** A value object (no id): the tenant's singleton campaign settings. */
@@ -642,6 +648,12 @@ export type CampaignSettingsObject = {
   capTouches: Scalars['Int']['output'];
   /** Emails per second for the tenant. */
   throttlePerSecond: Scalars['Int']['output'];
+  /**
+   * Open and click tracking (§25 TDDDG). Off by default; when on, applied only to
+   * recipients with a consent for the purpose `tracking` on record (collect it with a
+   * subscribe form for that purpose). Reports count them as `measurable`.
+   */
+  tracking: Scalars['Boolean']['output'];
 };
 
 export type CampaignStatus =
@@ -708,6 +720,12 @@ export type CampaignStepReport = {
   converted: Scalars['Int']['output'];
   delivered: Scalars['Int']['output'];
   failed: Scalars['Int']['output'];
+  /**
+   * Emails sent with open and click tracking: tracking is off unless the tenant turns it
+   * on, and then only for recipients with a tracking consent (§25 TDDDG). Open and click
+   * rates are rates of this number, not of `sent`.
+   */
+  measurable: Scalars['Int']['output'];
   opened: Scalars['Int']['output'];
   position: Scalars['Int']['output'];
   replied: Scalars['Int']['output'];
@@ -1733,6 +1751,55 @@ export type ImportStatus =
   | 'QUEUED'
   | 'RUNNING';
 
+/**
+ * A value object (no id): the tenant's imprint (Impressum, §5 DDG). Every marketing email
+ * closes with it and the objection notice; letters carry it as sender line and page foot; a
+ * campaign that mails or writes letters cannot launch without it.
+ */
+export type Imprint = {
+  __typename?: 'Imprint';
+  city: Scalars['String']['output'];
+  /** The full name with its legal form ("Muster Marketing GmbH"). */
+  company: Scalars['String']['output'];
+  /** ISO 3166-1 alpha-2. */
+  country: Scalars['String']['output'];
+  /** An address for quick electronic contact. */
+  email: Scalars['String']['output'];
+  phone?: Maybe<Scalars['String']['output']>;
+  postalCode: Scalars['String']['output'];
+  /** Register court and number, where registered ("Amtsgericht Köln, HRB 12345"). */
+  register?: Maybe<Scalars['String']['output']>;
+  /** Who represents the company ("Geschäftsführerin: Anna Muster"). */
+  representedBy: Scalars['String']['output'];
+  street: Scalars['String']['output'];
+  /** VAT identification number, where there is one. */
+  vatId?: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * A value object (no id): the tenant's imprint (Impressum, §5 DDG). Every marketing email
+ * closes with it and the objection notice; letters carry it as sender line and page foot; a
+ * campaign that mails or writes letters cannot launch without it.
+ */
+export type ImprintInput = {
+  city: Scalars['String']['input'];
+  /** The full name with its legal form ("Muster Marketing GmbH"). */
+  company: Scalars['String']['input'];
+  /** ISO 3166-1 alpha-2. */
+  country?: Scalars['String']['input'];
+  /** An address for quick electronic contact. */
+  email: Scalars['String']['input'];
+  phone?: InputMaybe<Scalars['String']['input']>;
+  postalCode: Scalars['String']['input'];
+  /** Register court and number, where registered ("Amtsgericht Köln, HRB 12345"). */
+  register?: InputMaybe<Scalars['String']['input']>;
+  /** Who represents the company ("Geschäftsführerin: Anna Muster"). */
+  representedBy: Scalars['String']['input'];
+  street: Scalars['String']['input'];
+  /** VAT identification number, where there is one. */
+  vatId?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Interaction = Node & {
   __typename?: 'Interaction';
   archivedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -2150,6 +2217,8 @@ export type Mutation = {
   objectToMarketing: ObjectToMarketingPayload;
   /** Creates or changes a consent purpose (tenant admins). */
   putConsentPurpose: PutConsentPurposePayload;
+  /** Maintains the tenant's imprint (§5 DDG), replacing the last one. */
+  putImprint: PutImprintPayload;
   /** Adds a picklist value or changes its label, position or archived flag (tenant admins). */
   putPicklistValue: PutPicklistValuePayload;
   /** Creates (no `id`) or replaces an entry of the processing register (tenant admins). */
@@ -2465,6 +2534,11 @@ export type MutationObjectToMarketingArgs = {
 
 export type MutationPutConsentPurposeArgs = {
   input: ConsentPurposeInput;
+};
+
+
+export type MutationPutImprintArgs = {
+  input: ImprintInput;
 };
 
 
@@ -3079,6 +3153,14 @@ export type PutConsentPurposePayload = {
   userErrors: Array<UserError>;
 };
 
+/** The result of `putImprint`. */
+export type PutImprintPayload = {
+  __typename?: 'PutImprintPayload';
+  imprint?: Maybe<Imprint>;
+  /** What the user can fix; empty when the mutation succeeded. */
+  userErrors: Array<UserError>;
+};
+
 /** The input of `putPicklistValue`. */
 export type PutPicklistValueInput = {
   archived?: Scalars['Boolean']['input'];
@@ -3206,6 +3288,8 @@ export type Query = {
   importPreview: ImportPreview;
   /** Imports, newest first. */
   imports: ImportConnection;
+  /** The tenant's imprint, null until maintained (`putImprint`). */
+  imprint?: Maybe<Imprint>;
   /** The mail-merge export of a letter step. */
   letterExport: LetterExport;
   /** A person's automatic lifecycle changes, oldest first. */

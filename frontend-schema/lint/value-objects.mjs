@@ -19,6 +19,7 @@ export const valueObjects = {
   CampaignTransition: "the result of one status change (the campaign inside has its id)",
   ChainBreak: "one finding of a consent-chain check",
   CompliancePolicy: "the tenant's singleton compliance policy",
+  Imprint: "the tenant's singleton imprint (§5 DDG)",
   ConsentChainReport: "the result of a consent-chain check, computed",
   ContactDecision: "computed: may this person be contacted now",
   CreatedApiKey: "the one-time reveal of a new key's secret (the key has its id)",

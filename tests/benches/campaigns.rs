@@ -47,6 +47,16 @@ async fn gql(app: &TestApp, token: &str, tenant: &str, query: &str, vars: Value)
 
 /// A draft campaign to the contacts tagged `tag`, one email step; returns its id.
 async fn campaign(app: &TestApp, token: &str, tenant: &str, tag: &str, name: &str) -> Uuid {
+    gql(
+        app,
+        token,
+        tenant,
+        "mutation($i: ImprintInput!) { putImprint(input: $i) { imprint { company } userErrors { field message code } } }",
+        json!({"i": {"company": "Bench GmbH", "street": "Hauptstraße 1", "postalCode": "10115",
+                     "city": "Berlin", "representedBy": "Geschäftsführer: B. Ench",
+                     "email": "info@bench.example"}}),
+    )
+    .await;
     let template = gql(
         app,
         token,

@@ -97,7 +97,7 @@ async fn templates_that_would_build_huge_values_are_refused_and_previews_are_lim
     let r = app
         .gql(
             CREATE_TEMPLATE,
-            json!({"i": {"name": "Gut", "channel": "EMAIL", "subject": "Hallo",
+            json!({"i": {"name": "Gut", "channel": "LETTER",
                          "body": "{{ greeting }} {{ first_name ~ ' ' ~ last_name }}"}}),
             Some(t),
             Some(&tenant),

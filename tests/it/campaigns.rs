@@ -17,6 +17,9 @@ pub(crate) async fn exec(app: &TestApp, tenant: &str, sql: &str) {
     tx.commit().await.unwrap();
 }
 
+/// The imprint every tenant that sends mail or letters maintains (§5 DDG).
+pub(crate) const IMPRINT: &str = r#"{"company": "Muster Marketing GmbH", "street": "Hohe Straße 1", "postalCode": "50667", "city": "Köln", "country": "DE", "representedBy": "Geschäftsführerin: Anna Muster", "register": "Amtsgericht Köln, HRB 12345", "email": "info@muster.example"}"#;
+
 /// `n` persons tagged `tag` (Herr for odd, Frau for even numbers), with a confirmed email
 /// consent for the newsletter when `consent`.
 pub(crate) async fn seed(app: &TestApp, tenant: &str, tag: &str, n: usize, consent: bool) {
@@ -80,8 +83,8 @@ pub(crate) fn reason_counts(list: &Value) -> HashMap<String, i64> {
         .collect()
 }
 
-/// A snippet, an email template, a segment of `tag` and a campaign on it; returns the id and
-/// version of the campaign.
+/// The tenant's imprint (unless it has one), a snippet, an email template, a segment of `tag`
+/// and a campaign on it; returns the id and version of the campaign.
 pub(crate) async fn campaign(
     app: &TestApp,
     t: &str,
@@ -89,6 +92,15 @@ pub(crate) async fn campaign(
     tag: &str,
     name: &str,
 ) -> (String, i64) {
+    exec(
+        app,
+        tenant,
+        &format!(
+            "INSERT INTO settings (key, value, updated_by) VALUES ('legal.imprint', '{IMPRINT}', 'test') \
+             ON CONFLICT (key) DO NOTHING"
+        ),
+    )
+    .await;
     let r = app
         .gql(
             "mutation { putSnippet(input: {key: \"angebot\", body: \"Nur für Sie, {{ first_name }}: 20 % Rabatt.\"}) { snippet { version } userErrors { field message code } } }",
@@ -202,7 +214,7 @@ pub(crate) async fn report(app: &TestApp, t: &str, tenant: &str, id: &str) -> Va
     let r = app
         .gql(
             "query($id: ID!) { campaignReport(id: $id) { audience excluded { reason count } skipped { reason count } \
-             steps { position variant sent delivered opened clicked bounced replied converted unsubscribed } \
+             steps { position variant sent delivered measurable opened clicked bounced replied converted unsubscribed } \
              converted revenueMinor attainmentPercent goalReached } }",
             json!({"id": id}),
             Some(t),
@@ -327,9 +339,26 @@ async fn campaign_end_to_end_over_real_smtp() {
          (gen_random_uuid(), NULL, 'Nurnachname', 'nur', 'nur@example.de', 'nur@example.de', ARRAY['e2e']); \
          INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, actor, address_hash) \
          SELECT gen_random_uuid(), p.id, 'email', 'newsletter', 'confirmed', now() - interval '1 day', 'import', 'test', p.email_hash \
-         FROM persons p WHERE p.email_normalized = 'nur@example.de'",
+         FROM persons p WHERE p.email_normalized = 'nur@example.de'; \
+         INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, actor, address_hash) \
+         SELECT gen_random_uuid(), p.id, 'email', 'tracking', 'confirmed', now() - interval '1 day', 'import', 'test', p.email_hash \
+         FROM persons p WHERE p.email_normalized IN ('c1.e2e@example.de', 'c2.e2e@example.de')",
     )
     .await;
+    // Opens and clicks are measured where the tenant turned tracking on and the person
+    // consented to it (c1, c2; §25 TDDDG).
+    let r = app
+        .gql(
+            "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 3, capDays: 7, throttlePerSecond: 100, tracking: true}) { settings { tracking } userErrors { field message code } } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert_eq!(
+        ok(&r, "settings")["updateCampaignSettings"]["settings"]["tracking"],
+        true
+    );
     let (id, version) = campaign(&app, t, &tenant, "e2e", "Winback Herbst").await;
     let launched = launch(&app, t, &tenant, &id, version).await;
     assert_eq!(launched["audience"], 5, "{launched}");
@@ -413,6 +442,15 @@ async fn campaign_end_to_end_over_real_smtp() {
         .find(|m| header(m, "To").is_some_and(|h| h.contains("c2.e2e@example.de")))
         .expect("mail to c2");
     assert!(frau.contains("Sehr geehrte Frau Name2,"), "{frau}");
+    let third = mails
+        .iter()
+        .find(|m| header(m, "To").is_some_and(|h| h.contains("c3.e2e@example.de")))
+        .expect("mail to c3");
+    let flat3 = third.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        !flat3.contains("/t/o/") && !flat3.contains("/t/c/"),
+        "no pixel and no tracked link without a tracking consent: {third}"
+    );
     println!(
         "personalization: {:?} / 'Sehr geehrter Herr Name1,' / 'Sehr geehrte Frau Name2,'",
         header(herr, "Subject")
@@ -512,6 +550,10 @@ async fn campaign_end_to_end_over_real_smtp() {
     assert_eq!(step["sent"], 3);
     assert_eq!(step["delivered"], 2);
     assert_eq!(step["bounced"], 1);
+    assert_eq!(
+        step["measurable"], 2,
+        "sent with tracking: c1 and c2, who consented"
+    );
     assert_eq!(step["opened"], 1);
     assert_eq!(step["clicked"], 1);
     assert_eq!(step["converted"], 1);

@@ -401,7 +401,7 @@ async fn hostile_template_sources() {
         let r = app
             .gql(
                 "mutation($i: TemplateInput!) { createTemplate(input: $i) { template { id } userErrors { field message code } } }",
-                json!({"i": {"name": format!("T{i}"), "channel": "EMAIL", "subject": "Hallo", "body": body}}),
+                json!({"i": {"name": format!("T{i}"), "channel": "LETTER", "body": body}}),
                 Some(t),
                 Some(&tenant),
             )

@@ -291,3 +291,165 @@ async fn a_send_recovered_after_a_crash_is_on_the_record() {
     assert_eq!(sent[0]["kind"], "campaign");
     assert_eq!(sent[0]["unconfirmed_handover"], true);
 }
+
+/// The text and HTML parts of a raw mail, quoted-printable decoded.
+fn parts(mail: &str) -> (String, String) {
+    let flat = kartei_tests::decode_quoted_printable(mail);
+    let html_at = flat
+        .find("Content-Type: text/html")
+        .unwrap_or_else(|| panic!("no HTML part: {flat}"));
+    let text_at = flat
+        .find("Content-Type: text/plain")
+        .unwrap_or_else(|| panic!("no text part: {flat}"));
+    assert!(text_at < html_at, "text part first");
+    (
+        flat[text_at..html_at].to_owned(),
+        flat[html_at..].to_owned(),
+    )
+}
+
+/// UWG §7(3) no. 4, Art. 21(4) GDPR, §5 DDG, §25 TDDDG against the real SMTP server: a
+/// marketing template must print the objection link; a campaign needs the imprint; every mail
+/// carries the objection notice, its link and the imprint in both parts; opens and clicks are
+/// measured only with tracking on and a tracking consent on record.
+#[tokio::test]
+async fn marketing_mail_carries_imprint_and_objection_and_tracks_only_with_consent() {
+    let smtpd = Smtpd::start();
+    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_marketing_mail");
+    kartei_tests::drop_database(&db).await;
+    let settings = kartei_tests::worker_settings(&db, &smtpd.url());
+    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let gql = |q: &'static str, v: serde_json::Value| app.gql(q, v, Some(t), Some(&tenant));
+
+    // Templates that do not print the objection link are refused, naming the placeholder.
+    let create = "mutation($i: TemplateInput!) { createTemplate(input: $i) { template { id } userErrors { field message code } } }";
+    for (i, field) in [
+        (
+            json!({"name": "Ohne", "channel": "EMAIL", "subject": "Hallo", "body": "Hallo {{ first_name }}"}),
+            "body",
+        ),
+        (
+            json!({"name": "Halb", "channel": "EMAIL", "subject": "Hallo", "body": "Abmelden: {{ unsubscribe_url }}", "html": "<p>Hallo</p>"}),
+            "html",
+        ),
+    ] {
+        let r = gql(create, json!({ "i": i })).await;
+        assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+        let e = &r.data()["createTemplate"]["userErrors"][0];
+        assert_eq!(e["field"], json!(["input", field]), "{e}");
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains("{{ unsubscribe_url }}"),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        app.tenant_i64(&tenant, "SELECT count(*) FROM templates")
+            .await,
+        0
+    );
+
+    // No campaign that mails without the imprint.
+    seed(&app, &tenant, "mail", 3, true).await;
+    let (first, v1) = campaign(&app, t, &tenant, "mail", "Ohne Tracking").await;
+    crate::campaigns::exec(
+        &app,
+        &tenant,
+        "DELETE FROM settings WHERE key = 'legal.imprint'",
+    )
+    .await;
+    let transition = "mutation($id: ID!, $v: Int!) { transitionCampaign(input: {id: $id, version: $v, to: RUNNING}) { transition { audience } userErrors { field message code } } }";
+    let r = gql(transition, json!({"id": first, "v": v1})).await;
+    assert_eq!(r.code(), Some("CONFLICT"), "{}", r.body);
+    assert!(r.body.to_string().contains("imprint"), "{}", r.body);
+    let put = "mutation($i: ImprintInput!) { putImprint(input: $i) { imprint { company country } userErrors { field message code } } }";
+    let mut bad: serde_json::Value = serde_json::from_str(crate::campaigns::IMPRINT).unwrap();
+    bad["email"] = json!("keine-adresse");
+    bad["representedBy"] = json!(" ");
+    let r = gql(put, json!({ "i": bad })).await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+    let good: serde_json::Value = serde_json::from_str(crate::campaigns::IMPRINT).unwrap();
+    let r = gql(put, json!({ "i": good })).await;
+    assert_eq!(
+        ok(&r, "putImprint")["putImprint"]["imprint"]["company"],
+        "Muster Marketing GmbH"
+    );
+    assert_eq!(launch(&app, t, &tenant, &first, v1).await["audience"], 3);
+
+    // c1 consented to tracking; tracking is off (the default): nobody is tracked.
+    crate::campaigns::exec(
+        &app,
+        &tenant,
+        "INSERT INTO consent_events (id, person_id, channel, purpose, kind, at, source, actor, address_hash) \
+         SELECT gen_random_uuid(), p.id, 'email', 'tracking', 'confirmed', now() - interval '1 day', 'import', 'test', p.email_hash \
+         FROM persons p WHERE p.email_normalized = 'c1.mail@example.de'",
+    )
+    .await;
+    run_jobs(&app, &settings).await;
+    let mails = smtpd.wait_for(3, std::time::Duration::from_secs(5)).await;
+    assert_eq!(mails.len(), 3);
+    for m in &mails {
+        let (text, html) = parts(m);
+        for part in [&text, &html] {
+            assert!(part.contains("Muster Marketing GmbH"), "imprint: {part}");
+            assert!(
+                part.contains("Amtsgericht Köln, HRB 12345"),
+                "imprint: {part}"
+            );
+            assert!(
+                part.contains("Geschäftsführerin: Anna Muster"),
+                "imprint: {part}"
+            );
+            assert!(
+                part.contains("jederzeit widersprechen"),
+                "objection notice: {part}"
+            );
+            assert!(part.contains("/p/unsubscribe"), "objection link: {part}");
+        }
+        assert!(
+            !html.contains("/t/o/") && !html.contains("/t/c/"),
+            "tracking off: {html}"
+        );
+    }
+    let step = &report(&app, t, &tenant, &first).await["steps"][0];
+    assert_eq!(
+        (step["sent"].as_i64(), step["measurable"].as_i64()),
+        (Some(3), Some(0))
+    );
+
+    // Tracking on: only c1, who consented, gets the pixel and tracked links.
+    let r = gql(
+        "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 5, capDays: 7, throttlePerSecond: 100, tracking: true}) { settings { tracking } userErrors { field message code } } }",
+        json!({}),
+    )
+    .await;
+    ok(&r, "settings");
+    let (second, v2) = campaign(&app, t, &tenant, "mail", "Mit Tracking").await;
+    assert_eq!(launch(&app, t, &tenant, &second, v2).await["audience"], 3);
+    run_jobs(&app, &settings).await;
+    let mails = smtpd.wait_for(6, std::time::Duration::from_secs(5)).await;
+    assert_eq!(mails.len(), 6);
+    let mut tracked = Vec::new();
+    // Of all six mails (three of the first campaign, untracked as checked), one is tracked.
+    for m in &mails {
+        let (_, html) = parts(m);
+        let to = crate::campaigns::header(m, "To").unwrap_or("").to_owned();
+        let pixel = html.contains("/t/o/");
+        let click = html.contains("/t/c/");
+        assert_eq!(pixel, click, "pixel and tracked links go together: {html}");
+        if pixel {
+            tracked.push(to);
+        }
+    }
+    assert_eq!(tracked.len(), 1, "{tracked:?}");
+    assert!(tracked[0].contains("c1.mail@example.de"), "{tracked:?}");
+    let step = &report(&app, t, &tenant, &second).await["steps"][0];
+    assert_eq!(
+        (step["sent"].as_i64(), step["measurable"].as_i64()),
+        (Some(3), Some(1))
+    );
+}

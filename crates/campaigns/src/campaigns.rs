@@ -548,6 +548,9 @@ pub async fn transition(
             }
         )));
     }
+    if matches!(to, Status::Scheduled | Status::Running) && from != Status::Paused {
+        require_imprint(tx, c.id).await?;
+    }
     let mut effect = Transition::default();
     let mut scheduled = c.scheduled_at;
     match to {
@@ -594,6 +597,27 @@ pub async fn transition(
         kartei_tenancy::jobs::enqueue_after(tx, crate::SEND_JOB, id, now).await?;
     }
     Ok((c, effect))
+}
+
+/// A campaign that mails or writes letters names its sender: the tenant's imprint (§5 DDG)
+/// must be maintained before it is scheduled or launched.
+async fn require_imprint(tx: &TenantTx, id: Uuid) -> Result<()> {
+    let writes = steps(tx, id)
+        .await?
+        .iter()
+        .any(|s| matches!(s.channel.as_str(), "email" | "letter"));
+    if writes
+        && kartei_compliance::imprint::Imprint::load(tx)
+            .await?
+            .is_none()
+    {
+        return Err(Error::Conflict(
+            "the tenant has no imprint: maintain it (putImprint) before sending mail or letters \
+             (§5 DDG)"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Freezes the audience of a one-off campaign (occasion campaigns find theirs every day).

@@ -1,5 +1,7 @@
-//! Letter steps: a mail-merge export of everyone the step was sent to, as CSV (addresses and
-//! the rendered text) and as one printable HTML document with a page per letter.
+//! Letter steps: a mail-merge export of everyone the step was sent to, as CSV (addresses, the
+//! sender line and the rendered text) and as one printable HTML document with a page per
+//! letter: the tenant's imprint as sender line above the address and at the foot of the page
+//! (§5 DDG; what a business letter must state, §35a GmbHG, §80 AktG, §37a HGB).
 
 use kartei_tenancy::db::TenantTx;
 use kartei_tenancy::tenants::stmt;
@@ -56,6 +58,11 @@ pub async fn export(tx: &TenantTx, campaign: Uuid, step: Uuid) -> Result<Export>
     ))
     .all(&**tx)
     .await?;
+    let imprint = kartei_compliance::imprint::Imprint::load(tx)
+        .await?
+        .ok_or_else(|| Error::Conflict("maintain the tenant's imprint first (§5 DDG)".into()))?;
+    let sender = imprint.sender_line();
+    let foot = esc(&imprint.lines().join(" · "));
     let mut w = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| Error::Conflict(format!("cannot write the export: {e}"));
     w.write_record([
@@ -69,13 +76,15 @@ pub async fn export(tx: &TenantTx, campaign: Uuid, step: Uuid) -> Result<Export>
         "postal_code",
         "city",
         "country",
+        "sender",
         "letter",
     ])
     .map_err(csv_err)?;
     let mut html = String::from(
         "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\"><title>Serienbrief</title>\
          <style>section{page-break-after:always;font:11pt serif;padding:2cm}\
-         .address{margin:1cm 0 2cm;white-space:pre-line}.body{white-space:pre-wrap}</style><body>",
+         .sender{font-size:8pt;text-decoration:underline}.imprint{margin-top:2cm;font-size:8pt}\
+         .address{margin:0 0 2cm;white-space:pre-line}.body{white-space:pre-wrap}</style><body>",
     );
     for r in &rows {
         let id = r.person_id.to_string();
@@ -90,6 +99,7 @@ pub async fn export(tx: &TenantTx, campaign: Uuid, step: Uuid) -> Result<Export>
             &cell(r.postal_code.as_deref()),
             &cell(r.city.as_deref()),
             &cell(r.country.as_deref()),
+            &cell(Some(&sender)),
             &cell(r.rendered.as_deref()),
         ])
         .map_err(csv_err)?;
@@ -120,7 +130,9 @@ pub async fn export(tx: &TenantTx, campaign: Uuid, step: Uuid) -> Result<Export>
         .collect::<Vec<_>>()
         .join("\n");
         html.push_str(&format!(
-            "<section><div class=\"address\">{address}</div><div class=\"body\">{}</div></section>",
+            "<section><div class=\"sender\">{}</div><div class=\"address\">{address}</div>\
+             <div class=\"body\">{}</div><div class=\"imprint\">{foot}</div></section>",
+            esc(&sender),
             esc(r.rendered.as_deref().unwrap_or(""))
         ));
     }

@@ -24,6 +24,9 @@ pub struct StepLine {
     pub skipped: i64,
     pub failed: i64,
     pub delivered: i64,
+    /// Sent with open and click tracking (§25 TDDDG: only to those who consented); the base
+    /// of the open and click rates.
+    pub measurable: i64,
     pub opened: i64,
     pub clicked: i64,
     pub bounced: i64,
@@ -126,6 +129,7 @@ pub async fn report(tx: &TenantTx, campaign: Uuid) -> Result<Report> {
                  count(*) FILTER (WHERE a.status = 'skipped') AS skipped, \
                  count(*) FILTER (WHERE a.status = 'failed') AS failed, \
                  count(*) FILTER (WHERE a.status IN ('sent', 'handed') AND a.bounced_at IS NULL) AS delivered, \
+                 count(*) FILTER (WHERE a.status IN ('sent', 'handed') AND a.tracked) AS measurable, \
                  count(*) FILTER (WHERE a.opened_at IS NOT NULL) AS opened, \
                  count(*) FILTER (WHERE a.clicked_at IS NOT NULL) AS clicked, \
                  count(*) FILTER (WHERE a.bounced_at IS NOT NULL) AS bounced, \

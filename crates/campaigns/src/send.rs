@@ -20,9 +20,10 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use futures_util::future::join_all;
+use kartei_compliance::imprint::{self, Imprint};
 use kartei_compliance::ledger::Channel;
 use kartei_compliance::links::Links;
-use kartei_compliance::policy::{self, PolicySettings};
+use kartei_compliance::policy::{self, Basis, PolicySettings, TRACKING_PURPOSE};
 use kartei_compliance::suppression::Key;
 use kartei_core::id::TenantId;
 use kartei_tenancy::db::{Db, TenantTx};
@@ -159,6 +160,8 @@ struct Job<'a> {
     settings: CampaignSettings,
     policy: PolicySettings,
     key: Key,
+    /// Printed with the objection notice under every email (checked at launch).
+    imprint: Option<Imprint>,
     renderers: HashMap<Uuid, Arc<Renderer>>,
     throttle: Throttle,
     counts: Mutex<Counts>,
@@ -269,6 +272,7 @@ pub async fn run(
         sender,
         policy: PolicySettings::load(&tx).await?,
         key: Key::load(&tx).await?,
+        imprint: Imprint::load(&tx).await?,
         renderers,
         throttle: Throttle::new(settings.throttle_per_second),
         settings,
@@ -532,6 +536,24 @@ impl Job<'_> {
             .ok_or(Error::NotFound("template"))?
             .clone();
         let contact = templates::contact(&tx, person).await?;
+        if channel == Channel::Email && self.imprint.is_none() {
+            return self.skip(tx, round, step, person, "NO_IMPRINT").await;
+        }
+        // §25 TDDDG: a pixel and tracked links only where the person consented to them.
+        let tracked = channel == Channel::Email
+            && self.settings.tracking
+            && policy::may_contact_with(
+                &tx,
+                &self.key,
+                &self.policy,
+                person,
+                Channel::Email,
+                TRACKING_PURPOSE,
+                now,
+            )
+            .await?
+            .basis
+                == Some(Basis::Consent);
         let unsubscribe = if channel == Channel::Email {
             Some(kartei_compliance::doi::unsubscribe_link(
                 &self.sender.links,
@@ -618,9 +640,11 @@ impl Job<'_> {
                 }
                 let claimed = Claimed::find_by_statement(stmt(
                     "INSERT INTO campaign_sends (id, campaign_id, step_id, person_id, round, channel, \
-                         variant, status, subject) VALUES ($1, $2, $3, $4, $5, 'email', $6, 'claimed', $7) \
+                         variant, status, subject, tracked) \
+                     VALUES ($1, $2, $3, $4, $5, 'email', $6, 'claimed', $7, $8) \
                      ON CONFLICT (campaign_id, step_id, person_id, round) DO UPDATE \
-                         SET claimed_at = now(), variant = EXCLUDED.variant, subject = EXCLUDED.subject \
+                         SET claimed_at = now(), variant = EXCLUDED.variant, subject = EXCLUDED.subject, \
+                             tracked = EXCLUDED.tracked \
                          WHERE campaign_sends.status = 'claimed' \
                      RETURNING id",
                     vec![
@@ -631,6 +655,7 @@ impl Job<'_> {
                         round.into(),
                         v.to_string().into(),
                         rendered.subject.clone().into(),
+                        tracked.into(),
                     ],
                 ))
                 .one(&*tx)
@@ -652,17 +677,31 @@ impl Job<'_> {
                     (None, Some(l)) => Some(l.clone()),
                     _ => None,
                 };
-                let html = rendered
-                    .html
-                    .as_deref()
-                    .map(|h| self.sender.tracker.instrument(h, self.tenant, send_id));
-                let headers = unsubscribe.map(|(_, h)| h).unwrap_or_default();
+                // The objection notice with its link and the imprint close both parts.
+                let (url, headers) = unsubscribe.unwrap_or_default();
+                let (text, html) = match &self.imprint {
+                    Some(i) => (
+                        format!("{}{}", rendered.text, i.text_footer(&url)),
+                        rendered
+                            .html
+                            .as_deref()
+                            .map(|h| imprint::append_html(h, &i.html_footer(&url))),
+                    ),
+                    None => (rendered.text.clone(), rendered.html.clone()),
+                };
+                let html = html.map(|h| {
+                    if tracked {
+                        self.sender.tracker.instrument(&h, self.tenant, send_id)
+                    } else {
+                        h
+                    }
+                });
                 let msg = build(
                     &self.sender.from,
                     Mailbox::new(name, to.clone()),
                     rendered.subject.as_deref().unwrap_or(""),
                     &message_id,
-                    &rendered.text,
+                    &text,
                     html.as_deref(),
                     &headers,
                 )?;

@@ -1,5 +1,5 @@
 //! The tenant's campaign options: the form of address (Sie or Du), the frequency cap across
-//! all campaigns, and the send throttle.
+//! all campaigns, the send throttle, and whether opens and clicks are measured.
 
 use kartei_tenancy::db::TenantTx;
 use kartei_tenancy::settings;
@@ -28,6 +28,9 @@ pub struct CampaignSettings {
     pub cap_days: u32,
     /// Emails per second for the whole tenant.
     pub throttle_per_second: u32,
+    /// Open and click tracking (§25 TDDDG): off by default; when on, only for recipients with
+    /// a tracking consent on record.
+    pub tracking: bool,
 }
 
 impl Default for CampaignSettings {
@@ -37,6 +40,7 @@ impl Default for CampaignSettings {
             cap_touches: 3,
             cap_days: 7,
             throttle_per_second: 100,
+            tracking: false,
         }
     }
 }

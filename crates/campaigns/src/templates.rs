@@ -291,7 +291,29 @@ async fn validate(tx: &TenantTx, d: &TemplateDraft) -> Result<()> {
             check_text(field, text, &keys, true).map_err(|m| Error::field(field, m))?;
         }
     }
+    // Email templates are marketing mail: the reader is told at every use, in the text they
+    // read, that they may object (UWG §7(3) no. 4, Art. 21(4) GDPR; a List-Unsubscribe header
+    // alone tells nobody). Both parts must print the link.
+    if d.channel == TemplateChannel::Email {
+        for (field, text) in [("body", Some(d.body.as_str())), ("html", d.html.as_deref())] {
+            if let Some(text) = text
+                && !prints_unsubscribe_link(text)
+            {
+                return Err(Error::field(
+                    field,
+                    "must contain the objection link {{ unsubscribe_url }} (UWG §7(3) no. 4)",
+                ));
+            }
+        }
+    }
     Ok(())
+}
+
+/// Whether a (syntactically valid) template reads `unsubscribe_url`.
+fn prints_unsubscribe_link(text: &str) -> bool {
+    env()
+        .template_from_str(text)
+        .is_ok_and(|t| t.undeclared_variables(false).contains("unsubscribe_url"))
 }
 
 pub async fn create_template(tx: &TenantTx, d: &TemplateDraft) -> Result<Template> {

@@ -12,6 +12,7 @@ pub mod erasure;
 pub mod error;
 pub mod exceptions;
 pub mod imports;
+pub mod imprint;
 pub mod ledger;
 pub mod links;
 pub mod mail;

@@ -31,6 +31,10 @@ use crate::suppression::Key;
 
 pub const SETTINGS_KEY: &str = "compliance.policy";
 
+/// The purpose of a consent to open and click tracking (§25 TDDDG; migration
+/// `t0014_tracking_consent`): only an express consent for it counts, never an exception.
+pub const TRACKING_PURPOSE: &str = "tracking";
+
 /// The tenant's policy options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]

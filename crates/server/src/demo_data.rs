@@ -895,7 +895,8 @@ pub async fn consents(db: &Db, tenant: TenantId) -> anyhow::Result<u64> {
 }
 
 /// Example segments for the demo tenant, with the lifecycle rules and the ABC analysis run
-/// once (the worker repeats them daily). Does nothing when the tenant has segments.
+/// once (the worker repeats them daily), and a fictitious imprint. Does nothing when the
+/// tenant has segments.
 pub async fn segments(db: &Db, tenant: TenantId) -> anyhow::Result<usize> {
     use kartei_segments::segments::{self as seg, SegmentDraft};
     let tx = db.begin_tenant(tenant).await?;
@@ -946,6 +947,27 @@ pub async fn segments(db: &Db, tenant: TenantId) -> anyhow::Result<usize> {
         seg::refresh(&tx, s.id, chrono::Utc::now(), "demo")
             .await
             .map_err(err)?;
+    }
+    // A (fictitious) imprint, so the demo can launch a mailing (§5 DDG: no campaign mails
+    // without one).
+    if kartei_compliance::imprint::Imprint::load(&tx)
+        .await?
+        .is_none()
+    {
+        kartei_compliance::imprint::Imprint {
+            company: "Demo Kartei GmbH".into(),
+            street: "Musterstraße 1".into(),
+            postal_code: "50667".into(),
+            city: "Köln".into(),
+            country: "DE".into(),
+            represented_by: "Geschäftsführerin: Erika Mustermann".into(),
+            register: Some("Amtsgericht Köln, HRB 00000".into()),
+            vat_id: None,
+            email: "info@demo.example".into(),
+            phone: None,
+        }
+        .save(&tx, "demo")
+        .await?;
     }
     tx.commit().await?;
     Ok(examples.len())

@@ -59,5 +59,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0013_wake_lock",
             up: include_str!("t0013_wake_lock.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0014_tracking_consent",
+            up: include_str!("t0014_tracking_consent.sql"),
+        }),
     ]
 }

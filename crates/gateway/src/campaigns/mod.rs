@@ -472,6 +472,10 @@ pub struct CampaignStepReport {
     pub skipped: i64,
     pub failed: i64,
     pub delivered: i64,
+    /// Emails sent with open and click tracking: tracking is off unless the tenant turns it
+    /// on, and then only for recipients with a tracking consent (§25 TDDDG). Open and click
+    /// rates are rates of this number, not of `sent`.
+    pub measurable: i64,
     pub opened: i64,
     pub clicked: i64,
     pub bounced: i64,
@@ -564,6 +568,7 @@ impl From<report::Report> for CampaignReport {
                     skipped: s.skipped,
                     failed: s.failed,
                     delivered: s.delivered,
+                    measurable: s.measurable,
                     opened: s.opened,
                     clicked: s.clicked,
                     bounced: s.bounced,
@@ -640,6 +645,11 @@ pub struct CampaignSettingsObject {
     pub cap_days: u32,
     /// Emails per second for the tenant.
     pub throttle_per_second: u32,
+    /// Open and click tracking (§25 TDDDG). Off by default; when on, applied only to
+    /// recipients with a consent for the purpose `tracking` on record (collect it with a
+    /// subscribe form for that purpose). Reports count them as `measurable`.
+    #[graphql(default)]
+    pub tracking: bool,
 }
 
 impl From<CampaignSettings> for CampaignSettingsObject {
@@ -652,6 +662,7 @@ impl From<CampaignSettings> for CampaignSettingsObject {
             cap_touches: s.cap_touches,
             cap_days: s.cap_days,
             throttle_per_second: s.throttle_per_second,
+            tracking: s.tracking,
         }
     }
 }
@@ -1226,6 +1237,7 @@ impl CampaignsMutation {
                 cap_touches: input.cap_touches,
                 cap_days: input.cap_days,
                 throttle_per_second: input.throttle_per_second,
+                tracking: input.tracking,
             };
             s.save(tx, &actor).await.map_err(api)?;
             record(

@@ -13,9 +13,9 @@ use super::query::phone_region;
 use super::types::{
     CompliancePolicy, ConsentChannel, ConsentEvent, ConsentEventInput, ConsentPurpose,
     ConsentPurposeInput, ConsentText, DataSubjectRequest, DataSubjectRequestKind, ErasureSummary,
-    ExistingCustomerInput, ExistingCustomerRecord, ProcessingActivity, ProcessingActivityInput,
-    RecordableConsentKind, RetentionAction, RetentionPolicy, RetentionPolicyInput, SubscribeForm,
-    SuppressionReason,
+    ExistingCustomerInput, ExistingCustomerRecord, Imprint, ProcessingActivity,
+    ProcessingActivityInput, RecordableConsentKind, RetentionAction, RetentionPolicy,
+    RetentionPolicyInput, SubscribeForm, SuppressionReason,
 };
 use crate::contacts::types::Person;
 use crate::context::{services, tenant_tx};
@@ -91,6 +91,8 @@ pub struct CreateDataSubjectRequestInput {
 }
 
 crate::payload! { CreateDataSubjectRequestPayload "The result of `createDataSubjectRequest`." { data_subject_request: DataSubjectRequest } }
+
+crate::payload! { PutImprintPayload "The result of `putImprint`." { imprint: Imprint } }
 
 /// The input of `restrictProcessing`.
 #[derive(async_graphql::InputObject)]
@@ -661,6 +663,35 @@ impl ComplianceMutation {
         crate::payload::settle(ctx, async {
             r.await.map(|v| CreateDataSubjectRequestPayload {
                 data_subject_request: Some(v),
+                ..Default::default()
+            })
+        })
+        .await
+    }
+
+    /// Maintains the tenant's imprint (§5 DDG), replacing the last one.
+    async fn put_imprint(
+        &self,
+        ctx: &Context<'_>,
+        input: Imprint,
+    ) -> async_graphql::Result<PutImprintPayload> {
+        crate::payload::settle(ctx, async {
+            let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+            let actor = t.actor.audit_label();
+            let i = kartei_compliance::imprint::Imprint::from(input)
+                .save(tx, &actor)
+                .await
+                .map_err(api)?;
+            record(
+                tx,
+                &actor,
+                "imprint.updated",
+                None,
+                serde_json::to_value(&i).unwrap_or_default(),
+            )
+            .await?;
+            Ok(PutImprintPayload {
+                imprint: Some(i.into()),
                 ..Default::default()
             })
         })

@@ -10,7 +10,7 @@ use kartei_tenancy::db::TenantTx;
 use super::types::{
     CompliancePolicy, ConsentChainReport, ConsentChannel, ConsentEvent, ConsentPurpose,
     ConsentText, ContactDecision, DataSubjectRequest, ErasureRecord, ExistingCustomerRecord,
-    MailHeader, ProcessingActivity, ReasonCount, RetentionDryRun, RetentionPolicy,
+    Imprint, MailHeader, ProcessingActivity, ReasonCount, RetentionDryRun, RetentionPolicy,
     SuppressionCounts, SuppressionEntry, SuppressionKind, UnsubscribeLink,
 };
 use crate::context::{services, tenant_tx};
@@ -102,6 +102,15 @@ impl ComplianceQuery {
         let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
         let t = ledger::texts(tx).await.map_err(api)?;
         Ok(t.into_iter().map(Into::into).collect())
+    }
+
+    /// The tenant's imprint, null until maintained (`putImprint`).
+    async fn imprint(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Imprint>> {
+        let (_, tx) = tenant_tx(ctx, Role::Viewer).await?;
+        let i = kartei_compliance::imprint::Imprint::load(tx)
+            .await
+            .map_err(api)?;
+        Ok(i.map(Into::into))
     }
 
     async fn compliance_policy(

@@ -761,3 +761,62 @@ impl From<ropa::Activity> for ProcessingActivity {
         }
     }
 }
+
+/// A value object (no id): the tenant's imprint (Impressum, §5 DDG). Every marketing email
+/// closes with it and the objection notice; letters carry it as sender line and page foot; a
+/// campaign that mails or writes letters cannot launch without it.
+#[derive(async_graphql::SimpleObject, async_graphql::InputObject, Clone)]
+#[graphql(input_name = "ImprintInput")]
+pub struct Imprint {
+    /// The full name with its legal form ("Muster Marketing GmbH").
+    pub company: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    /// ISO 3166-1 alpha-2.
+    #[graphql(default_with = "\"DE\".to_string()")]
+    pub country: String,
+    /// Who represents the company ("Geschäftsführerin: Anna Muster").
+    pub represented_by: String,
+    /// Register court and number, where registered ("Amtsgericht Köln, HRB 12345").
+    pub register: Option<String>,
+    /// VAT identification number, where there is one.
+    pub vat_id: Option<String>,
+    /// An address for quick electronic contact.
+    pub email: String,
+    pub phone: Option<String>,
+}
+
+impl From<kartei_compliance::imprint::Imprint> for Imprint {
+    fn from(i: kartei_compliance::imprint::Imprint) -> Self {
+        Imprint {
+            company: i.company,
+            street: i.street,
+            postal_code: i.postal_code,
+            city: i.city,
+            country: i.country,
+            represented_by: i.represented_by,
+            register: i.register,
+            vat_id: i.vat_id,
+            email: i.email,
+            phone: i.phone,
+        }
+    }
+}
+
+impl From<Imprint> for kartei_compliance::imprint::Imprint {
+    fn from(i: Imprint) -> Self {
+        kartei_compliance::imprint::Imprint {
+            company: i.company,
+            street: i.street,
+            postal_code: i.postal_code,
+            city: i.city,
+            country: i.country,
+            represented_by: i.represented_by,
+            register: i.register,
+            vat_id: i.vat_id,
+            email: i.email,
+            phone: i.phone,
+        }
+    }
+}
