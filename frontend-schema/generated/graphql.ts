@@ -1487,6 +1487,8 @@ export type ErasureRecord = {
 export type ErasureSummary = {
   __typename?: 'ErasureSummary';
   erasureId: Scalars['ID']['output'];
+  /** What a legal duty keeps, as legal holds (Art. 17(3)(b) GDPR): kind, basis, until when. */
+  kept: Array<KeptRecords>;
   /** What was removed, by table; no personal data. */
   removed: Scalars['JSON']['output'];
 };
@@ -1856,6 +1858,40 @@ export type InteractionPatch = {
   occurredAt?: InputMaybe<Scalars['DateTime']['input']>;
   subject?: InputMaybe<Scalars['String']['input']>;
   summary?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A value object (no id): records of one kind an erasure kept as legal holds. */
+export type KeptRecords = {
+  __typename?: 'KeptRecords';
+  /** The law that requires keeping them. */
+  basis: Scalars['String']['output'];
+  count: Scalars['Int']['output'];
+  /** The last day the longest-kept of them is kept. */
+  heldUntil: Scalars['NaiveDate']['output'];
+  /** `phone_consent_proof`, `invoice`, `order` or `business_letter`. */
+  kind: Scalars['String']['output'];
+};
+
+/**
+ * A record kept after an erasure because a legal duty requires it. Only this view shows it,
+ * to tenant admins, and every read is audited.
+ */
+export type LegalHold = {
+  __typename?: 'LegalHold';
+  basis: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** The date its period counts from (for consent proof: the last use of the consent). */
+  documentDate: Scalars['NaiveDate']['output'];
+  /** The erasure that created it. */
+  erasureId: Scalars['ID']['output'];
+  /** The last day it is kept; the retention run deletes it the day after. */
+  heldUntil: Scalars['NaiveDate']['output'];
+  id: Scalars['ID']['output'];
+  kind: Scalars['String']['output'];
+  /** For consent proof: every held event still hashes to the digest the consent chain holds. */
+  proofVerified?: Maybe<Scalars['Boolean']['output']>;
+  /** The minimized record. */
+  record: Scalars['JSON']['output'];
 };
 
 /** A value object (no id): a generated export. */
@@ -3290,6 +3326,11 @@ export type Query = {
   imports: ImportConnection;
   /** The tenant's imprint, null until maintained (`putImprint`). */
   imprint?: Maybe<Imprint>;
+  /**
+   * Records kept after erasures because a legal duty requires it (tenant admins; every
+   * read is audited), soonest end first.
+   */
+  legalHolds: Array<LegalHold>;
   /** The mail-merge export of a letter step. */
   letterExport: LetterExport;
   /** A person's automatic lifecycle changes, oldest first. */
@@ -3512,6 +3553,11 @@ export type QueryImportsArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryLegalHoldsArgs = {
+  limit?: Scalars['Int']['input'];
 };
 
 

@@ -20,6 +20,7 @@ export const valueObjects = {
   ChainBreak: "one finding of a consent-chain check",
   CompliancePolicy: "the tenant's singleton compliance policy",
   Imprint: "the tenant's singleton imprint (§5 DDG)",
+  KeptRecords: "a count per kind in an erasure receipt, computed",
   ConsentChainReport: "the result of a consent-chain check, computed",
   ContactDecision: "computed: may this person be contacted now",
   CreatedApiKey: "the one-time reveal of a new key's secret (the key has its id)",

@@ -453,3 +453,274 @@ async fn marketing_mail_carries_imprint_and_objection_and_tracks_only_with_conse
         (Some(3), Some(1))
     );
 }
+
+/// The access export's `person.json`.
+async fn access_export(
+    app: &kartei_tests::TestApp,
+    t: &str,
+    tenant: &str,
+    person: &str,
+) -> serde_json::Value {
+    use std::io::Read;
+    let r = app
+        .gql(
+            "mutation($p: ID!) { createDataSubjectRequest(input: {personId: $p, kind: ACCESS}) { dataSubjectRequest { exportPath } userErrors { field message code } } }",
+            json!({"p": person}),
+            Some(t),
+            Some(tenant),
+        )
+        .await;
+    let path = ok(&r, "access")["createDataSubjectRequest"]["dataSubjectRequest"]["exportPath"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, zip) = app
+        .file_request(reqwest::Method::GET, &path, t, tenant, None)
+        .await;
+    assert_eq!(status, 200);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut doc = String::new();
+    archive
+        .by_name("person.json")
+        .unwrap()
+        .read_to_string(&mut doc)
+        .unwrap();
+    serde_json::from_str(&doc).unwrap()
+}
+
+/// Art. 17(3)(b) GDPR: erasure keeps what §7a UWG, §147 AO and §257 HGB require, as legal
+/// holds nobody else sees, and the retention run ends each hold the day after its last day.
+#[tokio::test]
+async fn erasure_keeps_consent_proof_invoices_and_letters_as_holds_until_their_end() {
+    use chrono::NaiveDate;
+    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_legal_holds");
+    kartei_tests::drop_database(&db).await;
+    let settings = kartei_tests::worker_settings(&db, "smtp://127.0.0.1:9");
+    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let gql = |q: &'static str, v: serde_json::Value| app.gql(q, v, Some(t), Some(&tenant));
+    let r = gql(
+        "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }",
+        json!({"i": {"salutation": "Frau", "firstName": "Paula", "lastName": "Fernsprech",
+                     "phone": "+49 221 1234567", "street": "Ringstraße 5", "postalCode": "50667",
+                     "city": "Köln", "email": "paula.fernsprech@example.de"}}),
+    )
+    .await;
+    let paula = ok(&r, "person")["createPerson"]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = gql(
+        "mutation { storeConsentText(input: {title: \"Telefon\", body: \"Ja, Sie dürfen mich zu Angeboten anrufen. Widerruf jederzeit.\"}) { consentText { hash } userErrors { field message code } } }",
+        json!({}),
+    )
+    .await;
+    let text = ok(&r, "text")["storeConsentText"]["consentText"]["hash"].clone();
+    let r = gql(
+        "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { consentEvent { seq } userErrors { field message code } } }",
+        json!({"i": {"personId": paula, "channel": "PHONE", "purpose": "offers", "kind": "GRANTED",
+                     "at": "2026-01-10T09:30:00Z", "source": "CALL", "sourceRef": "Gesprächsnotiz 4711",
+                     "textHash": text}}),
+    )
+    .await;
+    ok(&r, "consent");
+    let interaction = "mutation($p: ID!, $k: InteractionKind!, $at: DateTime!, $s: String) { createInteraction(input: {personId: $p, kind: $k, direction: OUTBOUND, occurredAt: $at, subject: $s}) { interaction { id } userErrors { field message code } } }";
+    for (kind, at, subject) in [
+        ("CALL", "2026-02-01T10:00:00Z", "Angebot Frühjahr"),
+        ("CALL", "2026-06-15T14:00:00Z", "Angebot Sommer"),
+        (
+            "LETTER",
+            "2025-11-20T08:00:00Z",
+            "Auftragsbestätigung 2025-88",
+        ),
+    ] {
+        let r = gql(
+            interaction,
+            json!({"p": paula, "k": kind, "at": at, "s": subject}),
+        )
+        .await;
+        ok(&r, "interaction");
+    }
+    for (number, issued) in [("RE-2024-1", "2024-05-01"), ("RE-2026-2", "2026-03-01")] {
+        let r = gql(
+            "mutation($p: ID!, $n: String!, $d: NaiveDate!) { createTransaction(input: {personId: $p, kind: INVOICE, number: $n, amountMinor: 24900, issuedOn: $d}) { transaction { id } userErrors { field message code } } }",
+            json!({"p": paula, "n": number, "d": issued}),
+        )
+        .await;
+        ok(&r, "invoice");
+    }
+    let verify = "{ verifyConsentChain { intact events redacted } }";
+    let before = ok(&gql(verify, json!({})).await, "chain")["verifyConsentChain"].clone();
+    assert_eq!(before["intact"], true, "{before}");
+
+    // Art. 15(1)(d): the access export says what would be kept, on which basis, until when.
+    let export = access_export(&app, t, &tenant, &paula).await;
+    let mut due: Vec<(String, String)> = export["data"]["retention"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert!(!r["basis"].as_str().unwrap().is_empty(), "{r}");
+            (
+                r["kind"].as_str().unwrap().to_owned(),
+                r["held_until"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    due.sort();
+    let expected = vec![
+        ("business_letter".to_owned(), "2031-12-31".to_owned()),
+        ("invoice".to_owned(), "2032-12-31".to_owned()),
+        ("invoice".to_owned(), "2034-12-31".to_owned()),
+        ("phone_consent_proof".to_owned(), "2031-06-15".to_owned()),
+    ];
+    assert_eq!(due, expected, "{}", export["data"]["retention"]);
+
+    // The erasure receipt lists what was kept.
+    let r = gql(
+        "mutation($p: ID!) { erasePerson(input: {id: $p, reason: \"Art. 17 Antrag per Brief\"}) { erasure { erasureId kept { kind basis count heldUntil } } userErrors { field message code } } }",
+        json!({"p": paula}),
+    )
+    .await;
+    let kept = ok(&r, "erase")["erasePerson"]["erasure"]["kept"].clone();
+    let kinds: Vec<(String, i64, String)> = kept
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["kind"].as_str().unwrap().to_owned(),
+                k["count"].as_i64().unwrap(),
+                k["heldUntil"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("business_letter".into(), 1, "2031-12-31".into()),
+            ("invoice".into(), 2, "2034-12-31".into()),
+            ("phone_consent_proof".into(), 1, "2031-06-15".into()),
+        ],
+        "{kept}"
+    );
+    let after = ok(&gql(verify, json!({})).await, "chain")["verifyConsentChain"].clone();
+    assert_eq!(after["intact"], true, "{after}");
+    assert_eq!(after["events"], before["events"]);
+
+    // Invisible to everything but the legal-hold view.
+    run_jobs(&app, &settings).await;
+    for sql in [
+        "SELECT count(*) FROM persons",
+        "SELECT count(*) FROM transactions",
+        "SELECT count(*) FROM interactions",
+        "SELECT count(*) FROM search_documents",
+        "SELECT count(*) FROM consent_events WHERE person_id IS NOT NULL OR ip IS NOT NULL OR source_ref IS NOT NULL",
+    ] {
+        assert_eq!(app.tenant_i64(&tenant, sql).await, 0, "{sql}");
+    }
+    let r = gql(
+        "{ searchContacts(query: \"Fernsprech\") { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(ok(&r, "search")["searchContacts"]["totalCount"], 0);
+    let r = gql(
+        "{ persons(filter: {query: \"Fernsprech\", archived: true}) { edges { node { id } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(ok(&r, "list")["persons"]["edges"], json!([]));
+    let r = gql(
+        "mutation { createSegment(input: {name: \"Alle\", rule: {field: \"lastName\", op: \"eq\", value: \"Fernsprech\"}}) { segment { liveCount } userErrors { field message code } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        ok(&r, "segment")["createSegment"]["segment"]["liveCount"],
+        0
+    );
+    let (status, body) = app
+        .file_request(
+            reqwest::Method::POST,
+            "/files/exports/persons",
+            t,
+            &tenant,
+            Some(json!({"format": "CSV"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(!String::from_utf8_lossy(&body).contains("Fernsprech"));
+
+    let r = gql(
+        "{ legalHolds { id kind basis documentDate heldUntil record proofVerified } }",
+        json!({}),
+    )
+    .await;
+    let holds = ok(&r, "holds")["legalHolds"].as_array().unwrap().clone();
+    assert_eq!(holds.len(), 4, "{holds:?}");
+    let proof = holds
+        .iter()
+        .find(|h| h["kind"] == "phone_consent_proof")
+        .unwrap();
+    assert_eq!(proof["proofVerified"], true, "{proof}");
+    assert_eq!(proof["documentDate"], "2026-06-15");
+    assert_eq!(proof["record"]["person"]["phone"], "+492211234567");
+    assert_eq!(
+        proof["record"]["uses"].as_array().unwrap().len(),
+        2,
+        "{proof}"
+    );
+    let event = &proof["record"]["events"][0]["content"];
+    assert_eq!(event["ref"], "Gesprächsnotiz 4711", "{event}");
+    assert_eq!(event["text"], text);
+    let invoice = holds.iter().find(|h| h["kind"] == "invoice").unwrap();
+    assert_eq!(invoice["record"]["party"]["city"], "Köln", "{invoice}");
+    assert!(
+        invoice["record"]["party"].get("email").is_none(),
+        "minimized: an invoice keeps no email address: {invoice}"
+    );
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM audit_log WHERE action = 'legal_holds.read'"
+        )
+        .await,
+        1,
+        "reading holds is audited"
+    );
+
+    // The retention run: on a hold's last day nothing goes, the day after it does.
+    let tenant_id: kartei_core::id::TenantId = tenant.parse().unwrap();
+    let mut ends: Vec<NaiveDate> = holds
+        .iter()
+        .map(|h| h["heldUntil"].as_str().unwrap().parse().unwrap())
+        .collect();
+    ends.sort();
+    ends.dedup();
+    let mut left = 4;
+    for end in ends {
+        let ending = holds
+            .iter()
+            .filter(|h| h["heldUntil"].as_str() == Some(end.to_string().as_str()))
+            .count() as i64;
+        for (day, gone) in [(end, 0), (end.succ_opt().unwrap(), ending)] {
+            let tx = app.db.begin_tenant(tenant_id).await.unwrap();
+            let n = kartei_compliance::holds::expire(&tx, day, "test")
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(n as i64, gone, "on {day}");
+        }
+        left -= ending;
+        assert_eq!(
+            app.tenant_i64(&tenant, "SELECT count(*) FROM legal_holds")
+                .await,
+            left
+        );
+    }
+    assert_eq!(left, 0);
+    let chain = ok(&gql(verify, json!({})).await, "chain")["verifyConsentChain"].clone();
+    assert_eq!(chain["intact"], true, "{chain}");
+}

@@ -200,6 +200,8 @@ pub const CATEGORIES: &[&str] = &[
     "profiling",
     "requests",
     "audit",
+    // Art. 15(1)(d): how long records are kept beyond an erasure, on which legal basis.
+    "retention",
 ];
 
 #[derive(FromQueryResult)]
@@ -317,6 +319,19 @@ pub async fn collect(tx: &TenantTx, person_id: Uuid) -> Result<Map<String, JsonV
             JsonValue::Array(rows(tx, &sql, person_id).await?),
         );
     }
+    let retention = JsonRow::find_by_statement(stmt(
+        &format!(
+            "SELECT to_jsonb(x) AS j FROM ({}) x",
+            crate::holds::due_sql()
+        ),
+        crate::holds::due_params(person_id),
+    ))
+    .all(&**tx)
+    .await?
+    .into_iter()
+    .map(|r| r.j)
+    .collect();
+    out.insert("retention".to_owned(), JsonValue::Array(retention));
     Ok(out)
 }
 

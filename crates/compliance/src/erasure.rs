@@ -2,8 +2,10 @@
 //! them, their relations, interactions, transactions, sent messages, exception records, merge
 //! snapshots, import previews and errors, unimported uploads and audit details that name them.
 //! Consent events are redacted (their chain stays verifiable). What is left: the suppression
-//! hashes of their addresses, so a re-import stays blocked, and an erasure record without
-//! personal data. The search index and caches learn of it through the outbox.
+//! hashes of their addresses, so a re-import stays blocked, an erasure record without
+//! personal data, and what a legal duty keeps as minimized legal holds (`holds`: §7a UWG
+//! consent proof, invoices, business letters; listed in the record). The search index and
+//! caches learn of it through the outbox.
 
 use encoding_rs::WINDOWS_1252;
 use kartei_contacts::sql::bytes_array;
@@ -44,6 +46,8 @@ pub struct Summary {
     pub audit_entries_redacted: u64,
     pub free_text_redacted: u64,
     pub suppressed_addresses: u64,
+    /// What a legal duty keeps (Art. 17(3)(b) GDPR), as legal holds: kind, basis, until when.
+    pub kept: Vec<crate::holds::Kept>,
 }
 
 fn text_array(items: Vec<String>) -> Value {
@@ -150,7 +154,10 @@ pub async fn erase_person(
     let mut record_patterns = strong.clone();
     record_patterns.extend(last_names.iter().cloned());
 
-    // 2. Consent events: redacted, never deleted.
+    // 2. What a legal duty keeps is copied into legal holds before the originals go.
+    s.kept = crate::holds::keep(tx, person_id, s.erasure_id).await?;
+
+    // 3. Consent events: redacted, never deleted.
     s.consent_events_redacted = tx
         .execute_raw(stmt(
             "UPDATE consent_events SET person_id = NULL, source_ref = NULL, address_hash = NULL, \
@@ -161,7 +168,7 @@ pub async fn erase_person(
         .await?
         .rows_affected();
 
-    // 3. Owned rows.
+    // 4. Owned rows.
     s.interactions = tx
         .execute_raw(stmt(
             "DELETE FROM interactions WHERE person_id = ANY($1)",
@@ -189,7 +196,7 @@ pub async fn erase_person(
     ))
     .await?;
 
-    // 4. Imports: error rows and preview rows that name the person; uploads still holding them.
+    // 5. Imports: error rows and preview rows that name the person; uploads still holding them.
     if !record_patterns.is_empty() {
         let pats = text_array(patterns(&record_patterns));
         s.import_errors = tx
@@ -219,7 +226,7 @@ pub async fn erase_person(
     }
     s.uploads = purge_uploads(tx, &strong, &names).await?;
 
-    // 5. Other people's free text that mentions the person's address or full name.
+    // 6. Other people's free text that mentions the person's address or full name.
     for v in &strong {
         let pat = text_array(patterns(std::slice::from_ref(v)));
         for (table, col) in [
@@ -240,7 +247,7 @@ pub async fn erase_person(
         }
     }
 
-    // 6. The persons themselves (relations, duplicate pairs, exception records and sent
+    // 7. The persons themselves (relations, duplicate pairs, exception records and sent
     // messages go with them by cascade).
     s.persons = tx
         .execute_raw(stmt(
@@ -264,7 +271,7 @@ pub async fn erase_person(
         .await?;
     }
 
-    // 7. The record of it.
+    // 8. The record of it.
     let removed = serde_json::to_value(&s).unwrap_or_else(|_| json!({}));
     tx.execute_raw(stmt(
         "INSERT INTO erasures (id, actor, reason, request_id, removed) VALUES ($1, $2, $3, $4, $5)",

@@ -11,6 +11,7 @@ pub mod dsr;
 pub mod erasure;
 pub mod error;
 pub mod exceptions;
+pub mod holds;
 pub mod imports;
 pub mod imprint;
 pub mod ledger;

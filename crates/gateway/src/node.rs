@@ -67,6 +67,7 @@ kinds! {
     ExistingCustomerRecord,
     Import,
     Interaction,
+    LegalHold,
     LifecycleEvent,
     Member,
     MembershipEvent,

@@ -187,6 +187,15 @@ async fn execute(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        kartei_compliance::holds::JOB_KIND => {
+            let tx = db.begin_tenant(job.tenant()).await?;
+            let deleted = kartei_compliance::holds::run_job(&tx).await?;
+            tx.commit().await?;
+            if deleted > 0 {
+                tracing::info!(deleted, "legal holds ended");
+            }
+            Ok(())
+        }
         kartei_compliance::retention::JOB_KIND => {
             let tx = db.begin_tenant(job.tenant()).await?;
             let res = kartei_compliance::retention::run_job(&tx, job.subject_id).await?;

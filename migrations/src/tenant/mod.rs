@@ -63,5 +63,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0014_tracking_consent",
             up: include_str!("t0014_tracking_consent.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0015_legal_holds",
+            up: include_str!("t0015_legal_holds.sql"),
+        }),
     ]
 }

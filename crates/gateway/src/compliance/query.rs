@@ -10,8 +10,8 @@ use kartei_tenancy::db::TenantTx;
 use super::types::{
     CompliancePolicy, ConsentChainReport, ConsentChannel, ConsentEvent, ConsentPurpose,
     ConsentText, ContactDecision, DataSubjectRequest, ErasureRecord, ExistingCustomerRecord,
-    Imprint, MailHeader, ProcessingActivity, ReasonCount, RetentionDryRun, RetentionPolicy,
-    SuppressionCounts, SuppressionEntry, SuppressionKind, UnsubscribeLink,
+    Imprint, LegalHold, MailHeader, ProcessingActivity, ReasonCount, RetentionDryRun,
+    RetentionPolicy, SuppressionCounts, SuppressionEntry, SuppressionKind, UnsubscribeLink,
 };
 use crate::context::{services, tenant_tx};
 use crate::error::{api, parse_uuid};
@@ -236,6 +236,28 @@ impl ComplianceQuery {
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
         let r = erasure::records(tx, u64::from(limit)).await.map_err(api)?;
         Ok(r.into_iter().map(Into::into).collect())
+    }
+
+    /// Records kept after erasures because a legal duty requires it (tenant admins; every
+    /// read is audited), soonest end first.
+    async fn legal_holds(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 100)] limit: u32,
+    ) -> async_graphql::Result<Vec<LegalHold>> {
+        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+        let h = kartei_compliance::holds::list(tx, u64::from(limit))
+            .await
+            .map_err(api)?;
+        crate::context::audit(
+            tx,
+            &t.actor.audit_label(),
+            "legal_holds.read",
+            None,
+            serde_json::json!({ "holds": h.iter().map(|h| h.id).collect::<Vec<_>>() }),
+        )
+        .await?;
+        Ok(h.into_iter().map(Into::into).collect())
     }
 
     async fn retention_policies(

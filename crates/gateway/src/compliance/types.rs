@@ -569,6 +569,8 @@ pub struct ErasureSummary {
     pub erasure_id: ID,
     /// What was removed, by table; no personal data.
     pub removed: Json<serde_json::Value>,
+    /// What a legal duty keeps, as legal holds (Art. 17(3)(b) GDPR): kind, basis, until when.
+    pub kept: Vec<KeptRecords>,
 }
 
 impl From<erasure::Summary> for ErasureSummary {
@@ -576,6 +578,66 @@ impl From<erasure::Summary> for ErasureSummary {
         ErasureSummary {
             erasure_id: node::id(Kind::ErasureRecord, s.erasure_id),
             removed: Json(serde_json::to_value(&s).unwrap_or_default()),
+            kept: s.kept.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A value object (no id): records of one kind an erasure kept as legal holds.
+#[derive(SimpleObject)]
+pub struct KeptRecords {
+    /// `phone_consent_proof`, `invoice`, `order` or `business_letter`.
+    pub kind: String,
+    /// The law that requires keeping them.
+    pub basis: String,
+    pub count: i64,
+    /// The last day the longest-kept of them is kept.
+    pub held_until: chrono::NaiveDate,
+}
+
+impl From<kartei_compliance::holds::Kept> for KeptRecords {
+    fn from(k: kartei_compliance::holds::Kept) -> Self {
+        KeptRecords {
+            kind: k.kind,
+            basis: k.basis,
+            count: k.count,
+            held_until: k.held_until,
+        }
+    }
+}
+
+/// A record kept after an erasure because a legal duty requires it. Only this view shows it,
+/// to tenant admins, and every read is audited.
+#[derive(SimpleObject)]
+pub struct LegalHold {
+    pub id: ID,
+    /// The erasure that created it.
+    pub erasure_id: ID,
+    pub kind: String,
+    pub basis: String,
+    /// The date its period counts from (for consent proof: the last use of the consent).
+    pub document_date: chrono::NaiveDate,
+    /// The last day it is kept; the retention run deletes it the day after.
+    pub held_until: chrono::NaiveDate,
+    /// The minimized record.
+    pub record: Json<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    /// For consent proof: every held event still hashes to the digest the consent chain holds.
+    pub proof_verified: Option<bool>,
+}
+
+impl From<kartei_compliance::holds::Hold> for LegalHold {
+    fn from(h: kartei_compliance::holds::Hold) -> Self {
+        LegalHold {
+            id: node::id(Kind::LegalHold, h.id),
+            erasure_id: node::id(Kind::ErasureRecord, h.erasure_id),
+            kind: h.kind,
+            basis: h.basis,
+            document_date: h.document_date,
+            held_until: h.held_until,
+            record: Json(h.record),
+            created_at: h.created_at,
+            proof_verified: h.proof_verified,
         }
     }
 }
