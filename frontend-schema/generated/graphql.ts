@@ -3181,6 +3181,20 @@ export type ProcessingActivityInput = {
   thirdCountries?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A value object (no id): a proof dossier, generated on request (and audited). */
+export type ProofDossier = {
+  __typename?: 'ProofDossier';
+  /** Whether the tenant's whole consent chain verified when the dossier was made. */
+  chainIntact: Scalars['Boolean']['output'];
+  /** Consent and objection events on the channel. */
+  events: Scalars['Int']['output'];
+  generatedAt: Scalars['DateTime']['output'];
+  /** The printable document (HTML; print it to PDF in a browser). */
+  html: Scalars['String']['output'];
+  /** Messages sent on the channel. */
+  messages: Scalars['Int']['output'];
+};
+
 /** The result of `putConsentPurpose`. */
 export type PutConsentPurposePayload = {
   __typename?: 'PutConsentPurposePayload';
@@ -3379,6 +3393,12 @@ export type Query = {
    * `GET /files/compliance/processing-activities.csv`.
    */
   processingActivities: Array<ProcessingActivity>;
+  /**
+   * The proof dossier of a person on a channel: every consent and objection event with its
+   * proof, the chain check, §7a UWG uses, and the rule that allowed each message sent. For a
+   * court or a supervisory authority; generating it is audited (tenant admins).
+   */
+  proofDossier: ProofDossier;
   /** Who a retention policy would flag or erase now; changes nothing. */
   retentionDryRun: RetentionDryRun;
   retentionPolicies: Array<RetentionPolicy>;
@@ -3650,6 +3670,12 @@ export type QueryPreviewSegmentArgs = {
 export type QueryPreviewTemplateArgs = {
   personId: Scalars['ID']['input'];
   templateId: Scalars['ID']['input'];
+};
+
+
+export type QueryProofDossierArgs = {
+  channel: ConsentChannel;
+  personId: Scalars['ID']['input'];
 };
 
 

@@ -21,6 +21,7 @@ export const valueObjects = {
   CompliancePolicy: "the tenant's singleton compliance policy",
   Imprint: "the tenant's singleton imprint (§5 DDG)",
   KeptRecords: "a count per kind in an erasure receipt, computed",
+  ProofDossier: "a document generated on request",
   ConsentChainReport: "the result of a consent-chain check, computed",
   ContactDecision: "computed: may this person be contacted now",
   CreatedApiKey: "the one-time reveal of a new key's secret (the key has its id)",

@@ -1,6 +1,7 @@
 //! Double opt-in end to end against a real SMTP server (aiosmtpd): subscribe on a website
 //! form, read the confirmation mail, follow its link, confirm; the consent is confirmed with
-//! proof and the link works once.
+//! proof and the link works once; after a revocation the proof dossier shows every event
+//! with its proof.
 
 use kartei_tests::{Redis, Smtpd, decode_quoted_printable, spawn_app_with};
 use serde_json::json;
@@ -250,4 +251,80 @@ async fn double_opt_in_over_real_smtp() {
         .await;
     assert_eq!(count.data()["consentEvents"].as_array().unwrap().len(), 2);
     assert_eq!(smtpd.messages().len(), 1, "still only one mail");
+
+    // She revokes by phone; the proof dossier shows all of it, each event with its proof.
+    let r = app
+        .gql(
+            "mutation($p: ID!) { recordConsent(input: {personId: $p, channel: EMAIL, purpose: \"newsletter\", kind: REVOKED, source: CALL, sourceRef: \"Anruf vom 3. Dezember\"}) { consentEvent { seq } userErrors { field message code } } }",
+            json!({"p": person}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.body["errors"].is_null(), "{}", r.body);
+    let r = app
+        .gql(
+            "query($p: ID!) { proofDossier(personId: $p, channel: EMAIL) { html events messages chainIntact } }",
+            json!({"p": person}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    assert!(r.body["errors"].is_null(), "{}", r.body);
+    let d = &r.data()["proofDossier"];
+    assert_eq!(
+        (d["events"].as_i64(), d["chainIntact"].as_bool()),
+        (Some(3), Some(true))
+    );
+    let html = d["html"].as_str().unwrap();
+    let doi_mail = app
+        .tenant_texts(
+            &tenant,
+            "SELECT message_id FROM sent_messages WHERE kind = 'double_opt_in'",
+        )
+        .await;
+    let digests = app
+        .tenant_texts(
+            &tenant,
+            "SELECT encode(content_digest, 'hex') FROM consent_events ORDER BY seq",
+        )
+        .await;
+    for needle in [
+        "Lena Leser",
+        "Kette intakt",
+        "pending",
+        "confirmed",
+        "revoked",
+        "https://shop.example/newsletter",
+        "Mozilla/5.0 (Subscribe)",
+        "Mozilla/5.0 (Confirm)",
+        "127.0.0.1",
+        text.as_str(),
+        "Ich möchte den Newsletter erhalten und kann jederzeit widerrufen.",
+        "Bitte bestätigen: Newsletter",
+        "Bestätigende Anfrage",
+        "Anruf vom 3. Dezember",
+    ]
+    .into_iter()
+    .chain(
+        doi_mail
+            .iter()
+            .map(|m| m.trim_matches(|c| c == '<' || c == '>')),
+    )
+    .chain(digests.iter().map(String::as_str))
+    {
+        assert!(
+            html.contains(needle),
+            "the dossier lacks {needle:?}: {html}"
+        );
+    }
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM audit_log WHERE action = 'dossier.generated'"
+        )
+        .await,
+        1,
+        "generating a dossier is audited"
+    );
 }

@@ -452,6 +452,20 @@ async fn marketing_mail_carries_imprint_and_objection_and_tracks_only_with_conse
         (step["sent"].as_i64(), step["measurable"].as_i64()),
         (Some(3), Some(1))
     );
+
+    // The proof dossier names the rule that allowed each mail, as decided at sending.
+    let c1 = person_id(&app, &tenant, "c1.mail@example.de").await;
+    let r = gql(
+        "query($p: ID!) { proofDossier(personId: $p, channel: EMAIL) { html messages chainIntact } }",
+        json!({"p": c1}),
+    )
+    .await;
+    let d = ok(&r, "dossier")["proofDossier"].clone();
+    assert_eq!(d["messages"], 2, "{d}");
+    let html = d["html"].as_str().unwrap();
+    assert_eq!(html.matches("DOUBLE_OPT_IN_CONFIRMED").count(), 2, "{html}");
+    assert!(html.contains("GDPR_ART_6_1_A_CONSENT") && html.contains("beim Versand festgehalten"));
+    assert!(html.contains("Ohne Tracking") && html.contains("Mit Tracking"));
 }
 
 /// The access export's `person.json`.

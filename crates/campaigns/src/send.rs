@@ -591,8 +591,8 @@ impl Job<'_> {
                 let task = step.channel != "letter";
                 tx.execute_raw(stmt(
                     "INSERT INTO campaign_sends (id, campaign_id, step_id, person_id, round, channel, \
-                         variant, status, touch, rendered, sent_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, $9, now()) \
+                         variant, status, touch, rendered, sent_at, allowed_reason, allowed_basis) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, $9, now(), $10, $11) \
                      ON CONFLICT (campaign_id, step_id, person_id, round) DO NOTHING",
                     vec![
                         send_id.into(),
@@ -604,6 +604,8 @@ impl Job<'_> {
                         v.to_string().into(),
                         if task { "task" } else { "sent" }.into(),
                         rendered.text.clone().into(),
+                        decision.reason.as_str().into(),
+                        decision.basis.map(|b| b.as_str()).into(),
                     ],
                 ))
                 .await?;
@@ -640,11 +642,12 @@ impl Job<'_> {
                 }
                 let claimed = Claimed::find_by_statement(stmt(
                     "INSERT INTO campaign_sends (id, campaign_id, step_id, person_id, round, channel, \
-                         variant, status, subject, tracked) \
-                     VALUES ($1, $2, $3, $4, $5, 'email', $6, 'claimed', $7, $8) \
+                         variant, status, subject, tracked, allowed_reason, allowed_basis) \
+                     VALUES ($1, $2, $3, $4, $5, 'email', $6, 'claimed', $7, $8, $9, $10) \
                      ON CONFLICT (campaign_id, step_id, person_id, round) DO UPDATE \
                          SET claimed_at = now(), variant = EXCLUDED.variant, subject = EXCLUDED.subject, \
-                             tracked = EXCLUDED.tracked \
+                             tracked = EXCLUDED.tracked, allowed_reason = EXCLUDED.allowed_reason, \
+                             allowed_basis = EXCLUDED.allowed_basis \
                          WHERE campaign_sends.status = 'claimed' \
                      RETURNING id",
                     vec![
@@ -656,6 +659,8 @@ impl Job<'_> {
                         v.to_string().into(),
                         rendered.subject.clone().into(),
                         tracked.into(),
+                        decision.reason.as_str().into(),
+                        decision.basis.map(|b| b.as_str()).into(),
                     ],
                 ))
                 .one(&*tx)

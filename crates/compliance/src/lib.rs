@@ -7,6 +7,7 @@
 //! endpoints; the worker runs the mail and retention jobs.
 
 pub mod doi;
+pub mod dossier;
 pub mod dsr;
 pub mod erasure;
 pub mod error;

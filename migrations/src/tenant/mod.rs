@@ -67,5 +67,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0015_legal_holds",
             up: include_str!("t0015_legal_holds.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0016_send_decisions",
+            up: include_str!("t0016_send_decisions.sql"),
+        }),
     ]
 }

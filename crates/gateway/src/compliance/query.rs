@@ -10,7 +10,7 @@ use kartei_tenancy::db::TenantTx;
 use super::types::{
     CompliancePolicy, ConsentChainReport, ConsentChannel, ConsentEvent, ConsentPurpose,
     ConsentText, ContactDecision, DataSubjectRequest, ErasureRecord, ExistingCustomerRecord,
-    Imprint, LegalHold, MailHeader, ProcessingActivity, ReasonCount, RetentionDryRun,
+    Imprint, LegalHold, MailHeader, ProcessingActivity, ProofDossier, ReasonCount, RetentionDryRun,
     RetentionPolicy, SuppressionCounts, SuppressionEntry, SuppressionKind, UnsubscribeLink,
 };
 use crate::context::{services, tenant_tx};
@@ -236,6 +236,28 @@ impl ComplianceQuery {
         let (_, tx) = tenant_tx(ctx, Role::Admin).await?;
         let r = erasure::records(tx, u64::from(limit)).await.map_err(api)?;
         Ok(r.into_iter().map(Into::into).collect())
+    }
+
+    /// The proof dossier of a person on a channel: every consent and objection event with its
+    /// proof, the chain check, §7a UWG uses, and the rule that allowed each message sent. For a
+    /// court or a supervisory authority; generating it is audited (tenant admins).
+    async fn proof_dossier(
+        &self,
+        ctx: &Context<'_>,
+        person_id: ID,
+        channel: ConsentChannel,
+    ) -> async_graphql::Result<ProofDossier> {
+        let person_id = parse_uuid(&person_id, "personId")?;
+        let (t, tx) = tenant_tx(ctx, Role::Admin).await?;
+        let d = kartei_compliance::dossier::render(
+            tx,
+            person_id,
+            channel.into(),
+            &t.actor.audit_label(),
+        )
+        .await
+        .map_err(api)?;
+        Ok(d.into())
     }
 
     /// Records kept after erasures because a legal duty requires it (tenant admins; every

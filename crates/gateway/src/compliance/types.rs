@@ -882,3 +882,29 @@ impl From<Imprint> for kartei_compliance::imprint::Imprint {
         }
     }
 }
+
+/// A value object (no id): a proof dossier, generated on request (and audited).
+#[derive(SimpleObject)]
+pub struct ProofDossier {
+    /// The printable document (HTML; print it to PDF in a browser).
+    pub html: String,
+    pub generated_at: DateTime<Utc>,
+    /// Consent and objection events on the channel.
+    pub events: i32,
+    /// Messages sent on the channel.
+    pub messages: i32,
+    /// Whether the tenant's whole consent chain verified when the dossier was made.
+    pub chain_intact: bool,
+}
+
+impl From<kartei_compliance::dossier::Dossier> for ProofDossier {
+    fn from(d: kartei_compliance::dossier::Dossier) -> Self {
+        ProofDossier {
+            html: d.html,
+            generated_at: d.generated_at,
+            events: i32::try_from(d.events).unwrap_or(i32::MAX),
+            messages: i32::try_from(d.messages).unwrap_or(i32::MAX),
+            chain_intact: d.chain_intact,
+        }
+    }
+}
