@@ -1868,8 +1868,7 @@ export type KeptRecords = {
   count: Scalars['Int']['output'];
   /** The last day the longest-kept of them is kept. */
   heldUntil: Scalars['NaiveDate']['output'];
-  /** `phone_consent_proof`, `invoice`, `order` or `business_letter`. */
-  kind: Scalars['String']['output'];
+  kind: LegalHoldKind;
 };
 
 /**
@@ -1887,12 +1886,23 @@ export type LegalHold = {
   /** The last day it is kept; the retention run deletes it the day after. */
   heldUntil: Scalars['NaiveDate']['output'];
   id: Scalars['ID']['output'];
-  kind: Scalars['String']['output'];
+  kind: LegalHoldKind;
   /** For consent proof: every held event still hashes to the digest the consent chain holds. */
   proofVerified?: Maybe<Scalars['Boolean']['output']>;
   /** The minimized record. */
   record: Scalars['JSON']['output'];
 };
+
+/** What a legal hold keeps. */
+export type LegalHoldKind =
+  /** A letter or offer sent or received (a business letter, §257 HGB). */
+  | 'BUSINESS_LETTER'
+  /** An invoice (an accounting voucher, §147 AO, §257 HGB). */
+  | 'INVOICE'
+  /** An order (a business letter). */
+  | 'ORDER'
+  /** The proof of a phone consent (§7a UWG): its events and the calls made on it. */
+  | 'PHONE_CONSENT_PROOF';
 
 /** A value object (no id): a generated export. */
 export type LetterExport = {
@@ -2799,9 +2809,16 @@ export type ObjectToMarketingPayload = {
 };
 
 export type OccasionInput = {
+  /**
+   * BIRTHDAY: allow email steps (automatic birthday emails are off by default; the
+   * greeting is personal: a call, a card or a letter).
+   */
+  allowEmail?: Scalars['Boolean']['input'];
   day?: InputMaybe<Scalars['Int']['input']>;
   /** NO_CONTACT: days without interaction. */
   days?: InputMaybe<Scalars['Int']['input']>;
+  /** BIRTHDAY: prepare this many days before the day (default 7: time for a card). */
+  daysAhead?: InputMaybe<Scalars['Int']['input']>;
   /** DATE_FIELD: the custom field holding a date (YYYY-MM-DD). */
   field?: InputMaybe<Scalars['String']['input']>;
   kind: OccasionKind;

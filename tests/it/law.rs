@@ -613,9 +613,9 @@ async fn erasure_keeps_consent_proof_invoices_and_letters_as_holds_until_their_e
     assert_eq!(
         kinds,
         vec![
-            ("business_letter".into(), 1, "2031-12-31".into()),
-            ("invoice".into(), 2, "2034-12-31".into()),
-            ("phone_consent_proof".into(), 1, "2031-06-15".into()),
+            ("BUSINESS_LETTER".into(), 1, "2031-12-31".into()),
+            ("INVOICE".into(), 2, "2034-12-31".into()),
+            ("PHONE_CONSENT_PROOF".into(), 1, "2031-06-15".into()),
         ],
         "{kept}"
     );
@@ -676,7 +676,7 @@ async fn erasure_keeps_consent_proof_invoices_and_letters_as_holds_until_their_e
     assert_eq!(holds.len(), 4, "{holds:?}");
     let proof = holds
         .iter()
-        .find(|h| h["kind"] == "phone_consent_proof")
+        .find(|h| h["kind"] == "PHONE_CONSENT_PROOF")
         .unwrap();
     assert_eq!(proof["proofVerified"], true, "{proof}");
     assert_eq!(proof["documentDate"], "2026-06-15");
@@ -689,7 +689,7 @@ async fn erasure_keeps_consent_proof_invoices_and_letters_as_holds_until_their_e
     let event = &proof["record"]["events"][0]["content"];
     assert_eq!(event["ref"], "Gesprächsnotiz 4711", "{event}");
     assert_eq!(event["text"], text);
-    let invoice = holds.iter().find(|h| h["kind"] == "invoice").unwrap();
+    let invoice = holds.iter().find(|h| h["kind"] == "INVOICE").unwrap();
     assert_eq!(invoice["record"]["party"]["city"], "Köln", "{invoice}");
     assert!(
         invoice["record"]["party"].get("email").is_none(),
@@ -737,4 +737,161 @@ async fn erasure_keeps_consent_proof_invoices_and_letters_as_holds_until_their_e
     assert_eq!(left, 0);
     let chain = ok(&gql(verify, json!({})).await, "chain")["verifyConsentChain"].clone();
     assert_eq!(chain["intact"], true, "{chain}");
+}
+
+/// Birthdays as the source article asks: no automatic email unless chosen explicitly; by
+/// default a personal touch prepared a week ahead (a letter to sign, a call task).
+#[tokio::test]
+async fn a_birthday_is_greeted_personally_a_week_ahead_and_never_by_automatic_email() {
+    use chrono::Datelike;
+    let smtpd = Smtpd::start();
+    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_birthdays");
+    kartei_tests::drop_database(&db).await;
+    let settings = kartei_tests::worker_settings(&db, &smtpd.url());
+    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let gql = |q: &'static str, v: serde_json::Value| app.gql(q, v, Some(t), Some(&tenant));
+    let today = chrono::Utc::now().date_naive();
+    let in_a_week = today + chrono::Duration::days(7);
+    let born = |d: chrono::NaiveDate| {
+        chrono::NaiveDate::from_ymd_opt(1980, d.month(), d.day())
+            .unwrap()
+            .to_string()
+    };
+    let person = "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }";
+    let r = gql(
+        person,
+        json!({"i": {"firstName": "Berta", "lastName": "Geburtstag", "birthday": born(in_a_week),
+                     "phone": "+49 30 5551234", "street": "Allee 1", "postalCode": "10115", "city": "Berlin"}}),
+    )
+    .await;
+    let berta = ok(&r, "berta")["createPerson"]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = gql(
+        person,
+        json!({"i": {"firstName": "Carl", "lastName": "Heute", "birthday": born(today),
+                     "street": "Allee 2", "postalCode": "10115", "city": "Berlin"}}),
+    )
+    .await;
+    ok(&r, "carl");
+    let r = gql(
+        "mutation { storeConsentText(input: {title: \"Anruf\", body: \"Sie dürfen mich anrufen.\"}) { consentText { hash } userErrors { field message code } } }",
+        json!({}),
+    )
+    .await;
+    let text = ok(&r, "text")["storeConsentText"]["consentText"]["hash"].clone();
+    let r = gql(
+        "mutation($i: ConsentEventInput!) { recordConsent(input: $i) { consentEvent { seq } userErrors { field message code } } }",
+        json!({"i": {"personId": berta, "channel": "PHONE", "purpose": "offers", "kind": "GRANTED",
+                     "source": "PAPER", "sourceRef": "Kundenkarte", "textHash": text}}),
+    )
+    .await;
+    ok(&r, "consent");
+    let imprint: serde_json::Value = serde_json::from_str(crate::campaigns::IMPRINT).unwrap();
+    ok(
+        &gql(
+            "mutation($i: ImprintInput!) { putImprint(input: $i) { imprint { company } userErrors { field message code } } }",
+            json!({"i": imprint}),
+        )
+        .await,
+        "imprint",
+    );
+    let template = "mutation($i: TemplateInput!) { createTemplate(input: $i) { template { id } userErrors { field message code } } }";
+    let mut ids = Vec::new();
+    for i in [
+        json!({"name": "Karte", "channel": "LETTER", "body": "{{ greeting }}\n\nherzlichen Glückwunsch zum Geburtstag!\n\nIhr Team"}),
+        json!({"name": "Anruf", "channel": "PHONE", "body": "{{ full_name }} zum Geburtstag gratulieren."}),
+        json!({"name": "Mail", "channel": "EMAIL", "subject": "Alles Gute", "body": "Alles Gute! {{ unsubscribe_url }}"}),
+    ] {
+        let r = gql(template, json!({ "i": i })).await;
+        ids.push(
+            ok(&r, "template")["createTemplate"]["template"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let create = "mutation($i: CampaignInput!) { createCampaign(input: $i) { campaign { id version } userErrors { field message code } } }";
+    let campaign = |steps: serde_json::Value, occasion: serde_json::Value| {
+        json!({"i": {"name": "Geburtstage", "kind": "OCCASION", "purpose": "offers",
+                     "goalKind": "PURCHASE", "goalTarget": 1, "attributionDays": 30,
+                     "occasion": occasion, "steps": steps}})
+    };
+    // An automatic birthday email is refused unless chosen explicitly.
+    let email_step = json!([{"channel": "EMAIL", "templateId": ids[2]}]);
+    let r = gql(
+        create,
+        campaign(email_step.clone(), json!({"kind": "BIRTHDAY"})),
+    )
+    .await;
+    assert_eq!(r.code(), Some("VALIDATION_FAILED"), "{}", r.body);
+    assert_eq!(
+        r.data()["createCampaign"]["userErrors"][0]["field"],
+        json!(["input", "steps", "0", "channel"]),
+        "{}",
+        r.body
+    );
+    let r = gql(
+        create,
+        campaign(email_step, json!({"kind": "BIRTHDAY", "allowEmail": true})),
+    )
+    .await;
+    ok(&r, "explicit email");
+
+    // The default: a week ahead, a letter to sign and a call.
+    let r = gql(
+        create,
+        campaign(
+            json!([{"channel": "LETTER", "templateId": ids[0]},
+                   {"channel": "PHONE", "templateId": ids[1], "assignee": "vertrieb@example.de", "dueDays": 7}]),
+            json!({"kind": "BIRTHDAY"}),
+        ),
+    )
+    .await;
+    let c = ok(&r, "personal")["createCampaign"]["campaign"].clone();
+    let r = gql(
+        "mutation($id: ID!, $v: Int!) { transitionCampaign(input: {id: $id, version: $v, to: RUNNING}) { transition { campaign { status } } userErrors { field message code } } }",
+        json!({"id": c["id"], "v": c["version"]}),
+    )
+    .await;
+    ok(&r, "launch");
+    run_jobs(&app, &settings).await;
+
+    let prepared = app
+        .tenant_texts(
+            &tenant,
+            "SELECT s.channel || ':' || s.status || ':' || p.last_name FROM campaign_sends s \
+             JOIN persons p ON p.id = s.person_id ORDER BY s.channel",
+        )
+        .await;
+    assert_eq!(
+        prepared,
+        ["letter:sent:Geburtstag", "phone:task:Geburtstag"],
+        "Berta's day is a week away: prepared today; Carl's is today: too late"
+    );
+    let r = gql(
+        "{ campaignTasks { personId dueOn assignee script } }",
+        json!({}),
+    )
+    .await;
+    let task = ok(&r, "tasks")["campaignTasks"][0].clone();
+    assert_eq!(task["dueOn"], in_a_week.to_string(), "{task}");
+    assert!(
+        task["script"]
+            .as_str()
+            .unwrap()
+            .contains("Berta Geburtstag"),
+        "{task}"
+    );
+    let letter = app
+        .tenant_texts(
+            &tenant,
+            "SELECT rendered FROM campaign_sends WHERE channel = 'letter'",
+        )
+        .await;
+    assert!(letter[0].contains("herzlichen Glückwunsch"), "{letter:?}");
+    assert!(smtpd.messages().is_empty(), "no email");
 }

@@ -75,28 +75,40 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Occasion {
-    Birthday,
+    /// A birthday, prepared `days_ahead` days before the day: by default a personal touch (a
+    /// call, a handwritten card or a letter to sign); an automatic email only with
+    /// `allow_email`, chosen explicitly.
+    Birthday {
+        #[serde(default = "Occasion::default_days_ahead")]
+        days_ahead: u32,
+        #[serde(default)]
+        allow_email: bool,
+    },
     /// The anniversary of the first purchase.
     PurchaseAnniversary,
     /// A date in a custom field (`YYYY-MM-DD`), yearly.
-    DateField {
-        field: String,
-    },
+    DateField { field: String },
     /// A fixed day of the year, e.g. Christmas (12-24) or New Year (01-01).
-    Holiday {
-        name: String,
-        month: u32,
-        day: u32,
-    },
+    Holiday { name: String, month: u32, day: u32 },
     /// No interaction for this many days.
-    NoContact {
-        days: u32,
-    },
+    NoContact { days: u32 },
 }
 
 impl Occasion {
+    /// A week: time to write and post a card, or to plan the call.
+    pub const DEFAULT_DAYS_AHEAD: u32 = 7;
+
+    fn default_days_ahead() -> u32 {
+        Self::DEFAULT_DAYS_AHEAD
+    }
+
     fn check(&self) -> std::result::Result<(), String> {
         match self {
+            Occasion::Birthday { days_ahead, .. } => {
+                if *days_ahead > 60 {
+                    return Err("daysAhead must be between 0 and 60".into());
+                }
+            }
             Occasion::DateField { field } => {
                 if field.is_empty()
                     || field.len() > 63
@@ -118,7 +130,7 @@ impl Occasion {
                     return Err("days must be between 7 and 3650".into());
                 }
             }
-            Occasion::Birthday | Occasion::PurchaseAnniversary => {}
+            Occasion::PurchaseAnniversary => {}
         }
         Ok(())
     }
@@ -241,6 +253,22 @@ async fn check(tx: &TenantTx, d: &CampaignDraft) -> Result<()> {
         (Kind::Occasion, Some(o)) => {
             if let Err(m) = o.check() {
                 e.add("occasion", m);
+            }
+            // Automatic birthday emails put people off ("Finger weg!"): a personal touch is
+            // the default, an email only when chosen explicitly.
+            if let Occasion::Birthday {
+                allow_email: false, ..
+            } = o
+            {
+                for (i, s) in d.steps.iter().enumerate() {
+                    if s.channel == TemplateChannel::Email {
+                        e.add(
+                            format!("steps.{i}.channel"),
+                            "a birthday is greeted personally: a call, a card or a letter \
+                             (set occasion.allowEmail to send an automatic email)",
+                        );
+                    }
+                }
             }
         }
         (_, Some(_)) => e.add("occasion", "only occasion campaigns have an occasion"),

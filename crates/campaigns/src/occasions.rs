@@ -24,6 +24,13 @@ pub struct DailyRun {
 /// numbered from `$first`.
 fn due_condition(o: &Occasion, c: &Campaign, day: NaiveDate, first: usize) -> (String, Vec<Value>) {
     let p = |i: usize| format!("${}", first + i);
+    // A birthday is prepared ahead: today's round holds those whose day is `days_ahead` away.
+    let day = match o {
+        Occasion::Birthday { days_ahead, .. } => {
+            day + chrono::Duration::days(i64::from(*days_ahead))
+        }
+        _ => day,
+    };
     let md = day.format("%m-%d").to_string();
     // 29 February birthdays are celebrated on 28 February in other years.
     let leap = NaiveDate::from_ymd_opt(day.year(), 2, 29).is_some();
@@ -35,7 +42,7 @@ fn due_condition(o: &Occasion, c: &Campaign, day: NaiveDate, first: usize) -> (S
         }
     };
     match o {
-        Occasion::Birthday => (md_match("p.birthday"), vec![md.into()]),
+        Occasion::Birthday { .. } => (md_match("p.birthday"), vec![md.into()]),
         Occasion::PurchaseAnniversary => (
             format!(
                 "EXISTS (SELECT 1 FROM (SELECT min(t.issued_on) AS first FROM transactions t \

@@ -321,13 +321,22 @@ pub struct OccasionInput {
     pub day: Option<u32>,
     /// NO_CONTACT: days without interaction.
     pub days: Option<u32>,
+    /// BIRTHDAY: prepare this many days before the day (default 7: time for a card).
+    pub days_ahead: Option<u32>,
+    /// BIRTHDAY: allow email steps (automatic birthday emails are off by default; the
+    /// greeting is personal: a call, a card or a letter).
+    #[graphql(default)]
+    pub allow_email: bool,
 }
 
 impl OccasionInput {
     fn into_occasion(self) -> Result<Occasion, ApiError> {
         let need = |f: &str| ApiError::field(&format!("occasion.{f}"), "is required for this kind");
         Ok(match self.kind {
-            OccasionKind::Birthday => Occasion::Birthday,
+            OccasionKind::Birthday => Occasion::Birthday {
+                days_ahead: self.days_ahead.unwrap_or(Occasion::DEFAULT_DAYS_AHEAD),
+                allow_email: self.allow_email,
+            },
             OccasionKind::PurchaseAnniversary => Occasion::PurchaseAnniversary,
             OccasionKind::DateField => Occasion::DateField {
                 field: self.field.ok_or_else(|| need("field"))?,

@@ -583,11 +583,34 @@ impl From<erasure::Summary> for ErasureSummary {
     }
 }
 
+/// What a legal hold keeps.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
+pub enum LegalHoldKind {
+    /// The proof of a phone consent (§7a UWG): its events and the calls made on it.
+    PhoneConsentProof,
+    /// An invoice (an accounting voucher, §147 AO, §257 HGB).
+    Invoice,
+    /// An order (a business letter).
+    Order,
+    /// A letter or offer sent or received (a business letter, §257 HGB).
+    BusinessLetter,
+}
+
+impl LegalHoldKind {
+    fn parse(s: &str) -> Self {
+        match s {
+            "phone_consent_proof" => Self::PhoneConsentProof,
+            "invoice" => Self::Invoice,
+            "order" => Self::Order,
+            _ => Self::BusinessLetter,
+        }
+    }
+}
+
 /// A value object (no id): records of one kind an erasure kept as legal holds.
 #[derive(SimpleObject)]
 pub struct KeptRecords {
-    /// `phone_consent_proof`, `invoice`, `order` or `business_letter`.
-    pub kind: String,
+    pub kind: LegalHoldKind,
     /// The law that requires keeping them.
     pub basis: String,
     pub count: i64,
@@ -598,7 +621,7 @@ pub struct KeptRecords {
 impl From<kartei_compliance::holds::Kept> for KeptRecords {
     fn from(k: kartei_compliance::holds::Kept) -> Self {
         KeptRecords {
-            kind: k.kind,
+            kind: LegalHoldKind::parse(&k.kind),
             basis: k.basis,
             count: k.count,
             held_until: k.held_until,
@@ -613,7 +636,7 @@ pub struct LegalHold {
     pub id: ID,
     /// The erasure that created it.
     pub erasure_id: ID,
-    pub kind: String,
+    pub kind: LegalHoldKind,
     pub basis: String,
     /// The date its period counts from (for consent proof: the last use of the consent).
     pub document_date: chrono::NaiveDate,
@@ -631,7 +654,7 @@ impl From<kartei_compliance::holds::Hold> for LegalHold {
         LegalHold {
             id: node::id(Kind::LegalHold, h.id),
             erasure_id: node::id(Kind::ErasureRecord, h.erasure_id),
-            kind: h.kind,
+            kind: LegalHoldKind::parse(&h.kind),
             basis: h.basis,
             document_date: h.document_date,
             held_until: h.held_until,
