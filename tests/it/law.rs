@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use kartei_server::settings::Settings;
 use kartei_tests::{Redis, Smtpd, spawn_app_with};
 use serde_json::json;
 
@@ -14,14 +15,20 @@ use crate::campaigns::{
 const SEARCH: &str =
     "query($q: String!) { searchContacts(query: $q) { totalCount edges { node { contactId } } } }";
 
+/// An app on a database of its own (dropped first) with no worker of its own: the test runs
+/// the worker's jobs itself (`run_jobs` with the settings returned), sending to `smtp`.
+async fn private_app(name: &str, smtp: &str) -> (kartei_tests::TestApp, Settings) {
+    let db = kartei_tests::database_url().replace("/kartei_test", &format!("/kartei_test_{name}"));
+    kartei_tests::drop_database(&db).await;
+    let settings = kartei_tests::worker_settings(&db, smtp);
+    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    (app, settings)
+}
+
 #[tokio::test]
 async fn a_restricted_person_is_only_stored() {
     let smtpd = Smtpd::start();
-    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_restriction");
-    kartei_tests::drop_database(&db).await;
-    let settings = kartei_tests::worker_settings(&db, &smtpd.url());
-    // No worker in the app: the test runs the jobs (index drains, sends) itself.
-    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    let (app, settings) = private_app("restriction", &smtpd.url()).await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
     let gql = |q: &'static str, v: serde_json::Value| app.gql(q, v, Some(t), Some(&tenant));
@@ -162,7 +169,6 @@ async fn a_restricted_person_is_only_stored() {
 /// is recovered as sent, and it is on the person's record like any other.
 #[tokio::test]
 async fn a_send_recovered_after_a_crash_is_on_the_record() {
-    use std::io::Read;
     let stalling = Smtpd::start_stalling();
     let healthy = Smtpd::start();
     let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_handover");
@@ -262,30 +268,7 @@ async fn a_send_recovered_after_a_crash_is_on_the_record() {
     assert_eq!(message["status"], "HANDED");
 
     // In the access export.
-    let r = app
-        .gql(
-            "mutation($p: ID!) { createDataSubjectRequest(input: {personId: $p, kind: ACCESS}) { dataSubjectRequest { exportPath } userErrors { field message code } } }",
-            json!({"p": person}),
-            Some(t),
-            Some(&tenant),
-        )
-        .await;
-    let path = ok(&r, "access")["createDataSubjectRequest"]["dataSubjectRequest"]["exportPath"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (status, zip) = app
-        .file_request(reqwest::Method::GET, &path, t, &tenant, None)
-        .await;
-    assert_eq!(status, 200);
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
-    let mut doc = String::new();
-    archive
-        .by_name("person.json")
-        .unwrap()
-        .read_to_string(&mut doc)
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let doc = access_export(&app, t, &tenant, &person).await;
     let sent = doc["data"]["sent_messages"].as_array().unwrap();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0]["kind"], "campaign");
@@ -315,10 +298,7 @@ fn parts(mail: &str) -> (String, String) {
 #[tokio::test]
 async fn marketing_mail_carries_imprint_and_objection_and_tracks_only_with_consent() {
     let smtpd = Smtpd::start();
-    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_marketing_mail");
-    kartei_tests::drop_database(&db).await;
-    let settings = kartei_tests::worker_settings(&db, &smtpd.url());
-    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    let (app, settings) = private_app("marketing_mail", &smtpd.url()).await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
     let gql = |q: &'static str, v: serde_json::Value| app.gql(q, v, Some(t), Some(&tenant));
@@ -507,10 +487,7 @@ async fn access_export(
 #[tokio::test]
 async fn erasure_keeps_consent_proof_invoices_and_letters_as_holds_until_their_end() {
     use chrono::NaiveDate;
-    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_legal_holds");
-    kartei_tests::drop_database(&db).await;
-    let settings = kartei_tests::worker_settings(&db, "smtp://127.0.0.1:9");
-    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    let (app, settings) = private_app("legal_holds", "smtp://127.0.0.1:9").await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
     let gql = |q: &'static str, v: serde_json::Value| app.gql(q, v, Some(t), Some(&tenant));
@@ -745,10 +722,7 @@ async fn erasure_keeps_consent_proof_invoices_and_letters_as_holds_until_their_e
 async fn a_birthday_is_greeted_personally_a_week_ahead_and_never_by_automatic_email() {
     use chrono::Datelike;
     let smtpd = Smtpd::start();
-    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_birthdays");
-    kartei_tests::drop_database(&db).await;
-    let settings = kartei_tests::worker_settings(&db, &smtpd.url());
-    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    let (app, settings) = private_app("birthdays", &smtpd.url()).await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
     let gql = |q: &'static str, v: serde_json::Value| app.gql(q, v, Some(t), Some(&tenant));

@@ -145,15 +145,21 @@ pub async fn keep(tx: &TenantTx, person: Uuid, erasure_id: Uuid) -> Result<Vec<K
     .all(&**tx)
     .await?;
     if !kept.is_empty() {
-        kartei_tenancy::jobs::enqueue_after(
-            tx,
-            JOB_KIND,
-            Uuid::nil(),
-            Utc::now() + chrono::Duration::days(1),
-        )
-        .await?;
+        run_tomorrow(tx).await?;
     }
     Ok(kept)
+}
+
+/// Queues tomorrow's run of the job (one waiting run per tenant).
+async fn run_tomorrow(tx: &TenantTx) -> Result<()> {
+    kartei_tenancy::jobs::enqueue_after(
+        tx,
+        JOB_KIND,
+        Uuid::nil(),
+        Utc::now() + chrono::Duration::days(1),
+    )
+    .await?;
+    Ok(())
 }
 
 /// A hold as the legal-hold view shows it.
@@ -223,13 +229,7 @@ pub async fn run_job(tx: &TenantTx) -> Result<u64> {
         .await?
         .is_some()
     {
-        kartei_tenancy::jobs::enqueue_after(
-            tx,
-            JOB_KIND,
-            Uuid::nil(),
-            Utc::now() + chrono::Duration::days(1),
-        )
-        .await?;
+        run_tomorrow(tx).await?;
     }
     Ok(n)
 }
