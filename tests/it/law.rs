@@ -25,6 +25,21 @@ async fn private_app(name: &str, smtp: &str) -> (kartei_tests::TestApp, Settings
     (app, settings)
 }
 
+/// The tenant's person export as CSV text.
+async fn export_csv(app: &kartei_tests::TestApp, t: &str, tenant: &str) -> String {
+    let (status, body) = app
+        .file_request(
+            reqwest::Method::POST,
+            "/files/exports/persons",
+            t,
+            tenant,
+            Some(json!({"format": "CSV"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    String::from_utf8_lossy(&body).into_owned()
+}
+
 #[tokio::test]
 async fn a_restricted_person_is_only_stored() {
     let smtpd = Smtpd::start();
@@ -88,17 +103,7 @@ async fn a_restricted_person_is_only_stored() {
     assert_eq!(launch(&app, t, &tenant, &second, v2).await["audience"], 2);
     let after = found(&gql(SEARCH, json!({"q": "Name1"})).await);
     assert!(!after.contains(&c1), "no search hit: {after:?}");
-    let (status, body) = app
-        .file_request(
-            reqwest::Method::POST,
-            "/files/exports/persons",
-            t,
-            &tenant,
-            Some(json!({"format": "CSV"})),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let csv = String::from_utf8_lossy(&body);
+    let csv = export_csv(&app, t, &tenant).await;
     assert!(csv.contains("c2.law@example.de"), "{csv}");
     assert!(!csv.contains("c1.law@example.de"), "{csv}");
     let r = gql(
@@ -632,17 +637,7 @@ async fn erasure_keeps_consent_proof_invoices_and_letters_as_holds_until_their_e
         ok(&r, "segment")["createSegment"]["segment"]["liveCount"],
         0
     );
-    let (status, body) = app
-        .file_request(
-            reqwest::Method::POST,
-            "/files/exports/persons",
-            t,
-            &tenant,
-            Some(json!({"format": "CSV"})),
-        )
-        .await;
-    assert_eq!(status, 200);
-    assert!(!String::from_utf8_lossy(&body).contains("Fernsprech"));
+    assert!(!export_csv(&app, t, &tenant).await.contains("Fernsprech"));
 
     let r = gql(
         "{ legalHolds { id kind basis documentDate heldUntil record proofVerified } }",
