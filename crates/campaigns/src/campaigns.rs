@@ -727,9 +727,19 @@ pub async fn add_recipients(
         added: i64,
         excluded: i64,
     }
-    // Every row names a person read in the same statement (and deleting persons waits for this
-    // transaction), so the reference trigger checks only the campaign; the counts come from the
-    // rows written.
+    // Every row names a person read in the same statement (deleting persons waits for this
+    // transaction) and the campaign locked here (as a foreign key would lock it), so the
+    // reference trigger has nothing to check; the counts come from the rows written.
+    if tx
+        .query_one_raw(stmt(
+            "SELECT 1 AS one FROM campaigns WHERE id = $1 FOR KEY SHARE",
+            vec![c.id.into()],
+        ))
+        .await?
+        .is_none()
+    {
+        return Err(Error::NotFound("campaign"));
+    }
     tx.execute_unprepared("SET LOCAL kartei.recipients_from_persons = 'on'")
         .await?;
     let inserted = Added::find_by_statement(stmt(

@@ -71,5 +71,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0016_send_decisions",
             up: include_str!("t0016_send_decisions.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0017_recipients_row_check",
+            up: include_str!("t0017_recipients_row_check.sql"),
+        }),
     ]
 }
