@@ -299,7 +299,7 @@ async fn main() {
         .iter()
         .filter(|l| l.starts_with("Trigger campaign_recipients_ref"))
         .map(|l| millis(l))
-        .sum();
+        .fold(0.0, |a, b| a + b);
     let total_ms: f64 = plan
         .iter()
         .find(|l| l.starts_with("Execution Time:"))
