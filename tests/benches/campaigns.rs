@@ -9,7 +9,7 @@
 //! event per person, suppression anti-join) that must allow exactly as many.
 //!
 //! Send throughput: a campaign to `KARTEI_BENCH_MAILS` (default 5,000) of them, sent by the
-//! send job (`send::run`: policy, frequency cap, rendering, tracking links, ledger, SMTP) to a
+//! send job (`send::run`: policy, frequency cap, rendering with the imprint footer, ledger, SMTP) to a
 //! local aiosmtpd sink; the baseline is bare lettre sending the same number of messages of the
 //! same size to the same sink over the same number of connections.
 
@@ -430,8 +430,8 @@ Reach and its baseline: best of three.\n\n\
 Decisions: {reasons}.\n\n\
 **Send throughput** to a local SMTP sink (aiosmtpd writing a Maildir, on the same machine), \
 {lanes} connections each. Kartei: the send job for a campaign of {sent} recipients (per \
-recipient: the policy asked again, the frequency cap, rendering, tracking links, the send \
-ledger claimed → handed → sent, SMTP), average message {size} bytes. Baseline: bare lettre \
+recipient: the policy asked again, the frequency cap, rendering with the objection notice \
+and imprint (tracking off, the default), the send ledger claimed → handed → sent, SMTP), average message {size} bytes. Baseline: bare lettre \
 sending {raw} prebuilt messages of the same size to the same sink, same run.\n\n\
 | sender | mails | time | mails per second |\n|---|---:|---:|---:|\n\
 | Kartei send job | {sent} | {ts:.1} s | **{kr:.0}** |\n\
