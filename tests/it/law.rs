@@ -146,6 +146,33 @@ async fn a_restricted_person_is_only_stored() {
             .await,
         0
     );
+    // Nor what is stored beside the record: a score, a company link.
+    let r = gql(
+        "mutation($p: ID!) { scoreBant(input: {personId: $p, budget: 20, authority: 15, need: 25, timing: 10}) { bantScore { total } userErrors { field message code } } }",
+        json!({"p": c1}),
+    )
+    .await;
+    assert_eq!(r.code(), Some("RESTRICTED"), "{}", r.body);
+    let r = gql(
+        "mutation { createOrganization(input: {name: \"Gesperrt GmbH\"}) { organization { id } userErrors { field message code } } }",
+        json!({}),
+    )
+    .await;
+    let org = ok(&r, "org")["createOrganization"]["organization"]["id"].clone();
+    let r = gql(
+        "mutation($p: ID!, $o: ID!) { linkPersonToOrganization(input: {personId: $p, organizationId: $o}) { relation { isPrimary } userErrors { field message code } } }",
+        json!({"p": c1, "o": org}),
+    )
+    .await;
+    assert_eq!(r.code(), Some("RESTRICTED"), "{}", r.body);
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT (SELECT count(*) FROM bant_scores) + (SELECT count(*) FROM person_organizations)"
+        )
+        .await,
+        0
+    );
     let r = gql(
         "mutation($p: ID!) { liftRestriction(input: {personId: $p, reason: \"Adresse geprüft und bestätigt; Person informiert\"}) { person { restrictedAt version } userErrors { field message code } } }",
         json!({"p": c1}),

@@ -42,7 +42,7 @@ pub struct NewRecord {
 
 /// Records the exception for the person's current email address.
 pub async fn record(tx: &TenantTx, r: &NewRecord, actor: &str) -> Result<Record> {
-    let p = kartei_contacts::persons::get(tx, r.person_id).await?;
+    let p = kartei_contacts::persons::get_unrestricted(tx, r.person_id).await?;
     let mut e = FieldErrors::new();
     if r.sale_reference.trim().is_empty() || r.sale_reference.chars().count() > 200 {
         e.add(

@@ -440,6 +440,22 @@ pub async fn get(tx: &TenantTx, id: Uuid) -> Result<Person> {
     find(tx, id).await?.ok_or(Error::NotFound("person"))
 }
 
+/// The person, for a write about them: refused with the code RESTRICTED while they are under
+/// restriction of processing (Art. 18 GDPR). Writes to the `persons` row itself meet the same
+/// refusal in the database (`persons_restricted_frozen`); this covers what is stored beside it.
+pub async fn get_unrestricted(tx: &TenantTx, id: Uuid) -> Result<Person> {
+    let p = get(tx, id).await?;
+    if p.restricted_at.is_some() {
+        return Err(kartei_tenancy::Error::Restricted(
+            "this person is under restriction of processing (Art. 18 GDPR); lift the \
+             restriction before changing what is stored about them"
+                .into(),
+        )
+        .into());
+    }
+    Ok(p)
+}
+
 pub async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<Person>> {
     Ok(
         Person::find_by_statement(stmt(&format!("{SELECT} WHERE p.id = $1"), vec![id.into()]))

@@ -56,6 +56,8 @@ pub async fn link(tx: &TenantTx, input: RelationInput) -> Result<Relation> {
     let person = persons::find(tx, input.person_id).await?;
     if person.as_ref().is_none_or(|p| p.merged_into.is_some()) {
         errors.add("personId", "no such person");
+    } else {
+        persons::get_unrestricted(tx, input.person_id).await?;
     }
     let org = organizations::find(tx, input.organization_id).await?;
     if org.as_ref().is_none_or(|o| o.merged_into.is_some()) {
