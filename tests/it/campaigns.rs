@@ -1017,15 +1017,15 @@ async fn an_internationalized_address_is_sent_where_the_server_offers_smtputf8_a
 /// `kartei worker` processes under one `worker.name`, as a restarted container runs them,
 /// with their temp folder in `tmp` and a stale window (an hour) no test would wait out: only a
 /// worker that takes over its dead predecessor's jobs at once gets anywhere.
-struct Workers {
-    exe: std::path::PathBuf,
-    db: String,
-    smtp: String,
-    tmp: tempfile::TempDir,
+pub(crate) struct Workers {
+    pub(crate) exe: std::path::PathBuf,
+    pub(crate) db: String,
+    pub(crate) smtp: String,
+    pub(crate) tmp: tempfile::TempDir,
 }
 
 impl Workers {
-    fn start(&self) -> std::process::Child {
+    pub(crate) fn start(&self) -> std::process::Child {
         std::process::Command::new(&self.exe)
             .arg("worker")
             .env("DATABASE_URL", &self.db)

@@ -215,24 +215,15 @@ async fn a_send_recovered_after_a_crash_is_on_the_record() {
     let person = person_id(&app, &tenant, "c1.handover@example.de").await;
     let (id, version) = campaign(&app, t, &tenant, "handover", "Übergabe").await;
     assert_eq!(launch(&app, t, &tenant, &id, version).await["audience"], 1);
-    let worker = |smtp: String| {
-        std::process::Command::new(kartei_exe())
-            .arg("worker")
-            .env("DATABASE_URL", &db)
-            .env("SMTP_URL", smtp)
-            .env("KARTEI_JWT_SECRET", kartei_tests::JWT_SECRET)
-            .env("KARTEI__WORKER__NAME", "law-handover")
-            .env("KARTEI__WORKER__METRICS_BIND", "127.0.0.1:0")
-            .env("KARTEI__WORKER__POLL_MS", "100")
-            .env("KARTEI__MAIL__FROM", "Kartei <kampagne@kartei.example>")
-            .env("KARTEI__LOG__LEVEL", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap()
+    // Workers of one name: the restarted one takes over its dead predecessor's job at once.
+    let mut workers = crate::campaigns::Workers {
+        exe: kartei_exe(),
+        db: db.clone(),
+        smtp: stalling.url(),
+        tmp: tempfile::tempdir().unwrap(),
     };
     // The server stores the mail and never answers the dot: the worker dies waiting.
-    let mut first = worker(stalling.url());
+    let mut first = workers.start();
     let start = std::time::Instant::now();
     while app
         .tenant_i64(
@@ -257,7 +248,8 @@ async fn a_send_recovered_after_a_crash_is_on_the_record() {
         0
     );
     // The worker comes back (same name: it takes over its own dead job at once).
-    let mut second = worker(healthy.url());
+    workers.smtp = healthy.url();
+    let mut second = workers.start();
     wait_status(
         &app,
         t,

@@ -8,6 +8,8 @@ use kartei_tenancy::tenants::stmt;
 use sea_orm::FromQueryResult;
 use uuid::Uuid;
 
+use kartei_compliance::imprint::escape;
+
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, FromQueryResult)]
@@ -30,13 +32,6 @@ pub struct Export {
     pub letters: usize,
     pub csv: String,
     pub html: String,
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// A cell no spreadsheet program runs as a formula ([`kartei_core::cells`]).
@@ -62,7 +57,7 @@ pub async fn export(tx: &TenantTx, campaign: Uuid, step: Uuid) -> Result<Export>
         .await?
         .ok_or_else(|| Error::Conflict("maintain the tenant's imprint first (§5 DDG)".into()))?;
     let sender = imprint.sender_line();
-    let foot = esc(&imprint.lines().join(" · "));
+    let foot = escape(&imprint.lines().join(" · "));
     let mut w = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| Error::Conflict(format!("cannot write the export: {e}"));
     w.write_record([
@@ -126,14 +121,14 @@ pub async fn export(tx: &TenantTx, campaign: Uuid, step: Uuid) -> Result<Export>
         .into_iter()
         .flatten()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| esc(&l))
+        .map(|l| escape(&l))
         .collect::<Vec<_>>()
         .join("\n");
         html.push_str(&format!(
             "<section><div class=\"sender\">{}</div><div class=\"address\">{address}</div>\
              <div class=\"body\">{}</div><div class=\"imprint\">{foot}</div></section>",
-            esc(&sender),
-            esc(r.rendered.as_deref().unwrap_or(""))
+            escape(&sender),
+            escape(r.rendered.as_deref().unwrap_or(""))
         ));
     }
     html.push_str("</body></html>");

@@ -84,7 +84,8 @@ SELECT 'business_letter', $4, (i.occurred_at AT TIME ZONE 'Europe/Berlin')::date
 FROM interactions i WHERE i.person_id IN (SELECT id FROM fam) \
   AND i.kind IN ('letter', 'offer') AND i.direction IN ('inbound', 'outbound')";
 
-fn params(person: Uuid) -> Vec<sea_orm::Value> {
+/// The parameters of [`HOLDS_SQL`] and [`due_sql`]: the person, then the bases.
+pub fn due_params(person: Uuid) -> Vec<sea_orm::Value> {
     vec![
         person.into(),
         BASIS_PHONE.into(),
@@ -120,16 +121,11 @@ pub fn due_sql() -> String {
     )
 }
 
-/// The parameters of [`due_sql`] after the person.
-pub fn due_params(person: Uuid) -> Vec<sea_orm::Value> {
-    params(person)
-}
-
 /// Copies what a legal duty keeps of `person` (and their merged records) into holds of the
 /// erasure `erasure_id`, before the erasure deletes the originals; schedules the daily run that
 /// ends them.
 pub async fn keep(tx: &TenantTx, person: Uuid, erasure_id: Uuid) -> Result<Vec<Kept>> {
-    let mut values = params(person);
+    let mut values = due_params(person);
     values.push(erasure_id.into());
     let kept = Kept::find_by_statement(stmt(
         &format!(

@@ -168,7 +168,8 @@ pub const OBJECTION_NOTICE: &str = "Sie können der Verwendung Ihrer E-Mail-Adre
     jederzeit widersprechen, ohne dass Ihnen andere als die Übermittlungskosten nach den \
     Basistarifen entstehen. Ein Klick genügt:";
 
-pub(crate) fn escape(s: &str) -> String {
+/// Text for HTML: `&`, `<`, `>`, quotes escaped.
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
