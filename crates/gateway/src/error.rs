@@ -169,7 +169,7 @@ impl From<kartei_search::Error> for ApiError {
         match e {
             E::Invalid(fields) => ApiError::validation(fields),
             E::Data(inner) => inner.into(),
-            E::Unavailable(_) | E::Engine(_) => opaque(e.code(), &e),
+            E::Unavailable(_) | E::Engine(_) | E::IndexMissing => opaque(e.code(), &e),
         }
     }
 }

@@ -13,7 +13,11 @@ use crate::query::{FacetCounts, Parsed, SearchRequest};
 #[derive(Debug, Default)]
 pub struct Found {
     pub docs: Vec<Document>,
+    /// Matching documents, at most [`crate::query::MAX_HITS`].
     pub total: u64,
+    /// `total` is the exact count (else more match: "1,000+"); facets count every match
+    /// only when it is.
+    pub total_exact: bool,
     pub facets: Vec<FacetCounts>,
 }
 
@@ -43,6 +47,12 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     async fn reindex_put(&self, tx: &TenantTx, docs: &[Document]) -> Result<()>;
     /// Makes the fresh index the live one, atomically.
     async fn reindex_commit(&self, tx: &TenantTx) -> Result<()>;
+
+    /// Makes the tenant's index ready for writes and searches (created, settings current),
+    /// waiting as long as that takes; idempotent. Returns whether anything changed.
+    async fn setup(&self, _tenant: TenantId) -> Result<bool> {
+        Ok(false)
+    }
 
     /// Removes everything of a tenant (the tenant was deleted).
     async fn drop_tenant(&self, tenant: TenantId) -> Result<()>;

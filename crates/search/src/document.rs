@@ -44,6 +44,9 @@ pub struct Document {
     pub email: Option<String>,
     /// E.164.
     pub phones: Vec<String>,
+    /// Street and house number.
+    #[serde(default)]
+    pub street: Option<String>,
     pub postal_code: Option<String>,
     pub city: Option<String>,
     pub tags: Vec<String>,
@@ -54,20 +57,28 @@ pub struct Document {
     pub sort_name: String,
     /// Folded name words (ranked first).
     pub search_name: String,
-    /// Folded organization, city, postal code, e-mail and tag words.
+    /// A person's folded last and first name, an organization's folded name: the leading word
+    /// is the one a one-word name query is matched against in order.
+    #[serde(default)]
+    pub search_lead: String,
+    /// Folded words of a person's organization (ranked after the name).
+    #[serde(default)]
+    pub search_organization: String,
+    /// Folded street, postal code and city words (ranked after the organization).
+    #[serde(default)]
+    pub search_place: String,
+    /// Folded e-mail, industry and tag words (ranked last).
     pub search_other: String,
     /// Phone digits, international and national.
     pub search_phones: Vec<String>,
 }
 
 impl Document {
-    /// Every searchable word, as the in-database backend stores them.
-    pub fn words(&self) -> String {
-        let mut w = String::with_capacity(
-            self.search_name.len() + self.search_other.len() + 24 * self.search_phones.len(),
-        );
-        for part in std::iter::once(self.search_name.as_str())
-            .chain(std::iter::once(self.search_other.as_str()))
+    /// The lowest-ranked searchable words (e-mail, industry, tags and phone digits), as the
+    /// in-database backend stores them.
+    pub fn other_words(&self) -> String {
+        let mut w = String::with_capacity(self.search_other.len() + 24 * self.search_phones.len());
+        for part in std::iter::once(self.search_other.as_str())
             .chain(self.search_phones.iter().map(String::as_str))
         {
             if part.is_empty() {
@@ -83,7 +94,7 @@ impl Document {
 }
 
 const PERSON_SELECT: &str = "SELECT p.id, p.salutation, p.title, p.first_name, p.last_name, p.position, \
-        p.email, p.phone, p.mobile, p.postal_code, p.city, p.tags, p.owner_id, \
+        p.email, p.phone, p.mobile, p.street, p.postal_code, p.city, p.tags, p.owner_id, \
         p.lifecycle_stage, p.name_key, o.name AS org_name, o.industry AS org_industry \
     FROM persons p \
     LEFT JOIN LATERAL (SELECT o.name, o.industry FROM person_organizations po \
@@ -93,7 +104,7 @@ const PERSON_SELECT: &str = "SELECT p.id, p.salutation, p.title, p.first_name, p
     WHERE p.archived_at IS NULL AND p.merged_into IS NULL AND p.restricted_at IS NULL";
 
 const ORG_SELECT: &str = "SELECT o.id, o.name, o.name_key, o.industry, o.email, o.phone, \
-        o.postal_code, o.city, o.tags, o.owner_id, o.lifecycle_stage \
+        o.street, o.postal_code, o.city, o.tags, o.owner_id, o.lifecycle_stage \
     FROM organizations o WHERE o.archived_at IS NULL AND o.merged_into IS NULL";
 
 #[derive(Debug, FromQueryResult)]
@@ -107,6 +118,7 @@ struct PersonRow {
     email: Option<String>,
     phone: Option<String>,
     mobile: Option<String>,
+    street: Option<String>,
     postal_code: Option<String>,
     city: Option<String>,
     tags: Vec<String>,
@@ -125,6 +137,7 @@ struct OrgRow {
     industry: Option<String>,
     email: Option<String>,
     phone: Option<String>,
+    street: Option<String>,
     postal_code: Option<String>,
     city: Option<String>,
     tags: Vec<String>,
@@ -181,13 +194,14 @@ impl From<PersonRow> for Document {
             id: r.id,
             kind: Kind::Person,
             search_name: join_words([r.first_name.as_deref(), r.last_name.as_deref()]),
-            search_other: join_words([
-                r.org_name.as_deref(),
-                r.city.as_deref(),
+            search_lead: join_words([r.last_name.as_deref(), r.first_name.as_deref()]),
+            search_organization: join_words([r.org_name.as_deref()]),
+            search_place: join_words([
+                r.street.as_deref(),
                 r.postal_code.as_deref(),
-                r.email.as_deref(),
-                Some(tags.as_str()),
+                r.city.as_deref(),
             ]),
+            search_other: join_words([r.email.as_deref(), Some(tags.as_str())]),
             search_phones,
             name,
             first_name: r.first_name,
@@ -196,6 +210,7 @@ impl From<PersonRow> for Document {
             position: r.position,
             email: r.email,
             phones,
+            street: r.street,
             postal_code: r.postal_code,
             city: r.city,
             tags: r.tags,
@@ -215,9 +230,14 @@ impl From<OrgRow> for Document {
             id: r.id,
             kind: Kind::Organization,
             search_name: join_words([Some(r.name.as_str())]),
-            search_other: join_words([
-                r.city.as_deref(),
+            search_lead: join_words([Some(r.name.as_str())]),
+            search_organization: String::new(),
+            search_place: join_words([
+                r.street.as_deref(),
                 r.postal_code.as_deref(),
+                r.city.as_deref(),
+            ]),
+            search_other: join_words([
                 r.email.as_deref(),
                 r.industry.as_deref(),
                 Some(tags.as_str()),
@@ -230,6 +250,7 @@ impl From<OrgRow> for Document {
             position: None,
             email: r.email,
             phones,
+            street: r.street,
             postal_code: r.postal_code,
             city: r.city,
             tags: r.tags,

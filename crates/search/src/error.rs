@@ -13,6 +13,9 @@ pub enum Error {
     /// The search engine refused a request we built (a bug on our side, or a misconfiguration).
     #[error("search engine error: {0}")]
     Engine(String),
+    /// The engine has no index for the tenant yet (nothing was ever written to it).
+    #[error("the tenant has no search index yet")]
+    IndexMissing,
     #[error(transparent)]
     Data(#[from] kartei_tenancy::Error),
 }
@@ -24,7 +27,7 @@ impl Error {
         match self {
             Error::Invalid(_) => Code::ValidationFailed,
             Error::Unavailable(_) => Code::Unavailable,
-            Error::Engine(_) => Code::Internal,
+            Error::Engine(_) | Error::IndexMissing => Code::Internal,
             Error::Data(e) => e.code(),
         }
     }
@@ -44,7 +47,13 @@ impl From<meilisearch_sdk::errors::Error> for Error {
     fn from(e: meilisearch_sdk::errors::Error) -> Self {
         use meilisearch_sdk::errors::Error as E;
         match e {
+            E::Meilisearch(m)
+                if m.error_code == meilisearch_sdk::errors::ErrorCode::IndexNotFound =>
+            {
+                Error::IndexMissing
+            }
             E::Meilisearch(m) => Error::Engine(format!("{:?}: {}", m.error_code, m.error_message)),
+            E::ParseError(p) => Error::Engine(format!("unexpected Meilisearch answer: {p}")),
             E::Timeout => Error::Unavailable("a Meilisearch task did not finish in time".into()),
             other => Error::Unavailable(other.to_string()),
         }

@@ -7,18 +7,18 @@ use crate::query::Parsed;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Highlight {
-    /// `name`, `organization`, `email`, `city`, `postalCode` or `phone`.
+    /// `name`, `organization`, `email`, `street`, `city`, `postalCode` or `phone`.
     pub field: &'static str,
     /// The field's text, HTML-escaped, matched words in `<mark>…</mark>`.
     pub html: String,
 }
 
-/// Typos a word of this length may carry (Meilisearch's defaults: one from 5 characters,
-/// two from 9).
+/// Typos a word of this length may carry: one from 4 characters, two from 9 (Meilisearch is
+/// configured the same way; a transposition counts as one typo in both).
 pub fn typo_allowance(len: usize) -> usize {
     match len {
-        0..=4 => 0,
-        5..=8 => 1,
+        0..=3 => 0,
+        4..=8 => 1,
         _ => 2,
     }
 }
@@ -34,7 +34,7 @@ pub fn word_matches(word: &str, query: &str) -> bool {
     }
     // The query may be a misspelt prefix, or the whole word misspelt.
     let prefix: String = word.chars().take(query.chars().count()).collect();
-    strsim::levenshtein(&prefix, query) <= allowed || strsim::levenshtein(word, query) <= allowed
+    strsim::osa_distance(&prefix, query) <= allowed || strsim::osa_distance(word, query) <= allowed
 }
 
 pub fn highlights(doc: &Document, parsed: &Parsed) -> Vec<Highlight> {
@@ -61,6 +61,7 @@ pub fn highlights(doc: &Document, parsed: &Parsed) -> Vec<Highlight> {
         ("name", Some(&doc.name)),
         ("organization", doc.organization.as_ref()),
         ("email", doc.email.as_ref()),
+        ("street", doc.street.as_ref()),
         ("city", doc.city.as_ref()),
         ("postalCode", doc.postal_code.as_ref()),
     ] {

@@ -70,6 +70,36 @@ impl Search {
         self.backend.name()
     }
 
+    /// [`Backend::setup`] for every tenant (active or not), reporting each one to `progress`
+    /// as `(done, total, changed)`: the start-up and `kartei search setup` step that puts
+    /// index settings in place before any search needs them. Idempotent.
+    pub async fn setup_all(
+        &self,
+        db: &Db,
+        progress: &(dyn Fn(usize, usize, TenantId, bool) + Sync),
+    ) -> Result<usize> {
+        use sea_orm::FromQueryResult;
+        #[derive(FromQueryResult)]
+        struct Row {
+            id: uuid::Uuid,
+        }
+        let rows = Row::find_by_statement(kartei_tenancy::tenants::stmt(
+            "SELECT id FROM platform.tenants ORDER BY created_at, id",
+            vec![],
+        ))
+        .all(db.platform())
+        .await?;
+        let total = rows.len();
+        let mut changed = 0;
+        for (i, r) in rows.into_iter().enumerate() {
+            let tenant = TenantId(r.id);
+            let c = self.backend.setup(tenant).await?;
+            changed += usize::from(c);
+            progress(i + 1, total, tenant, c);
+        }
+        Ok(changed)
+    }
+
     /// Runs a checked request in `tenant`'s index: hits with highlights, facet counts, total,
     /// time taken.
     pub async fn search(

@@ -1,6 +1,12 @@
 //! The Meilisearch backend: one index per tenant (`kartei_t_<tenant hex>`, never named from
-//! input), settings applied at creation, every task awaited with a timeout, full reindex into
-//! `…_next` and then an atomic index swap, deletes on erasure (through the outbox).
+//! input), every task awaited with a timeout, full reindex into `…_next` and then an atomic
+//! index swap, deletes on erasure (through the outbox).
+//!
+//! Settings belong to index creation and to [`Meili::setup`] (`kartei search setup`, the
+//! worker's start-up, a reindex): compared with what the index has, applied only when they
+//! differ, and awaited with their own deadline ([`SETUP_TIMEOUT`]): Meilisearch may take
+//! seconds for a settings task. The search path never touches settings: a search of an index
+//! that does not exist yet finds nothing.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -25,6 +31,8 @@ use crate::{Error, Result};
 
 /// Documents per write request during a reindex.
 const REINDEX_BATCH: usize = 10_000;
+/// How long index creation and a settings change may take (they re-index the documents).
+pub const SETUP_TIMEOUT: Duration = Duration::from_secs(600);
 
 #[derive(Debug)]
 pub struct Meili {
@@ -43,12 +51,23 @@ fn next_uid(tenant: TenantId) -> String {
     format!("{}_next", index_uid(tenant))
 }
 
-/// The settings every tenant index gets: what is searched (the folded fields, name first),
-/// filtered and sorted on, typo tolerance (one typo from 5 characters, two from 9, none in
-/// phone digits), ranking rules and the paging limit.
+/// The settings every tenant index gets: what is searched (the folded fields, name first,
+/// then organization, place, the rest), filtered and sorted on, typo tolerance (one typo
+/// from 4 characters, two from 9, none in phone digits), ranking rules and the paging limit.
+///
+/// The ranking rules give the relevance order of the in-database backend: the field first
+/// (`attribute`: a name match before an organization match), then fewer typos, then exact
+/// words before prefixes (`exactness`: "Groß" before "Großmann"), then alphabetical by the
+/// lead key (last name first).
 pub fn index_settings() -> Settings {
     Settings::new()
-        .with_searchable_attributes(["searchName", "searchOther", "searchPhones"])
+        .with_searchable_attributes([
+            "searchName",
+            "searchOrganization",
+            "searchPlace",
+            "searchOther",
+            "searchPhones",
+        ])
         .with_filterable_attributes([
             "kind",
             "tags",
@@ -57,21 +76,21 @@ pub fn index_settings() -> Settings {
             "industry",
             "ownerId",
         ])
-        .with_sortable_attributes(["sortName"])
+        .with_sortable_attributes(["sortName", "searchLead"])
         .with_ranking_rules([
             "words",
-            "typo",
-            "proximity",
             "attribute",
-            "sort",
+            "typo",
             "exactness",
+            "proximity",
+            "sort",
         ])
         .with_typo_tolerance(TypoToleranceSettings {
             enabled: Some(true),
             disable_on_attributes: Some(vec!["searchPhones".to_owned()]),
             disable_on_words: None,
             min_word_size_for_typos: Some(MinWordSizeForTypos {
-                one_typo: Some(5),
+                one_typo: Some(4),
                 two_typos: Some(9),
             }),
         })
@@ -96,6 +115,41 @@ fn quote(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// Whether an index's settings `current` already hold everything `wanted` sets (attribute
+/// lists Meilisearch keeps in its own order compared as sets).
+fn settings_match(wanted: &Settings, current: &Settings) -> bool {
+    let (Ok(serde_json::Value::Object(w)), Ok(serde_json::Value::Object(c))) =
+        (serde_json::to_value(wanted), serde_json::to_value(current))
+    else {
+        return false;
+    };
+    let normalized = |key: &str, v: &serde_json::Value| -> serde_json::Value {
+        match (key, v) {
+            ("filterableAttributes" | "sortableAttributes", serde_json::Value::Array(a)) => {
+                let mut a = a.clone();
+                a.sort_by_key(ToString::to_string);
+                serde_json::Value::Array(a)
+            }
+            _ => v.clone(),
+        }
+    };
+    w.iter().all(|(k, v)| {
+        c.get(k)
+            .is_some_and(|cv| subset(&normalized(k, v), &normalized(k, cv)))
+    })
+}
+
+/// `wanted` is contained in `current`: equal, or an object whose set keys all match.
+fn subset(wanted: &serde_json::Value, current: &serde_json::Value) -> bool {
+    match (wanted, current) {
+        (serde_json::Value::Object(w), serde_json::Value::Object(c)) => w
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .all(|(k, v)| c.get(k).is_some_and(|cv| subset(v, cv))),
+        _ => wanted == current,
+    }
 }
 
 fn filter_expression(req: &SearchRequest) -> Option<String> {
@@ -150,13 +204,30 @@ impl Meili {
 
     /// Waits for a task; a failed task is an error unless its code is in `tolerated`.
     async fn wait(&self, task: TaskInfo, tolerated: &[ErrorCode]) -> Result<()> {
-        let task = self
-            .bounded(task.wait_for_completion(
-                &self.client,
-                Some(Duration::from_millis(25)),
-                Some(self.timeout),
-            ))
-            .await?;
+        self.wait_for(task, tolerated, self.timeout).await
+    }
+
+    /// [`Meili::wait`] with its own deadline (index creation and settings changes).
+    async fn wait_for(
+        &self,
+        task: TaskInfo,
+        tolerated: &[ErrorCode],
+        deadline: Duration,
+    ) -> Result<()> {
+        let waited = task.wait_for_completion(
+            &self.client,
+            Some(Duration::from_millis(25)),
+            Some(deadline),
+        );
+        let task = match tokio::time::timeout(deadline + self.timeout, waited).await {
+            Ok(r) => r.map_err(Error::from)?,
+            Err(_) => {
+                return Err(Error::Unavailable(format!(
+                    "a Meilisearch task did not finish within {} s",
+                    deadline.as_secs()
+                )));
+            }
+        };
         if task.is_failure() {
             let e = task.unwrap_failure();
             if !tolerated.contains(&e.error_code) {
@@ -169,17 +240,34 @@ impl Meili {
         Ok(())
     }
 
-    async fn create_with_settings(&self, uid: &str) -> Result<()> {
-        let t = self
-            .bounded(self.client.create_index(uid, Some("id")))
-            .await?;
-        self.wait(t, &[ErrorCode::IndexAlreadyExists]).await?;
-        let t = self
-            .bounded(self.client.index(uid).set_settings(&index_settings()))
-            .await?;
-        self.wait(t, &[]).await
+    /// Creates the index if it is missing and applies [`index_settings`] if the index has
+    /// other ones; idempotent. Returns whether anything was changed.
+    async fn create_with_settings(&self, uid: &str) -> Result<bool> {
+        let wanted = index_settings();
+        let index = self.client.index(uid);
+        let current = match self.bounded(index.get_settings()).await {
+            Ok(s) => Some(s),
+            Err(Error::IndexMissing) => {
+                let t = self
+                    .bounded(self.client.create_index(uid, Some("id")))
+                    .await?;
+                self.wait_for(t, &[ErrorCode::IndexAlreadyExists], SETUP_TIMEOUT)
+                    .await?;
+                None
+            }
+            // Settings this client cannot read: write ours.
+            Err(Error::Engine(_)) => None,
+            Err(e) => return Err(e),
+        };
+        if current.as_ref().is_some_and(|c| settings_match(&wanted, c)) {
+            return Ok(false);
+        }
+        let t = self.bounded(index.set_settings(&wanted)).await?;
+        self.wait_for(t, &[], SETUP_TIMEOUT).await?;
+        Ok(true)
     }
 
+    /// [`Meili::create_with_settings`] once per process and index (the write paths).
     async fn ensure(&self, uid: &str) -> Result<()> {
         if self.ready.lock().map(|r| r.contains(uid)).unwrap_or(false) {
             return Ok(());
@@ -229,12 +317,12 @@ impl Backend for Meili {
         parsed: &Parsed,
     ) -> Result<Found> {
         let uid = index_uid(tenant);
-        self.ensure(&uid).await?;
         let index = self.client.index(&uid);
         let text = parsed.words.join(" ");
         let filter = filter_expression(req);
         let facet_names: Vec<&str> = req.facets.iter().map(|f| f.attribute()).collect();
         let sort = ["sortName:asc"];
+        let relevance = ["searchLead:asc"];
         let mut q = index.search();
         // Every word must match, as in the in-database backend (Meilisearch's default drops
         // words from the end to fill a page).
@@ -248,10 +336,19 @@ impl Backend for Meili {
         if !facet_names.is_empty() {
             q.with_facets(Selectors::Some(&facet_names));
         }
+        // Browsing and phone numbers list by name; words rank, alphabetical within a rank
+        // (the last ranking rule).
         if parsed.browse || parsed.phone {
             q.with_sort(&sort);
+        } else {
+            q.with_sort(&relevance);
         }
-        let res = self.bounded(q.execute::<Document>()).await?;
+        let res = match self.bounded(q.execute::<Document>()).await {
+            Ok(r) => r,
+            // No document was ever written for this tenant: nothing to find.
+            Err(Error::IndexMissing) => return Ok(Found::default()),
+            Err(e) => return Err(e),
+        };
         let mut facets = Vec::with_capacity(req.facets.len());
         let dist = res.facet_distribution.unwrap_or_default();
         for &f in &req.facets {
@@ -263,13 +360,16 @@ impl Backend for Meili {
             values.truncate(FACET_VALUES);
             facets.push(FacetCounts { facet: f, values });
         }
+        // Meilisearch counts up to `maxTotalHits` (1,000), as the in-database backend does.
         let total = res
             .estimated_total_hits
             .or(res.total_hits)
-            .unwrap_or(res.hits.len()) as u64;
+            .unwrap_or(res.hits.len())
+            .min(MAX_HITS) as u64;
         Ok(Found {
             docs: res.hits.into_iter().map(|h| h.result).collect(),
             total,
+            total_exact: total < MAX_HITS as u64,
             facets,
         })
     }
@@ -280,7 +380,7 @@ impl Backend for Meili {
         self.ensure(&live).await?;
         let t = self.bounded(self.client.delete_index(&next)).await?;
         self.wait(t, &[ErrorCode::IndexNotFound]).await?;
-        self.create_with_settings(&next).await
+        self.create_with_settings(&next).await.map(|_| ())
     }
 
     async fn reindex_put(&self, tx: &TenantTx, docs: &[Document]) -> Result<()> {
@@ -302,6 +402,15 @@ impl Backend for Meili {
         // `next` now holds the old documents.
         let t = self.bounded(self.client.delete_index(&next)).await?;
         self.wait(t, &[ErrorCode::IndexNotFound]).await
+    }
+
+    async fn setup(&self, tenant: TenantId) -> Result<bool> {
+        let uid = index_uid(tenant);
+        let changed = self.create_with_settings(&uid).await?;
+        if let Ok(mut r) = self.ready.lock() {
+            r.insert(uid);
+        }
+        Ok(changed)
     }
 
     async fn drop_tenant(&self, tenant: TenantId) -> Result<()> {

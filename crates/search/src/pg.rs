@@ -1,9 +1,15 @@
 //! The in-database backend (the default): `search_documents` in the tenant's own schema, with
-//! full-text prefix matching (`tsvector`, `simple` configuration over German-folded words).
+//! full-text prefix matching (`tsvector`, `simple` configuration over German-folded words,
+//! weighted by field: name A, organization B, street/postal code/city C, the rest D).
 //! Typos: each query word's misspellings are looked up in `search_words` (the distinct indexed
-//! words; `pg_trgm` candidates confirmed by edit distance) and added to the full-text query as
-//! alternatives, so every query is one GIN lookup however large the tenant. Exact name matches
-//! rank first, then name prefixes, then other prefix matches, then typo matches.
+//! words of letters; `pg_trgm` candidates through its index, confirmed by edit distance) and
+//! added to the full-text query as alternatives.
+//!
+//! Relevance ([`TIERS`]): exact name, name prefix, name with one typo, with two, then
+//! organization, then place, then anything else; alphabetical within a tier. The page is
+//! read tier by tier and each tier only as far as the page reaches; a one-word name query
+//! walks the lead-key index in order, so a surname shared by ten thousand people costs one
+//! page, not a sort of all of them. Counts stop at [`COUNT_CAP`] (see [`Found::total_exact`]).
 
 use async_trait::async_trait;
 use kartei_core::id::TenantId;
@@ -26,8 +32,8 @@ pub struct InDatabase;
 const CHUNK: usize = 1000;
 
 const RECORDS: &str = "jsonb_to_recordset($1) AS r(id uuid, kind text, doc jsonb, name_fold text, \
-    words text, tags text[], lifecycle_stage text, city text, industry text, owner_id uuid, \
-    sort_name text)";
+    lead_key text, org_words text, place_words text, other_words text, tags text[], \
+    lifecycle_stage text, city text, industry text, owner_id uuid, sort_name text)";
 
 /// Writes `docs`: one plain `INSERT` of those not indexed yet and one `UPDATE` of the others
 /// (a speculative `INSERT … ON CONFLICT` costs a third more per new document). Safe because
@@ -53,10 +59,12 @@ async fn upsert(tx: &TenantTx, docs: &[Document]) -> Result<()> {
         if !inserts.is_empty() {
             tx.execute_raw(stmt(
                 &format!(
-                    "INSERT INTO search_documents (id, kind, doc, name_fold, words, tags, \
-                         lifecycle_stage, city, industry, owner_id, sort_name, indexed_at) \
-                     SELECT r.id, r.kind, r.doc, r.name_fold, r.words, r.tags, r.lifecycle_stage, \
-                         r.city, r.industry, r.owner_id, r.sort_name, now() FROM {RECORDS}"
+                    "INSERT INTO search_documents (id, kind, doc, name_fold, lead_key, org_words, \
+                         place_words, other_words, tags, lifecycle_stage, city, industry, \
+                         owner_id, sort_name, indexed_at) \
+                     SELECT r.id, r.kind, r.doc, r.name_fold, r.lead_key, r.org_words, \
+                         r.place_words, r.other_words, r.tags, r.lifecycle_stage, r.city, \
+                         r.industry, r.owner_id, r.sort_name, now() FROM {RECORDS}"
                 ),
                 vec![records(&inserts)],
             ))
@@ -66,7 +74,9 @@ async fn upsert(tx: &TenantTx, docs: &[Document]) -> Result<()> {
             tx.execute_raw(stmt(
                 &format!(
                     "UPDATE search_documents d SET kind = r.kind, doc = r.doc, \
-                         name_fold = r.name_fold, words = r.words, tags = r.tags, \
+                         name_fold = r.name_fold, lead_key = r.lead_key, \
+                         org_words = r.org_words, place_words = r.place_words, \
+                         other_words = r.other_words, tags = r.tags, \
                          lifecycle_stage = r.lifecycle_stage, city = r.city, \
                          industry = r.industry, owner_id = r.owner_id, sort_name = r.sort_name, \
                          indexed_at = now() \
@@ -90,7 +100,10 @@ fn records(docs: &[&Document]) -> Value {
                 "kind": d.kind.as_str(),
                 "doc": d,
                 "name_fold": d.search_name,
-                "words": d.words(),
+                "lead_key": d.search_lead,
+                "org_words": d.search_organization,
+                "place_words": d.search_place,
+                "other_words": d.other_words(),
                 "tags": d.tags,
                 "lifecycle_stage": d.lifecycle_stage,
                 "city": d.city,
@@ -125,24 +138,9 @@ fn facet_column(f: Facet) -> &'static str {
     }
 }
 
-/// The WHERE clause for the words and the filters. `spellings[i]` are the indexed words
-/// within the typo allowance of query word `i` (see [`typo_spellings`]).
-fn conditions(
-    req: &SearchRequest,
-    parsed: &Parsed,
-    spellings: &[Vec<String>],
-    p: &mut Params,
-) -> String {
+/// The WHERE clause of the filters (`true` without any).
+fn filters(req: &SearchRequest, p: &mut Params) -> String {
     let mut c: Vec<String> = Vec::new();
-    for (i, w) in parsed.words.iter().enumerate() {
-        // Words are folded to [a-z0-9], so the tsquery text has no operators but ours.
-        let mut q = format!("{w}:*");
-        for s in spellings.get(i).into_iter().flatten() {
-            q.push_str(" | ");
-            q.push_str(s);
-        }
-        c.push(format!("tsv @@ to_tsquery('simple', {})", p.bind(q)));
-    }
     let f = &req.filters;
     if let Some(k) = f.kind {
         c.push(format!("kind = {}", p.bind(k.as_str())));
@@ -175,19 +173,33 @@ struct WordRow {
 }
 
 /// Most spellings of one query word that are tried.
-const MAX_SPELLINGS: i64 = 20;
+const MAX_SPELLINGS: usize = 20;
+/// Trigram candidates read per query word before the edit distance decides.
+const MAX_CANDIDATES: i64 = 200;
 
-/// Indexed words within the typo allowance of `w` (one typo from 5 letters, two from 9),
-/// whole or as a prefix of `w`'s length: trigram candidates from `search_words`, confirmed
-/// by edit distance; the closest first.
-async fn typo_spellings(tx: &TenantTx, w: &str) -> Result<Vec<String>> {
+/// An indexed word within the typo allowance of a query word, and how far it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Spelling {
+    word: String,
+    distance: usize,
+}
+
+/// Indexed words within the typo allowance of `w` (one typo from 4 letters, two from 9;
+/// a transposition counts as one), whole or as a misspelt prefix of `w`'s length: trigram
+/// candidates from `search_words` (through its index), confirmed by edit distance; the
+/// closest first. Words `w` is a prefix of are left out: the prefix match finds them.
+async fn typo_spellings(tx: &TenantTx, w: &str) -> Result<Vec<Spelling>> {
     let k = typo_allowance(w.len());
-    if k == 0 || w.bytes().all(|b| b.is_ascii_digit()) {
+    if k == 0 || !w.bytes().all(|b| b.is_ascii_lowercase()) {
         return Ok(Vec::new());
     }
-    // Loose enough for two typos in nine letters; the edit distance decides.
-    tx.execute_unprepared("SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', true)")
-        .await?;
+    // Loose enough for one typo in four letters; the edit distance decides. The word list is
+    // small enough that the planner would rather read it whole: 3-4x slower than the index.
+    tx.execute_unprepared(
+        "SELECT set_config('pg_trgm.word_similarity_threshold', '0.3', true), \
+                set_config('enable_seqscan', 'off', true)",
+    )
+    .await?;
     let rows = WordRow::find_by_statement(stmt(
         "SELECT word FROM search_words WHERE $1 <% word \
            AND (levenshtein_less_equal($1, left(word, $2), $3) <= $3 \
@@ -196,18 +208,240 @@ async fn typo_spellings(tx: &TenantTx, w: &str) -> Result<Vec<String>> {
         vec![
             w.into(),
             (w.chars().count() as i32).into(),
-            (k as i32).into(),
-            MAX_SPELLINGS.into(),
+            // Levenshtein counts a transposition as two edits; the exact check is below.
+            (k as i32 + 1).into(),
+            MAX_CANDIDATES.into(),
         ],
     ))
     .all(&**tx)
     .await?;
-    Ok(rows
+    tx.execute_unprepared("SELECT set_config('enable_seqscan', 'on', true)")
+        .await?;
+    let mut found: Vec<Spelling> = rows
         .into_iter()
-        .map(|r| r.word)
-        .filter(|x| x != w && x.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .collect())
+        .filter(|r| r.word != w && !r.word.starts_with(w))
+        .filter_map(|r| {
+            let prefix: String = r.word.chars().take(w.chars().count()).collect();
+            let distance = strsim::osa_distance(w, &r.word).min(strsim::osa_distance(w, &prefix));
+            (distance <= k).then_some(Spelling {
+                word: r.word,
+                distance,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| {
+        a.distance
+            .cmp(&b.distance)
+            .then_with(|| a.word.cmp(&b.word))
+    });
+    found.truncate(MAX_SPELLINGS);
+    Ok(found)
 }
+
+/// A query word and its spellings.
+struct QueryWord {
+    word: String,
+    spellings: Vec<Spelling>,
+}
+
+/// One step of the relevance order: the words matched in these fields (`weights`, empty for
+/// any), as exact words or prefixes, with spellings up to `typos` away.
+#[derive(Clone, Copy)]
+struct Tier {
+    weights: &'static str,
+    prefix: bool,
+    typos: usize,
+}
+
+/// The relevance order both backends follow: exact name, name prefix, name with one typo,
+/// with two, then the organization, then street, postal code or city, then e-mail, tags,
+/// industry and phone digits.
+const TIERS: [Tier; 7] = [
+    Tier {
+        weights: "A",
+        prefix: false,
+        typos: 0,
+    },
+    Tier {
+        weights: "A",
+        prefix: true,
+        typos: 0,
+    },
+    Tier {
+        weights: "A",
+        prefix: true,
+        typos: 1,
+    },
+    Tier {
+        weights: "A",
+        prefix: true,
+        typos: 2,
+    },
+    Tier {
+        weights: "AB",
+        prefix: true,
+        typos: 2,
+    },
+    Tier {
+        weights: "ABC",
+        prefix: true,
+        typos: 2,
+    },
+    Tier {
+        weights: "",
+        prefix: true,
+        typos: 2,
+    },
+];
+
+/// The tier's full-text query: every word must match (as itself or one of its spellings).
+/// Words are folded to [a-z0-9], so the text has no operators but ours.
+fn tier_query(words: &[QueryWord], tier: Tier) -> String {
+    let w = tier.weights;
+    words
+        .iter()
+        .map(|q| {
+            let mut alt = vec![if tier.prefix {
+                format!("{}:*{w}", q.word)
+            } else if w.is_empty() {
+                q.word.clone()
+            } else {
+                format!("{}:{w}", q.word)
+            }];
+            for s in q.spellings.iter().filter(|s| s.distance <= tier.typos) {
+                alt.push(if w.is_empty() {
+                    s.word.clone()
+                } else {
+                    format!("{}:{w}", s.word)
+                });
+            }
+            format!("({})", alt.join(" | "))
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// Lead-key ranges a one-word query walks in order within a name tier: the documents whose
+/// leading name word (a person's last name, an organization's first word) is the word
+/// (exact tier), starts with it (prefix tier), or is one of its spellings (typo tiers).
+fn lead_ranges(words: &[QueryWord], tier_index: usize) -> Vec<(String, String)> {
+    let [q] = words else {
+        return Vec::new();
+    };
+    let exact = |w: &str| (w.to_owned(), format!("{w}!"));
+    match tier_index {
+        0 => vec![exact(&q.word)],
+        1 => {
+            // After every key the word leads ("w", "w …"): the keys it is a proper prefix of.
+            let mut hi = q.word.clone().into_bytes();
+            if let Some(last) = hi.last_mut() {
+                *last += 1;
+            }
+            vec![(
+                format!("{}!", q.word),
+                String::from_utf8_lossy(&hi).into_owned(),
+            )]
+        }
+        2 | 3 => q
+            .spellings
+            .iter()
+            .filter(|s| s.distance == tier_index - 1)
+            .map(|s| exact(&s.word))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// One ranked segment of the result list, read in order up to `n` rows.
+struct Segment {
+    /// Rows of this tier: the tier's query minus the tiers before it.
+    tier: String,
+    previous: Option<String>,
+    /// Walked in order through the lead-key index (see [`lead_ranges`]), or, when empty,
+    /// the tier's other rows (outside `skip_ranges`) sorted.
+    ranges: Vec<(String, String)>,
+    skip_ranges: Vec<(String, String)>,
+}
+
+const LEAD: &str = "lead_key COLLATE \"C\"";
+
+impl Segment {
+    fn sql(&self, filter: &str, p: &mut Params, n: usize) -> String {
+        let mut cond = format!(
+            "{filter} AND tsv @@ to_tsquery('simple', {})",
+            p.bind(self.tier.clone())
+        );
+        if let Some(prev) = &self.previous {
+            cond.push_str(&format!(
+                " AND NOT tsv @@ to_tsquery('simple', {})",
+                p.bind(prev.clone())
+            ));
+        }
+        let n = p.bind(n as i64);
+        if self.ranges.is_empty() {
+            for (lo, hi) in &self.skip_ranges {
+                cond.push_str(&format!(
+                    " AND NOT ({LEAD} >= {} AND {LEAD} < {})",
+                    p.bind(lo.clone()),
+                    p.bind(hi.clone())
+                ));
+            }
+            return format!(
+                "SELECT doc FROM search_documents WHERE {cond} ORDER BY {LEAD}, id LIMIT {n}"
+            );
+        }
+        // One ordered index walk per range, merged: each stops after `n` rows.
+        let parts: Vec<String> = self
+            .ranges
+            .iter()
+            .map(|(lo, hi)| {
+                format!(
+                    "(SELECT doc, {LEAD} AS lead, id FROM search_documents \
+                     WHERE {LEAD} >= {} AND {LEAD} < {} AND {cond} ORDER BY {LEAD}, id LIMIT {n})",
+                    p.bind(lo.clone()),
+                    p.bind(hi.clone())
+                )
+            })
+            .collect();
+        format!(
+            "SELECT doc FROM ({}) x ORDER BY lead, id LIMIT {n}",
+            parts.join(" UNION ALL ")
+        )
+    }
+}
+
+/// The ranked segments of a word query, best first.
+fn segments(words: &[QueryWord]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut previous: Option<String> = None;
+    for (i, tier) in TIERS.iter().enumerate() {
+        let q = tier_query(words, *tier);
+        if previous.as_deref() == Some(q.as_str()) {
+            continue;
+        }
+        let ranges = lead_ranges(words, i);
+        if !ranges.is_empty() {
+            out.push(Segment {
+                tier: q.clone(),
+                previous: previous.clone(),
+                ranges: ranges.clone(),
+                skip_ranges: Vec::new(),
+            });
+        }
+        out.push(Segment {
+            tier: q.clone(),
+            previous: previous.clone(),
+            ranges: Vec::new(),
+            skip_ranges: ranges,
+        });
+        previous = Some(q);
+    }
+    out
+}
+
+/// Matches counted exactly up to here; above, the total is "more than 1,000" and facets are
+/// counted over the first 1,000 matches found (one bounded pass, however broad the query).
+pub const COUNT_CAP: usize = crate::query::MAX_HITS;
 
 #[derive(FromQueryResult)]
 struct DocRow {
@@ -221,8 +455,101 @@ struct CountRow {
 
 #[derive(FromQueryResult)]
 struct FacetRow {
+    facet: String,
     value: String,
     n: i64,
+}
+
+fn parse_docs(rows: Vec<DocRow>) -> Result<Vec<Document>> {
+    rows.into_iter()
+        .map(|r| serde_json::from_value::<Document>(r.doc))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::Engine(format!("stored search document unreadable: {e}")))
+}
+
+/// The page of a word query: segment by segment in rank order, each read only as far as
+/// the page reaches (a segment before the page is read up to the offset, never further).
+async fn ranked_page(
+    tx: &TenantTx,
+    filter: &str,
+    base: &Params,
+    segments: &[Segment],
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<Document>> {
+    let mut skip = offset;
+    let mut docs = Vec::with_capacity(limit);
+    for seg in segments {
+        let need = limit - docs.len();
+        if need == 0 {
+            break;
+        }
+        let mut p = Params(base.0.clone());
+        let sql = seg.sql(filter, &mut p, skip + need);
+        let rows = DocRow::find_by_statement(stmt(&sql, p.0))
+            .all(&**tx)
+            .await?;
+        if rows.len() <= skip {
+            skip -= rows.len();
+            continue;
+        }
+        docs.extend(parse_docs(rows.into_iter().skip(skip).collect())?);
+        skip = 0;
+    }
+    Ok(docs)
+}
+
+/// Facet counts over at most [`COUNT_CAP`] matches, every facet in the same pass.
+async fn facet_counts(
+    tx: &TenantTx,
+    req: &SearchRequest,
+    matches: &str,
+    p: &Params,
+) -> Result<Vec<FacetCounts>> {
+    if req.facets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parts: Vec<String> = req
+        .facets
+        .iter()
+        .map(|&f| {
+            let name = f.attribute();
+            if f == Facet::Tags {
+                format!(
+                    "(SELECT '{name}' AS facet, t AS value, count(*)::bigint AS n \
+                     FROM m CROSS JOIN LATERAL unnest(m.tags) t \
+                     GROUP BY t ORDER BY n DESC, t LIMIT {FACET_VALUES})"
+                )
+            } else {
+                let col = facet_column(f);
+                format!(
+                    "(SELECT '{name}' AS facet, {col}::text AS value, count(*)::bigint AS n \
+                     FROM m WHERE {col} IS NOT NULL GROUP BY {col} \
+                     ORDER BY n DESC, value LIMIT {FACET_VALUES})"
+                )
+            }
+        })
+        .collect();
+    let sql = format!(
+        "WITH m AS MATERIALIZED (SELECT kind, tags, lifecycle_stage, city, industry, owner_id \
+             FROM search_documents WHERE {matches} LIMIT {COUNT_CAP}) {}",
+        parts.join(" UNION ALL ")
+    );
+    let rows = FacetRow::find_by_statement(stmt(&sql, p.0.clone()))
+        .all(&**tx)
+        .await?;
+    Ok(req
+        .facets
+        .iter()
+        .map(|&f| FacetCounts {
+            facet: f,
+            values: rows
+                .iter()
+                .filter(|r| r.facet == f.attribute())
+                .map(|r| (r.value.clone(), r.n.max(0) as u64))
+                .collect(),
+        })
+        .collect())
 }
 
 #[async_trait]
@@ -250,100 +577,68 @@ impl Backend for InDatabase {
         parsed: &Parsed,
     ) -> Result<Found> {
         let tx = db.begin_tenant(tenant).await?;
-        let mut spellings = Vec::with_capacity(parsed.words.len());
+        let mut p = Params::default();
+        let filter = filters(req, &mut p);
+        // Every match: each word in any field, as a prefix or one of its spellings.
+        let mut words = Vec::with_capacity(parsed.words.len());
         for w in &parsed.words {
-            spellings.push(if parsed.phone {
-                Vec::new()
-            } else {
-                typo_spellings(&tx, w).await?
+            words.push(QueryWord {
+                word: w.clone(),
+                spellings: if parsed.phone {
+                    Vec::new()
+                } else {
+                    typo_spellings(&tx, w).await?
+                },
             });
         }
-        let mut p = Params::default();
-        let filter = conditions(req, parsed, &spellings, &mut p);
-
-        // One page, ranked.
-        let mut hp = Params(p.0.clone());
-        let order = if parsed.browse || parsed.phone {
-            "sort_name, id".to_owned()
+        let mut mp = Params(p.0.clone());
+        let matches = if words.is_empty() {
+            filter.clone()
         } else {
-            let phrase = parsed.words.join(" ");
-            let exact = hp.bind(format!("% {phrase} %"));
-            let prefix = hp.bind(format!("% {phrase}%"));
-            let all = hp.bind(
-                parsed
-                    .words
-                    .iter()
-                    .map(|w| format!("{w}:*"))
-                    .collect::<Vec<_>>()
-                    .join(" & "),
-            );
-            format!(
-                "CASE WHEN (' ' || name_fold || ' ') LIKE {exact} THEN 0 \
-                      WHEN (' ' || name_fold) LIKE {prefix} THEN 1 \
-                      WHEN tsv @@ to_tsquery('simple', {all}) THEN 2 ELSE 3 END, \
-                 sort_name, id"
-            )
+            let q = mp.bind(tier_query(&words, TIERS[TIERS.len() - 1]));
+            format!("{filter} AND tsv @@ to_tsquery('simple', {q})")
         };
-        let limit = hp.bind(req.limit as i64);
-        let offset = hp.bind(req.offset as i64);
-        let rows = DocRow::find_by_statement(stmt(
-            &format!(
-                "SELECT doc FROM search_documents WHERE {filter} ORDER BY {order} \
-                 LIMIT {limit} OFFSET {offset}"
-            ),
-            hp.0,
-        ))
-        .all(&*tx)
-        .await?;
-        let docs = rows
-            .into_iter()
-            .map(|r| serde_json::from_value::<Document>(r.doc))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| Error::Engine(format!("stored search document unreadable: {e}")))?;
 
-        let total = if req.offset == 0 && docs.len() < req.limit {
-            docs.len() as u64
+        let docs = if parsed.browse || parsed.phone {
+            let mut hp = Params(mp.0.clone());
+            let limit = hp.bind(req.limit as i64);
+            let offset = hp.bind(req.offset as i64);
+            let rows = DocRow::find_by_statement(stmt(
+                &format!(
+                    "SELECT doc FROM search_documents WHERE {matches} ORDER BY sort_name, id \
+                     LIMIT {limit} OFFSET {offset}"
+                ),
+                hp.0,
+            ))
+            .all(&*tx)
+            .await?;
+            parse_docs(rows)?
         } else {
-            CountRow::find_by_statement(stmt(
-                &format!("SELECT count(*)::bigint AS n FROM search_documents WHERE {filter}"),
-                p.0.clone(),
+            ranked_page(&tx, &filter, &p, &segments(&words), req.offset, req.limit).await?
+        };
+
+        let (total, total_exact) = if req.offset == 0 && docs.len() < req.limit {
+            (docs.len() as u64, true)
+        } else {
+            let n = CountRow::find_by_statement(stmt(
+                &format!(
+                    "SELECT count(*)::bigint AS n FROM (SELECT 1 FROM search_documents \
+                     WHERE {matches} LIMIT {}) x",
+                    COUNT_CAP + 1
+                ),
+                mp.0.clone(),
             ))
             .one(&*tx)
             .await?
-            .map_or(0, |r| r.n.max(0) as u64)
+            .map_or(0, |r| r.n.max(0) as usize);
+            (n.min(COUNT_CAP) as u64, n <= COUNT_CAP)
         };
-
-        let mut facets = Vec::with_capacity(req.facets.len());
-        for &f in &req.facets {
-            let sql = if f == Facet::Tags {
-                format!(
-                    "SELECT t AS value, count(*)::bigint AS n \
-                     FROM search_documents CROSS JOIN LATERAL unnest(tags) t \
-                     WHERE {filter} GROUP BY t ORDER BY n DESC, t LIMIT {FACET_VALUES}"
-                )
-            } else {
-                let col = facet_column(f);
-                format!(
-                    "SELECT {col}::text AS value, count(*)::bigint AS n FROM search_documents \
-                     WHERE {filter} AND {col} IS NOT NULL GROUP BY {col} \
-                     ORDER BY n DESC, value LIMIT {FACET_VALUES}"
-                )
-            };
-            let rows = FacetRow::find_by_statement(stmt(&sql, p.0.clone()))
-                .all(&*tx)
-                .await?;
-            facets.push(FacetCounts {
-                facet: f,
-                values: rows
-                    .into_iter()
-                    .map(|r| (r.value, r.n.max(0) as u64))
-                    .collect(),
-            });
-        }
+        let facets = facet_counts(&tx, req, &matches, &mp).await?;
         tx.commit().await?;
         Ok(Found {
             docs,
             total,
+            total_exact,
             facets,
         })
     }
@@ -369,8 +664,8 @@ impl Backend for InDatabase {
             "DELETE FROM search_documents WHERE indexed_at <> now(); \
              DELETE FROM search_words; \
              INSERT INTO search_words (word) \
-             SELECT DISTINCT w FROM search_documents d, unnest(string_to_array(d.words, ' ')) w \
-             WHERE length(w) >= 4 AND w !~ '^[0-9]+$'; \
+             SELECT DISTINCT w FROM search_documents d, search_words_of(concat_ws(' ', \
+                 d.name_fold, d.org_words, d.place_words, d.other_words)) w; \
              SET LOCAL kartei.search_reindex = 'off'",
         )
         .await?;

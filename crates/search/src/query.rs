@@ -312,8 +312,11 @@ pub struct FacetCounts {
 pub struct SearchResults {
     pub hits: Vec<Hit>,
     pub facets: Vec<FacetCounts>,
-    /// Matching documents (Meilisearch: its estimate).
+    /// Matching documents, counted up to [`MAX_HITS`].
     pub total: u64,
+    /// `total` is exact; otherwise more than [`MAX_HITS`] match, and facet counts cover the
+    /// first [`MAX_HITS`] matches found rather than all of them.
+    pub total_exact: bool,
     pub took: Duration,
     pub has_next_page: bool,
     /// Hits precede this page (it does not start at the first hit).
@@ -345,6 +348,7 @@ impl SearchResults {
             hits,
             facets: found.facets,
             total: found.total,
+            total_exact: found.total_exact,
             took,
             has_next_page,
             has_previous_page: req.offset > 0,

@@ -76,6 +76,10 @@ enum SearchCommand {
         #[arg(long)]
         tenant: TenantId,
     },
+    /// Create every tenant's index where it is missing and bring its settings up to date,
+    /// waiting for the engine as long as that takes (idempotent; the worker does it at
+    /// start-up too).
+    Setup,
     /// Show how far one tenant's index is behind (outbox lag), and the last error.
     Status {
         #[arg(long)]
@@ -379,6 +383,15 @@ async fn search_command(settings: &Settings, command: SearchCommand) -> anyhow::
     let db = connect_db(settings).await?;
     let search = kartei_server::search(settings)?;
     match command {
+        SearchCommand::Setup => {
+            eprintln!("setting up the {} indexes ...", search.backend_name());
+            let progress = |done: usize, total: usize, tenant: TenantId, changed: bool| {
+                let what = if changed { "updated" } else { "current" };
+                eprintln!("  {done} / {total} tenants: {tenant} {what}");
+            };
+            let changed = search.setup_all(&db, &progress).await?;
+            println!("search setup done: {changed} index(es) created or updated");
+        }
         SearchCommand::Reindex { tenant } => {
             eprintln!(
                 "reindexing tenant {tenant} into {} ...",

@@ -59,6 +59,20 @@ pub async fn run(ctx: Arc<WorkerCtx>, opts: WorkerOptions) {
     let incarnation = uuid::Uuid::now_v7().simple().to_string();
     let worker_id = format!("{name}#{incarnation}");
     tracing::info!(worker = %worker_id, concurrency, "worker started");
+    // Index settings are put in place here, beside the jobs, never on a search.
+    {
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            let progress = |done: usize, total: usize, tenant, changed: bool| {
+                if changed || done == total {
+                    tracing::info!(done, total, tenant_id = %tenant, changed, "search setup");
+                }
+            };
+            if let Err(e) = ctx.search.setup_all(&ctx.db, &progress).await {
+                tracing::warn!(error = %e, "search setup at start-up failed; writes retry it");
+            }
+        });
+    }
     // Jobs this name's dead predecessor held are taken over now, not after the stale window.
     loop {
         match jobs::release_dead(&ctx.db, &name, &incarnation).await {

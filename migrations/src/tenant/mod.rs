@@ -75,5 +75,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0017_recipients_row_check",
             up: include_str!("t0017_recipients_row_check.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0018_search_ranking",
+            up: include_str!("t0018_search_ranking.sql"),
+        }),
     ]
 }

@@ -184,8 +184,13 @@ pub struct FacetCount {
 /// What a search answers besides its hits.
 #[derive(SimpleObject)]
 pub struct SearchExtras {
-    /// Matching contacts (Meilisearch: its estimate). Paging reaches the first 1,000.
+    /// Matching contacts, counted up to 1,000 (paging reaches the first 1,000). When more
+    /// match, this is 1,000 and `totalCountExact` is false: show "1,000+".
     pub total_count: i64,
+    /// Whether `totalCount` is exact. When it is not, facet counts cover the first 1,000
+    /// matches found rather than every match (a broad query never costs a full pass).
+    pub total_count_exact: bool,
+    /// Counted over every match when `totalCountExact`, else over the first 1,000 found.
     pub facets: Vec<FacetCount>,
     pub took_ms: f64,
     /// `postgres` or `meilisearch`.
@@ -198,6 +203,7 @@ pub type SearchResult = Connection<String, SearchHit, SearchExtras>;
 pub fn search_result(r: SearchResults) -> SearchResult {
     let extras = SearchExtras {
         total_count: r.total.min(i64::MAX as u64) as i64,
+        total_count_exact: r.total_exact,
         took_ms: r.took.as_secs_f64() * 1000.0,
         backend: r.backend.to_owned(),
         facets: r
