@@ -4163,14 +4163,23 @@ export type SearchHitConnection = {
   backend: Scalars['String']['output'];
   /** A list of edges. */
   edges: Array<SearchHitEdge>;
+  /** Counted over every match when `totalCountExact`, else over the first 1,000 found. */
   facets: Array<FacetCount>;
   /** A list of nodes. */
   nodes: Array<SearchHit>;
   /** Information to aid in pagination. */
   pageInfo: PageInfo;
   tookMs: Scalars['Float']['output'];
-  /** Matching contacts (Meilisearch: its estimate). Paging reaches the first 1,000. */
+  /**
+   * Matching contacts, counted up to 1,000 (paging reaches the first 1,000). When more
+   * match, this is 1,000 and `totalCountExact` is false: show "1,000+".
+   */
   totalCount: Scalars['Int']['output'];
+  /**
+   * Whether `totalCount` is exact. When it is not, facet counts cover the first 1,000
+   * matches found rather than every match (a broad query never costs a full pass).
+   */
+  totalCountExact: Scalars['Boolean']['output'];
 };
 
 /** An edge in a connection. */
