@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 const SEARCH: &str = "query($q: String!, $f: SearchFilterInput, $facets: [SearchFacet!], $first: Int, $after: String, $last: Int, $before: String) {
   searchContacts(query: $q, filters: $f, facets: $facets, first: $first, after: $after, last: $last, before: $before) {
-    totalCount tookMs backend
+    totalCount totalCountExact tookMs backend
     edges { cursor node { contactId kind name organizationName city email phones tags highlights { field html }
       person { id displayName } organization { id name } } }
     facets { facet values { value count } }
@@ -605,4 +605,160 @@ async fn a_writer_committing_after_the_drain_it_woke_is_still_indexed() {
             .await,
         2
     );
+}
+
+/// The relevance order both backends follow (issue 18): for each query, the contact that
+/// must come first, from a tenant where near misses compete with it.
+async fn ranking(meilisearch: Option<String>) {
+    let pg = PrivatePostgres::start().await;
+    let app = spawn_app_on(Redis::Memory, None, Some(pg.url()), |s| {
+        s.search.meilisearch_url = meilisearch.clone();
+        s.search.meilisearch_api_key = std::env::var("MEILISEARCH_API_KEY").ok().map(Into::into);
+    })
+    .await;
+    let (owner, a) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let org = "mutation($i: OrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { field message code } } }";
+    let link = "mutation($i: RelationInput!) { linkPersonToOrganization(input: $i) { relation { personId } userErrors { field message code } } }";
+    let mut people = std::collections::HashMap::new();
+    for (first, last, extra) in [
+        ("Tobias", "Bergmann", json!({})),
+        ("Jan", "Albrecht", json!({})),
+        ("Lena", "Bauer", json!({})),
+        ("Paul", "Engel", json!({})),
+        ("Anna", "Müller", json!({})),
+        ("Karl", "Möller", json!({})),
+        ("Heike", "Groß", json!({})),
+        ("Dieter", "Großmann", json!({})),
+        ("Clara", "Weiß", json!({})),
+        ("Ole", "Weißenfels", json!({})),
+        (
+            "Eva",
+            "Kaiser",
+            json!({"street": "Königsallee 12", "postalCode": "40212", "city": "Düsseldorf"}),
+        ),
+        ("Peter", "König", json!({"city": "Köln"})),
+        (
+            "Rita",
+            "Sommer",
+            json!({"street": "Hauptstraße 5", "city": "Bonn", "phone": "+49 30 5551234"}),
+        ),
+        ("Sabine", "Schneider", json!({})),
+        ("Uwe", "Krause", json!({"phone": "+49 40 7771234"})),
+    ] {
+        let mut input = json!({"firstName": first, "lastName": last});
+        if let (Some(i), Some(e)) = (input.as_object_mut(), extra.as_object()) {
+            i.extend(e.clone());
+        }
+        people.insert(last, person(&app, t, &a, input).await);
+    }
+    let make_org = |name: &'static str| {
+        let app = &app;
+        let a = a.clone();
+        async move {
+            ok(app, t, &a, org, json!({"i": {"name": name}})).await["createOrganization"]
+                ["organization"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let gasthaus = make_org("Bergmann Gasthaus e.K.").await;
+    let logistik = make_org("Schneider Logistik GmbH").await;
+    for (p, o) in [
+        (people["Albrecht"].clone(), gasthaus.clone()),
+        (people["Krause"].clone(), logistik.clone()),
+    ] {
+        ok(
+            &app,
+            t,
+            &a,
+            link,
+            json!({"i": {"personId": p, "organizationId": o, "isPrimary": true}}),
+        )
+        .await;
+    }
+    wait_indexed(&app, t, &a).await;
+    let backend = if meilisearch.is_some() {
+        "meilisearch"
+    } else {
+        "postgres"
+    };
+
+    // (query, the contact that must come first, contacts that must follow it, if found)
+    let cases: Vec<(&str, &str, Vec<&str>)> = vec![
+        // Misspelt names: the person, not whoever works at a company of that name.
+        ("Bergzann", "Tobias Bergmann", vec!["Jan Albrecht"]),
+        ("Baher", "Lena Bauer", vec![]),
+        ("Enlel", "Paul Engel", vec![]),
+        // Transliterations.
+        ("Müller", "Anna Müller", vec!["Karl Möller"]),
+        ("Mueller", "Anna Müller", vec!["Karl Möller"]),
+        ("Muller", "Anna Müller", vec!["Karl Möller"]),
+        ("Moeller", "Karl Möller", vec!["Anna Müller"]),
+        ("Groß", "Heike Groß", vec!["Dieter Großmann"]),
+        ("Gross", "Heike Groß", vec!["Dieter Großmann"]),
+        // An exact name before a longer one.
+        ("Weiß", "Clara Weiß", vec!["Ole Weißenfels"]),
+        // A person's name before the people of a company with that name.
+        ("Schneider", "Sabine Schneider", vec!["Uwe Krause"]),
+        // Phone fragments, international and national.
+        ("+49 30 555", "Rita Sommer", vec![]),
+        ("040 7771", "Uwe Krause", vec![]),
+        // Streets and postal codes.
+        ("Königsallee", "Eva Kaiser", vec![]),
+        ("Koenigsallee 12", "Eva Kaiser", vec![]),
+        ("Hauptstraße", "Rita Sommer", vec![]),
+        ("40212", "Eva Kaiser", vec![]),
+    ];
+    let mut failures = Vec::new();
+    for (q, first, after) in &cases {
+        let r = search(&app, t, &a, json!({"q": q, "first": 20})).await;
+        let found = names(&r);
+        let rank = |n: &str| found.iter().position(|x| x == n);
+        // An organization of the same name may rank before the person (both are name matches).
+        let first_person = rank(first);
+        let before_it = first_person.unwrap_or(found.len());
+        let only_orgs_before = hits(&r)[..before_it]
+            .iter()
+            .all(|h| h["kind"] == "ORGANIZATION");
+        let followers_ok = after.iter().all(|f| match (first_person, rank(f)) {
+            (Some(i), Some(j)) => i < j,
+            (Some(_), None) => true,
+            _ => false,
+        });
+        if first_person.is_none() || !only_orgs_before || !followers_ok {
+            failures.push(format!(
+                "{q:?}: expected {first:?} first (then {after:?}), got {found:?}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "[{backend}] ranking:\n{}",
+        failures.join("\n")
+    );
+    // Few matches: the total is exact.
+    let r = search(&app, t, &a, json!({"q": "", "first": 5})).await;
+    assert_eq!(r["totalCount"], 17, "{r}");
+    assert_eq!(r["totalCountExact"], true, "{r}");
+    println!(
+        "[{backend}] ranking: {} queries, each with the right contact first",
+        cases.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ranking_in_database() {
+    ranking(None).await;
+}
+
+/// Runs only when `MEILISEARCH_URL` points at a Meilisearch server (see README).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ranking_meilisearch() {
+    let Ok(url) = std::env::var("MEILISEARCH_URL") else {
+        eprintln!("MEILISEARCH_URL not set: the Meilisearch ranking run is skipped here");
+        return;
+    };
+    ranking(Some(url)).await;
 }
