@@ -180,6 +180,10 @@ async fn contract(meilisearch: Option<String>) {
     };
     eprintln!("[{backend}] fixture indexed; largest lag seen {lag_a:.2} s");
 
+    if let Some(url) = &meilisearch {
+        first_search_of_a_new_process(url, &pg, t, &a).await;
+    }
+
     // Typos and folding.
     let r = search(&app, t, &a, json!({"q": "Wachowsky"})).await;
     assert_eq!(r["backend"], backend);
@@ -400,6 +404,73 @@ async fn contract(meilisearch: Option<String>) {
     println!(
         "[{backend}] bad input: {} cases, no 500, codes as expected",
         cases.len()
+    );
+}
+
+/// Settings updates Meilisearch has queued or run for the tenant's index.
+async fn settings_tasks(url: &str, tenant: &str) -> i64 {
+    let key = std::env::var("MEILISEARCH_API_KEY").ok();
+    let index = format!("kartei_t_{}", tenant.replace('-', ""));
+    let mut req = reqwest::Client::new().get(format!(
+        "{}/tasks?indexUids={index}&types=settingsUpdate&limit=1",
+        url.trim_end_matches('/')
+    ));
+    if let Some(k) = key.filter(|k| !k.is_empty()) {
+        req = req.bearer_auth(k);
+    }
+    let body: Value = req.send().await.unwrap().json().await.unwrap();
+    body["total"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("tasks: {body}"))
+}
+
+/// A new server process against an index that exists answers its first search at once: it
+/// neither waits for nor queues a settings task (those belong to setup, not to searching).
+async fn first_search_of_a_new_process(url: &str, pg: &PrivatePostgres, t: &str, tenant: &str) {
+    let before = settings_tasks(url, tenant).await;
+    let fresh = spawn_app_on(Redis::Memory, None, Some(pg.url()), |s| {
+        s.search.meilisearch_url = Some(url.to_owned());
+        s.search.meilisearch_api_key = std::env::var("MEILISEARCH_API_KEY").ok().map(Into::into);
+        // Far below what a settings task takes on a large index.
+        s.search.timeout_ms = 1500;
+        s.worker.in_process = false;
+    })
+    .await;
+    let started = Instant::now();
+    let r = fresh
+        .gql(SEARCH, json!({"q": "Wachowski"}), Some(t), Some(tenant))
+        .await;
+    let took = started.elapsed();
+    assert!(
+        r.body["errors"].is_null(),
+        "first search of a new process: {}",
+        r.body
+    );
+    assert_eq!(
+        names(&r.body["data"]["searchContacts"]),
+        vec!["Max Wachowski"]
+    );
+    let after = settings_tasks(url, tenant).await;
+    assert_eq!(before, after, "the search queued a settings task");
+    // Setup (the worker's start-up, `kartei search setup`) finds the settings current.
+    let engine = kartei_search::Search::meilisearch(
+        url,
+        std::env::var("MEILISEARCH_API_KEY").ok().as_deref(),
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let id: kartei_core::id::TenantId = tenant.parse().unwrap();
+    assert!(
+        !engine.backend().setup(id).await.unwrap(),
+        "setup changed current settings"
+    );
+    assert_eq!(
+        settings_tasks(url, tenant).await,
+        after,
+        "setup queued a settings task"
+    );
+    println!(
+        "[meilisearch] a new process's first search answered in {took:.1?} without a settings task ({before} settings tasks before and after)"
     );
 }
 
