@@ -596,6 +596,19 @@ async fn reindex_rebuilds_the_same_index() {
         5
     );
     assert_eq!(seen.lock().unwrap().last(), Some(&5), "progress reported");
+    // The rebuilt tables carry planner statistics (autovacuum may be off).
+    for table in ["search_documents", "search_words"] {
+        let analyzed = app
+            .tenant_i64(
+                &a,
+                &format!(
+                    "SELECT count(*) FROM pg_stat_user_tables WHERE relid = '{table}'::regclass \
+                     AND last_analyze IS NOT NULL AND n_mod_since_analyze = 0"
+                ),
+            )
+            .await;
+        assert_eq!(analyzed, 1, "{table} analyzed after the reindex");
+    }
     let res = search
         .search(
             &app.db,
