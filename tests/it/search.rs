@@ -181,7 +181,7 @@ async fn contract(meilisearch: Option<String>) {
     eprintln!("[{backend}] fixture indexed; largest lag seen {lag_a:.2} s");
 
     if let Some(url) = &meilisearch {
-        first_search_of_a_new_process(url, &pg, t, &a).await;
+        first_search_of_a_new_process(url, &pg, &owner.email, &a).await;
     }
 
     // Typos and folding.
@@ -426,7 +426,7 @@ async fn settings_tasks(url: &str, tenant: &str) -> i64 {
 
 /// A new server process against an index that exists answers its first search at once: it
 /// neither waits for nor queues a settings task (those belong to setup, not to searching).
-async fn first_search_of_a_new_process(url: &str, pg: &PrivatePostgres, t: &str, tenant: &str) {
+async fn first_search_of_a_new_process(url: &str, pg: &PrivatePostgres, email: &str, tenant: &str) {
     let before = settings_tasks(url, tenant).await;
     let fresh = spawn_app_on(Redis::Memory, None, Some(pg.url()), |s| {
         s.search.meilisearch_url = Some(url.to_owned());
@@ -436,9 +436,15 @@ async fn first_search_of_a_new_process(url: &str, pg: &PrivatePostgres, t: &str,
         s.worker.in_process = false;
     })
     .await;
+    // Its own session store: log in there.
+    let login = fresh.login(email, kartei_tests::PASSWORD).await;
+    let t = login.body["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login on the new process: {}", login.body))
+        .to_owned();
     let started = Instant::now();
     let r = fresh
-        .gql(SEARCH, json!({"q": "Wachowski"}), Some(t), Some(tenant))
+        .gql(SEARCH, json!({"q": "Wachowski"}), Some(&t), Some(tenant))
         .await;
     let took = started.elapsed();
     assert!(
