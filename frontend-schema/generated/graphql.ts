@@ -1907,7 +1907,10 @@ export type LegalHoldKind =
 /** A value object (no id): a generated export. */
 export type LetterExport = {
   __typename?: 'LetterExport';
-  /** Addresses and letter texts, for mail merge. */
+  /**
+   * Addresses and letter texts, for mail merge, as German Excel and Word open it: a
+   * byte-order mark first, `;` between fields, CRLF line ends. Save it byte for byte.
+   */
   csv: Scalars['String']['output'];
   /** One printable document, a page per letter. */
   html: Scalars['String']['output'];
@@ -2254,7 +2257,10 @@ export type Mutation = {
   logout: LogoutPayload;
   /** Ends every session of the current user. */
   logoutEverywhere: LogoutEverywherePayload;
-  /** Merges persons into a winner with per-field choices; everything they own moves over. */
+  /**
+   * Merges persons into a winner with per-field choices; everything they own moves over
+   * (each domain's tables by its rules, see [`merge_hooks`]).
+   */
   mergePersons: MergePersonsPayload;
   /**
    * Records an objection to direct marketing (GDPR Art. 21(2)) on the given channels (all
@@ -4163,7 +4169,7 @@ export type SearchHitConnection = {
   backend: Scalars['String']['output'];
   /** A list of edges. */
   edges: Array<SearchHitEdge>;
-  /** Counted over every match when `totalCountExact`, else over the first 1,000 found. */
+  /** Counted over every match when `totalCountExact`, else over the first 1,000 hits. */
   facets: Array<FacetCount>;
   /** A list of nodes. */
   nodes: Array<SearchHit>;
@@ -4176,8 +4182,9 @@ export type SearchHitConnection = {
    */
   totalCount: Scalars['Int']['output'];
   /**
-   * Whether `totalCount` is exact. When it is not, facet counts cover the first 1,000
-   * matches found rather than every match (a broad query never costs a full pass).
+   * Whether `totalCount` is exact. When it is not, facet counts cover the first 1,000 hits
+   * (in rank order; without a query, the first 1,000 found) rather than every match: a
+   * broad query never costs a pass over every match.
    */
   totalCountExact: Scalars['Boolean']['output'];
 };

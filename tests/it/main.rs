@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod abuse;
+mod agency;
 mod auth;
 mod browser;
 mod campaigns;

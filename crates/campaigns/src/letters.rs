@@ -1,5 +1,5 @@
-//! Letter steps: a mail-merge export of everyone the step was sent to, as CSV (addresses, the
-//! sender line and the rendered text) and as one printable HTML document with a page per
+//! Letter steps: a mail-merge export of everyone the step was sent to, as CSV for German Excel
+//! and Word (addresses, the sender line and the rendered text; see [`excel_csv`]) and as one printable HTML document with a page per
 //! letter: the tenant's imprint as sender line above the address and at the foot of the page
 //! (§5 DDG; what a business letter must state, §35a GmbHG, §80 AktG, §37a HGB).
 
@@ -39,6 +39,17 @@ fn cell(s: Option<&str>) -> String {
     kartei_core::cells::neutralize(s.unwrap_or("")).into_owned()
 }
 
+/// A CSV writer for what German Excel opens by double-click: it splits at its list separator
+/// (`;` in a German locale, as `,` is the decimal comma) and reads the file as UTF-8 only after
+/// a byte-order mark (else "MÃ¼ller"); lines end in CRLF as on Windows. Word's mail merge reads
+/// the same file.
+fn excel_csv() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer("\u{feff}".as_bytes().to_vec())
+}
+
 pub async fn export(tx: &TenantTx, campaign: Uuid, step: Uuid) -> Result<Export> {
     let rows = Letter::find_by_statement(stmt(
         "SELECT p.id AS person_id, p.salutation, p.title, p.first_name, p.last_name, \
@@ -58,7 +69,7 @@ pub async fn export(tx: &TenantTx, campaign: Uuid, step: Uuid) -> Result<Export>
         .ok_or_else(|| Error::Conflict("maintain the tenant's imprint first (§5 DDG)".into()))?;
     let sender = imprint.sender_line();
     let foot = escape(&imprint.lines().join(" · "));
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = excel_csv();
     let csv_err = |e: csv::Error| Error::Conflict(format!("cannot write the export: {e}"));
     w.write_record([
         "person_id",

@@ -17,6 +17,7 @@ pub mod bound;
 pub mod campaigns;
 pub mod error;
 pub mod letters;
+pub mod merge;
 pub mod metrics;
 pub mod occasions;
 pub mod reach;

@@ -18,6 +18,7 @@ pub mod imprint;
 pub mod ledger;
 pub mod links;
 pub mod mail;
+pub mod merge;
 pub mod policy;
 pub mod restriction;
 pub mod retention;

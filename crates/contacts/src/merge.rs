@@ -4,6 +4,8 @@
 //! (`merged_into`), and a `merges` row keeps who did it and the losers as they were.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 
 use kartei_core::validate::FieldErrors;
 use kartei_tenancy::db::TenantTx;
@@ -17,17 +19,125 @@ use crate::persons::{self, Person, PersonData, PersonDraft};
 use crate::rules::{self, Rules};
 use crate::sql::uuid_array;
 
-/// Tables with a `person_id` that follows the person into the winner. Later domains
-/// (campaign recipients) add theirs here so merges never orphan their rows. The consent ledger
-/// is append-only and is not moved: the caller carries the losers' consent events over
-/// (`kartei_compliance::ledger::carry_over`) in the same transaction.
-pub const OWNED_BY_PERSON: &[&str] = &[
-    "interactions",
-    "transactions",
-    "sent_messages",
-    "customer_exceptions",
-    "data_subject_requests",
+/// What a person merge does with the losers' rows of one table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeAction {
+    /// The rows follow the person: `column` is set to the winner.
+    Move,
+    /// As [`MergeAction::Move`] for the first row of each key (columns besides `column`) that
+    /// the winner does not hold already; the others stay with the merged-away record.
+    MoveFirstPer(&'static [&'static str]),
+    /// Derived data the next analytics run computes for the winner: the losers' rows go.
+    Drop,
+    /// The rows stay with the merged-away record, which is kept (`merged_into`): a frozen
+    /// snapshot or history as it was.
+    Keep,
+    /// The registering domain's own code does it ([`MergeHook::custom`], or the merge itself
+    /// for the contacts domain's tables).
+    Custom,
+}
+
+/// One table's rule: each `person_id`-like column of the tenant schema has exactly one
+/// (a test over `information_schema` fails for a column without one).
+#[derive(Debug, Clone, Copy)]
+pub struct MergeRule {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub action: MergeAction,
+    /// Why, for the reader and the audit.
+    pub why: &'static str,
+}
+
+pub type MergeFuture<'a> = Pin<Box<dyn Future<Output = Result<u64>> + Send + 'a>>;
+
+/// What merging persons means for another domain's tables (as [`crate::import::run::ImportHook`]
+/// is for imports): its rules, applied by the merge inside its savepoint (a dry run's counts
+/// include them), and its custom work.
+pub trait MergeHook: Sync {
+    fn rules(&self) -> &'static [MergeRule];
+
+    /// The [`MergeAction::Custom`] rules' work, after the generic rules ran. Returns rows
+    /// written.
+    fn custom<'a>(
+        &'a self,
+        _tx: &'a TenantTx,
+        _actor: &'a str,
+        _winner: Uuid,
+        _losers: &'a [Uuid],
+    ) -> MergeFuture<'a> {
+        Box::pin(async { Ok(0) })
+    }
+}
+
+/// The contacts domain's tables.
+pub const CONTACT_RULES: &[MergeRule] = &[
+    MergeRule {
+        table: "interactions",
+        column: "person_id",
+        action: MergeAction::Move,
+        why: "the contact history follows the person",
+    },
+    MergeRule {
+        table: "transactions",
+        column: "person_id",
+        action: MergeAction::Move,
+        why: "purchases and invoices follow the person",
+    },
+    MergeRule {
+        table: "person_organizations",
+        column: "person_id",
+        action: MergeAction::Custom,
+        why: "relations are united (one per organization), a primary one kept",
+    },
+    MergeRule {
+        table: "segment_members",
+        column: "person_id",
+        action: MergeAction::Custom,
+        why: "static lists the losers were on now hold the winner",
+    },
 ];
+
+/// Applies the generic rules of `rules`; returns rows moved per table.
+async fn apply_rules(
+    tx: &TenantTx,
+    rules: &[MergeRule],
+    winner: Uuid,
+    losers: &[Uuid],
+) -> Result<Vec<(&'static str, u64)>> {
+    let mut out = Vec::new();
+    for r in rules {
+        // Names come from the rule tables in the code, never from input.
+        let (t, c) = (r.table, r.column);
+        let sql = match r.action {
+            MergeAction::Move => format!("UPDATE {t} SET {c} = $1 WHERE {c} = ANY($2)"),
+            MergeAction::MoveFirstPer(keys) => {
+                let same: String = keys.iter().map(|k| format!(" AND x.{k} = s.{k}")).collect();
+                // One row per key (one in all without a key), the earliest stored.
+                let (first, order) = if keys.is_empty() {
+                    (String::new(), "s.ctid LIMIT 1".to_owned())
+                } else {
+                    let k = keys.join(", ");
+                    (format!("DISTINCT ON ({k}) "), format!("{k}, s.ctid"))
+                };
+                format!(
+                    "UPDATE {t} SET {c} = $1 WHERE ctid IN (\
+                        SELECT {first}s.ctid FROM {t} s \
+                        WHERE s.{c} = ANY($2) \
+                          AND NOT EXISTS (SELECT 1 FROM {t} x WHERE x.{c} = $1{same}) \
+                        ORDER BY {order})"
+                )
+            }
+            MergeAction::Drop => format!("DELETE FROM {t} WHERE {c} = ANY($2)"),
+            MergeAction::Keep | MergeAction::Custom => continue,
+        };
+        let n = tx
+            .execute_raw(stmt(&sql, vec![winner.into(), uuid_array(losers.to_vec())]))
+            .await?
+            .rows_affected();
+        out.push((t, n));
+    }
+    Ok(out)
+}
 
 pub const MAX_LOSERS: usize = 100;
 
@@ -44,6 +154,10 @@ pub struct Moved {
     pub transactions: u64,
     pub relations: u64,
     pub tags: usize,
+    /// Rows moved by other domains' rules, per table.
+    pub other: BTreeMap<&'static str, u64>,
+    /// Rows other domains wrote anew for the winner (consent events carried over).
+    pub carried_over: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +241,7 @@ pub async fn merge_persons(
     loser_ids: &[Uuid],
     choices: &[FieldChoice],
     dry_run: bool,
+    hooks: &[&dyn MergeHook],
 ) -> Result<Outcome> {
     let mut errors = FieldErrors::new();
     let mut ids: Vec<Uuid> = loser_ids.to_vec();
@@ -173,7 +288,7 @@ pub async fn merge_persons(
     // A dry run executes the same statements inside a savepoint and rolls them back, so its
     // counts are the real ones.
     tx.execute_unprepared("SAVEPOINT merge_persons").await?;
-    let done = apply(tx, actor, &winner, &losers, choices, &data).await;
+    let done = apply(tx, actor, &winner, &losers, choices, &data, hooks).await;
     match (&done, dry_run) {
         (Ok(_), false) => {
             tx.execute_unprepared("RELEASE SAVEPOINT merge_persons")
@@ -201,6 +316,7 @@ async fn apply(
     losers: &[Person],
     choices: &[FieldChoice],
     data: &PersonData,
+    hooks: &[&dyn MergeHook],
 ) -> Result<(Uuid, Moved, Person)> {
     let loser_ids: Vec<Uuid> = losers.iter().map(|l| l.id).collect();
     let mut moved = Moved {
@@ -214,18 +330,20 @@ async fn apply(
         vec![winner.id.into(), uuid_array(loser_ids.clone())],
     ))
     .await?;
-    for table in OWNED_BY_PERSON {
-        let n = tx
-            .execute_raw(stmt(
-                &format!("UPDATE {table} SET person_id = $1 WHERE person_id = ANY($2)"),
-                vec![winner.id.into(), uuid_array(loser_ids.clone())],
-            ))
-            .await?
-            .rows_affected();
-        match *table {
+    for (table, n) in apply_rules(tx, CONTACT_RULES, winner.id, &loser_ids).await? {
+        match table {
             "interactions" => moved.interactions = n,
             "transactions" => moved.transactions = n,
             _ => {}
+        }
+    }
+    for hook in hooks {
+        for (table, n) in apply_rules(tx, hook.rules(), winner.id, &loser_ids).await? {
+            moved.other.insert(table, n);
+        }
+        let n = hook.custom(tx, actor, winner.id, &loser_ids).await?;
+        if n > 0 {
+            moved.carried_over += n;
         }
     }
     // Static lists the losers were on now hold the winner (the losers stay in frozen snapshots).

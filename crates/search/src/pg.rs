@@ -7,9 +7,11 @@
 //!
 //! Relevance ([`TIERS`]): exact name, name prefix, name with one typo, with two, then
 //! organization, then place, then anything else; alphabetical within a tier. The page is
-//! read tier by tier and each tier only as far as the page reaches; a one-word name query
-//! walks the lead-key index in order, so a surname shared by ten thousand people costs one
-//! page, not a sort of all of them. Counts stop at [`COUNT_CAP`] (see [`Found::total_exact`]).
+//! read tier by tier, each tier only as far as needed: one walk collects the first 1,001 hits'
+//! ids in rank order, which give the page, the total (exact up to [`COUNT_CAP`], see
+//! [`Found::total_exact`]) and the facet sample. A one-word name query walks the lead-key
+//! index in order, so a surname shared by ten thousand people costs a thousand index
+//! entries, not a sort of all of them.
 
 use async_trait::async_trait;
 use kartei_core::id::TenantId;
@@ -387,7 +389,7 @@ impl Segment {
                 ));
             }
             return format!(
-                "SELECT doc FROM search_documents WHERE {cond} ORDER BY {LEAD}, id LIMIT {n}"
+                "SELECT id FROM search_documents WHERE {cond} ORDER BY {LEAD}, id LIMIT {n}"
             );
         }
         // One ordered index walk per range, merged: each stops after `n` rows.
@@ -396,7 +398,7 @@ impl Segment {
             .iter()
             .map(|(lo, hi)| {
                 format!(
-                    "(SELECT doc, {LEAD} AS lead, id FROM search_documents \
+                    "(SELECT id, {LEAD} AS lead FROM search_documents \
                      WHERE {LEAD} >= {} AND {LEAD} < {} AND {cond} ORDER BY {LEAD}, id LIMIT {n})",
                     p.bind(lo.clone()),
                     p.bind(hi.clone())
@@ -404,7 +406,7 @@ impl Segment {
             })
             .collect();
         format!(
-            "SELECT doc FROM ({}) x ORDER BY lead, id LIMIT {n}",
+            "SELECT id FROM ({}) x ORDER BY lead, id LIMIT {n}",
             parts.join(" UNION ALL ")
         )
     }
@@ -440,7 +442,7 @@ fn segments(words: &[QueryWord]) -> Vec<Segment> {
 }
 
 /// Matches counted exactly up to here; above, the total is "more than 1,000" and facets are
-/// counted over the first 1,000 matches found (one bounded pass, however broad the query).
+/// counted over the first 1,000 hits in rank order (one bounded walk, however broad the query).
 pub const COUNT_CAP: usize = crate::query::MAX_HITS;
 
 #[derive(FromQueryResult)]
@@ -467,43 +469,67 @@ fn parse_docs(rows: Vec<DocRow>) -> Result<Vec<Document>> {
         .map_err(|e| Error::Engine(format!("stored search document unreadable: {e}")))
 }
 
-/// The page of a word query: segment by segment in rank order, each read only as far as
-/// the page reaches (a segment before the page is read up to the offset, never further).
-async fn ranked_page(
+#[derive(FromQueryResult)]
+struct IdRow {
+    id: Uuid,
+}
+
+#[derive(FromQueryResult)]
+struct IdDocRow {
+    id: Uuid,
+    doc: serde_json::Value,
+}
+
+/// The first `cap` matches of a ranked query, in rank order: segment by segment, each read
+/// only as far as `cap` reaches. This one walk gives the page, the (capped) total and the
+/// facet sample; a one-word query's common name is an index range read in order.
+async fn ranked_ids(
     tx: &TenantTx,
     filter: &str,
     base: &Params,
     segments: &[Segment],
-    offset: usize,
-    limit: usize,
-) -> Result<Vec<Document>> {
-    let mut skip = offset;
-    let mut docs = Vec::with_capacity(limit);
+    cap: usize,
+) -> Result<Vec<Uuid>> {
+    let mut ids = Vec::new();
     for seg in segments {
-        let need = limit - docs.len();
+        let need = cap - ids.len();
         if need == 0 {
             break;
         }
         let mut p = Params(base.0.clone());
-        let sql = seg.sql(filter, &mut p, skip + need);
-        let rows = DocRow::find_by_statement(stmt(&sql, p.0))
-            .all(&**tx)
-            .await?;
-        if rows.len() <= skip {
-            skip -= rows.len();
-            continue;
-        }
-        docs.extend(parse_docs(rows.into_iter().skip(skip).collect())?);
-        skip = 0;
+        let sql = seg.sql(filter, &mut p, need);
+        let rows = IdRow::find_by_statement(stmt(&sql, p.0)).all(&**tx).await?;
+        ids.extend(rows.into_iter().map(|r| r.id));
     }
-    Ok(docs)
+    Ok(ids)
 }
 
-/// Facet counts over at most [`COUNT_CAP`] matches, every facet in the same pass.
+/// The documents of `ids`, in that order.
+async fn docs_in_order(tx: &TenantTx, ids: &[Uuid]) -> Result<Vec<Document>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = IdDocRow::find_by_statement(stmt(
+        "SELECT id, doc FROM search_documents WHERE id = ANY($1)",
+        vec![uuid_array(ids)],
+    ))
+    .all(&**tx)
+    .await?;
+    let mut by_id: std::collections::HashMap<Uuid, serde_json::Value> =
+        rows.into_iter().map(|r| (r.id, r.doc)).collect();
+    let docs: Vec<DocRow> = ids
+        .iter()
+        .filter_map(|id| by_id.remove(id).map(|doc| DocRow { doc }))
+        .collect();
+    parse_docs(docs)
+}
+
+/// Facet counts over the documents `source` selects (at most [`COUNT_CAP`]), every facet in
+/// the same pass.
 async fn facet_counts(
     tx: &TenantTx,
     req: &SearchRequest,
-    matches: &str,
+    source: &str,
     p: &Params,
 ) -> Result<Vec<FacetCounts>> {
     if req.facets.is_empty() {
@@ -532,7 +558,7 @@ async fn facet_counts(
         .collect();
     let sql = format!(
         "WITH m AS MATERIALIZED (SELECT kind, tags, lifecycle_stage, city, industry, owner_id \
-             FROM search_documents WHERE {matches} LIMIT {COUNT_CAP}) {}",
+             FROM search_documents WHERE {source}) {}",
         parts.join(" UNION ALL ")
     );
     let rows = FacetRow::find_by_statement(stmt(&sql, p.0.clone()))
@@ -550,6 +576,49 @@ async fn facet_counts(
                 .collect(),
         })
         .collect())
+}
+
+/// No query: every document matching the filters, by name; counted and faceted over at most
+/// [`COUNT_CAP`] of them.
+async fn browse(tx: TenantTx, req: &SearchRequest, filter: &str, p: &Params) -> Result<Found> {
+    let mut hp = Params(p.0.clone());
+    let limit = hp.bind(req.limit as i64);
+    let offset = hp.bind(req.offset as i64);
+    let rows = DocRow::find_by_statement(stmt(
+        &format!(
+            "SELECT doc FROM search_documents WHERE {filter} ORDER BY sort_name, id \
+             LIMIT {limit} OFFSET {offset}"
+        ),
+        hp.0,
+    ))
+    .all(&*tx)
+    .await?;
+    let docs = parse_docs(rows)?;
+    let (total, total_exact) = if req.offset == 0 && docs.len() < req.limit {
+        (docs.len() as u64, true)
+    } else {
+        let n = CountRow::find_by_statement(stmt(
+            &format!(
+                "SELECT count(*)::bigint AS n FROM (SELECT 1 FROM search_documents \
+                 WHERE {filter} LIMIT {}) x",
+                COUNT_CAP + 1
+            ),
+            p.0.clone(),
+        ))
+        .one(&*tx)
+        .await?
+        .map_or(0, |r| r.n.max(0) as usize);
+        (n.min(COUNT_CAP) as u64, n <= COUNT_CAP)
+    };
+    let source = format!("{filter} LIMIT {COUNT_CAP}");
+    let facets = facet_counts(&tx, req, &source, p).await?;
+    tx.commit().await?;
+    Ok(Found {
+        docs,
+        total,
+        total_exact,
+        facets,
+    })
 }
 
 #[async_trait]
@@ -591,49 +660,34 @@ impl Backend for InDatabase {
                 },
             });
         }
-        let mut mp = Params(p.0.clone());
-        let matches = if words.is_empty() {
-            filter.clone()
+        if parsed.browse {
+            return browse(tx, req, &filter, &p).await;
+        }
+        // Phone digits: one segment, by name. Words: the ranked segments.
+        let segments = if parsed.phone {
+            vec![Segment {
+                tier: tier_query(&words, TIERS[TIERS.len() - 1]),
+                previous: None,
+                ranges: Vec::new(),
+                skip_ranges: Vec::new(),
+            }]
         } else {
-            let q = mp.bind(tier_query(&words, TIERS[TIERS.len() - 1]));
-            format!("{filter} AND tsv @@ to_tsquery('simple', {q})")
+            segments(&words)
         };
-
-        let docs = if parsed.browse || parsed.phone {
-            let mut hp = Params(mp.0.clone());
-            let limit = hp.bind(req.limit as i64);
-            let offset = hp.bind(req.offset as i64);
-            let rows = DocRow::find_by_statement(stmt(
-                &format!(
-                    "SELECT doc FROM search_documents WHERE {matches} ORDER BY sort_name, id \
-                     LIMIT {limit} OFFSET {offset}"
-                ),
-                hp.0,
-            ))
-            .all(&*tx)
-            .await?;
-            parse_docs(rows)?
+        let ids = ranked_ids(&tx, &filter, &p, &segments, COUNT_CAP + 1).await?;
+        let (total, total_exact) = (ids.len().min(COUNT_CAP) as u64, ids.len() <= COUNT_CAP);
+        let sample = &ids[..ids.len().min(COUNT_CAP)];
+        let page = sample
+            .get(req.offset..(req.offset + req.limit).min(sample.len()))
+            .unwrap_or_default();
+        let docs = docs_in_order(&tx, page).await?;
+        let facets = if req.facets.is_empty() {
+            Vec::new()
         } else {
-            ranked_page(&tx, &filter, &p, &segments(&words), req.offset, req.limit).await?
+            let mut fp = Params::default();
+            let source = format!("id = ANY({})", fp.bind(uuid_array(sample)));
+            facet_counts(&tx, req, &source, &fp).await?
         };
-
-        let (total, total_exact) = if req.offset == 0 && docs.len() < req.limit {
-            (docs.len() as u64, true)
-        } else {
-            let n = CountRow::find_by_statement(stmt(
-                &format!(
-                    "SELECT count(*)::bigint AS n FROM (SELECT 1 FROM search_documents \
-                     WHERE {matches} LIMIT {}) x",
-                    COUNT_CAP + 1
-                ),
-                mp.0.clone(),
-            ))
-            .one(&*tx)
-            .await?
-            .map_or(0, |r| r.n.max(0) as usize);
-            (n.min(COUNT_CAP) as u64, n <= COUNT_CAP)
-        };
-        let facets = facet_counts(&tx, req, &matches, &mp).await?;
         tx.commit().await?;
         Ok(Found {
             docs,

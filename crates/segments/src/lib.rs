@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod compile;
 pub mod error;
 pub mod lifecycle;
+pub mod merge;
 pub mod rule;
 pub mod segments;
 pub mod target_groups;

@@ -637,7 +637,8 @@ impl From<tasks::Task> for CampaignTask {
 #[derive(SimpleObject)]
 pub struct LetterExport {
     pub letters: i32,
-    /// Addresses and letter texts, for mail merge.
+    /// Addresses and letter texts, for mail merge, as German Excel and Word open it: a
+    /// byte-order mark first, `;` between fields, CRLF line ends. Save it byte for byte.
     pub csv: String,
     /// One printable document, a page per letter.
     pub html: String,

@@ -5,6 +5,6 @@ mod mutation;
 mod query;
 pub mod types;
 
-pub use mutation::ContactsMutation;
+pub use mutation::{ContactsMutation, merge_hooks};
 pub use query::ContactsQuery;
 pub(crate) use query::{load_organization, load_person, load_relation};

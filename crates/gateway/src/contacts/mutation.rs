@@ -705,7 +705,8 @@ impl ContactsMutation {
         .await
     }
 
-    /// Merges persons into a winner with per-field choices; everything they own moves over.
+    /// Merges persons into a winner with per-field choices; everything they own moves over
+    /// (each domain's tables by its rules, see [`merge_hooks`]).
     async fn merge_persons(
         &self,
         ctx: &Context<'_>,
@@ -730,19 +731,25 @@ impl ContactsMutation {
                 .collect::<async_graphql::Result<Vec<_>>>()?;
             let (t, tx) = tenant_tx(ctx, Role::Member).await?;
             let actor = t.actor.audit_label();
-            let out = merge::merge_persons(tx, &actor, winner, &losers, &choices, input.dry_run)
-                .await
-                .map_err(api)?;
+            let out = merge::merge_persons(
+                tx,
+                &actor,
+                winner,
+                &losers,
+                &choices,
+                input.dry_run,
+                &merge_hooks(),
+            )
+            .await
+            .map_err(api)?;
             if !input.dry_run {
-                let consents = kartei_compliance::ledger::carry_over(tx, winner, &losers, &actor)
-                    .await
-                    .map_err(api)?;
                 record(
                     tx,
                     &actor,
                     "person.merged",
                     winner,
-                    json!({ "losers": losers, "consentEventsCarriedOver": consents }),
+                    json!({ "losers": losers, "consentEventsCarriedOver": out.moved.carried_over,
+                            "moved": out.moved.other }),
                 )
                 .await?;
             } else {
@@ -976,4 +983,14 @@ async fn ends(
     let person = persons::get(tx, person_id).await.map_err(api)?;
     let organization = organizations::get(tx, organization_id).await.map_err(api)?;
     Ok((person.into(), organization.into()))
+}
+
+/// Every domain's merge rules besides the contacts domain's own: what a person merge does with
+/// each table that names a person (a test checks every such column has a rule).
+pub fn merge_hooks() -> [&'static dyn merge::MergeHook; 3] {
+    [
+        &kartei_compliance::merge::ComplianceMergeHook,
+        &kartei_segments::merge::SegmentsMergeHook,
+        &kartei_campaigns::merge::CampaignsMergeHook,
+    ]
 }

@@ -187,10 +187,11 @@ pub struct SearchExtras {
     /// Matching contacts, counted up to 1,000 (paging reaches the first 1,000). When more
     /// match, this is 1,000 and `totalCountExact` is false: show "1,000+".
     pub total_count: i64,
-    /// Whether `totalCount` is exact. When it is not, facet counts cover the first 1,000
-    /// matches found rather than every match (a broad query never costs a full pass).
+    /// Whether `totalCount` is exact. When it is not, facet counts cover the first 1,000 hits
+    /// (in rank order; without a query, the first 1,000 found) rather than every match: a
+    /// broad query never costs a pass over every match.
     pub total_count_exact: bool,
-    /// Counted over every match when `totalCountExact`, else over the first 1,000 found.
+    /// Counted over every match when `totalCountExact`, else over the first 1,000 hits.
     pub facets: Vec<FacetCount>,
     pub took_ms: f64,
     /// `postgres` or `meilisearch`.

@@ -1,0 +1,254 @@
+//! An agency's daily work (issue 23), one test per item, named after it.
+
+use kartei_tests::{Redis, Smtpd, spawn_app_with};
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use crate::campaigns::{
+    IMPRINT, campaign, exec, launch, ok, person_id, reason_counts, report, run_jobs, seed,
+};
+
+/// Item 11: the letter export opens in German Excel (and Word's mail merge) as it is: a
+/// byte-order mark so umlauts are read as UTF-8, `;` between fields, CRLF line ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item_11_letters_that_german_excel_opens() {
+    let smtpd = Smtpd::start();
+    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_letters_excel");
+    kartei_tests::drop_database(&db).await;
+    let settings = kartei_tests::worker_settings(&db, &smtpd.url());
+    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let gql = |q: &'static str, vars: serde_json::Value| {
+        let (app, tenant) = (&app, tenant.clone());
+        async move { app.gql(q, vars, Some(t), Some(&tenant)).await }
+    };
+    exec(
+        &app,
+        &tenant,
+        &format!("INSERT INTO settings (key, value, updated_by) VALUES ('legal.imprint', '{IMPRINT}', 'test')"),
+    )
+    .await;
+    for (first, last, street, postal, city) in [
+        (
+            "Jürgen",
+            "Müller-Lüdenscheidt",
+            "Königstraße 5",
+            "01067",
+            "Dresden",
+        ),
+        ("Zoë", "Weiß", "Straße des 17. Juni 1", "10623", "Berlin"),
+    ] {
+        let r = gql(
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }",
+            json!({"i": {"salutation": "Herr", "firstName": first, "lastName": last, "street": street,
+                         "postalCode": postal, "city": city, "tags": ["brief"]}}),
+        )
+        .await;
+        ok(&r, "createPerson");
+    }
+    let r = gql(
+        "mutation($i: TemplateInput!) { createTemplate(input: $i) { template { id } userErrors { field message code } } }",
+        json!({"i": {"name": "Brief", "channel": "LETTER",
+                     "body": "{{ greeting }}\n\nfür Sie: 20 % Rabatt; gültig bis Ende März.\n\nMit freundlichen Grüßen"}}),
+    )
+    .await;
+    let template = ok(&r, "createTemplate")["createTemplate"]["template"]["id"].clone();
+    let r = gql(
+        "mutation($i: SegmentInput!) { createSegment(input: $i) { segment { id } userErrors { field message code } } }",
+        json!({"i": {"name": "Brief", "rule": {"field": "tags", "op": "has", "value": "brief"}}}),
+    )
+    .await;
+    let segment = ok(&r, "createSegment")["createSegment"]["segment"]["id"].clone();
+    let r = gql(
+        "mutation($i: CampaignInput!) { createCampaign(input: $i) { campaign { id version steps { id } } userErrors { field message code } } }",
+        json!({"i": {"name": "Frühjahr", "kind": "NEWSLETTER", "purpose": "newsletter",
+                     "goalKind": "PURCHASE", "goalTarget": 1, "attributionDays": 30,
+                     "segmentId": segment, "steps": [{"channel": "LETTER", "templateId": template}]}}),
+    )
+    .await;
+    let c = ok(&r, "createCampaign")["createCampaign"]["campaign"].clone();
+    let (id, step) = (c["id"].as_str().unwrap(), c["steps"][0]["id"].clone());
+    let launched = launch(&app, t, &tenant, id, c["version"].as_i64().unwrap()).await;
+    assert_eq!(launched["audience"], 2, "{launched}");
+    run_jobs(&app, &settings).await;
+    let r = gql(
+        "query($c: ID!, $s: ID!) { letterExport(campaignId: $c, stepId: $s) { letters csv } }",
+        json!({"c": id, "s": step}),
+    )
+    .await;
+    let export = ok(&r, "letterExport")["letterExport"].clone();
+    assert_eq!(export["letters"], 2, "{export}");
+    let csv = export["csv"].as_str().unwrap();
+    let bytes = csv.as_bytes();
+    assert_eq!(
+        &bytes[..3],
+        b"\xEF\xBB\xBF",
+        "a UTF-8 byte-order mark first"
+    );
+    assert!(
+        csv.contains("\r\n") && !csv.replace("\r\n", "").contains("\r\n"),
+        "CRLF line ends"
+    );
+    let header = csv.trim_start_matches('\u{feff}').lines().next().unwrap();
+    assert!(
+        header.starts_with("person_id;salutation;title;first_name;last_name;"),
+        "{header}"
+    );
+    // Read back as German Excel splits it: `;`, umlauts intact, the multi-line letter one field.
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    let names: Vec<&str> = rows.iter().map(|r| &r[4]).collect();
+    assert!(
+        names.contains(&"Müller-Lüdenscheidt") && names.contains(&"Weiß"),
+        "{names:?}"
+    );
+    assert!(
+        rows.iter().all(|r| r.len() == 12),
+        "every row has every column"
+    );
+    let letter = &rows[0][11];
+    assert!(
+        letter.contains("20 % Rabatt; gültig") && letter.contains('\n'),
+        "{letter}"
+    );
+    println!(
+        "letter export: {} bytes, BOM, ';', CRLF; {} letters read back with umlauts intact",
+        bytes.len(),
+        rows.len()
+    );
+}
+
+/// Item 8: every column of a tenant table that names a person has a merge rule, and every
+/// rule names such a column: a new `person_id` table without a rule fails here.
+#[tokio::test]
+async fn item_8_every_person_column_has_a_merge_rule() {
+    let app = kartei_tests::spawn_app().await;
+    let (_, tenant) = app.owner_with_tenant().await;
+    let id: kartei_core::id::TenantId = tenant.parse().unwrap();
+    let tx = app.db.begin_tenant(id).await.unwrap();
+    let rows = tx
+        .query_all_raw(kartei_tenancy::tenants::stmt(
+            "SELECT c.table_name::text, c.column_name::text FROM information_schema.columns c \
+             JOIN information_schema.tables t ON t.table_schema = c.table_schema \
+                  AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE' \
+             WHERE c.table_schema = current_schema() AND c.column_name = 'person_id' \
+             ORDER BY 1",
+            vec![],
+        ))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let columns: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index(0).unwrap(),
+                r.try_get_by_index(1).unwrap(),
+            )
+        })
+        .collect();
+    let mut rules = kartei_contacts::merge::CONTACT_RULES.to_vec();
+    for hook in kartei_gateway::contacts::merge_hooks() {
+        rules.extend_from_slice(hook.rules());
+    }
+    let ruled: BTreeSet<(String, String)> = rules
+        .iter()
+        .map(|r| (r.table.to_owned(), r.column.to_owned()))
+        .collect();
+    assert_eq!(ruled.len(), rules.len(), "one rule per column");
+    let missing: Vec<_> = columns.difference(&ruled).collect();
+    assert!(
+        missing.is_empty(),
+        "person columns without a merge rule: {missing:?}"
+    );
+    let stale: Vec<_> = ruled.difference(&columns).collect();
+    assert!(
+        stale.is_empty(),
+        "merge rules naming no such column: {stale:?}"
+    );
+    assert!(columns.len() >= 15, "{columns:?}");
+    println!("{} person columns, each with one merge rule", columns.len());
+}
+
+/// Item 8: a merge moves the losers' campaign sends, so the frequency cap still counts them;
+/// the consent carried over and the other domains' rows are in the merge's counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item_8_a_merge_keeps_the_frequency_cap() {
+    let smtpd = Smtpd::start();
+    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_merge_cap");
+    kartei_tests::drop_database(&db).await;
+    let settings = kartei_tests::worker_settings(&db, &smtpd.url());
+    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let r = app
+        .gql(
+            "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 1, capDays: 30, throttlePerSecond: 100}) { settings { capTouches } userErrors { field message code } } }",
+            json!({}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    ok(&r, "settings");
+    // The same customer twice: the duplicate got this month's mailing.
+    seed(&app, &tenant, "dup", 1, true).await;
+    seed(&app, &tenant, "win", 1, true).await;
+    let (first, v1) = campaign(&app, t, &tenant, "dup", "Erste").await;
+    assert_eq!(launch(&app, t, &tenant, &first, v1).await["audience"], 1);
+    run_jobs(&app, &settings).await;
+    smtpd.wait_for(1, Duration::from_secs(5)).await;
+    let loser = person_id(&app, &tenant, "c1.dup@example.de").await;
+    let winner = person_id(&app, &tenant, "c1.win@example.de").await;
+    let r = app
+        .gql(
+            "mutation($i: MergePersonsInput!) { mergePersons(input: $i) { merge { mergeId } userErrors { field message code } } }",
+            json!({"i": {"winnerId": winner, "loserIds": [loser], "choices": [], "dryRun": false}}),
+            Some(t),
+            Some(&tenant),
+        )
+        .await;
+    ok(&r, "mergePersons");
+    let count = |sql: String| {
+        let (app, tenant) = (&app, tenant.clone());
+        async move { app.tenant_i64(&tenant, &sql).await }
+    };
+    let w = kartei_tests::uuid(&winner);
+    assert_eq!(
+        count(format!(
+            "SELECT count(*) FROM campaign_sends WHERE person_id = '{w}'"
+        ))
+        .await,
+        1,
+        "the duplicate's send moved to the winner"
+    );
+    assert!(
+        count(format!(
+            "SELECT count(*) FROM consent_events WHERE person_id = '{w}' AND source = 'merge'"
+        ))
+        .await
+            >= 1,
+        "the duplicate's consent carried over"
+    );
+    let audit = count(
+        "SELECT count(*) FROM audit_log WHERE action = 'person.merged' \
+         AND (detail->'moved'->>'campaign_sends')::int = 1"
+            .to_owned(),
+    )
+    .await;
+    assert_eq!(audit, 1, "the merge's audit entry counts the moved sends");
+    // The winner is capped: one touch in 30 days already.
+    let (second, v2) = campaign(&app, t, &tenant, "win", "Zweite").await;
+    assert_eq!(launch(&app, t, &tenant, &second, v2).await["audience"], 1);
+    run_jobs(&app, &settings).await;
+    let skipped = reason_counts(&report(&app, t, &tenant, &second).await["skipped"]);
+    assert_eq!(skipped.get("FREQUENCY_CAP"), Some(&1), "{skipped:?}");
+    assert_eq!(smtpd.messages().len(), 1, "one mail in all");
+    println!("merge: the duplicate's send moved, the winner capped: {skipped:?}");
+}
