@@ -369,10 +369,18 @@ const LEAD: &str = "lead_key COLLATE \"C\"";
 
 impl Segment {
     fn sql(&self, filter: &str, p: &mut Params, n: usize) -> String {
-        let mut cond = format!(
-            "{filter} AND tsv @@ to_tsquery('simple', {})",
-            p.bind(self.tier.clone())
-        );
+        // A lead-key range holds only rows of its tier (the leading word is a name word, so
+        // the tier's name query holds for it): the full-text condition is left out there, so
+        // the planner can only walk the range in order and stop after `n` rows (with it, a
+        // low estimate made it intersect both indexes and sort every match: 2.9 s measured).
+        let mut cond = if self.ranges.is_empty() {
+            format!(
+                "{filter} AND tsv @@ to_tsquery('simple', {})",
+                p.bind(self.tier.clone())
+            )
+        } else {
+            filter.to_owned()
+        };
         if let Some(prev) = &self.previous {
             cond.push_str(&format!(
                 " AND NOT tsv @@ to_tsquery('simple', {})",
