@@ -512,6 +512,51 @@ async fn ranked_ids(
     Ok(ids)
 }
 
+/// A query of several words usually matches few documents, and each tier is a full-text
+/// lookup of its own (no lead-key range). When fewer than [`COUNT_CAP`] match at all, they are
+/// read once and ranked in one statement (seven lookups become one); `None` when more match
+/// (then [`ranked_ids`] walks the tiers).
+async fn few_ranked(
+    tx: &TenantTx,
+    filter: &str,
+    base: &Params,
+    words: &[QueryWord],
+) -> Result<Option<Vec<Uuid>>> {
+    let mut p = Params(base.0.clone());
+    let all = p.bind(tier_query(words, TIERS[TIERS.len() - 1]));
+    let probe = IdRow::find_by_statement(stmt(
+        &format!(
+            "SELECT id FROM search_documents WHERE {filter} \
+             AND tsv @@ to_tsquery('simple', {all}) LIMIT {}",
+            COUNT_CAP + 1
+        ),
+        p.0,
+    ))
+    .all(&**tx)
+    .await?;
+    if probe.len() > COUNT_CAP {
+        return Ok(None);
+    }
+    let ids: Vec<Uuid> = probe.into_iter().map(|r| r.id).collect();
+    let mut p = Params::default();
+    let list = p.bind(uuid_array(&ids));
+    let mut rank = String::from("CASE");
+    for (i, tier) in TIERS.iter().enumerate() {
+        let q = p.bind(tier_query(words, *tier));
+        rank.push_str(&format!(" WHEN tsv @@ to_tsquery('simple', {q}) THEN {i}"));
+    }
+    rank.push_str(&format!(" ELSE {} END", TIERS.len()));
+    let rows = IdRow::find_by_statement(stmt(
+        &format!(
+            "SELECT id FROM search_documents WHERE id = ANY({list}) ORDER BY {rank}, {LEAD}, id"
+        ),
+        p.0,
+    ))
+    .all(&**tx)
+    .await?;
+    Ok(Some(rows.into_iter().map(|r| r.id).collect()))
+}
+
 /// The documents of `ids`, in that order.
 async fn docs_in_order(tx: &TenantTx, ids: &[Uuid]) -> Result<Vec<Document>> {
     if ids.is_empty() {
@@ -682,7 +727,15 @@ impl Backend for InDatabase {
         } else {
             segments(&words)
         };
-        let ids = ranked_ids(&tx, &filter, &p, &segments, COUNT_CAP + 1).await?;
+        let ids = if words.len() > 1 {
+            few_ranked(&tx, &filter, &p, &words).await?
+        } else {
+            None
+        };
+        let ids = match ids {
+            Some(ids) => ids,
+            None => ranked_ids(&tx, &filter, &p, &segments, COUNT_CAP + 1).await?,
+        };
         let (total, total_exact) = (ids.len().min(COUNT_CAP) as u64, ids.len() <= COUNT_CAP);
         let sample = &ids[..ids.len().min(COUNT_CAP)];
         let page = sample
