@@ -1,6 +1,6 @@
 //! An agency's daily work (issue 23), one test per item, named after it.
 
-use kartei_tests::{Redis, Smtpd, spawn_app_with};
+use kartei_tests::Smtpd;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
@@ -10,16 +10,14 @@ use std::time::Duration;
 use crate::campaigns::{
     IMPRINT, campaign, exec, launch, ok, person_id, reason_counts, report, run_jobs, seed,
 };
+use crate::law::private_app;
 
 /// Item 11: the letter export opens in German Excel (and Word's mail merge) as it is: a
 /// byte-order mark so umlauts are read as UTF-8, `;` between fields, CRLF line ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn item_11_letters_that_german_excel_opens() {
     let smtpd = Smtpd::start();
-    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_letters_excel");
-    kartei_tests::drop_database(&db).await;
-    let settings = kartei_tests::worker_settings(&db, &smtpd.url());
-    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    let (app, settings) = private_app("letters_excel", &smtpd.url()).await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
     let gql = |q: &'static str, vars: serde_json::Value| {
@@ -182,10 +180,7 @@ async fn item_8_every_person_column_has_a_merge_rule() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn item_8_a_merge_keeps_the_frequency_cap() {
     let smtpd = Smtpd::start();
-    let db = kartei_tests::database_url().replace("/kartei_test", "/kartei_test_merge_cap");
-    kartei_tests::drop_database(&db).await;
-    let settings = kartei_tests::worker_settings(&db, &smtpd.url());
-    let app = spawn_app_with(Redis::Shared, Some(db), |s| s.worker.in_process = false).await;
+    let (app, settings) = private_app("merge_cap", &smtpd.url()).await;
     let (owner, tenant) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
     let r = app

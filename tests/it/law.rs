@@ -17,7 +17,7 @@ const SEARCH: &str =
 
 /// An app on a database of its own (dropped first) with no worker of its own: the test runs
 /// the worker's jobs itself (`run_jobs` with the settings returned), sending to `smtp`.
-async fn private_app(name: &str, smtp: &str) -> (kartei_tests::TestApp, Settings) {
+pub(crate) async fn private_app(name: &str, smtp: &str) -> (kartei_tests::TestApp, Settings) {
     let db = kartei_tests::database_url().replace("/kartei_test", &format!("/kartei_test_{name}"));
     kartei_tests::drop_database(&db).await;
     let settings = kartei_tests::worker_settings(&db, smtp);

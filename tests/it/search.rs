@@ -159,13 +159,20 @@ async fn fill(app: &TestApp, t: &str, tenant: &str) -> Fixture {
     Fixture { max, anna, brewery }
 }
 
-async fn contract(meilisearch: Option<String>) {
+/// An app on a PostgreSQL of its own (so its worker is the only one draining), searching in
+/// Meilisearch at `meilisearch` or in the database.
+async fn search_app(meilisearch: &Option<String>) -> (PrivatePostgres, TestApp) {
     let pg = PrivatePostgres::start().await;
     let app = spawn_app_on(Redis::Memory, None, Some(pg.url()), |s| {
         s.search.meilisearch_url = meilisearch.clone();
         s.search.meilisearch_api_key = std::env::var("MEILISEARCH_API_KEY").ok().map(Into::into);
     })
     .await;
+    (pg, app)
+}
+
+async fn contract(meilisearch: Option<String>) {
+    let (pg, app) = search_app(&meilisearch).await;
     let (owner, a) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
     let b = app.create_tenant(&owner, "Zweiter Mandant").await;
@@ -700,12 +707,7 @@ async fn a_writer_committing_after_the_drain_it_woke_is_still_indexed() {
 /// The relevance order both backends follow (issue 18): for each query, the contact that
 /// must come first, from a tenant where near misses compete with it.
 async fn ranking(meilisearch: Option<String>) {
-    let pg = PrivatePostgres::start().await;
-    let app = spawn_app_on(Redis::Memory, None, Some(pg.url()), |s| {
-        s.search.meilisearch_url = meilisearch.clone();
-        s.search.meilisearch_api_key = std::env::var("MEILISEARCH_API_KEY").ok().map(Into::into);
-    })
-    .await;
+    let (_pg, app) = search_app(&meilisearch).await;
     let (owner, a) = app.owner_with_tenant().await;
     let t = owner.access.as_str();
     let org = "mutation($i: OrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { field message code } } }";
