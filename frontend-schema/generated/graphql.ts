@@ -2821,7 +2821,7 @@ export type OccasionInput = {
    */
   allowEmail?: Scalars['Boolean']['input'];
   day?: InputMaybe<Scalars['Int']['input']>;
-  /** NO_CONTACT: days without interaction. */
+  /** NO_CONTACT: days without interaction (never contacted: since the record was created). */
   days?: InputMaybe<Scalars['Int']['input']>;
   /** BIRTHDAY: prepare this many days before the day (default 7: time for a card). */
   daysAhead?: InputMaybe<Scalars['Int']['input']>;

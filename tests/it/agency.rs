@@ -247,3 +247,85 @@ async fn item_8_a_merge_keeps_the_frequency_cap() {
     assert_eq!(smtpd.messages().len(), 1, "one mail in all");
     println!("merge: the duplicate's send moved, the winner capped: {skipped:?}");
 }
+
+/// Item 6 (in part): "no contact for N days" finds people who were never contacted too,
+/// counting from when their record was created; someone added yesterday is not due.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item_6_no_contact_finds_the_never_contacted() {
+    let smtpd = Smtpd::start();
+    let (app, settings) = private_app("no_contact", &smtpd.url()).await;
+    let (owner, tenant) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let gql = |q: &'static str, vars: serde_json::Value| {
+        let (app, tenant) = (&app, tenant.clone());
+        async move { app.gql(q, vars, Some(t), Some(&tenant)).await }
+    };
+    exec(
+        &app,
+        &tenant,
+        &format!("INSERT INTO settings (key, value, updated_by) VALUES ('legal.imprint', '{IMPRINT}', 'test')"),
+    )
+    .await;
+    // (last name, days since created, days since the last interaction)
+    for (last, created, contacted) in [
+        ("Lange", 400, Some(200)),
+        ("Nie", 400, None),
+        ("Neu", 1, None),
+        ("Kuerzlich", 400, Some(10)),
+    ] {
+        let r = gql(
+            "mutation($i: PersonInput!) { createPerson(input: $i) { person { id } userErrors { field message code } } }",
+            json!({"i": {"firstName": "Kim", "lastName": last, "street": "Ring 1",
+                         "postalCode": "50667", "city": "Köln"}}),
+        )
+        .await;
+        ok(&r, "createPerson");
+        let last_interaction = contacted.map_or("NULL".to_owned(), |d| {
+            format!("now() - interval '{d} days'")
+        });
+        exec(
+            &app,
+            &tenant,
+            &format!(
+                "UPDATE persons SET created_at = now() - interval '{created} days', \
+                 last_interaction_at = {last_interaction} WHERE last_name = '{last}'"
+            ),
+        )
+        .await;
+    }
+    let r = gql(
+        "mutation($i: TemplateInput!) { createTemplate(input: $i) { template { id } userErrors { field message code } } }",
+        json!({"i": {"name": "Lange nichts gehört", "channel": "LETTER", "body": "{{ greeting }}\n\nwie geht es Ihnen?"}}),
+    )
+    .await;
+    let template = ok(&r, "createTemplate")["createTemplate"]["template"]["id"].clone();
+    let r = gql(
+        "mutation($i: CampaignInput!) { createCampaign(input: $i) { campaign { id version } userErrors { field message code } } }",
+        json!({"i": {"name": "Reaktivierung", "kind": "OCCASION", "purpose": "offers",
+                     "goalKind": "PURCHASE", "goalTarget": 1, "attributionDays": 30,
+                     "occasion": {"kind": "NO_CONTACT", "days": 90},
+                     "steps": [{"channel": "LETTER", "templateId": template}]}}),
+    )
+    .await;
+    let c = ok(&r, "createCampaign")["createCampaign"]["campaign"].clone();
+    let r = gql(
+        "mutation($id: ID!, $v: Int!) { transitionCampaign(input: {id: $id, version: $v, to: RUNNING}) { transition { campaign { status } } userErrors { field message code } } }",
+        json!({"id": c["id"], "v": c["version"]}),
+    )
+    .await;
+    ok(&r, "launch");
+    run_jobs(&app, &settings).await;
+    let due = app
+        .tenant_texts(
+            &tenant,
+            "SELECT p.last_name FROM campaign_sends s JOIN persons p ON p.id = s.person_id \
+             WHERE s.status = 'sent' ORDER BY p.last_name",
+        )
+        .await;
+    assert_eq!(
+        due,
+        ["Lange", "Nie"],
+        "no contact for 90 days: the long-silent one and the never-contacted one"
+    );
+    println!("no contact for 90 days: {due:?}");
+}

@@ -90,7 +90,7 @@ pub enum Occasion {
     DateField { field: String },
     /// A fixed day of the year, e.g. Christmas (12-24) or New Year (01-01).
     Holiday { name: String, month: u32, day: u32 },
-    /// No interaction for this many days.
+    /// No interaction for this many days (never contacted: since the record was created).
     NoContact { days: u32 },
 }
 

@@ -74,7 +74,8 @@ fn due_condition(o: &Occasion, c: &Campaign, day: NaiveDate, first: usize) -> (S
         }
         Occasion::NoContact { days } => (
             format!(
-                "p.last_interaction_at < {day}::date - make_interval(days => {n}) \
+                // Never contacted counts from when the record was created.
+                "COALESCE(p.last_interaction_at, p.created_at) < {day}::date - make_interval(days => {n}) \
                  AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = {c} \
                      AND r.person_id = p.id AND r.round > {day}::date - make_interval(days => {n}))",
                 day = p(0),

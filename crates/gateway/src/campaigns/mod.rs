@@ -319,7 +319,7 @@ pub struct OccasionInput {
     pub name: Option<String>,
     pub month: Option<u32>,
     pub day: Option<u32>,
-    /// NO_CONTACT: days without interaction.
+    /// NO_CONTACT: days without interaction (never contacted: since the record was created).
     pub days: Option<u32>,
     /// BIRTHDAY: prepare this many days before the day (default 7: time for a card).
     pub days_ahead: Option<u32>,
