@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::campaigns::{
-    IMPRINT, campaign, exec, launch, ok, person_id, reason_counts, report, run_jobs, seed,
+    campaign, exec, launch, ok, person_id, put_imprint, reason_counts, report, run_jobs, seed,
 };
 use crate::law::private_app;
 
@@ -24,12 +24,7 @@ async fn item_11_letters_that_german_excel_opens() {
         let (app, tenant) = (&app, tenant.clone());
         async move { app.gql(q, vars, Some(t), Some(&tenant)).await }
     };
-    exec(
-        &app,
-        &tenant,
-        &format!("INSERT INTO settings (key, value, updated_by) VALUES ('legal.imprint', '{IMPRINT}', 'test')"),
-    )
-    .await;
+    put_imprint(&app, &tenant).await;
     for (first, last, street, postal, city) in [
         (
             "Jürgen",
@@ -260,12 +255,7 @@ async fn item_6_no_contact_finds_the_never_contacted() {
         let (app, tenant) = (&app, tenant.clone());
         async move { app.gql(q, vars, Some(t), Some(&tenant)).await }
     };
-    exec(
-        &app,
-        &tenant,
-        &format!("INSERT INTO settings (key, value, updated_by) VALUES ('legal.imprint', '{IMPRINT}', 'test')"),
-    )
-    .await;
+    put_imprint(&app, &tenant).await;
     // (last name, days since created, days since the last interaction)
     for (last, created, contacted) in [
         ("Lange", 400, Some(200)),
@@ -308,12 +298,8 @@ async fn item_6_no_contact_finds_the_never_contacted() {
     )
     .await;
     let c = ok(&r, "createCampaign")["createCampaign"]["campaign"].clone();
-    let r = gql(
-        "mutation($id: ID!, $v: Int!) { transitionCampaign(input: {id: $id, version: $v, to: RUNNING}) { transition { campaign { status } } userErrors { field message code } } }",
-        json!({"id": c["id"], "v": c["version"]}),
-    )
-    .await;
-    ok(&r, "launch");
+    let id = c["id"].as_str().unwrap();
+    launch(&app, t, &tenant, id, c["version"].as_i64().unwrap()).await;
     run_jobs(&app, &settings).await;
     let due = app
         .tenant_texts(

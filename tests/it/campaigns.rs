@@ -85,13 +85,8 @@ pub(crate) fn reason_counts(list: &Value) -> HashMap<String, i64> {
 
 /// The tenant's imprint (unless it has one), a snippet, an email template, a segment of `tag`
 /// and a campaign on it; returns the id and version of the campaign.
-pub(crate) async fn campaign(
-    app: &TestApp,
-    t: &str,
-    tenant: &str,
-    tag: &str,
-    name: &str,
-) -> (String, i64) {
+/// The tenant's imprint ([`IMPRINT`]), which mail and letters need; kept if one is there.
+pub(crate) async fn put_imprint(app: &TestApp, tenant: &str) {
     exec(
         app,
         tenant,
@@ -101,6 +96,16 @@ pub(crate) async fn campaign(
         ),
     )
     .await;
+}
+
+pub(crate) async fn campaign(
+    app: &TestApp,
+    t: &str,
+    tenant: &str,
+    tag: &str,
+    name: &str,
+) -> (String, i64) {
+    put_imprint(app, tenant).await;
     let r = app
         .gql(
             "mutation { putSnippet(input: {key: \"angebot\", body: \"Nur für Sie, {{ first_name }}: 20 % Rabatt.\"}) { snippet { version } userErrors { field message code } } }",
