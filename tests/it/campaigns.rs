@@ -1040,6 +1040,8 @@ impl Workers {
             .env("KARTEI__WORKER__STALE_AFTER_SECS", "3600")
             .env("KARTEI__WORKER__POLL_MS", "100")
             .env("KARTEI__WORKER__CONCURRENCY", "1")
+            // An import of 10,000 rows or more into an empty tenant runs in bulk mode.
+            .env("KARTEI__IMPORT__BULK_MIN_ROWS", "10000")
             .env("KARTEI__MAIL__FROM", "Kartei <kampagne@kartei.example>")
             .env("KARTEI__LOG__LEVEL", "warn")
             .env("TMPDIR", self.tmp.path())
@@ -1142,11 +1144,25 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
         .unwrap()
         .to_owned();
     let rows_done = || app.tenant_i64(&tenant, "SELECT rows_done FROM imports");
+    let indexes = crate::imports::person_indexes(&app, &tenant).await;
     let mut done = 0;
     for kill in 1..=KILLS {
         done = kill_after_progress(&workers, done, rows_done).await;
         let left = workers.leftovers();
-        println!("import: kill {kill} at {done} of {ROWS} rows; temp files left: {left:?}");
+        let deferred = app
+            .tenant_i64(
+                &tenant,
+                "SELECT coalesce(cardinality(deferred_indexes), 0) FROM imports",
+            )
+            .await;
+        println!(
+            "import: kill {kill} at {done} of {ROWS} rows; temp files left: {left:?}; \
+             indexes deferred to the end of the load: {deferred}"
+        );
+        assert!(
+            deferred > 0,
+            "the import of {ROWS} rows did not run in bulk mode"
+        );
         assert!(
             left.is_empty(),
             "a copy of the upload outlived the worker: {left:?}"
@@ -1177,6 +1193,11 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
         ROWS as i64
     );
     assert!(workers.leftovers().is_empty());
+    assert_eq!(
+        crate::imports::person_indexes(&app, &tenant).await,
+        indexes,
+        "the indexes the killed bulk runs deferred were not all built again"
+    );
     assert_eq!(
         app.tenant_i64(&tenant, "SELECT count(*) FROM upload_chunks")
             .await,

@@ -1062,3 +1062,159 @@ async fn a_messy_excel_export_keeps_every_usable_row_and_reimports_to_nothing_ne
         .await
     );
 }
+
+/// The persons' index definitions of a tenant (without the schema's name), sorted.
+pub(crate) async fn person_indexes(app: &TestApp, tenant: &str) -> Vec<String> {
+    app.tenant_texts(
+        tenant,
+        "SELECT regexp_replace(indexdef, ' ON \\S+\\.persons ', ' ON persons ') FROM pg_indexes \
+         WHERE schemaname = current_schema() AND tablename = 'persons' ORDER BY indexname",
+    )
+    .await
+}
+
+/// What an import wrote, in a form two tenants can be compared by: every person's fields
+/// (without ids, times and the keyed address hashes, whose key is the tenant's own) with their
+/// organization, sorted.
+const WRITTEN: &str = "SELECT md5(string_agg(r, '|' ORDER BY r)) FROM ( \
+     SELECT concat_ws(';', p.external_id, p.salutation, p.title, p.first_name, p.last_name, p.name_key, \
+         p.first_phonetic, p.last_phonetic, p.email_normalized, p.phone, p.mobile, p.birthday, p.street, \
+         p.postal_code, p.city, p.country, p.tags::text, p.custom::text, \
+         o.name, po.job_title, po.is_primary) AS r \
+     FROM persons p LEFT JOIN person_organizations po ON po.person_id = p.id \
+     LEFT JOIN organizations o ON o.id = po.organization_id) x";
+
+#[tokio::test]
+async fn a_bulk_import_writes_what_a_row_by_row_one_does_and_gives_its_indexes_back() {
+    // Bulk mode from 1,000 rows to go: the same file into two tenants, one of them row by row.
+    let app = kartei_tests::spawn_app_with(kartei_tests::Redis::Shared, None, |s| {
+        s.import.bulk_min_rows = 1000
+    })
+    .await;
+    let (owner, bulk) = app.owner_with_tenant().await;
+    let t = owner.access.as_str();
+    let row_by_row = app.create_tenant(&owner, "Zeile für Zeile").await;
+    let before = person_indexes(&app, &bulk).await;
+    assert_eq!(before, person_indexes(&app, &row_by_row).await);
+
+    // Three batches; the generator's near-duplicates (same phone, or same name sound and city)
+    // fall into the same batch and into later ones.
+    let rows = 3 * kartei_contacts::import::run::BATCH_ROWS as u64;
+    let mut file = Vec::new();
+    kartei_server::demo_data::write_csv(&mut file, rows, 5, false).unwrap();
+    let mut done = Vec::new();
+    for (tenant, min_rows) in [(&bulk, 1000), (&row_by_row, 0)] {
+        // The row-by-row tenant is set so through its import's size: it has more persons than
+        // the import has rows to go.
+        if min_rows == 0 {
+            app.tenant_i64(
+                tenant,
+                &format!(
+                    "WITH n AS (INSERT INTO persons (id, last_name, name_key) \
+                     SELECT gen_random_uuid(), 'Platzhalter', 'platzhalter' \
+                     FROM generate_series(1, {}) RETURNING 1) SELECT count(*) FROM n",
+                    rows + 1
+                ),
+            )
+            .await;
+        }
+        let upload = app.upload(t, tenant, "altsystem.csv", file.clone()).await;
+        let p = preview(&app, t, tenant, &upload).await;
+        let imp = app
+            .import_and_wait_for(
+                t,
+                tenant,
+                json!({"uploadId": upload, "mapping": p["suggestedMapping"], "matchKeys": ["external_id"]}),
+                std::time::Duration::from_secs(300),
+            )
+            .await;
+        assert_eq!(imp["status"], "COMPLETED", "{imp}");
+        assert_eq!(imp["rowsCreated"].as_u64(), Some(rows), "{imp}");
+        if min_rows == 0 {
+            app.tenant_i64(
+                tenant,
+                "WITH d AS (DELETE FROM persons WHERE last_name = 'Platzhalter' AND external_id IS NULL \
+                 RETURNING 1) SELECT count(*) FROM d",
+            )
+            .await;
+        }
+        done.push(imp);
+    }
+    let [bulk_imp, row_imp] = [&done[0], &done[1]];
+    println!(
+        "duplicate warnings: bulk {}, row by row {}",
+        bulk_imp["duplicateWarnings"], row_imp["duplicateWarnings"]
+    );
+
+    // The same persons, fields, hashes and organizations in both.
+    let written = [
+        app.tenant_texts(&bulk, WRITTEN).await,
+        app.tenant_texts(&row_by_row, WRITTEN).await,
+    ];
+    assert_eq!(
+        written[0], written[1],
+        "the two modes wrote different persons"
+    );
+    for tenant in [&bulk, &row_by_row] {
+        assert_eq!(
+            app.tenant_i64(
+                tenant,
+                "SELECT count(*) FROM persons WHERE (email_normalized IS NULL) <> (email_hash IS NULL) \
+                 OR (phone IS NULL) <> (phone_hash IS NULL) OR (mobile IS NULL) <> (mobile_hash IS NULL)"
+            )
+            .await,
+            0,
+            "an address without its keyed hash"
+        );
+    }
+    // Every index is back, as it was; nothing is left recorded as deferred.
+    assert_eq!(person_indexes(&app, &bulk).await, before);
+    assert_eq!(
+        app.tenant_i64(
+            &bulk,
+            "SELECT count(*) FROM imports WHERE deferred_indexes IS NOT NULL OR bulk_first_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.tenant_i64(
+            &bulk,
+            "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
+             WHERE c.relname = 'persons' AND c.relnamespace = current_schema()::regnamespace \
+             AND NOT (i.indisvalid AND i.indisready)"
+        )
+        .await,
+        0,
+        "an index left invalid"
+    );
+    // The duplicate warnings: counted after the load over every earlier person (the pairs
+    // inside one batch too), where row by row counts only against earlier batches.
+    let (b, r) = (
+        bulk_imp["duplicateWarnings"].as_i64().unwrap(),
+        row_imp["duplicateWarnings"].as_i64().unwrap(),
+    );
+    assert!(r > 0 && b >= r, "bulk {b}, row by row {r}");
+    assert_eq!(
+        b,
+        app.tenant_i64(
+            &bulk,
+            "SELECT count(*) FROM persons a WHERE \
+               EXISTS (SELECT 1 FROM persons x WHERE x.phone = a.phone AND x.id < a.id) \
+               OR (a.last_phonetic <> '' AND a.city_key <> '' AND EXISTS (SELECT 1 FROM persons x \
+                   WHERE (x.last_phonetic, x.first_phonetic, x.city_key) = (a.last_phonetic, a.first_phonetic, a.city_key) \
+                   AND x.id < a.id))"
+        )
+        .await
+    );
+    // Every new person is queued for the search index once or more, linked or not.
+    assert_eq!(
+        app.tenant_i64(
+            &bulk,
+            "SELECT count(*) FROM persons p WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.subject_id = p.id) \
+             AND NOT EXISTS (SELECT 1 FROM search_documents d WHERE d.id = p.id)"
+        )
+        .await,
+        0
+    );
+}

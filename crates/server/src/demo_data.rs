@@ -634,6 +634,7 @@ pub async fn fill(
             }
         },
         &kartei_compliance::imports::ComplianceImportHook,
+        import::run::Options::default(),
     )
     .await?;
     log(format!(

@@ -193,6 +193,9 @@ pub fn worker_ctx(settings: &Settings, db: Db) -> anyhow::Result<worker::WorkerC
         mailer: mailer(settings)?,
         search: search(settings)?,
         campaigns: campaign_sender(settings)?,
+        imports: kartei_contacts::import::run::Options {
+            bulk_min_rows: settings.import.bulk_min_rows,
+        },
     })
 }
 

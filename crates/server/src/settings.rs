@@ -22,6 +22,16 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub mail: MailSettings,
     pub search: SearchSettings,
+    pub import: ImportSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSettings {
+    /// An import with at least this many rows to go, and at least as many as the tenant has
+    /// persons, builds the persons' secondary indexes once after the load (bulk mode,
+    /// ARCHITECTURE.md); 0 never.
+    pub bulk_min_rows: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,6 +236,9 @@ in_process = true
 concurrency = 2
 poll_ms = 500
 stale_after_secs = 60
+
+[import]
+bulk_min_rows = 100000
 
 [mail]
 from = "Kartei <no-reply@kartei.localhost>"

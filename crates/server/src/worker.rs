@@ -19,6 +19,7 @@ pub struct WorkerCtx {
     pub mailer: Mailer,
     pub search: kartei_search::Search,
     pub campaigns: kartei_campaigns::send::Sender,
+    pub imports: kartei_contacts::import::run::Options,
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +129,10 @@ pub async fn run_one(ctx: &WorkerCtx, worker: &str, stale_after: Duration) -> an
         );
         jobs::give_up(db, &job, &why).await?;
         tracing::error!(job_id = %job.id, kind = %job.kind, "{why}");
+        // An import in bulk mode dropped indexes the dead runs meant to build at their end.
+        if job.kind == kartei_contacts::import::JOB_KIND {
+            kartei_contacts::import::bulk::abandon(db, job.tenant(), job.subject_id).await?;
+        }
         return Ok(true);
     }
     let beat = {
@@ -170,6 +175,7 @@ async fn execute(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
                 id,
                 &progress,
                 &kartei_compliance::imports::ComplianceImportHook,
+                ctx.imports,
             )
             .await?;
             tracing::info!(

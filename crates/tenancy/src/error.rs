@@ -100,3 +100,11 @@ fn restricted(e: &DbErr) -> Option<String> {
 pub fn is_unique_violation(e: &DbErr) -> bool {
     matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
+
+/// Whether the statement gave up waiting for a lock (`lock_timeout`, SQLSTATE 55P03).
+pub fn is_lock_timeout(e: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s))) = e else {
+        return false;
+    };
+    matches!(s.as_ref(), sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"))
+}

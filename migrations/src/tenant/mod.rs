@@ -79,5 +79,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0018_search_ranking",
             up: include_str!("t0018_search_ranking.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0019_import_bulk_mode",
+            up: include_str!("t0019_import_bulk_mode.sql"),
+        }),
     ]
 }

@@ -2,6 +2,7 @@
 //! schema in chunks), preview with suggested mapping, start (dry run or real), progress,
 //! cancel, and the per-row error report.
 
+pub mod bulk;
 pub mod mapping;
 pub mod reader;
 pub mod run;

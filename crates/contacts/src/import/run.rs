@@ -29,6 +29,21 @@ use crate::sql::text_array;
 /// Rows per transaction.
 pub const BATCH_ROWS: usize = 2000;
 
+/// How imports run (the server's `[import]` settings).
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Bulk mode (`super::bulk`) from this many rows to go; 0 never.
+    pub bulk_min_rows: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            bulk_min_rows: super::bulk::MIN_ROWS,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Progress {
     pub done: i64,
@@ -93,6 +108,7 @@ pub async fn run(
     id: Uuid,
     progress: &(dyn Fn(Progress) + Sync),
     hook: &dyn ImportHook,
+    options: Options,
 ) -> Result<Import> {
     let imp = {
         let tx = db.begin_tenant(tenant).await?;
@@ -108,7 +124,15 @@ pub async fn run(
         tx.commit().await?;
         imp
     };
-    let outcome = execute(db, tenant, &imp, progress, hook).await;
+    let outcome = execute(db, tenant, &imp, progress, hook, options).await;
+    // Whatever went wrong, the tenant gets the indexes a bulk run deferred back now (a retry
+    // decides afresh); only a dead worker leaves them to the one that takes the job over.
+    if let Err(e) = &outcome
+        && !imp.dry_run
+        && let Err(again) = super::bulk::finish(db, tenant, id).await
+    {
+        tracing::error!(import_id = %id, error = %e, build_error = %again, "the import failed and its deferred indexes could not be built; the next run builds them");
+    }
     // Once a real import completed, its raw file has served its purpose: personal data is not
     // kept longer than needed (a dry run or a cancelled import may be started again).
     if matches!(outcome, Ok(false)) && !imp.dry_run {
@@ -163,6 +187,7 @@ async fn execute(
     imp: &Import,
     progress: &(dyn Fn(Progress) + Sync),
     hook: &dyn ImportHook,
+    options: Options,
 ) -> Result<bool> {
     let (file, _) = spill_upload(db, tenant, imp.upload_id, None).await?;
     let format = if imp.format == "xlsx" {
@@ -268,6 +293,7 @@ async fn execute(
         done: imp.rows_done,
         total: imp.rows_total,
         analyzed_at: 0,
+        bulk: false,
     };
     let mut cancelled = false;
     while let Some(msg) = rx.recv().await {
@@ -281,6 +307,18 @@ async fn execute(
                 ))
                 .await?;
                 tx.commit().await?;
+                if !imp.dry_run {
+                    let match_email = imp.match_keys.iter().any(|k| k == "email");
+                    let to_go = n as i64 - run.done;
+                    run.bulk = super::bulk::begin(
+                        db,
+                        tenant,
+                        imp.id,
+                        (to_go, options.bulk_min_rows),
+                        match_email,
+                    )
+                    .await?;
+                }
             }
             Msg::Header(h) => run.headers = h,
             Msg::Rows(rows) => {
@@ -316,6 +354,9 @@ async fn execute(
     run.finish_staged(progress).await?;
     drop(rx);
     reader_task.await.map_err(|e| Error::File(e.to_string()))?;
+    if run.bulk {
+        super::bulk::finish(db, tenant, imp.id).await?;
+    }
     if !imp.dry_run {
         analyze(db, tenant).await?;
     }
@@ -563,6 +604,8 @@ struct Ctx<'a> {
     rules: &'a Rules,
     headers: &'a [String],
     mapping: &'a [Option<String>],
+    /// Bulk mode (`super::bulk`): the duplicate warnings are counted after the load.
+    bulk: bool,
 }
 
 /// A batch whose persons are written in its open transaction. The rest (organizations, notes,
@@ -603,6 +646,7 @@ struct Batches<'a> {
     total: Option<i64>,
     /// Rows written when the tables were last analyzed.
     analyzed_at: i64,
+    bulk: bool,
 }
 
 impl Batches<'_> {
@@ -615,6 +659,7 @@ impl Batches<'_> {
             rules: &self.rules,
             headers: &self.headers,
             mapping: &self.mapping,
+            bulk: self.bulk,
         }
     }
 
@@ -984,16 +1029,25 @@ async fn finish(ctx: &Ctx<'_>, s: Staged, expected: i64) -> Result<(i64, i64)> {
         let linked: Vec<(Uuid, &Prepared)> = links.iter().map(|(id, i)| (*id, &rows[*i])).collect();
         let ids: Vec<Uuid> = inserts.iter().map(|i| i.0).collect();
         let created: HashSet<Uuid> = ids.iter().copied().collect();
-        link_organizations(&tx, &linked, &created).await?;
+        let queued = link_organizations(&tx, &linked, &created).await?;
         mark("organizations", &mut since);
         add_notes(&tx, &imp.created_by, &linked).await?;
         mark("notes", &mut since);
+        // New persons for the search index; the ones just linked to an organization were
+        // queued by the link's trigger.
+        let unqueued: Vec<Uuid> = ids
+            .iter()
+            .copied()
+            .filter(|i| !queued.contains(i))
+            .collect();
         tx.execute_raw(stmt(
             "INSERT INTO outbox (topic, subject_id) SELECT 'person.changed', unnest($1::uuid[])",
-            vec![crate::sql::uuid_array(ids.clone())],
+            vec![crate::sql::uuid_array(unqueued)],
         ))
         .await?;
-        counts.duplicates = duplicate_warnings(&tx, ids).await?;
+        if !ctx.bulk {
+            counts.duplicates = duplicate_warnings(&tx, ids).await?;
+        }
         mark("duplicates", &mut since);
     }
     let written: Vec<WrittenRow> = inserts
@@ -1217,12 +1271,13 @@ struct OrgKey {
 
 /// Finds or creates each named organization (by match key) and links the persons to it; a
 /// person without a primary organization gets this one as primary. The persons in `created`
-/// were inserted by this batch (one row each): they have no links yet.
+/// were inserted by this batch (one row each): they have no links yet. Returns the persons
+/// linked (the link's trigger queued them for the search index).
 async fn link_organizations(
     tx: &TenantTx,
     links: &[(Uuid, &Prepared)],
     created: &HashSet<Uuid>,
-) -> Result<()> {
+) -> Result<HashSet<Uuid>> {
     let named: Vec<(Uuid, String, String, Option<String>)> = links
         .iter()
         .filter_map(|(pid, p)| {
@@ -1232,8 +1287,9 @@ async fn link_organizations(
         })
         .collect();
     if named.is_empty() {
-        return Ok(());
+        return Ok(HashSet::new());
     }
+    let linked: HashSet<Uuid> = named.iter().map(|n| n.0).collect();
     let keys: Vec<Option<String>> = named.iter().map(|n| Some(n.2.clone())).collect();
     let mut ids: HashMap<String, Uuid> = OrgKey::find_by_statement(stmt(
         "SELECT DISTINCT ON (name_key) id, name_key FROM organizations \
@@ -1299,7 +1355,7 @@ async fn link_organizations(
         tx.execute_raw(stmt(sql, vec![text_array(p), text_array(o), text_array(j)]))
             .await?;
     }
-    Ok(())
+    Ok(linked)
 }
 
 /// New persons that share a phone, or name sound and city, with someone already there.
