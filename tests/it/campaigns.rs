@@ -1152,7 +1152,7 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
         let deferred = app
             .tenant_i64(
                 &tenant,
-                "SELECT coalesce(cardinality(deferred_indexes), 0) FROM imports",
+                "SELECT coalesce(cardinality(deferred_indexes), 0)::bigint FROM imports",
             )
             .await;
         println!(
