@@ -1,17 +1,15 @@
 //! Bulk mode: a large import into a tenant that holds fewer persons than the import still has to
-//! load builds the secondary indexes of `persons` once after the load, as `pg_restore` does,
+//! load builds the secondary indexes of `persons` (and the links' index by organization) once after the load, as `pg_restore` does,
 //! instead of maintaining each of them row by row (measured: 57 µs of PostgreSQL's work per
 //! new person with every index, 13 µs with none; `BENCHMARKS.md`).
 //!
-//! The indexes dropped and the first person id the import could write are recorded on the
-//! import in the transaction that drops them, so whatever happens the import is never left
-//! without knowing what to build: the run builds them again when it ends — completed,
-//! cancelled or failed — and so does a worker taking the job over from a dead one (it goes on
-//! in bulk mode and builds them at its end) or giving it up (`abandon`). Indexes that stay are
-//! the ones the import itself reads and the unique ones (the primary key, `external_id`):
-//! matching and integrity are the same in both modes. The duplicate warnings, which read the
-//! phone and name-sound indexes, are counted once over the import's new persons after the
-//! build instead of per batch.
+//! The indexes dropped are recorded on the import in the transaction that drops them, so
+//! whatever happens the import is never left without knowing what to build: the run builds
+//! them again when it ends — completed, cancelled or failed — and so does a worker taking the
+//! job over from a dead one (it goes on in bulk mode and builds them at its end) or giving it
+//! up (`abandon`). Indexes that stay are the ones the import itself reads (matching, duplicate
+//! warnings) and the unique ones (the primary key, `external_id`): what an import writes and
+//! reports is the same in both modes.
 //!
 //! Meanwhile the tenant's other reads of `persons` by name, date or tag scan the table, and
 //! while each index is built (seconds at a million rows) writes to `persons` wait for it. Only
@@ -29,7 +27,7 @@ use crate::sql::text_array;
 /// An import with fewer rows to go loads row by row (the default of `import.bulk_min_rows`).
 pub const MIN_ROWS: i64 = 100_000;
 
-/// The secondary indexes of `persons` a bulk import leaves to be built after the load. Not
+/// The secondary indexes a bulk import leaves to be built after the load. Not
 /// here: the primary key and `external_id` (unique: matching and integrity), the e-mail index
 /// when the import matches on e-mail, and the partial indexes of states an import never sets
 /// (erasure, restriction, unconfirmed), which stay empty and cost nothing.
@@ -37,15 +35,16 @@ const DEFERRABLE: &[&str] = &[
     "persons_name_key_idx",
     "persons_created_idx",
     "persons_email_idx",
-    "persons_phone_idx",
     "persons_mobile_idx",
-    "persons_phonetic_idx",
     "persons_last_interaction_idx",
     "persons_last_purchase_idx",
     "persons_lifecycle_idx",
     "persons_postal_code_idx",
     "persons_birthday_month_idx",
     "persons_tags_idx",
+    // The links' index by organization (an organization's people); the import reads links by
+    // person.
+    "person_organizations_org_idx",
 ];
 
 /// Memory each index build may sort in (one build at a time per import).
@@ -54,22 +53,19 @@ const BUILD_MEMORY: &str = "256MB";
 #[derive(FromQueryResult)]
 struct Deferred {
     deferred_indexes: Option<Vec<String>>,
-    bulk_first_id: Option<Uuid>,
 }
 
-async fn deferred(db: &Db, tenant: TenantId, id: Uuid) -> Result<Deferred> {
+/// The definitions of the indexes the import deferred; none when it is not in bulk mode.
+async fn deferred(db: &Db, tenant: TenantId, id: Uuid) -> Result<Option<Vec<String>>> {
     let tx = db.begin_tenant(tenant).await?;
     let d = Deferred::find_by_statement(stmt(
-        "SELECT deferred_indexes, bulk_first_id FROM imports WHERE id = $1",
+        "SELECT deferred_indexes FROM imports WHERE id = $1",
         vec![id.into()],
     ))
     .one(&*tx)
     .await?;
     tx.commit().await?;
-    Ok(d.unwrap_or(Deferred {
-        deferred_indexes: None,
-        bulk_first_id: None,
-    }))
+    Ok(d.and_then(|d| d.deferred_indexes))
 }
 
 /// Whether the import runs in bulk mode: it did already (a resumed run goes on so), or it has
@@ -82,7 +78,7 @@ pub(crate) async fn begin(
     (rows_to_go, min_rows): (i64, i64),
     match_email: bool,
 ) -> Result<bool> {
-    if deferred(db, tenant, id).await?.deferred_indexes.is_some() {
+    if deferred(db, tenant, id).await?.is_some() {
         return Ok(true);
     }
     if min_rows <= 0 || rows_to_go < min_rows {
@@ -103,7 +99,7 @@ pub(crate) async fn begin(
     tx.execute_unprepared("SET LOCAL lock_timeout = '2s'")
         .await?;
     match tx
-        .execute_unprepared("LOCK TABLE persons IN ACCESS EXCLUSIVE MODE")
+        .execute_unprepared("LOCK TABLE persons, person_organizations IN ACCESS EXCLUSIVE MODE")
         .await
     {
         Ok(_) => {}
@@ -121,7 +117,8 @@ pub(crate) async fn begin(
     let defs = IndexDef::find_by_statement(stmt(
         "SELECT c.relname AS name, pg_get_indexdef(c.oid) AS def \
          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
-         WHERE i.indrelid = 'persons'::regclass AND c.relname = ANY($1) ORDER BY c.relname",
+         WHERE i.indrelid IN ('persons'::regclass, 'person_organizations'::regclass) \
+           AND c.relname = ANY($1) ORDER BY c.relname",
         vec![text_array(names)],
     ))
     .all(&*tx)
@@ -136,11 +133,10 @@ pub(crate) async fn begin(
             .await?;
     }
     tx.execute_raw(stmt(
-        "UPDATE imports SET deferred_indexes = $2, bulk_first_id = $3 WHERE id = $1",
+        "UPDATE imports SET deferred_indexes = $2 WHERE id = $1",
         vec![
             id.into(),
             text_array(defs.iter().map(|d| Some(d.def.clone())).collect()),
-            Uuid::now_v7().into(),
         ],
     ))
     .await?;
@@ -155,17 +151,12 @@ struct IndexDef {
     def: String,
 }
 
-/// Builds what the import deferred (each index in its own transaction; one a crash interrupted
-/// is built again, one already there is skipped), counts the duplicate warnings of the persons
-/// it created, analyzes, and clears the record. Returns the duplicate warnings counted; nothing
-/// when the import was not in bulk mode.
-pub(crate) async fn finish(db: &Db, tenant: TenantId, id: Uuid) -> Result<Option<i64>> {
-    let Deferred {
-        deferred_indexes: Some(defs),
-        bulk_first_id,
-    } = deferred(db, tenant, id).await?
-    else {
-        return Ok(None);
+/// Builds what the import deferred, each index in its own transaction (one a crash interrupted
+/// is built again, one already there is skipped), and clears the record. Returns whether the
+/// import was in bulk mode.
+pub(crate) async fn finish(db: &Db, tenant: TenantId, id: Uuid) -> Result<bool> {
+    let Some(defs) = deferred(db, tenant, id).await? else {
+        return Ok(false);
     };
     let started = std::time::Instant::now();
     for def in &defs {
@@ -180,43 +171,15 @@ pub(crate) async fn finish(db: &Db, tenant: TenantId, id: Uuid) -> Result<Option
         .await?;
         tx.commit().await?;
     }
-    let built = started.elapsed();
     let tx = db.begin_tenant(tenant).await?;
-    let duplicates = match bulk_first_id {
-        Some(first) => duplicates_since(&tx, first).await?,
-        None => 0,
-    };
     tx.execute_raw(stmt(
-        "UPDATE imports SET deferred_indexes = NULL, bulk_first_id = NULL, \
-             duplicate_warnings = duplicate_warnings + $2 WHERE id = $1",
-        vec![id.into(), duplicates.into()],
+        "UPDATE imports SET deferred_indexes = NULL WHERE id = $1",
+        vec![id.into()],
     ))
     .await?;
     tx.commit().await?;
-    tracing::info!(import_id = %id, indexes = defs.len(), ?built, total = ?started.elapsed(), duplicates, "bulk import: indexes built");
-    Ok(Some(duplicates))
-}
-
-/// The persons created from `first` on (UUIDv7: in creation order) that share a phone, or name
-/// sound and city, with a person created before them — what the per-batch check counts, in
-/// one statement over the index built a moment ago. A person someone else created while the
-/// import ran is counted with it.
-async fn duplicates_since(tx: &kartei_tenancy::db::TenantTx, first: Uuid) -> Result<i64> {
-    let row = tx
-        .query_one_raw(stmt(
-            "SELECT count(*) AS n FROM persons a WHERE a.id >= $1 AND a.merged_into IS NULL AND ( \
-               (a.phone IS NOT NULL AND EXISTS (SELECT 1 FROM persons b WHERE b.phone = a.phone \
-                       AND b.id < a.id AND b.merged_into IS NULL)) \
-               OR (a.last_phonetic <> '' AND a.city_key <> '' AND EXISTS (SELECT 1 FROM persons b \
-                       WHERE b.last_phonetic = a.last_phonetic AND b.first_phonetic = a.first_phonetic \
-                       AND b.city_key = a.city_key AND b.id < a.id AND b.merged_into IS NULL)))",
-            vec![first.into()],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0))
+    tracing::info!(import_id = %id, indexes = defs.len(), took = ?started.elapsed(), "bulk import: indexes built");
+    Ok(true)
 }
 
 /// For a worker giving the import's job up: builds what it deferred, so the tenant is never

@@ -604,8 +604,6 @@ struct Ctx<'a> {
     rules: &'a Rules,
     headers: &'a [String],
     mapping: &'a [Option<String>],
-    /// Bulk mode (`super::bulk`): the duplicate warnings are counted after the load.
-    bulk: bool,
 }
 
 /// A batch whose persons are written in its open transaction. The rest (organizations, notes,
@@ -659,7 +657,6 @@ impl Batches<'_> {
             rules: &self.rules,
             headers: &self.headers,
             mapping: &self.mapping,
-            bulk: self.bulk,
         }
     }
 
@@ -1045,9 +1042,7 @@ async fn finish(ctx: &Ctx<'_>, s: Staged, expected: i64) -> Result<(i64, i64)> {
             vec![crate::sql::uuid_array(unqueued)],
         ))
         .await?;
-        if !ctx.bulk {
-            counts.duplicates = duplicate_warnings(&tx, ids).await?;
-        }
+        counts.duplicates = duplicate_warnings(&tx, ids).await?;
         mark("duplicates", &mut since);
     }
     let written: Vec<WrittenRow> = inserts
