@@ -512,9 +512,11 @@ impl TestApp {
         bytes: Vec<u8>,
     ) -> String {
         // A saturated machine (the whole suite runs in parallel) may answer UNAVAILABLE with
-        // Retry-After, as the API documents; a client retries. Anything else fails the test.
+        // Retry-After, as the API documents; a client retries. The answer may come before the
+        // body is sent (the server closes then, and the client sees a broken pipe instead of
+        // the 503): retried the same way. Anything else fails the test.
         for attempt in 1.. {
-            let res = self
+            let sent = self
                 .http
                 .post(format!("{}/files/uploads", self.url))
                 .query(&[("filename", filename)])
@@ -522,8 +524,14 @@ impl TestApp {
                 .header("x-tenant-id", tenant)
                 .body(bytes.clone())
                 .send()
-                .await
-                .unwrap();
+                .await;
+            let res = match sent {
+                Err(e) if e.is_request() && attempt < 5 => {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+                r => r.unwrap(),
+            };
             let status = res.status();
             let body: Value = res.json().await.unwrap();
             if status == StatusCode::SERVICE_UNAVAILABLE && attempt < 5 {
