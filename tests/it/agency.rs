@@ -12,19 +12,47 @@ use crate::campaigns::{
 };
 use crate::law::private_app;
 
+/// A client tenant of an agency on a private app (the worker's jobs run when a test says so)
+/// with an SMTP sink: how every item test starts.
+struct Client {
+    smtpd: Smtpd,
+    app: kartei_tests::TestApp,
+    settings: kartei_server::settings::Settings,
+    owner: kartei_tests::Account,
+    tenant: String,
+}
+
+impl Client {
+    async fn start(name: &str) -> Self {
+        let smtpd = Smtpd::start();
+        let (app, settings) = private_app(name, &smtpd.url()).await;
+        let (owner, tenant) = app.owner_with_tenant().await;
+        Client {
+            smtpd,
+            app,
+            settings,
+            owner,
+            tenant,
+        }
+    }
+
+    /// A GraphQL request as the tenant's owner.
+    async fn gql(&self, query: &str, vars: serde_json::Value) -> kartei_tests::Reply {
+        self.app
+            .gql(query, vars, Some(&self.owner.access), Some(&self.tenant))
+            .await
+    }
+}
+
 /// Item 11: the letter export opens in German Excel (and Word's mail merge) as it is: a
 /// byte-order mark so umlauts are read as UTF-8, `;` between fields, CRLF line ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn item_11_letters_that_german_excel_opens() {
-    let smtpd = Smtpd::start();
-    let (app, settings) = private_app("letters_excel", &smtpd.url()).await;
-    let (owner, tenant) = app.owner_with_tenant().await;
-    let t = owner.access.as_str();
-    let gql = |q: &'static str, vars: serde_json::Value| {
-        let (app, tenant) = (&app, tenant.clone());
-        async move { app.gql(q, vars, Some(t), Some(&tenant)).await }
-    };
-    put_imprint(&app, &tenant).await;
+    let client = Client::start("letters_excel").await;
+    let (app, settings, tenant) = (&client.app, &client.settings, &client.tenant);
+    let t = client.owner.access.as_str();
+    let gql = |q: &'static str, vars: serde_json::Value| client.gql(q, vars);
+    put_imprint(app, tenant).await;
     for (first, last, street, postal, city) in [
         (
             "Jürgen",
@@ -65,9 +93,9 @@ async fn item_11_letters_that_german_excel_opens() {
     .await;
     let c = ok(&r, "createCampaign")["createCampaign"]["campaign"].clone();
     let (id, step) = (c["id"].as_str().unwrap(), c["steps"][0]["id"].clone());
-    let launched = launch(&app, t, &tenant, id, c["version"].as_i64().unwrap()).await;
+    let launched = launch(app, t, tenant, id, c["version"].as_i64().unwrap()).await;
     assert_eq!(launched["audience"], 2, "{launched}");
-    run_jobs(&app, &settings).await;
+    run_jobs(app, settings).await;
     let r = gql(
         "query($c: ID!, $s: ID!) { letterExport(campaignId: $c, stepId: $s) { letters csv } }",
         json!({"c": id, "s": step}),
@@ -174,34 +202,34 @@ async fn item_8_every_person_column_has_a_merge_rule() {
 /// the consent carried over and the other domains' rows are in the merge's counts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn item_8_a_merge_keeps_the_frequency_cap() {
-    let smtpd = Smtpd::start();
-    let (app, settings) = private_app("merge_cap", &smtpd.url()).await;
-    let (owner, tenant) = app.owner_with_tenant().await;
-    let t = owner.access.as_str();
+    let client = Client::start("merge_cap").await;
+    let (smtpd, app, settings, tenant) =
+        (&client.smtpd, &client.app, &client.settings, &client.tenant);
+    let t = client.owner.access.as_str();
     let r = app
         .gql(
             "mutation { updateCampaignSettings(input: {addressForm: SIE, capTouches: 1, capDays: 30, throttlePerSecond: 100}) { settings { capTouches } userErrors { field message code } } }",
             json!({}),
             Some(t),
-            Some(&tenant),
+            Some(tenant),
         )
         .await;
     ok(&r, "settings");
     // The same customer twice: the duplicate got this month's mailing.
-    seed(&app, &tenant, "dup", 1, true).await;
-    seed(&app, &tenant, "win", 1, true).await;
-    let (first, v1) = campaign(&app, t, &tenant, "dup", "Erste").await;
-    assert_eq!(launch(&app, t, &tenant, &first, v1).await["audience"], 1);
-    run_jobs(&app, &settings).await;
+    seed(app, tenant, "dup", 1, true).await;
+    seed(app, tenant, "win", 1, true).await;
+    let (first, v1) = campaign(app, t, tenant, "dup", "Erste").await;
+    assert_eq!(launch(app, t, tenant, &first, v1).await["audience"], 1);
+    run_jobs(app, settings).await;
     smtpd.wait_for(1, Duration::from_secs(5)).await;
-    let loser = person_id(&app, &tenant, "c1.dup@example.de").await;
-    let winner = person_id(&app, &tenant, "c1.win@example.de").await;
+    let loser = person_id(app, tenant, "c1.dup@example.de").await;
+    let winner = person_id(app, tenant, "c1.win@example.de").await;
     let r = app
         .gql(
             "mutation($i: MergePersonsInput!) { mergePersons(input: $i) { merge { mergeId } userErrors { field message code } } }",
             json!({"i": {"winnerId": winner, "loserIds": [loser], "choices": [], "dryRun": false}}),
             Some(t),
-            Some(&tenant),
+            Some(tenant),
         )
         .await;
     ok(&r, "mergePersons");
@@ -234,10 +262,10 @@ async fn item_8_a_merge_keeps_the_frequency_cap() {
     .await;
     assert_eq!(audit, 1, "the merge's audit entry counts the moved sends");
     // The winner is capped: one touch in 30 days already.
-    let (second, v2) = campaign(&app, t, &tenant, "win", "Zweite").await;
-    assert_eq!(launch(&app, t, &tenant, &second, v2).await["audience"], 1);
-    run_jobs(&app, &settings).await;
-    let skipped = reason_counts(&report(&app, t, &tenant, &second).await["skipped"]);
+    let (second, v2) = campaign(app, t, tenant, "win", "Zweite").await;
+    assert_eq!(launch(app, t, tenant, &second, v2).await["audience"], 1);
+    run_jobs(app, settings).await;
+    let skipped = reason_counts(&report(app, t, tenant, &second).await["skipped"]);
     assert_eq!(skipped.get("FREQUENCY_CAP"), Some(&1), "{skipped:?}");
     assert_eq!(smtpd.messages().len(), 1, "one mail in all");
     println!("merge: the duplicate's send moved, the winner capped: {skipped:?}");
@@ -247,15 +275,11 @@ async fn item_8_a_merge_keeps_the_frequency_cap() {
 /// counting from when their record was created; someone added yesterday is not due.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn item_6_no_contact_finds_the_never_contacted() {
-    let smtpd = Smtpd::start();
-    let (app, settings) = private_app("no_contact", &smtpd.url()).await;
-    let (owner, tenant) = app.owner_with_tenant().await;
-    let t = owner.access.as_str();
-    let gql = |q: &'static str, vars: serde_json::Value| {
-        let (app, tenant) = (&app, tenant.clone());
-        async move { app.gql(q, vars, Some(t), Some(&tenant)).await }
-    };
-    put_imprint(&app, &tenant).await;
+    let client = Client::start("no_contact").await;
+    let (app, settings, tenant) = (&client.app, &client.settings, &client.tenant);
+    let t = client.owner.access.as_str();
+    let gql = |q: &'static str, vars: serde_json::Value| client.gql(q, vars);
+    put_imprint(app, tenant).await;
     // (last name, days since created, days since the last interaction)
     for (last, created, contacted) in [
         ("Lange", 400, Some(200)),
@@ -274,8 +298,8 @@ async fn item_6_no_contact_finds_the_never_contacted() {
             format!("now() - interval '{d} days'")
         });
         exec(
-            &app,
-            &tenant,
+            app,
+            tenant,
             &format!(
                 "UPDATE persons SET created_at = now() - interval '{created} days', \
                  last_interaction_at = {last_interaction} WHERE last_name = '{last}'"
@@ -299,11 +323,11 @@ async fn item_6_no_contact_finds_the_never_contacted() {
     .await;
     let c = ok(&r, "createCampaign")["createCampaign"]["campaign"].clone();
     let id = c["id"].as_str().unwrap();
-    launch(&app, t, &tenant, id, c["version"].as_i64().unwrap()).await;
-    run_jobs(&app, &settings).await;
+    launch(app, t, tenant, id, c["version"].as_i64().unwrap()).await;
+    run_jobs(app, settings).await;
     let due = app
         .tenant_texts(
-            &tenant,
+            tenant,
             "SELECT p.last_name FROM campaign_sends s JOIN persons p ON p.id = s.person_id \
              WHERE s.status = 'sent' ORDER BY p.last_name",
         )

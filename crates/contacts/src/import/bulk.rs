@@ -1,7 +1,7 @@
-//! Bulk mode: a large import into a tenant that holds fewer persons than the import still has to
-//! load builds the secondary indexes of `persons` (and the links' index by organization) once after the load, as `pg_restore` does,
-//! instead of maintaining each of them row by row (measured: 57 µs of PostgreSQL's work per
-//! new person with every index, 13 µs with none; `BENCHMARKS.md`).
+//! Bulk mode: a large import into a tenant that holds fewer persons than the import still has
+//! to load builds the secondary indexes of `persons` (and the links' index by organization)
+//! once after the load, as `pg_restore` does, instead of maintaining each of them row by row
+//! (4-7 µs per row and index; a million-row import 8 % faster end to end: `BENCHMARKS.md`).
 //!
 //! The indexes dropped are recorded on the import in the transaction that drops them, so
 //! whatever happens the import is never left without knowing what to build: the run builds
