@@ -1145,6 +1145,7 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
         .to_owned();
     let rows_done = || app.tenant_i64(&tenant, "SELECT rows_done FROM imports");
     let indexes = crate::imports::person_indexes(&app, &tenant).await;
+    let links = crate::imports::link_constraints(&app, &tenant).await;
     let mut done = 0;
     for kill in 1..=KILLS {
         done = kill_after_progress(&workers, done, rows_done).await;
@@ -1197,6 +1198,11 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
         crate::imports::person_indexes(&app, &tenant).await,
         indexes,
         "the indexes the killed bulk runs deferred were not all built again"
+    );
+    assert_eq!(
+        crate::imports::link_constraints(&app, &tenant).await,
+        links,
+        "the foreign keys the killed bulk runs deferred were not all restored"
     );
     assert_eq!(
         app.tenant_i64(&tenant, "SELECT count(*) FROM upload_chunks")

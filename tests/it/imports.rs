@@ -1073,6 +1073,16 @@ pub(crate) async fn person_indexes(app: &TestApp, tenant: &str) -> Vec<String> {
     .await
 }
 
+/// The constraints of a tenant's `person_organizations` (name, definition, validated), sorted.
+pub(crate) async fn link_constraints(app: &TestApp, tenant: &str) -> Vec<String> {
+    app.tenant_texts(
+        tenant,
+        "SELECT conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated::text \
+         FROM pg_constraint WHERE conrelid = 'person_organizations'::regclass ORDER BY conname",
+    )
+    .await
+}
+
 /// What an import wrote, in a form two tenants can be compared by: every person's fields
 /// (without ids, times and the keyed address hashes, whose key is the tenant's own) with their
 /// organization, sorted.
@@ -1096,6 +1106,8 @@ async fn a_bulk_import_writes_what_a_row_by_row_one_does_and_gives_its_indexes_b
     let row_by_row = app.create_tenant(&owner, "Zeile für Zeile").await;
     let before = person_indexes(&app, &bulk).await;
     assert_eq!(before, person_indexes(&app, &row_by_row).await);
+    let links_before = link_constraints(&app, &bulk).await;
+    assert_eq!(links_before.len(), 4, "{links_before:?}");
 
     // Three batches; the generator's near-duplicates (same phone, or same name sound and city)
     // fall into the same batch and into later ones.
@@ -1188,7 +1200,9 @@ async fn a_bulk_import_writes_what_a_row_by_row_one_does_and_gives_its_indexes_b
         0,
         "an index left invalid"
     );
-    // The same duplicate warnings (the phone and name-sound indexes stay in bulk mode).
+    // The links' foreign keys are back and validated.
+    assert_eq!(link_constraints(&app, &bulk).await, links_before);
+    // The same duplicate warnings (counted in memory in bulk mode, by the database row by row).
     let (b, r) = (
         bulk_imp["duplicateWarnings"].as_i64().unwrap(),
         row_imp["duplicateWarnings"].as_i64().unwrap(),

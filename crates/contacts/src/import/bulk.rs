@@ -1,19 +1,27 @@
 //! Bulk mode: a large import into a tenant that holds fewer persons than the import still has
 //! to load builds the secondary indexes of `persons` (and the links' index by organization)
 //! once after the load, as `pg_restore` does, instead of maintaining each of them row by row
-//! (4-7 µs per row and index; a million-row import 8 % faster end to end: `BENCHMARKS.md`).
+//! (4-7 µs per row and index), and checks the links' two foreign keys once over the whole
+//! table afterwards instead of with two row-locking lookups per link (28 µs of the 43 µs a
+//! link cost). `BENCHMARKS.md` has the figures.
 //!
-//! The indexes dropped are recorded on the import in the transaction that drops them, so
-//! whatever happens the import is never left without knowing what to build: the run builds
-//! them again when it ends — completed, cancelled or failed — and so does a worker taking the
-//! job over from a dead one (it goes on in bulk mode and builds them at its end) or giving it
-//! up (`abandon`). Indexes that stay are the ones the import itself reads (matching, duplicate
-//! warnings) and the unique ones (the primary key, `external_id`): what an import writes and
-//! reports is the same in both modes.
+//! What is dropped is recorded on the import in the transaction that drops it, so whatever
+//! happens the import is never left without knowing what to restore: the run restores it when
+//! it ends — completed, cancelled or failed — and so does a worker taking the job over from a
+//! dead one (it goes on in bulk mode and restores at its end) or giving it up (`abandon`).
+//! What stays are the unique indexes (the primary key, `external_id`, one primary link per
+//! person) and the e-mail index when the import matches on e-mail. The duplicate warnings,
+//! which read the phone and name-sound indexes in a row-by-row import, come from
+//! [`DuplicateKeys`] instead, so an import writes and reports the same in both modes.
 //!
-//! Meanwhile the tenant's other reads of `persons` by name, date or tag scan the table, and
-//! while each index is built (seconds at a million rows) writes to `persons` wait for it. Only
-//! this tenant's schema is touched.
+//! A foreign key is restored `NOT VALID` together with the removal of the links whose person
+//! or organization was deleted meanwhile (what its `ON DELETE CASCADE` would have done; the
+//! `ADD` holds off deletions until that commits), then validated in a transaction of its own,
+//! which does not block writes.
+//!
+//! Meanwhile the tenant's other reads of `persons` by name, phone, date or tag scan the table,
+//! and while each index is built (seconds at a million rows) writes to `persons` wait for it.
+//! Only this tenant's schema is touched.
 
 use kartei_core::id::TenantId;
 use kartei_tenancy::db::Db;
@@ -33,6 +41,8 @@ pub const MIN_ROWS: i64 = 100_000;
 /// (erasure, restriction, unconfirmed), which stay empty and cost nothing.
 const DEFERRABLE: &[&str] = &[
     "persons_name_key_idx",
+    "persons_phone_idx",
+    "persons_phonetic_idx",
     "persons_created_idx",
     "persons_email_idx",
     "persons_mobile_idx",
@@ -46,6 +56,17 @@ const DEFERRABLE: &[&str] = &[
     // person.
     "person_organizations_org_idx",
 ];
+
+/// The foreign keys a bulk import checks once after the load: the links' references to their
+/// person and organization (both `ON DELETE CASCADE`).
+const DEFERRABLE_FKS: &[&str] = &[
+    "person_organizations_person_id_fkey",
+    "person_organizations_organization_id_fkey",
+];
+
+/// How a deferred foreign key is recorded: `FK <table> <name> <definition>` (table and name
+/// from the catalog, simple identifiers).
+const FK: &str = "FK ";
 
 /// Memory each index build may sort in (one build at a time per import).
 const BUILD_MEMORY: &str = "256MB";
@@ -99,7 +120,9 @@ pub(crate) async fn begin(
     tx.execute_unprepared("SET LOCAL lock_timeout = '2s'")
         .await?;
     match tx
-        .execute_unprepared("LOCK TABLE persons, person_organizations IN ACCESS EXCLUSIVE MODE")
+        .execute_unprepared(
+            "LOCK TABLE persons, person_organizations, organizations IN ACCESS EXCLUSIVE MODE",
+        )
         .await
     {
         Ok(_) => {}
@@ -127,21 +150,46 @@ pub(crate) async fn begin(
         // Another bulk import of this tenant dropped them; it builds them at its end.
         return Ok(false);
     }
+    let fks = IndexDef::find_by_statement(stmt(
+        "SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint \
+         WHERE conrelid = 'person_organizations'::regclass AND contype = 'f' \
+           AND conname = ANY($1) ORDER BY conname",
+        vec![text_array(
+            DEFERRABLE_FKS
+                .iter()
+                .map(|n| Some((*n).to_owned()))
+                .collect(),
+        )],
+    ))
+    .all(&*tx)
+    .await?;
+    // The names come from the catalog (and from `DEFERRABLE`), never from input.
     for d in &defs {
-        // The names come from the catalog (and from `DEFERRABLE`), never from input.
         tx.execute_unprepared(&format!("DROP INDEX \"{}\"", d.name))
             .await?;
     }
+    for f in &fks {
+        tx.execute_unprepared(&format!(
+            "ALTER TABLE person_organizations DROP CONSTRAINT \"{}\"",
+            f.name
+        ))
+        .await?;
+    }
+    let recorded: Vec<Option<String>> = defs
+        .iter()
+        .map(|d| Some(d.def.clone()))
+        .chain(
+            fks.iter()
+                .map(|f| Some(format!("{FK}person_organizations {} {}", f.name, f.def))),
+        )
+        .collect();
     tx.execute_raw(stmt(
         "UPDATE imports SET deferred_indexes = $2 WHERE id = $1",
-        vec![
-            id.into(),
-            text_array(defs.iter().map(|d| Some(d.def.clone())).collect()),
-        ],
+        vec![id.into(), text_array(recorded)],
     ))
     .await?;
     tx.commit().await?;
-    tracing::info!(import_id = %id, indexes = defs.len(), rows_to_go, "import in bulk mode: the persons' secondary indexes are built after the load");
+    tracing::info!(import_id = %id, indexes = defs.len(), foreign_keys = fks.len(), rows_to_go, "import in bulk mode: the persons' secondary indexes are built and the links' foreign keys checked after the load");
     Ok(true)
 }
 
@@ -160,16 +208,18 @@ pub(crate) async fn finish(db: &Db, tenant: TenantId, id: Uuid) -> Result<bool> 
     };
     let started = std::time::Instant::now();
     for def in &defs {
-        let Some(rest) = def.strip_prefix("CREATE INDEX ") else {
-            tracing::warn!(import_id = %id, def, "not an index definition; left alone");
-            continue;
-        };
-        let tx = db.begin_tenant(tenant).await?;
-        tx.execute_unprepared(&format!(
-            "SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'; CREATE INDEX IF NOT EXISTS {rest}"
-        ))
-        .await?;
-        tx.commit().await?;
+        if let Some(rest) = def.strip_prefix("CREATE INDEX ") {
+            let tx = db.begin_tenant(tenant).await?;
+            tx.execute_unprepared(&format!(
+                "SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'; CREATE INDEX IF NOT EXISTS {rest}"
+            ))
+            .await?;
+            tx.commit().await?;
+        } else if let Some(fk) = def.strip_prefix(FK) {
+            restore_foreign_key(db, tenant, fk).await?;
+        } else {
+            tracing::warn!(import_id = %id, def, "not an index or foreign key definition; left alone");
+        }
     }
     let tx = db.begin_tenant(tenant).await?;
     tx.execute_raw(stmt(
@@ -178,12 +228,165 @@ pub(crate) async fn finish(db: &Db, tenant: TenantId, id: Uuid) -> Result<bool> 
     ))
     .await?;
     tx.commit().await?;
-    tracing::info!(import_id = %id, indexes = defs.len(), took = ?started.elapsed(), "bulk import: indexes built");
+    tracing::info!(import_id = %id, indexes = defs.len(), took = ?started.elapsed(), "bulk import: indexes built and foreign keys checked");
     Ok(true)
+}
+
+/// Adds a deferred foreign key back (`<table> <name> <definition>`) unless it is there: `NOT
+/// VALID` with the removal of the rows whose reference was deleted meanwhile, in one
+/// transaction, then validated in another.
+async fn restore_foreign_key(db: &Db, tenant: TenantId, fk: &str) -> Result<()> {
+    let mut parts = fk.splitn(3, ' ');
+    let (Some(table), Some(name), Some(def)) = (parts.next(), parts.next(), parts.next()) else {
+        tracing::warn!(fk, "not a foreign key record; left alone");
+        return Ok(());
+    };
+    // `FOREIGN KEY (col) REFERENCES target(id) ...`: the column and the table it points to.
+    let column = def
+        .strip_prefix("FOREIGN KEY (")
+        .and_then(|r| r.split_once(')'))
+        .map(|(c, _)| c);
+    let target = def
+        .split_once(" REFERENCES ")
+        .and_then(|(_, r)| r.split_once('('))
+        .map(|(t, _)| t);
+    let (Some(column), Some(target)) = (column, target) else {
+        tracing::warn!(fk, "not a foreign key definition; left alone");
+        return Ok(());
+    };
+    let tx = db.begin_tenant(tenant).await?;
+    let there = tx
+        .query_one_raw(stmt(
+            "SELECT count(*) AS n FROM pg_constraint WHERE conrelid = $1::regclass AND conname = $2",
+            vec![table.into(), name.into()],
+        ))
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if there == 0 {
+        // Every identifier here comes from the catalog when the key was dropped.
+        tx.execute_unprepared(&format!(
+            "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {def} NOT VALID; \
+             DELETE FROM {table} x WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE t.id = x.{column})"
+        ))
+        .await?;
+    }
+    tx.commit().await?;
+    let tx = db.begin_tenant(tenant).await?;
+    tx.execute_unprepared(&format!(
+        "ALTER TABLE {table} VALIDATE CONSTRAINT \"{name}\""
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// For a worker giving the import's job up: builds what it deferred, so the tenant is never
 /// left without its indexes.
 pub async fn abandon(db: &Db, tenant: TenantId, id: Uuid) -> Result<()> {
     finish(db, tenant, id).await.map(|_| ())
+}
+
+/// The keys the duplicate warnings compare (a phone; a name sound with a city) of every person
+/// there, as 64-bit hashes: in bulk mode the phone and name-sound indexes are dropped, and the
+/// warning a row-by-row import asks the database for (`run::duplicate_warnings`: a new person
+/// sharing a key with a person outside its batch) is answered from here. Loaded when the run
+/// starts (the tenant holds no more persons than the import has rows to go), then kept up with
+/// each batch: a million keys take about 20 MB.
+#[derive(Default)]
+pub(crate) struct DuplicateKeys {
+    phones: std::collections::HashSet<u64>,
+    sounds: std::collections::HashSet<u64>,
+}
+
+#[derive(FromQueryResult)]
+struct KeyRow {
+    id: Uuid,
+    phone: Option<String>,
+    last_phonetic: String,
+    first_phonetic: String,
+    city_key: String,
+}
+
+impl DuplicateKeys {
+    /// Every person not merged away, read in pages by id.
+    pub(crate) async fn load(db: &Db, tenant: TenantId) -> Result<Self> {
+        const PAGE: i64 = 20_000;
+        let mut keys = Self::default();
+        let mut after = Uuid::nil();
+        loop {
+            let tx = db.begin_tenant(tenant).await?;
+            let page = KeyRow::find_by_statement(stmt(
+                "SELECT id, phone, last_phonetic, first_phonetic, city_key FROM persons \
+                 WHERE id > $1 AND merged_into IS NULL ORDER BY id LIMIT $2",
+                vec![after.into(), PAGE.into()],
+            ))
+            .all(&*tx)
+            .await?;
+            tx.commit().await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let full = page.len() as i64 == PAGE;
+            for p in &page {
+                keys.add(
+                    p.phone.as_deref(),
+                    (&p.last_phonetic, &p.first_phonetic, &p.city_key),
+                );
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(keys)
+    }
+
+    fn hash<T: std::hash::Hash>(v: T) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(v)
+    }
+
+    fn add(&mut self, phone: Option<&str>, sound: (&str, &str, &str)) {
+        if let Some(p) = phone {
+            self.phones.insert(Self::hash(p));
+        }
+        self.sounds.insert(Self::hash(sound));
+    }
+
+    /// Whether a new person shares a key with one already here: the same phone, or the same
+    /// name sound in the same city (a last name's sound and a city known).
+    fn matches(&self, phone: Option<&str>, sound: (&str, &str, &str)) -> bool {
+        phone.is_some_and(|p| self.phones.contains(&Self::hash(p)))
+            || (!sound.0.is_empty()
+                && !sound.2.is_empty()
+                && self.sounds.contains(&Self::hash(sound)))
+    }
+
+    /// A batch's duplicate warnings: its new persons that share a key with a person outside the
+    /// batch (persons it updated count as there, with their new values, as in the database).
+    /// Then the batch's keys are added.
+    pub(crate) fn batch<'a>(
+        &mut self,
+        created: impl Iterator<Item = &'a crate::persons::PersonData> + Clone,
+        updated: impl Iterator<Item = &'a crate::persons::PersonData>,
+    ) -> i64 {
+        let sound = |d: &'a crate::persons::PersonData| {
+            (
+                d.last_phonetic.as_str(),
+                d.first_phonetic.as_str(),
+                d.city_key.as_str(),
+            )
+        };
+        for d in updated {
+            self.add(d.phone.as_deref(), sound(d));
+        }
+        let n = created
+            .clone()
+            .filter(|d| self.matches(d.phone.as_deref(), sound(d)))
+            .count() as i64;
+        for d in created {
+            self.add(d.phone.as_deref(), sound(d));
+        }
+        n
+    }
 }

@@ -294,6 +294,7 @@ async fn execute(
         total: imp.rows_total,
         analyzed_at: 0,
         bulk: false,
+        duplicate_keys: None,
     };
     let mut cancelled = false;
     while let Some(msg) = rx.recv().await {
@@ -318,6 +319,10 @@ async fn execute(
                         match_email,
                     )
                     .await?;
+                    if run.bulk {
+                        run.duplicate_keys =
+                            Some(super::bulk::DuplicateKeys::load(db, tenant).await?);
+                    }
                 }
             }
             Msg::Header(h) => run.headers = h,
@@ -619,6 +624,8 @@ struct Staged {
     errors: Vec<Issue>,
     dropped: Vec<Issue>,
     counts: Counts,
+    /// The batch's duplicate warnings when they are counted in memory (bulk mode).
+    duplicates: Option<i64>,
     started: std::time::Instant,
     phases: Vec<(&'static str, std::time::Duration)>,
 }
@@ -645,6 +652,8 @@ struct Batches<'a> {
     /// Rows written when the tables were last analyzed.
     analyzed_at: i64,
     bulk: bool,
+    /// In bulk mode: the keys the duplicate warnings compare, of every person there.
+    duplicate_keys: Option<super::bulk::DuplicateKeys>,
 }
 
 impl Batches<'_> {
@@ -688,7 +697,13 @@ impl Batches<'_> {
         if let Some((n, last_line)) = finished? {
             self.committed(n, last_line, progress).await?;
         }
-        let (staged, used) = staged?;
+        let (mut staged, used) = staged?;
+        if let Some(keys) = &mut self.duplicate_keys {
+            staged.duplicates = Some(keys.batch(
+                staged.inserts.iter().map(|(_, d, _)| d),
+                staged.updates.iter().map(|(_, _, d, _)| d),
+            ));
+        }
         self.preview_left -= used;
         self.staged = Some(staged);
         self.staged_keys = keys;
@@ -984,6 +999,7 @@ async fn stage(
             errors,
             dropped,
             counts,
+            duplicates: None,
             started,
             phases,
         },
@@ -1012,6 +1028,7 @@ async fn finish(ctx: &Ctx<'_>, s: Staged, expected: i64) -> Result<(i64, i64)> {
         errors,
         mut dropped,
         mut counts,
+        duplicates,
         started,
         mut phases,
     } = s;
@@ -1042,7 +1059,10 @@ async fn finish(ctx: &Ctx<'_>, s: Staged, expected: i64) -> Result<(i64, i64)> {
             vec![crate::sql::uuid_array(unqueued)],
         ))
         .await?;
-        counts.duplicates = duplicate_warnings(&tx, ids).await?;
+        counts.duplicates = match duplicates {
+            Some(n) => n,
+            None => duplicate_warnings(&tx, ids).await?,
+        };
         mark("duplicates", &mut since);
     }
     let written: Vec<WrittenRow> = inserts
