@@ -94,8 +94,14 @@ async fn import_bench(app: &kartei_tests::TestApp, t: &str, tenant: &str) {
         .await;
     eprintln!("search index caught up in {index_time:?} ({documents} documents)");
 
-    // The same file row by row (bulk mode off), in a server of its own, for the comparison.
-    let row_app = kartei_tests::spawn_app_with(kartei_tests::Redis::Shared, None, |s| {
+    // The same file row by row (bulk mode off), in a server of its own on a database of its
+    // own: on the same database the first server's worker would claim the job (and run it in
+    // bulk mode), as it did in the runs before 2026-12-08.
+    let row_db = match url.split_once('?') {
+        Some((base, query)) => format!("{base}_rows?{query}"),
+        None => format!("{url}_rows"),
+    };
+    let row_app = kartei_tests::spawn_app_with(kartei_tests::Redis::Shared, Some(row_db), |s| {
         s.import.bulk_min_rows = 0
     })
     .await;

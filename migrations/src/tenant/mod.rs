@@ -83,5 +83,9 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             name: "t0019_import_bulk_mode",
             up: include_str!("t0019_import_bulk_mode.sql"),
         }),
+        Box::new(SqlMigration {
+            name: "t0020_import_bulk_outbox",
+            up: include_str!("t0020_import_bulk_outbox.sql"),
+        }),
     ]
 }

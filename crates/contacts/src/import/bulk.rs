@@ -64,6 +64,11 @@ const DEFERRABLE_FKS: &[&str] = &[
     "person_organizations_organization_id_fkey",
 ];
 
+/// Recorded last: queue the persons created since the import started for the search index.
+/// (The index waits while a large import runs; an outbox row per person and per link during
+/// the load would only be read after it.)
+const OUTBOX: &str = "OUTBOX";
+
 /// How a deferred foreign key is recorded: `FK <table> <name> <definition>` (table and name
 /// from the catalog, simple identifiers).
 const FK: &str = "FK ";
@@ -182,6 +187,7 @@ pub(crate) async fn begin(
             fks.iter()
                 .map(|f| Some(format!("{FK}person_organizations {} {}", f.name, f.def))),
         )
+        .chain(std::iter::once(Some(OUTBOX.to_owned())))
         .collect();
     tx.execute_raw(stmt(
         "UPDATE imports SET deferred_indexes = $2 WHERE id = $1",
@@ -217,6 +223,17 @@ pub(crate) async fn finish(db: &Db, tenant: TenantId, id: Uuid) -> Result<bool> 
             tx.commit().await?;
         } else if let Some(fk) = def.strip_prefix(FK) {
             restore_foreign_key(db, tenant, fk).await?;
+        } else if def == OUTBOX {
+            // The persons' creation times are their batches' transaction starts, all after
+            // the import started; a person another writer created meanwhile is indexed twice.
+            let tx = db.begin_tenant(tenant).await?;
+            tx.execute_raw(stmt(
+                "INSERT INTO outbox (topic, subject_id) SELECT 'person.changed', p.id \
+                 FROM persons p JOIN imports i ON i.id = $1 AND p.created_at >= i.started_at",
+                vec![id.into()],
+            ))
+            .await?;
+            tx.commit().await?;
         } else {
             tracing::warn!(import_id = %id, def, "not an index or foreign key definition; left alone");
         }
