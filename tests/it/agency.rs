@@ -339,3 +339,78 @@ async fn item_6_no_contact_finds_the_never_contacted() {
     );
     println!("no contact for 90 days: {due:?}");
 }
+
+/// Item 7 (in part): the goals "buys again within N days" (`REPEAT_PURCHASE`) and "spends more
+/// than in the previous period" (`SPEND_INCREASE`) count what they say, beside `PURCHASE`, over
+/// the same sends: four customers mailed today with a 30-day window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item_7_goals_that_can_be_met() {
+    let client = Client::start("goals").await;
+    let (smtpd, app, settings, tenant) =
+        (&client.smtpd, &client.app, &client.settings, &client.tenant);
+    let t = client.owner.access.as_str();
+    seed(app, tenant, "ziel", 4, true).await;
+    let (id, v) = campaign(app, t, tenant, "ziel", "Wiederkauf").await;
+    assert_eq!(launch(app, t, tenant, &id, v).await["audience"], 4);
+    run_jobs(app, settings).await;
+    smtpd.wait_for(4, Duration::from_secs(10)).await;
+    // c1 bought 60 days ago (outside the 30 days before) and again now: all three goals.
+    // c2 bought 10 days ago for more than now: a purchase and a repeat, not more spent.
+    // c3 bought nothing. c4 bought for the first time now: a purchase and more spent.
+    for (n, (c, days_ago, euros)) in [
+        (1, 60, 100),
+        (1, 0, 50),
+        (2, 10, 200),
+        (2, 0, 100),
+        (4, 0, 80),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        exec(
+            app,
+            tenant,
+            &format!(
+                "INSERT INTO transactions (id, person_id, kind, number, amount_minor, currency, issued_on, status) \
+                 SELECT gen_random_uuid(), id, 'invoice', 'R-{n}', {euros}00, 'EUR', current_date - {days_ago}, 'open' \
+                 FROM persons WHERE email = 'c{c}.ziel@example.de'"
+            ),
+        )
+        .await;
+    }
+    let mut converted = Vec::new();
+    for (goal, api) in [
+        ("purchase", "PURCHASE"),
+        ("repeat_purchase", "REPEAT_PURCHASE"),
+        ("spend_increase", "SPEND_INCREASE"),
+    ] {
+        exec(
+            app,
+            tenant,
+            &format!("UPDATE campaigns SET goal_kind = '{goal}'"),
+        )
+        .await;
+        let r = client
+            .gql(
+                "query($id: ID!) { campaign(id: $id) { goalKind } }",
+                json!({"id": id}),
+            )
+            .await;
+        assert_eq!(ok(&r, "campaign")["campaign"]["goalKind"], api);
+        let rep = report(app, t, tenant, &id).await;
+        converted.push((
+            api,
+            rep["converted"].as_i64().unwrap(),
+            rep["revenueMinor"].as_i64().unwrap(),
+        ));
+    }
+    println!("goals over the same four sends (goal, converted, revenue in cents): {converted:?}");
+    assert_eq!(
+        converted,
+        vec![
+            ("PURCHASE", 3, 23000),
+            ("REPEAT_PURCHASE", 2, 15000),
+            ("SPEND_INCREASE", 2, 13000),
+        ]
+    );
+}

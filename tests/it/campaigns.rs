@@ -1169,6 +1169,28 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
             "a copy of the upload outlived the worker: {left:?}"
         );
         assert!(done < ROWS as i64, "the import ended before kill {kill}");
+        if kill == 1 {
+            // A person with an organization erased while the links' foreign keys are deferred:
+            // the link it leaves behind goes when the keys come back.
+            let erased = app
+                .tenant_i64(
+                    &tenant,
+                    "WITH d AS (DELETE FROM persons WHERE id = (SELECT min(person_id::text)::uuid \
+                     FROM person_organizations) RETURNING 1) SELECT count(*) FROM d",
+                )
+                .await;
+            assert_eq!(erased, 1);
+            assert_eq!(
+                app.tenant_i64(
+                    &tenant,
+                    "SELECT count(*) FROM person_organizations po \
+                     WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.id = po.person_id)"
+                )
+                .await,
+                1,
+                "the deferred foreign key did not cascade"
+            );
+        }
     }
     let mut last = workers.start();
     let finished = app
@@ -1186,12 +1208,23 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
     assert_eq!(
         app.tenant_i64(&tenant, "SELECT count(*) FROM persons")
             .await,
-        ROWS as i64
+        ROWS as i64 - 1,
+        "every row once, but the person erased during the import"
     );
     assert_eq!(
         app.tenant_i64(&tenant, "SELECT count(DISTINCT external_id) FROM persons")
             .await,
-        ROWS as i64
+        ROWS as i64 - 1
+    );
+    assert_eq!(
+        app.tenant_i64(
+            &tenant,
+            "SELECT count(*) FROM person_organizations po \
+             WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.id = po.person_id)"
+        )
+        .await,
+        0,
+        "the erased person's link outlived the import"
     );
     assert!(workers.leftovers().is_empty());
     assert_eq!(

@@ -55,6 +55,8 @@ str_enum!(GoalKind {
     Meeting = "meeting",
     Referral = "referral",
     Click = "click",
+    RepeatPurchase = "repeat_purchase",
+    SpendIncrease = "spend_increase",
 });
 
 impl Status {

@@ -89,6 +89,27 @@ fn attribution(goal: GoalKind) -> String {
                  AND r.created_at >= s.sent_at AND r.created_at < {window} \
                  AND ($3::date IS NULL OR r.created_at::date <= $3::date))"
         ),
+        // Bought before the send, and again within the window.
+        GoalKind::RepeatPurchase => format!(
+            "EXISTS (SELECT 1 FROM transactions t WHERE t.person_id = s.person_id \
+                 AND t.status <> 'cancelled' AND t.archived_at IS NULL \
+                 AND t.issued_on >= s.sent_at::date AND t.issued_on <= ({window})::date \
+                 AND ($3::date IS NULL OR t.issued_on <= $3::date)) \
+             AND EXISTS (SELECT 1 FROM transactions t WHERE t.person_id = s.person_id \
+                 AND t.status <> 'cancelled' AND t.archived_at IS NULL \
+                 AND t.issued_on < s.sent_at::date)"
+        ),
+        // More revenue in the window after the send than in as many days before it (the
+        // amounts summed over currencies, as the report's revenue is).
+        GoalKind::SpendIncrease => format!(
+            "(SELECT coalesce(sum(t.amount_minor) FILTER (WHERE t.issued_on >= s.sent_at::date \
+                     AND t.issued_on <= ({window})::date \
+                     AND ($3::date IS NULL OR t.issued_on <= $3::date)), 0) \
+                   > coalesce(sum(t.amount_minor) FILTER (WHERE t.issued_on < s.sent_at::date), 0) \
+              FROM transactions t WHERE t.person_id = s.person_id \
+                 AND t.status <> 'cancelled' AND t.archived_at IS NULL \
+                 AND t.issued_on >= (s.sent_at - make_interval(days => $2))::date)"
+        ),
         GoalKind::Click => format!(
             "(s.clicked_at IS NOT NULL AND s.clicked_at < {window} \
                  AND ($3::date IS NULL OR s.clicked_at::date <= $3::date))"
@@ -149,7 +170,10 @@ pub async fn report(tx: &TenantTx, campaign: Uuid) -> Result<Report> {
         converted: i64,
         revenue_minor: Option<i64>,
     }
-    let revenue = if goal == GoalKind::Purchase {
+    let revenue = if matches!(
+        goal,
+        GoalKind::Purchase | GoalKind::RepeatPurchase | GoalKind::SpendIncrease
+    ) {
         "(SELECT coalesce(sum(t.amount_minor), 0)::bigint FROM transactions t WHERE t.id IN ( \
              SELECT t2.id FROM ({sends}) a JOIN transactions t2 ON t2.person_id = a.person_id \
              WHERE a.converted AND t2.status <> 'cancelled' AND t2.archived_at IS NULL \

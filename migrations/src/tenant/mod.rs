@@ -84,8 +84,8 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
             up: include_str!("t0019_import_bulk_mode.sql"),
         }),
         Box::new(SqlMigration {
-            name: "t0020_import_bulk_outbox",
-            up: include_str!("t0020_import_bulk_outbox.sql"),
+            name: "t0020_goal_kinds",
+            up: include_str!("t0020_goal_kinds.sql"),
         }),
     ]
 }

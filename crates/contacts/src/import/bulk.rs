@@ -14,10 +14,10 @@
 //! which read the phone and name-sound indexes in a row-by-row import, come from
 //! [`DuplicateKeys`] instead, so an import writes and reports the same in both modes.
 //!
-//! A foreign key is restored `NOT VALID` together with the removal of the links whose person
-//! or organization was deleted meanwhile (what its `ON DELETE CASCADE` would have done; the
-//! `ADD` holds off deletions until that commits), then validated in a transaction of its own,
-//! which does not block writes.
+//! A foreign key is restored `NOT VALID` (from then on deletions cascade again), then validated
+//! in a transaction of its own, which does not block writes; only if a person or organization
+//! was deleted during the load (validation fails) are the links left behind removed — what its
+//! `ON DELETE CASCADE` would have done — and the key validated again.
 //!
 //! Meanwhile the tenant's other reads of `persons` by name, phone, date or tag scan the table,
 //! and while each index is built (seconds at a million rows) writes to `persons` wait for it.
@@ -63,11 +63,6 @@ const DEFERRABLE_FKS: &[&str] = &[
     "person_organizations_person_id_fkey",
     "person_organizations_organization_id_fkey",
 ];
-
-/// Recorded last: queue the persons created since the import started for the search index.
-/// (The index waits while a large import runs; an outbox row per person and per link during
-/// the load would only be read after it.)
-const OUTBOX: &str = "OUTBOX";
 
 /// How a deferred foreign key is recorded: `FK <table> <name> <definition>` (table and name
 /// from the catalog, simple identifiers).
@@ -187,7 +182,6 @@ pub(crate) async fn begin(
             fks.iter()
                 .map(|f| Some(format!("{FK}person_organizations {} {}", f.name, f.def))),
         )
-        .chain(std::iter::once(Some(OUTBOX.to_owned())))
         .collect();
     tx.execute_raw(stmt(
         "UPDATE imports SET deferred_indexes = $2 WHERE id = $1",
@@ -223,17 +217,6 @@ pub(crate) async fn finish(db: &Db, tenant: TenantId, id: Uuid) -> Result<bool> 
             tx.commit().await?;
         } else if let Some(fk) = def.strip_prefix(FK) {
             restore_foreign_key(db, tenant, fk).await?;
-        } else if def == OUTBOX {
-            // The persons' creation times are their batches' transaction starts, all after
-            // the import started; a person another writer created meanwhile is indexed twice.
-            let tx = db.begin_tenant(tenant).await?;
-            tx.execute_raw(stmt(
-                "INSERT INTO outbox (topic, subject_id) SELECT 'person.changed', p.id \
-                 FROM persons p JOIN imports i ON i.id = $1 AND p.created_at >= i.started_at",
-                vec![id.into()],
-            ))
-            .await?;
-            tx.commit().await?;
         } else {
             tracing::warn!(import_id = %id, def, "not an index or foreign key definition; left alone");
         }
@@ -249,9 +232,9 @@ pub(crate) async fn finish(db: &Db, tenant: TenantId, id: Uuid) -> Result<bool> 
     Ok(true)
 }
 
-/// Adds a deferred foreign key back (`<table> <name> <definition>`) unless it is there: `NOT
-/// VALID` with the removal of the rows whose reference was deleted meanwhile, in one
-/// transaction, then validated in another.
+/// Adds a deferred foreign key back (`<table> <name> <definition>`) unless it is there, `NOT
+/// VALID`, and validates it; the rows whose reference was deleted meanwhile (found by a failed
+/// validation) are removed first.
 async fn restore_foreign_key(db: &Db, tenant: TenantId, fk: &str) -> Result<()> {
     let mut parts = fk.splitn(3, ' ');
     let (Some(table), Some(name), Some(def)) = (parts.next(), parts.next(), parts.next()) else {
@@ -284,18 +267,38 @@ async fn restore_foreign_key(db: &Db, tenant: TenantId, fk: &str) -> Result<()> 
     if there == 0 {
         // Every identifier here comes from the catalog when the key was dropped.
         tx.execute_unprepared(&format!(
-            "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {def} NOT VALID; \
-             DELETE FROM {table} x WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE t.id = x.{column})"
+            "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {def} NOT VALID"
         ))
         .await?;
     }
     tx.commit().await?;
+    let validate = format!("ALTER TABLE {table} VALIDATE CONSTRAINT \"{name}\"");
     let tx = db.begin_tenant(tenant).await?;
-    tx.execute_unprepared(&format!(
-        "ALTER TABLE {table} VALIDATE CONSTRAINT \"{name}\""
-    ))
-    .await?;
+    match tx.execute_unprepared(&validate).await {
+        Ok(_) => {
+            tx.commit().await?;
+            return Ok(());
+        }
+        Err(e) if kartei_tenancy::error::is_foreign_key_violation(&e) => tx.rollback().await?,
+        Err(e) => return Err(e.into()),
+    }
+    // Rows left behind by a deletion during the load: no new ones can appear (the key is in
+    // force), so they go, and the key is validated again.
+    let tx = db.begin_tenant(tenant).await?;
+    let gone = tx
+        .execute_unprepared(&format!(
+            "DELETE FROM {table} x WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE t.id = x.{column})"
+        ))
+        .await?
+        .rows_affected();
+    tx.execute_unprepared(&validate).await?;
     tx.commit().await?;
+    tracing::info!(
+        table,
+        name,
+        removed = gone,
+        "bulk import: rows whose reference was deleted during the load removed"
+    );
     Ok(())
 }
 

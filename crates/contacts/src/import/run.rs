@@ -609,8 +609,6 @@ struct Ctx<'a> {
     rules: &'a Rules,
     headers: &'a [String],
     mapping: &'a [Option<String>],
-    /// Bulk mode: new persons are queued for the search index at the end of the load.
-    bulk: bool,
 }
 
 /// A batch whose persons are written in its open transaction. The rest (organizations, notes,
@@ -668,7 +666,6 @@ impl Batches<'_> {
             rules: &self.rules,
             headers: &self.headers,
             mapping: &self.mapping,
-            bulk: self.bulk,
         }
     }
 
@@ -761,7 +758,6 @@ async fn stage(
         rules,
         headers,
         mapping,
-        bulk,
         ..
     } = *ctx;
     let started = std::time::Instant::now();
@@ -783,10 +779,6 @@ async fn stage(
          SET LOCAL kartei.outbox_persons_ins = 'off'",
     )
     .await?;
-    if bulk {
-        tx.execute_unprepared("SET LOCAL kartei.outbox_links = 'off'")
-            .await?;
-    }
     let mut errors: Vec<Issue> = Vec::new();
     let mut dropped: Vec<Issue> = Vec::new();
     let mut counts = Counts::default();
@@ -1025,7 +1017,6 @@ async fn finish(ctx: &Ctx<'_>, s: Staged, expected: i64) -> Result<(i64, i64)> {
         hook,
         headers,
         mapping,
-        bulk,
         ..
     } = *ctx;
     let Staged {
@@ -1057,16 +1048,12 @@ async fn finish(ctx: &Ctx<'_>, s: Staged, expected: i64) -> Result<(i64, i64)> {
         add_notes(&tx, &imp.created_by, &linked).await?;
         mark("notes", &mut since);
         // New persons for the search index; the ones just linked to an organization were
-        // queued by the link's trigger. In bulk mode the new ones are queued at the end of the
-        // load (`bulk::finish`), and the persons that were there and got a link here now.
-        let unqueued: Vec<Uuid> = if bulk {
-            queued.difference(&created).copied().collect()
-        } else {
-            ids.iter()
-                .copied()
-                .filter(|i| !queued.contains(i))
-                .collect()
-        };
+        // queued by the link's trigger.
+        let unqueued: Vec<Uuid> = ids
+            .iter()
+            .copied()
+            .filter(|i| !queued.contains(i))
+            .collect();
         tx.execute_raw(stmt(
             "INSERT INTO outbox (topic, subject_id) SELECT 'person.changed', unnest($1::uuid[])",
             vec![crate::sql::uuid_array(unqueued)],

@@ -63,6 +63,11 @@ pub enum GoalKindInput {
     Meeting,
     Referral,
     Click,
+    /// A customer who had bought before buys again within the attribution window.
+    RepeatPurchase,
+    /// A contact spends more within the attribution window after the send than in the same
+    /// number of days before it.
+    SpendIncrease,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -423,6 +428,8 @@ impl CampaignInput {
                 GoalKindInput::Meeting => GoalKind::Meeting,
                 GoalKindInput::Referral => GoalKind::Referral,
                 GoalKindInput::Click => GoalKind::Click,
+                GoalKindInput::RepeatPurchase => GoalKind::RepeatPurchase,
+                GoalKindInput::SpendIncrease => GoalKind::SpendIncrease,
             },
             goal_target: self.goal_target,
             goal_deadline: self.goal_deadline,
