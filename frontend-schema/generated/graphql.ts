@@ -1561,7 +1561,14 @@ export type GoalKindInput =
   | 'MEETING'
   | 'PURCHASE'
   | 'REFERRAL'
-  | 'REPLY';
+  /** A customer who had bought before buys again within the attribution window. */
+  | 'REPEAT_PURCHASE'
+  | 'REPLY'
+  /**
+   * A contact spends more within the attribution window after the send than in the same
+   * number of days before it.
+   */
+  | 'SPEND_INCREASE';
 
 export type Import = Node & {
   __typename?: 'Import';
