@@ -1086,6 +1086,10 @@ where
     now
 }
 
+/// Links whose person is gone.
+const ORPHAN_LINKS: &str = "SELECT count(*) FROM person_organizations po \
+     WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.id = po.person_id)";
+
 #[tokio::test]
 async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_once() {
     // Twenty batches of `BATCH_ROWS`: enough that seven kills land before the end.
@@ -1181,12 +1185,7 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
                 .await;
             assert_eq!(erased, 1);
             assert_eq!(
-                app.tenant_i64(
-                    &tenant,
-                    "SELECT count(*) FROM person_organizations po \
-                     WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.id = po.person_id)"
-                )
-                .await,
+                app.tenant_i64(&tenant, ORPHAN_LINKS).await,
                 1,
                 "the deferred foreign key did not cascade"
             );
@@ -1217,12 +1216,7 @@ async fn a_worker_killed_again_and_again_finishes_an_import_and_a_send_exactly_o
         ROWS as i64 - 1
     );
     assert_eq!(
-        app.tenant_i64(
-            &tenant,
-            "SELECT count(*) FROM person_organizations po \
-             WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.id = po.person_id)"
-        )
-        .await,
+        app.tenant_i64(&tenant, ORPHAN_LINKS).await,
         0,
         "the erased person's link outlived the import"
     );
