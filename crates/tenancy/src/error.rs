@@ -111,8 +111,5 @@ pub fn is_lock_timeout(e: &DbErr) -> bool {
 
 /// Whether the statement broke a foreign key (SQLSTATE 23503).
 pub fn is_foreign_key_violation(e: &DbErr) -> bool {
-    let (DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s))) = e else {
-        return false;
-    };
-    matches!(s.as_ref(), sqlx::Error::Database(db) if db.code().as_deref() == Some("23503"))
+    matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
 }

@@ -57,15 +57,22 @@ const DEFERRABLE: &[&str] = &[
     "person_organizations_org_idx",
 ];
 
-/// The foreign keys a bulk import checks once after the load: the links' references to their
-/// person and organization (both `ON DELETE CASCADE`).
-const DEFERRABLE_FKS: &[&str] = &[
-    "person_organizations_person_id_fkey",
-    "person_organizations_organization_id_fkey",
+/// The foreign keys of `person_organizations` a bulk import checks once after the load (name,
+/// column, the table it references by `id`; both `ON DELETE CASCADE`).
+const DEFERRABLE_FKS: &[(&str, &str, &str)] = &[
+    (
+        "person_organizations_person_id_fkey",
+        "person_id",
+        "persons",
+    ),
+    (
+        "person_organizations_organization_id_fkey",
+        "organization_id",
+        "organizations",
+    ),
 ];
 
-/// How a deferred foreign key is recorded: `FK <table> <name> <definition>` (table and name
-/// from the catalog, simple identifiers).
+/// How a deferred foreign key is recorded: `FK <name> <definition>` (as the catalog gave them).
 const FK: &str = "FK ";
 
 /// Memory each index build may sort in (one build at a time per import).
@@ -157,7 +164,7 @@ pub(crate) async fn begin(
         vec![text_array(
             DEFERRABLE_FKS
                 .iter()
-                .map(|n| Some((*n).to_owned()))
+                .map(|(n, _, _)| Some((*n).to_owned()))
                 .collect(),
         )],
     ))
@@ -180,7 +187,7 @@ pub(crate) async fn begin(
         .map(|d| Some(d.def.clone()))
         .chain(
             fks.iter()
-                .map(|f| Some(format!("{FK}person_organizations {} {}", f.name, f.def))),
+                .map(|f| Some(format!("{FK}{} {}", f.name, f.def))),
         )
         .collect();
     tx.execute_raw(stmt(
@@ -232,26 +239,19 @@ pub(crate) async fn finish(db: &Db, tenant: TenantId, id: Uuid) -> Result<bool> 
     Ok(true)
 }
 
-/// Adds a deferred foreign key back (`<table> <name> <definition>`) unless it is there, `NOT
-/// VALID`, and validates it; the rows whose reference was deleted meanwhile (found by a failed
-/// validation) are removed first.
+/// Adds a deferred foreign key of the links back (`<name> <definition>`) unless it is there,
+/// `NOT VALID`, and validates it; the rows whose reference was deleted meanwhile (found by a
+/// failed validation) are removed first.
 async fn restore_foreign_key(db: &Db, tenant: TenantId, fk: &str) -> Result<()> {
-    let mut parts = fk.splitn(3, ' ');
-    let (Some(table), Some(name), Some(def)) = (parts.next(), parts.next(), parts.next()) else {
-        tracing::warn!(fk, "not a foreign key record; left alone");
-        return Ok(());
-    };
-    // `FOREIGN KEY (col) REFERENCES target(id) ...`: the column and the table it points to.
-    let column = def
-        .strip_prefix("FOREIGN KEY (")
-        .and_then(|r| r.split_once(')'))
-        .map(|(c, _)| c);
-    let target = def
-        .split_once(" REFERENCES ")
-        .and_then(|(_, r)| r.split_once('('))
-        .map(|(t, _)| t);
-    let (Some(column), Some(target)) = (column, target) else {
-        tracing::warn!(fk, "not a foreign key definition; left alone");
+    let table = "person_organizations";
+    let known = fk.split_once(' ').and_then(|(name, def)| {
+        DEFERRABLE_FKS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|&(name, column, target)| (name, column, target, def))
+    });
+    let Some((name, column, target, def)) = known else {
+        tracing::warn!(fk, "not a foreign key bulk mode defers; left alone");
         return Ok(());
     };
     let tx = db.begin_tenant(tenant).await?;
@@ -265,7 +265,8 @@ async fn restore_foreign_key(db: &Db, tenant: TenantId, fk: &str) -> Result<()> 
         .transpose()?
         .unwrap_or(0);
     if there == 0 {
-        // Every identifier here comes from the catalog when the key was dropped.
+        // The name and definition come from the catalog when the key was dropped, the rest
+        // from `DEFERRABLE_FKS`.
         tx.execute_unprepared(&format!(
             "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {def} NOT VALID"
         ))
